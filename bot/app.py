@@ -1,0 +1,122 @@
+"""The composition root: settings in, a running bot out. The only place that builds concrete
+objects; tests build the same graph against a test database and the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.utils.i18n import I18n
+
+from bot.dispatcher import create_dispatcher
+from bot.i18n import create_i18n
+from bot.scheduler import create_scheduler
+from bot.settings import Settings
+from bot.telegram import RateLimiter, create_bot
+from handlers.menu import set_default_commands
+from services.access import AccessService
+from services.clients import ClientService
+from services.clock import Clock, SystemClock
+from storage.db import create_engine
+from storage.fsm import SqlFsmStorage
+from storage.migrate import upgrade
+from storage.uow import Database
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    access: AccessService
+    clients: ClientService
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"clients": self.clients}
+
+
+def build_services(db: Database, settings: Settings, clock: Clock) -> Services:
+    return Services(
+        access=AccessService(db.uow, clock, settings.default_timezone),
+        clients=ClientService(db.uow, clock, settings.default_region),
+    )
+
+
+def create_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return SqlFsmStorage(db)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    services: Services
+    i18n: I18n
+    storage: BaseStorage
+    bot: Bot
+    dp: Dispatcher
+    clock: Clock
+    background: list[asyncio.Task[Any]] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, *, clock: Clock | None = None,
+                   migrate: bool = True, limiter: RateLimiter | None = None
+                   ) -> AsyncIterator[App]:
+    """Builds everything, migrates the database, bootstraps admins; closes it all after."""
+    token = settings.require_token()
+    if migrate:
+        await upgrade(settings.database_url)
+    db = Database(create_engine(settings.database_url))
+    clock = clock or SystemClock()
+    services = build_services(db, settings, clock)
+    i18n = create_i18n(settings.default_language)
+    storage = create_fsm_storage(settings, db)
+    bot = create_bot(token, settings.telegram_api_url, limiter=limiter)
+    dp = create_dispatcher(access=services.access, storage=storage, i18n=i18n,
+                           settings=settings, **services.as_kwargs())
+    app = App(settings, db, services, i18n, storage, bot, dp, clock)
+    try:
+        if settings.admin_ids:
+            await services.access.ensure_admins(settings.admin_ids)
+        yield app
+    finally:
+        for task in app.background:
+            task.cancel()
+        await storage.close()
+        await bot.session.close()
+        await db.dispose()
+
+
+async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
+                      clock: Clock | None = None) -> None:
+    """Long polling until `stop` is set (or forever), the way `dealchat run` works."""
+    async with open_app(settings, clock=clock) as app:
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        await set_default_commands(app.bot, app.i18n)
+        scheduler = create_scheduler(app)
+        scheduler.start()
+        polling = asyncio.create_task(app.dp.start_polling(
+            app.bot, handle_signals=stop is None, close_bot_session=False,
+            polling_timeout=10))
+        try:
+            if stop is None:
+                await polling
+            else:
+                stopper = asyncio.create_task(stop.wait())
+                await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                stopper.cancel()
+                if not polling.done():
+                    await app.dp.stop_polling()
+                await polling
+        finally:
+            scheduler.shutdown(wait=False)

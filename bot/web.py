@@ -1,0 +1,29 @@
+"""The bot's aiohttp web server: the Telegram webhook (secret header checked), a health
+check, and later public document links and the website lead API."""
+
+from __future__ import annotations
+
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.app import App
+
+
+def create_web_app(app: App) -> web.Application:
+    web_app = web.Application(client_max_size=1024 * 1024)
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app.router.add_get("/healthz", health)
+    return web_app
+
+
+def mount_webhook(web_app: web.Application, app: App) -> None:
+    secret = app.settings.webhook_secret.get_secret_value() if app.settings.webhook_secret \
+        else None
+    # aiogram answers 401 when X-Telegram-Bot-Api-Secret-Token does not match.
+    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret,
+                         handle_in_background=True).register(
+        web_app, path=app.settings.webhook_path)
+    setup_application(web_app, app.dp, bot=app.bot)

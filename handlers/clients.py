@@ -1,0 +1,256 @@
+"""Clients: the list, the card, and the /newclient flow (name → phone → e-mail → summary)."""
+
+from __future__ import annotations
+
+import html
+import secrets
+from enum import StrEnum
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.filters import HasText, IsStaff
+from handlers.texts import error_text
+from services.clients import ClientService, Company, CompanyDraft, Page
+from services.errors import DomainError
+from services.users import User
+
+PAGE = 8
+
+
+class ClientAction(StrEnum):
+    OPEN = "o"
+    PAGE = "p"
+
+
+class ClientCb(CallbackData, prefix="cl"):
+    action: ClientAction
+    id: int = 0
+
+
+class FlowAction(StrEnum):
+    SKIP = "skip"
+    SAVE = "save"
+    EDIT_NAME = "name"
+    EDIT_PHONE = "phone"
+    EDIT_EMAIL = "email"
+    CANCEL = "cancel"
+
+
+class NewClientCb(CallbackData, prefix="nc"):
+    """`flow` ties a button to the run of the flow that drew it: a button left on the screen
+    from an earlier /newclient cannot act on the current one."""
+
+    action: FlowAction
+    flow: str
+
+
+class NewClient(StatesGroup):
+    name = State()
+    phone = State()
+    email = State()
+    confirm = State()
+
+
+QUESTIONS = {
+    "name": lambda: _("Company or client name?"),
+    "phone": lambda: _("Phone number? (or Skip)"),
+    "email": lambda: _("E-mail? (or Skip)"),
+}
+STATE_OF = {"name": NewClient.name, "phone": NewClient.phone, "email": NewClient.email}
+
+
+def company_card(c: Company) -> str:
+    lines = [f"<b>{html.escape(c.name)}</b>"]
+    if c.phone:
+        lines.append(_("Phone: {phone}").format(phone=c.phone))
+    if c.email:
+        lines.append(_("E-mail: {email}").format(email=html.escape(c.email)))
+    return "\n".join(lines)
+
+
+def list_keyboard(page: Page) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for c in page.items:
+        kb.button(text=c.name[:60], callback_data=ClientCb(action=ClientAction.OPEN, id=c.id))
+    nav = []
+    if page.offset > 0:
+        nav.append(("◀", max(0, page.offset - page.limit)))
+    if page.offset + page.limit < page.total:
+        nav.append(("▶", page.offset + page.limit))
+    for text, offset in nav:
+        kb.button(text=text, callback_data=ClientCb(action=ClientAction.PAGE, id=offset))
+    kb.adjust(*([1] * len(page.items)), len(nav) or 1)
+    return kb.as_markup()
+
+
+def skip_keyboard(flow: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Skip"), callback_data=NewClientCb(action=FlowAction.SKIP, flow=flow))
+    return kb.as_markup()
+
+
+def summary(data: dict[str, Any]) -> str:
+    dash = "—"
+    return "\n".join([
+        _("New client:"),
+        _("Name: {v}").format(v=html.escape(data.get("name") or dash)),
+        _("Phone: {phone}").format(phone=data.get("phone") or dash),
+        _("E-mail: {email}").format(email=html.escape(data.get("email") or dash)),
+        _("Save?"),
+    ])
+
+
+def summary_keyboard(flow: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Save"), callback_data=NewClientCb(action=FlowAction.SAVE, flow=flow))
+    kb.button(text=_("Edit name"),
+              callback_data=NewClientCb(action=FlowAction.EDIT_NAME, flow=flow))
+    kb.button(text=_("Edit phone"),
+              callback_data=NewClientCb(action=FlowAction.EDIT_PHONE, flow=flow))
+    kb.button(text=_("Edit e-mail"),
+              callback_data=NewClientCb(action=FlowAction.EDIT_EMAIL, flow=flow))
+    kb.button(text=_("Cancel"), callback_data=NewClientCb(action=FlowAction.CANCEL, flow=flow))
+    kb.adjust(1, 3, 1)
+    return kb.as_markup()
+
+
+async def ask_next(message: Message, state: FSMContext) -> None:
+    """After a field: back to the summary when editing, else the next question."""
+    data = await state.get_data()
+    flow = data["flow"]
+    order = ["name", "phone", "email"]
+    if data.get("editing"):
+        await state.update_data(editing=False)
+        await state.set_state(NewClient.confirm)
+        await message.answer(summary(data), reply_markup=summary_keyboard(flow))
+        return
+    current = data.get("step", "name")
+    nxt = order[order.index(current) + 1] if current != "email" else None
+    if nxt is None:
+        await state.set_state(NewClient.confirm)
+        await message.answer(summary(data), reply_markup=summary_keyboard(flow))
+        return
+    await state.update_data(step=nxt)
+    await state.set_state(STATE_OF[nxt])
+    await message.answer(QUESTIONS[nxt](), reply_markup=skip_keyboard(flow))
+
+
+def create_router() -> Router:
+    router = Router(name="clients")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+
+    @router.message(Command("clients"))
+    async def cmd_clients(message: Message, actor: User, clients: ClientService) -> None:
+        page = await clients.list_companies(actor, 0, PAGE)
+        if not page.total:
+            await message.answer(_("You have no clients yet. Add one with /newclient."))
+            return
+        await message.answer(_("Clients: {total}").format(total=page.total),
+                             reply_markup=list_keyboard(page))
+
+    @router.callback_query(ClientCb.filter())
+    async def on_client(query: CallbackQuery, callback_data: ClientCb, actor: User,
+                        clients: ClientService) -> None:
+        msg = query.message if isinstance(query.message, Message) else None
+        if callback_data.action == ClientAction.PAGE:
+            page = await clients.list_companies(actor, callback_data.id, PAGE)
+            await query.answer()
+            if msg:
+                await msg.edit_reply_markup(reply_markup=list_keyboard(page))
+            return
+        try:
+            company = await clients.get_company(actor, callback_data.id)
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+            return
+        await query.answer()
+        if msg:
+            await msg.answer(company_card(company))
+
+    @router.message(Command("newclient"))
+    async def cmd_newclient(message: Message, state: FSMContext) -> None:
+        flow = secrets.token_hex(4)
+        await state.set_state(NewClient.name)
+        await state.set_data({"flow": flow, "step": "name"})
+        await message.answer(QUESTIONS["name"]())
+
+    async def got_field(message: Message, state: FSMContext, clients: ClientService,
+                        field: str) -> None:
+        try:
+            value = clients.clean_field(field, message.text or "")
+        except DomainError as err:
+            await message.answer(error_text(err))
+            return
+        await state.update_data({field: value})
+        await ask_next(message, state)
+
+    @router.message(StateFilter(NewClient.name), HasText())
+    async def got_name(message: Message, state: FSMContext, clients: ClientService) -> None:
+        await got_field(message, state, clients, "name")
+
+    @router.message(StateFilter(NewClient.phone), HasText())
+    async def got_phone(message: Message, state: FSMContext, clients: ClientService) -> None:
+        await got_field(message, state, clients, "phone")
+
+    @router.message(StateFilter(NewClient.email), HasText())
+    async def got_email(message: Message, state: FSMContext, clients: ClientService) -> None:
+        await got_field(message, state, clients, "email")
+
+    @router.callback_query(NewClientCb.filter())
+    async def on_flow(query: CallbackQuery, callback_data: NewClientCb, state: FSMContext,
+                      actor: User, clients: ClientService) -> None:
+        data = await state.get_data()
+        current = await state.get_state()
+        msg = query.message if isinstance(query.message, Message) else None
+        if data.get("flow") != callback_data.flow or current is None or msg is None:
+            await query.answer(_("This button belongs to a finished step."), show_alert=True)
+            return
+        action = callback_data.action
+        if action == FlowAction.SKIP and current in (NewClient.phone.state,
+                                                     NewClient.email.state):
+            await query.answer()
+            await msg.edit_reply_markup(reply_markup=None)
+            await state.update_data({data["step"]: None})
+            await ask_next(msg, state)
+            return
+        if current != NewClient.confirm.state:
+            await query.answer(_("This button belongs to a finished step."), show_alert=True)
+            return
+        if action == FlowAction.CANCEL:
+            await state.clear()
+            await query.answer()
+            await msg.edit_text(_("Cancelled. Nothing was saved."))
+            return
+        if action == FlowAction.SAVE:
+            try:
+                company = await clients.create_company(actor, CompanyDraft(
+                    name=data.get("name") or "", phone=data.get("phone"),
+                    email=data.get("email")))
+            except DomainError as err:
+                await query.answer(error_text(err), show_alert=True)
+                return
+            await state.clear()
+            await query.answer()
+            await msg.edit_text(_("Saved.") + "\n" + company_card(company))
+            return
+        field = {FlowAction.EDIT_NAME: "name", FlowAction.EDIT_PHONE: "phone",
+                 FlowAction.EDIT_EMAIL: "email"}.get(action)
+        if field is None:
+            await query.answer(_("This button belongs to a finished step."), show_alert=True)
+            return
+        await state.update_data(editing=True, step=field)
+        await state.set_state(STATE_OF[field])
+        await query.answer()
+        await msg.edit_reply_markup(reply_markup=None)
+        await msg.answer(QUESTIONS[field]())
+
+    return router

@@ -1,0 +1,68 @@
+"""The command menu per role (setMyCommands with a chat scope) and the /help text."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import lazy_gettext as __
+
+from services.users import Role
+
+logger = logging.getLogger(__name__)
+
+COMMON = [
+    ("start", __("Start")),
+    ("help", __("What I can do")),
+    ("cancel", __("Leave the current step")),
+    ("language", __("Change language")),
+]
+STAFF = [
+    ("clients", __("My clients")),
+    ("newclient", __("Add a client")),
+]
+ADMIN = [
+    ("invite", __("Invite a manager")),
+    ("team", __("Team: deactivate, reassign")),
+]
+ROLE_COMMANDS = {
+    Role.ADMIN: STAFF + ADMIN + COMMON,
+    Role.HEAD: STAFF + COMMON,
+    Role.MANAGER: STAFF + COMMON,
+    Role.CUSTOMER: COMMON,
+}
+
+
+def commands_for(role: Role | None) -> list[tuple[str, str]]:
+    items = ROLE_COMMANDS.get(role, []) if role else [COMMON[0], COMMON[3]]
+    return [(name, str(text)) for name, text in items]
+
+
+def help_text(role: Role | None) -> str:
+    return "\n".join(f"/{name} — {text}" for name, text in commands_for(role))
+
+
+async def set_chat_commands(bot: Bot, chat_id: int, role: Role | None) -> None:
+    """Telegram shows each chat the menu of its user's role, in their language (the current
+    i18n locale)."""
+    try:
+        await bot.set_my_commands(
+            [BotCommand(command=n, description=d) for n, d in commands_for(role)],
+            scope=BotCommandScopeChat(chat_id=chat_id),
+        )
+    except TelegramAPIError:
+        logger.warning("could not set the command menu for chat %s", chat_id, exc_info=True)
+
+
+async def set_default_commands(bot: Bot, i18n: I18n) -> None:
+    for locale in i18n.available_locales:
+        with i18n.use_locale(locale):
+            commands = [BotCommand(command=n, description=d) for n, d in commands_for(None)]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
+                                  language_code=locale)
+    with i18n.use_locale(i18n.default_locale):
+        commands = [BotCommand(command=n, description=d) for n, d in commands_for(None)]
+    await bot.set_my_commands(commands, scope=BotCommandScopeDefault())

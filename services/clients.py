@@ -1,0 +1,110 @@
+"""Clients: companies (legal entities that buy) and their contacts, scoped by owner."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from services.clock import Clock
+from services.contacts_norm import EmailError, PhoneError, normalize_email, normalize_phone
+from services.errors import InvalidInput, NotFound
+from services.users import Actor
+
+if TYPE_CHECKING:
+    from services.ports import UowFactory
+
+NAME_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyDraft:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    country: str | None = None
+    tax_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    id: int
+    owner_id: int
+    name: str
+    phone: str | None
+    email: str | None
+    country: str | None
+    tax_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: Sequence[Company]
+    total: int
+    offset: int
+    limit: int
+
+
+def clean_name(text: str) -> str:
+    name = " ".join(text.split())
+    if not name:
+        raise InvalidInput("empty", field="name")
+    if len(name) > NAME_MAX:
+        raise InvalidInput("too_long", field="name", limit=NAME_MAX)
+    return name
+
+
+class ClientService:
+    """Every read and write is limited to what the actor owns, unless the actor is a head or
+    an admin. A record outside the actor's scope is reported as NotFound, never Forbidden."""
+
+    def __init__(self, uow: UowFactory, clock: Clock, default_region: str = "RU") -> None:
+        self._uow = uow
+        self._clock = clock
+        self._region = default_region
+
+    def clean_field(self, field: str, text: str) -> str:
+        """Validates and normalises one typed value: name, phone (E.164) or e-mail."""
+        if field == "name":
+            return clean_name(text)
+        if field == "phone":
+            try:
+                return normalize_phone(text, self._region)
+            except PhoneError as exc:
+                code = "not_a_number" if exc.code == "not_a_number" else "invalid_phone"
+                raise InvalidInput(code, field="phone") from None
+        if field == "email":
+            try:
+                return normalize_email(text)
+            except EmailError:
+                raise InvalidInput("invalid_email", field="email") from None
+        raise InvalidInput("unknown_field", field=field)
+
+    async def create_company(self, actor: Actor, draft: CompanyDraft) -> Company:
+        draft = CompanyDraft(
+            name=clean_name(draft.name),
+            phone=self.clean_field("phone", draft.phone) if draft.phone else None,
+            email=self.clean_field("email", draft.email) if draft.email else None,
+            country=draft.country,
+            tax_id=draft.tax_id,
+        )
+        async with self._uow() as uow:
+            company = await uow.companies.add(actor.id, draft, self._clock.now())
+            await uow.audit.add(actor.id, "company.create", "company", company.id)
+            await uow.commit()
+        return company
+
+    async def get_company(self, actor: Actor, company_id: int) -> Company:
+        async with self._uow(readonly=True) as uow:
+            company = await uow.companies.get(company_id, actor.owner_scope())
+        if company is None:
+            raise NotFound(entity="company", id=company_id)
+        return company
+
+    async def list_companies(self, actor: Actor, offset: int = 0, limit: int = 10) -> Page:
+        offset = max(0, offset)
+        async with self._uow(readonly=True) as uow:
+            items, total = await uow.companies.list(actor.owner_scope(), offset, limit)
+        return Page(items=items, total=total, offset=offset, limit=limit)

@@ -1,0 +1,709 @@
+"""SQLAlchemy tables for the whole sales cycle.
+
+Conventions (see ../shared/GUIDE.md): money is integer minor units plus an ISO 4217 code;
+time is UTC (`UtcDateTime` refuses naive datetimes); quantities and rates are exact decimals
+stored as text so SQLite never turns them into floats.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive values are a bug and are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact decimal kept as text (SQLite's NUMERIC would round-trip through a float)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        Decimal: DecimalText(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def pk() -> Mapped[int]:
+    return mapped_column(ID, primary_key=True, autoincrement=True)
+
+
+def fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Mapped[Any]:
+    return mapped_column(
+        ID, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True
+    )
+
+
+def created() -> Mapped[datetime]:
+    return mapped_column(default=utcnow)
+
+
+# --- people and access ---------------------------------------------------------------------
+
+
+class User(Base):
+    """Anyone the bot knows: staff (admin, head, manager) and customers."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = pk()
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | head | manager | customer
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    chat_dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = created()
+    deactivated_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """A one-time join link for staff; single use, expires."""
+
+    __tablename__ = "invites"
+    id: Mapped[int] = pk()
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int] = fk("users.id")
+    created_at: Mapped[datetime] = created()
+    expires_at: Mapped[datetime]
+    used_by: Mapped[int | None] = fk("users.id", nullable=True)
+    used_at: Mapped[datetime | None]
+
+
+# --- our own seller entities ---------------------------------------------------------------
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = pk()
+    name: Mapped[str] = mapped_column(String(200))
+    legal_name: Mapped[str] = mapped_column(String(300), default="")
+    country: Mapped[str] = mapped_column(String(2))
+    tax_id: Mapped[str | None] = mapped_column(String(20))
+    kpp: Mapped[str | None] = mapped_column(String(9))
+    ogrn: Mapped[str | None] = mapped_column(String(15))
+    vat_payer: Mapped[bool] = mapped_column(Boolean, default=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    director: Mapped[str] = mapped_column(String(200), default="")
+    accountant: Mapped[str] = mapped_column(String(200), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    language: Mapped[str] = mapped_column(String(8), default="ru")
+    invoice_prefix: Mapped[str] = mapped_column(String(16), default="")
+    number_pattern: Mapped[str] = mapped_column(
+        String(64), default="{prefix}-{yyyy}-{seq:05}"
+    )
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=5)
+    logo_document_id: Mapped[int | None] = fk("documents.id", nullable=True)
+    stamp_document_id: Mapped[int | None] = fk("documents.id", nullable=True)
+    signature_document_id: Mapped[int | None] = fk("documents.id", nullable=True)
+    reminder_ladder: Mapped[list[Any] | None]
+    created_at: Mapped[datetime] = created()
+
+
+class OrganizationAccount(Base):
+    __tablename__ = "organization_accounts"
+    id: Mapped[int] = pk()
+    organization_id: Mapped[int] = fk("organizations.id", ondelete="CASCADE")
+    bank_name: Mapped[str] = mapped_column(String(200), default="")
+    bik: Mapped[str | None] = mapped_column(String(9))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    account: Mapped[str] = mapped_column(String(34), unique=True)
+    corr_account: Mapped[str | None] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DocumentTemplate(Base):
+    """An organization's replacement for a built-in document template."""
+
+    __tablename__ = "document_templates"
+    __table_args__ = (UniqueConstraint("organization_id", "kind"),)
+    id: Mapped[int] = pk()
+    organization_id: Mapped[int] = fk("organizations.id", ondelete="CASCADE")
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None] = fk("users.id", nullable=True)
+    updated_at: Mapped[datetime] = created()
+
+
+class NumberSeries(Base):
+    """Gapless counter: updated in the same transaction that issues the document."""
+
+    __tablename__ = "number_series"
+    __table_args__ = (UniqueConstraint("organization_id", "kind", "year"),)
+    id: Mapped[int] = pk()
+    organization_id: Mapped[int] = fk("organizations.id")
+    kind: Mapped[str] = mapped_column(String(16))  # invoice | quote | receipt | act
+    year: Mapped[int] = mapped_column(Integer)
+    prefix: Mapped[str] = mapped_column(String(16), default="")
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- clients -------------------------------------------------------------------------------
+
+
+class Company(Base):
+    __tablename__ = "companies"
+    __table_args__ = (
+        Index("ix_companies_owner_name", "owner_id", "name_norm"),
+        Index("ix_companies_name_norm", "name_norm"),
+        Index("ix_companies_tax_id", "tax_id"),
+    )
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    name: Mapped[str] = mapped_column(String(300))
+    name_norm: Mapped[str] = mapped_column(String(300))
+    legal_form: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str | None] = mapped_column(String(2))
+    tax_id: Mapped[str | None] = mapped_column(String(20))
+    kpp: Mapped[str | None] = mapped_column(String(9))
+    ogrn: Mapped[str | None] = mapped_column(String(15))
+    vat_payer: Mapped[bool | None] = mapped_column(Boolean)
+    legal_address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    payment_terms_days: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+
+
+class CompanyAccount(Base):
+    """A client's bank account; `confirmed` once a payment from it was matched to them."""
+
+    __tablename__ = "company_accounts"
+    __table_args__ = (UniqueConstraint("company_id", "account"),)
+    id: Mapped[int] = pk()
+    company_id: Mapped[int] = fk("companies.id", ondelete="CASCADE")
+    bank_name: Mapped[str | None] = mapped_column(String(200))
+    bik: Mapped[str | None] = mapped_column(String(9))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    account: Mapped[str] = mapped_column(String(34), index=True)
+    corr_account: Mapped[str | None] = mapped_column(String(20))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_owner_name", "owner_id", "name_norm"),
+                      Index("ix_contacts_name_norm", "name_norm"))
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_norm: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    city: Mapped[str | None] = mapped_column(String(120))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    customer_user_id: Mapped[int | None] = fk("users.id", nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created()
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_owner_status", "owner_id", "status"),
+                      Index("ix_leads_name_norm", "name_norm"))
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    source: Mapped[str | None] = mapped_column(String(32))
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    name_norm: Mapped[str] = mapped_column(String(300), default="")
+    company_name: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    city: Mapped[str | None] = mapped_column(String(120))
+    topic: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+    tax_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
+    junk_reason: Mapped[str | None] = mapped_column(Text)
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    deal_id: Mapped[int | None] = fk("deals.id", nullable=True)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+
+
+# --- pipeline ------------------------------------------------------------------------------
+
+
+class Pipeline(Base):
+    __tablename__ = "pipelines"
+    id: Mapped[int] = pk()
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))  # strict | manual | none
+
+
+class Stage(Base):
+    __tablename__ = "stages"
+    __table_args__ = (UniqueConstraint("pipeline_id", "code"),)
+    id: Mapped[int] = pk()
+    pipeline_id: Mapped[int] = fk("pipelines.id", ondelete="CASCADE")
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer)
+    probability: Mapped[int] = mapped_column(Integer, default=0)
+    required_fields: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str | None] = mapped_column(String(8))  # None | won | lost | paid
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    __table_args__ = (Index("ix_deals_owner_status", "owner_id", "status"),
+                      Index("ix_deals_title_norm", "title_norm"))
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    pipeline_id: Mapped[int] = fk("pipelines.id")
+    stage_id: Mapped[int | None] = fk("stages.id", nullable=True)
+    title: Mapped[str] = mapped_column(String(300))
+    title_norm: Mapped[str] = mapped_column(String(300))
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | won | lost
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+    last_activity_at: Mapped[datetime] = created()
+    closed_at: Mapped[datetime | None]
+
+
+class DealStageChange(Base):
+    __tablename__ = "deal_stage_changes"
+    id: Mapped[int] = pk()
+    deal_id: Mapped[int] = fk("deals.id", ondelete="CASCADE")
+    from_stage_id: Mapped[int | None] = fk("stages.id", nullable=True)
+    to_stage_id: Mapped[int | None] = fk("stages.id", nullable=True)
+    actor_id: Mapped[int | None] = fk("users.id", nullable=True)
+    at: Mapped[datetime] = created()
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- catalog -------------------------------------------------------------------------------
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = pk()
+    sku: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_norm: Mapped[str] = mapped_column(String(300), index=True)
+    unit: Mapped[str] = mapped_column(String(16), default="pcs")
+    kind: Mapped[str] = mapped_column(String(8), default="good")  # good | service
+    vat_rate: Mapped[str] = mapped_column(String(8))  # "22" | "10" | "0" | "none"
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ProductPrice(Base):
+    __tablename__ = "product_prices"
+    __table_args__ = (UniqueConstraint("product_id", "price_list", "currency"),)
+    id: Mapped[int] = pk()
+    product_id: Mapped[int] = fk("products.id", ondelete="CASCADE")
+    price_list: Mapped[str] = mapped_column(String(32), default="base")
+    currency: Mapped[str] = mapped_column(String(3))
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- documents of the sale -----------------------------------------------------------------
+
+
+class _Commercial:
+    """Columns shared by quotes and invoices (a mixin, not a table)."""
+
+    currency: Mapped[str] = mapped_column(String(3))
+    tax_mode: Mapped[str] = mapped_column(String(12), default="per_line")
+    language: Mapped[str] = mapped_column(String(8), default="ru")
+    discount_percent: Mapped[Decimal | None]
+    discount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    subtotal_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    discount_total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = created()
+
+
+class Quote(_Commercial, Base):
+    __tablename__ = "quotes"
+    __table_args__ = (UniqueConstraint("series_id", "number"),)
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    organization_id: Mapped[int] = fk("organizations.id")
+    deal_id: Mapped[int | None] = fk("deals.id", nullable=True)
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    series_id: Mapped[int | None] = fk("number_series.id", nullable=True)
+    number: Mapped[int | None] = mapped_column(Integer)
+    number_text: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    accepted_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    accepted_at: Mapped[datetime | None]
+    change_request: Mapped[str | None] = mapped_column(Text)
+
+
+class Invoice(_Commercial, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("series_id", "number"),
+        Index("ix_invoices_owner_status", "owner_id", "status"),
+        Index("ix_invoices_status_due", "status", "due_date"),
+        Index("ix_invoices_number_text", "number_text"),
+    )
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    organization_id: Mapped[int] = fk("organizations.id")
+    bank_account_id: Mapped[int | None] = fk("organization_accounts.id", nullable=True)
+    deal_id: Mapped[int | None] = fk("deals.id", nullable=True)
+    quote_id: Mapped[int | None] = fk("quotes.id", nullable=True)
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    series_id: Mapped[int | None] = fk("number_series.id", nullable=True)
+    number: Mapped[int | None] = mapped_column(Integer)
+    number_text: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    issued_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    viewed_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    reminders_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminders_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DocumentLine(Base):
+    """A priced line of a quote or an invoice (exactly one of the two is set)."""
+
+    __tablename__ = "document_lines"
+    id: Mapped[int] = pk()
+    quote_id: Mapped[int | None] = fk("quotes.id", nullable=True, ondelete="CASCADE")
+    invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True, ondelete="CASCADE")
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10), default="item")  # item | shipping | charge
+    product_id: Mapped[int | None] = fk("products.id", nullable=True)
+    name: Mapped[str] = mapped_column(String(500))
+    unit: Mapped[str] = mapped_column(String(16), default="pcs")
+    quantity: Mapped[Decimal]
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    discount_percent: Mapped[Decimal | None]
+    discount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    vat_rate: Mapped[str] = mapped_column(String(8))
+    net_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Document(Base):
+    """Exact bytes we produced or received (PDFs sent, uploaded logos, statements)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_subject", "subject_type", "subject_id"),)
+    id: Mapped[int] = pk()
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_type: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
+
+
+class DocumentDelivery(Base):
+    """One sending of a stored document to someone, through one channel."""
+
+    __tablename__ = "document_deliveries"
+    id: Mapped[int] = pk()
+    document_id: Mapped[int] = fk("documents.id")
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | email | link
+    recipient: Mapped[str] = mapped_column(String(254))
+    sent_at: Mapped[datetime] = created()
+    actor_id: Mapped[int | None] = fk("users.id", nullable=True)
+
+
+class AccessToken(Base):
+    """Unguessable, revocable tokens: deep links for customers and public document links."""
+
+    __tablename__ = "access_tokens"
+    id: Mapped[int] = pk()
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # deep_link | public_link
+    subject_type: Mapped[str] = mapped_column(String(16))  # invoice | quote | statement
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+
+
+# --- money in --------------------------------------------------------------------------------
+
+
+class BankStatement(Base):
+    __tablename__ = "bank_statements"
+    id: Mapped[int] = pk()
+    organization_id: Mapped[int | None] = fk("organizations.id", nullable=True)
+    format: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_by: Mapped[int | None] = fk("users.id", nullable=True)
+    imported_at: Mapped[datetime] = created()
+    transactions: Mapped[int] = mapped_column(Integer, default=0)
+    new_payments: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_payments_status", "status"),
+    )
+    id: Mapped[int] = pk()
+    source: Mapped[str] = mapped_column(String(16))  # bank | cash | card | telegram
+    external_id: Mapped[str] = mapped_column(String(128))
+    organization_id: Mapped[int | None] = fk("organizations.id", nullable=True)
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    statement_id: Mapped[int | None] = fk("bank_statements.id", nullable=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_on: Mapped[date] = mapped_column(Date)
+    payer_name: Mapped[str | None] = mapped_column(String(300))
+    payer_tax_id: Mapped[str | None] = mapped_column(String(20))
+    payer_account: Mapped[str | None] = mapped_column(String(34))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    doc_number: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="unmatched")
+    reversed_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
+
+
+class PaymentAllocation(Base):
+    __tablename__ = "payment_allocations"
+    id: Mapped[int] = pk()
+    payment_id: Mapped[int] = fk("payments.id")
+    invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True)
+    installment_id: Mapped[int | None] = fk("installments.id", nullable=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
+    reversed_at: Mapped[datetime | None]
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    id: Mapped[int] = pk()
+    invoice_id: Mapped[int] = fk("invoices.id")
+    kind: Mapped[str] = mapped_column(String(16))  # act | delivery_note
+    on_credit: Mapped[bool] = mapped_column(Boolean, default=False)
+    guarantee_until: Mapped[date | None] = mapped_column(Date)
+    document_id: Mapped[int | None] = fk("documents.id", nullable=True)
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
+
+
+class Installment(Base):
+    __tablename__ = "installments"
+    __table_args__ = (Index("ix_installments_due", "status", "due_date"),)
+    id: Mapped[int] = pk()
+    invoice_id: Mapped[int] = fk("invoices.id", ondelete="CASCADE")
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    title: Mapped[str] = mapped_column(String(300))
+    number: Mapped[str | None] = mapped_column(String(64))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = created()
+
+
+# --- work of the managers --------------------------------------------------------------------
+
+
+class Task(Base):
+    """A task (due time) or an event: meeting / call (start and end)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_owner_due", "owner_id", "status", "due_at"),)
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    kind: Mapped[str] = mapped_column(String(8))  # task | meeting | call
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    deal_id: Mapped[int | None] = fk("deals.id", nullable=True)
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    due_at: Mapped[datetime | None]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    remind_client: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created()
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_subject", "company_id", "contact_id", "deal_id"),)
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    kind: Mapped[str] = mapped_column(String(8))  # call | meeting | email | message | note
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    deal_id: Mapped[int | None] = fk("deals.id", nullable=True)
+    lead_id: Mapped[int | None] = fk("leads.id", nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    document_id: Mapped[int | None] = fk("documents.id", nullable=True)
+    occurred_at: Mapped[datetime] = created()
+
+
+# --- infrastructure ---------------------------------------------------------------------------
+
+
+class OutboxMessage(Base):
+    """A durable message waiting to be sent; the scheduler is only the clock."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    id: Mapped[int] = pk()
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | email
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient_user_id: Mapped[int | None] = fk("users.id", nullable=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    email: Mapped[str | None] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True, ondelete="SET NULL")
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created()
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_subject", "entity", "entity_id"),)
+    id: Mapped[int] = pk()
+    actor_id: Mapped[int | None] = fk("users.id", nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = created()
+
+
+class FsmRecord(Base):
+    """aiogram FSM state and data, so a flow survives a restart without Redis."""
+
+    __tablename__ = "fsm_state"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = created()
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled: a redelivered update is ignored."""
+
+    __tablename__ = "processed_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = created()

@@ -1,0 +1,62 @@
+"""The SQLAlchemy unit of work: one session, one transaction, rollback unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.audit import SqlAuditRepository
+from storage.companies import SqlCompanyRepository
+from storage.db import is_sqlite
+from storage.users import SqlInviteRepository, SqlUserRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self.session = session
+        self.dialect = dialect
+        self.users = SqlUserRepository(session)
+        self.invites = SqlInviteRepository(session, dialect)
+        self.companies = SqlCompanyRepository(session)
+        self.audit = SqlAuditRepository(session)
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        self._committed = True
+
+
+class Database:
+    """Owns the engine and hands out units of work; `bot/` builds one per process."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._write = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        read_bind = engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(
+            str(engine.url)) else engine
+        self._read = async_sessionmaker(read_bind, expire_on_commit=False, autoflush=False)
+
+    def uow(self, readonly: bool = False) -> SqlUnitOfWork:
+        maker = self._read if readonly else self._write
+        return SqlUnitOfWork(maker(), self.dialect)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

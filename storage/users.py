@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.users import Invite, Role, User
+from storage import models as m
+
+
+def to_user(row: m.User) -> User:
+    return User(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        role=Role(row.role),
+        full_name=row.full_name,
+        username=row.username,
+        language=row.language,
+        timezone=row.timezone,
+        is_active=row.is_active,
+        created_at=row.created_at,
+    )
+
+
+class SqlUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        row = await self._s.scalar(select(m.User).where(m.User.telegram_id == telegram_id))
+        return to_user(row) if row else None
+
+    async def get(self, user_id: int) -> User | None:
+        row = await self._s.get(m.User, user_id, populate_existing=True)
+        return to_user(row) if row else None
+
+    async def add(
+        self,
+        telegram_id: int,
+        role: Role,
+        full_name: str,
+        username: str | None,
+        language: str | None,
+        timezone: str | None,
+    ) -> User:
+        row = m.User(telegram_id=telegram_id, role=role.value, full_name=full_name,
+                     username=username, language=language, timezone=timezone, is_active=True,
+                     chat_dead=False, created_at=m.utcnow())
+        self._s.add(row)
+        await self._s.flush()
+        return to_user(row)
+
+    async def update(self, user_id: int, **fields: Any) -> None:
+        await self._s.execute(update(m.User).where(m.User.id == user_id).values(**fields))
+
+    async def staff(self, active_only: bool = False) -> Sequence[User]:
+        q = select(m.User).where(m.User.role != Role.CUSTOMER.value).order_by(m.User.id)
+        if active_only:
+            q = q.where(m.User.is_active.is_(True))
+        return [to_user(r) for r in await self._s.scalars(q)]
+
+
+class SqlInviteRepository:
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._s = session
+        self._dialect = dialect
+
+    async def add(self, token: str, role: Role, created_by: int, expires_at: datetime) -> None:
+        self._s.add(m.Invite(token=token, role=role.value, created_by=created_by,
+                             expires_at=expires_at, created_at=m.utcnow()))
+        await self._s.flush()
+
+    async def get_for_update(self, token: str) -> Invite | None:
+        q = select(m.Invite).where(m.Invite.token == token)
+        if self._dialect == "postgresql":
+            q = q.with_for_update()
+        row = await self._s.scalar(q)
+        if row is None:
+            return None
+        return Invite(token=row.token, role=Role(row.role), created_by=row.created_by,
+                      expires_at=row.expires_at, used_by=row.used_by, used_at=row.used_at)
+
+    async def mark_used(self, token: str, user_id: int, at: datetime) -> bool:
+        result = await self._s.execute(
+            update(m.Invite)
+            .where(m.Invite.token == token, m.Invite.used_by.is_(None))
+            .values(used_by=user_id, used_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
