@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.i18n import ActorI18nMiddleware
 from handlers import admin, clients, common, fallback
-from handlers.middlewares import ActorMiddleware, PerUserSerialMiddleware
+from handlers.middlewares import ActorMiddleware, FsmBatchMiddleware, PerUserSerialMiddleware
 from services.access import AccessService
 
 
@@ -19,6 +19,8 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
     """`services` become handler arguments by name (clients=ClientService, ...)."""
     dp = Dispatcher(storage=storage, access=access, **services)
     dp.update.outer_middleware(PerUserSerialMiddleware())
+    if hasattr(storage, "batch"):
+        dp.update.outer_middleware(FsmBatchMiddleware(storage))
     dp.update.outer_middleware(ActorMiddleware(access))
     ActorI18nMiddleware(i18n).setup(dp)
     dp.include_routers(

@@ -54,3 +54,55 @@ class ActorI18nMiddleware(I18nMiddleware):
         tg_user: User | None = data.get("event_from_user")
         code = tg_user.language_code if tg_user else None
         return pick_language(actor.language if actor else None, code, self.i18n.default_locale)
+
+
+SOURCES = ("handlers", "bot")
+KEYWORDS = {"_": None, "__": None, "gettext": None, "lazy_gettext": None,
+            "ngettext": (1, 2), "lazy_ngettext": (1, 2)}
+
+
+def extract_messages(root: Path | None = None) -> dict[str, tuple[str, int]]:
+    """Every msgid in the code, with one place it is used."""
+    from babel.messages.extract import extract_from_dir
+
+    root = root or Path(__file__).resolve().parent.parent
+    found: dict[str, tuple[str, int]] = {}
+    for folder in SOURCES:
+        for filename, lineno, message, _comments, _ctx in extract_from_dir(
+            root / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            msgid = message if isinstance(message, str) else message[0]
+            found.setdefault(msgid, (f"{folder}/{filename}", lineno))
+    return found
+
+
+def update_catalogs(path: Path = LOCALES) -> None:
+    """`python -m bot.i18n`: adds new msgids to every .po (English gets itself as the
+    translation), marks vanished ones obsolete, then compiles."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    messages = extract_messages()
+    for lang in ("en", "ru", "ro"):
+        po = path / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        po.parent.mkdir(parents=True, exist_ok=True)
+        if po.exists():
+            with po.open("rb") as f:
+                old = read_po(f, locale=lang)
+        else:
+            old = Catalog(locale=lang)
+        new = Catalog(locale=lang, project="Dealchat", charset="utf-8")
+        for msgid, (where, line) in sorted(messages.items(), key=lambda kv: kv[1]):
+            prev = old.get(msgid)
+            text = prev.string if prev is not None and prev.string else ""
+            if lang == "en" and not text:
+                text = msgid
+            new.add(msgid, text, locations=[(where, line)])
+        with po.open("wb") as f:
+            write_po(f, new, width=99, omit_header=False, sort_output=False)
+    compile_catalogs(path)
+
+
+if __name__ == "__main__":
+    update_catalogs()
+    print("catalogs updated")

@@ -37,6 +37,17 @@ class PerUserSerialMiddleware(BaseMiddleware):
             return await handler(event, data)
 
 
+class FsmBatchMiddleware(BaseMiddleware):
+    """Opens the FSM storage's write batch around one update (see storage.fsm)."""
+
+    def __init__(self, storage: Any) -> None:
+        self._storage = storage
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self._storage.batch():
+            return await handler(event, data)
+
+
 class ActorMiddleware(BaseMiddleware):
     """Loads the acting user afresh for every update (so a deactivation applies at once) and
     puts it in `data["actor"]`; a stranger gets None and only the public handlers answer."""

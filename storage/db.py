@@ -2,7 +2,8 @@
 
 SQLite: WAL, synchronous=NORMAL, foreign keys on, a busy timeout, and write transactions that
 start with BEGIN IMMEDIATE (a deferred read-then-write fails at once with "database is locked"
-under concurrency, whatever the busy timeout). Read-only units of work use a plain BEGIN.
+under concurrency, whatever the busy timeout). Read-only units of work run in autocommit
+(no BEGIN at all): each SELECT sees the latest commit, which is all our reads need.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ def ensure_sqlite_dir(url: str) -> None:
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     ensure_sqlite_dir(url)
     if is_sqlite(url):
+        # Every unit of work ends in COMMIT or ROLLBACK itself, so the pool's extra
+        # rollback on return (a thread hop through aiosqlite) is dropped.
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_reset_on_return=None, pool_size=2, max_overflow=2,
         )
         _install_sqlite_hooks(engine)
         return engine
@@ -56,4 +60,5 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "NONE":
+            conn.exec_driver_sql(f"BEGIN {mode}")

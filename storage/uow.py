@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -14,9 +15,11 @@ from storage.users import SqlInviteRepository, SqlUserRepository
 
 
 class SqlUnitOfWork:
-    def __init__(self, session: AsyncSession, dialect: str) -> None:
+    def __init__(self, session: AsyncSession, dialect: str,
+                 write_lock: asyncio.Lock | None = None) -> None:
         self.session = session
         self.dialect = dialect
+        self._write_lock = write_lock
         self.users = SqlUserRepository(session)
         self.invites = SqlInviteRepository(session, dialect)
         self.companies = SqlCompanyRepository(session)
@@ -24,6 +27,8 @@ class SqlUnitOfWork:
         self._committed = False
 
     async def __aenter__(self) -> Self:
+        if self._write_lock is not None:
+            await self._write_lock.acquire()
         return self
 
     async def __aexit__(
@@ -37,6 +42,8 @@ class SqlUnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+            if self._write_lock is not None:
+                self._write_lock.release()
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -50,13 +57,18 @@ class Database:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._write = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-        read_bind = engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(
+        read_bind = engine.execution_options(sqlite_begin="NONE") if is_sqlite(
             str(engine.url)) else engine
         self._read = async_sessionmaker(read_bind, expire_on_commit=False, autoflush=False)
+        # SQLite has one writer at a time. Queuing our own writers here is far cheaper than
+        # letting them collide on BEGIN IMMEDIATE, where SQLite's busy handler sleeps in
+        # steps of up to 100 ms; the busy timeout is left for other processes.
+        self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
 
     def uow(self, readonly: bool = False) -> SqlUnitOfWork:
-        maker = self._read if readonly else self._write
-        return SqlUnitOfWork(maker(), self.dialect)
+        if readonly:
+            return SqlUnitOfWork(self._read(), self.dialect)
+        return SqlUnitOfWork(self._write(), self.dialect, self._sqlite_writer)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -11,6 +11,10 @@ from services.users import Invite, Role, User
 from storage import models as m
 
 
+USER_COLUMNS = (m.User.id, m.User.telegram_id, m.User.role, m.User.full_name, m.User.username,
+                m.User.language, m.User.timezone, m.User.is_active, m.User.created_at)
+
+
 def to_user(row: m.User) -> User:
     return User(
         id=row.id,
@@ -30,8 +34,14 @@ class SqlUserRepository:
         self._s = session
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
-        row = await self._s.scalar(select(m.User).where(m.User.telegram_id == telegram_id))
-        return to_user(row) if row else None
+        # Runs on every update: plain columns, no ORM identity map.
+        row = (await self._s.execute(
+            select(*USER_COLUMNS).where(m.User.telegram_id == telegram_id))).first()
+        if row is None:
+            return None
+        return User(id=row.id, telegram_id=row.telegram_id, role=Role(row.role),
+                    full_name=row.full_name, username=row.username, language=row.language,
+                    timezone=row.timezone, is_active=row.is_active, created_at=row.created_at)
 
     async def get(self, user_id: int) -> User | None:
         row = await self._s.get(m.User, user_id, populate_existing=True)
