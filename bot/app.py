@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -17,13 +18,16 @@ from aiogram.utils.i18n import I18n
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
 from bot.scheduler import create_scheduler
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from bot.telegram import RateLimiter, create_bot
 from handlers.menu import set_default_commands
 from services.access import AccessService
 from services.clients import ClientService
 from services.clock import Clock, SystemClock
+from services.deals import DealService
+from services.pipelines import PipelineConfig, PipelineConfigError, load_pipelines
 from storage.db import create_engine
+from storage.deals import sync_pipelines
 from storage.fsm import SqlFsmStorage
 from storage.migrate import upgrade
 from storage.uow import Database
@@ -35,15 +39,26 @@ logger = logging.getLogger(__name__)
 class Services:
     access: AccessService
     clients: ClientService
+    deals: DealService
 
     def as_kwargs(self) -> dict[str, Any]:
-        return {"clients": self.clients}
+        """Handler arguments by name (the access service is passed on its own)."""
+        return {"clients": self.clients, "deals": self.deals}
 
 
-def build_services(db: Database, settings: Settings, clock: Clock) -> Services:
+def load_pipeline_config(settings: Settings) -> tuple[PipelineConfig, ...]:
+    try:
+        return load_pipelines(Path(settings.pipelines_file))
+    except PipelineConfigError as exc:
+        raise ConfigError(f"PIPELINES_FILE: {exc}") from None
+
+
+def build_services(db: Database, settings: Settings, clock: Clock,
+                   pipelines: tuple[PipelineConfig, ...]) -> Services:
     return Services(
-        access=AccessService(db.uow, clock, settings.default_timezone),
-        clients=ClientService(db.uow, clock, settings.default_region),
+        access=AccessService(db.factory, clock, settings.default_timezone),
+        clients=ClientService(db.factory, clock, settings.default_region),
+        deals=DealService(db.factory, clock, pipelines, settings.default_currency),
     )
 
 
@@ -74,13 +89,19 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
                    ) -> AsyncIterator[App]:
     """Builds everything, migrates the database, bootstraps admins; closes it all after."""
     token = settings.require_token()
+    pipelines = load_pipeline_config(settings)
     if migrate:
         await upgrade(settings.database_url)
     db = Database(create_engine(settings.database_url))
+    async with db.uow() as uow:
+        await sync_pipelines(uow.session, pipelines)
+        await uow.commit()
     clock = clock or SystemClock()
-    services = build_services(db, settings, clock)
+    services = build_services(db, settings, clock, pipelines)
     i18n = create_i18n(settings.default_language)
     storage = create_fsm_storage(settings, db)
+    limiter = limiter or RateLimiter(settings.telegram_rate, settings.telegram_chat_rate,
+                                     settings.telegram_chat_burst)
     bot = create_bot(token, settings.telegram_api_url, limiter=limiter)
     dp = create_dispatcher(access=services.access, storage=storage, i18n=i18n,
                            settings=settings, **services.as_kwargs())

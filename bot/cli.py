@@ -102,7 +102,7 @@ def cmd_admin_add(args: argparse.Namespace) -> int:
         await upgrade(settings.database_url)
         db = Database(create_engine(settings.database_url))
         try:
-            access = AccessService(db.uow, SystemClock(), settings.default_timezone)
+            access = AccessService(db.factory, SystemClock(), settings.default_timezone)
             await access.ensure_admins([args.telegram_id])
         finally:
             await db.dispose()

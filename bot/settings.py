@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 
 
@@ -45,6 +47,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     team_chat_id: int | None = None
     pdf_workers: int = 2
+    # Telegram's flood limits: ~30 messages/s overall and ~1/s per chat (short bursts pass).
+    telegram_rate: float = 30.0
+    telegram_chat_rate: float = 1.0
+    telegram_chat_burst: int = 3
+    pipelines_file: str = str(PROJECT_ROOT / "config" / "pipelines.toml")
+    default_currency: str = "RUB"
     log_level: str = "INFO"
 
     @field_validator("admin_ids", mode="before")

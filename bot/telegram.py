@@ -21,7 +21,10 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
@@ -32,18 +35,36 @@ from aiolimiter import AsyncLimiter
 logger = logging.getLogger(__name__)
 
 # Methods that post a new message and so count against Telegram's flood limits.
-SENDING_METHODS = frozenset({
-    "sendMessage", "sendDocument", "sendPhoto", "sendInvoice", "sendMediaGroup",
-    "sendVoice", "sendAudio", "sendVideo", "sendAnimation", "sendSticker", "sendLocation",
-    "sendContact", "copyMessage", "forwardMessage",
-})
+SENDING_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendInvoice",
+        "sendMediaGroup",
+        "sendVoice",
+        "sendAudio",
+        "sendVideo",
+        "sendAnimation",
+        "sendSticker",
+        "sendLocation",
+        "sendContact",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
 
 
 class RateLimiter:
     """Leaky buckets: one overall, one per chat (kept for the most recent chats only)."""
 
-    def __init__(self, per_second: float = 30.0, per_chat_per_second: float = 1.0,
-                 chat_burst: int = 3, max_chats: int = 10000) -> None:
+    def __init__(
+        self,
+        per_second: float = 30.0,
+        per_chat_per_second: float = 1.0,
+        chat_burst: int = 3,
+        max_chats: int = 10000,
+    ) -> None:
         self.overall = AsyncLimiter(per_second, 1.0)
         self._chat_rate = per_chat_per_second
         self._chat_burst = chat_burst
@@ -68,9 +89,14 @@ class RateLimiter:
 
 
 class ResilientRequests(BaseRequestMiddleware):
-    def __init__(self, limiter: RateLimiter | None = None, max_attempts: int = 6,
-                 base_delay: float = 0.2, max_delay: float = 10.0,
-                 max_retry_after: float = 120.0) -> None:
+    def __init__(
+        self,
+        limiter: RateLimiter | None = None,
+        max_attempts: int = 6,
+        base_delay: float = 0.2,
+        max_delay: float = 10.0,
+        max_retry_after: float = 120.0,
+    ) -> None:
         self.limiter = limiter
         self.max_attempts = max_attempts
         self.base_delay = base_delay
@@ -84,10 +110,10 @@ class ResilientRequests(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Any:
-        if isinstance(method, GetUpdates):
+        api_name = method.__api_method__
+        if api_name == GetUpdates.__api_method__:
             # The polling loop has its own backoff; retrying here would hide a dead server.
             return await make_request(bot, method)
-        api_name = method.__api_method__
         chat_id = getattr(method, "chat_id", None)
         attempt = 0
         while True:
@@ -107,18 +133,22 @@ class ResilientRequests(BaseRequestMiddleware):
                     raise
                 delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
                 delay *= 0.75 + random.random() / 2  # jitter
-                logger.warning("%s on %s, retry %d in %.2fs", type(exc).__name__, api_name,
-                               attempt, delay)
+                logger.warning(
+                    "%s on %s, retry %d in %.2fs", type(exc).__name__, api_name, attempt, delay
+                )
                 self.retries += 1
                 await asyncio.sleep(delay)
 
 
-def create_bot(token: str, api_url: str, *, limiter: RateLimiter | None = None,
-               request_timeout: float = 30.0) -> Bot:
+def create_bot(
+    token: str, api_url: str, *, limiter: RateLimiter | None = None, request_timeout: float = 30.0
+) -> Bot:
     """A Bot whose session talks to `api_url` (Telegram, or our sandbox) through the
     rate-limiting, retrying middleware."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=request_timeout)
     session.middleware(ResilientRequests(limiter if limiter is not None else RateLimiter()))
-    return Bot(token, session=session,
-               default=DefaultBotProperties(parse_mode=ParseMode.HTML,
-                                            link_preview_is_disabled=True))
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )

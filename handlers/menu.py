@@ -58,11 +58,11 @@ async def set_chat_commands(bot: Bot, chat_id: int, role: Role | None) -> None:
 
 
 async def set_default_commands(bot: Bot, i18n: I18n) -> None:
-    for locale in i18n.available_locales:
-        with i18n.use_locale(locale):
-            commands = [BotCommand(command=n, description=d) for n, d in commands_for(None)]
-        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
-                                  language_code=locale)
-    with i18n.use_locale(i18n.default_locale):
-        commands = [BotCommand(command=n, description=d) for n, d in commands_for(None)]
-    await bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+    """The menu strangers see, in each language we have, plus a default one."""
+    with i18n.context():
+        for locale in [*i18n.available_locales, None]:
+            with i18n.use_locale(locale or i18n.default_locale):
+                commands = [BotCommand(command=n, description=d)
+                            for n, d in commands_for(None)]
+            await bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
+                                      language_code=locale)

@@ -7,12 +7,13 @@ Invariant of every unit of work: nothing is written unless `commit()` is called;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from services.clients import Company, CompanyDraft
+from services.deals import Deal, StageChange
 from services.users import Invite, Role, User
 
 
@@ -55,6 +56,25 @@ class CompanyRepository(Protocol):
         ...
 
 
+class DealRepository(Protocol):
+    async def add(self, owner_id: int, pipeline_code: str, stage_code: str | None, title: str,
+                  company_id: int | None, contact_id: int | None, amount_minor: int | None,
+                  currency: str, fields: dict[str, Any], now: datetime) -> Deal: ...
+    async def get(self, deal_id: int, owner_id: int | None) -> Deal | None: ...
+    async def list(self, owner_id: int | None, status: str, offset: int, limit: int
+                   ) -> tuple[Sequence[Deal], int]: ...
+    async def set_stage(self, deal_id: int, stage_code: str | None, status: str,
+                        lost_reason: str | None, now: datetime, closed_at: datetime | None
+                        ) -> None: ...
+    async def log_stage(self, deal_id: int, from_code: str | None, to_code: str | None,
+                        actor_id: int | None, now: datetime, note: str | None) -> None: ...
+    async def stage_history(self, deal_id: int) -> Sequence[StageChange]: ...
+    async def update(self, deal_id: int, changes: dict[str, Any], now: datetime) -> None: ...
+    async def create_company_for(self, deal: Deal, name: str, now: datetime) -> int: ...
+    async def create_contact_for(self, deal: Deal, name: str, now: datetime) -> int: ...
+    async def create_task_for(self, deal: Deal, title: str, now: datetime) -> int: ...
+
+
 class AuditRepository(Protocol):
     async def add(
         self,
@@ -71,6 +91,7 @@ class UnitOfWork(Protocol):
     invites: InviteRepository
     companies: CompanyRepository
     audit: AuditRepository
+    deals: DealRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -82,6 +103,8 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
-# A factory: `async with uow_factory() as uow: ...`; `readonly=True` may use a cheaper
-# transaction (SQLite: deferred instead of BEGIN IMMEDIATE).
-UowFactory = Callable[..., UnitOfWork]
+class UowFactory(Protocol):
+    """`async with uow_factory() as uow: ...`; `readonly=True` may use a cheaper transaction
+    (SQLite: autocommit reads instead of BEGIN IMMEDIATE)."""
+
+    def __call__(self, readonly: bool = False) -> UnitOfWork: ...

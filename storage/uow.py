@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.audit import SqlAuditRepository
 from storage.companies import SqlCompanyRepository
 from storage.db import is_sqlite
+from storage.deals import SqlDealRepository
 from storage.users import SqlInviteRepository, SqlUserRepository
+
+if TYPE_CHECKING:
+    from services.ports import UowFactory
 
 
 class SqlUnitOfWork:
@@ -24,6 +28,7 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepository(session, dialect)
         self.companies = SqlCompanyRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.deals = SqlDealRepository(session)
         self._committed = False
 
     async def __aenter__(self) -> Self:
@@ -69,6 +74,11 @@ class Database:
         if readonly:
             return SqlUnitOfWork(self._read(), self.dialect)
         return SqlUnitOfWork(self._write(), self.dialect, self._sqlite_writer)
+
+    @property
+    def factory(self) -> UowFactory:
+        """`uow` typed as the services' port (the repositories satisfy it structurally)."""
+        return cast("UowFactory", self.uow)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

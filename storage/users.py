@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.users import Invite, Role, User
 from storage import models as m
 
-
 USER_COLUMNS = (m.User.id, m.User.telegram_id, m.User.role, m.User.full_name, m.User.username,
                 m.User.language, m.User.timezone, m.User.is_active, m.User.created_at)
 

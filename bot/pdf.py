@@ -1,0 +1,352 @@
+"""PDF rendering: Jinja2 templates + WeasyPrint in a warmed process pool (``DocumentRenderer``).
+
+Why a process pool: WeasyPrint is pure CPU (~0.1 s for a one-page invoice, seconds for long
+ones) and holds the GIL, so a thread would still stall the event loop. Never asyncio's default
+executor either: renders queued there delay every other ``to_thread`` user (aiogram runs sync
+filters through it).
+
+Why "spawn": forking a process that runs an asyncio loop and threads (aiohttp's resolver,
+the default executor, logging handlers) copies locks that another thread may hold at that
+instant, and the loop's selector and self-pipe file descriptors, into the child; the child can
+deadlock on the first ``logging`` call or corrupt the parent's loop wake-ups. "spawn" starts a
+clean interpreter that imports only this module. Its cost (~1 s per worker) is paid once, in
+``start()``, which also warms each worker (fonts loaded, templates compiled, one document
+rendered) so the first real invoice is not the slow one. (``forkserver`` would be safe too;
+spawn is chosen because it behaves the same on every platform and needs no preload list.)
+
+Per worker process: ONE ``FontConfiguration`` (a new one per render leaks ~0.25 MB each time),
+the stylesheet parsed once with it (so the @font-face files are registered once), and one
+cached sandboxed Jinja2 environment.
+
+Uploaded templates are untrusted: they run in Jinja2's ``SandboxedEnvironment`` (no
+``__class__``/``__globals__`` walks) and WeasyPrint may only fetch ``data:`` URIs and files
+under ``templates/`` (no ``file:///etc/passwd`` images, no requests to internal hosts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import qrcode
+import qrcode.constants
+from jinja2.sandbox import SandboxedEnvironment
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from services.documents import (
+    DOCUMENT_KINDS,
+    DocumentView,
+    Lang,
+    format_date,
+    format_quantity,
+    sample_view,
+)
+from services.money import format_money
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+DEFAULT_WORKERS = 2
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+def template_name(view: DocumentView) -> str:
+    """The shipped template of a view: invoices by layout, the other kinds by kind."""
+    if view.kind == "invoice":
+        return f"invoice_{view.layout}.html.j2"
+    return f"{view.kind}.html.j2"
+
+
+@jinja2.pass_context
+def _money_filter(ctx: jinja2.runtime.Context, value: Decimal, currency: str | None = None) -> str:
+    doc: DocumentView = ctx["doc"]
+    return format_money(value, currency or doc.currency, doc.language)
+
+
+@jinja2.pass_context
+def _qty_filter(ctx: jinja2.runtime.Context, value: Decimal) -> str:
+    return format_quantity(value, ctx["doc"].language)
+
+
+@jinja2.pass_context
+def _date_filter(ctx: jinja2.runtime.Context, value: date, long: bool = False) -> str:
+    language: Lang = ctx["doc"].language
+    return format_date(value, language, long=long)
+
+
+def create_environment(templates_dir: Path = TEMPLATES_DIR) -> SandboxedEnvironment:
+    """Sandboxed, autoescaping, StrictUndefined (a typo in a template is an error, not an
+    empty string on a legal document), with the ``money``, ``qty`` and ``ldate`` filters."""
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["money"] = _money_filter
+    env.filters["qty"] = _qty_filter
+    env.filters["ldate"] = _date_filter
+    return env
+
+
+def _data_uri(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        mime = "image/png"
+    elif data.startswith(b"\xff\xd8"):
+        mime = "image/jpeg"
+    elif data.startswith((b"GIF87a", b"GIF89a")):
+        mime = "image/gif"
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        mime = "image/webp"
+    elif data.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in data[:256]:
+        mime = "image/svg+xml"
+    else:
+        mime = "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def qr_png(payload: str) -> bytes:
+    """The payment QR as PNG: error correction M, 4-module quiet zone, 1 pixel per module
+    (the PDF scales it with ``image-rendering: pixelated``, so it stays sharp and tiny)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
+    code.add_data(payload.encode("utf-8"))
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def template_context(view: DocumentView) -> dict[str, Any]:
+    """What every template sees: ``doc`` (the view), ``labels`` (its language's words) and
+    ``images`` (data: URIs or None for logo, stamp, signature, qr)."""
+    return {
+        "doc": view,
+        "labels": view.labels,
+        "images": {
+            "logo": _data_uri(view.logo) if view.logo else None,
+            "stamp": _data_uri(view.stamp) if view.stamp else None,
+            "signature": _data_uri(view.signature) if view.signature else None,
+            "qr": _data_uri(qr_png(view.qr_payload)) if view.qr_payload else None,
+        },
+    }
+
+
+class _LocalFetcher(URLFetcher):
+    """Lets WeasyPrint read ``data:`` URIs and files under the templates folder, nothing else."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols=("data", "file"))
+        self._root = root.resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith("file:"):
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not path.is_relative_to(self._root):
+                raise ValueError(f"access outside the templates folder refused: {url}")
+        return super().fetch(url, headers)
+
+
+# --- the per-process renderer --------------------------------------------------------------
+
+
+@dataclass
+class _Engine:
+    """What one process keeps between renders."""
+
+    env: SandboxedEnvironment
+    font_config: FontConfiguration
+    stylesheet: CSS
+    fetcher: _LocalFetcher
+    base_url: str
+
+    @classmethod
+    def create(cls, templates_dir: Path = TEMPLATES_DIR) -> _Engine:
+        font_config = FontConfiguration()
+        fetcher = _LocalFetcher(templates_dir)
+        base_url = templates_dir.as_uri() + "/"
+        stylesheet = CSS(
+            filename=str(templates_dir / "base.css"),
+            base_url=base_url,
+            font_config=font_config,
+            url_fetcher=fetcher,
+        )
+        return cls(create_environment(templates_dir), font_config, stylesheet, fetcher, base_url)
+
+    def html(self, view: DocumentView, template_source: str | None) -> str:
+        if template_source is None:
+            template = self.env.get_template(template_name(view))
+        else:
+            template = self.env.from_string(template_source)
+        return template.render(template_context(view))
+
+    def pdf(self, html: str) -> bytes:
+        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
+        result = document.write_pdf(stylesheets=[self.stylesheet], font_config=self.font_config)
+        assert isinstance(result, bytes)
+        return result
+
+    def render(self, view: DocumentView, template_source: str | None = None) -> bytes:
+        return self.pdf(self.html(view, template_source))
+
+    def check(self, kind: str, source: str) -> str | None:
+        if kind not in DOCUMENT_KINDS:
+            return f"unknown document kind: {kind}"
+        view = sample_view(kind)  # type: ignore[arg-type]
+        try:
+            html = self.html(view, source)
+        except jinja2.TemplateSyntaxError as error:
+            return f"line {error.lineno}: {error.message}"
+        except jinja2.TemplateError as error:  # UndefinedError, SecurityError ...
+            return f"{type(error).__name__}: {error.message or error}"
+        except Exception as error:  # a filter fed the wrong type, a bad attribute call ...
+            return f"{type(error).__name__}: {error}"
+        try:
+            self.pdf(html)
+        except Exception as error:
+            return f"PDF: {type(error).__name__}: {error}"
+        return None
+
+
+@lru_cache(maxsize=1)
+def _engine() -> _Engine:
+    # One per process: in a pool worker, created by the initializer; in the main process, on
+    # the first render_sync().
+    return _Engine.create()
+
+
+def render_sync(view: DocumentView, template_source: str | None = None) -> bytes:
+    """Render in this process, synchronously (tests, benchmarks, CLI). Blocks ~0.1 s+."""
+    return _engine().render(view, template_source)
+
+
+def check_template_sync(kind: str, source: str) -> str | None:
+    return _engine().check(kind, source)
+
+
+def _worker_init() -> None:
+    # Warm-up in the worker: fonts registered, templates compiled, one document rendered
+    # (the first WeasyPrint render of a process costs ~2x a warm one).
+    engine = _engine()
+    for name in ("invoice_ru.html.j2", "invoice_intl.html.j2", "quote.html.j2",
+                 "receipt.html.j2", "act.html.j2"):  # fmt: skip
+        engine.env.get_template(name)
+    engine.render(sample_view())
+
+
+def _render_job(view: DocumentView, template_source: str | None) -> tuple[bytes, float]:
+    started = time.perf_counter()
+    pdf = render_sync(view, template_source)
+    return pdf, (time.perf_counter() - started) * 1000
+
+
+def _worker_pid() -> int:
+    return os.getpid()
+
+
+def _worker_rss_kb() -> int:
+    """VmRSS of the calling process, from /proc (Linux), in kB."""
+    with open(f"/proc/{os.getpid()}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+# --- the async adapter ---------------------------------------------------------------------
+
+
+class PdfRenderer:
+    """``DocumentRenderer`` on a dedicated, warmed pool of ``workers`` spawned processes.
+
+    Usage: ``renderer = PdfRenderer(); await renderer.start(); ...; renderer.close()`` (or
+    ``async with PdfRenderer() as renderer``). Renders queue in the pool, never on the loop.
+    """
+
+    def __init__(self, workers: int = DEFAULT_WORKERS, max_tasks_per_child: int | None = None):
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        self.workers = workers
+        self._max_tasks_per_child = max_tasks_per_child
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                max_tasks_per_child=self._max_tasks_per_child,
+            )
+        return self._pool
+
+    async def start(self) -> None:
+        """Start every worker and wait until each is warm (its initializer rendered a sample
+        document). Submitting ``workers`` jobs at once makes the pool spawn all of them."""
+        pool = self._ensure_pool()
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(loop.run_in_executor(pool, _worker_pid) for _ in range(self.workers))
+        )
+        logger.info(
+            "PDF pool: %d workers warm in %.0f ms",
+            self.workers,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    async def render(self, view: DocumentView, template_source: str | None = None) -> bytes:
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        pdf, render_ms = await loop.run_in_executor(
+            self._ensure_pool(), _render_job, view, template_source
+        )
+        logger.debug(
+            "PDF %s %s: %d bytes, render %.1f ms, with queueing %.1f ms",
+            view.kind,
+            view.number,
+            len(pdf),
+            render_ms,
+            (time.perf_counter() - started) * 1000,
+        )
+        return pdf
+
+    async def check_template(self, kind: str, source: str) -> str | None:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._ensure_pool(), check_template_sync, kind, source)
+
+    def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        """Run a picklable function in a worker (benchmarks read a worker's RSS with it)."""
+        return self._ensure_pool().submit(fn, *args)
+
+    def close(self) -> None:
+        """Stop the workers (waits for the renders already running; drops queued ones)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    async def __aenter__(self) -> PdfRenderer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,300 @@
+"""Deals moving through configured pipelines.
+
+Invariants:
+- a deal is always in a stage of its own pipeline (none for a pipeline of kind "none");
+- strict pipelines move one stage forward at a time; manual ones may jump to any stage; any
+  open deal may be lost (with a reason), and won only from a stage where that is allowed;
+- a deal enters a stage only when every field that stage requires is filled; otherwise the
+  move reports the missing fields and changes nothing;
+- every stage change is logged with who and when; closed (won/lost) deals do not move.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from services.clock import Clock
+from services.errors import Conflict, InvalidInput, NotFound
+from services.money import AmountError, check_currency, parse_amount, to_minor
+from services.pipelines import (
+    DEAL_FIELDS,
+    FieldType,
+    PipelineConfig,
+    PipelineKind,
+    StageConfig,
+    default_pipeline,
+)
+from services.users import Actor
+
+if TYPE_CHECKING:
+    from services.ports import UnitOfWork, UowFactory
+
+TITLE_MAX = 300
+TEXT_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    id: int
+    owner_id: int
+    pipeline_code: str
+    stage_code: str | None
+    title: str
+    company_id: int | None
+    contact_id: int | None
+    amount_minor: int | None
+    currency: str | None
+    status: str  # open | won | lost
+    lost_reason: str | None
+    fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    open_tasks: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DealDraft:
+    title: str
+    company_id: int | None = None
+    contact_id: int | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    pipeline_code: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    from_stage: str | None
+    to_stage: str | None
+    actor_id: int | None
+    actor_name: str
+    at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MoveResult:
+    deal: Deal
+    moved: bool
+    target: str
+    missing: tuple[str, ...] = ()
+
+
+def parse_date(text: str) -> date:
+    text = text.strip()
+    for pattern, order in ((r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", "dmy"),
+                           (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd")):
+        m = re.fullmatch(pattern, text)
+        if m:
+            a, b, c = (int(x) for x in m.groups())
+            d, mth, y = (a, b, c) if order == "dmy" else (c, b, a)
+            try:
+                return date(y, mth, d)
+            except ValueError:
+                raise InvalidInput("bad_date", field="date") from None
+    raise InvalidInput("bad_date", field="date")
+
+
+def is_filled(deal: Deal, name: str) -> bool:
+    if name == "amount":
+        return deal.amount_minor is not None
+    if name == "company":
+        return deal.company_id is not None
+    if name == "contact":
+        return deal.contact_id is not None
+    if name == "next_task":
+        return deal.open_tasks > 0
+    value = deal.fields.get(name)
+    return value not in (None, "")
+
+
+class DealService:
+    def __init__(self, uow: UowFactory, clock: Clock, pipelines: Sequence[PipelineConfig],
+                 default_currency: str = "RUB") -> None:
+        self._uow = uow
+        self._clock = clock
+        self.pipelines = {p.code: p for p in pipelines}
+        self._default = default_pipeline(tuple(pipelines))
+        self._currency = default_currency
+
+    def pipeline(self, code: str) -> PipelineConfig:
+        return self.pipelines[code]
+
+    def stage_of(self, deal: Deal) -> StageConfig | None:
+        return self.pipelines[deal.pipeline_code].stage(deal.stage_code) if deal.stage_code \
+            else None
+
+    async def create(self, actor: Actor, draft: DealDraft) -> Deal:
+        async with self._uow() as uow:
+            deal = await self.create_in(uow, actor.id, draft)
+            await uow.commit()
+        return deal
+
+    async def create_in(self, uow: UnitOfWork, owner_id: int, draft: DealDraft) -> Deal:
+        """Creates a deal inside the caller's unit of work (lead conversion uses it)."""
+        title = " ".join(draft.title.split())
+        if not title:
+            raise InvalidInput("empty", field="title")
+        if len(title) > TITLE_MAX:
+            raise InvalidInput("too_long", field="title", limit=TITLE_MAX)
+        pipeline = self.pipelines.get(draft.pipeline_code or "") or self._default
+        first = pipeline.working_stages[0].code if pipeline.kind != PipelineKind.NONE else None
+        currency = check_currency(draft.currency or self._currency)
+        amount = to_minor(draft.amount, currency) if draft.amount is not None else None
+        now = self._clock.now()
+        deal = await uow.deals.add(owner_id, pipeline.code, first, title, draft.company_id,
+                                   draft.contact_id, amount, currency, dict(draft.fields), now)
+        await uow.deals.log_stage(deal.id, None, first, owner_id, now, None)
+        await uow.audit.add(owner_id, "deal.create", "deal", deal.id)
+        return deal
+
+    async def get(self, actor: Actor, deal_id: int) -> Deal:
+        async with self._uow(readonly=True) as uow:
+            deal = await uow.deals.get(deal_id, actor.owner_scope())
+        if deal is None:
+            raise NotFound(entity="deal", id=deal_id)
+        return deal
+
+    async def list_deals(self, actor: Actor, status: str = "open", offset: int = 0,
+                   limit: int = 10) -> tuple[Sequence[Deal], int]:
+        async with self._uow(readonly=True) as uow:
+            return await uow.deals.list(actor.owner_scope(), status, max(0, offset), limit)
+
+    async def history(self, actor: Actor, deal_id: int) -> Sequence[StageChange]:
+        async with self._uow(readonly=True) as uow:
+            if await uow.deals.get(deal_id, actor.owner_scope()) is None:
+                raise NotFound(entity="deal", id=deal_id)
+            return await uow.deals.stage_history(deal_id)
+
+    def allowed_targets(self, deal: Deal) -> list[StageConfig]:
+        """Stages the deal may be moved to now (won/lost included where allowed)."""
+        if deal.status != "open":
+            return []
+        pipeline = self.pipelines[deal.pipeline_code]
+        if pipeline.kind == PipelineKind.NONE:
+            return []
+        stages = list(pipeline.stages)
+        current = pipeline.stage(deal.stage_code or "")
+        lost = [s for s in stages if s.outcome == "lost"]
+        if pipeline.kind == PipelineKind.MANUAL:
+            return [s for s in stages if s.code != deal.stage_code]
+        working = list(pipeline.working_stages)
+        idx = next((i for i, s in enumerate(working) if current and s.code == current.code), -1)
+        if idx + 1 < len(working):
+            return [working[idx + 1], *lost]
+        return [s for s in stages if s.outcome == "won"] + lost
+
+    def next_stage(self, deal: Deal) -> StageConfig | None:
+        targets = [s for s in self.allowed_targets(deal) if s.outcome != "lost"]
+        return targets[0] if targets else None
+
+    async def move(self, actor: Actor, deal_id: int, target: str,
+                   note: str | None = None) -> MoveResult:
+        """Moves the deal to stage `target` ("next" for the next one; for a pipeline of kind
+        "none", only "won" or "lost"). Missing required fields → moved=False, listed."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            deal = await uow.deals.get(deal_id, actor.owner_scope())
+            if deal is None:
+                raise NotFound(entity="deal", id=deal_id)
+            if deal.status != "open":
+                raise Conflict("deal_closed")
+            pipeline = self.pipelines[deal.pipeline_code]
+            if target == "next":
+                nxt = self.next_stage(deal)
+                if nxt is None:
+                    raise Conflict("no_next_stage")
+                target = nxt.code
+            outcome: str | None
+            if pipeline.kind == PipelineKind.NONE:
+                if target not in ("won", "lost"):
+                    raise Conflict("stage_not_allowed", stage=target)
+                stage_cfg = None
+                outcome = target
+            else:
+                stage_cfg = pipeline.stage(target)
+                if stage_cfg is None:
+                    raise NotFound("unknown_stage", stage=target)
+                if stage_cfg.code not in {s.code for s in self.allowed_targets(deal)}:
+                    raise Conflict("stage_not_allowed", stage=target)
+                outcome = stage_cfg.outcome
+            if outcome == "lost" and not (note or "").strip():
+                return MoveResult(deal, False, target, ("lost_reason",))
+            missing = tuple(f for f in (stage_cfg.required if stage_cfg else ())
+                            if not is_filled(deal, f))
+            if missing:
+                return MoveResult(deal, False, target, missing)
+            status = "won" if outcome == "won" else "lost" if outcome == "lost" else "open"
+            new_stage = stage_cfg.code if stage_cfg else None
+            await uow.deals.set_stage(deal.id, new_stage, status,
+                                      note if status == "lost" else None, now,
+                                      now if status != "open" else None)
+            await uow.deals.log_stage(deal.id, deal.stage_code, new_stage or target, actor.id,
+                                      now, note)
+            await uow.audit.add(actor.id, "deal.move", "deal", deal.id,
+                                {"from": deal.stage_code, "to": new_stage or target})
+            moved = await uow.deals.get(deal.id, None)
+            await uow.commit()
+        assert moved is not None
+        return MoveResult(moved, True, target)
+
+    async def set_field(self, actor: Actor, deal_id: int, name: str, raw: str) -> Deal:
+        """Fills one field from what the manager typed. Reference fields create the record:
+        company and contact by name, next_task as a task titled with the text."""
+        if name not in DEAL_FIELDS:
+            raise InvalidInput("unknown_field", field=name)
+        kind = DEAL_FIELDS[name]
+        text = " ".join(raw.split())
+        if not text:
+            raise InvalidInput("empty", field=name)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            deal = await uow.deals.get(deal_id, actor.owner_scope())
+            if deal is None:
+                raise NotFound(entity="deal", id=deal_id)
+            if deal.status != "open":
+                raise Conflict("deal_closed")
+            changes: dict[str, Any] = {}
+            if kind == FieldType.MONEY:
+                try:
+                    amount = parse_amount(text, deal.currency)
+                except AmountError as exc:
+                    raise InvalidInput(f"amount_{exc.code}", field=name) from None
+                changes["amount_minor"] = to_minor(amount, deal.currency or self._currency)
+            elif kind == FieldType.DATE:
+                changes["fields"] = {**deal.fields, name: parse_date(text).isoformat()}
+            elif kind == FieldType.BOOL:
+                yes = text.casefold() in ("yes", "да", "da", "y", "+", "true", "1")
+                no = text.casefold() in ("no", "нет", "nu", "n", "-", "false", "0")
+                if not (yes or no):
+                    raise InvalidInput("bad_bool", field=name)
+                changes["fields"] = {**deal.fields, name: yes}
+            elif kind == FieldType.TEXT:
+                if len(text) > TEXT_MAX:
+                    raise InvalidInput("too_long", field=name, limit=TEXT_MAX)
+                changes["fields"] = {**deal.fields, name: text}
+            elif name == "company":
+                company_id = await uow.deals.create_company_for(deal, text[:TITLE_MAX], now)
+                changes["company_id"] = company_id
+            elif name == "contact":
+                contact_id = await uow.deals.create_contact_for(deal, text[:200], now)
+                changes["contact_id"] = contact_id
+            else:  # next_task
+                await uow.deals.create_task_for(deal, text[:TITLE_MAX], now)
+            if changes:
+                await uow.deals.update(deal.id, changes, now)
+            await uow.audit.add(actor.id, "deal.set_field", "deal", deal.id, {"field": name})
+            updated = await uow.deals.get(deal.id, None)
+            await uow.commit()
+        assert updated is not None
+        return updated
+
+    async def set_amount(self, actor: Actor, deal_id: int, raw: str) -> Deal:
+        return await self.set_field(actor, deal_id, "amount", raw)
