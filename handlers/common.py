@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
@@ -36,8 +37,8 @@ def refusal_text() -> str:
              "If you work with us, ask your admin for an invitation link.")
 
 
-def welcome_text(actor: User) -> str:
-    name = actor.full_name or _("colleague")
+def welcome_text(actor: User, name: str | None = None) -> str:
+    name = html.escape(name or actor.full_name or _("colleague"))
     return _("Hello, {name}! You are signed in as {role}.\n\n{commands}").format(
         name=name, role=role_name(actor.role), commands=help_text(actor.role))
 
@@ -86,7 +87,7 @@ def create_router() -> Router:
         await access.touch_profile(actor, message.from_user.full_name, message.from_user.username)
         await state.clear()
         await set_chat_commands(bot, message.chat.id, actor.role)
-        await message.answer(welcome_text(actor))
+        await message.answer(welcome_text(actor, message.from_user.full_name))
 
     @router.message(Command("help"))
     async def cmd_help(message: Message, actor: User | None) -> None:
