@@ -299,7 +299,7 @@ class SandboxClient:
         self,
         chat_id: int,
         predicate: Predicate | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         after: int | None = None,
     ) -> dict[str, Any]:
         """The first bot message with message_id > after matching predicate (see class doc
@@ -336,7 +336,7 @@ class SandboxClient:
         self,
         chat_id: int,
         substring: str,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         after: int | None = None,
     ) -> dict[str, Any]:
         return await self.wait_for(
@@ -351,7 +351,7 @@ class SandboxClient:
         chat_id: int,
         message_id: int,
         predicate: Predicate | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> dict[str, Any]:
         """Wait until the bot edits message_id (again) and it matches predicate. "Again"
         counts from the last press on that message by this client, else from now."""
