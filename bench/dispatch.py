@@ -22,23 +22,23 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiosqlite  # noqa: E402
-from aiogram import Bot, Dispatcher, Router  # noqa: E402
-from aiogram.client.session.base import BaseSession  # noqa: E402
-from aiogram.methods import TelegramMethod  # noqa: E402
-from aiogram.methods.base import TelegramType  # noqa: E402
-from aiogram.types import Chat, Message, Update, User  # noqa: E402
+import aiosqlite
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, Message, Update, User
 
-from bot.dispatcher import create_dispatcher  # noqa: E402
-from bot.i18n import create_i18n  # noqa: E402
-from services.access import AccessService  # noqa: E402
-from services.clients import ClientService  # noqa: E402
-from services.clock import SystemClock  # noqa: E402
-from services.users import Role  # noqa: E402
-from storage.db import create_engine  # noqa: E402
-from storage.fsm import SqlFsmStorage  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.uow import Database  # noqa: E402
+from bot.dispatcher import create_dispatcher
+from bot.i18n import create_i18n
+from services.access import AccessService
+from services.clients import ClientService
+from services.clock import SystemClock
+from services.users import Role
+from storage.db import create_engine
+from storage.fsm import SqlFsmStorage
+from storage.migrate import upgrade
+from storage.uow import Database
 
 TOKEN = "123456:" + "A" * 35
 N_USERS = 50
