@@ -29,36 +29,59 @@ from storage.uow import Database
 
 OUTBOX: Table = m.OutboxMessage.__table__  # type: ignore[assignment]
 C = OUTBOX.c
-ITEM_COLUMNS = (C.id, C.idempotency_key, C.channel, C.kind, C.chat_id, C.email, C.payload,
-                C.due_at, C.attempts, C.invoice_id, C.recipient_user_id)
+ITEM_COLUMNS = (
+    C.id,
+    C.idempotency_key,
+    C.channel,
+    C.kind,
+    C.chat_id,
+    C.email,
+    C.payload,
+    C.due_at,
+    C.attempts,
+    C.invoice_id,
+    C.recipient_user_id,
+)
 INSERT_CHUNK = 200  # rows per INSERT statement: far below SQLite's bound-parameter limit
 IN_CHUNK = 500
 
 
 def _item(row: Row[Any]) -> OutboxItem:
     return OutboxItem(
-        id=row.id, key=row.idempotency_key, channel=row.channel, kind=row.kind,
-        chat_id=row.chat_id, email=row.email, payload=dict(row.payload or {}),
-        due_at=row.due_at, attempts=row.attempts, invoice_id=row.invoice_id,
+        id=row.id,
+        key=row.idempotency_key,
+        channel=row.channel,
+        kind=row.kind,
+        chat_id=row.chat_id,
+        email=row.email,
+        payload=dict(row.payload or {}),
+        due_at=row.due_at,
+        attempts=row.attempts,
+        invoice_id=row.invoice_id,
         recipient_user_id=row.recipient_user_id,
     )
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def due_query(now: datetime, limit: int) -> Select[Any]:
     """Pending rows whose time has come, oldest first: the index's own order."""
-    return (select(C.id).where(C.status == "pending", C.due_at <= now)
-            .order_by(C.due_at).limit(limit))
+    return (
+        select(C.id).where(C.status == "pending", C.due_at <= now).order_by(C.due_at).limit(limit)
+    )
 
 
 def expired_claims_query(now: datetime, lease: timedelta, limit: int) -> Select[Any]:
     """Rows claimed by a worker that has not finished within the lease (it crashed)."""
-    return (select(C.id).where(C.status == "claimed", C.claimed_at < now - lease)
-            .order_by(C.claimed_at).limit(limit))
+    return (
+        select(C.id)
+        .where(C.status == "claimed", C.claimed_at < now - lease)
+        .order_by(C.claimed_at)
+        .limit(limit)
+    )
 
 
 class SqlOutboxQueries:
@@ -78,11 +101,21 @@ class SqlOutboxQueries:
         created = m.utcnow()
         rows = [
             {
-                "idempotency_key": it.key, "channel": it.channel, "kind": it.kind,
-                "recipient_user_id": it.recipient_user_id, "chat_id": it.chat_id,
-                "email": it.email, "payload": dict(it.payload), "invoice_id": it.invoice_id,
-                "due_at": it.due_at, "status": "pending", "attempts": 0,
-                "last_error": None, "claimed_by": None, "claimed_at": None, "sent_at": None,
+                "idempotency_key": it.key,
+                "channel": it.channel,
+                "kind": it.kind,
+                "recipient_user_id": it.recipient_user_id,
+                "chat_id": it.chat_id,
+                "email": it.email,
+                "payload": dict(it.payload),
+                "invoice_id": it.invoice_id,
+                "due_at": it.due_at,
+                "status": "pending",
+                "attempts": 0,
+                "last_error": None,
+                "claimed_by": None,
+                "claimed_at": None,
+                "sent_at": None,
                 "created_at": created,
             }
             for it in unique.values()
@@ -90,14 +123,18 @@ class SqlOutboxQueries:
         insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
         inserted = 0
         for chunk in _chunks(rows, INSERT_CHUNK):
-            stmt = (insert(OUTBOX).values(list(chunk))
-                    .on_conflict_do_nothing(index_elements=[C.idempotency_key])
-                    .returning(C.id))
+            stmt = (
+                insert(OUTBOX)
+                .values(list(chunk))
+                .on_conflict_do_nothing(index_elements=[C.idempotency_key])
+                .returning(C.id)
+            )
             inserted += len((await self._s.execute(stmt)).all())
         return inserted
 
-    async def claim_due(self, now: datetime, worker_id: str, limit: int,
-                        lease: timedelta) -> list[OutboxItem]:
+    async def claim_due(
+        self, now: datetime, worker_id: str, limit: int, lease: timedelta
+    ) -> list[OutboxItem]:
         if limit < 1:
             return []
         locking = self._dialect == "postgresql"
@@ -113,21 +150,30 @@ class SqlOutboxQueries:
         if not ids:
             return []
         result = await self._s.execute(
-            update(OUTBOX).where(C.id.in_(ids))
+            update(OUTBOX)
+            .where(C.id.in_(ids))
             .values(status="claimed", claimed_by=worker_id, claimed_at=now)
-            .returning(*ITEM_COLUMNS))
+            .returning(*ITEM_COLUMNS)
+        )
         items = [_item(row) for row in result.all()]
         return sorted(items, key=lambda it: (it.due_at, it.id))
 
     async def mark_sent(self, item_id: int, at: datetime) -> None:
         await self._s.execute(
-            update(OUTBOX).where(C.id == item_id, C.status == "claimed")
-            .values(status="sent", sent_at=at, last_error=None))
+            update(OUTBOX)
+            .where(C.id == item_id, C.status == "claimed")
+            .values(status="sent", sent_at=at, last_error=None)
+        )
 
-    async def mark_failed(self, item_id: int, error: str, retry_at: datetime | None,
-                          dead: bool) -> None:
-        values: dict[str, Any] = {"attempts": C.attempts + 1, "last_error": error,
-                                  "claimed_by": None, "claimed_at": None}
+    async def mark_failed(
+        self, item_id: int, error: str, retry_at: datetime | None, dead: bool
+    ) -> None:
+        values: dict[str, Any] = {
+            "attempts": C.attempts + 1,
+            "last_error": error,
+            "claimed_by": None,
+            "claimed_at": None,
+        }
         if dead:
             values["status"] = "failed"
         else:
@@ -135,7 +181,8 @@ class SqlOutboxQueries:
                 raise ValueError("a retried message needs retry_at")
             values.update(status="pending", due_at=retry_at)
         await self._s.execute(
-            update(OUTBOX).where(C.id == item_id, C.status == "claimed").values(**values))
+            update(OUTBOX).where(C.id == item_id, C.status == "claimed").values(**values)
+        )
 
     async def cancel_for_invoice(self, invoice_id: int, except_keys: Sequence[str] = ()) -> int:
         stmt = update(OUTBOX).where(C.invoice_id == invoice_id, C.status == "pending")
@@ -148,8 +195,10 @@ class SqlOutboxQueries:
         cancelled = 0
         for chunk in _chunks(sorted(set(keys)), IN_CHUNK):
             result = await self._s.execute(
-                update(OUTBOX).where(C.idempotency_key.in_(chunk), C.status == "pending")
-                .values(status="cancelled"))
+                update(OUTBOX)
+                .where(C.idempotency_key.in_(chunk), C.status == "pending")
+                .values(status="cancelled")
+            )
             cancelled += int(result.rowcount)  # type: ignore[attr-defined]
         return cancelled
 
@@ -157,15 +206,24 @@ class SqlOutboxQueries:
         counts: dict[str, int] = {
             row.status: int(row.n)
             for row in await self._s.execute(
-                select(C.status, func.count().label("n")).group_by(C.status))
+                select(C.status, func.count().label("n")).group_by(C.status)
+            )
         }
-        backlog = (await self._s.execute(
-            select(func.count().label("n"), func.min(C.due_at).label("oldest"))
-            .where(C.status == "pending", C.due_at <= now))).one()
+        backlog = (
+            await self._s.execute(
+                select(func.count().label("n"), func.min(C.due_at).label("oldest")).where(
+                    C.status == "pending", C.due_at <= now
+                )
+            )
+        ).one()
         return OutboxStats(
-            due=int(backlog.n), sent=counts.get("sent", 0), failed=counts.get("failed", 0),
-            oldest_pending_at=backlog.oldest, pending=counts.get("pending", 0),
-            claimed=counts.get("claimed", 0), cancelled=counts.get("cancelled", 0),
+            due=int(backlog.n),
+            sent=counts.get("sent", 0),
+            failed=counts.get("failed", 0),
+            oldest_pending_at=backlog.oldest,
+            pending=counts.get("pending", 0),
+            claimed=counts.get("claimed", 0),
+            cancelled=counts.get("cancelled", 0),
         )
 
 
@@ -182,11 +240,13 @@ class SqlOutboxRepository:
             await uow.commit()
         return count
 
-    async def claim_due(self, now: datetime, worker_id: str, limit: int,
-                        lease: timedelta) -> list[OutboxItem]:
+    async def claim_due(
+        self, now: datetime, worker_id: str, limit: int, lease: timedelta
+    ) -> list[OutboxItem]:
         async with self._db.uow() as uow:
             items = await SqlOutboxQueries(uow.session, uow.dialect).claim_due(
-                now, worker_id, limit, lease)
+                now, worker_id, limit, lease
+            )
             await uow.commit()
         return items
 
@@ -195,17 +255,20 @@ class SqlOutboxRepository:
             await SqlOutboxQueries(uow.session, uow.dialect).mark_sent(item_id, at)
             await uow.commit()
 
-    async def mark_failed(self, item_id: int, error: str, retry_at: datetime | None,
-                          dead: bool) -> None:
+    async def mark_failed(
+        self, item_id: int, error: str, retry_at: datetime | None, dead: bool
+    ) -> None:
         async with self._db.uow() as uow:
             await SqlOutboxQueries(uow.session, uow.dialect).mark_failed(
-                item_id, error, retry_at, dead)
+                item_id, error, retry_at, dead
+            )
             await uow.commit()
 
     async def cancel_for_invoice(self, invoice_id: int, except_keys: Sequence[str] = ()) -> int:
         async with self._db.uow() as uow:
             count = await SqlOutboxQueries(uow.session, uow.dialect).cancel_for_invoice(
-                invoice_id, except_keys)
+                invoice_id, except_keys
+            )
             await uow.commit()
         return count
 

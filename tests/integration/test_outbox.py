@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -30,16 +31,25 @@ T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
 
 
-def msg(key: str, due_at: datetime = T0, invoice_id: int | None = None,
-        chat_id: int = 100) -> NewOutboxMessage:
-    return NewOutboxMessage(key=key, channel="telegram", kind="invoice_due_today",
-                            due_at=due_at, chat_id=chat_id, payload={"n": key},
-                            invoice_id=invoice_id)
+def msg(
+    key: str, due_at: datetime = T0, invoice_id: int | None = None, chat_id: int = 100
+) -> NewOutboxMessage:
+    return NewOutboxMessage(
+        key=key,
+        channel="telegram",
+        kind="invoice_due_today",
+        due_at=due_at,
+        chat_id=chat_id,
+        payload={"n": key},
+        invoice_id=invoice_id,
+    )
 
 
-async def rows(db: Database) -> dict[str, m.OutboxMessage]:
+async def rows(db: Database) -> dict[str, Any]:
+    """The outbox rows as plain rows, by key (what a reader of the table would see)."""
+    table = m.OutboxMessage.__table__
     async with db.uow(readonly=True) as uow:
-        found = await uow.session.scalars(select(m.OutboxMessage).order_by(m.OutboxMessage.id))
+        found = await uow.session.execute(select(table).order_by(table.c.id))
         return {r.idempotency_key: r for r in found}
 
 
@@ -49,8 +59,10 @@ async def make_invoices(db: Database, count: int) -> list[int]:
         org = m.Organization(name="Org", country="MD", currency="MDL")
         uow.session.add_all([user, org])
         await uow.session.flush()
-        invoices = [m.Invoice(owner_id=user.id, organization_id=org.id, currency="MDL",
-                              status="sent") for _ in range(count)]
+        invoices = [
+            m.Invoice(owner_id=user.id, organization_id=org.id, currency="MDL", status="sent")
+            for _ in range(count)
+        ]
         uow.session.add_all(invoices)
         await uow.session.flush()
         ids = [inv.id for inv in invoices]
@@ -98,7 +110,7 @@ async def test_enqueue_many_in_chunks(db: Database) -> None:
     repo = SqlOutboxRepository(db)
     batch = [msg(f"k{i}") for i in range(450)]
     assert await repo.enqueue(batch) == 450
-    assert await repo.enqueue(batch + [msg("new")]) == 1
+    assert await repo.enqueue([*batch, msg("new")]) == 1
 
 
 async def test_a_replanned_ladder_is_stored_once_and_payment_cancels_it(db: Database) -> None:
@@ -127,8 +139,7 @@ async def test_two_concurrent_dispatchers_send_each_row_once(db: Database) -> No
     await repo.enqueue([msg(f"k{i:03}", T0 - timedelta(seconds=i)) for i in range(60)])
     clock = FrozenClock(T0)
     sender = RecordingSender()
-    workers = [OutboxDispatcher(lambda: repo, sender, clock, f"w{n}", batch=7)
-               for n in (1, 2)]
+    workers = [OutboxDispatcher(lambda: repo, sender, clock, f"w{n}", batch=7) for n in (1, 2)]
     handled = await asyncio.gather(*(drain(w) for w in workers))
     assert sum(handled) == 60
     assert all(h > 0 for h in handled), handled  # both took part
@@ -146,14 +157,15 @@ async def test_two_processes_claim_concurrently_without_duplicates(database_url:
         clock = FrozenClock(T0 + timedelta(seconds=1))
         sender = RecordingSender()
         workers = [
-            OutboxDispatcher(lambda db=db: SqlOutboxRepository(db), sender, clock,  # type: ignore[misc]
-                             f"{name}-{n}", batch=5)
-            for name, db in (("p1", first), ("p2", second)) for n in (1, 2)
+            OutboxDispatcher(
+                partial(SqlOutboxRepository, db), sender, clock, f"{name}-{n}", batch=5
+            )
+            for name, db in (("p1", first), ("p2", second))
+            for n in (1, 2)
         ]
         await asyncio.gather(*(drain(w) for w in workers))
         assert Counter(sender.sent) == {f"k{i:03}": 1 for i in range(120)}
-        claimers = Counter(r.claimed_by.split("-")[0]  # type: ignore[union-attr]
-                           for r in (await rows(first)).values())
+        claimers = Counter(r.claimed_by.split("-")[0] for r in (await rows(first)).values())
         assert set(claimers) == {"p1", "p2"}, claimers
     finally:
         await first.dispose()
@@ -168,11 +180,11 @@ async def test_postgres_skips_rows_locked_by_an_unfinished_claim(database_url: s
     try:
         await SqlOutboxRepository(first).enqueue([msg(f"k{i}") for i in range(10)])
         async with first.uow() as uow:
-            held = await SqlOutboxQueries(uow.session, uow.dialect).claim_due(
-                T0, "slow", 3, LEASE)
+            held = await SqlOutboxQueries(uow.session, uow.dialect).claim_due(T0, "slow", 3, LEASE)
             # The other process neither waits for this open transaction nor gets its rows.
             other = await asyncio.wait_for(
-                SqlOutboxRepository(second).claim_due(T0, "fast", 10, LEASE), timeout=5)
+                SqlOutboxRepository(second).claim_due(T0, "fast", 10, LEASE), timeout=5
+            )
             assert {i.key for i in held} == {"k0", "k1", "k2"}
             assert {i.key for i in other} == {f"k{i}" for i in range(3, 10)}
             # leaving without commit: the slow claim rolls back
@@ -185,8 +197,13 @@ async def test_postgres_skips_rows_locked_by_an_unfinished_claim(database_url: s
 
 async def test_claim_takes_only_due_rows_oldest_first(db: Database) -> None:
     repo = SqlOutboxRepository(db)
-    await repo.enqueue([msg("later", T0 + timedelta(seconds=1)), msg("now", T0),
-                        msg("old", T0 - timedelta(hours=1))])
+    await repo.enqueue(
+        [
+            msg("later", T0 + timedelta(seconds=1)),
+            msg("now", T0),
+            msg("old", T0 - timedelta(hours=1)),
+        ]
+    )
     items = await repo.claim_due(T0, "w", 10, LEASE)
     assert [i.key for i in items] == ["old", "now"]
     assert items[0].payload == {"n": "old"} and items[0].chat_id == 100
@@ -209,8 +226,7 @@ async def test_a_crashed_workers_claim_is_taken_over_after_the_lease(db: Databas
     assert await restarted.run_once() == 1
     assert sender.sent == ["k"]
     stored = (await rows(db))["k"]
-    assert (stored.status, stored.claimed_by, stored.sent_at) == ("sent", "restarted",
-                                                                  clock.now())
+    assert (stored.status, stored.claimed_by, stored.sent_at) == ("sent", "restarted", clock.now())
     assert item.id == stored.id
 
 
@@ -231,14 +247,17 @@ async def test_the_due_query_uses_the_status_due_index(db: Database) -> None:
     [(statement, parameters)] = captured
     async with db.engine.connect() as conn:
         if db.dialect == "sqlite":
-            plan = " ".join(str(r[-1]) for r in await conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statement}", parameters))
-            assert "USING INDEX ix_outbox_status_due (status=? AND due_at<?)" in plan, plan
+            plan = " ".join(
+                str(r[-1])
+                for r in await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            )
+            assert "INDEX ix_outbox_status_due (status=? AND due_at<?)" in plan, plan
             assert "TEMP B-TREE" not in plan, plan  # already in due_at order: no sort
         else:
             await conn.execute(text("SET enable_seqscan = off"))
-            plan = " ".join(str(r[0]) for r in await conn.exec_driver_sql(
-                f"EXPLAIN {statement}", parameters))
+            plan = " ".join(
+                str(r[0]) for r in await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+            )
             assert "ix_outbox_status_due" in plan, plan
             assert "LockRows" in plan, plan
         await conn.rollback()
@@ -251,8 +270,12 @@ async def test_failure_with_retry_counts_the_attempt_and_moves_due_at(db: Databa
     repo = SqlOutboxRepository(db)
     await repo.enqueue([msg("flaky"), msg("limited")])
     clock = FrozenClock(T0)
-    sender = RecordingSender({"flaky": SendResult.retry("502 Bad Gateway"),
-                              "limited": SendResult.retry("429 Too Many Requests", 7.5)})
+    sender = RecordingSender(
+        {
+            "flaky": SendResult.retry("502 Bad Gateway"),
+            "limited": SendResult.retry("429 Too Many Requests", 7.5),
+        }
+    )
     dispatcher = OutboxDispatcher(lambda: repo, sender, clock, "w")
     assert await dispatcher.run_once() == 2
     stored = await rows(db)
@@ -281,9 +304,18 @@ async def test_permanent_failure_is_dead_and_calls_the_hook(db: Database) -> Non
     async def on_dead(item: OutboxItem, result: SendResult) -> None:
         seen.append((item.key, result.error))
         # the caller's fallback: the same message by e-mail
-        await repo.enqueue([NewOutboxMessage(f"{item.key}:email", "email", item.kind,
-                                             T0, email="buyer@example.md",
-                                             payload=item.payload)])
+        await repo.enqueue(
+            [
+                NewOutboxMessage(
+                    f"{item.key}:email",
+                    "email",
+                    item.kind,
+                    T0,
+                    email="buyer@example.md",
+                    payload=item.payload,
+                )
+            ]
+        )
 
     sender = RecordingSender({"blocked": SendResult.dead("403: bot was blocked by the user")})
     dispatcher = OutboxDispatcher(lambda: repo, sender, FrozenClock(T0), "w", on_dead=on_dead)
@@ -311,8 +343,9 @@ async def test_too_many_attempts_make_a_row_dead(db: Database) -> None:
         raise RuntimeError("mail server down too")
 
     sender = RecordingSender({"down": SendResult.retry("timeout")})
-    dispatcher = OutboxDispatcher(lambda: repo, sender, clock, "w", max_attempts=3,
-                                  on_dead=on_dead)
+    dispatcher = OutboxDispatcher(
+        lambda: repo, sender, clock, "w", max_attempts=3, on_dead=on_dead
+    )
     for _ in range(3):
         assert await dispatcher.run_once() == 1
         clock.advance(timedelta(hours=1))
@@ -322,8 +355,13 @@ async def test_too_many_attempts_make_a_row_dead(db: Database) -> None:
     assert dead == ["down"]
 
     await repo.enqueue([msg("down2")])
-    hooked = OutboxDispatcher(lambda: repo, RecordingSender({"down2": SendResult.dead("403")}),
-                              clock, "w", on_dead=failing_hook)
+    hooked = OutboxDispatcher(
+        lambda: repo,
+        RecordingSender({"down2": SendResult.dead("403")}),
+        clock,
+        "w",
+        on_dead=failing_hook,
+    )
     assert await hooked.run_once() == 1  # a failing hook does not break the dispatcher
     assert (await rows(db))["down2"].status == "failed"
 
@@ -331,20 +369,28 @@ async def test_too_many_attempts_make_a_row_dead(db: Database) -> None:
 async def test_cancel_for_invoice_cancels_pending_rows_only(db: Database) -> None:
     inv_a, inv_b = await make_invoices(db, 2)
     repo = SqlOutboxRepository(db)
-    await repo.enqueue([
-        msg("a-pending", invoice_id=inv_a), msg("a-kept", invoice_id=inv_a),
-        msg("a-claimed", T0 - timedelta(hours=2), invoice_id=inv_a),
-        msg("a-sent", T0 - timedelta(hours=3), invoice_id=inv_a),
-        msg("a-later", T0 + timedelta(days=3), invoice_id=inv_a),
-        msg("b-pending", invoice_id=inv_b), msg("no-invoice"),
-    ])
+    await repo.enqueue(
+        [
+            msg("a-pending", invoice_id=inv_a),
+            msg("a-kept", invoice_id=inv_a),
+            msg("a-claimed", T0 - timedelta(hours=2), invoice_id=inv_a),
+            msg("a-sent", T0 - timedelta(hours=3), invoice_id=inv_a),
+            msg("a-later", T0 + timedelta(days=3), invoice_id=inv_a),
+            msg("b-pending", invoice_id=inv_b),
+            msg("no-invoice"),
+        ]
+    )
     [sent, claimed] = await repo.claim_due(T0 - timedelta(hours=1), "w", 10, LEASE)
     await repo.mark_sent(sent.id, T0)
     assert await repo.cancel_for_invoice(inv_a, except_keys=["a-kept"]) == 2
     assert await repo.cancel_for_invoice(inv_a, except_keys=["a-kept"]) == 0
     assert {k: r.status for k, r in (await rows(db)).items()} == {
-        "a-pending": "cancelled", "a-kept": "pending", "a-claimed": "claimed",
-        "a-sent": "sent", "a-later": "cancelled", "b-pending": "pending",
+        "a-pending": "cancelled",
+        "a-kept": "pending",
+        "a-claimed": "claimed",
+        "a-sent": "sent",
+        "a-later": "cancelled",
+        "b-pending": "pending",
         "no-invoice": "pending",
     }
     assert claimed.key == "a-claimed"
@@ -367,11 +413,17 @@ async def test_stats(db: Database) -> None:
     repo = SqlOutboxRepository(db)
     empty = await repo.stats(T0)
     assert (empty.due, empty.sent, empty.failed, empty.oldest_pending_at) == (0, 0, 0, None)
-    await repo.enqueue([
-        msg("sent", T0 - timedelta(hours=5)), msg("dead", T0 - timedelta(hours=4)),
-        msg("claimed", T0 - timedelta(hours=3)), msg("due1", T0 - timedelta(minutes=30)),
-        msg("due2", T0), msg("future", T0 + timedelta(hours=1)), msg("gone"),
-    ])
+    await repo.enqueue(
+        [
+            msg("sent", T0 - timedelta(hours=5)),
+            msg("dead", T0 - timedelta(hours=4)),
+            msg("claimed", T0 - timedelta(hours=3)),
+            msg("due1", T0 - timedelta(minutes=30)),
+            msg("due2", T0),
+            msg("future", T0 + timedelta(hours=1)),
+            msg("gone"),
+        ]
+    )
     claimed = {i.key: i for i in await repo.claim_due(T0 - timedelta(hours=3), "w", 10, LEASE)}
     await repo.mark_sent(claimed["sent"].id, T0)
     await repo.mark_failed(claimed["dead"].id, "403", None, dead=True)
