@@ -53,10 +53,17 @@ def load_pipeline_config(settings: Settings) -> tuple[PipelineConfig, ...]:
         raise ConfigError(f"PIPELINES_FILE: {exc}") from None
 
 
+def identity_ttl(settings: Settings) -> float:
+    if settings.identity_cache_seconds is not None:
+        return settings.identity_cache_seconds
+    return 300.0 if settings.database_url.startswith("sqlite") else 0.0
+
+
 def build_services(db: Database, settings: Settings, clock: Clock,
                    pipelines: tuple[PipelineConfig, ...]) -> Services:
     return Services(
-        access=AccessService(db.factory, clock, settings.default_timezone),
+        access=AccessService(db.factory, clock, settings.default_timezone,
+                             identity_ttl=identity_ttl(settings)),
         clients=ClientService(db.factory, clock, settings.default_region),
         deals=DealService(db.factory, clock, pipelines, settings.default_currency),
     )

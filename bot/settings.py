@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     telegram_rate: float = 30.0
     telegram_chat_rate: float = 1.0
     telegram_chat_burst: int = 3
+    # Seconds a Telegram user's identity stays cached in the process. None: on for SQLite
+    # (one process; changes invalidate it at once), off for PostgreSQL (several processes).
+    identity_cache_seconds: float | None = None
     pipelines_file: str = str(PROJECT_ROOT / "config" / "pipelines.toml")
     default_currency: str = "RUB"
     log_level: str = "INFO"

@@ -12,6 +12,7 @@ Invariants:
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,18 +54,40 @@ def pick_language(stored: str | None, telegram_code: str | None, default: str) -
 
 
 class AccessService:
-    def __init__(self, uow: UowFactory, clock: Clock, default_timezone: str) -> None:
+    """`identity_ttl` > 0 keeps identities in memory for that many seconds. Every change to a
+    user made through this service drops their entry at once, so within one process the cache
+    is exact (the SQLite deployment); with several processes sharing PostgreSQL it must stay
+    0 (the default there) or a deactivation would reach the other processes only after the
+    TTL."""
+
+    def __init__(self, uow: UowFactory, clock: Clock, default_timezone: str,
+                 identity_ttl: float = 0.0) -> None:
         self._uow = uow
         self._clock = clock
         self._tz = default_timezone
+        self._ttl = identity_ttl
+        self._known: dict[int, tuple[float, User | None]] = {}
 
     async def identify(self, telegram_id: int) -> User | None:
         """The active user behind a Telegram id, or None for a stranger or a deactivated one."""
+        if self._ttl > 0:
+            hit = self._known.get(telegram_id)
+            if hit is not None and hit[0] > time.monotonic():
+                return hit[1]
         async with self._uow(readonly=True) as uow:
             user = await uow.users.by_telegram_id(telegram_id)
-        if user is None or not user.is_active:
-            return None
+        if user is not None and not user.is_active:
+            user = None
+        if self._ttl > 0:
+            if len(self._known) > 100_000:
+                self._known.clear()
+            self._known[telegram_id] = (time.monotonic() + self._ttl, user)
         return user
+
+    def forget(self, *telegram_ids: int) -> None:
+        """Drops cached identities (after any change to those users)."""
+        for tid in telegram_ids:
+            self._known.pop(tid, None)
 
     async def ensure_admins(self, telegram_ids: Iterable[int]) -> list[User]:
         """Makes each id an active admin (start-up bootstrap and `dealchat admin add`)."""
@@ -84,6 +107,7 @@ class AccessService:
                 assert user is not None
                 result.append(user)
             await uow.commit()
+        self.forget(*(u.telegram_id for u in result))
         return result
 
     async def touch_profile(self, actor: Actor, full_name: str, username: str | None) -> None:
@@ -93,6 +117,7 @@ class AccessService:
         async with self._uow() as uow:
             await uow.users.update(actor.id, full_name=full_name[:200], username=username)
             await uow.commit()
+        self.forget(actor.telegram_id)
 
     async def create_invite(self, actor: Actor, role: Role) -> InviteLink:
         if actor.role != Role.ADMIN:
@@ -192,6 +217,7 @@ class AccessService:
             updated = await uow.users.get(user_id)
             await uow.commit()
         assert updated is not None
+        self.forget(updated.telegram_id)
         return updated, moved
 
     async def set_language(self, actor: Actor, language: str) -> None:
@@ -200,3 +226,4 @@ class AccessService:
         async with self._uow() as uow:
             await uow.users.update(actor.id, language=language)
             await uow.commit()
+        self.forget(actor.telegram_id)
