@@ -148,3 +148,36 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
                 await polling
         finally:
             scheduler.shutdown(wait=False)
+
+
+async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,
+                      clock: Clock | None = None, port: int | None = None) -> None:
+    """`dealchat run --webhook`: aiogram's aiohttp webhook handler (the secret token header is
+    checked) on the bot's web server, which also serves the other web routes."""
+    from aiohttp import web
+
+    from bot.web import create_web_app, mount_webhook
+
+    if not settings.webhook_url:
+        raise ConfigError("WEBHOOK_URL: required with --webhook (the public https URL)")
+    if not settings.webhook_secret:
+        raise ConfigError("WEBHOOK_SECRET: required with --webhook")
+    async with open_app(settings, clock=clock) as app:
+        web_app = create_web_app(app)
+        mount_webhook(web_app, app)
+        runner = web.AppRunner(web_app)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.web_host,
+                           settings.web_port if port is None else port)
+        await site.start()
+        await set_default_commands(app.bot, app.i18n)
+        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path,
+                                  secret_token=settings.webhook_secret.get_secret_value())
+        scheduler = create_scheduler(app)
+        scheduler.start()
+        logger.info("webhook server on %s:%s", settings.web_host, settings.web_port)
+        try:
+            await (stop or asyncio.Event()).wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            await runner.cleanup()

@@ -25,45 +25,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.require_token()
-    if args.webhook:
-        return asyncio.run(_run_webhook(settings))
-    from bot.app import run_polling
+    from bot.app import run_polling, run_webhook
 
-    asyncio.run(run_polling(settings))
-    return 0
-
-
-async def _run_webhook(settings: Settings) -> int:
-    from aiohttp import web
-
-    from bot.app import open_app
-    from bot.scheduler import create_scheduler
-    from bot.web import create_web_app, mount_webhook
-    from handlers.menu import set_default_commands
-
-    if not settings.webhook_url:
-        raise ConfigError("WEBHOOK_URL: required with --webhook (the public https URL)")
-    if not settings.webhook_secret:
-        raise ConfigError("WEBHOOK_SECRET: required with --webhook")
-    async with open_app(settings) as app:
-        web_app = create_web_app(app)
-        mount_webhook(web_app, app)
-        await set_default_commands(app.bot, app.i18n)
-        await app.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path,
-                                  secret_token=settings.webhook_secret.get_secret_value())
-        scheduler = create_scheduler(app)
-        scheduler.start()
-        runner = web.AppRunner(web_app)
-        await runner.setup()
-        site = web.TCPSite(runner, settings.web_host, settings.web_port)
-        await site.start()
-        logging.getLogger(__name__).info("webhook server on %s:%s", settings.web_host,
-                                         settings.web_port)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            scheduler.shutdown(wait=False)
-            await runner.cleanup()
+    asyncio.run(run_webhook(settings) if args.webhook else run_polling(settings))
     return 0
 
 

@@ -3,10 +3,13 @@ check, and later public document links and the website lead API."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.app import App
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 def create_web_app(app: App) -> web.Application:

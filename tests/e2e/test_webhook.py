@@ -1,0 +1,55 @@
+"""`dealchat run --webhook`: the sandbox delivers updates to our web server with the secret."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import aiohttp
+
+from bot.app import run_webhook
+from sandbox.client import SandboxClient
+from sandbox.server import BotApiSandbox
+from tests.e2e.harness import ADMIN, TOKEN, make_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_webhook_mode_answers_and_checks_the_secret(database_url: str) -> None:
+    port = free_port()
+    async with BotApiSandbox() as sandbox:
+        settings = make_settings(database_url, sandbox.base_url,
+                                 webhook_url=f"http://127.0.0.1:{port}",
+                                 webhook_secret="s3cret-Token_1", web_port=port)
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_webhook(settings, stop=stop))
+        client = SandboxClient(sandbox.base_url, TOKEN)
+        try:
+            for _ in range(300):
+                if task.done():
+                    task.result()
+                if await client.calls("setWebhook"):
+                    break
+                await asyncio.sleep(0.02)
+            await client.user(ADMIN, first_name="Anna", language_code="en")
+            await client.send_text(ADMIN, "/start")
+            reply = await client.wait_for(ADMIN, timeout=10)
+            assert "You are signed in as admin" in reply["text"]
+            deliveries = await client.webhook_log()
+            assert deliveries and all(d.get("status") == 200 for d in deliveries)
+            # Anyone else posting to the webhook without the secret is turned away.
+            async with aiohttp.ClientSession() as http:
+                url = f"http://127.0.0.1:{port}{settings.webhook_path}"
+                for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                    async with http.post(url, json={"update_id": 1}, headers=headers) as resp:
+                        assert resp.status == 401
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    assert (await resp.json()) == {"ok": True}
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+            await client.close()
