@@ -180,7 +180,9 @@ def test_romanian_diacritics_survive(tmp_path: Path) -> None:
     view = build_invoice_view(
         seller=seller,
         buyer=buyer,
-        lines=[LineInput("Întreținere și consultanță", Decimal("2"), Decimal("150"), Decimal("21"))],
+        lines=[
+            LineInput("Întreținere și consultanță", Decimal("2"), Decimal("150"), Decimal("21"))
+        ],
         currency="RON",
         number="MRT-0001",
         issue_date=date(2026, 3, 5),
@@ -215,8 +217,10 @@ def test_long_invoice_breaks_pages_and_repeats_the_header() -> None:
     assert all(header in page for page in pages[:-1])
     assert pages[1].lstrip().startswith("№")  # the repeated header opens page 2
     assert "Всего наименований 100" in " ".join(pages[-2:])
-    found = [i for i in range(1, 101) if any(f"Позиция номер {i}\n" in p for p in pages)]
-    assert len(found) == 100  # no row lost or split
+    rows = [
+        int(m[1]) for p in pages for m in re.finditer(r"^(\d+) Позиция номер \1 1 шт\.", p, re.M)
+    ]
+    assert rows == list(range(1, 101))  # every row once, in order, none split
 
 
 def test_other_kinds_render() -> None:
@@ -310,7 +314,8 @@ async def test_pool_renders_concurrently_without_blocking_the_loop(
     for i, pdf in enumerate(pdfs):
         assert f"Счёт на оплату № П-{i} от" in pages_text(pdf)[0]
     assert len(lags) > 10
-    assert max(lags) < 0.2  # loose on purpose: inline rendering would stall ~100 ms per doc
+    # Loose on purpose (shared CI machines): inline rendering would stall ~100 ms per doc.
+    assert max(lags) < 0.2, f"max loop lag {max(lags) * 1000:.0f} ms over {len(lags)} ticks"
 
 
 async def test_pool_checks_templates(renderer: PdfRenderer) -> None:

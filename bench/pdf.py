@@ -1,0 +1,185 @@
+"""PDF rendering: in-process cold/warm times, a 100-line invoice, 20 invoices through the
+process pool while a 1 ms ticker measures event-loop lag, and a pool worker's RSS over 1,000
+renders.
+
+Prints a table, then `figure:` lines (goals: warm median <= 100 ms, loop lag p99 <= 10 ms,
+RSS growth <= 10 MB after warm-up).
+
+    .venv/bin/python bench/pdf.py [--rss-renders 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import statistics
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pypdf import PdfReader
+
+from bot.pdf import PdfRenderer, _render_job, _worker_rss_kb, render_sync
+from services.documents import DocumentView, PartyView, build_invoice_view
+from services.pricing import LineInput
+
+SELLER = PartyView(
+    name="Ромашка",
+    legal_name="ООО «Ромашка»",
+    tax_id_label="ИНН",
+    tax_id="7707083893",
+    kpp="773601001",
+    address="117997, г. Москва, ул. Вавилова, д. 19",
+    bank_name="ПАО Сбербанк",
+    bik_or_bic="044525225",
+    account="40702810938000000001",
+    corr_account="30101810400000000225",
+    director="Иванов И. И.",
+    accountant="Петрова А. А.",
+)
+BUYER = PartyView(name="АО «Василёк»", tax_id_label="ИНН", tax_id="500100732259")
+
+
+def invoice(lines: int, number: str = "42") -> DocumentView:
+    return build_invoice_view(
+        seller=SELLER,
+        buyer=BUYER,
+        lines=[
+            LineInput(f"Услуга по договору, этап {i}", Decimal("2"), Decimal("1250.50"),
+                      Decimal("22"))
+            for i in range(1, lines + 1)
+        ],
+        currency="RUB",
+        number=number,
+        issue_date=date(2026, 3, 5),
+        due_date=date(2026, 3, 15),
+        tax_mode="included",
+    )  # fmt: skip
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def timed(view: DocumentView) -> float:
+    started = time.perf_counter()
+    render_sync(view)
+    return ms(time.perf_counter() - started)
+
+
+async def pool_phase(rows: list[tuple[str, str]]) -> tuple[float, float]:
+    renderer = PdfRenderer(workers=2)
+    started = time.perf_counter()
+    await renderer.start()
+    rows.append(
+        ("pool start (2 spawned workers, warmed)", f"{ms(time.perf_counter() - started):.0f} ms")
+    )
+
+    lags: list[float] = []
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        while not stop.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(0.001)
+            lags.append(ms(time.perf_counter() - before - 0.001))
+
+    tick = asyncio.create_task(ticker())
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    pdfs = await asyncio.gather(*(renderer.render(invoice(3, f"B-{i}")) for i in range(20)))
+    elapsed = time.perf_counter() - started
+    await asyncio.sleep(0.02)
+    stop.set()
+    await tick
+    renderer.close()
+    assert all(pdf.startswith(b"%PDF-") for pdf in pdfs)
+    p99, worst = percentile(lags, 99), max(lags)
+    rows.append(("20 invoices via pool: wall time", f"{ms(elapsed):.0f} ms"))
+    rows.append(("20 invoices via pool: throughput", f"{20 / elapsed:.1f} docs/s"))
+    p50 = percentile(lags, 50)
+    rows.append(
+        (
+            "  loop lag, 1 ms ticker: p50 / p99 / max",
+            f"{p50:.2f} / {p99:.2f} / {worst:.2f} ms ({len(lags)} ticks)",
+        )
+    )
+    return p99, worst
+
+
+def rss_phase(rows: list[tuple[str, str]], renders: int) -> float:
+    """One pool worker renders ``renders`` one-page invoices; its VmRSS is read from
+    /proc/<pid>/status inside the worker between batches. Growth = end - after the first 10%
+    (warm-up: caches, glyph tables, allocator arenas settle)."""
+    renderer = PdfRenderer(workers=1)
+    asyncio.run(renderer.start())
+    view = invoice(3)
+    warmup = max(1, renders // 10)
+    samples: list[tuple[int, float]] = [(0, renderer.submit(_worker_rss_kb).result() / 1024)]
+    done = 0
+    started = time.perf_counter()
+    step = max(1, renders // 10)
+    while done < renders:
+        batch = min(step, renders - done)
+        futures = [renderer.submit(_render_job, view, None) for _ in range(batch)]
+        for future in futures:
+            future.result()
+        done += batch
+        samples.append((done, renderer.submit(_worker_rss_kb).result() / 1024))
+    elapsed = time.perf_counter() - started
+    renderer.close()
+    base = next(rss for count, rss in samples if count >= warmup)
+    growth = samples[-1][1] - base
+    rows.append((f"worker RSS over {renders} renders ({elapsed:.0f} s)",
+                 " → ".join(f"{rss:.0f}" for _, rss in samples) + " MB"))  # fmt: skip
+    rows.append((f"  growth after warm-up ({warmup} renders)", f"{growth:+.1f} MB"))
+    return growth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rss-renders", type=int, default=1000)
+    parser.add_argument("--warm-renders", type=int, default=30)
+    args = parser.parse_args()
+
+    rows: list[tuple[str, str]] = []
+    one_page = invoice(3)
+    cold = timed(one_page)
+    warm = [timed(invoice(3, f"W-{i}")) for i in range(args.warm_renders)]
+    median = statistics.median(warm)
+    rows.append(("one-page invoice, in-process, cold (first)", f"{cold:.0f} ms"))
+    rows.append((f"one-page invoice, warm: median / p95 (n={len(warm)})",
+                 f"{median:.1f} / {percentile(warm, 95):.1f} ms"))  # fmt: skip
+    long_view = invoice(100)
+    long_times = [timed(long_view) for _ in range(3)]
+    pages = len(PdfReader(io.BytesIO(render_sync(long_view))).pages)
+    rows.append((f"100-line invoice ({pages} pages), median of 3",
+                 f"{statistics.median(long_times):.0f} ms"))  # fmt: skip
+
+    lag_p99, _ = asyncio.run(pool_phase(rows))
+    growth = rss_phase(rows, args.rss_renders)
+
+    width = max(len(name) for name, _ in rows)
+    print(f"{'measure'.ljust(width)}  value")
+    print(f"{'-' * width}  {'-' * 30}")
+    for name, value in rows:
+        print(f"{name.ljust(width)}  {value}")
+    print()
+    print(f"figure: pdf_warm_median_ms={median:.1f} ms")
+    print(f"figure: pdf_loop_lag_p99_ms={lag_p99:.2f} ms")
+    print(f"figure: pdf_rss_growth_mb={growth:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
