@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from bot.app import run_polling
 from bot.settings import Settings
 from sandbox.client import SandboxClient
@@ -160,7 +162,7 @@ SCENES: list[Scene] = [scene_team]
 
 
 def demo_settings(database_url: str, api_url: str) -> Settings:
-    return Settings(_env_file=None, bot_token=DEMO_TOKEN,  # type: ignore[call-arg]
+    return Settings(_env_file=None, bot_token=SecretStr(DEMO_TOKEN),  # type: ignore[call-arg]
                     database_url=database_url, telegram_api_url=api_url,
                     admin_ids=[ADMIN.id], default_language="en", redis_url=None,
                     telegram_chat_rate=20.0, telegram_chat_burst=20)
