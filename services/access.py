@@ -177,6 +177,7 @@ class AccessService:
                 {"role": invite.role.value, "invited_by": invite.created_by},
             )
             await uow.commit()
+        self.forget(telegram_id)
         return user
 
     async def staff(self, actor: Actor) -> Sequence[User]:
