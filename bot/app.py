@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
@@ -17,15 +17,34 @@ from aiogram.utils.i18n import I18n
 
 from bot.dispatcher import create_dispatcher
 from bot.i18n import create_i18n
+from bot.images import PoolImageTools
+from bot.mailer import SmtpMailer
+from bot.notifier import TelegramNotifier
+from bot.pdf import PdfRenderer
 from bot.scheduler import create_scheduler
 from bot.settings import ConfigError, Settings
 from bot.telegram import RateLimiter, create_bot
 from handlers.menu import set_default_commands
 from services.access import AccessService
+from services.alerts import AlertConfig, AlertService, AlertUowFactory
+from services.catalog import CatalogService
 from services.clients import ClientService
 from services.clock import Clock, SystemClock
+from services.companies import CompanyService
+from services.contracts import ContractService, ContractUowFactory
+from services.customers import CustomerService
 from services.deals import DealService
+from services.delivery import DeliveryService, DeliverySettings
+from services.funnel import FunnelService
+from services.interactions import InteractionService
+from services.invoices import InvoiceService
+from services.leads import LeadService, LeadSettings
+from services.organizations import OrganizationService
+from services.payments import PaymentService
 from services.pipelines import PipelineConfig, PipelineConfigError, load_pipelines
+from services.quotes import QuoteService
+from services.search import SearchService
+from services.tasks import TaskService
 from storage.db import create_engine
 from storage.deals import sync_pipelines
 from storage.fsm import SqlFsmStorage
@@ -40,10 +59,34 @@ class Services:
     access: AccessService
     clients: ClientService
     deals: DealService
+    tasks: TaskService
+    interactions: InteractionService
+    funnel: FunnelService
+    organizations: OrganizationService
+    catalog: CatalogService
+    invoices: InvoiceService
+    quotes: QuoteService
+    leads: LeadService
+    search: SearchService
+    companies: CompanyService
+    # Documents to customers (set by build_services after the services they build on).
+    delivery: DeliveryService = field(init=False)
+    customers: CustomerService = field(init=False)
+    payments: PaymentService = field(init=False)
+    alerts: AlertService = field(init=False)
+    contracts: ContractService = field(init=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Handler arguments by name (the access service is passed on its own)."""
-        return {"clients": self.clients, "deals": self.deals}
+        return {"clients": self.clients, "deals": self.deals, "tasks": self.tasks,
+                "interactions": self.interactions, "funnel": self.funnel,
+                "organizations": self.organizations, "catalog": self.catalog,
+                "leads": self.leads,
+                "invoices": self.invoices, "quotes": self.quotes,
+                "search": self.search, "companies": self.companies,
+                "delivery": self.delivery, "customers": self.customers,
+                "payments": self.payments,
+                "alerts": self.alerts, "contracts": self.contracts}
 
 
 def load_pipeline_config(settings: Settings) -> tuple[PipelineConfig, ...]:
@@ -60,13 +103,56 @@ def identity_ttl(settings: Settings) -> float:
 
 
 def build_services(db: Database, settings: Settings, clock: Clock,
-                   pipelines: tuple[PipelineConfig, ...]) -> Services:
-    return Services(
+                   pipelines: tuple[PipelineConfig, ...],
+                   renderer: PdfRenderer | None = None) -> Services:
+    invoices = InvoiceService(db.factory, clock, settings.default_timezone,
+                              settings.payment_terms_days)
+    services = Services(
         access=AccessService(db.factory, clock, settings.default_timezone,
                              identity_ttl=identity_ttl(settings)),
         clients=ClientService(db.factory, clock, settings.default_region),
+        search=SearchService(db.factory, settings.default_region),
+        companies=CompanyService(db.factory, clock),
         deals=DealService(db.factory, clock, pipelines, settings.default_currency),
+        tasks=TaskService(db.factory, clock, settings.default_timezone),
+        interactions=InteractionService(db.factory, clock),
+        funnel=FunnelService(db.factory, clock, pipelines, settings.default_timezone),
+        organizations=OrganizationService(db.factory, clock, settings.payment_terms_days),
+        catalog=CatalogService(db.factory, clock),
+        invoices=invoices,
+        quotes=QuoteService(db.factory, clock, invoices, settings.default_timezone),
+        leads=LeadService(
+            db.factory, clock,
+            DealService(db.factory, clock, pipelines, settings.default_currency),
+            LeadSettings(sources=tuple(settings.lead_sources),
+                         required=frozenset(settings.lead_required_fields),
+                         default_region=settings.default_region,
+                         assignment=settings.lead_assignment)),
     )
+    renderer = renderer or PdfRenderer(settings.pdf_workers)
+    services.delivery = DeliveryService(
+        db.factory, clock, services.invoices, services.quotes, renderer,
+        PoolImageTools(renderer), create_mailer(settings),
+        DeliverySettings(settings.link_days, settings.public_base_url))
+    services.customers = CustomerService(db.factory, clock, services.delivery,
+                                         services.quotes, services.access)
+    services.payments = PaymentService(db.factory, clock, services.deals,
+                                       settings.default_timezone)
+    services.alerts = AlertService(cast(AlertUowFactory, db.uow), clock,
+                                   AlertConfig(default_timezone=settings.default_timezone))
+    services.contracts = ContractService(cast(ContractUowFactory, db.uow), clock)
+    return services
+
+
+def create_mailer(settings: Settings) -> SmtpMailer | None:
+    """None (e-mail refused with a clear answer) until SMTP_HOST is set."""
+    if not settings.smtp_host:
+        return None
+    return SmtpMailer(settings.smtp_host, settings.smtp_port, sender=settings.smtp_from,
+                      user=settings.smtp_user,
+                      password=(settings.smtp_password.get_secret_value()
+                                if settings.smtp_password else None),
+                      starttls=settings.smtp_starttls)
 
 
 def create_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
@@ -104,7 +190,10 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
         await sync_pipelines(uow.session, pipelines)
         await uow.commit()
     clock = clock or SystemClock()
-    services = build_services(db, settings, clock, pipelines)
+    # PDFs render in a pool of spawned worker processes, warmed in the background so the
+    # bot answers at once and the first invoice is not the slow one.
+    renderer = PdfRenderer(settings.pdf_workers)
+    services = build_services(db, settings, clock, pipelines, renderer)
     i18n = create_i18n(settings.default_language)
     storage = create_fsm_storage(settings, db)
     limiter = limiter or RateLimiter(settings.telegram_rate, settings.telegram_chat_rate,
@@ -112,7 +201,10 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
     bot = create_bot(token, settings.telegram_api_url, limiter=limiter)
     dp = create_dispatcher(access=services.access, storage=storage, i18n=i18n,
                            settings=settings, **services.as_kwargs())
+    dp["payment_notifier"] = TelegramNotifier(bot, i18n, settings.team_chat_id)
     app = App(settings, db, services, i18n, storage, bot, dp, clock)
+    if settings.pdf_warmup:
+        app.background.append(asyncio.create_task(renderer.start()))
     try:
         if settings.admin_ids:
             await services.access.ensure_admins(settings.admin_ids)
@@ -123,6 +215,8 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
         await storage.close()
         await bot.session.close()
         await db.dispose()
+        # Joining the workers blocks: off the loop (they may still be warming up).
+        await asyncio.to_thread(renderer.close)
 
 
 async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,

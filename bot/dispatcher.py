@@ -10,6 +10,20 @@ from aiogram.utils.i18n import I18n
 
 from bot.i18n import ActorI18nMiddleware
 from handlers import admin, clients, common, fallback
+from handlers import catalog as catalog_handlers
+from handlers import companies as company_handlers
+from handlers import contracts as contract_handlers
+from handlers import customer as customer_handlers
+from handlers import deals as deal_handlers
+from handlers import delivery as delivery_handlers
+from handlers import funnel as funnel_handlers
+from handlers import invoices as invoice_handlers
+from handlers import leads as lead_handlers
+from handlers import organizations as organization_handlers
+from handlers import payments as payment_handlers
+from handlers import reminders as reminder_handlers
+from handlers import search as search_handlers
+from handlers import tasks as task_handlers
 from handlers.middlewares import ActorMiddleware, FsmBatchMiddleware, PerUserSerialMiddleware
 from services.access import AccessService
 
@@ -24,9 +38,27 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
     dp.update.outer_middleware(ActorMiddleware(access))
     ActorI18nMiddleware(i18n).setup(dp)
     dp.include_routers(
+        # /start inv_<token> lets a stranger in as a customer: before the common /start.
+        customer_handlers.create_start_router(),
         common.create_router(),
         admin.create_router(),
         clients.create_router(),
+        lead_handlers.create_router(),
+        deal_handlers.create_router(),
+        task_handlers.create_router(),
+        funnel_handlers.create_router(),
+        invoice_handlers.create_router(),
+        catalog_handlers.create_router(),
+        organization_handlers.create_router(),
+        search_handlers.create_router(),
+        company_handlers.create_router(),
+        delivery_handlers.create_router(),
+        reminder_handlers.create_router(),
+        contract_handlers.create_router(),
+        # Documents and photos outside any flow: a bank statement (after the flows above).
+        payment_handlers.create_router(),
+        # The customer's buttons and texts, and their refusal of the team's commands.
+        customer_handlers.create_router(),
         fallback.create_router(),
     )
     return dp

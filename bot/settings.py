@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     web_port: int = 8080
     public_base_url: str = "http://127.0.0.1:8080"
     lead_api_key: SecretStr | None = None
+    # Lead capture: source buttons, fields asked without Skip, website lead assignment
+    # ("round_robin" over active managers, or one staff member's Telegram id).
+    lead_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["website", "call", "referral", "exhibition", "advertising",
+                                 "telegram"])
+    lead_required_fields: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["contact_name", "phone"])
+    lead_assignment: str = "round_robin"
     payment_provider_token: SecretStr | None = None
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -47,6 +55,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     team_chat_id: int | None = None
     pdf_workers: int = 2
+    # Start the PDF worker pool at start-up (off: it starts on the first render).
+    pdf_warmup: bool = True
+    # Days a customer's deep link or a public document link stays valid.
+    link_days: int = Field(default=30, ge=1, le=3650)
     # Telegram's flood limits: ~30 messages/s overall and ~1/s per chat (short bursts pass).
     telegram_rate: float = 30.0
     telegram_chat_rate: float = 1.0
@@ -56,6 +68,7 @@ class Settings(BaseSettings):
     identity_cache_seconds: float | None = None
     pipelines_file: str = str(PROJECT_ROOT / "config" / "pipelines.toml")
     default_currency: str = "RUB"
+    payment_terms_days: int = Field(default=5, ge=0, le=365)
     log_level: str = "INFO"
 
     @field_validator("admin_ids", mode="before")
@@ -66,6 +79,37 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("lead_sources", "lead_required_fields", mode="before")
+    @classmethod
+    def _split_words(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip().lower() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("lead_sources")
+    @classmethod
+    def _lead_sources(cls, value: list[str]) -> list[str]:
+        if not value or any(not re.fullmatch(r"[a-z0-9_]{1,32}", v) for v in value):
+            raise ValueError("a comma-separated list of codes: letters, digits, _")
+        return list(dict.fromkeys(value))
+
+    @field_validator("lead_required_fields")
+    @classmethod
+    def _lead_required(cls, value: list[str]) -> list[str]:
+        known = ("contact_name", "company_name", "phone", "email", "city", "topic", "source")
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r}; known: {', '.join(known)}")
+        return value
+
+    @field_validator("lead_assignment")
+    @classmethod
+    def _lead_assignment(cls, value: str) -> str:
+        value = value.strip()
+        if value != "round_robin" and not value.lstrip("-").isdigit():
+            raise ValueError("must be round_robin or a Telegram user id")
         return value
 
     @field_validator("bot_token")

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.lead_api import mount_lead_api
+from bot.public_links import mount_public_links
+
 if TYPE_CHECKING:
     from bot.app import App
 
@@ -19,6 +22,8 @@ def create_web_app(app: App) -> web.Application:
         return web.json_response({"ok": True})
 
     web_app.router.add_get("/healthz", health)
+    mount_lead_api(web_app, app)
+    mount_public_links(web_app, app.services.delivery)
     return web_app
 
 

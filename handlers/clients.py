@@ -16,6 +16,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.companies import with_company_buttons
+from handlers.deals import client_card_keyboard
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.clients import ClientService, Company, CompanyDraft, Page
@@ -174,7 +176,9 @@ def create_router() -> Router:
             return
         await query.answer()
         if msg:
-            await msg.answer(company_card(company))
+            await msg.answer(company_card(company),
+                             reply_markup=with_company_buttons(
+                                 client_card_keyboard(company.id), company.id, actor))
 
     @router.message(Command("newclient"))
     async def cmd_newclient(message: Message, state: FSMContext) -> None:

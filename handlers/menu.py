@@ -23,16 +23,45 @@ COMMON = [
 STAFF = [
     ("clients", __("My clients")),
     ("newclient", __("Add a client")),
+    ("lead", __("Add a lead")),
+    ("leads", __("My leads")),
+    ("find", __("Find clients, contacts, leads, deals")),
+    ("deals", __("My deals")),
+    ("newdeal", __("Add a deal")),
+    ("task", __("Add a task or an event")),
+    ("today", __("My tasks and events today")),
+    ("funnel", __("Sales funnel")),
+    ("invoice", __("New invoice")),
+    ("invoices", __("My invoices")),
+    ("products", __("Find a product")),
+    ("payments", __("Payments waiting for a decision")),
+    ("reminders", __("Next reminders to my clients")),
+    ("clienttz", __("A client's time zone")),
+    ("contract", __("Add a contract")),
+    ("contracts", __("My contracts")),
 ]
 ADMIN = [
     ("invite", __("Invite a manager")),
     ("team", __("Team: deactivate, reassign")),
+    ("newproduct", __("Add a product")),
+    ("import_products", __("Import products from CSV")),
+    ("org", __("Our organizations")),
+    ("outbox", __("Message queue health")),
+]
+CUSTOMER = [
+    ("documents", __("My quotes and invoices")),
+]
+ADMIN_DOCUMENTS = [
+    ("template", __("Upload a document template")),
+    ("logo", __("Upload the logo for documents")),
+    ("stamp", __("Upload the stamp image")),
+    ("signature", __("Upload the signature image")),
 ]
 ROLE_COMMANDS = {
-    Role.ADMIN: STAFF + ADMIN + COMMON,
+    Role.ADMIN: STAFF + ADMIN + ADMIN_DOCUMENTS + COMMON,
     Role.HEAD: STAFF + COMMON,
     Role.MANAGER: STAFF + COMMON,
-    Role.CUSTOMER: COMMON,
+    Role.CUSTOMER: CUSTOMER + COMMON,
 }
 
 

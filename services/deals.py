@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from services.clients import Company
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
 from services.money import AmountError, check_currency, parse_amount, to_minor
@@ -33,6 +34,7 @@ from services.users import Actor
 
 if TYPE_CHECKING:
     from services.ports import UnitOfWork, UowFactory
+    from services.tasks import Task
 
 TITLE_MAX = 300
 TEXT_MAX = 500
@@ -87,6 +89,33 @@ class MoveResult:
     missing: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class DealCard:
+    """Everything the deal card shows: the deal, names of its client, contact and manager,
+    the next open task, the last stage changes and where it may move now."""
+
+    deal: Deal
+    company_name: str | None
+    contact_name: str | None
+    owner_name: str
+    next_task: Task | None
+    history: tuple[StageChange, ...]
+    targets: tuple[str, ...]
+    next_target: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """A move attempt and the card as it is afterwards."""
+
+    result: MoveResult
+    card: DealCard
+
+
+HISTORY_SHOWN = 5
+COMPANY_SEARCH_LIMIT = 8
+
+
 def parse_date(text: str) -> date:
     text = text.strip()
     for pattern, order in ((r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", "dmy"),
@@ -133,6 +162,9 @@ class DealService:
 
     async def create(self, actor: Actor, draft: DealDraft) -> Deal:
         async with self._uow() as uow:
+            if draft.company_id is not None and await uow.companies.get(
+                    draft.company_id, actor.owner_scope()) is None:
+                raise NotFound(entity="company", id=draft.company_id)
             deal = await self.create_in(uow, actor.id, draft)
             await uow.commit()
         return deal
@@ -196,9 +228,11 @@ class DealService:
         return targets[0] if targets else None
 
     async def move(self, actor: Actor, deal_id: int, target: str,
-                   note: str | None = None) -> MoveResult:
+                   note: str | None = None, expected_stage: str | None = None) -> MoveResult:
         """Moves the deal to stage `target` ("next" for the next one; for a pipeline of kind
-        "none", only "won" or "lost"). Missing required fields → moved=False, listed."""
+        "none", only "won" or "lost"). Missing required fields → moved=False, listed.
+        `expected_stage`: the stage the user saw; if the deal has left it since (a button
+        pressed twice), Conflict("stage_changed") and nothing moves."""
         now = self._clock.now()
         async with self._uow() as uow:
             deal = await uow.deals.get(deal_id, actor.owner_scope())
@@ -206,6 +240,8 @@ class DealService:
                 raise NotFound(entity="deal", id=deal_id)
             if deal.status != "open":
                 raise Conflict("deal_closed")
+            if expected_stage is not None and deal.stage_code != expected_stage:
+                raise Conflict("stage_changed")
             pipeline = self.pipelines[deal.pipeline_code]
             if target == "next":
                 nxt = self.next_stage(deal)
@@ -244,6 +280,26 @@ class DealService:
             await uow.commit()
         assert moved is not None
         return MoveResult(moved, True, target)
+
+    async def advance_on_payment(self, uow: UnitOfWork, deal_id: int, now: datetime
+                                 ) -> str | None:
+        """Inside the caller's unit of work (the one that recorded the money): moves an open
+        deal to its pipeline's stage with outcome "paid", whatever the pipeline's order, and
+        logs it with no actor (the system did it). Returns the stage code, or None when the
+        deal is closed, already there, or its pipeline has no such stage."""
+        deal = await uow.deals.get(deal_id, None)
+        if deal is None or deal.status != "open":
+            return None
+        pipeline = self.pipelines.get(deal.pipeline_code)
+        paid = next((s for s in pipeline.stages if s.outcome == "paid"), None) if pipeline \
+            else None
+        if paid is None or deal.stage_code == paid.code:
+            return None
+        await uow.deals.set_stage(deal.id, paid.code, "open", None, now, None)
+        await uow.deals.log_stage(deal.id, deal.stage_code, paid.code, None, now, "payment")
+        await uow.audit.add(None, "deal.move", "deal", deal.id,
+                            {"from": deal.stage_code, "to": paid.code, "by": "payment"})
+        return paid.code
 
     async def set_field(self, actor: Actor, deal_id: int, name: str, raw: str) -> Deal:
         """Fills one field from what the manager typed. Reference fields create the record:
@@ -298,3 +354,66 @@ class DealService:
 
     async def set_amount(self, actor: Actor, deal_id: int, raw: str) -> Deal:
         return await self.set_field(actor, deal_id, "amount", raw)
+
+    # --- the deal card in chat ---------------------------------------------------------------
+
+    def clean_title(self, text: str) -> str:
+        title = " ".join(text.split())
+        if not title:
+            raise InvalidInput("empty", field="title")
+        if len(title) > TITLE_MAX:
+            raise InvalidInput("too_long", field="title", limit=TITLE_MAX)
+        return title
+
+    def clean_amount(self, text: str) -> Decimal:
+        """An amount typed in a flow (before the deal exists), in the default currency."""
+        try:
+            return parse_amount(text, self._currency)
+        except AmountError as exc:
+            raise InvalidInput(f"amount_{exc.code}", field="amount") from None
+
+    async def find_companies(self, actor: Actor, prefix: str) -> Sequence[Company]:
+        """The actor's clients whose name starts with `prefix` (case-insensitive)."""
+        text = " ".join(prefix.split())
+        if not text:
+            raise InvalidInput("empty", field="name")
+        async with self._uow(readonly=True) as uow:
+            return await uow.deals.find_companies(actor.owner_scope(), text,
+                                                  COMPANY_SEARCH_LIMIT)
+
+    async def create_card(self, actor: Actor, draft: DealDraft) -> DealCard:
+        deal = await self.create(actor, draft)
+        return await self.card(actor, deal.id)
+
+    async def card(self, actor: Actor, deal_id: int) -> DealCard:
+        async with self._uow(readonly=True) as uow:
+            deal = await uow.deals.get(deal_id, actor.owner_scope())
+            if deal is None:
+                raise NotFound(entity="deal", id=deal_id)
+            company, contact, owner = await uow.deals.card_names(deal)
+            next_task = await uow.tasks.next_for_deal(deal.id)
+            history = await uow.deals.stage_history(deal.id)
+        nxt = self.next_stage(deal)
+        return DealCard(deal=deal, company_name=company, contact_name=contact,
+                        owner_name=owner, next_task=next_task,
+                        history=tuple(history[-HISTORY_SHOWN:]),
+                        targets=tuple(s.code for s in self.allowed_targets(deal)),
+                        next_target=nxt.code if nxt else None)
+
+    async def advance(self, actor: Actor, deal_id: int, target: str,
+                      note: str | None = None, expected_stage: str | None = None) -> Advance:
+        """`move`, then the card as it is now (moved, or with the fields still missing)."""
+        result = await self.move(actor, deal_id, target, note, expected_stage)
+        return Advance(result, await self.card(actor, deal_id))
+
+    async def fill_and_advance(self, actor: Actor, deal_id: int, name: str, raw: str,
+                               target: str) -> Advance:
+        """Fills one required field, then tries the move again: the answer says what is
+        still missing, or that the deal moved. An invalid value changes nothing."""
+        await self.set_field(actor, deal_id, name, raw)
+        return await self.advance(actor, deal_id, target)
+
+    async def set_field_card(self, actor: Actor, deal_id: int, name: str, raw: str
+                             ) -> DealCard:
+        await self.set_field(actor, deal_id, name, raw)
+        return await self.card(actor, deal_id)

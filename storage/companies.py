@@ -7,11 +7,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients import Company, CompanyDraft
+from services.contacts_norm import normalize_name
 from storage import models as m
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").split())
+    """The one search form of names, shared with search (services.contacts_norm)."""
+    return normalize_name(text)
 
 
 def to_company(row: m.Company) -> Company:

@@ -8,13 +8,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from services.clients import Company
+from services.contacts_norm import normalize_name
 from services.deals import Deal, StageChange
 from services.pipelines import PipelineConfig
 from storage import models as m
+from storage.companies import to_company
 
 
 def norm(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").split())
+    """The one search form of names, shared with search (services.contacts_norm)."""
+    return normalize_name(text)
 
 
 async def sync_pipelines(session: AsyncSession, configs: Sequence[PipelineConfig]) -> None:
@@ -178,3 +182,22 @@ class SqlDealRepository:
         self._s.add(row)
         await self._s.flush()
         return row.id
+
+    async def card_names(self, deal: Deal) -> tuple[str | None, str | None, str]:
+        """Names of the deal's company, contact and responsible manager."""
+        company = await self._s.scalar(select(m.Company.name).where(
+            m.Company.id == deal.company_id)) if deal.company_id else None
+        contact = await self._s.scalar(select(m.Contact.name).where(
+            m.Contact.id == deal.contact_id)) if deal.contact_id else None
+        owner = await self._s.scalar(select(m.User.full_name).where(m.User.id == deal.owner_id))
+        return company, contact, owner or ""
+
+    async def find_companies(self, owner_id: int | None, prefix: str, limit: int
+                             ) -> Sequence[Company]:
+        """Companies whose normalised name starts with the normalised prefix."""
+        key = norm(prefix).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        q = select(m.Company).where(m.Company.name_norm.like(key + "%", escape="\\"))
+        if owner_id is not None:
+            q = q.where(m.Company.owner_id == owner_id)
+        rows = await self._s.scalars(q.order_by(m.Company.name_norm, m.Company.id).limit(limit))
+        return [to_company(r) for r in rows]

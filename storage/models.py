@@ -214,12 +214,26 @@ class NumberSeries(Base):
 # --- clients -------------------------------------------------------------------------------
 
 
+def pattern_ops(*columns: str) -> dict[str, str]:
+    """PostgreSQL opclass for name prefix ranges (storage/search.py, migration 0003)."""
+    return {c: "text_pattern_ops" for c in columns if c.endswith("_norm")}
+
+
+def pattern_index(name: str, *columns: str) -> Index:
+    """A PostgreSQL-only text_pattern_ops index (SQLite's BINARY indexes serve the same)."""
+    return Index(name, *columns, postgresql_ops=pattern_ops(*columns)).ddl_if(
+        dialect="postgresql")
+
+
+
 class Company(Base):
     __tablename__ = "companies"
     __table_args__ = (
         Index("ix_companies_owner_name", "owner_id", "name_norm"),
         Index("ix_companies_name_norm", "name_norm"),
         Index("ix_companies_tax_id", "tax_id"),
+        pattern_index("ix_companies_owner_name_pattern", "owner_id", "name_norm"),
+        pattern_index("ix_companies_name_pattern", "name_norm"),
     )
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
@@ -258,7 +272,9 @@ class CompanyAccount(Base):
 class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (Index("ix_contacts_owner_name", "owner_id", "name_norm"),
-                      Index("ix_contacts_name_norm", "name_norm"))
+                      Index("ix_contacts_name_norm", "name_norm"),
+                      pattern_index("ix_contacts_owner_name_pattern", "owner_id", "name_norm"),
+                      pattern_index("ix_contacts_name_pattern", "name_norm"))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     company_id: Mapped[int | None] = fk("companies.id", nullable=True)
@@ -278,7 +294,10 @@ class Contact(Base):
 class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (Index("ix_leads_owner_status", "owner_id", "status"),
-                      Index("ix_leads_name_norm", "name_norm"))
+                      Index("ix_leads_name_norm", "name_norm"),
+                      Index("ix_leads_owner_name", "owner_id", "name_norm",
+                            postgresql_ops=pattern_ops("name_norm")),
+                      pattern_index("ix_leads_name_pattern", "name_norm"))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     status: Mapped[str] = mapped_column(String(16), default="new")
@@ -292,6 +311,7 @@ class Lead(Base):
     topic: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2))
     tax_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    vat_payer: Mapped[bool | None] = mapped_column(Boolean)  # migration 0004
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
     telegram_username: Mapped[str | None] = mapped_column(String(64))
     junk_reason: Mapped[str | None] = mapped_column(Text)
@@ -329,7 +349,10 @@ class Stage(Base):
 class Deal(Base):
     __tablename__ = "deals"
     __table_args__ = (Index("ix_deals_owner_status", "owner_id", "status"),
-                      Index("ix_deals_title_norm", "title_norm"))
+                      Index("ix_deals_title_norm", "title_norm"),
+                      Index("ix_deals_owner_title", "owner_id", "title_norm",
+                            postgresql_ops=pattern_ops("title_norm")),
+                      pattern_index("ix_deals_title_pattern", "title_norm"))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     pipeline_id: Mapped[int] = fk("pipelines.id")
@@ -401,6 +424,9 @@ class _Commercial:
     vat_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = created()
+    # Requisites as they were at issue (migration 0002): later edits never change a document.
+    seller_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    buyer_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Quote(_Commercial, Base):
@@ -415,7 +441,8 @@ class Quote(_Commercial, Base):
     series_id: Mapped[int | None] = fk("number_series.id", nullable=True)
     number: Mapped[int | None] = mapped_column(Integer)
     number_text: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # draft | sent | accepted | changes_requested | expired (32 since migration 0002)
+    status: Mapped[str] = mapped_column(String(32), default="draft")
     valid_until: Mapped[date | None] = mapped_column(Date)
     accepted_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
     accepted_at: Mapped[datetime | None]
@@ -480,7 +507,9 @@ class Document(Base):
     """Exact bytes we produced or received (PDFs sent, uploaded logos, statements)."""
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_subject", "subject_type", "subject_id"),)
+    __table_args__ = (Index("ix_documents_subject", "subject_type", "subject_id"),
+                      Index("ix_documents_view_hash", "subject_type", "subject_id",
+                            "view_hash"))
     id: Mapped[int] = pk()
     kind: Mapped[str] = mapped_column(String(32))
     subject_type: Mapped[str | None] = mapped_column(String(32))
@@ -492,6 +521,8 @@ class Document(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[int | None] = fk("users.id", nullable=True)
     created_at: Mapped[datetime] = created()
+    # The hash of the view a PDF was rendered from (migration 0005): unchanged → same bytes.
+    view_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class DocumentDelivery(Base):

@@ -8,10 +8,25 @@ from typing import TYPE_CHECKING, Self, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.alerts import SqlAlertRepository
 from storage.audit import SqlAuditRepository
+from storage.catalog import SqlProductRepository
 from storage.companies import SqlCompanyRepository
+from storage.contracts import SqlContractRepository
 from storage.db import is_sqlite
 from storage.deals import SqlDealRepository
+from storage.delivery import SqlDeliveryRepository
+from storage.documents import SqlStoredDocumentRepository
+from storage.funnel import SqlFunnelRepository
+from storage.interactions import SqlInteractionFileRepository, SqlInteractionRepository
+from storage.invoices import SqlInvoiceRepository, SqlQuoteRepository
+from storage.leads import SqlLeadRepository
+from storage.numbering import SqlNumberSeriesRepository
+from storage.organizations import SqlOrganizationRepository
+from storage.payments import SqlPaymentRepository
+from storage.requisites import SqlCompanyTransferRepository, SqlRequisitesRepository
+from storage.search import SqlSearchRepository
+from storage.tasks import SqlTaskRepository
 from storage.users import SqlInviteRepository, SqlUserRepository
 
 if TYPE_CHECKING:
@@ -29,6 +44,28 @@ class SqlUnitOfWork:
         self.companies = SqlCompanyRepository(session)
         self.audit = SqlAuditRepository(session)
         self.deals = SqlDealRepository(session)
+        self.search = SqlSearchRepository(session, dialect)
+        self.requisites = SqlRequisitesRepository(session)
+        self.transfers = SqlCompanyTransferRepository(session)
+        self.tasks = SqlTaskRepository(session)
+        self.interactions = SqlInteractionRepository(session)
+        self.interaction_files = SqlInteractionFileRepository(session)
+        self.funnel = SqlFunnelRepository(session)
+        self.leads = SqlLeadRepository(session, dialect)
+        self.organizations = SqlOrganizationRepository(session)
+        self.products = SqlProductRepository(session)
+        self.numbering = SqlNumberSeriesRepository(session, dialect)
+        self.invoices = SqlInvoiceRepository(session)
+        self.quotes = SqlQuoteRepository(session)
+        self.delivery = SqlDeliveryRepository(session)
+        self.stored_documents = SqlStoredDocumentRepository(session)
+        self.payments = SqlPaymentRepository(session, dialect)
+        # storage.outbox imports this module (Database): imported here, not at the top.
+        from storage.outbox import SqlOutboxQueries
+
+        self.outbox = SqlOutboxQueries(session, dialect)
+        self.alerts = SqlAlertRepository(session, dialect)
+        self.contracts = SqlContractRepository(session)
         self._committed = False
 
     async def __aenter__(self) -> Self:

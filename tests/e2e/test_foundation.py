@@ -231,3 +231,28 @@ async def test_survives_telegram_faults_without_loss_or_duplicates(
 
 def test_no_real_telegram_in_tests() -> None:
     assert "api.telegram.org" not in os.environ.get("TELEGRAM_API_URL", "")
+
+
+async def test_language_switch_changes_replies_and_menu(bot: Harness) -> None:
+    await bot.client.user(ADMIN, first_name="Anna", language_code="en")
+    menu = await bot.say(ADMIN, "/language")
+    assert buttons(menu) == ["Русский", "English", "Română"]
+    await bot.client.press(ADMIN, menu["message_id"], text="Русский")
+    done = await bot.client.wait_for_edit(ADMIN, menu["message_id"])
+    assert done["text"] == "Язык: Русский."
+    helped = await bot.say(ADMIN, "/help")
+    assert helped["text"].startswith("Команды:")
+    commands = await bot.client.commands(scope="chat", chat_id=ADMIN)
+    assert any(c["command"] == "clients" and c["description"] == "Мои клиенты"
+               for c in commands)
+    # Telegram's own language setting is only the default: the choice sticks.
+    await bot.client.user(ADMIN, first_name="Anna", language_code="en")
+    assert (await bot.say(ADMIN, "/cancel"))["text"].startswith("Нечего отменять")
+
+
+async def test_text_longer_than_a_message_is_refused_cleanly(bot: Harness) -> None:
+    await bot.client.user(ADMIN, first_name="Anna", language_code="en")
+    await bot.say(ADMIN, "/newclient")
+    reply = await bot.say(ADMIN, "Я" * 5000)
+    assert "too long" in reply["text"] and len(reply["text"]) < 200
+    assert "no clients yet" in (await bot.say(ADMIN, "/clients"))["text"]

@@ -1,0 +1,209 @@
+"""/org: our seller organizations, and the admin's short flow to add one (name, country, tax
+id, KPP for Russia, address, currency, invoice prefix, bank account)."""
+
+from __future__ import annotations
+
+import html
+import secrets
+from enum import StrEnum
+from typing import Any, Final
+
+from aiogram import Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.filters import HasRole, HasText
+from handlers.texts import error_text
+from services.errors import DomainError
+from services.organizations import Organization, OrganizationDraft, OrganizationService
+from services.users import Role, User
+
+COUNTRIES: Final = ("RU", "BY", "MD", "RO")
+
+
+class OrgAction(StrEnum):
+    ADD = "add"
+    COUNTRY = "c"
+    CURRENCY = "cur"
+    SAVE = "save"
+    CANCEL = "x"
+
+
+class OrgCb(CallbackData, prefix="og"):
+    action: OrgAction
+    flow: str = ""
+    v: str = ""
+
+
+class NewOrg(StatesGroup):
+    step = State()
+    confirm = State()
+
+
+QUESTIONS = {
+    "name": __("Organization name (as on documents)?"),
+    "country": __("Country?"),
+    "tax_id": __("Tax id (INN, UNP, IDNO or CUI)?"),
+    "kpp": __("KPP?"),
+    "address": __("Legal address?"),
+    "currency": __("Currency of invoices? (or press the default)"),
+    "invoice_prefix": __("Invoice number prefix, e.g. INV?"),
+    "bik": __("Bank BIK?"),
+    "account": __("Settlement account (20 digits)?"),
+    "corr_account": __("Correspondent account (20 digits)?"),
+    "iban": __("IBAN?"),
+    "bic": __("BIC (SWIFT)?"),
+}
+
+
+def steps(country: str | None) -> list[str]:
+    head = ["name", "country", "tax_id"]
+    if country == "RU":
+        return [*head, "kpp", "address", "currency", "invoice_prefix", "bik", "account",
+                "corr_account"]
+    return [*head, "address", "currency", "invoice_prefix", "iban", "bic"]
+
+
+def org_text(org: Organization) -> str:
+    acc = org.default_account
+    lines = [f"<b>{html.escape(org.name)}</b> ({org.country})",
+             f"{org.tax_id_label}: {org.tax_id or '—'}" + (f", KPP {org.kpp}" if org.kpp else ""),
+             html.escape(org.address),
+             _("Currency: {currency}; invoices {prefix}").format(
+                 currency=org.currency, prefix=html.escape(org.invoice_prefix))]
+    if acc:
+        bank = f"BIK {acc.bik}, {acc.account}" if acc.bik else f"IBAN {acc.account}, {acc.bic}"
+        lines.append(_("Bank: {bank}").format(bank=bank))
+    return "\n".join(lines)
+
+
+def summary(data: dict[str, Any]) -> str:
+    keys = steps(data.get("country"))
+    rows = [_("New organization:")] + [f"{k}: {html.escape(str(data.get(k) or '—'))}"
+                                       for k in keys]
+    return "\n".join([*rows, _("Save?")])
+
+
+def create_router() -> Router:
+    router = Router(name="organizations")
+    router.message.filter(HasRole(Role.ADMIN))
+    router.callback_query.filter(HasRole(Role.ADMIN))
+
+    async def ask(message: Message, state: FSMContext, service: OrganizationService) -> None:
+        data = await state.get_data()
+        remaining = [s for s in steps(data.get("country")) if s not in data]
+        if not remaining:
+            await state.set_state(NewOrg.confirm)
+            kb = InlineKeyboardBuilder()
+            kb.button(text=_("Save"), callback_data=OrgCb(action=OrgAction.SAVE,
+                                                          flow=data["flow"]))
+            kb.button(text=_("Cancel"), callback_data=OrgCb(action=OrgAction.CANCEL,
+                                                            flow=data["flow"]))
+            await message.answer(summary(data), reply_markup=kb.as_markup())
+            return
+        step = remaining[0]
+        await state.set_state(NewOrg.step)
+        await state.update_data(step=step)
+        markup: InlineKeyboardMarkup | None = None
+        if step == "country":
+            kb = InlineKeyboardBuilder()
+            for code in COUNTRIES:
+                kb.button(text=code, callback_data=OrgCb(action=OrgAction.COUNTRY,
+                                                         flow=data["flow"], v=code))
+            markup = kb.as_markup()
+        elif step == "currency":
+            default = service.default_currency(data["country"])
+            kb = InlineKeyboardBuilder()
+            kb.button(text=default, callback_data=OrgCb(action=OrgAction.CURRENCY,
+                                                        flow=data["flow"], v=default))
+            markup = kb.as_markup()
+        await message.answer(str(QUESTIONS[step]), reply_markup=markup)
+
+    @router.message(Command("org"))
+    async def cmd_org(message: Message, actor: User, organizations: OrganizationService,
+                      state: FSMContext) -> None:
+        await state.clear()
+        orgs = await organizations.list(actor)
+        kb = InlineKeyboardBuilder()
+        kb.button(text=_("Add organization"), callback_data=OrgCb(action=OrgAction.ADD))
+        text = "\n\n".join(org_text(o) for o in orgs) if orgs else _(
+            "No organizations yet: add the one that issues your invoices.")
+        await message.answer(text, reply_markup=kb.as_markup())
+
+    @router.message(StateFilter(NewOrg.step), HasText())
+    async def got_value(message: Message, state: FSMContext,
+                        organizations: OrganizationService) -> None:
+        data = await state.get_data()
+        step = data.get("step", "name")
+        if step == "country":
+            await message.answer(_("Choose the country with the buttons."))
+            return
+        try:
+            value = organizations.clean_field(step, message.text or "", data)
+        except DomainError as err:
+            await message.answer(error_text(err))
+            return
+        await state.update_data({step: value})
+        await ask(message, state, organizations)
+
+    @router.callback_query(OrgCb.filter())
+    async def on_org(query: CallbackQuery, callback_data: OrgCb, state: FSMContext,
+                     actor: User, organizations: OrganizationService) -> None:
+        msg = query.message if isinstance(query.message, Message) else None
+        if msg is None:
+            await query.answer(_("This button is no longer active."), show_alert=True)
+            return
+        if callback_data.action == OrgAction.ADD:
+            await state.set_state(NewOrg.step)
+            await state.set_data({"flow": secrets.token_hex(4)})
+            await query.answer()
+            await ask(msg, state, organizations)
+            return
+        data = await state.get_data()
+        if data.get("flow") != callback_data.flow or await state.get_state() is None:
+            await query.answer(_("This button belongs to a finished step."), show_alert=True)
+            return
+        action = callback_data.action
+        if action in (OrgAction.COUNTRY, OrgAction.CURRENCY):
+            step = "country" if action == OrgAction.COUNTRY else "currency"
+            if data.get("step") != step:
+                await query.answer(_("This button belongs to a finished step."),
+                                   show_alert=True)
+                return
+            try:
+                value = organizations.clean_field(step, callback_data.v, data)
+            except DomainError as err:
+                await query.answer(error_text(err), show_alert=True)
+                return
+            await state.update_data({step: value})
+            await query.answer()
+            await ask(msg, state, organizations)
+            return
+        if action == OrgAction.CANCEL:
+            await state.clear()
+            await query.answer()
+            await msg.edit_text(_("Cancelled. Nothing was saved."))
+            return
+        try:
+            org = await organizations.create(actor, OrganizationDraft(
+                name=data["name"], country=data["country"], tax_id=data["tax_id"],
+                kpp=data.get("kpp"), address=data["address"], currency=data["currency"],
+                invoice_prefix=data["invoice_prefix"], bik=data.get("bik"),
+                account=data.get("account"), corr_account=data.get("corr_account"),
+                iban=data.get("iban"), bic=data.get("bic")))
+        except (DomainError, KeyError) as err:
+            text = error_text(err) if isinstance(err, DomainError) else _(
+                "This button belongs to a finished step.")
+            await query.answer(text, show_alert=True)
+            return
+        await state.clear()
+        await query.answer()
+        await msg.edit_text(_("Saved.") + "\n" + org_text(org))
+
+    return router

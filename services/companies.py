@@ -1,0 +1,324 @@
+"""Company use cases beyond the basic card: requisites (legal name and form, tax ids, legal
+address, a bank account) and reassignment of a company to another manager.
+
+Requisites are checked one step at a time while the user types them (`clean_step`), and all
+together again on save (`save_requisites`), so a value that slipped past a step (or a forged
+flow) is still refused. A failed check becomes `InvalidInput("req_<check>", field=<field>)`
+with the check's code from services.requisites; the handler names the check to the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from services.clients import Company, clean_name
+from services.clock import Clock
+from services.errors import Conflict, InvalidInput, NotFound
+from services.requisites import (
+    COUNTRIES,
+    Country,
+    RequisiteError,
+    RequisitesInvalid,
+    validate_bic,
+    validate_bik,
+    validate_iban,
+    validate_kpp,
+    validate_ogrn,
+    validate_requisites,
+    validate_ru_corr_account,
+    validate_ru_settlement_account,
+    validate_tax_id,
+)
+from services.users import Actor, Role, User
+
+if TYPE_CHECKING:
+    from services.ports import UowFactory
+
+ADDRESS_MAX = 500
+
+LEGAL_FORMS: dict[Country, tuple[str, ...]] = {
+    "RU": ("ООО", "АО", "ПАО", "ИП"),
+    "BY": ("ООО", "ОАО", "ЗАО", "ЧУП", "ИП"),
+    "MD": ("SRL", "SA", "ÎI", "ÎCS"),
+    "RO": ("SRL", "SA", "PFA", "II"),
+}
+
+# The steps of the requisites flow per country, in order. Optional steps may be skipped; a
+# skipped bank id drops the account steps after it.
+_STEPS: dict[Country, tuple[str, ...]] = {
+    "RU": ("legal_form", "legal_name", "tax_id", "kpp", "ogrn", "legal_address", "bik",
+           "settlement_account", "corr_account"),
+    "BY": ("legal_form", "legal_name", "tax_id", "legal_address", "iban", "bic"),
+    "MD": ("legal_form", "legal_name", "tax_id", "legal_address", "iban", "bic"),
+    "RO": ("legal_form", "legal_name", "tax_id", "legal_address", "iban", "bic"),
+}
+OPTIONAL_STEPS = frozenset({"ogrn", "bik", "iban"})
+_BANK_FOLLOWERS = {"bik": ("settlement_account", "corr_account"), "iban": ("bic",)}
+OPEN_LEAD_EXCLUDED = ("converted", "junk")
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccount:
+    account: str
+    bik: str | None = None
+    bic: str | None = None
+    corr_account: str | None = None
+    bank_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyRequisites:
+    company_id: int
+    owner_id: int
+    name: str
+    country: str | None
+    legal_form: str | None
+    tax_id: str | None
+    kpp: str | None
+    ogrn: str | None
+    vat_payer: bool | None
+    legal_address: str | None
+    accounts: tuple[BankAccount, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.country and self.tax_id and self.legal_address)
+
+
+@dataclass(frozen=True, slots=True)
+class RequisitesUpdate:
+    """Requisites that passed every check together, ready to store."""
+
+    country: Country
+    legal_form: str | None
+    name: str
+    tax_id: str
+    kpp: str | None
+    ogrn: str | None
+    vat_payer: bool | None
+    legal_address: str
+    account: BankAccount | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCounts:
+    contacts: int = 0
+    deals: int = 0
+    leads: int = 0
+    invoices: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reassignment:
+    company_id: int
+    company: Company
+    previous_owner: User | None
+    new_owner: User
+    moved: TransferCounts
+    at: datetime
+
+
+def _country(value: Any) -> Country:
+    for code in COUNTRIES:
+        if value == code:
+            return code
+    raise InvalidInput("req_unknown_country", field="country")
+
+
+def _invalid(err: RequisiteError) -> InvalidInput:
+    params: dict[str, Any] = {"field": err.field}
+    for key in ("expected", "actual", "bik"):
+        if key in err.detail and err.detail[key] is not None:
+            value = err.detail[key]
+            params[key] = "/".join(map(str, value)) if isinstance(value, list) else str(value)
+    return InvalidInput(f"req_{err.code}", **params)
+
+
+def requisite_steps(country: str, data: Mapping[str, Any]) -> list[str]:
+    """The steps that apply given what is known so far: no KPP for a 12-digit INN (an
+    entrepreneur); no account steps when the bank was skipped."""
+    code = _country(country)
+    steps = list(_STEPS[code])
+    if code == "RU" and len(str(data.get("tax_id") or "")) == 12:
+        steps.remove("kpp")
+    for bank, followers in _BANK_FOLLOWERS.items():
+        if bank in data and not data[bank]:
+            steps = [s for s in steps if s not in followers]
+    return steps
+
+
+def clean_address(text: str) -> str:
+    address = " ".join(text.split())
+    if not address:
+        raise InvalidInput("empty", field="legal_address")
+    if len(address) > ADDRESS_MAX:
+        raise InvalidInput("too_long", field="legal_address", limit=ADDRESS_MAX)
+    return address
+
+
+def clean_step(country: str, step: str, text: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Checks one typed value of the flow; returns the values to remember (a Romanian CUI
+    also gives `vat_payer`, from its "RO" prefix)."""
+    code = _country(country)
+    try:
+        if step == "legal_form":
+            form = text.strip()
+            if form not in LEGAL_FORMS[code]:
+                raise InvalidInput("bad_legal_form", field="legal_form")
+            return {"legal_form": form}
+        if step == "legal_name":
+            return {"legal_name": clean_name(text)}
+        if step == "legal_address":
+            return {"legal_address": clean_address(text)}
+        if step == "tax_id":
+            tax = validate_tax_id(code, text)
+            return {"tax_id": tax.value, "vat_payer": tax.vat_payer}
+        if step == "kpp":
+            return {"kpp": validate_kpp(text)}
+        if step == "ogrn":
+            ogrn = validate_ogrn(text)
+            inn = str(data.get("tax_id") or "")
+            expected = 13 if len(inn) == 10 else 15
+            if inn and len(ogrn) != expected:
+                raise RequisiteError("ogrn", "ogrn_kind_mismatch",
+                                     {"expected": [expected], "actual": len(ogrn)})
+            return {"ogrn": ogrn}
+        if step == "bik":
+            return {"bik": validate_bik(text)}
+        if step == "settlement_account":
+            return {"settlement_account": validate_ru_settlement_account(
+                text, str(data.get("bik") or ""))}
+        if step == "corr_account":
+            return {"corr_account": validate_ru_corr_account(text, str(data.get("bik") or ""))}
+        if step == "iban":
+            return {"iban": validate_iban(text)}
+        if step == "bic":
+            return {"bic": validate_bic(text)}
+    except RequisiteError as err:
+        raise _invalid(err) from None
+    raise InvalidInput("unknown_field", field=step)
+
+
+def check_requisites(data: Mapping[str, Any]) -> RequisitesUpdate:
+    """Every field together (the same rules as the steps, plus the cross-field ones)."""
+    code = _country(data.get("country"))
+    form = data.get("legal_form")
+    if form is not None and form not in LEGAL_FORMS[code]:
+        raise InvalidInput("bad_legal_form", field="legal_form")
+    name = clean_name(str(data.get("legal_name") or ""))
+    address = clean_address(str(data.get("legal_address") or ""))
+    tax_field = {"RU": "inn", "BY": "unp", "MD": "idno", "RO": "cui"}[code]
+    fields: dict[str, str | None] = {tax_field: data.get("tax_id")}
+    ru = ("kpp", "ogrn", "bik", "settlement_account", "corr_account")
+    for key in (ru if code == "RU" else ("iban", "bic")):
+        fields[key] = data.get(key)
+    if code == "RO" and data.get("vat_payer") and fields["cui"]:
+        fields["cui"] = "RO" + str(fields["cui"])
+    try:
+        valid = validate_requisites(code, **fields)
+    except RequisitesInvalid as exc:
+        raise _invalid(exc.errors[0]) from None
+    account: BankAccount | None = None
+    if code == "RU" and valid.settlement_account:
+        account = BankAccount(account=valid.settlement_account, bik=valid.bik,
+                              corr_account=valid.corr_account)
+    elif code == "RU" and (valid.bik or valid.corr_account):
+        raise InvalidInput("req_required", field="settlement_account")
+    elif code != "RU" and valid.iban:
+        account = BankAccount(account=valid.iban, bic=valid.bic)
+    elif code != "RU" and valid.bic:
+        raise InvalidInput("req_required", field="iban")
+    return RequisitesUpdate(country=code, legal_form=form, name=name,
+                            tax_id=valid.tax_id.value, kpp=valid.kpp, ogrn=valid.ogrn,
+                            vat_payer=valid.tax_id.vat_payer, legal_address=address,
+                            account=account)
+
+
+class CompanyService:
+    """Requisites and reassignment. Reads and writes are scoped like every client record: a
+    company outside the actor's scope is NotFound. Reassignment belongs to heads and admins; a
+    manager trying it (a forged button) also gets NotFound, so nothing is learned."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    @staticmethod
+    def country(value: str) -> Country:
+        return _country(value)
+
+    @staticmethod
+    def steps(country: str, data: Mapping[str, Any]) -> list[str]:
+        return requisite_steps(country, data)
+
+    @staticmethod
+    def clean_step(country: str, step: str, text: str, data: Mapping[str, Any]
+                   ) -> dict[str, Any]:
+        return clean_step(country, step, text, data)
+
+    async def requisites(self, actor: Actor, company_id: int) -> CompanyRequisites:
+        async with self._uow(readonly=True) as uow:
+            found = await uow.requisites.get(company_id, actor.owner_scope())
+        if found is None:
+            raise NotFound(entity="company", id=company_id)
+        return found
+
+    async def save_requisites(self, actor: Actor, company_id: int, data: Mapping[str, Any]
+                              ) -> CompanyRequisites:
+        update = check_requisites(data)
+        async with self._uow() as uow:
+            if await uow.requisites.get(company_id, actor.owner_scope()) is None:
+                raise NotFound(entity="company", id=company_id)
+            await uow.requisites.save(company_id, update, self._clock.now())
+            await uow.audit.add(actor.id, "company.requisites", "company", company_id,
+                                {"country": update.country, "tax_id": update.tax_id,
+                                 "account": update.account is not None})
+            saved = await uow.requisites.get(company_id, None)
+            await uow.commit()
+        assert saved is not None
+        return saved
+
+    async def reassign_targets(self, actor: Actor, company_id: int
+                               ) -> tuple[CompanyRequisites, list[User]]:
+        """The company and the active managers it may move to (not its current owner)."""
+        if not actor.sees_everything:
+            raise NotFound(entity="company", id=company_id)
+        async with self._uow(readonly=True) as uow:
+            company = await uow.requisites.get(company_id, None)
+            if company is None:
+                raise NotFound(entity="company", id=company_id)
+            staff = await uow.users.staff(active_only=True)
+        targets = [u for u in staff if u.role == Role.MANAGER and u.is_active
+                   and u.id != company.owner_id]
+        return company, targets
+
+    async def reassign(self, actor: Actor, company_id: int, to_user_id: int) -> Reassignment:
+        """Moves the company with its contacts, open deals, open leads and unpaid invoices to
+        an active manager, in one transaction, with an audit entry."""
+        if not actor.sees_everything:
+            raise NotFound(entity="company", id=company_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            company = await uow.requisites.get(company_id, None)
+            if company is None:
+                raise NotFound(entity="company", id=company_id)
+            target = await uow.users.get(to_user_id)
+            if target is None or not target.is_active or target.role != Role.MANAGER:
+                raise NotFound(entity="user", id=to_user_id)
+            if target.id == company.owner_id:
+                raise Conflict("already_owner")
+            previous = await uow.users.get(company.owner_id)
+            moved = await uow.transfers.move_company(company_id, target.id,
+                                                     OPEN_LEAD_EXCLUDED, now)
+            await uow.audit.add(actor.id, "company.reassign", "company", company_id, {
+                "from": company.owner_id, "to": target.id, "contacts": moved.contacts,
+                "deals": moved.deals, "leads": moved.leads, "invoices": moved.invoices})
+            card = await uow.companies.get(company_id, None)
+            await uow.commit()
+        assert card is not None
+        return Reassignment(company_id=company_id, company=card,
+                            previous_owner=previous, new_owner=target, moved=moved, at=now)
+

@@ -1,0 +1,306 @@
+"""Organizations: our own seller entities that issue quotes and invoices, with bank accounts.
+
+Invariants:
+- an organization's tax id (and KPP, bank ids, accounts) passed the country's checks in
+  `services.requisites` before it was stored; Russian accounts carry BIK + settlement +
+  correspondent account, the others an IBAN + BIC;
+- its currency, document language and invoice number pattern always have valid values
+  (defaults by country);
+- only admins add organizations; every staff member may read them (they print on documents).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Final
+
+from services.clock import Clock
+from services.errors import Forbidden, InvalidInput, NotFound
+from services.money import UnknownCurrencyError, check_currency
+from services.numbering import DEFAULT_PATTERN, validate_pattern
+from services.requisites import (
+    COUNTRIES,
+    RequisiteError,
+    validate_bic,
+    validate_bik,
+    validate_iban,
+    validate_kpp,
+    validate_ru_corr_account,
+    validate_ru_settlement_account,
+    validate_tax_id,
+)
+from services.users import Actor, Role
+
+if TYPE_CHECKING:
+    from services.ports import UowFactory
+
+DEFAULT_CURRENCY: Final = {"RU": "RUB", "BY": "BYN", "MD": "MDL", "RO": "RON"}
+DEFAULT_LANGUAGE: Final = {"RU": "ru", "BY": "ru", "MD": "ro", "RO": "ro"}
+# Russia, Belarus and Moldova print VAT per line; Romanian invoices (EN 16931, e-Factura)
+# compute VAT per rate on the sum of the line nets.
+DEFAULT_TAX_MODE: Final = {"RU": "per_line", "BY": "per_line", "MD": "per_line",
+                           "RO": "on_total"}
+TAX_ID_LABEL: Final = {"RU": "ИНН", "BY": "УНП", "MD": "IDNO", "RO": "CUI"}
+NAME_MAX: Final = 200
+ADDRESS_MAX: Final = 500
+PREFIX_MAX: Final = 16
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccount:
+    id: int
+    organization_id: int
+    bank_name: str
+    bik: str | None  # Russia
+    bic: str | None  # elsewhere (SWIFT)
+    account: str  # RU settlement account, else the IBAN
+    corr_account: str | None
+    currency: str
+    is_default: bool
+
+    @property
+    def iban(self) -> str | None:
+        return None if self.bik else self.account
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: int
+    name: str
+    legal_name: str
+    country: str
+    tax_id: str | None
+    kpp: str | None
+    vat_payer: bool
+    address: str
+    director: str
+    accountant: str
+    currency: str
+    language: str
+    invoice_prefix: str
+    number_pattern: str
+    payment_terms_days: int
+    accounts: tuple[BankAccount, ...] = ()
+
+    @property
+    def default_account(self) -> BankAccount | None:
+        for acc in self.accounts:
+            if acc.is_default:
+                return acc
+        return self.accounts[0] if self.accounts else None
+
+    @property
+    def tax_id_label(self) -> str:
+        return TAX_ID_LABEL.get(self.country, "VAT ID")
+
+    @property
+    def default_tax_mode(self) -> str:
+        return DEFAULT_TAX_MODE.get(self.country, "per_line")
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationDraft:
+    """What the admin typed, already cleaned by `OrganizationService.clean_field`."""
+
+    name: str
+    country: str
+    tax_id: str
+    address: str
+    currency: str
+    invoice_prefix: str
+    kpp: str | None = None
+    legal_name: str = ""
+    bank_name: str = ""
+    bik: str | None = None
+    account: str | None = None  # RU settlement account
+    corr_account: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+    director: str = ""
+    accountant: str = ""
+    language: str | None = None
+    number_pattern: str = DEFAULT_PATTERN
+    payment_terms_days: int | None = None
+    vat_payer: bool = True
+
+
+def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
+    text = " ".join(value.split())
+    if required and not text:
+        raise InvalidInput("empty", field=field)
+    if len(text) > limit:
+        raise InvalidInput("too_long", field=field, limit=limit)
+    return text
+
+
+def _requisite(field: str, check: Callable[[], Any]) -> Any:
+    """Runs a `services.requisites` check; a failure becomes InvalidInput("req_<check>")
+    with the details the message shows (expected/actual lengths, the BIK)."""
+    try:
+        return check()
+    except RequisiteError as err:
+        params: dict[str, Any] = {"field": field}
+        for key in ("expected", "actual", "bik"):
+            value = err.detail.get(key)
+            if value is not None:
+                params[key] = "/".join(map(str, value)) if isinstance(value, list) else str(
+                    value)
+        raise InvalidInput(f"req_{err.code}", **params) from None
+
+
+def clean_org_field(field: str, text: str, data: Mapping[str, Any] | None = None) -> str:
+    """Validates one typed value of the organization flow. `data` holds the values given
+    before (the country for the tax id, the BIK for the accounts)."""
+    data = data or {}
+    country = str(data.get("country") or "")
+    if field == "name":
+        return _text(text, "name", NAME_MAX)
+    if field == "country":
+        code = text.strip().upper()
+        if code not in COUNTRIES:
+            raise InvalidInput("unknown_country", field="country")
+        return code
+    if field == "tax_id":
+        return str(_requisite("tax_id", lambda: validate_tax_id(country, text).value))
+    if field == "kpp":
+        return str(_requisite("kpp", lambda: validate_kpp(text)))
+    if field == "address":
+        return _text(text, "address", ADDRESS_MAX)
+    if field == "currency":
+        try:
+            return check_currency(text)
+        except UnknownCurrencyError:
+            raise InvalidInput("unknown_currency", field="currency") from None
+    if field == "invoice_prefix":
+        prefix = text.strip().upper()
+        if not prefix or len(prefix) > PREFIX_MAX or not all(
+                c.isascii() and (c.isalnum() or c in "-_/") for c in prefix):
+            raise InvalidInput("bad_prefix", field="invoice_prefix", limit=PREFIX_MAX)
+        return prefix
+    if field == "bank_name":
+        return _text(text, "bank_name", NAME_MAX)
+    if field == "bik":
+        return str(_requisite("bik", lambda: validate_bik(text)))
+    if field == "account":
+        bik = str(data.get("bik") or "")
+        return str(_requisite("account", lambda: validate_ru_settlement_account(text, bik)))
+    if field == "corr_account":
+        bik = str(data.get("bik") or "")
+        return str(_requisite("corr_account", lambda: validate_ru_corr_account(text, bik)))
+    if field == "iban":
+        return str(_requisite("iban", lambda: validate_iban(text, country or None)))
+    if field == "bic":
+        return str(_requisite("bic", lambda: validate_bic(text)))
+    if field == "number_pattern":
+        return validate_pattern(text)
+    raise InvalidInput("unknown_field", field=field)
+
+
+def check_draft(draft: OrganizationDraft) -> OrganizationDraft:
+    """Every field checked together (the flow checks them one by one; seeds and imports here)."""
+    data: dict[str, Any] = {"country": clean_org_field("country", draft.country)}
+    values: dict[str, Any] = {
+        "name": clean_org_field("name", draft.name),
+        "country": data["country"],
+        "tax_id": clean_org_field("tax_id", draft.tax_id, data),
+        "address": clean_org_field("address", draft.address),
+        "currency": clean_org_field("currency", draft.currency),
+        "invoice_prefix": clean_org_field("invoice_prefix", draft.invoice_prefix),
+        "number_pattern": clean_org_field("number_pattern", draft.number_pattern),
+    }
+    if data["country"] == "RU":
+        if draft.kpp:
+            values["kpp"] = clean_org_field("kpp", draft.kpp)
+        if not (draft.bik and draft.account and draft.corr_account):
+            raise InvalidInput("empty", field="account")
+        data["bik"] = values["bik"] = clean_org_field("bik", draft.bik)
+        values["account"] = clean_org_field("account", draft.account, data)
+        values["corr_account"] = clean_org_field("corr_account", draft.corr_account, data)
+        values["iban"] = values["bic"] = None
+    else:
+        if not (draft.iban and draft.bic):
+            raise InvalidInput("empty", field="iban")
+        values["iban"] = clean_org_field("iban", draft.iban, data)
+        values["bic"] = clean_org_field("bic", draft.bic)
+        values["kpp"] = values["bik"] = values["account"] = values["corr_account"] = None
+    return OrganizationDraft(
+        **values,
+        legal_name=_text(draft.legal_name, "name", NAME_MAX, required=False),
+        bank_name=_text(draft.bank_name, "bank_name", NAME_MAX, required=False),
+        director=_text(draft.director, "name", NAME_MAX, required=False),
+        accountant=_text(draft.accountant, "name", NAME_MAX, required=False),
+        language=draft.language or DEFAULT_LANGUAGE[data["country"]],
+        payment_terms_days=draft.payment_terms_days,
+        vat_payer=draft.vat_payer,
+    )
+
+
+class OrganizationService:
+    """Admins add organizations; staff read them. `payment_terms_days` is the default for
+    organizations created without their own terms."""
+
+    def __init__(self, uow: UowFactory, clock: Clock, payment_terms_days: int = 5) -> None:
+        self._uow = uow
+        self._clock = clock
+        self.payment_terms_days = payment_terms_days
+
+    @staticmethod
+    def clean_field(field: str, text: str, data: Mapping[str, Any] | None = None) -> str:
+        return clean_org_field(field, text, data)
+
+    @staticmethod
+    def default_currency(country: str) -> str:
+        return DEFAULT_CURRENCY.get(country, "EUR")
+
+    async def create(self, actor: Actor, draft: OrganizationDraft) -> Organization:
+        if actor.role != Role.ADMIN:
+            raise Forbidden()
+        return await self.create_unchecked(draft, actor.id)
+
+    async def create_unchecked(self, draft: OrganizationDraft,
+                               actor_id: int | None = None) -> Organization:
+        """For the composition root (seeds); still validates every field."""
+        clean = check_draft(draft)
+        if clean.payment_terms_days is None:
+            clean = replace(clean, payment_terms_days=self.payment_terms_days)
+        async with self._uow() as uow:
+            org = await uow.organizations.add(clean, self._clock.now())
+            await uow.audit.add(actor_id, "organization.create", "organization", org.id)
+            await uow.commit()
+        return org
+
+    async def list(self, actor: Actor) -> Sequence[Organization]:
+        if not actor.is_staff:
+            raise Forbidden()
+        async with self._uow(readonly=True) as uow:
+            return await uow.organizations.list()
+
+    async def get(self, actor: Actor, org_id: int) -> Organization:
+        if not actor.is_staff:
+            raise Forbidden()
+        async with self._uow(readonly=True) as uow:
+            org = await uow.organizations.get(org_id)
+        if org is None:
+            raise NotFound(entity="organization", id=org_id)
+        return org
+
+
+DEMO_ORGANIZATIONS: Final[dict[str, OrganizationDraft]] = {
+    "RU": OrganizationDraft(
+        name="Demo LLC", legal_name="ООО «Демо»", country="RU", tax_id="7707083893",
+        kpp="773601001", address="117997, г. Москва, ул. Вавилова, д. 19", currency="RUB",
+        invoice_prefix="INV", bank_name="ПАО Сбербанк", bik="044525225",
+        account="40702810938000000001", corr_account="30101810400000000225",
+        director="Иванов И. И.", accountant="Петрова А. А."),
+    "RO": OrganizationDraft(
+        name="Demo SRL", legal_name="Demo SRL", country="RO", tax_id="RO18547290",
+        address="Str. Exemplu 1, București", currency="RON", invoice_prefix="DMO",
+        bank_name="Banca Exemplu", iban="RO49AAAA1B31007593840000", bic="RZBRROBU"),
+}
+
+
+async def seed_demo_organization(service: OrganizationService, country: str = "RU",
+                                 **changes: Any) -> Organization:
+    """A valid organization for the demo and the tests (RU or RO), with a bank account."""
+    return await service.create_unchecked(replace(DEMO_ORGANIZATIONS[country], **changes))

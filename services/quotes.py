@@ -1,0 +1,198 @@
+"""Quotes (commercial offers): the same line editing as invoices, a validity date, and the
+customer's answer.
+
+Invariants:
+- statuses: draft → sent → accepted | changes_requested | expired; a quote with changes
+  requested (or expired) goes back to draft to be edited and sent again;
+- a quote gets its number (series "quote" of the organization) when first sent and keeps it;
+- `accept_quote` records the customer's Telegram user id and the time; a quote past its
+  validity date cannot be accepted (it becomes expired);
+- `invoice_from_quote` turns an accepted quote into an invoice draft with the same lines,
+  client, currency, tax mode and discount, in one transaction (optionally issued at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from services.clock import Clock
+from services.errors import Conflict, InvalidInput, NotFound
+from services.invoices import (
+    CommercialDoc,
+    DocumentEditor,
+    Invoice,
+    InvoiceService,
+    check_transition,
+    clean_currency,
+)
+from services.numbering import assign_number
+from services.organizations import DEFAULT_LANGUAGE
+from services.users import Actor
+
+if TYPE_CHECKING:
+    from services.ports import DocumentRepository, UnitOfWork, UowFactory
+
+VALID_DAYS: Final = 14
+CHANGE_REQUEST_MAX: Final = 2000
+
+DRAFT, SENT, ACCEPTED, CHANGES, EXPIRED = ("draft", "sent", "accepted", "changes_requested",
+                                           "expired")
+QUOTE_TRANSITIONS: Final[Mapping[str, frozenset[str]]] = {
+    DRAFT: frozenset({SENT}),
+    SENT: frozenset({ACCEPTED, CHANGES, EXPIRED}),
+    CHANGES: frozenset({DRAFT}),
+    EXPIRED: frozenset({DRAFT}),
+    ACCEPTED: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Quote(CommercialDoc):
+    valid_until: date | None
+    accepted_by_telegram_id: int | None
+    accepted_at: datetime | None
+    change_request: str | None
+
+
+class QuoteService(DocumentEditor[Quote]):
+    kind = "quote"
+
+    def __init__(self, uow: UowFactory, clock: Clock, invoices: InvoiceService,
+                 timezone: str = "UTC") -> None:
+        super().__init__(uow, clock, timezone)
+        self._invoices = invoices
+
+    def _repo(self, uow: UnitOfWork) -> DocumentRepository[Quote]:
+        return uow.quotes
+
+    async def create_draft(self, actor: Actor, company_id: int | None,
+                           deal_id: int | None = None, organization_id: int | None = None,
+                           currency: str | None = None) -> Quote:
+        async with self._uow() as uow:
+            if company_id is not None and await uow.companies.get(
+                    company_id, actor.owner_scope()) is None:
+                raise NotFound(entity="company", id=company_id)
+            if deal_id is not None and await uow.deals.get(
+                    deal_id, actor.owner_scope()) is None:
+                raise NotFound(entity="deal", id=deal_id)
+            org = (await uow.organizations.get(organization_id) if organization_id
+                   else await uow.organizations.first())
+            if org is None:
+                raise Conflict("no_organization")
+            code = clean_currency(currency) if currency else org.currency
+            doc_id = await uow.quotes.add({
+                "owner_id": actor.id, "organization_id": org.id, "company_id": company_id,
+                "deal_id": deal_id, "currency": code, "tax_mode": org.default_tax_mode,
+                "language": org.language or DEFAULT_LANGUAGE.get(org.country, "ru"),
+                "status": DRAFT, "created_at": self._clock.now(),
+                "valid_until": self.today() + timedelta(days=VALID_DAYS)})
+            await uow.audit.add(actor.id, "quote.create", "quote", doc_id)
+            quote = await uow.quotes.get(doc_id, None)
+            await uow.commit()
+        assert quote is not None
+        return quote
+
+    async def set_valid_until(self, actor: Actor, quote_id: int, day: date) -> Quote:
+        if day < self.today():
+            raise InvalidInput("due_in_past", field="valid_until")
+        return await self._edit(actor, quote_id, lambda d, _: (d.lines, {"valid_until": day}))
+
+    async def send(self, actor: Actor, quote_id: int) -> Quote:
+        """Draft → sent (the delivery itself is the delivery service's); numbered on the
+        first send."""
+        async with self._uow() as uow:
+            doc = await self._load(uow, actor, quote_id)
+            check_transition(QUOTE_TRANSITIONS, doc.status, SENT)
+            if not doc.lines:
+                raise Conflict("no_lines")
+            values: dict[str, Any] = {"status": SENT}
+            if doc.number is None:
+                org = await uow.organizations.get(doc.organization_id)
+                assert org is not None
+                number = await assign_number(uow, org.id, "quote", self.today().year, "Q",
+                                             org.number_pattern)
+                values.update(series_id=number.series_id, number=number.number,
+                              number_text=number.text)
+            if not await uow.quotes.update(doc.id, values, expected=[DRAFT]):
+                raise Conflict("bad_transition", current=doc.status, target=SENT)
+            await uow.audit.add(actor.id, "quote.send", "quote", doc.id)
+            fresh = await uow.quotes.get(doc.id, None)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
+
+    async def _answer(self, quote_id: int, telegram_user_id: int, target: str,
+                      values: dict[str, Any]) -> Quote:
+        async with self._uow() as uow:
+            doc = await uow.quotes.get(quote_id, None)
+            if doc is None:
+                raise NotFound(entity="quote", id=quote_id)
+            if doc.status == SENT and doc.valid_until and doc.valid_until < self.today():
+                await uow.quotes.update(doc.id, {"status": EXPIRED}, expected=[SENT])
+                await uow.audit.add(None, "quote.expired", "quote", doc.id)
+                await uow.commit()
+                raise Conflict("quote_expired")
+            check_transition(QUOTE_TRANSITIONS, doc.status, target)
+            if not await uow.quotes.update(doc.id, {"status": target, **values},
+                                           expected=[SENT]):
+                raise Conflict("bad_transition", current=doc.status, target=target)
+            await uow.audit.add(None, f"quote.{target}", "quote", doc.id,
+                                {"telegram_user_id": telegram_user_id})
+            fresh = await uow.quotes.get(doc.id, None)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
+
+    async def accept_quote(self, quote_id: int, telegram_user_id: int) -> Quote:
+        """The customer accepts (the caller checked their right to this quote: a deep-link
+        token or their contact). Records who and when."""
+        return await self._answer(quote_id, telegram_user_id, ACCEPTED, {
+            "accepted_by_telegram_id": telegram_user_id, "accepted_at": self._clock.now()})
+
+    async def request_changes(self, quote_id: int, telegram_user_id: int, text: str) -> Quote:
+        body = " ".join(text.split())[:CHANGE_REQUEST_MAX]
+        return await self._answer(quote_id, telegram_user_id, CHANGES,
+                                  {"change_request": body or None})
+
+    async def reopen(self, actor: Actor, quote_id: int) -> Quote:
+        """Changes requested / expired → draft, to edit and send again (number kept)."""
+        async with self._uow() as uow:
+            doc = await self._load(uow, actor, quote_id)
+            check_transition(QUOTE_TRANSITIONS, doc.status, DRAFT)
+            await uow.quotes.update(doc.id, {"status": DRAFT}, expected=[doc.status])
+            fresh = await uow.quotes.get(doc.id, None)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
+
+    async def expire_due(self) -> int:
+        """Sent quotes past their validity date → expired; returns how many (scheduler)."""
+        today = self.today()
+        count = 0
+        async with self._uow() as uow:
+            items, _ = await uow.quotes.list(None, [SENT], 0, 10_000)
+            for q in items:
+                if q.valid_until and q.valid_until < today and await uow.quotes.update(
+                        q.id, {"status": EXPIRED}, expected=[SENT]):
+                    count += 1
+            await uow.commit()
+        return count
+
+    async def invoice_from_quote(self, actor: Actor, quote_id: int,
+                                 issue: bool = False) -> Invoice:
+        """An accepted quote → an invoice draft with the same lines (issued at once when
+        `issue`), in one transaction."""
+        async with self._uow() as uow:
+            doc = await self._load(uow, actor, quote_id)
+            if doc.status != ACCEPTED:
+                raise Conflict("quote_not_accepted")
+            invoice = await self._invoices.copy_into_invoice(uow, actor, doc, issue)
+            await uow.commit()
+        return invoice
+
+
+def is_quote(doc: CommercialDoc) -> bool:
+    return isinstance(doc, Quote)

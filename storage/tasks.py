@@ -1,0 +1,63 @@
+"""Tasks and events (the `tasks` table)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.tasks import CLOSED_STATUSES, Task
+from storage import models as m
+
+
+def to_task(row: m.Task) -> Task:
+    return Task(id=row.id, owner_id=row.owner_id, kind=row.kind, title=row.title,
+                status=row.status, deal_id=row.deal_id, company_id=row.company_id,
+                due_at=row.due_at, starts_at=row.starts_at, ends_at=row.ends_at,
+                remind_client=row.remind_client, done_at=row.done_at,
+                created_at=row.created_at)
+
+
+WHEN = func.coalesce(m.Task.due_at, m.Task.starts_at)
+
+
+class SqlTaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, owner_id: int, values: dict[str, Any], now: datetime) -> Task:
+        row = m.Task(owner_id=owner_id, created_at=now, **values)
+        self._s.add(row)
+        await self._s.flush()
+        return to_task(row)
+
+    async def get(self, task_id: int, owner_id: int | None) -> Task | None:
+        q = select(m.Task).where(m.Task.id == task_id)
+        if owner_id is not None:
+            q = q.where(m.Task.owner_id == owner_id)
+        row = await self._s.scalar(q.execution_options(populate_existing=True))
+        return to_task(row) if row else None
+
+    async def update(self, task_id: int, values: dict[str, Any]) -> None:
+        await self._s.execute(update(m.Task).where(m.Task.id == task_id).values(**values))
+
+    async def due_until(self, owner_id: int, start: datetime, end: datetime) -> Sequence[Task]:
+        """The owner's tasks due in [start, end) plus the open ones overdue before start,
+        open ones first, each group by time."""
+        is_open = m.Task.status.notin_(CLOSED_STATUSES)
+        today = and_(WHEN >= start, WHEN < end)
+        overdue = and_(WHEN < start, is_open)
+        rows = await self._s.scalars(
+            select(m.Task).where(m.Task.owner_id == owner_id, or_(today, overdue))
+            .order_by(case((is_open, 0), else_=1), WHEN, m.Task.id))
+        return [to_task(r) for r in rows]
+
+    async def next_for_deal(self, deal_id: int) -> Task | None:
+        row = await self._s.scalar(
+            select(m.Task).where(m.Task.deal_id == deal_id,
+                                 m.Task.status.notin_(CLOSED_STATUSES))
+            .order_by(WHEN.is_(None), WHEN, m.Task.id).limit(1))
+        return to_task(row) if row else None
