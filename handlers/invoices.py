@@ -272,8 +272,10 @@ def products_keyboard(inv_id: int, found: Sequence[Product], currency: str
     kb = InlineKeyboardBuilder()
     for p in found:
         price = p.price(currency)
-        label = f"{p.name[:40]} · {money(price, currency)}" if price is not None else \
-            f"{p.name[:40]} · {_('no price in {currency}').format(currency=currency)}"
+        if price is not None:
+            label = f"{p.name[:40]} · {money(price, currency)}"
+        else:
+            label = p.name[:40] + " · " + _("no price in {currency}").format(currency=currency)
         kb.button(text=label, callback_data=cb(Inv.PICK, inv_id, p.id))
     kb.adjust(1)
     return kb.as_markup()

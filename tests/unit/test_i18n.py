@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.i18n import DOMAIN, LOCALES, extract_messages
+from bot.i18n import DOMAIN, LOCALES
+from bot.i18n import extract_messages as _extract
+
+extract_messages = cache(_extract)
 
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
