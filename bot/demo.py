@@ -110,13 +110,29 @@ class Demo:
 
     async def press(self, person: Person, message: dict[str, Any], button: str,
                     edits: bool = False) -> dict[str, Any]:
-        self.lines += [f"**{person.name}** taps [{button}]", ""]
-        await self.client.press(person.id, message["message_id"], text=button)
-        if edits:
-            msg = await self.client.wait_for_edit(person.id, message["message_id"])
+        """Taps the button whose label starts with `button`; records what the bot does next,
+        whether it edits that message or sends new ones."""
+        labels = [b["text"] for row in message.get("buttons") or [] for b in row]
+        label = next((t for t in labels if t.startswith(button)), None)
+        if label is None:
+            raise RuntimeError(f"no button {button!r} in {labels!r}")
+        self.lines += [f"**{person.name}** taps [{label}]", ""]
+        await self.client.press(person.id, message["message_id"], text=label)
+        edit = asyncio.ensure_future(self.client.wait_for_edit(person.id, message["message_id"]))
+        new = asyncio.ensure_future(self.client.wait_for(person.id))
+        done, pending = await asyncio.wait({edit, new}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if edit in done and not edit.exception():
+            msg = edit.result()
             await self._record_bot(person, msg, edited=True)
-            return msg
-        return await self._record_replies(person, await self.client.wait_for(person.id))
+            try:  # an edit may come with new messages too
+                more = await self.client.wait_for(person.id, timeout=0.4)
+            except TimeoutError:
+                return msg
+            return await self._record_replies(person, more)
+        return await self._record_replies(person, new.result())
 
 
 Scene = Callable[[Demo], Awaitable[None]]
@@ -158,7 +174,79 @@ async def scene_team(demo: Demo) -> None:
     await demo.say(MANAGER, "/clients")
 
 
-SCENES: list[Scene] = [scene_team]
+async def scene_lead_to_deal(demo: Demo) -> None:
+    demo.scene("5. A lead comes in, is qualified and converted")
+    await demo.say(MANAGER, "/lead")
+    await demo.say(MANAGER, "Мария Соколова")
+    await demo.say(MANAGER, "ООО «Вектор»")
+    await demo.say(MANAGER, "+7 903 555-12-34")
+    await demo.say(MANAGER, "m.sokolova@vector.example")
+    await demo.say(MANAGER, "Казань")
+    ask = await demo.say(MANAGER, "Офисная мебель на 40 мест")
+    summary = await demo.press(MANAGER, ask, "Exhibition")
+    card = await demo.press(MANAGER, summary, "Save")
+    card = await demo.press(MANAGER, card, "Qualified")
+    done = await demo.press(MANAGER, card, "Convert")
+    deal = await demo.press(MANAGER, done, "Open deal")
+
+    demo.scene("6. The deal moves through the stages; the bot asks for what each requires")
+    ask = await demo.press(MANAGER, deal, "Next stage")
+    ask = await demo.say(MANAGER, "1 250 000")
+    ask = await demo.press(MANAGER, ask, "Next stage")
+    moved = await demo.say(MANAGER, "20.12.2026")
+    demo.vars["deal_card"] = moved
+    await demo.say(MANAGER, "/deals")
+
+
+CATALOG_CSV = """sku;name;unit;kind;vat;price;currency
+CH-01;Кресло офисное «Эргон»;шт;good;22;18 500,00;RUB
+DS-02;Стол письменный 140×70;шт;good;22;24 900,00;RUB
+AS-01;Сборка и монтаж мебели;час;service;22;1 800,00;RUB
+XX-99;Broken row;шт;good;22;дорого;RUB
+""".encode()
+
+
+async def scene_organization_and_catalog(demo: Demo) -> None:
+    demo.scene("7. The admin sets up our organization and imports the catalog")
+    orgs = await demo.say(ADMIN, "/org")
+    ask = await demo.press(ADMIN, orgs, "Add organization")
+    ask = await demo.say(ADMIN, "ООО «Демо»")
+    ask = await demo.press(ADMIN, ask, "RU")
+    for answer in ("7707083893", "773601001", "117997, г. Москва, ул. Вавилова, д. 19"):
+        ask = await demo.say(ADMIN, answer)
+    ask = await demo.press(ADMIN, ask, "RUB")
+    for answer in ("INV", "044525225", "40702810938000000001", "30101810400000000225"):
+        ask = await demo.say(ADMIN, answer)
+    await demo.press(ADMIN, ask, "Save")
+    demo.lines += ["**Anna Smirnova** sends the file `catalog.csv` with the caption "
+                   "`/import_products`", ""]
+    await demo.client.send_document(ADMIN.id, "catalog.csv", CATALOG_CSV,
+                                    mime_type="text/csv", caption="/import_products")
+    await demo._record_replies(ADMIN, await demo.client.wait_for(ADMIN.id))
+
+
+async def scene_invoice(demo: Demo) -> None:
+    demo.scene("8. The manager builds an invoice from the deal and issues it")
+    deals = await demo.say(MANAGER, "/deals")
+    card = await demo.press(MANAGER, deals, "Офисная мебель")
+    draft = await demo.press(MANAGER, card, "Invoice")
+    await demo.press(MANAGER, draft, "Add product")
+    found = await demo.say(MANAGER, "кресло")
+    await demo.press(MANAGER, found, "Кресло")
+    draft = await demo.say(MANAGER, "40")
+    await demo.press(MANAGER, draft, "Add product")
+    found = await demo.say(MANAGER, "сборка")
+    await demo.press(MANAGER, found, "Сборка")
+    draft = await demo.say(MANAGER, "12")
+    await demo.press(MANAGER, draft, "Discount")
+    draft = await demo.say(MANAGER, "5%")
+    issued = await demo.press(MANAGER, draft, "Issue")
+    demo.vars["invoice_card"] = issued
+    await demo.say(MANAGER, "/invoices")
+
+
+SCENES: list[Scene] = [scene_team, scene_lead_to_deal, scene_organization_and_catalog,
+                       scene_invoice]
 
 
 def demo_settings(database_url: str, api_url: str) -> Settings:
