@@ -32,6 +32,9 @@ def make_settings(database_url: str, api_url: str, **extra: Any) -> Settings:
         # the sandbox and the bot's limiter is raised together (429 handling has its tests).
         "telegram_chat_rate": 50.0,
         "telegram_chat_burst": 50,
+        # PDF workers start on the first render; warming them for every test costs ~2 s CPU.
+        "pdf_warmup": False,
+        "web_port": 0,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

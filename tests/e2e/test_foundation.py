@@ -247,7 +247,7 @@ async def test_language_switch_changes_replies_and_menu(bot: Harness) -> None:
                for c in commands)
     # Telegram's own language setting is only the default: the choice sticks.
     await bot.client.user(ADMIN, first_name="Anna", language_code="en")
-    assert (await bot.say(ADMIN, "/cancel"))["text"].startswith("Нечего отменять")
+    assert (await bot.say(ADMIN, "/cancel"))["text"].startswith("Отменять нечего")
 
 
 async def test_text_longer_than_a_message_is_refused_cleanly(bot: Harness) -> None:

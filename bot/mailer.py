@@ -1,0 +1,100 @@
+"""E-mail over SMTP (aiosmtplib): one document per message, the PDF attached, a plain-text
+body in the document's language (ru/en/ro; not the manager's UI language)."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any, Final
+
+import aiosmtplib
+
+from services.delivery import OutgoingEmail
+from services.documents import format_date
+from services.errors import Conflict
+from services.money import format_money
+
+logger = logging.getLogger(__name__)
+
+SUBJECTS: Final = {
+    "ru": {"invoice": "Счёт на оплату № {number}", "quote": "Коммерческое предложение № {number}"},
+    "en": {"invoice": "Invoice {number}", "quote": "Quote {number}"},
+    "ro": {"invoice": "Factura nr. {number}", "quote": "Oferta nr. {number}"},
+}
+BODIES: Final = {
+    "ru": {
+        "greeting": "Здравствуйте!",
+        "invoice": "Направляем счёт на оплату № {number} на сумму {total}.",
+        "quote": "Направляем коммерческое предложение № {number} на сумму {total}.",
+        "due": "Оплатить не позднее {due}.",
+        "attached": "Документ во вложении (PDF).",
+        "bye": "С уважением,\n{seller}",
+    },
+    "en": {
+        "greeting": "Hello,",
+        "invoice": "Please find attached invoice {number} for {total}.",
+        "quote": "Please find attached our quote {number} for {total}.",
+        "due": "Payment is due by {due}.",
+        "attached": "The document is attached as a PDF.",
+        "bye": "Kind regards,\n{seller}",
+    },
+    "ro": {
+        "greeting": "Bună ziua,",
+        "invoice": "Vă transmitem factura nr. {number} în valoare de {total}.",
+        "quote": "Vă transmitem oferta nr. {number} în valoare de {total}.",
+        "due": "Termen de plată: {due}.",
+        "attached": "Documentul este atașat (PDF).",
+        "bye": "Cu stimă,\n{seller}",
+    },
+}
+
+
+def compose(email: OutgoingEmail, sender: str) -> EmailMessage:
+    """The message: subject and body in the document's language, the PDF attached."""
+    lang: Any = email.language if email.language in BODIES else "en"
+    words = BODIES[lang]
+    total = format_money(email.total, email.currency, lang)
+    lines = [words["greeting"], "",
+             words[email.kind if email.kind in ("invoice", "quote") else "invoice"].format(
+                 number=email.number, total=total)]
+    if email.kind == "invoice" and email.due_date is not None:
+        lines.append(words["due"].format(due=format_date(email.due_date, lang)))
+    lines += [words["attached"], "", words["bye"].format(seller=email.seller_name).rstrip()]
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = SUBJECTS[lang].get(email.kind, SUBJECTS[lang]["invoice"]).format(
+        number=email.number)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content("\n".join(lines) + "\n", charset="utf-8")
+    message.add_attachment(email.pdf, maintype="application", subtype="pdf",
+                           filename=email.filename)
+    return message
+
+
+class SmtpMailer:
+    """``services.delivery.Mailer`` over SMTP; STARTTLS and login when configured."""
+
+    def __init__(self, host: str, port: int = 25, *, sender: str, user: str | None = None,
+                 password: str | None = None, starttls: bool = False,
+                 timeout: float = 30.0) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self._user = user
+        self._password = password
+        self._starttls = starttls
+        self._timeout = timeout
+
+    async def send_document(self, email: OutgoingEmail) -> None:
+        message = compose(email, self.sender)
+        try:
+            await aiosmtplib.send(
+                message, hostname=self.host, port=self.port, username=self._user,
+                password=self._password, start_tls=self._starttls, use_tls=False,
+                timeout=self._timeout)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            logger.warning("e-mail to %s failed: %s", email.to, exc)
+            raise Conflict("email_failed") from None

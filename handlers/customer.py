@@ -1,0 +1,293 @@
+"""The customer's side: ``/start inv_<token>`` (the document, its payment QR and buttons),
+Pay / I've paid / Ask a question on an invoice, Accept / Ask for changes on a quote,
+``/documents``, and a polite refusal of the team's commands.
+
+Two routers: ``create_start_router`` goes before the common ``/start`` (strangers holding a
+valid link are let in); ``create_router`` goes after the staff routers, before the fallback.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from enum import StrEnum
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
+from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.common import refusal_text
+from handlers.filters import HasRole, HasText
+from handlers.menu import set_chat_commands
+from handlers.texts import error_text
+from services.customers import CustomerService, Manager, Notice
+from services.delivery import DocHeader, PdfFile
+from services.errors import DomainError
+from services.money import format_money
+from services.users import Role, User
+
+logger = logging.getLogger(__name__)
+
+KIND_CODES = {"invoice": "i", "quote": "q"}
+KINDS = {"i": "invoice", "q": "quote"}
+CUSTOMER_COMMANDS = frozenset({"start", "help", "cancel", "language", "documents"})
+
+
+class Cu(StrEnum):
+    OPEN = "o"
+    PAY = "p"
+    PAID = "pd"
+    ASK = "a"
+    ACCEPT = "ac"
+    CHANGES = "ch"
+
+
+class CustomerCb(CallbackData, prefix="cu"):
+    """A customer's button on one of their documents (ids only; the service checks that the
+    document is theirs, so a forged id finds nothing)."""
+
+    action: Cu
+    k: str
+    id: int
+
+
+class CustomerInput(StatesGroup):
+    question = State()
+    changes = State()
+
+
+class IsCommand(Filter):
+    """A "/command" text (async: no thread hop)."""
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        return isinstance(event, Message) and (event.text or "").startswith("/")
+
+
+def doc_title(header: DocHeader) -> str:
+    number = html.escape(header.number_text or str(header.id))
+    if header.kind == "quote":
+        return _("Quote {number}").format(number=number)
+    return _("Invoice {number}").format(number=number)
+
+
+def customer_keyboard(header: DocHeader) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    k = KIND_CODES[header.kind]
+    if header.kind == "invoice":
+        if header.status not in ("paid",):
+            kb.button(text=_("Pay"), callback_data=CustomerCb(action=Cu.PAY, k=k, id=header.id))
+            kb.button(text=_("I've paid"),
+                      callback_data=CustomerCb(action=Cu.PAID, k=k, id=header.id))
+    elif header.status == "sent":
+        kb.button(text=_("Accept"), callback_data=CustomerCb(action=Cu.ACCEPT, k=k,
+                                                              id=header.id))
+        kb.button(text=_("Ask for changes"),
+                  callback_data=CustomerCb(action=Cu.CHANGES, k=k, id=header.id))
+    kb.button(text=_("Ask a question"), callback_data=CustomerCb(action=Cu.ASK, k=k,
+                                                                  id=header.id))
+    kb.adjust(2, 1)
+    return kb.as_markup()
+
+
+def document_caption(header: DocHeader) -> str:
+    amount = header.remaining if header.kind == "invoice" else header.grand_total
+    text = f"<b>{doc_title(header)}</b>"
+    if header.buyer_name:
+        text += f" · {html.escape(header.buyer_name)}"
+    text += "\n" + _("Amount: {amount}").format(
+        amount=format_money(amount, header.currency, _lang()))
+    if header.due_date is not None:
+        text += "\n" + _("Due on {date}").format(date=header.due_date.strftime("%d.%m.%Y"))
+    return text
+
+
+def _lang() -> Any:
+    code = get_i18n().current_locale
+    return code if code in ("ru", "en", "ro") else "en"
+
+
+async def send_document(bot: Bot, chat_id: int, pdf: PdfFile) -> None:
+    """The PDF with the customer's buttons, then the payment QR as a photo (if any)."""
+    await bot.send_document(chat_id, BufferedInputFile(pdf.content, pdf.filename),
+                            caption=document_caption(pdf.header),
+                            reply_markup=customer_keyboard(pdf.header))
+    if pdf.qr_png is not None:
+        await bot.send_photo(chat_id, BufferedInputFile(pdf.qr_png, "qr.png"),
+                             caption=_("Payment QR: scan it in your banking app."))
+
+
+async def tell_manager(bot: Bot, i18n: I18n, manager: Manager, text: Any) -> None:
+    """A notice to the document's manager, in their language; `text` builds it."""
+    locale = manager.language if manager.language in ("ru", "en", "ro") else \
+        i18n.default_locale
+    try:
+        with i18n.use_locale(locale):
+            await bot.send_message(manager.telegram_id, text())
+    except TelegramAPIError:
+        logger.warning("could not notify manager %s", manager.user_id, exc_info=True)
+
+
+def who(notice: Notice) -> str:
+    return html.escape(notice.customer_name)
+
+
+def create_start_router() -> Router:
+    router = Router(name="customer_start")
+
+    @router.message(CommandStart(deep_link=True,
+                                 magic=F.args.regexp(r"^(inv|quo)_[A-Za-z0-9_-]+$")))
+    async def cmd_start_document(message: Message, command: CommandObject, bot: Bot,
+                                 customers: CustomerService, state: FSMContext,
+                                 i18n: I18n) -> None:
+        assert message.from_user is not None and command.args is not None
+        user = message.from_user
+        try:
+            opened = await customers.open_link(user.id, user.full_name, user.username,
+                                               user.language_code, command.args)
+        except DomainError as err:
+            await message.answer(error_text(err))
+            return
+        await state.clear()
+        if opened.user.role == Role.CUSTOMER:
+            await set_chat_commands(bot, message.chat.id, Role.CUSTOMER)
+        await message.answer(_("Hello, {name}! Here is your document. Use the buttons under "
+                               "it to pay, tell us you have paid, or ask a question. "
+                               "/documents lists all your documents.").format(
+            name=html.escape(user.full_name)))
+        await send_document(bot, message.chat.id, opened.pdf)
+        header = opened.header
+        await tell_manager(bot, i18n, opened.manager, lambda: _(
+            "{name} opened {document} in Telegram.").format(
+            name=html.escape(user.full_name), document=doc_title(header)))
+
+    return router
+
+
+def create_router() -> Router:
+    router = Router(name="customer")
+
+    @router.message(Command("documents"))
+    async def cmd_documents(message: Message, actor: User | None,
+                            customers: CustomerService, state: FSMContext) -> None:
+        if actor is None:
+            await message.answer(refusal_text())
+            return
+        await state.clear()
+        docs = await customers.documents(actor.telegram_id)
+        if not docs:
+            await message.answer(_("You have no documents from us yet."))
+            return
+        kb = InlineKeyboardBuilder()
+        for doc in docs:
+            amount = format_money(doc.grand_total, doc.currency, _lang())
+            kb.button(text=f"{doc_title(doc)} · {amount}",
+                      callback_data=CustomerCb(action=Cu.OPEN, k=KIND_CODES[doc.kind],
+                                               id=doc.id))
+        kb.adjust(1)
+        await message.answer(_("Your documents:"), reply_markup=kb.as_markup())
+
+    @router.callback_query(CustomerCb.filter())
+    async def on_customer(query: CallbackQuery, callback_data: CustomerCb, actor: User | None,
+                          customers: CustomerService, state: FSMContext, bot: Bot,
+                          i18n: I18n) -> None:
+        if actor is None:
+            await query.answer(refusal_text(), show_alert=True)
+            return
+        kind = KINDS.get(callback_data.k, "")
+        a, doc_id, tid = callback_data.action, callback_data.id, query.from_user.id
+        name = query.from_user.full_name
+        try:
+            if a == Cu.OPEN:
+                pdf = await customers.document(tid, kind, doc_id)
+                await query.answer()
+                await send_document(bot, tid, pdf)
+            elif a == Cu.PAY:
+                await customers.check_access(tid, kind, doc_id)
+                await query.answer(_("Card payment is coming soon. Meanwhile, please pay by "
+                                     "bank transfer with the details in the invoice or the "
+                                     "QR code."), show_alert=True)
+            elif a == Cu.PAID:
+                notice = await customers.mark_paid(tid, doc_id, name)
+                await query.answer()
+                await bot.send_message(tid, _("Thank you! We will check the payment and "
+                                              "confirm it."))
+                await tell_manager(bot, i18n, notice.manager, lambda: _(
+                    "{name} says {document} is paid. Reminders are paused until the payment "
+                    "is matched.").format(name=who(notice), document=doc_title(notice.header)))
+            elif a == Cu.ACCEPT:
+                notice = await customers.accept(tid, doc_id, name)
+                await query.answer()
+                await bot.send_message(tid, _("Thank you! {document} is accepted; we will "
+                                              "send you the invoice.").format(
+                    document=doc_title(notice.header)))
+                await tell_manager(bot, i18n, notice.manager, lambda: _(
+                    "{name} accepted {document}.").format(name=who(notice),
+                                                          document=doc_title(notice.header)))
+            elif a in (Cu.ASK, Cu.CHANGES):
+                header = await customers.check_access(tid, kind, doc_id)
+                target = CustomerInput.question if a == Cu.ASK else CustomerInput.changes
+                await state.set_state(target)
+                await state.set_data({"k": callback_data.k, "id": doc_id})
+                await query.answer()
+                ask = (_("Type your question about {document}; I will pass it to your "
+                         "manager.") if a == Cu.ASK else
+                       _("What should we change in {document}? Type it in one message."))
+                await bot.send_message(tid, ask.format(document=doc_title(header)))
+            else:
+                await query.answer(_("This button is no longer active."), show_alert=True)
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+
+    @router.message(StateFilter(CustomerInput.question, CustomerInput.changes), HasText())
+    async def got_customer_text(message: Message, actor: User | None, state: FSMContext,
+                                customers: CustomerService, bot: Bot, i18n: I18n) -> None:
+        assert message.from_user is not None
+        if actor is None:
+            await message.answer(refusal_text())
+            return
+        data = await state.get_data()
+        current = await state.get_state()
+        kind, doc_id = KINDS.get(str(data.get("k")), ""), int(data.get("id") or 0)
+        name, text = message.from_user.full_name, message.text or ""
+        changes = current == CustomerInput.changes.state
+        try:
+            if changes:
+                notice = await customers.request_changes(message.from_user.id, doc_id, name,
+                                                         text)
+            else:
+                notice = await customers.question(message.from_user.id, kind, doc_id, name,
+                                                  text)
+        except DomainError as err:
+            await message.answer(error_text(err) + "\n" + _("Try again, or send /cancel."))
+            return
+        await state.clear()
+        await message.answer(_("Sent to your manager. They will answer you soon."))
+
+        def heading() -> str:  # built in the manager's language
+            text = (_("{name} asks for changes to {document}:") if changes
+                    else _("Question from {name} about {document}:"))
+            return text.format(name=who(notice), document=doc_title(notice.header))
+
+        await tell_manager(bot, i18n, notice.manager,
+                           lambda: heading() + "\n\n" + html.escape(notice.text))
+
+    @router.message(HasRole(Role.CUSTOMER), IsCommand())
+    async def on_staff_command(message: Message) -> None:
+        await message.answer(_("Sorry, this command is for our team. You can use /documents "
+                               "to see your quotes and invoices, and /help."))
+
+    return router

@@ -1,0 +1,358 @@
+"""The manager's side of sending documents: the "Send" menu of an invoice (or quote) card —
+Telegram link, the customer's chat, e-mail, public link, PDF, revoking links — and the
+admin's uploads: document templates and the logo, stamp and signature images.
+
+Files are checked by their Telegram ``file_size`` before anything is downloaded.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+from enum import StrEnum
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, Filter, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers import customer as customer_handlers
+from handlers import invoices as invoice_handlers
+from handlers.filters import HasText, IsStaff
+from handlers.texts import error_text
+from services.delivery import (
+    IMAGE_KINDS,
+    TEMPLATE_NAMES,
+    AccessLink,
+    DeliveryService,
+    DocHeader,
+    SendOptions,
+    check_image_upload,
+    check_template_upload,
+    clean_template_name,
+)
+from services.errors import DomainError
+from services.invoices import Invoice
+from services.users import User
+
+logger = logging.getLogger(__name__)
+
+KIND_CODES = {"invoice": "i", "quote": "q"}
+KINDS = {"i": "invoice", "q": "quote"}
+NOT_SENDABLE = frozenset({"draft", "cancelled"})
+
+
+class Dv(StrEnum):
+    MENU = "m"
+    LINK = "l"
+    CHAT = "c"
+    MAIL = "e"
+    MAIL_DEFAULT = "ed"
+    PUBLIC = "p"
+    REVOKE = "r"
+    PDF = "f"
+
+
+class DeliveryCb(CallbackData, prefix="dv"):
+    """`k` is "i" (invoice) or "q" (quote), `id` the document, `t` a link (token row) id."""
+
+    action: Dv
+    k: str
+    id: int = 0
+    t: int = 0
+
+
+class DeliveryInput(StatesGroup):
+    email = State()
+
+
+class UploadInput(StatesGroup):
+    template = State()
+    image = State()
+
+
+class HasFile(Filter):
+    """A document or a photo (async: no thread hop)."""
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        return isinstance(event, Message) and (event.document is not None or
+                                               bool(event.photo))
+
+
+class TemplateCaption(Filter):
+    """A document captioned "template <name>": the name goes to the handler."""
+
+    async def __call__(self, event: TelegramObject) -> bool | dict[str, Any]:
+        if not isinstance(event, Message) or event.document is None:
+            return False
+        words = (event.caption or "").split()
+        if len(words) == 2 and words[0].lower().lstrip("/") == "template":
+            return {"template_name": words[1]}
+        return False
+
+
+def doc_title(header: DocHeader) -> str:
+    return customer_handlers.doc_title(header)
+
+
+def send_button(kind: str, doc_id: int) -> InlineKeyboardButton:
+    """The card's "Send…" button (a quote card may add it too)."""
+    return InlineKeyboardButton(text=_("Send…"), callback_data=DeliveryCb(
+        action=Dv.MENU, k=KIND_CODES[kind], id=doc_id).pack())
+
+
+def add_invoice_card_button(kb: InlineKeyboardBuilder, inv: Invoice) -> None:
+    if inv.status not in NOT_SENDABLE:
+        kb.add(send_button("invoice", inv.id))
+
+
+def cb(action: Dv, header: DocHeader, t: int = 0) -> DeliveryCb:
+    return DeliveryCb(action=action, k=KIND_CODES[header.kind], id=header.id, t=t)
+
+
+def link_label(link: AccessLink) -> str:
+    kind = _("Telegram link") if link.purpose == "deep_link" else _("public link")
+    until = link.expires_at.strftime("%d.%m.%Y") if link.expires_at else "—"
+    return _("Revoke {kind} (until {date})").format(kind=kind, date=until)
+
+
+def menu_keyboard(options: SendOptions) -> InlineKeyboardMarkup:
+    h = options.header
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Telegram link"), callback_data=cb(Dv.LINK, h))
+    if options.customer_chat:
+        kb.button(text=_("To the customer's chat"), callback_data=cb(Dv.CHAT, h))
+    kb.button(text=_("E-mail"), callback_data=cb(Dv.MAIL, h))
+    kb.button(text=_("Public link"), callback_data=cb(Dv.PUBLIC, h))
+    kb.button(text=_("PDF"), callback_data=cb(Dv.PDF, h))
+    for link in options.active_links[-5:]:
+        kb.button(text=link_label(link), callback_data=cb(Dv.REVOKE, h, link.id))
+    kb.adjust(2, 2, 1, *([1] * len(options.active_links[-5:])))
+    return kb.as_markup()
+
+
+def revoke_keyboard(header: DocHeader, link: AccessLink) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Revoke"), callback_data=cb(Dv.REVOKE, header, link.id))
+    return kb.as_markup()
+
+
+def until(link: AccessLink) -> str:
+    return link.expires_at.strftime("%d.%m.%Y") if link.expires_at else "—"
+
+
+def create_router() -> Router:
+    router = Router(name="delivery")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    if add_invoice_card_button not in invoice_handlers.CARD_EXTENSIONS:
+        invoice_handlers.CARD_EXTENSIONS.append(add_invoice_card_button)
+
+    async def send_email(message: Message, actor: User, delivery: DeliveryService,
+                         kind: str, doc_id: int, address: str) -> bool:
+        try:
+            sent_to = await delivery.send_email(actor, kind, doc_id, address)
+        except DomainError as err:
+            await message.answer(error_text(err) + "\n" + _("Try again, or send /cancel."))
+            return False
+        await message.answer(_("E-mailed to {email}.").format(email=html.escape(sent_to)))
+        return True
+
+    @router.callback_query(DeliveryCb.filter())
+    async def on_delivery(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                          delivery: DeliveryService, state: FSMContext, bot: Bot,
+                          i18n: I18n) -> None:
+        msg = query.message if isinstance(query.message, Message) else None
+        if msg is None:
+            await query.answer(_("This button is no longer active."), show_alert=True)
+            return
+        kind, doc_id, a = KINDS.get(callback_data.k, ""), callback_data.id, callback_data.action
+        try:
+            if a == Dv.MENU:
+                options = await delivery.options(actor, kind, doc_id)
+                await query.answer()
+                await msg.answer(_("How shall I send {document}?").format(
+                    document=doc_title(options.header)), reply_markup=menu_keyboard(options))
+            elif a == Dv.LINK:
+                link = await delivery.deep_link(actor, kind, doc_id)
+                header = await delivery.header(actor, kind, doc_id)
+                me = await bot.me()
+                url = f"https://t.me/{me.username}?start={link.start_payload}"
+                await query.answer()
+                await msg.answer(
+                    _("Telegram link to {document}, valid until {date}. Send it to the "
+                      "customer: when they open it, the bot sends them the document.")
+                    .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
+                    reply_markup=revoke_keyboard(header, link))
+            elif a == Dv.PUBLIC:
+                link, url = await delivery.public_link(actor, kind, doc_id)
+                header = await delivery.header(actor, kind, doc_id)
+                await query.answer()
+                await msg.answer(
+                    _("Public link to the PDF of {document}, valid until {date}:")
+                    .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
+                    reply_markup=revoke_keyboard(header, link))
+            elif a == Dv.REVOKE:
+                await delivery.revoke(actor, callback_data.t)
+                await query.answer()
+                await msg.answer(_("Link revoked: it no longer opens."))
+            elif a == Dv.PDF:
+                pdf = await delivery.pdf(actor, kind, doc_id)
+                await query.answer()
+                await msg.answer_document(BufferedInputFile(pdf.content, pdf.filename),
+                                          caption=doc_title(pdf.header))
+            elif a == Dv.CHAT:
+                copy = await delivery.to_customer_chat(actor, kind, doc_id)
+                await query.answer()
+                locale = copy.contact.language or copy.pdf.header.language
+                try:
+                    with i18n.use_locale(locale if locale in ("ru", "en", "ro")
+                                         else i18n.default_locale):
+                        await customer_handlers.send_document(bot, copy.chat_id, copy.pdf)
+                except TelegramAPIError:
+                    logger.warning("could not send to customer chat %s", copy.chat_id,
+                                   exc_info=True)
+                    await msg.answer(_("Telegram did not deliver it: the customer may have "
+                                       "blocked the bot. Try e-mail or a link."))
+                    return
+                await msg.answer(_("Sent to {name}'s chat.").format(
+                    name=html.escape(copy.contact.name)))
+            elif a == Dv.MAIL:
+                options = await delivery.options(actor, kind, doc_id)
+                await state.set_state(DeliveryInput.email)
+                await state.set_data({"k": callback_data.k, "id": doc_id})
+                await query.answer()
+                kb = InlineKeyboardBuilder()
+                if options.email:
+                    kb.button(text=_("Send to {email}").format(email=options.email[:40]),
+                              callback_data=cb(Dv.MAIL_DEFAULT, options.header))
+                await msg.answer(_("E-mail address to send {document} to?").format(
+                    document=doc_title(options.header)), reply_markup=kb.as_markup())
+            elif a == Dv.MAIL_DEFAULT:
+                options = await delivery.options(actor, kind, doc_id)
+                await query.answer()
+                if options.email and await send_email(msg, actor, delivery, kind, doc_id,
+                                                      options.email):
+                    await state.clear()
+            else:
+                await query.answer(_("This button is no longer active."), show_alert=True)
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+
+    @router.message(StateFilter(DeliveryInput.email), HasText())
+    async def got_email(message: Message, actor: User, state: FSMContext,
+                        delivery: DeliveryService) -> None:
+        data = await state.get_data()
+        kind, doc_id = KINDS.get(str(data.get("k")), ""), int(data.get("id") or 0)
+        if await send_email(message, actor, delivery, kind, doc_id, message.text or ""):
+            await state.clear()
+
+    # --- admin uploads ------------------------------------------------------------------
+
+    async def save_template(message: Message, actor: User, delivery: DeliveryService,
+                            bot: Bot, name: str) -> bool:
+        doc = message.document
+        if doc is None:
+            await message.answer(_("Please send the template as a file (.html.j2)."))
+            return False
+        try:
+            key = clean_template_name(name)
+            check_template_upload(doc.file_name, doc.file_size)
+            data = await bot.download(doc, destination=io.BytesIO())
+            assert data is not None
+            try:
+                source = data.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+            except UnicodeDecodeError:
+                await message.answer(_("The template must be a UTF-8 text file. The old "
+                                       "template is kept."))
+                return False
+            await delivery.save_template(actor, key, source)
+        except DomainError as err:
+            if "error" in err.params:  # Jinja's message may hold "<" or "&"
+                err.params["error"] = html.escape(str(err.params["error"]))
+            await message.answer(error_text(err))
+            return False
+        await message.answer(_("Template {name} saved: new documents use it.").format(
+            name=key))
+        return True
+
+    @router.message(Command("template"))
+    async def cmd_template(message: Message, actor: User, command: CommandObject,
+                           delivery: DeliveryService, state: FSMContext) -> None:
+        await state.clear()
+        try:
+            await delivery.check_admin(actor)
+            key = clean_template_name(command.args or "")
+        except DomainError as err:
+            await message.answer(error_text(err))
+            return
+        await state.set_state(UploadInput.template)
+        await state.set_data({"name": key})
+        await message.answer(_("Send the template file for {name} (.html.j2). It is "
+                               "test-rendered first; if it fails, the old one stays.")
+                             .format(name=key))
+
+    @router.message(TemplateCaption())
+    async def on_template_file(message: Message, actor: User, delivery: DeliveryService,
+                               bot: Bot, state: FSMContext, template_name: str) -> None:
+        if await save_template(message, actor, delivery, bot, template_name):
+            await state.clear()
+
+    @router.message(StateFilter(UploadInput.template), HasFile())
+    async def got_template(message: Message, actor: User, delivery: DeliveryService,
+                           bot: Bot, state: FSMContext) -> None:
+        data = await state.get_data()
+        if await save_template(message, actor, delivery, bot, str(data.get("name") or "")):
+            await state.clear()
+
+    @router.message(Command(*IMAGE_KINDS))
+    async def cmd_image(message: Message, actor: User, command: CommandObject,
+                        delivery: DeliveryService, state: FSMContext) -> None:
+        await state.clear()
+        try:
+            await delivery.check_admin(actor)
+        except DomainError as err:
+            await message.answer(error_text(err))
+            return
+        await state.set_state(UploadInput.image)
+        await state.set_data({"kind": command.command})
+        await message.answer(_("Send the picture as a photo or a PNG/JPEG file (at most "
+                               "5 MB)."))
+
+    @router.message(StateFilter(UploadInput.image), HasFile())
+    async def got_image(message: Message, actor: User, delivery: DeliveryService, bot: Bot,
+                        state: FSMContext) -> None:
+        kind = str((await state.get_data()).get("kind") or "")
+        file: Any = message.photo[-1] if message.photo else message.document
+        try:
+            check_image_upload(kind, file.file_size)
+            data = await bot.download(file, destination=io.BytesIO())
+            assert data is not None
+            await delivery.save_image(actor, kind, data.getvalue())  # type: ignore[attr-defined]
+        except DomainError as err:
+            await message.answer(error_text(err) + "\n" + _("Send another file, or /cancel."))
+            return
+        await state.clear()
+        names = {"logo": _("The logo"), "stamp": _("The stamp"), "signature": _("The signature")}
+        await message.answer(_("{what} is saved: new documents print it.").format(
+            what=names.get(kind, kind)))
+
+    return router
+
+
+__all__ = ["TEMPLATE_NAMES", "create_router", "send_button"]
