@@ -1,0 +1,194 @@
+"""Bank statement import on a real database (SQLite and PostgreSQL): each payment recorded
+once however often a file (or an overlapping one) is imported; automatic matches allocated and
+payer accounts remembered; review payments resolved exactly once; bad files change nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from services.errors import Conflict, NotFound
+from services.payments import PaymentApplied, ReviewNeeded
+from services.statements import StatementError, generate_1c
+from storage import models as m
+from tests.integration.test_payments import C1_INN, C2_INN, World, count, invoice_row, issue
+from tests.integration.test_payments import w as w
+
+OWN = "40702810938000000001"
+BIK = "044525225"
+PAYER1 = "40702810100000000011"
+D = Decimal
+
+
+def tx(amount: str, day: int, number: str, purpose: str = "", inn: str = "",
+       account: str = "40702810900000000999", name: str = "ООО Плательщик",
+       direction: str = "in") -> dict[str, Any]:
+    return {"direction": direction, "amount": D(amount), "date": date(2026, 3, day),
+            "number": number, "purpose": purpose, "counterparty_inn": inn,
+            "counterparty_account": account, "counterparty_name": name}
+
+
+def statement(*txs: dict[str, Any], account: str = OWN) -> bytes:
+    return generate_1c(account, BIK, list(txs))
+
+
+async def payments(w: World) -> list[Any]:
+    async with w.db.uow(readonly=True) as uow:
+        return list((await uow.session.execute(
+            select(m.Payment.external_id, m.Payment.amount_minor, m.Payment.status,
+                   m.Payment.company_id).order_by(m.Payment.id))).all())
+
+
+async def test_same_file_three_times_records_each_payment_once(w: World) -> None:
+    inv, number = await issue(w, w.m1, w.c1, "1500.00")
+    data = statement(tx("1500.00", 3, "11", f"Оплата по счету {number}", C1_INN, PAYER1),
+                     tx("700.00", 4, "12", "Оплата по договору 5"),
+                     tx("50.00", 4, "13", "перевод", direction="out"))
+    first = await w.payments.import_statement(w.m1, data, "kl_to_1c.txt")
+    assert (first.incoming, first.new, first.already, first.auto, first.review,
+            first.unmatched, first.balances) == (2, 2, 0, 1, 0, 1, ())
+    (applied,) = [e for e in first.events if isinstance(e, PaymentApplied)]
+    assert (applied.invoice_number, applied.amount, applied.remaining) == (
+        number, D("1500.00"), D("0.00"))
+    for _ in range(2):
+        again = await w.payments.import_statement(w.m1, data, "kl_to_1c.txt")
+        assert (again.incoming, again.new, again.already, again.auto, again.events) == (
+            2, 0, 2, 0, ())
+    assert len(await payments(w)) == 2
+    assert await invoice_row(w, inv) == (150000, "paid", w.clock.now())
+    async with w.db.uow(readonly=True) as uow:
+        allocated = await uow.session.scalar(select(func.sum(
+            m.PaymentAllocation.amount_minor)))
+        confirmed = (await uow.session.execute(select(
+            m.CompanyAccount.company_id, m.CompanyAccount.account,
+            m.CompanyAccount.confirmed))).all()
+        statements = (await uow.session.execute(select(
+            m.BankStatement.transactions, m.BankStatement.new_payments)
+            .order_by(m.BankStatement.id))).all()
+    assert allocated == 150000
+    assert confirmed == [(w.c1, PAYER1, True)]  # the payer's account is now the client's
+    assert statements == [(3, 2), (3, 0), (3, 0)]
+
+
+async def test_overlapping_statement_records_each_payment_once(w: World) -> None:
+    a, na = await issue(w, w.m1, w.c1, "100.00")
+    b, nb = await issue(w, w.m1, w.c1, "200.00")
+    monday = statement(tx("100.00", 2, "1", f"счет {na}", C1_INN),
+                       tx("33.00", 3, "2", "аванс"))
+    tuesday = statement(tx("33.00", 3, "2", "аванс"),  # the shared day, again
+                        tx("200.00", 4, "3", f"счет {nb}", C1_INN))
+    one = await w.payments.import_statement(w.m1, monday)
+    two = await w.payments.import_statement(w.m1, tuesday)
+    assert (one.new, two.new, two.already) == (2, 1, 1)
+    assert [p.amount_minor for p in await payments(w)] == [10000, 3300, 20000]
+    assert (await invoice_row(w, a))[:2] == (10000, "paid")
+    assert (await invoice_row(w, b))[:2] == (20000, "paid")
+
+
+async def test_equal_amounts_of_two_clients_wait_for_a_person(w: World) -> None:
+    a, na = await issue(w, w.m1, w.c1, "990.00")
+    b, nb = await issue(w, w.m2, w.c2, "990.00")
+    report = await w.payments.import_statement(w.admin, statement(
+        tx("990.00", 10, "77", "оплата за товар")))
+    assert (report.auto, report.review, report.unmatched) == (0, 1, 0)
+    reviews = [e for e in report.events if isinstance(e, ReviewNeeded)]
+    # Each manager is asked about their own invoice only.
+    assert sorted((e.recipient_chat, tuple(c.number_text for c in e.candidates))
+                  for e in reviews) == [(2, (na,)), (3, (nb,))]
+    pid = reviews[0].payment_id
+    card = await w.payments.review_card(w.m1, pid)
+    assert [c.invoice_id for c in card.candidates] == [a]
+    with pytest.raises(NotFound):  # m1 cannot put it on m2's invoice
+        await w.payments.resolve(w.m1, pid, b)
+    done = await w.payments.resolve(w.m2, pid, b)
+    assert done.payment.status == "allocated" and done.events[0].invoice_number == nb
+    with pytest.raises(Conflict) as err:
+        await w.payments.resolve(w.m1, pid, a)
+    assert err.value.code == "payment_done"
+    with pytest.raises(Conflict):
+        await w.payments.dismiss(w.m1, pid)
+    assert (await invoice_row(w, a))[:2] == (0, "issued")
+    assert (await invoice_row(w, b))[:2] == (99000, "paid")
+    assert await w.payments.review_queue(w.m1) == []
+
+
+async def test_not_ours_and_the_queue(w: World) -> None:
+    await issue(w, w.m1, w.c1, "10.00")
+    await issue(w, w.m1, w.c1, "10.00")
+    report = await w.payments.import_statement(w.m1, statement(tx("10.00", 10, "1", "")))
+    assert report.review == 1
+    (card,) = await w.payments.review_queue(w.m1)
+    assert len(card.candidates) == 2 and card.reason == "amount_only"
+    assert await w.payments.review_queue(w.m2) == []
+    with pytest.raises(NotFound):
+        await w.payments.dismiss(w.m2, card.payment.id)
+    assert (await w.payments.dismiss(w.m1, card.payment.id)).status == "ignored"
+    assert await w.payments.review_queue(w.admin) == []
+
+
+async def test_statement_for_an_unknown_account_is_refused_whole(w: World) -> None:
+    await issue(w, w.m1, w.c1, "10.00")
+    with pytest.raises(Conflict) as err:
+        await w.payments.import_statement(w.m1, statement(tx("10.00", 5, "1", ""),
+                                                          account="40702810500000000123"))
+    assert (err.value.code, err.value.params["account"]) == (
+        "statement_foreign_account", "40702810500000000123")
+    assert (await count(w, m.Payment), await count(w, m.BankStatement)) == (0, 0)
+
+
+def broken(old: str, new: str) -> bytes:
+    """The second document of a two-document file with one field spoilt (line 42: its date,
+    43: its amount)."""
+    text = statement(tx("10.00", 5, "1", ""), tx("20.00", 6, "2", "")).decode("cp1251")
+    assert text.splitlines()[41:43] == ["Дата=06.03.2026", "Сумма=20.00"]
+    return text.replace(old, new, 1).encode("cp1251")
+
+
+@pytest.mark.parametrize(("data", "code", "line"), [
+    (broken("Сумма=20.00", "Сумма=-20.00"), "negative_amount", 43),
+    (broken("Сумма=20.00", "Сумма=20,0x"), "bad_amount", 43),
+    (broken("Дата=06.03.2026", "Дата=31.02.2026"), "bad_date", 42),
+    (b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF", "not_a_statement", None),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4, "not_a_statement", None),
+    (bytes(range(256)) * 64, "not_a_statement", None),
+    (b"1CClientBankExchange\r\n" + b"x" * (50 * 1024 * 1024), "too_large", None),
+])
+async def test_bad_files_are_rejected_whole(w: World, data: bytes, code: str,
+                                            line: int | None) -> None:
+    await issue(w, w.m1, w.c1, "10.00")
+    with pytest.raises(StatementError) as err:
+        await w.payments.import_statement(w.m1, data, "statement.txt")
+    assert (err.value.code, err.value.line) == (code, line)
+    assert (await count(w, m.Payment), await count(w, m.BankStatement)) == (0, 0)
+
+
+async def test_a_long_purpose_is_accepted_and_balances_are_checked(w: World) -> None:
+    _, number = await issue(w, w.m1, w.c1, "10.00")
+    purpose = f"Оплата по счету {number} " + "очень длинное назначение " * 200
+    purpose = purpose[:5000]
+    data = statement(tx("10.00", 5, "1", purpose, C1_INN))
+    text = data.decode("cp1251").replace("КонечныйОстаток=10.00", "КонечныйОстаток=15.00")
+    report = await w.payments.import_statement(w.m1, text.encode("cp1251"))
+    assert (report.auto, report.new) == (1, 1)
+    assert [(b.kind, b.expected, b.actual) for b in report.balances] == [
+        ("closing_balance", D("15.00"), D("10.00"))]
+    async with w.db.uow(readonly=True) as uow:
+        stored = await uow.session.scalar(select(m.Payment.purpose))
+    assert stored == purpose and len(purpose) == 5000
+
+
+async def test_customers_cannot_import(w: World) -> None:
+    from dataclasses import replace
+
+    from services.errors import Forbidden
+    from services.users import Role
+
+    with pytest.raises(Forbidden):
+        await w.payments.import_statement(replace(w.m1, role=Role.CUSTOMER),
+                                          statement(tx("1.00", 5, "1")))
+    report = await w.payments.import_statement(None, statement(tx("1.00", 5, "1", "", C2_INN)))
+    assert report.new == 1  # the system (the CLI without --as) may
