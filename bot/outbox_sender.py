@@ -1,0 +1,132 @@
+"""Delivers outbox messages (`services.outbox.Sender`): Telegram through the bot's own session
+(so its rate limiter, ~30/s overall and ~1/s per chat, and its 429 / 5xx / network retries
+apply to reminders too) and e-mail through SMTP (aiosmtplib).
+
+Outcomes, as the dispatcher records them (attempts, last_error on the row):
+* 429 that outlasted the session's own retries -> retry at `retry_after`;
+* 403 (the user blocked the bot), "chat not found" or another 400 -> dead; `on_dead` marks
+  the chat dead, enqueues an e-mail copy when the customer has an address and tells the
+  invoice's manager;
+* network and server errors -> retry with the dispatcher's backoff;
+* the message no longer applies (invoice paid, cancelled, paused, stopped or deleted;
+  meeting moved) -> the claimed row is cancelled, nothing is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from typing import Protocol
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.utils.i18n import I18n
+
+from handlers.reminders import lang_of, render
+from services.alerts import AlertService
+from services.clock import Clock
+from services.outbox import OutboxItem, SendResult
+
+logger = logging.getLogger(__name__)
+
+BLOCKED_PREFIX = "403"
+
+
+class SmtpSettings(Protocol):
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_from: str
+    smtp_starttls: bool
+
+
+class Mail(Protocol):
+    async def __call__(self, message: EmailMessage) -> None: ...
+
+
+def smtp_mail(settings: SmtpSettings, password: str | None) -> Mail | None:
+    """An aiosmtplib sender from the settings, or None when no SMTP host is set."""
+    if not settings.smtp_host:
+        return None
+    import aiosmtplib
+
+    async def send(message: EmailMessage) -> None:
+        await aiosmtplib.send(
+            message,
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_user,
+            password=password,
+            start_tls=settings.smtp_starttls,
+            timeout=30,
+        )
+
+    return send
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        alerts: AlertService,
+        i18n: I18n,
+        clock: Clock,
+        mail: Mail | None = None,
+        mail_from: str = "dealchat@localhost",
+    ) -> None:
+        self._bot = bot
+        self._alerts = alerts
+        self._i18n = i18n
+        self._clock = clock
+        self._mail = mail
+        self._from = mail_from
+
+    async def send(self, item: OutboxItem) -> SendResult:
+        composed = await self._alerts.compose(item)
+        if composed is None:
+            await self._alerts.cancel_claimed(item.id)
+            logger.info("outbox %s no longer applies: cancelled", item.key)
+            return SendResult.sent()
+        with self._i18n.context(), self._i18n.use_locale(lang_of(composed.language)):
+            text, markup = render(composed, item.payload, item.invoice_id)
+        if item.channel == "email":
+            return await self._email(item, text)
+        if item.chat_id is None:
+            return SendResult.dead("no chat")
+        try:
+            await self._bot.send_message(item.chat_id, text, reply_markup=markup)
+        except TelegramRetryAfter as exc:
+            return SendResult.retry(f"429: {exc.message}", retry_after=float(exc.retry_after))
+        except TelegramForbiddenError as exc:
+            return SendResult.dead(f"{BLOCKED_PREFIX}: {exc.message}")
+        except TelegramBadRequest as exc:
+            return SendResult.dead(f"400: {exc.message}")
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            return SendResult.retry(f"{type(exc).__name__}: {exc.message}")
+        return SendResult.sent()
+
+    async def _email(self, item: OutboxItem, html_text: str) -> SendResult:
+        if self._mail is None or not item.email:
+            return SendResult.dead("e-mail is not configured")
+        message = EmailMessage()
+        message["From"] = self._from
+        message["To"] = item.email
+        first = html_text.split("\n", 1)[0]
+        message["Subject"] = first[:120]
+        message.set_content(html_text)
+        try:
+            await self._mail(message)
+        except Exception as exc:  # SMTP and network errors: the dispatcher retries later
+            return SendResult.retry(f"smtp: {type(exc).__name__}: {exc}")
+        return SendResult.sent()
+
+    async def on_dead(self, item: OutboxItem, result: SendResult) -> None:
+        """A blocked chat: e-mail fallback and the manager told (`AlertService.chat_blocked`)."""
+        if item.channel == "telegram" and (result.error or "").startswith(BLOCKED_PREFIX):
+            await self._alerts.chat_blocked(item, self._clock.now())

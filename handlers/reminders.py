@@ -1,0 +1,434 @@
+"""Reminders: `/reminders` (the next planned customer reminders with snooze / skip / stop),
+`/clienttz` (a client's time zone), admins' `/outbox` health, and the buttons customers press
+on a reminder ("I've paid", a meeting's Confirm / Reschedule), whose answer reaches the
+manager. Also the texts and keyboards of the messages the outbox sends (`bot/outbox_sender`).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.filters import HasRole, HasText, IsStaff
+from handlers.texts import error_text
+from services.alerts import (
+    AlertService,
+    Composed,
+    CustomerAnswer,
+    DigestFacts,
+    InvoiceTarget,
+    MeetingTarget,
+    OutboxHealth,
+    Upcoming,
+)
+from services.errors import DomainError
+from services.money import format_money, from_minor
+from services.users import Role, User
+
+logger = logging.getLogger(__name__)
+
+
+class RemAction(StrEnum):
+    SNOOZE = "z"
+    SKIP = "s"
+    STOP = "x"
+    RESUME = "r"
+
+
+class ReminderCb(CallbackData, prefix="rm"):
+    action: RemAction
+    id: int
+
+
+class CustAction(StrEnum):
+    PAID = "p"
+    CONFIRM = "c"
+    RESCHEDULE = "r"
+
+
+class CustomerCb(CallbackData, prefix="rc"):
+    """Pressed by a customer on a reminder in their own chat (they may be no user of ours:
+    the service checks the invoice's or meeting's contact is bound to their Telegram id)."""
+
+    action: CustAction
+    id: int
+
+
+class ClientTzCb(CallbackData, prefix="tz"):
+    id: int
+    flow: str
+
+
+class ClientTz(StatesGroup):
+    zone = State()
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def lang_of(code: str | None) -> Any:
+    return code if code in ("ru", "en", "ro") else "en"
+
+
+def money_text(minor: int, currency: str, lang: str | None) -> str:
+    try:
+        return format_money(from_minor(minor, currency), currency, lang_of(lang))
+    except ValueError:
+        return f"{Decimal(minor) / 100} {currency}"
+
+
+def local_time(moment: datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M")
+
+
+def day_text(value: date | str) -> str:
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    return day.strftime("%d.%m.%Y")
+
+
+def why_text(kind: str, step: int | None) -> str:
+    if step is None:
+        return kind
+    if step < 0:
+        return _("{days} day(s) before the due date").format(days=-step)
+    if step == 0:
+        return _("on the due date")
+    return _("{days} day(s) after the due date").format(days=step)
+
+
+def invoice_reminder_text(target: InvoiceTarget, kind: str, payload: dict[str, Any]) -> str:
+    number = html.escape(target.number)
+    amount = money_text(target.remaining_minor, target.currency, target.language)
+    due = day_text(str(payload.get("due_date") or target.due_date))
+    if kind.startswith("installment"):
+        return _(
+            "Reminder: a scheduled payment under invoice {number} is due on {due}. "
+            "The invoice has {amount} left to pay."
+        ).format(number=number, due=due, amount=amount)
+    if kind == "invoice_due_soon":
+        return _("Reminder: invoice {number} for {amount} is due on {due}.").format(
+            number=number, amount=amount, due=due
+        )
+    if kind == "invoice_due_today":
+        return _("Invoice {number} is due today: {amount} left to pay.").format(
+            number=number, amount=amount
+        )
+    return _("Invoice {number} is overdue since {due}: {amount} left to pay.").format(
+        number=number, due=due, amount=amount
+    )
+
+
+def paid_keyboard(invoice_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("I've paid"), callback_data=CustomerCb(action=CustAction.PAID, id=invoice_id))
+    return kb.as_markup()
+
+
+def meeting_keyboard(task_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Confirm"), callback_data=CustomerCb(action=CustAction.CONFIRM, id=task_id))
+    kb.button(
+        text=_("Reschedule"), callback_data=CustomerCb(action=CustAction.RESCHEDULE, id=task_id)
+    )
+    return kb.as_markup()
+
+
+def digest_text(facts: DigestFacts, lang: str | None) -> str:
+    owed = ", ".join(money_text(v, c, lang) for c, v in sorted(facts.overdue_minor.items()))
+    lines = [
+        _("Good morning! Your day:"),
+        _("Tasks and events today: {n}").format(n=facts.tasks_today),
+        _("Overdue tasks: {n}").format(n=facts.tasks_overdue),
+        _("Invoices due today: {n}").format(n=facts.invoices_due_today),
+        _("Overdue invoices: {n}").format(n=facts.invoices_overdue)
+        + (f" ({owed})" if owed else ""),
+        _("Deals without activity for 14 days: {n}").format(n=facts.stale_deals),
+        _("Contracts ending within 30 days: {n}").format(n=facts.contracts_ending),
+    ]
+    return "\n".join(lines)
+
+
+def render(
+    composed: Composed, item_payload: dict[str, Any], invoice_id: int | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons of an outbox message, in the current locale."""
+    kind, facts, tz = composed.kind, composed.facts, composed.timezone
+    if isinstance(facts, InvoiceTarget):
+        return invoice_reminder_text(facts, kind, item_payload), paid_keyboard(facts.invoice_id)
+    if isinstance(facts, MeetingTarget):
+        text = _("Reminder: meeting «{title}» on {when} (your time).").format(
+            title=html.escape(facts.title), when=local_time(facts.starts_at, tz)
+        )
+        return text, meeting_keyboard(facts.task_id)
+    if isinstance(facts, DigestFacts):
+        return digest_text(facts, composed.language), None
+    p = cast(dict[str, Any], facts or {})
+    lang = composed.language
+    if kind == "overdue_alert":
+        return _("Invoice {number} ({company}) is overdue since {due}: {amount} unpaid.").format(
+            number=html.escape(str(p["number"])),
+            company=html.escape(str(p.get("company"))),
+            due=day_text(str(p["due_date"])),
+            amount=money_text(int(p["remaining_minor"]), str(p["currency"]), lang),
+        ), None
+    if kind == "installment_alert":
+        return _(
+            "A scheduled payment under invoice {number} is due today ({amount} left)."
+        ).format(
+            number=html.escape(str(p["number"])),
+            amount=money_text(int(p["remaining_minor"]), str(p["currency"]), lang),
+        ), None
+    if kind == "contract_alert":
+        return _("Contract «{title}» ends on {end}: {days} day(s) left.").format(
+            title=html.escape(str(p["title"])),
+            end=day_text(str(p["ends_on"])),
+            days=p["days_left"],
+        ), None
+    if kind == "task_alert":
+        return _("Task due at {when}: {title}").format(
+            when=local_time(datetime.fromisoformat(str(p["due_at"])), tz),
+            title=html.escape(str(p["title"])),
+        ), None
+    if kind == "chat_blocked":
+        if p.get("email"):
+            return _(
+                "The client of invoice {number} ({company}) blocked the bot. Reminders "
+                "now go by e-mail to {email}."
+            ).format(
+                number=html.escape(str(p["number"])),
+                company=html.escape(str(p["company"])),
+                email=html.escape(str(p["email"])),
+            ), None
+        return _(
+            "The client of invoice {number} ({company}) blocked the bot and has no "
+            "e-mail: reminders cannot reach them."
+        ).format(
+            number=html.escape(str(p["number"])), company=html.escape(str(p["company"]))
+        ), None
+    if kind == "outbox_stalled":
+        return _(
+            "Alert: the message queue has not been sent since {since}. Check the bot."
+        ).format(since=html.escape(str(p.get("since")))), None
+    return html.escape(str(p.get("text") or kind)), None
+
+
+def upcoming_text(items: list[Upcoming]) -> str:
+    lines = [_("Next reminders to your clients:")]
+    for n, it in enumerate(items, 1):
+        channel = _("Telegram") if it.channel == "telegram" else _("e-mail")
+        client = f" ({html.escape(it.company_name)})" if it.company_name else ""
+        lines.append(
+            _("{n}. Invoice {number}{client}: {why}, {when} {tz}, by {channel}").format(
+                n=n,
+                number=html.escape(it.number),
+                client=client,
+                why=why_text(it.kind, it.step),
+                when=local_time(it.due_at, it.timezone),
+                tz=it.timezone,
+                channel=channel,
+            )
+        )
+    return "\n".join(lines)
+
+
+def upcoming_keyboard(items: list[Upcoming]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for n, it in enumerate(items, 1):
+        kb.button(
+            text=_("{n}: snooze 1 day").format(n=n),
+            callback_data=ReminderCb(action=RemAction.SNOOZE, id=it.outbox_id),
+        )
+        kb.button(
+            text=_("{n}: skip").format(n=n),
+            callback_data=ReminderCb(action=RemAction.SKIP, id=it.outbox_id),
+        )
+        kb.button(
+            text=_("{n}: stop invoice").format(n=n),
+            callback_data=ReminderCb(action=RemAction.STOP, id=it.invoice_id),
+        )
+    kb.adjust(3)
+    return kb.as_markup()
+
+
+def health_text(h: OutboxHealth) -> str:
+    s = h.stats
+    oldest = s.oldest_pending_at.strftime("%d.%m.%Y %H:%M UTC") if s.oldest_pending_at else "—"
+    last = h.last_drain_at.strftime("%d.%m.%Y %H:%M:%S UTC") if h.last_drain_at else "—"
+    lines = [
+        _("Outbox:"),
+        _("Due now: {n}").format(n=s.due),
+        _("Pending: {n}").format(n=s.pending),
+        _("Sent: {n}").format(n=s.sent),
+        _("Failed: {n}").format(n=s.failed),
+        _("Oldest pending since: {t}").format(t=oldest),
+        _("Last sending run: {t}").format(t=last),
+    ]
+    if h.drain_late:
+        lines.append(_("⚠ The sending job is late."))
+    return "\n".join(lines)
+
+
+async def tell_manager(bot: Bot, i18n: I18n, answer: CustomerAnswer, customer: str) -> None:
+    """The customer's answer to the invoice's or meeting's manager, in their language."""
+    who = html.escape(customer)
+    with i18n.use_locale(lang_of(answer.manager.language)):
+        if answer.answer == "paid":
+            text = _(
+                "{who} says invoice {number} is paid. Reminders are paused until the "
+                "payment arrives (or resume them in /reminders)."
+            ).format(who=who, number=html.escape(answer.title))
+        elif answer.answer == "confirm":
+            text = _("{who} confirmed the meeting «{title}».").format(
+                who=who, title=html.escape(answer.title)
+            )
+        else:
+            text = _("{who} asks to reschedule the meeting «{title}».").format(
+                who=who, title=html.escape(answer.title)
+            )
+    try:
+        await bot.send_message(answer.manager.telegram_id, text)
+    except TelegramAPIError:
+        logger.warning("could not tell manager %s", answer.manager.id, exc_info=True)
+
+
+# --- the router ------------------------------------------------------------------------------
+
+
+def create_router() -> Router:
+    router = Router(name="reminders")
+
+    @router.message(Command("reminders"), IsStaff())
+    async def cmd_reminders(message: Message, actor: User, alerts: AlertService) -> None:
+        items = await alerts.upcoming(actor)
+        if not items:
+            await message.answer(_("No reminders are planned for your clients."))
+            return
+        await message.answer(upcoming_text(items), reply_markup=upcoming_keyboard(items))
+
+    @router.callback_query(ReminderCb.filter(), IsStaff())
+    async def on_reminder(
+        query: CallbackQuery, callback_data: ReminderCb, actor: User, alerts: AlertService
+    ) -> None:
+        action = callback_data.action
+        try:
+            if action == RemAction.SNOOZE:
+                moved = await alerts.snooze(actor, callback_data.id)
+                text = _("Snoozed to {when} UTC.").format(when=moved.strftime("%d.%m.%Y %H:%M"))
+            elif action == RemAction.SKIP:
+                await alerts.skip(actor, callback_data.id)
+                text = _("Skipped: this reminder will not be sent.")
+            elif action == RemAction.STOP:
+                await alerts.stop(actor, callback_data.id)
+                text = _("Reminders for this invoice are stopped.")
+            else:
+                await alerts.resume(actor, callback_data.id)
+                text = _("Reminders for this invoice are on again.")
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+            return
+        await query.answer(text, show_alert=True)
+
+    @router.message(Command("outbox"), HasRole(Role.ADMIN))
+    async def cmd_outbox(message: Message, actor: User, alerts: AlertService) -> None:
+        await message.answer(health_text(await alerts.health(actor)))
+
+    @router.message(Command("clienttz"), IsStaff())
+    async def cmd_clienttz(
+        message: Message, actor: User, alerts: AlertService, state: FSMContext
+    ) -> None:
+        clients = await alerts.clients(actor)
+        if not clients:
+            await message.answer(_("You have no clients yet. Add one with /newclient."))
+            return
+        flow = str(message.message_id)
+        await state.set_state(None)
+        await state.set_data({"tz_flow": flow})
+        kb = InlineKeyboardBuilder()
+        for company_id, name in clients:
+            kb.button(text=name[:60], callback_data=ClientTzCb(id=company_id, flow=flow))
+        kb.adjust(1)
+        await message.answer(_("Whose time zone?"), reply_markup=kb.as_markup())
+
+    @router.callback_query(ClientTzCb.filter(), IsStaff())
+    async def on_clienttz(
+        query: CallbackQuery, callback_data: ClientTzCb, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        if data.get("tz_flow") != callback_data.flow:
+            await query.answer(_("This button belongs to a finished step."), show_alert=True)
+            return
+        await state.set_state(ClientTz.zone)
+        await state.update_data(tz_company=callback_data.id)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(
+                _(
+                    "Time zone? For example Europe/Chisinau, "
+                    "Europe/Moscow, Europe/Bucharest, Europe/Minsk."
+                )
+            )
+
+    @router.message(StateFilter(ClientTz.zone), HasText(), IsStaff())
+    async def got_zone(
+        message: Message, actor: User, alerts: AlertService, state: FSMContext
+    ) -> None:
+        data = await state.get_data()
+        try:
+            zone = await alerts.set_client_timezone(
+                actor, int(data["tz_company"]), message.text or ""
+            )
+        except DomainError as err:
+            await message.answer(error_text(err))
+            return
+        await state.clear()
+        await message.answer(
+            _("Time zone saved: {zone}. Reminders to this client follow it.").format(
+                zone=html.escape(zone)
+            )
+        )
+
+    @router.callback_query(CustomerCb.filter())
+    async def on_customer(
+        query: CallbackQuery, callback_data: CustomerCb, alerts: AlertService, bot: Bot, i18n: I18n
+    ) -> None:
+        user = query.from_user
+        try:
+            if callback_data.action == CustAction.PAID:
+                answer = await alerts.customer_paid(user.id, callback_data.id)
+                text = _("Thank you! We will check the payment; reminders are paused.")
+            else:
+                choice = "confirm" if callback_data.action == CustAction.CONFIRM else "reschedule"
+                answer = await alerts.meeting_answer(user.id, callback_data.id, choice)
+                text = (
+                    _("Thank you, see you at the meeting!")
+                    if choice == "confirm"
+                    else _("Thank you! Your manager will contact you to find a new time.")
+                )
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+            return
+        await query.answer(text, show_alert=True)
+        if isinstance(query.message, Message):
+            try:
+                await query.message.edit_reply_markup(reply_markup=None)
+            except TelegramAPIError:
+                pass  # "message is not modified" after a double press
+        await tell_manager(bot, i18n, answer, user.full_name)
+
+    return router

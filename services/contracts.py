@@ -1,0 +1,114 @@
+"""Contracts with a start and an end date, added from the chat; their end is watched by the
+alerts (30, 7 and 1 days before, `services.alerts`).
+
+Invariants: the end is not before the start; a title is 1..300 characters; every read and
+write is scoped by the actor (another manager's contract is never listed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from services.clock import Clock
+from services.deals import parse_date
+from services.errors import InvalidInput
+from services.users import Actor
+
+TITLE_MAX = 300
+NUMBER_MAX = 64
+LIST_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    id: int
+    owner_id: int
+    title: str
+    number: str | None
+    starts_on: date
+    ends_on: date
+    company_id: int | None = None
+
+
+class ContractRepository(Protocol):
+    async def add(
+        self,
+        owner_id: int,
+        title: str,
+        number: str | None,
+        starts_on: date,
+        ends_on: date,
+        company_id: int | None,
+        now: datetime,
+    ) -> Contract: ...
+    async def list(self, owner_id: int | None, limit: int) -> list[Contract]:
+        """Soonest end first; `owner_id` None = everyone's."""
+        ...
+
+
+class ContractUnitOfWork(Protocol):
+    contracts: ContractRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+
+
+class ContractUowFactory(Protocol):
+    def __call__(self, readonly: bool = False) -> ContractUnitOfWork: ...
+
+
+def clean_title(text: str) -> str:
+    title = " ".join(text.split())
+    if not title:
+        raise InvalidInput("empty", field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput("too_long", field="title", limit=TITLE_MAX)
+    return title
+
+
+def clean_date(text: str) -> date:
+    """25.11.2026 or 2026-11-25; anything else is "bad_date"."""
+    return parse_date(text)
+
+
+def check_period(starts_on: date, ends_on: date) -> None:
+    if ends_on < starts_on:
+        raise InvalidInput("contract_end_before_start", field="ends_on")
+
+
+class ContractService:
+    def __init__(self, uow: ContractUowFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def create(
+        self,
+        actor: Actor,
+        title: str,
+        starts_on: date,
+        ends_on: date,
+        number: str | None = None,
+        company_id: int | None = None,
+    ) -> Contract:
+        title = clean_title(title)
+        check_period(starts_on, ends_on)
+        if number is not None and len(number) > NUMBER_MAX:
+            raise InvalidInput("too_long", field="contract_number", limit=NUMBER_MAX)
+        async with self._uow() as uow:
+            contract = await uow.contracts.add(
+                actor.id, title, number, starts_on, ends_on, company_id, self._clock.now()
+            )
+            await uow.commit()
+        return contract
+
+    async def list(self, actor: Actor, limit: int = LIST_LIMIT) -> list[Contract]:
+        async with self._uow(readonly=True) as uow:
+            return await uow.contracts.list(actor.owner_scope(), limit)

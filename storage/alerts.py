@@ -1,0 +1,598 @@
+"""The reminder and alert queries (`services.alerts.AlertRepository`) on SQLAlchemy.
+
+The due-selection query (`invoices_due_on`) is `status IN (open) AND due_date IN (days)`
+with the pause/stop flags checked on the rows found: SQLite and PostgreSQL both answer it
+with lookups of `ix_invoices_status_due (status, due_date)`, one per (status, day) pair,
+so its cost follows the invoices due on those days, not the size of the table
+(bench/reminders.py: 1,000,000 invoices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.alerts import (
+    BECOME_OVERDUE,
+    CUSTOMER_PAID_ACTION,
+    OPEN_INVOICE_STATUSES,
+    ContractEnding,
+    DigestFacts,
+    InstallmentDue,
+    InvoiceTarget,
+    MeetingTarget,
+    OutboxRowInfo,
+    OverdueInvoice,
+    StaffMember,
+    TaskDue,
+    Upcoming,
+)
+from services.reminders import InstallmentForReminders
+from services.users import STAFF_ROLES
+from storage import models as m
+
+INV = m.Invoice
+OUT = m.OutboxMessage
+CLOSED_TASKS = ("done", "held", "not_held", "cancelled")
+INVOICE_REMINDER_KINDS = (
+    "invoice_due_soon",
+    "invoice_due_today",
+    "invoice_overdue",
+    "installment_due_soon",
+    "installment_due_today",
+    "installment_overdue",
+)
+
+
+def _number(row: Any) -> str:
+    return str(row.number_text or f"#{row.id}")
+
+
+def _staff(u: m.User) -> StaffMember:
+    return StaffMember(
+        id=u.id,
+        telegram_id=u.telegram_id,
+        role=u.role,
+        timezone=u.timezone,
+        language=u.language,
+        chat_dead=bool(u.chat_dead),
+    )
+
+
+class SqlAlertRepository:
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._s = session
+        self._dialect = dialect
+
+    # --- invoices ---------------------------------------------------------------------------
+
+    async def _bound_contact(self, inv: m.Invoice) -> m.Contact | None:
+        """The invoice's contact, else a contact of its company bound to Telegram, else any
+        contact of the company with an e-mail."""
+        if inv.contact_id is not None:
+            contact = await self._s.get(m.Contact, inv.contact_id)
+            if contact is not None:
+                return contact
+        if inv.company_id is None:
+            return None
+        return await self._s.scalar(
+            select(m.Contact)
+            .where(m.Contact.company_id == inv.company_id)
+            .order_by(
+                m.Contact.telegram_user_id.is_(None), m.Contact.email.is_(None), m.Contact.id
+            )
+            .limit(1)
+        )
+
+    async def _target(self, inv: m.Invoice) -> InvoiceTarget:
+        org = await self._s.get(m.Organization, inv.organization_id)
+        company = await self._s.get(m.Company, inv.company_id) if inv.company_id else None
+        contact = await self._bound_contact(inv)
+        chat_id = contact.telegram_user_id if contact else None
+        chat_dead = False
+        if chat_id is not None:
+            chat_dead = bool(
+                await self._s.scalar(select(m.User.chat_dead).where(m.User.telegram_id == chat_id))
+            )
+        installments = (
+            await self._s.execute(
+                select(m.Installment.id, m.Installment.due_date, m.Installment.status)
+                .where(m.Installment.invoice_id == inv.id)
+                .order_by(m.Installment.due_date)
+            )
+        ).all()
+        return InvoiceTarget(
+            invoice_id=inv.id,
+            owner_id=inv.owner_id,
+            status=inv.status,
+            due_date=inv.due_date,
+            number=_number(inv),
+            currency=inv.currency,
+            total_minor=inv.total_minor,
+            paid_minor=inv.paid_minor,
+            reminders_paused=bool(inv.reminders_paused),
+            reminders_stopped=bool(inv.reminders_stopped),
+            ladder=org.reminder_ladder if org else None,
+            country=org.country if org else None,
+            chat_id=chat_id,
+            chat_dead=chat_dead,
+            email=(
+                contact.email if contact and contact.email else company.email if company else None
+            ),
+            timezone=(
+                contact.timezone
+                if contact and contact.timezone
+                else company.timezone
+                if company
+                else None
+            ),
+            language=(contact.language if contact and contact.language else inv.language),
+            company_name=company.name if company else "",
+            installments=tuple(
+                InstallmentForReminders(r.id, r.due_date, r.status) for r in installments
+            ),
+        )
+
+    async def invoice_target(self, invoice_id: int) -> InvoiceTarget | None:
+        inv = await self._s.scalar(
+            select(INV).where(INV.id == invoice_id).execution_options(populate_existing=True)
+        )
+        return None if inv is None else await self._target(inv)
+
+    async def customer_invoice(self, invoice_id: int, telegram_id: int) -> InvoiceTarget | None:
+        inv = await self._s.get(INV, invoice_id)
+        if inv is None:
+            return None
+        bound = m.Contact.id == inv.contact_id
+        if inv.company_id is not None:
+            bound = or_(bound, m.Contact.company_id == inv.company_id)
+        found = await self._s.scalar(
+            select(m.Contact.id).where(bound, m.Contact.telegram_user_id == telegram_id).limit(1)
+        )
+        return None if found is None else await self._target(inv)
+
+    async def invoices_due_on(self, days: Sequence[date], after_id: int, limit: int) -> list[int]:
+        if not days:
+            return []
+        q = (
+            select(INV.id)
+            .where(
+                INV.status.in_(OPEN_INVOICE_STATUSES),
+                INV.due_date.in_(list(days)),
+                INV.id > after_id,
+                INV.reminders_paused.is_(False),
+                INV.reminders_stopped.is_(False),
+            )
+            .order_by(INV.id)
+            .limit(limit)
+        )
+        return list((await self._s.scalars(q)).all())
+
+    async def installment_invoices_due_on(self, days: Sequence[date]) -> list[int]:
+        if not days:
+            return []
+        q = (
+            select(m.Installment.invoice_id)
+            .distinct()
+            .join(INV, INV.id == m.Installment.invoice_id)
+            .where(
+                m.Installment.status == "open",
+                m.Installment.due_date.in_(list(days)),
+                INV.status.in_(OPEN_INVOICE_STATUSES),
+            )
+        )
+        return sorted((await self._s.scalars(q)).all())
+
+    async def organization_ladders(self) -> list[list[Any]]:
+        rows: Any = await self._s.scalars(
+            select(m.Organization.reminder_ladder).where(
+                m.Organization.reminder_ladder.is_not(None)
+            )
+        )
+        return [r for r in rows if r is not None]
+
+    async def paused_with_new_payment(self) -> list[int]:
+        paused_at = (
+            select(func.max(m.AuditEntry.at))
+            .where(
+                m.AuditEntry.entity == "invoice",
+                m.AuditEntry.entity_id == INV.id,
+                m.AuditEntry.action == CUSTOMER_PAID_ACTION,
+            )
+            .scalar_subquery()
+        )
+        paid_since = exists().where(
+            m.PaymentAllocation.invoice_id == INV.id,
+            m.PaymentAllocation.reversed_at.is_(None),
+            m.PaymentAllocation.created_at > func.coalesce(paused_at, INV.created_at),
+        )
+        q = select(INV.id).where(
+            INV.reminders_paused.is_(True), INV.status.in_(OPEN_INVOICE_STATUSES), paid_since
+        )
+        return list((await self._s.scalars(q)).all())
+
+    async def set_invoice_flags(self, invoice_id: int, **flags: bool) -> None:
+        allowed = {"reminders_paused", "reminders_stopped"}
+        values = {k: bool(v) for k, v in flags.items() if k in allowed}
+        if values:
+            await self._s.execute(update(INV).where(INV.id == invoice_id).values(**values))
+
+    async def newly_overdue(self, today: date, limit: int) -> list[OverdueInvoice]:
+        rows = (
+            await self._s.execute(
+                select(
+                    INV.id,
+                    INV.owner_id,
+                    INV.number_text,
+                    INV.due_date,
+                    INV.currency,
+                    INV.total_minor,
+                    INV.paid_minor,
+                    m.Company.name,
+                )
+                .outerjoin(m.Company, m.Company.id == INV.company_id)
+                .where(INV.status.in_(BECOME_OVERDUE), INV.due_date < today)
+                .order_by(INV.due_date, INV.id)
+                .limit(limit)
+            )
+        ).all()
+        return [
+            OverdueInvoice(
+                r.id,
+                r.owner_id,
+                r.number_text or f"#{r.id}",
+                r.due_date,
+                r.currency,
+                max(r.total_minor - r.paid_minor, 0),
+                r.name or "",
+            )
+            for r in rows
+        ]
+
+    async def mark_overdue(self, invoice_ids: Sequence[int]) -> None:
+        if invoice_ids:
+            await self._s.execute(
+                update(INV)
+                .where(INV.id.in_(list(invoice_ids)), INV.status.in_(BECOME_OVERDUE))
+                .values(status="overdue")
+            )
+
+    # --- people ---------------------------------------------------------------------------
+
+    async def staff(self) -> list[StaffMember]:
+        rows = await self._s.scalars(
+            select(m.User)
+            .where(m.User.role.in_([str(r) for r in STAFF_ROLES]), m.User.is_active.is_(True))
+            .order_by(m.User.id)
+        )
+        return [_staff(u) for u in rows]
+
+    async def admins(self) -> list[StaffMember]:
+        rows = await self._s.scalars(
+            select(m.User)
+            .where(m.User.role == "admin", m.User.is_active.is_(True))
+            .order_by(m.User.id)
+        )
+        return [_staff(u) for u in rows]
+
+    async def user(self, user_id: int) -> StaffMember | None:
+        u = await self._s.get(m.User, user_id)
+        return None if u is None else _staff(u)
+
+    async def mark_chat_dead(self, telegram_id: int) -> None:
+        await self._s.execute(
+            update(m.User).where(m.User.telegram_id == telegram_id).values(chat_dead=True)
+        )
+
+    # --- staff alerts -----------------------------------------------------------------------
+
+    async def installments_due(self, days: Sequence[date]) -> list[InstallmentDue]:
+        inst = m.Installment
+        rows = (
+            await self._s.execute(
+                select(
+                    inst.id,
+                    inst.invoice_id,
+                    inst.due_date,
+                    inst.amount_minor,
+                    inst.paid_minor,
+                    INV.owner_id,
+                    INV.number_text,
+                    INV.currency,
+                )
+                .join(INV, INV.id == inst.invoice_id)
+                .where(
+                    inst.status == "open",
+                    inst.due_date.in_(list(days)),
+                    INV.status.in_(OPEN_INVOICE_STATUSES),
+                )
+            )
+        ).all()
+        return [
+            InstallmentDue(
+                r.id,
+                r.invoice_id,
+                r.owner_id,
+                r.number_text or f"#{r.invoice_id}",
+                r.due_date,
+                r.currency,
+                max(r.amount_minor - r.paid_minor, 0),
+            )
+            for r in rows
+        ]
+
+    async def contracts_ending(self, start: date, end: date) -> list[ContractEnding]:
+        c = m.Contract
+        rows = (
+            await self._s.execute(
+                select(c.id, c.owner_id, c.title, c.number, c.ends_on)
+                .where(c.ends_on >= start, c.ends_on <= end)
+                .order_by(c.ends_on, c.id)
+            )
+        ).all()
+        return [ContractEnding(r.id, r.owner_id, r.title, r.number, r.ends_on) for r in rows]
+
+    async def tasks_due(self, start: datetime, end: datetime) -> list[TaskDue]:
+        t = m.Task
+        rows = (
+            await self._s.execute(
+                select(t.id, t.owner_id, t.title, t.due_at).where(
+                    t.kind == "task",
+                    t.status.notin_(CLOSED_TASKS),
+                    t.due_at >= start,
+                    t.due_at < end,
+                )
+            )
+        ).all()
+        return [TaskDue(r.id, r.owner_id, r.title, r.due_at) for r in rows]
+
+    def _meeting_query(self) -> Any:
+        t = m.Task
+        return (
+            select(
+                t.id,
+                t.owner_id,
+                t.title,
+                t.status,
+                t.starts_at,
+                m.Contact.telegram_user_id,
+                m.Contact.timezone,
+                m.Contact.language,
+                m.Contact.name,
+                m.Company.timezone.label("company_tz"),
+            )
+            .outerjoin(m.Contact, m.Contact.id == t.contact_id)
+            .outerjoin(m.Company, m.Company.id == t.company_id)
+            .where(t.kind == "meeting", t.remind_client.is_(True))
+        )
+
+    @staticmethod
+    def _meeting(r: Any) -> MeetingTarget:
+        return MeetingTarget(
+            task_id=r.id,
+            owner_id=r.owner_id,
+            title=r.title,
+            status=r.status,
+            starts_at=r.starts_at,
+            chat_id=r.telegram_user_id,
+            timezone=r.timezone or r.company_tz,
+            language=r.language,
+            contact_name=r.name or "",
+        )
+
+    async def meetings_between(self, start: datetime, end: datetime) -> list[MeetingTarget]:
+        t = m.Task
+        rows = (
+            await self._s.execute(
+                self._meeting_query().where(
+                    t.status == "planned", t.starts_at > start, t.starts_at <= end
+                )
+            )
+        ).all()
+        return [self._meeting(r) for r in rows]
+
+    async def meeting(self, task_id: int) -> MeetingTarget | None:
+        row = (await self._s.execute(self._meeting_query().where(m.Task.id == task_id))).first()
+        return None if row is None else self._meeting(row)
+
+    async def digest(
+        self,
+        owner_id: int,
+        day_start: datetime,
+        day_end: datetime,
+        today: date,
+        stale_before: datetime,
+    ) -> DigestFacts:
+        t = m.Task
+        when = func.coalesce(t.due_at, t.starts_at)
+        is_open = t.status.notin_(CLOSED_TASKS)
+        mine = t.owner_id == owner_id
+        tasks_today = (
+            await self._s.scalar(
+                select(func.count()).where(mine, when >= day_start, when < day_end)
+            )
+            or 0
+        )
+        tasks_overdue = (
+            await self._s.scalar(
+                select(func.count()).where(mine, is_open, t.kind == "task", when < day_start)
+            )
+            or 0
+        )
+        open_mine = and_(INV.owner_id == owner_id, INV.status.in_(OPEN_INVOICE_STATUSES))
+        due_today = (
+            await self._s.scalar(select(func.count()).where(open_mine, INV.due_date == today)) or 0
+        )
+        overdue_rows = (
+            await self._s.execute(
+                select(
+                    INV.currency,
+                    func.count().label("n"),
+                    func.sum(INV.total_minor - INV.paid_minor).label("owed"),
+                )
+                .where(open_mine, INV.due_date < today)
+                .group_by(INV.currency)
+            )
+        ).all()
+        stale = (
+            await self._s.scalar(
+                select(func.count()).where(
+                    m.Deal.owner_id == owner_id,
+                    m.Deal.status == "open",
+                    m.Deal.last_activity_at < stale_before,
+                )
+            )
+            or 0
+        )
+        contracts = (
+            await self._s.scalar(
+                select(func.count()).where(
+                    m.Contract.owner_id == owner_id,
+                    m.Contract.ends_on >= today,
+                    m.Contract.ends_on <= date.fromordinal(today.toordinal() + 30),
+                )
+            )
+            or 0
+        )
+        return DigestFacts(
+            tasks_today=int(tasks_today),
+            tasks_overdue=int(tasks_overdue),
+            invoices_due_today=int(due_today),
+            invoices_overdue=sum(int(r.n) for r in overdue_rows),
+            overdue_minor={r.currency: int(r.owed or 0) for r in overdue_rows},
+            stale_deals=int(stale),
+            contracts_ending=int(contracts),
+        )
+
+    # --- the outbox as managers see it ----------------------------------------------------
+
+    async def upcoming(self, owner_id: int | None, now: datetime, limit: int) -> list[Upcoming]:
+        q = (
+            select(
+                OUT.id,
+                OUT.invoice_id,
+                OUT.kind,
+                OUT.payload,
+                OUT.due_at,
+                OUT.channel,
+                INV.number_text,
+                m.Company.name,
+            )
+            .join(INV, INV.id == OUT.invoice_id)
+            .outerjoin(m.Company, m.Company.id == INV.company_id)
+            .where(OUT.status == "pending", OUT.kind.in_(INVOICE_REMINDER_KINDS))
+            .order_by(OUT.due_at, OUT.id)
+            .limit(limit)
+        )
+        if owner_id is not None:
+            q = q.where(INV.owner_id == owner_id)
+        rows = (await self._s.execute(q)).all()
+        out = []
+        for r in rows:
+            payload = r.payload or {}
+            step = payload.get("step")
+            out.append(
+                Upcoming(
+                    r.id,
+                    r.invoice_id,
+                    r.number_text or f"#{r.invoice_id}",
+                    r.kind,
+                    step if isinstance(step, int) else None,
+                    r.due_at,
+                    r.channel,
+                    r.name or "",
+                    str(payload.get("tz") or "UTC"),
+                )
+            )
+        return out
+
+    async def outbox_row(self, outbox_id: int) -> OutboxRowInfo | None:
+        row = (
+            await self._s.execute(
+                select(OUT.id, OUT.status, OUT.invoice_id, OUT.due_at, INV.owner_id)
+                .outerjoin(INV, INV.id == OUT.invoice_id)
+                .where(OUT.id == outbox_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        return OutboxRowInfo(row.id, row.status, row.invoice_id, row.owner_id, row.due_at)
+
+    async def reschedule_row(self, outbox_id: int, due_at: datetime) -> bool:
+        result = await self._s.execute(
+            update(OUT).where(OUT.id == outbox_id, OUT.status == "pending").values(due_at=due_at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def set_row_status(self, outbox_id: int, status: str, expect: Sequence[str]) -> bool:
+        result = await self._s.execute(
+            update(OUT)
+            .where(OUT.id == outbox_id, OUT.status.in_(list(expect)))
+            .values(status=status, claimed_by=None, claimed_at=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def revive(self, keys: Sequence[str], now: datetime) -> int:
+        revived = 0
+        keys = sorted(set(keys))
+        for start in range(0, len(keys), 500):
+            result = await self._s.execute(
+                update(OUT)
+                .where(
+                    OUT.idempotency_key.in_(keys[start : start + 500]), OUT.status == "cancelled"
+                )
+                .values(status="pending", attempts=0, last_error=None)
+            )
+            revived += int(result.rowcount)  # type: ignore[attr-defined]
+        return revived
+
+    # --- clients ----------------------------------------------------------------------------
+
+    async def company_for_timezone(self, company_id: int, owner_id: int | None) -> str | None:
+        q = select(m.Company.name).where(m.Company.id == company_id)
+        if owner_id is not None:
+            q = q.where(m.Company.owner_id == owner_id)
+        return await self._s.scalar(q)
+
+    async def set_company_timezone(self, company_id: int, timezone: str) -> None:
+        await self._s.execute(
+            update(m.Company).where(m.Company.id == company_id).values(timezone=timezone)
+        )
+
+    async def clients(self, owner_id: int | None, limit: int) -> list[tuple[int, str]]:
+        q = select(m.Company.id, m.Company.name).order_by(m.Company.name_norm, m.Company.id)
+        if owner_id is not None:
+            q = q.where(m.Company.owner_id == owner_id)
+        return [(r.id, r.name) for r in (await self._s.execute(q.limit(limit))).all()]
+
+    async def audit(
+        self,
+        actor_id: int | None,
+        action: str,
+        entity: str,
+        entity_id: int,
+        data: dict[str, Any],
+        at: datetime | None = None,
+    ) -> None:
+        self._s.add(
+            m.AuditEntry(
+                actor_id=actor_id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                data=data,
+                at=at or m.utcnow(),
+            )
+        )
+
+
+if TYPE_CHECKING:  # mypy checks the unit of work satisfies the services' port
+    from services.alerts import AlertUnitOfWork
+    from storage.uow import SqlUnitOfWork
+
+    def _satisfies(uow: SqlUnitOfWork) -> AlertUnitOfWork:
+        return uow

@@ -1,0 +1,57 @@
+"""Contracts (the `contracts` table) as plain dataclasses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.contracts import Contract
+from storage import models as m
+
+
+def _contract(row: m.Contract) -> Contract:
+    return Contract(
+        id=row.id,
+        owner_id=row.owner_id,
+        title=row.title,
+        number=row.number,
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        company_id=row.company_id,
+    )
+
+
+class SqlContractRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(
+        self,
+        owner_id: int,
+        title: str,
+        number: str | None,
+        starts_on: date,
+        ends_on: date,
+        company_id: int | None,
+        now: datetime,
+    ) -> Contract:
+        row = m.Contract(
+            owner_id=owner_id,
+            title=title,
+            number=number,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            company_id=company_id,
+            created_at=now,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return _contract(row)
+
+    async def list(self, owner_id: int | None, limit: int) -> list[Contract]:
+        q = select(m.Contract).order_by(m.Contract.ends_on, m.Contract.id).limit(limit)
+        if owner_id is not None:
+            q = q.where(m.Contract.owner_id == owner_id)
+        return [_contract(r) for r in await self._s.scalars(q)]
