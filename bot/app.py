@@ -222,9 +222,20 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
 async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
                       clock: Clock | None = None) -> None:
     """Long polling until `stop` is set (or forever), the way `dealchat run` works."""
+    from aiohttp import web
+
+    from bot.web import create_web_app
+
     async with open_app(settings, clock=clock) as app:
         await app.bot.delete_webhook(drop_pending_updates=False)
         await set_default_commands(app.bot, app.i18n)
+        # The web server (public document links, the website lead API) runs in polling mode
+        # too; WEB_PORT=0 picks a free port, WEB_ENABLED=false turns it off.
+        runner: web.AppRunner | None = None
+        if settings.web_enabled:
+            runner = web.AppRunner(create_web_app(app))
+            await runner.setup()
+            await web.TCPSite(runner, settings.web_host, settings.web_port).start()
         scheduler = create_scheduler(app)
         scheduler.start()
         polling = asyncio.create_task(app.dp.start_polling(
@@ -242,6 +253,8 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
                 await polling
         finally:
             scheduler.shutdown(wait=False)
+            if runner is not None:
+                await runner.cleanup()
 
 
 async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,

@@ -1,4 +1,4 @@
-"""`dealchat` command line: run, migrate, demo, admin add, backup."""
+"""`dealchat` command line: run, migrate, demo, admin add, import-statement, backup."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
 from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from services.payments import PaymentEvent
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -97,6 +101,89 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_statement(args: argparse.Namespace) -> int:
+    """Imports a bank statement file the way a document sent to the bot does and prints the
+    summary (plain English, like the other commands; aiogram is imported only to send the
+    pushes, when BOT_TOKEN is set: it alone takes seconds to import)."""
+    settings = _settings(args)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        from services.access import AccessService
+        from services.clock import SystemClock
+        from services.deals import DealService
+        from services.errors import DomainError
+        from services.payments import PaymentService
+        from services.pipelines import PipelineConfigError, load_pipelines
+        from services.statements import StatementError
+        from storage.db import create_engine
+        from storage.deals import sync_pipelines
+        from storage.migrate import upgrade
+        from storage.uow import Database
+
+        try:  # not bot.app's helper: importing bot.app pulls in aiogram and WeasyPrint
+            pipelines = load_pipelines(Path(settings.pipelines_file))
+        except PipelineConfigError as exc:
+            raise ConfigError(f"PIPELINES_FILE: {exc}") from None
+        await upgrade(settings.database_url)
+        db = Database(create_engine(settings.database_url))
+        try:
+            async with db.uow() as uow:
+                await sync_pipelines(uow.session, pipelines)
+                await uow.commit()
+            clock = SystemClock()
+            actor = None
+            if args.as_id is not None:
+                access = AccessService(db.factory, clock, settings.default_timezone)
+                actor = await access.identify(args.as_id)
+                if actor is None or not actor.is_staff:
+                    print(f"--as {args.as_id}: not an active staff member", file=sys.stderr)
+                    return 2
+            service = PaymentService(db.factory, clock, DealService(
+                db.factory, clock, pipelines, settings.default_currency),
+                settings.default_timezone)
+            try:
+                report = await service.import_statement(actor, path.read_bytes(), path.name)
+            except StatementError as err:
+                where = f"line {err.line}: " if err.line is not None else ""
+                print(f"not imported: {where}{err.code} ({err.detail}); nothing was saved",
+                      file=sys.stderr)
+                return 1
+            except DomainError as err:
+                print(f"not imported: {err}; nothing was saved", file=sys.stderr)
+                return 1
+            balances = "; ".join(f"balance mismatch: account {b.account}: {b.kind} stated "
+                                 f"{b.expected}, computed {b.actual}"
+                                 for b in report.balances) or "balances OK"
+            print(f"Statement: {report.incoming} incoming, {report.new} new ({report.already} "
+                  f"already imported), {report.auto} matched automatically, {report.review} "
+                  f"need a decision, {report.unmatched} unmatched; {balances}")
+            if report.events and settings.bot_token is not None and args.notify:
+                await _notify(settings, report.events)
+                print(f"notifications: {len(report.events)}")
+            return 0
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+async def _notify(settings: Settings, events: Sequence[PaymentEvent]) -> None:
+    from bot.i18n import create_i18n
+    from bot.notifier import TelegramNotifier
+    from bot.telegram import create_bot
+
+    bot = create_bot(settings.require_token(), settings.telegram_api_url)
+    try:
+        await TelegramNotifier(bot, create_i18n(settings.default_language),
+                               settings.team_chat_id).publish(events)
+    finally:
+        await bot.session.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dealchat", description=(
         "Dealchat: a sales CRM that lives in Telegram. Settings come from the environment "
@@ -126,6 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--database-url", help="override DATABASE_URL")
     add.set_defaults(func=cmd_admin_add)
 
+    imp = sub.add_parser("import-statement",
+                         help="import a bank statement file (1C, camt.053, MT940)")
+    imp.add_argument("file")
+    imp.add_argument("--as", dest="as_id", type=int, metavar="TELEGRAM_ID",
+                     help="import as this staff member (default: the system)")
+    imp.add_argument("--no-notify", dest="notify", action="store_false",
+                     help="do not send the pushes even when BOT_TOKEN is set")
+    imp.add_argument("--database-url", help="override DATABASE_URL")
+    imp.set_defaults(func=cmd_import_statement)
+
     backup = sub.add_parser("backup", help="copy the SQLite database safely while it runs")
     backup.add_argument("path")
     backup.add_argument("--database-url", help="override DATABASE_URL")
@@ -138,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = args.log_level or "INFO"
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        # Chatty libraries: WeasyPrint logs every rendering step, Alembic every plugin.
+        for name in ("weasyprint", "fontTools", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -66,11 +66,12 @@ class Demo:
     def _said(self, person: Person, what: str) -> None:
         self.lines += [f"**{person.name}** ({person.role}): `{what}`", ""]
 
-    async def _record_replies(self, person: Person, first: dict[str, Any]) -> dict[str, Any]:
+    async def _record_replies(self, person: Person, first: dict[str, Any],
+                              quiet: float = 0.4) -> dict[str, Any]:
         replies = [first]
         while True:  # collect everything the bot says until it goes quiet
             try:
-                replies.append(await self.client.wait_for(person.id, timeout=0.4))
+                replies.append(await self.client.wait_for(person.id, timeout=quiet))
             except TimeoutError:
                 break
         for msg in replies:
@@ -103,10 +104,11 @@ class Demo:
             self.files.append(path)
             self.lines += [f"Photo: ![{path.name}]({path.name})", ""]
 
-    async def say(self, person: Person, text: str) -> dict[str, Any]:
+    async def say(self, person: Person, text: str, quiet: float = 0.4) -> dict[str, Any]:
         self._said(person, text)
         await self.client.send_text(person.id, text)
-        return await self._record_replies(person, await self.client.wait_for(person.id))
+        first = await self.client.wait_for(person.id, timeout=10)
+        return await self._record_replies(person, first, quiet)
 
     async def press(self, person: Person, message: dict[str, Any], button: str,
                     edits: bool = False) -> dict[str, Any]:
@@ -215,7 +217,8 @@ async def scene_organization_and_catalog(demo: Demo) -> None:
     for answer in ("7707083893", "773601001", "117997, г. Москва, ул. Вавилова, д. 19"):
         ask = await demo.say(ADMIN, answer)
     ask = await demo.press(ADMIN, ask, "RUB")
-    for answer in ("INV", "044525225", "40702810938000000001", "30101810400000000225"):
+    for answer in ("INV", "044525225", "ПАО Сбербанк", "40702810938000000001",
+                   "30101810400000000225"):
         ask = await demo.say(ADMIN, answer)
     await demo.press(ADMIN, ask, "Save")
     demo.lines += ["**Anna Smirnova** sends the file `catalog.csv` with the caption "
@@ -245,15 +248,31 @@ async def scene_invoice(demo: Demo) -> None:
     await demo.say(MANAGER, "/invoices")
 
 
+CUSTOMER = Person(7100, "Мария Соколова", "customer", "ru")
+
+
+async def scene_customer_receives(demo: Demo) -> None:
+    demo.scene("9. The invoice reaches the customer in her own Telegram chat")
+    menu = await demo.press(MANAGER, demo.vars["invoice_card"], "Send")
+    link = await demo.press(MANAGER, menu, "Telegram link")
+    payload = re.search(r"start=(inv_[\w-]+)", link.get("text") or "")
+    assert payload, "no deep link for the customer"
+    demo.note("Ivan forwards the link to Мария; she opens it (her Telegram is in Russian).")
+    await demo.meet(CUSTOMER)
+    await demo.say(CUSTOMER, f"/start {payload.group(1)}", quiet=3.0)
+    demo.note("A customer never reaches the team's commands:")
+    await demo.say(CUSTOMER, "/clients")
+
+
 SCENES: list[Scene] = [scene_team, scene_lead_to_deal, scene_organization_and_catalog,
-                       scene_invoice]
+                       scene_invoice, scene_customer_receives]
 
 
 def demo_settings(database_url: str, api_url: str) -> Settings:
     return Settings(_env_file=None, bot_token=SecretStr(DEMO_TOKEN),  # type: ignore[call-arg]
                     database_url=database_url, telegram_api_url=api_url,
                     admin_ids=[ADMIN.id], default_language="en", redis_url=None,
-                    telegram_chat_rate=20.0, telegram_chat_burst=20)
+                    telegram_chat_rate=20.0, telegram_chat_burst=20, web_port=0)
 
 
 async def run_demo(out: Path) -> Path:

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    web_enabled: bool = True
     public_base_url: str = "http://127.0.0.1:8080"
     lead_api_key: SecretStr | None = None
     # Lead capture: source buttons, fields asked without Skip, website lead assignment

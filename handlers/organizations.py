@@ -55,6 +55,7 @@ QUESTIONS = {
     "currency": __("Currency of invoices? (or press the default)"),
     "invoice_prefix": __("Invoice number prefix, e.g. INV?"),
     "bik": __("Bank BIK?"),
+    "bank_name": __("Bank name (as on payment orders)?"),
     "account": __("Settlement account (20 digits)?"),
     "corr_account": __("Correspondent account (20 digits)?"),
     "iban": __("IBAN?"),
@@ -65,9 +66,10 @@ QUESTIONS = {
 def steps(country: str | None) -> list[str]:
     head = ["name", "country", "tax_id"]
     if country == "RU":
-        return [*head, "kpp", "address", "currency", "invoice_prefix", "bik", "account",
-                "corr_account"]
-    return [*head, "address", "currency", "invoice_prefix", "iban", "bic"]
+        return [*head, "kpp", "address", "currency", "invoice_prefix", "bik", "bank_name",
+                "account", "corr_account"]
+    # The bank's name is printed in the bank block and required by payment QR codes.
+    return [*head, "address", "currency", "invoice_prefix", "bank_name", "iban", "bic"]
 
 
 def org_text(org: Organization) -> str:
@@ -195,6 +197,7 @@ def create_router() -> Router:
                 name=data["name"], country=data["country"], tax_id=data["tax_id"],
                 kpp=data.get("kpp"), address=data["address"], currency=data["currency"],
                 invoice_prefix=data["invoice_prefix"], bik=data.get("bik"),
+                bank_name=data.get("bank_name") or "",
                 account=data.get("account"), corr_account=data.get("corr_account"),
                 iban=data.get("iban"), bic=data.get("bic")))
         except (DomainError, KeyError) as err:

@@ -210,6 +210,7 @@ async def test_admin_adds_an_organization(bot: Harness) -> None:
     assert buttons(currency) == ["RON"]
     await bot.press(ADMIN, currency, "RON")
     await bot.say(ADMIN, "TST")
+    await bot.say(ADMIN, "Banca Transilvania")
     bad_iban = await bot.say(ADMIN, "RO49AAAA1B31007593840001")
     assert "IBAN" in bad_iban["text"]
     await bot.say(ADMIN, "RO49 AAAA 1B31 0075 9384 0000")

@@ -39,6 +39,20 @@ def test_bad_configuration_is_one_clear_line(tmp_path: Path, env: dict[str, str]
     assert "Traceback" not in result.stderr
 
 
+def test_bad_pipeline_configuration_stops_start_up(tmp_path: Path) -> None:
+    bad = tmp_path / "pipelines.toml"
+    bad.write_text('[pipelines.sales]\nkind = "strict"\n[[pipelines.sales.stages]]\n'
+                   'code = "new"\nrequired = ["colour"]\n', encoding="utf-8")
+    result = dealchat("run", env={"BOT_TOKEN": "123456:" + "a" * 35,
+                                  "PIPELINES_FILE": str(bad),
+                                  "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"},
+                      cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "PIPELINES_FILE" in lines[0] and "unknown field 'colour'" in lines[0]
+
+
 @pytest.mark.parametrize("command", [[], ["run"], ["migrate"], ["demo"], ["admin", "add"],
                                      ["backup"]])
 def test_help(command: list[str]) -> None:
