@@ -220,8 +220,10 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
 
 
 async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
-                      clock: Clock | None = None) -> None:
-    """Long polling until `stop` is set (or forever), the way `dealchat run` works."""
+                      clock: Clock | None = None,
+                      ready: asyncio.Future[App] | None = None) -> None:
+    """Long polling until `stop` is set (or forever), the way `dealchat run` works.
+    `ready` (the demo) receives the running App once polling has begun."""
     from aiohttp import web
 
     from bot.web import create_web_app
@@ -241,6 +243,8 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
         polling = asyncio.create_task(app.dp.start_polling(
             app.bot, handle_signals=stop is None, close_bot_session=False,
             polling_timeout=10))
+        if ready is not None and not ready.done():
+            ready.set_result(app)
         try:
             if stop is None:
                 await polling

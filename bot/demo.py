@@ -15,8 +15,10 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
@@ -24,6 +26,8 @@ from bot.app import run_polling
 from bot.settings import Settings
 from sandbox.client import SandboxClient
 from sandbox.server import BotApiSandbox
+from services.clock import FrozenClock
+from services.statements.generate import generate_1c
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ MANAGER_RU = Person(7003, "Ольга Кузнецова", "manager", "ru")
 class Demo:
     client: SandboxClient
     out: Path
+    app: Any = None  # the running bot.app.App (its clock and scheduler jobs)
     lines: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
@@ -67,7 +72,7 @@ class Demo:
         self.lines += [f"**{person.name}** ({person.role}): `{what}`", ""]
 
     async def _record_replies(self, person: Person, first: dict[str, Any],
-                              quiet: float = 0.4) -> dict[str, Any]:
+                              quiet: float = 0.2) -> dict[str, Any]:
         replies = [first]
         while True:  # collect everything the bot says until it goes quiet
             try:
@@ -104,7 +109,7 @@ class Demo:
             self.files.append(path)
             self.lines += [f"Photo: ![{path.name}]({path.name})", ""]
 
-    async def say(self, person: Person, text: str, quiet: float = 0.4) -> dict[str, Any]:
+    async def say(self, person: Person, text: str, quiet: float = 0.2) -> dict[str, Any]:
         self._said(person, text)
         await self.client.send_text(person.id, text)
         first = await self.client.wait_for(person.id, timeout=10)
@@ -130,7 +135,7 @@ class Demo:
             msg = edit.result()
             await self._record_bot(person, msg, edited=True)
             try:  # an edit may come with new messages too
-                more = await self.client.wait_for(person.id, timeout=0.4)
+                more = await self.client.wait_for(person.id, timeout=0.2)
             except TimeoutError:
                 return msg
             return await self._record_replies(person, more)
@@ -264,8 +269,64 @@ async def scene_customer_receives(demo: Demo) -> None:
     await demo.say(CUSTOMER, "/clients")
 
 
+async def run_scheduler(demo: Demo) -> None:
+    """One pass of what APScheduler runs on its intervals, at the demo clock's time."""
+    from bot.scheduler import build_jobs
+
+    jobs = build_jobs(demo.app)
+    await jobs.replan()
+    await jobs.enqueue_alerts()
+    while await jobs.drain():
+        pass
+
+
+async def travel_to(demo: Demo, local: str, tz: str = "Europe/Moscow") -> None:
+    moment = datetime.strptime(local, "%d.%m.%Y %H:%M").replace(tzinfo=ZoneInfo(tz))
+    demo.app.clock.set(moment)
+    demo.note(f"The demo clock moves to {local} Moscow time; the scheduler's jobs run.")
+    await run_scheduler(demo)
+    await record_pushes(demo, CUSTOMER, MANAGER, ADMIN, quiet=1.0)
+
+
+async def record_pushes(demo: Demo, *people: Person, quiet: float = 1.5) -> None:
+    for person in people:
+        try:
+            first = await demo.client.wait_for(person.id, timeout=quiet)
+        except TimeoutError:
+            continue
+        await demo._record_replies(person, first)
+
+
+async def scene_reminders(demo: Demo) -> None:
+    demo.scene("10. Three days before the due date the customer is reminded")
+    await travel_to(demo, "24.11.2026 10:05")
+    demo.scene("11. The morning digest reaches the manager at 09:00 his time")
+    await travel_to(demo, "25.11.2026 09:01")
+
+
+async def scene_payment(demo: Demo) -> None:
+    demo.scene("12. The bank statement arrives; the payment is matched and pushed at once")
+    statement = generate_1c("40702810938000000001", "044525225", [{
+        "direction": "in", "date": date(2026, 11, 25), "amount": "882694.40",
+        "number": "318", "counterparty_name": "ООО «Вектор»",
+        "counterparty_inn": "7701234567", "counterparty_account": "40702810400000012345",
+        "own_inn": "7707083893", "own_name": "ООО «Демо»",
+        "purpose": "Оплата по счету № INV-2026-00001 от 22.11.2026, в т.ч. НДС 22%",
+    }])
+    (demo.out / "kl_to_1c.txt").write_bytes(statement)
+    demo.lines += ["**Anna Smirnova** sends the bank's file `kl_to_1c.txt` "
+                   "(1CClientBankExchange, Windows-1251)", ""]
+    await demo.client.send_document(ADMIN.id, "kl_to_1c.txt", statement,
+                                    mime_type="text/plain")
+    await demo._record_replies(ADMIN, await demo.client.wait_for(ADMIN.id, timeout=10))
+    await record_pushes(demo, MANAGER, CUSTOMER)
+    await demo.say(MANAGER, "/deals")
+    demo.note("On the due date no reminder goes out: the invoice is paid.")
+    await travel_to(demo, "27.11.2026 10:05")
+
+
 SCENES: list[Scene] = [scene_team, scene_lead_to_deal, scene_organization_and_catalog,
-                       scene_invoice, scene_customer_receives]
+                       scene_invoice, scene_customer_receives, scene_reminders, scene_payment]
 
 
 def demo_settings(database_url: str, api_url: str) -> Settings:
@@ -287,15 +348,17 @@ async def run_demo(out: Path) -> Path:
     client = SandboxClient(sandbox.base_url, DEMO_TOKEN)
     stop = asyncio.Event()
     settings = demo_settings(f"sqlite+aiosqlite:///{db_path}", sandbox.base_url)
-    bot_task = asyncio.create_task(run_polling(settings, stop=stop))
+    ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    clock = FrozenClock(datetime.now(UTC).replace(year=2026, month=11, day=22, hour=8,
+                                                  minute=0))
+    bot_task = asyncio.create_task(run_polling(settings, stop=stop, clock=clock, ready=ready))
     demo = Demo(client, out)
     try:
-        for _ in range(1000):
-            if bot_task.done():
-                bot_task.result()
-            if await client.calls("getUpdates"):
-                break
-            await asyncio.sleep(0.01)
+        done, _ = await asyncio.wait({bot_task, ready}, timeout=60,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if bot_task in done:
+            bot_task.result()
+        demo.app = ready.result()
         for scene in SCENES:
             await scene(demo)
     finally:
