@@ -259,6 +259,16 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
             scheduler.shutdown(wait=False)
             if runner is not None:
                 await runner.cleanup()
+            await finish_updates(app)
+
+
+async def finish_updates(app: App, timeout: float = 10.0) -> None:
+    """Lets updates already being handled finish before the bot's session closes: aiogram
+    handles each update as a task that stopping the polling does not wait for, and a late
+    answer would open a new HTTP session that nobody closes."""
+    pending = {t for t in getattr(app.dp, "_handle_update_tasks", ()) if not t.done()}
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
 
 
 async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,
