@@ -31,7 +31,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.require_token()
     from bot.app import run_polling, run_webhook
 
-    asyncio.run(run_webhook(settings) if args.webhook else run_polling(settings))
+    # A long-lived process: freeze what start-up built out of the garbage collector's way.
+    if args.webhook:
+        asyncio.run(run_webhook(settings, freeze_gc=True))
+    else:
+        asyncio.run(run_polling(settings, freeze_gc=True))
     return 0
 
 

@@ -233,11 +233,11 @@ async def scene_organization_and_catalog(demo: Demo) -> None:
     await demo._record_replies(ADMIN, await demo.client.wait_for(ADMIN.id))
 
 
-async def scene_invoice(demo: Demo) -> None:
-    demo.scene("8. The manager builds an invoice from the deal and issues it")
+async def scene_quote(demo: Demo) -> None:
+    demo.scene("8. The manager sends a quote from the deal; the customer accepts it in her chat")
     deals = await demo.say(MANAGER, "/deals")
     card = await demo.press(MANAGER, deals, "Офисная мебель")
-    draft = await demo.press(MANAGER, card, "Invoice")
+    draft = await demo.press(MANAGER, card, "Quote")
     await demo.press(MANAGER, draft, "Add product")
     found = await demo.say(MANAGER, "кресло")
     await demo.press(MANAGER, found, "Кресло")
@@ -248,7 +248,21 @@ async def scene_invoice(demo: Demo) -> None:
     draft = await demo.say(MANAGER, "12")
     await demo.press(MANAGER, draft, "Discount")
     draft = await demo.say(MANAGER, "5%")
-    issued = await demo.press(MANAGER, draft, "Issue")
+    menu = await demo.press(MANAGER, draft, "Send")
+    link = await demo.press(MANAGER, menu, "Telegram link")
+    payload = re.search(r"start=(\w+)", link.get("text") or "")
+    assert payload, "no deep link for the quote"
+    demo.note("Ivan forwards the link to Мария; she opens it (her Telegram is in Russian).")
+    await demo.meet(CUSTOMER)
+    doc = await demo.say(CUSTOMER, f"/start {payload.group(1)}", quiet=2.0)
+    await demo.press(CUSTOMER, doc, "Принять")
+    await record_pushes(demo, MANAGER)
+
+    demo.scene("9. The accepted quote becomes an invoice in one tap; the invoice is issued")
+    quotes = await demo.say(MANAGER, "/quotes")
+    card = await demo.press(MANAGER, quotes, "Q-")
+    invoice = await demo.press(MANAGER, card, "Make invoice")
+    issued = await demo.press(MANAGER, invoice, "Issue")
     demo.vars["invoice_card"] = issued
     await demo.say(MANAGER, "/invoices")
 
@@ -257,13 +271,12 @@ CUSTOMER = Person(7100, "Мария Соколова", "customer", "ru")
 
 
 async def scene_customer_receives(demo: Demo) -> None:
-    demo.scene("9. The invoice reaches the customer in her own Telegram chat")
+    demo.scene("10. The invoice reaches the customer in her own Telegram chat")
     menu = await demo.press(MANAGER, demo.vars["invoice_card"], "Send")
     link = await demo.press(MANAGER, menu, "Telegram link")
     payload = re.search(r"start=(inv_[\w-]+)", link.get("text") or "")
     assert payload, "no deep link for the customer"
-    demo.note("Ivan forwards the link to Мария; she opens it (her Telegram is in Russian).")
-    await demo.meet(CUSTOMER)
+    demo.note("Ivan forwards the new link; Мария opens it.")
     await demo.say(CUSTOMER, f"/start {payload.group(1)}", quiet=3.0)
     demo.note("A customer never reaches the team's commands:")
     await demo.say(CUSTOMER, "/clients")
@@ -298,14 +311,14 @@ async def record_pushes(demo: Demo, *people: Person, quiet: float = 1.5) -> None
 
 
 async def scene_reminders(demo: Demo) -> None:
-    demo.scene("10. Three days before the due date the customer is reminded")
+    demo.scene("11. Three days before the due date the customer is reminded")
     await travel_to(demo, "24.11.2026 10:05")
-    demo.scene("11. The morning digest reaches the manager at 09:00 his time")
+    demo.scene("12. The morning digest reaches the manager at 09:00 his time")
     await travel_to(demo, "25.11.2026 09:01")
 
 
 async def scene_payment(demo: Demo) -> None:
-    demo.scene("12. The bank statement arrives; the payment is matched and pushed at once")
+    demo.scene("13. The bank statement arrives; the payment is matched and pushed at once")
     statement = generate_1c("40702810938000000001", "044525225", [{
         "direction": "in", "date": date(2026, 11, 25), "amount": "882694.40",
         "number": "318", "counterparty_name": "ООО «Вектор»",
@@ -326,7 +339,7 @@ async def scene_payment(demo: Demo) -> None:
 
 
 SCENES: list[Scene] = [scene_team, scene_lead_to_deal, scene_organization_and_catalog,
-                       scene_invoice, scene_customer_receives, scene_reminders, scene_payment]
+                       scene_quote, scene_customer_receives, scene_reminders, scene_payment]
 
 
 def demo_settings(database_url: str, api_url: str) -> Settings:

@@ -10,19 +10,24 @@ from aiogram.utils.i18n import I18n
 
 from bot.i18n import ActorI18nMiddleware
 from handlers import admin, clients, common, fallback
+from handlers import card_payments as card_payment_handlers
 from handlers import catalog as catalog_handlers
 from handlers import companies as company_handlers
 from handlers import contracts as contract_handlers
 from handlers import customer as customer_handlers
 from handlers import deals as deal_handlers
 from handlers import delivery as delivery_handlers
+from handlers import exports as export_handlers
 from handlers import funnel as funnel_handlers
 from handlers import invoices as invoice_handlers
 from handlers import leads as lead_handlers
 from handlers import organizations as organization_handlers
 from handlers import payments as payment_handlers
+from handlers import quotes as quote_handlers
+from handlers import receivables as receivable_handlers
 from handlers import reminders as reminder_handlers
 from handlers import search as search_handlers
+from handlers import shipments as shipment_handlers
 from handlers import tasks as task_handlers
 from handlers.middlewares import ActorMiddleware, FsmBatchMiddleware, PerUserSerialMiddleware
 from services.access import AccessService
@@ -48,6 +53,7 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         task_handlers.create_router(),
         funnel_handlers.create_router(),
         invoice_handlers.create_router(),
+        quote_handlers.create_router(),
         catalog_handlers.create_router(),
         organization_handlers.create_router(),
         search_handlers.create_router(),
@@ -55,8 +61,14 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         delivery_handlers.create_router(),
         reminder_handlers.create_router(),
         contract_handlers.create_router(),
+        # "Ship" of the payment push (PayCb): before the payments router answers the rest.
+        shipment_handlers.create_router(),
+        receivable_handlers.create_router(),
+        export_handlers.create_router(),
         # Documents and photos outside any flow: a bank statement (after the flows above).
         payment_handlers.create_router(),
+        # Card payments in Telegram: the customer's Pay button when a provider token is set.
+        card_payment_handlers.create_router(),
         # The customer's buttons and texts, and their refusal of the team's commands.
         customer_handlers.create_router(),
         fallback.create_router(),

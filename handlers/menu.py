@@ -33,12 +33,16 @@ STAFF = [
     ("funnel", __("Sales funnel")),
     ("invoice", __("New invoice")),
     ("invoices", __("My invoices")),
+    ("quote", __("New quote")),
+    ("quotes", __("My quotes")),
     ("products", __("Find a product")),
     ("payments", __("Payments waiting for a decision")),
     ("reminders", __("Next reminders to my clients")),
     ("clienttz", __("A client's time zone")),
     ("contract", __("Add a contract")),
     ("contracts", __("My contracts")),
+    ("debts", __("Who owes us, aged")),
+    ("export", __("Export invoices and payments")),
 ]
 ADMIN = [
     ("invite", __("Invite a manager")),

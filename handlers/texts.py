@@ -237,6 +237,18 @@ ERRORS = {
     "invoice_closed": __("This invoice is already paid or cancelled."),
     "unknown_answer": __("Unknown answer."),
     "contract_end_before_start": __("The end date must not be before the start date."),
+    # card payments, shipments, receivables, exports (payments part B)
+    "card_payload": __("This payment request is no longer valid. Press Pay again."),
+    "card_invoice_paid": __("This invoice is already paid."),
+    "card_invoice_closed": __("This invoice takes no payments now."),
+    "card_amount_changed": __("The amount due has changed. Press Pay again for the new "
+                              "amount."),
+    "already_shipped": __("This invoice is already shipped."),
+    "ship_needs_terms": __("The invoice is not paid in full: choose a guarantee letter or an "
+                           "installment schedule."),
+    "schedule_bad": __("Write the schedule like: 30%: today; 70%: 20.12.2026. The shares "
+                       "must add up to 100%."),
+    "schedule_past": __("A due date cannot be in the past."),
 }
 
 

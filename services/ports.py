@@ -263,6 +263,12 @@ class DocumentRepository(Protocol[DocT]):
     async def company_requisites(self, company_id: int) -> BuyerRequisites | None: ...
 
 
+class InvoiceRepository(DocumentRepository[Invoice], Protocol):
+    async def id_from_quote(self, quote_id: int) -> int | None:
+        """The live (not cancelled) invoice made from this quote, if any."""
+        ...
+
+
 class PaymentRepository(Protocol):
     """Payments, allocations, statements and the invoice money they move (see
     services/payments.py for the invariants). `lock=True` locks the rows until the end of the
@@ -401,7 +407,7 @@ class UnitOfWork(Protocol):
     organizations: OrganizationRepository
     products: ProductRepository
     numbering: NumberSeriesRepository
-    invoices: DocumentRepository[Invoice]
+    invoices: InvoiceRepository
     quotes: DocumentRepository[Quote]
     delivery: DeliveryRepository
     stored_documents: StoredDocumentRepository

@@ -13,13 +13,13 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from services.clock import Clock
-from services.errors import Conflict, InvalidInput, NotFound
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import (
     CommercialDoc,
     DocumentEditor,
@@ -55,6 +55,22 @@ class Quote(CommercialDoc):
     accepted_by_telegram_id: int | None
     accepted_at: datetime | None
     change_request: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteCard:
+    """A quote as its card shows it: who accepted it by name (the customer's account)."""
+
+    quote: Quote
+    accepted_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuotePage:
+    items: list[Quote]
+    total: int
+    offset: int
+    limit: int
 
 
 class QuoteService(DocumentEditor[Quote]):
@@ -94,6 +110,38 @@ class QuoteService(DocumentEditor[Quote]):
             await uow.commit()
         assert quote is not None
         return quote
+
+    async def create_for_deal(self, actor: Actor, deal_id: int) -> Quote:
+        """The "Quote" button of a deal card: a draft for the deal's company and currency."""
+        if not actor.is_staff:
+            raise Forbidden()
+        async with self._uow(readonly=True) as uow:
+            deal = await uow.deals.get(deal_id, actor.owner_scope())
+        if deal is None:
+            raise NotFound(entity="deal", id=deal_id)
+        return await self.create_draft(actor, deal.company_id, deal.id, None, deal.currency)
+
+    async def card(self, actor: Actor, quote_id: int) -> QuoteCard:
+        """The quote (scoped by the actor) with the name of the customer who accepted it."""
+        async with self._uow(readonly=True) as uow:
+            doc = await self._load(uow, actor, quote_id)
+            who = None
+            if doc.accepted_by_telegram_id is not None:
+                user = await uow.users.by_telegram_id(doc.accepted_by_telegram_id)
+                who = user.full_name if user else str(doc.accepted_by_telegram_id)
+        return QuoteCard(doc, who)
+
+    async def list(self, actor: Actor, statuses: Collection[str] | None = None,
+                   offset: int = 0, limit: int = 10) -> QuotePage:
+        """The actor's quotes (heads and admins: all), newest first."""
+        if not actor.is_staff:
+            raise Forbidden()
+        offset = max(0, offset)
+        async with self._uow(readonly=True) as uow:
+            items, total = await uow.quotes.list(actor.owner_scope(),
+                                                 list(statuses) if statuses else None,
+                                                 offset, limit)
+        return QuotePage(list(items), total, offset, limit)
 
     async def set_valid_until(self, actor: Actor, quote_id: int, day: date) -> Quote:
         if day < self.today():
@@ -189,6 +237,12 @@ class QuoteService(DocumentEditor[Quote]):
             doc = await self._load(uow, actor, quote_id)
             if doc.status != ACCEPTED:
                 raise Conflict("quote_not_accepted")
+            # One quote, one invoice: a second tap (or an old card) opens the first one.
+            existing = await uow.invoices.id_from_quote(doc.id)
+            if existing is not None:
+                made = await uow.invoices.get(existing, None)
+                assert made is not None
+                return made
             invoice = await self._invoices.copy_into_invoice(uow, actor, doc, issue)
             await uow.commit()
         return invoice

@@ -177,6 +177,12 @@ class SqlInvoiceRepository(_SqlDocuments[Invoice]):
     model = m.Invoice
     line_fk = "invoice_id"
 
+    async def id_from_quote(self, quote_id: int) -> int | None:
+        return await self._s.scalar(
+            select(m.Invoice.id)
+            .where(m.Invoice.quote_id == quote_id, m.Invoice.status != "cancelled")
+            .order_by(m.Invoice.id).limit(1))
+
     def _build(self, row: Any, buyer_name: str | None, lines: tuple[Line, ...]) -> Invoice:
         return to_invoice(row, buyer_name, lines)
 

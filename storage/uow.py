@@ -24,8 +24,10 @@ from storage.leads import SqlLeadRepository
 from storage.numbering import SqlNumberSeriesRepository
 from storage.organizations import SqlOrganizationRepository
 from storage.payments import SqlPaymentRepository
+from storage.receivables import SqlReceivableRepository
 from storage.requisites import SqlCompanyTransferRepository, SqlRequisitesRepository
 from storage.search import SqlSearchRepository
+from storage.shipments import SqlShipmentRepository
 from storage.tasks import SqlTaskRepository
 from storage.users import SqlInviteRepository, SqlUserRepository
 
@@ -66,6 +68,8 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxQueries(session, dialect)
         self.alerts = SqlAlertRepository(session, dialect)
         self.contracts = SqlContractRepository(session)
+        self.shipments = SqlShipmentRepository(session)
+        self.receivables = SqlReceivableRepository(session)
         self._committed = False
 
     async def __aenter__(self) -> Self:

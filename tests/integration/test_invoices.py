@@ -385,6 +385,9 @@ async def test_quote_to_invoice(w: World) -> None:
     assert [(x.name, x.net, x.vat) for x in inv.lines] == [(x.name, x.net, x.vat)
                                                            for x in q.lines]
     assert inv.grand_total == q.grand_total
+    # A second "Make invoice" (another tap, an old card) gives the same invoice, not a copy.
+    again = await w.quotes.invoice_from_quote(w.m1, q.id)
+    assert again.id == inv.id and again.number_text == "INV-2026-00001"
 
 
 async def test_quote_expires_and_changes_requested(w: World) -> None:

@@ -1,0 +1,154 @@
+"""/debts: who owes what, aged (not due, 1-30, 31-60, 61-90, over 90 days), per client and, for
+heads and admins, per manager; each client a button → the client statement."""
+
+from __future__ import annotations
+
+import html
+from decimal import Decimal
+from typing import Any, Final
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.filters import IsStaff
+from handlers.texts import error_text
+from services.errors import DomainError
+from services.money import format_money, from_minor
+from services.receivables import BUCKETS, Aged, ClientStatement, DebtsReport, ReceivableService
+from services.users import User
+
+CLIENTS_SHOWN: Final = 25
+ROWS_SHOWN: Final = 20
+BUCKET_NAMES = {
+    "not_due": __("not due"),
+    "d1_30": __("1–30 days"),
+    "d31_60": __("31–60 days"),
+    "d61_90": __("61–90 days"),
+    "d90_plus": __("over 90 days"),
+}
+STATUS_NAMES = {
+    "issued": __("open"),
+    "sent": __("open"),
+    "viewed": __("open"),
+    "partially_paid": __("partly paid"),
+    "overdue": __("overdue"),
+    "paid": __("paid"),
+    "cancelled": __("cancelled"),
+}
+
+
+class DebtCb(CallbackData, prefix="db"):
+    company: int
+
+
+def lang() -> Any:
+    code = get_i18n().current_locale
+    return code if code in ("ru", "en", "ro") else "en"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return format_money(amount, currency, lang())
+
+
+def aged_lines(aged: Aged, indent: str = "  ") -> list[str]:
+    lines = []
+    for currency in sorted(aged.by_currency):
+        parts = [f"{BUCKET_NAMES[b]} {money(aged.amount(currency, b), currency)}"
+                 for b in BUCKETS if aged.by_currency[currency][b]]
+        lines.append(f"{indent}{money(aged.total(currency), currency)}: " + " · ".join(parts))
+    return lines
+
+
+def debts_text(report: DebtsReport) -> str:
+    if not report.clients:
+        return _("Nobody owes us anything.")
+    lines = [_("<b>Receivables on {date}</b>").format(date=f"{report.today:%d.%m.%Y}")]
+    for client in report.clients[:CLIENTS_SHOWN]:
+        head = f"<b>{html.escape(client.company_name)}</b>"
+        if report.team:
+            head += f" ({html.escape(client.owner_name)})"
+        lines += ["", head, *aged_lines(client.aged)]
+    if len(report.clients) > CLIENTS_SHOWN:
+        lines.append(_("…and {count} more clients.").format(
+            count=len(report.clients) - CLIENTS_SHOWN))
+    if report.team:
+        lines += ["", _("<b>By manager</b>")]
+        for name, aged in report.managers:
+            lines += [html.escape(name), *aged_lines(aged)]
+    lines += ["", _("<b>Total</b>"), *aged_lines(report.total)]
+    return "\n".join(lines)[:4096]
+
+
+def debts_keyboard(report: DebtsReport) -> InlineKeyboardMarkup | None:
+    kb = InlineKeyboardBuilder()
+    for client in report.clients[:CLIENTS_SHOWN]:
+        if client.company_id is not None:
+            kb.button(text=client.company_name[:60], callback_data=DebtCb(
+                company=client.company_id))
+    kb.adjust(1)
+    return kb.as_markup() if list(kb.buttons) else None
+
+
+def statement_text(st: ClientStatement) -> str:
+    lines = [_("<b>Statement: {client}</b> on {date}").format(
+        client=html.escape(st.company_name), date=f"{st.today:%d.%m.%Y}"), "",
+        _("<b>Invoices</b>")]
+    if not st.invoices:
+        lines.append(_("No invoices."))
+    for inv in st.invoices[-ROWS_SHOWN:]:
+        lines.append(_("{number} of {issued}, due {due}: {total}, paid {paid} ({status})").format(
+            number=html.escape(inv.number_text),
+            issued=f"{inv.issue_date:%d.%m.%Y}" if inv.issue_date else "—",
+            due=f"{inv.due_date:%d.%m.%Y}" if inv.due_date else "—",
+            total=money(from_minor(inv.total_minor, inv.currency), inv.currency),
+            paid=money(from_minor(inv.paid_minor, inv.currency), inv.currency),
+            status=str(STATUS_NAMES.get(inv.status, inv.status))))
+    lines += ["", _("<b>Payments</b>")]
+    if not st.payments:
+        lines.append(_("No payments."))
+    for p in st.payments[-ROWS_SHOWN:]:
+        doc = f" {html.escape(p.doc_number)}" if p.doc_number else ""
+        lines.append(f"{p.received_on:%d.%m.%Y}{doc}: "
+                     f"{money(from_minor(p.amount_minor, p.currency), p.currency)}")
+    lines.append("")
+    owed = [money(v, c) for c, v in sorted(st.balance.items()) if v]
+    lines.append(_("Balance owed: {amount}").format(amount=", ".join(owed) or "0"))
+    credit = [money(v, c) for c, v in sorted(st.credit.items()) if v]
+    if credit:
+        lines.append(_("Client's credit: {amount}").format(amount=", ".join(credit)))
+    return "\n".join(lines)[:4096]
+
+
+def create_router() -> Router:
+    router = Router(name="receivables")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+
+    @router.message(Command("debts"))
+    async def cmd_debts(message: Message, actor: User, receivables: ReceivableService) -> None:
+        try:
+            report = await receivables.debts(actor)
+        except DomainError as err:
+            await message.answer(error_text(err))
+            return
+        await message.answer(debts_text(report), reply_markup=debts_keyboard(report))
+
+    @router.callback_query(DebtCb.filter())
+    async def on_statement(query: CallbackQuery, callback_data: DebtCb, actor: User,
+                           receivables: ReceivableService) -> None:
+        try:
+            st = await receivables.statement(actor, callback_data.company)
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+            return
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(statement_text(st))
+
+    return router
