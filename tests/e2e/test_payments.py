@@ -146,13 +146,13 @@ async def test_statement_in_chat_push_and_review(bot: Harness) -> None:
     assert late == "This payment is already done."
     assert await db_counts(bot) == (3, 2, 150000 + 99000)
 
-    # The push's buttons: a thank-you to the customer; Ship waits for part B; a forged
+    # The push's buttons: a thank-you to the customer; Ship ships the paid invoice; a forged
     # thank-you on Petr's invoice finds nothing.
     assert await bot.press_for_answer(IVAN, push["message_id"],
                                       text="Thank the customer") == "Sent to the customer."
     thanks = await bot.client.wait_for_text(CUSTOMER, "Thank you for paying")
     assert s.n1 in thanks["text"]
-    assert await bot.press_for_answer(IVAN, push["message_id"], text="Ship") == "Coming soon."
+    assert await bot.press_for_answer(IVAN, push["message_id"], text="Ship") == "Shipped."
     forged = await bot.press_for_answer(IVAN, push["message_id"],
                                         callback_data=f"pm:t:0:{s.inv3}", forged=True)
     assert forged.startswith("Not found.")
