@@ -51,6 +51,7 @@ from services.pipelines import PipelineConfig, PipelineConfigError, load_pipelin
 from services.quotes import QuoteService
 from services.receivables import ReceivableService, ReceivableUowFactory
 from services.search import SearchService
+from services.settlement import Settlement
 from services.shipments import ShipmentService, ShipmentUowFactory
 from services.tasks import TaskService
 from storage.db import create_engine
@@ -150,14 +151,16 @@ def build_services(db: Database, settings: Settings, clock: Clock,
         DeliverySettings(settings.link_days, settings.public_base_url))
     services.customers = CustomerService(db.factory, clock, services.delivery,
                                          services.quotes, services.access)
+    alert_config = AlertConfig(default_timezone=settings.default_timezone)
+    settlement = Settlement(services.deals, alert_config)
     services.payments = PaymentService(db.factory, clock, services.deals,
                                        settings.default_timezone,
-                                       run_cpu=pool_runner(renderer))
-    services.alerts = AlertService(cast(AlertUowFactory, db.uow), clock,
-                                   AlertConfig(default_timezone=settings.default_timezone))
+                                       run_cpu=pool_runner(renderer), settlement=settlement)
+    services.alerts = AlertService(cast(AlertUowFactory, db.uow), clock, alert_config)
     services.contracts = ContractService(cast(ContractUowFactory, db.uow), clock)
     services.card_payments = CardPaymentService(
-        db.factory, clock, services.customers, services.deals, card_secret(settings))
+        db.factory, clock, services.customers, services.deals, card_secret(settings),
+        settlement)
     services.shipments = ShipmentService(cast(ShipmentUowFactory, db.uow), clock,
                                          services.deals, settings.default_timezone)
     services.receivables = ReceivableService(cast(ReceivableUowFactory, db.uow), clock,

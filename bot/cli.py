@@ -117,11 +117,13 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         from services.access import AccessService
+        from services.alerts import AlertConfig
         from services.clock import SystemClock
         from services.deals import DealService
         from services.errors import DomainError
         from services.payments import PaymentService
         from services.pipelines import PipelineConfigError, load_pipelines
+        from services.settlement import Settlement
         from services.statements import StatementError
         from storage.db import create_engine
         from storage.deals import sync_pipelines
@@ -146,9 +148,11 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
                 if actor is None or not actor.is_staff:
                     print(f"--as {args.as_id}: not an active staff member", file=sys.stderr)
                     return 2
-            service = PaymentService(db.factory, clock, DealService(
-                db.factory, clock, pipelines, settings.default_currency),
-                settings.default_timezone)
+            deals = DealService(db.factory, clock, pipelines, settings.default_currency)
+            service = PaymentService(
+                db.factory, clock, deals, settings.default_timezone,
+                settlement=Settlement(deals, AlertConfig(
+                    default_timezone=settings.default_timezone)))
             try:
                 report = await service.import_statement(actor, path.read_bytes(), path.name)
             except StatementError as err:

@@ -153,7 +153,9 @@ def applied_text(e: PaymentApplied) -> str:
                                                                           e.currency)))
     else:
         lines.append(_("The invoice is paid in full."))
-    if e.deal_stage:
+    if e.deal_won:
+        lines.append(_("It was shipped earlier: the deal is won."))
+    elif e.deal_stage:
         lines.append(_("The deal moved to the paid stage."))
     return "\n".join(lines)
 

@@ -334,11 +334,16 @@ class AlertRepository(Protocol):
     ) -> None: ...
 
 
-class AlertUnitOfWork(Protocol):
+class AlertRepos(Protocol):
+    """The repositories `replan_invoice` works with, inside any unit of work that has them."""
+
     @property
     def alerts(self) -> AlertRepository: ...
     @property
     def outbox(self) -> OutboxRepository: ...
+
+
+class AlertUnitOfWork(AlertRepos, Protocol):
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -445,7 +450,7 @@ def ladder_days(ladders: Iterable[Ladder], today: date) -> list[date]:
 
 
 async def replan_invoice(
-    uow: AlertUnitOfWork,
+    uow: AlertRepos,
     invoice_id: int,
     now: datetime,
     config: AlertConfig | None = None,

@@ -11,7 +11,7 @@ Invariants:
 - money for an unknown or no longer payable invoice is still recorded, as an "unmatched"
   payment for a person to look at, and its manager (else the admins) is told; never a crash;
 - otherwise the payment goes to the invoice like any other (paid amount, status, the deal's
-  move to "paid" when all its invoices are paid), in the same transaction.
+  move, installments and reminders: `services.settlement`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ from services.payments import (
     PaymentStatus,
     ReviewNeeded,
     money,
+    settled,
     status_after,
 )
+from services.settlement import Settlement
 from services.users import Role
 
 if TYPE_CHECKING:
@@ -92,12 +94,14 @@ def read_payload(secret: bytes, payload: str) -> PayloadRef | None:
 
 class CardPaymentService:
     def __init__(self, uow: UowFactory, clock: Clock, customers: CustomerService,
-                 deals: DealService, secret: bytes) -> None:
+                 deals: DealService, secret: bytes,
+                 settlement: Settlement | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self._customers = customers
         self._deals = deals
         self._secret = secret
+        self._settlement = settlement or Settlement(deals)
 
     async def offer(self, telegram_id: int, invoice_id: int) -> CardOffer:
         """The Telegram invoice for what is still due on the customer's own invoice."""
@@ -165,12 +169,10 @@ class CardPaymentService:
             await repo.add_allocations([(payment_id, inv.id, take)], None, now)
             paid = inv.paid_minor + take
             status = status_after(inv, paid, now.date())
-            await repo.set_invoices_paid([InvoicePaidUpdate(
-                inv.id, paid, status, now if status == "paid" else None)])
-            stage = None
-            if status == "paid" and inv.deal_id is not None \
-                    and await repo.deal_fully_paid(inv.deal_id):
-                stage = await self._deals.advance_on_payment(uow, inv.deal_id, now)
+            update = InvoicePaidUpdate(inv.id, paid, status, now if status == "paid" else None)
+            await repo.set_invoices_paid([update])
+            move = (await self._settlement.after_money(uow, [settled(inv, update)], None,
+                                                       now)).get(inv.id)
             if take < total_minor:
                 await repo.set_status(payment_id, PaymentStatus.CREDIT)
             await uow.audit.add(None, "payment.record", "payment", payment_id,
@@ -184,7 +186,7 @@ class CardPaymentService:
                 remaining=from_minor(inv.total_minor - paid, currency), currency=currency,
                 manager_chat=party.manager_chat, manager_language=party.manager_language,
                 customer_chat=party.customer_chat, customer_language=party.customer_language,
-                deal_stage=stage)
+                deal_stage=move.stage if move else None, deal_won=move.won if move else False)
             payment = await repo.get(payment_id)
             assert payment is not None
             await uow.commit()

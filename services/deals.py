@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from services.clients import Company
 from services.clock import Clock
@@ -33,8 +33,18 @@ from services.pipelines import (
 from services.users import Actor
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork, UowFactory
+    from services.ports import AuditRepository, DealRepository, UnitOfWork, UowFactory
     from services.tasks import Task
+
+
+class DealMoveUow(Protocol):
+    """What moving a deal inside another service's unit of work needs."""
+
+    @property
+    def deals(self) -> DealRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+
 
 TITLE_MAX = 300
 TEXT_MAX = 500
@@ -281,7 +291,7 @@ class DealService:
         assert moved is not None
         return MoveResult(moved, True, target)
 
-    async def advance_on_payment(self, uow: UnitOfWork, deal_id: int, now: datetime
+    async def advance_on_payment(self, uow: DealMoveUow, deal_id: int, now: datetime
                                  ) -> str | None:
         """Inside the caller's unit of work (the one that recorded the money): moves an open
         deal to its pipeline's stage with outcome "paid", whatever the pipeline's order, and
@@ -300,6 +310,26 @@ class DealService:
         await uow.audit.add(None, "deal.move", "deal", deal.id,
                             {"from": deal.stage_code, "to": paid.code, "by": "payment"})
         return paid.code
+
+    async def win_in(self, uow: DealMoveUow, deal_id: int, actor_id: int | None,
+                     now: datetime, by: str) -> str | None:
+        """Inside the caller's unit of work: an open deal goes to its pipeline's "won" stage
+        (paid in full and shipped), logged with the actor (None: the system) and `by`
+        ("shipment", "payment"). Returns the stage code, or None when the deal is closed or its
+        pipeline has no such stage."""
+        deal = await uow.deals.get(deal_id, None)
+        if deal is None or deal.status != "open":
+            return None
+        pipeline = self.pipelines.get(deal.pipeline_code)
+        won = next((s for s in pipeline.stages if s.outcome == "won"), None) if pipeline \
+            else None
+        if won is None:
+            return None
+        await uow.deals.set_stage(deal.id, won.code, "won", None, now, now)
+        await uow.deals.log_stage(deal.id, deal.stage_code, won.code, actor_id, now, by)
+        await uow.audit.add(actor_id, "deal.move", "deal", deal.id,
+                            {"from": deal.stage_code, "to": won.code, "by": by})
+        return won.code
 
     async def set_field(self, actor: Actor, deal_id: int, name: str, raw: str) -> Deal:
         """Fills one field from what the manager typed. Reference fields create the record:

@@ -12,7 +12,8 @@ Invariants:
 - the invoice status follows the money in the same transaction as the allocation:
   issued/sent/viewed/overdue → partially_paid → paid, and back on reversal;
 - when every (non-cancelled) invoice of a deal is paid, the deal moves to its pipeline's
-  "paid" stage by itself (`DealService.advance_on_payment`);
+  "paid" stage by itself, or "won" when the invoice was shipped before (`services.settlement`,
+  which also keeps installments and reminders in step with the money);
 - a payment awaiting a decision ("review"/"unmatched") is resolved at most once: a second
   press finds it done (Conflict "payment_done") and changes nothing;
 - every read and write is scoped by the actor: another manager's invoice is NotFound.
@@ -47,6 +48,7 @@ from services.matching import (
     match_payments,
 )
 from services.money import CURRENCIES, AmountError, from_minor, parse_amount, to_minor
+from services.settlement import Settled, Settlement
 from services.statements import Statement, parse_statement
 from services.users import Actor
 
@@ -217,6 +219,7 @@ class PaymentApplied:
     customer_chat: int | None
     customer_language: str | None
     deal_stage: str | None = None  # the stage the deal moved to, if it moved
+    deal_won: bool = False  # ...and that stage is "won" (the invoice was shipped before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +313,7 @@ class _Applied:
     remaining_minor: int
     currency: str
     deal_stage: str | None = None
+    deal_won: bool = False
 
 
 @dataclass
@@ -341,6 +345,11 @@ def status_after(inv: InvoiceMoney, paid_minor: int, today: date) -> str:
     if target != inv.status and inv.status in OPEN_STATUSES:
         check_transition(INVOICE_TRANSITIONS, inv.status, target)
     return target
+
+
+def settled(inv: InvoiceMoney, update: InvoicePaidUpdate) -> Settled:
+    """The invoice's money after `update`, for `Settlement.after_money`."""
+    return Settled(inv.id, inv.deal_id, inv.total_minor, update.paid_minor, update.status)
 
 
 def clean_amount(text: str | Decimal, currency: str) -> Decimal:
@@ -401,11 +410,13 @@ def _norm_account(account: str) -> str:
 class PaymentService:
     def __init__(self, uow: UowFactory, clock: Clock, deals: DealService,
                  timezone: str = "UTC", review_push_limit: int = REVIEW_PUSH_LIMIT,
-                 run_cpu: CpuRunner = run_in_thread) -> None:
+                 run_cpu: CpuRunner = run_in_thread,
+                 settlement: Settlement | None = None) -> None:
         self._uow = uow
         self._run_cpu = run_cpu
         self._clock = clock
         self._deals = deals
+        self._settlement = settlement or Settlement(deals)
         self._tz = ZoneInfo(timezone)
         self._review_limit = review_push_limit
 
@@ -584,12 +595,15 @@ class PaymentService:
                 if await repo.invoice_money(invoice_id, actor.owner_scope()) is None:
                     raise NotFound(entity="payment", id=payment_id)
             await repo.reverse_allocations(payment.id, now)
-            for invoice_id in {i for i, _ in allocations}:
+            changed: list[Settled] = []
+            for invoice_id in sorted({i for i, _ in allocations}):
                 inv = await repo.invoice_money(invoice_id, None, lock=True)
                 assert inv is not None
                 paid = await repo.allocated_to_invoice(invoice_id)
-                await repo.set_invoices_paid([InvoicePaidUpdate(
-                    inv.id, paid, status_after(inv, paid, today), None)])
+                update = InvoicePaidUpdate(inv.id, paid, status_after(inv, paid, today), None)
+                await repo.set_invoices_paid([update])
+                changed.append(settled(inv, update))
+            await self._settlement.after_money(uow, changed, actor.id, now)
             await repo.set_status(payment.id, PaymentStatus.REVERSED, reversed_at=now)
             await uow.audit.add(actor.id, "payment.reverse", "payment", payment.id,
                                 {"reason": reason,
@@ -849,10 +863,12 @@ class PaymentService:
         await repo.set_invoices_paid(updates)
         for payment_id in short:
             await repo.set_status(payment_id, PaymentStatus.CREDIT)
-        stages = await self._advance_deals(
-            uow, [locked[u.invoice_id] for u in updates if u.status == "paid"], now)
+        moves = await self._settlement.after_money(
+            uow, [settled(locked[u.invoice_id], u) for u in updates], actor_id, now)
         for item in applied:
-            item.deal_stage = stages.get(item.invoice_id)
+            move = moves.get(item.invoice_id)
+            if move is not None:
+                item.deal_stage, item.deal_won = move.stage, move.won
         return applied
 
     # -- internals
@@ -867,28 +883,12 @@ class PaymentService:
         await uow.payments.add_allocations([(payment_id, inv.id, take)], actor_id, now)
         paid = inv.paid_minor + take
         status = status_after(inv, paid, self.today())
-        await uow.payments.set_invoices_paid([InvoicePaidUpdate(
-            inv.id, paid, status, now if status == "paid" else None)])
-        stages = await self._advance_deals(uow, [inv] if status == "paid" else [], now)
+        update = InvoicePaidUpdate(inv.id, paid, status, now if status == "paid" else None)
+        await uow.payments.set_invoices_paid([update])
+        move = (await self._settlement.after_money(uow, [settled(inv, update)], actor_id,
+                                                   now)).get(inv.id)
         return _Applied(payment_id, inv.id, take, inv.total_minor - paid, inv.currency,
-                        stages.get(inv.id))
-
-    async def _advance_deals(self, uow: UnitOfWork, paid: Sequence[InvoiceMoney],
-                             now: datetime) -> dict[int, str]:
-        """Invoice id → the stage its deal moved to, for deals now paid in full."""
-        moved: dict[int, str] = {}
-        done: dict[int, str | None] = {}
-        for inv in paid:
-            if inv.deal_id is None:
-                continue
-            if inv.deal_id not in done:
-                done[inv.deal_id] = (
-                    await self._deals.advance_on_payment(uow, inv.deal_id, now)
-                    if await uow.payments.deal_fully_paid(inv.deal_id) else None)
-            stage = done[inv.deal_id]
-            if stage is not None:
-                moved[inv.id] = stage
-        return moved
+                        move.stage if move else None, move.won if move else False)
 
     async def _settle(self, uow: UnitOfWork, payment_id: int, company_id: int | None,
                       expect: frozenset[PaymentStatus] | None = None) -> Payment:
@@ -956,7 +956,8 @@ class PaymentService:
                 remaining=from_minor(max(a.remaining_minor, 0), a.currency),
                 currency=a.currency, manager_chat=party.manager_chat,
                 manager_language=party.manager_language, customer_chat=party.customer_chat,
-                customer_language=party.customer_language, deal_stage=a.deal_stage))
+                customer_language=party.customer_language, deal_stage=a.deal_stage,
+                deal_won=a.deal_won))
         return tuple(events)
 
     async def _review_events(self, uow: UnitOfWork, results: Sequence[MatchResult],

@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
+from services.alerts import AlertRepository
 from services.catalog import Price, Product, ProductDraft
 from services.clients import Company, CompanyDraft
 from services.companies import CompanyRequisites, RequisitesUpdate, TransferCounts
@@ -23,6 +24,7 @@ from services.invoices import BuyerRequisites, CommercialDoc, Invoice
 from services.leads import ClientMatch, Lead, LeadDraft, NewCompany, NewContact
 from services.matching import OpenInvoice
 from services.organizations import Organization, OrganizationDraft
+from services.outbox import OutboxRepository
 from services.payments import (
     InvoiceMoney,
     InvoicePaidUpdate,
@@ -34,6 +36,7 @@ from services.payments import (
 )
 from services.quotes import Quote
 from services.search import SearchHit, SearchKeys
+from services.shipments import ShipmentRepository
 from services.tasks import Task
 from services.users import Invite, Role, User
 
@@ -412,6 +415,9 @@ class UnitOfWork(Protocol):
     delivery: DeliveryRepository
     stored_documents: StoredDocumentRepository
     payments: PaymentRepository
+    shipments: ShipmentRepository
+    alerts: AlertRepository
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

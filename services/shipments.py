@@ -84,6 +84,7 @@ class Shipped:
 
 class ShipmentRepository(Protocol):
     async def shipped(self, invoice_id: int) -> bool: ...
+    async def shipped_among(self, invoice_ids: Sequence[int]) -> set[int]: ...
     async def add(self, invoice_id: int, kind: str, on_credit: bool,
                   guarantee_until: date | None, actor_id: int | None, now: datetime) -> int: ...
     async def add_installments(self, invoice_id: int,
@@ -193,6 +194,20 @@ def spread_paid(installments: Sequence[InstallmentRow], paid_minor: int
     return out
 
 
+def installment_updates(rows: Sequence[InstallmentRow], total_minor: int, paid_minor: int
+                        ) -> list[tuple[int, int, str]]:
+    """(installment id, paid, status) for each installment whose paid amount changes when the
+    invoice has `paid_minor` paid. The schedule covers what was open at shipment: money paid
+    before it is not in the schedule."""
+    before = total_minor - sum(r.amount_minor for r in rows)
+    out = []
+    for row, paid in spread_paid(rows, paid_minor - before):
+        status = "paid" if paid >= row.amount_minor else "open"
+        if (paid, status) != (row.paid_minor, row.status):
+            out.append((row.id, paid, status))
+    return out
+
+
 # --- the service -----------------------------------------------------------------------------
 
 
@@ -252,7 +267,8 @@ class ShipmentService:
             won = False
             if not on_credit and inv.deal_id is not None \
                     and await uow.payments.deal_fully_paid(inv.deal_id):
-                won = await self._win(uow, inv.deal_id, actor, now)
+                won = await self._deals.win_in(uow, inv.deal_id, actor.id, now,
+                                               "shipment") is not None
             await uow.audit.add(actor.id, "invoice.ship", "invoice", inv.id,
                                 {"shipment_id": shipment_id, "on_credit": on_credit,
                                  "guarantee_until": guarantee_until.isoformat()
@@ -264,33 +280,16 @@ class ShipmentService:
                        tuple((d, from_minor(a, inv.currency)) for d, a in parts), won)
 
     async def sync_installments(self, actor: Actor, invoice_id: int) -> list[InstallmentRow]:
-        """Writes each installment's paid amount from the invoice's (oldest first)."""
+        """Writes each installment's paid amount from the invoice's (oldest first). Payments
+        do it themselves (`services.settlement`); this repairs a schedule by hand."""
         async with self._uow() as uow:
             inv = await uow.payments.invoice_money(invoice_id, actor.owner_scope(), lock=True)
             if inv is None:
                 raise NotFound(entity="invoice", id=invoice_id)
             rows = await uow.shipments.installments([inv.id])
-            # The schedule covers what was open at shipment: earlier money is not in it.
-            before = inv.total_minor - sum(r.amount_minor for r in rows)
-            for row, paid in spread_paid(rows, inv.paid_minor - before):
-                status = "paid" if paid >= row.amount_minor else "open"
-                if (paid, status) != (row.paid_minor, row.status):
-                    await uow.shipments.set_installment_paid(row.id, paid, status)
+            for row_id, paid, status in installment_updates(rows, inv.total_minor,
+                                                            inv.paid_minor):
+                await uow.shipments.set_installment_paid(row_id, paid, status)
             fresh = await uow.shipments.installments([inv.id])
             await uow.commit()
         return fresh
-
-    async def _win(self, uow: ShipmentUow, deal_id: int, actor: Actor, now: datetime) -> bool:
-        deal = await uow.deals.get(deal_id, None)
-        if deal is None or deal.status != "open":
-            return False
-        pipeline = self._deals.pipelines.get(deal.pipeline_code)
-        won = next((s for s in pipeline.stages if s.outcome == "won"), None) if pipeline \
-            else None
-        if won is None:
-            return False
-        await uow.deals.set_stage(deal.id, won.code, "won", None, now, now)
-        await uow.deals.log_stage(deal.id, deal.stage_code, won.code, actor.id, now, "shipped")
-        await uow.audit.add(actor.id, "deal.move", "deal", deal.id,
-                            {"from": deal.stage_code, "to": won.code, "by": "shipment"})
-        return True

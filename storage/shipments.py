@@ -21,6 +21,15 @@ class SqlShipmentRepository:
             m.Shipment.invoice_id == invoice_id).limit(1))
         return found is not None
 
+    async def shipped_among(self, invoice_ids: Sequence[int]) -> set[int]:
+        found: set[int] = set()
+        ids = list(invoice_ids)
+        for start in range(0, len(ids), 500):
+            found.update(int(i) for i in (await self._s.scalars(select(
+                m.Shipment.invoice_id).where(m.Shipment.invoice_id.in_(ids[start:start + 500]))
+            )).all())
+        return found
+
     async def add(self, invoice_id: int, kind: str, on_credit: bool,
                   guarantee_until: date | None, actor_id: int | None, now: datetime) -> int:
         row = m.Shipment(invoice_id=invoice_id, kind=kind, on_credit=on_credit,
@@ -37,16 +46,19 @@ class SqlShipmentRepository:
                  "status": "open"} for d, a in parts])
 
     async def installments(self, invoice_ids: Sequence[int]) -> list[InstallmentRow]:
-        if not invoice_ids:
-            return []
-        rows = (await self._s.execute(
-            select(m.Installment.id, m.Installment.invoice_id, m.Installment.due_date,
-                   m.Installment.amount_minor, m.Installment.paid_minor, m.Installment.status)
-            .where(m.Installment.invoice_id.in_(list(invoice_ids)))
-            .order_by(m.Installment.invoice_id, m.Installment.due_date,
-                      m.Installment.id))).all()
-        return [InstallmentRow(int(i), int(inv), d, int(a), int(p), str(s))
-                for i, inv, d, a, p, s in rows]
+        ids = list(invoice_ids)
+        out: list[InstallmentRow] = []
+        for start in range(0, len(ids), 500):
+            rows = (await self._s.execute(
+                select(m.Installment.id, m.Installment.invoice_id, m.Installment.due_date,
+                       m.Installment.amount_minor, m.Installment.paid_minor,
+                       m.Installment.status)
+                .where(m.Installment.invoice_id.in_(ids[start:start + 500]))
+                .order_by(m.Installment.invoice_id, m.Installment.due_date,
+                          m.Installment.id))).all()
+            out += [InstallmentRow(int(i), int(inv), d, int(a), int(p), str(s))
+                    for i, inv, d, a, p, s in rows]
+        return out
 
     async def set_installment_paid(self, installment_id: int, paid_minor: int,
                                    status: str) -> None:

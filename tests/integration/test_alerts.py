@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +25,12 @@ from sandbox.client import SandboxClient
 from sandbox.server import BotApiSandbox
 from services.alerts import AlertConfig, AlertService, AlertUowFactory, replan_invoice
 from services.clock import FrozenClock
+from services.deals import DealService
 from services.errors import InvalidInput, NotFound
+from services.payments import PaymentService
+from services.pipelines import load_pipelines
 from services.reminders import Ladder, ReminderConfigError
+from services.settlement import Settlement
 from services.users import Role, User
 from storage import models as m
 from storage.uow import Database
@@ -523,3 +528,34 @@ async def test_replan_invoice_runs_in_the_callers_unit_of_work(db: Database) -> 
         assert await replan_invoice(uow, invoice, now) == (0, 5)  # type: ignore[arg-type]
         await uow.commit()
     assert {r.status for r in await outbox_rows(db)} == {"cancelled"}
+
+
+async def test_money_replans_the_reminders_at_once(db: Database) -> None:
+    """A payment cancels the invoice's pending reminders in its own transaction (nothing waits
+    for the send-time check); a partial payment keeps them; reversing the payment brings the
+    ladder back."""
+    w = await seed(db)
+    invoice = await add_invoice(db, w, date(2026, 6, 17))
+    clock = FrozenClock(datetime(2026, 6, 1, 6, 0, tzinfo=UTC))
+    alerts = service(db, clock)
+    assert await alerts.replan(invoice) == (5, 0)
+    pipelines = load_pipelines(Path(__file__).resolve().parents[2] / "config" / "pipelines.toml")
+    deals = DealService(db.factory, clock, pipelines)
+    payments = PaymentService(db.factory, clock, deals, "UTC",
+                              settlement=Settlement(deals, alerts.config))
+    manager = actor(w.manager, MANAGER_TG)
+
+    async def pending() -> int:
+        return len([r for r in await outbox_rows(db, invoice_id=invoice)
+                    if r.status == "pending"])
+
+    await payments.record_manual(manager, invoice, "cash", "500")
+    assert await pending() == 5
+    rest = await payments.record_manual(manager, invoice, "bank", "1000", "77")
+    assert rest.events[0].remaining == 0
+    assert await pending() == 0
+    await payments.reverse(actor(w.admin, ADMIN_TG, Role.ADMIN), rest.payment.id, "bounced")
+    assert await pending() == 5
+    # Someone else's manager cannot pay it (scoped like everything else).
+    with pytest.raises(NotFound):
+        await payments.record_manual(actor(w.manager2, MANAGER2_TG), invoice, "cash", "1")

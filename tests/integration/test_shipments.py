@@ -62,9 +62,12 @@ async def test_ship_on_credit_with_a_50_50_schedule(w: World) -> None:
     with pytest.raises(Conflict) as again:
         await svc.ship(w.m1, inv, guarantee_until=today)
     assert again.value.code == "already_shipped"
-    # The first payment covers the first installment, then part of the second.
+    # The first payment covers the first installment, then part of the second: the payment
+    # itself keeps the schedule in step (no separate sync).
     await w.payments.record_manual(w.m1, inv, "cash", "600")
-    await svc.sync_installments(w.m1, inv)
+    assert await installments(w) == [(today, 50000, 50000, "paid"),
+                                     (today + timedelta(days=30), 50001, 10000, "open")]
+    assert await svc.sync_installments(w.m1, inv) == await svc.sync_installments(w.m1, inv)
     assert await installments(w) == [(today, 50000, 50000, "paid"),
                                      (today + timedelta(days=30), 50001, 10000, "open")]
     async with w.db.uow(readonly=True) as uow:
@@ -85,6 +88,31 @@ async def test_paid_and_shipped_wins_the_deal(w: World) -> None:
     history = await w.deals.history(w.m1, deal.id)
     assert (history[-1].from_stage, history[-1].to_stage, history[-1].actor_id) == (
         "paid", "won", w.m1.id)
+
+
+async def test_shipped_on_credit_then_paid_wins_the_deal_by_itself(w: World) -> None:
+    deal = await w.deals.create(w.m1, DealDraft(title="Монтаж", company_id=w.c1))
+    inv, number = await issue(w, w.m1, w.c1, "800.00", deal.id)
+    svc = shipments(w)
+    today = T0.date()
+    await svc.ship(w.m1, inv, schedule=preset_schedule("50_30", today))
+    first = await w.payments.record_manual(w.m1, inv, "bank", "400", "15", today)
+    assert (first.events[0].deal_stage, first.events[0].deal_won) == (None, False)
+    assert (await w.deals.get(w.m1, deal.id)).status == "open"
+    last = await w.payments.record_manual(w.m1, inv, "bank", "400", "16", today)
+    (event,) = last.events
+    assert (event.remaining, event.deal_stage, event.deal_won) == (D("0.00"), "won", True)
+    won = await w.deals.get(w.m1, deal.id)
+    assert (won.stage_code, won.status) == ("won", "won")
+    history = await w.deals.history(w.m1, deal.id)
+    assert (history[-1].to_stage, history[-1].actor_id) == ("won", w.m1.id)
+    assert await installments(w) == [(today, 40000, 40000, "paid"),
+                                     (today + timedelta(days=30), 40000, 40000, "paid")]
+    # A wrong payment reversed: its installment is open again (oldest first stays paid).
+    await w.payments.reverse(w.admin, last.payment.id, "wrong client")
+    assert await installments(w) == [(today, 40000, 40000, "paid"),
+                                     (today + timedelta(days=30), 40000, 0, "open")]
+    assert number
 
 
 async def test_guarantee_letter_and_bad_schedules_change_nothing(w: World) -> None:
