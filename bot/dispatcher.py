@@ -21,6 +21,7 @@ from handlers import exports as export_handlers
 from handlers import funnel as funnel_handlers
 from handlers import invoices as invoice_handlers
 from handlers import leads as lead_handlers
+from handlers import manual_payments as manual_payment_handlers
 from handlers import organizations as organization_handlers
 from handlers import payments as payment_handlers
 from handlers import quotes as quote_handlers
@@ -65,6 +66,7 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         shipment_handlers.create_router(),
         receivable_handlers.create_router(),
         export_handlers.create_router(),
+        manual_payment_handlers.create_router(),
         # Documents and photos outside any flow: a bank statement (after the flows above).
         payment_handlers.create_router(),
         # Card payments in Telegram: the customer's Pay button when a provider token is set.

@@ -9,7 +9,7 @@ and the FSM only remembers which question was asked about which invoice.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
@@ -121,6 +121,10 @@ FILTER_NAMES = {"all": __("All"), "draft": __("Drafts"), "open": __("Unpaid"),
 # The delivery colleague adds Send / PDF buttons here: each gets the builder and the invoice.
 CardButtons = Callable[[InlineKeyboardBuilder, Invoice], None]
 CARD_EXTENSIONS: list[CardButtons] = []
+# What else to say once an invoice is issued (the payments colleague offers the client's
+# credit): each gets the message to answer, the actor, the invoice and the handler's data.
+AfterIssue = Callable[[Message, User, Invoice, dict[str, Any]], Awaitable[None]]
+AFTER_ISSUE: list[AfterIssue] = []
 
 
 def lang() -> Any:
@@ -400,7 +404,7 @@ def create_router() -> Router:
 
     @router.callback_query(InvoiceCb.filter())
     async def on_invoice(query: CallbackQuery, callback_data: InvoiceCb, actor: User,
-                         invoices: InvoiceService, state: FSMContext) -> None:
+                         invoices: InvoiceService, state: FSMContext, **data: Any) -> None:
         msg = query.message if isinstance(query.message, Message) else None
         a, inv_id, arg = callback_data.action, callback_data.id, callback_data.arg
         if msg is None:
@@ -492,6 +496,8 @@ def create_router() -> Router:
                 await query.answer()
                 await show(msg, inv, _("Issued: invoice {number}.").format(
                     number=html.escape(inv.number_text or "")))
+                for after in AFTER_ISSUE:
+                    await after(msg, actor, inv, data)
             elif a == Inv.CANCEL:
                 inv = await invoices.cancel(actor, inv.id)
                 await query.answer()

@@ -50,7 +50,7 @@ from services.matching import (
 from services.money import CURRENCIES, AmountError, from_minor, parse_amount, to_minor
 from services.settlement import Settled, Settlement
 from services.statements import Statement, parse_statement
-from services.users import Actor
+from services.users import Actor, Role
 
 if TYPE_CHECKING:
     from services.ports import UnitOfWork, UowFactory
@@ -303,6 +303,34 @@ class CustomerChat:
     invoice_number: str
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    """One payment with money on an invoice, as the invoice's payment list shows it."""
+
+    payment: Payment
+    on_invoice: Decimal  # how much of it went to this invoice
+    can_reverse: bool  # may the viewer reverse it
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceMoneyCard:
+    """What the "Record payment" menu shows for an invoice."""
+
+    invoice_id: int
+    number_text: str
+    currency: str
+    status: str
+    total: Decimal
+    paid: Decimal
+    remaining: Decimal
+    credit: Decimal  # the client's credit usable here
+    payments: tuple[PaymentLine, ...]
+
+    @property
+    def payable(self) -> bool:
+        return self.status in OPEN_STATUSES and self.remaining > 0
+
+
 @dataclass
 class _Applied:
     """One allocation made inside a unit of work, before events are built."""
@@ -393,6 +421,16 @@ def manual_key(source: str, invoice_id: int, doc_number: str, day: date,
     return "m:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def may_reverse(actor: Actor, payment: Payment) -> bool:
+    """Admins and heads reverse any payment they see; a manager only one they recorded by
+    hand (their own typo). Money the bank or Telegram reported is not a manager's to undo."""
+    if payment.status == PaymentStatus.REVERSED or not actor.is_staff:
+        return False
+    if actor.role in (Role.ADMIN, Role.HEAD):
+        return True
+    return payment.source in SOURCES and payment.created_by == actor.id
+
+
 def money(minor: int, currency: str) -> Decimal:
     """Minor units → Decimal; a statement may carry a currency we do not sell in (CNY...)."""
     if currency in CURRENCIES:
@@ -470,6 +508,26 @@ class PaymentService:
             events = await self._applied_events(uow, applied)
             await uow.commit()
         return PaymentOutcome(payment, events)
+
+    async def money_card(self, actor: Actor, invoice_id: int) -> InvoiceMoneyCard:
+        """The invoice's money: total, paid, remaining, the client's usable credit and the
+        payments on it (each marked whether this actor may reverse it)."""
+        if not actor.is_staff:
+            raise Forbidden()
+        async with self._uow(readonly=True) as uow:
+            inv = await uow.payments.invoice_money(invoice_id, actor.owner_scope())
+            if inv is None:
+                raise NotFound(entity="invoice", id=invoice_id)
+            credits = (await uow.payments.credits(inv.company_id, inv.currency)
+                       if inv.company_id is not None else [])
+            lines = await uow.payments.invoice_payments(inv.id)
+        cur = inv.currency
+        return InvoiceMoneyCard(
+            inv.id, inv.number_text, cur, inv.status, from_minor(inv.total_minor, cur),
+            from_minor(inv.paid_minor, cur), from_minor(inv.open_minor, cur),
+            from_minor(sum(p.unallocated_minor for p in credits), cur),
+            tuple(PaymentLine(p, from_minor(on, cur), may_reverse(actor, p))
+                  for p, on in lines))
 
     async def available_credit(self, actor: Actor, invoice_id: int) -> Decimal:
         """The client's credit (remainders of earlier payments) usable on this invoice."""
@@ -575,7 +633,8 @@ class PaymentService:
         return await self.split(actor, payment_id, parts)
 
     async def reverse(self, actor: Actor, payment_id: int, reason: str) -> PaymentOutcome:
-        """Undoes a payment: its allocations are reversed (kept, stamped), the invoices'
+        """Undoes a payment (admins and heads; a manager only a payment they typed in
+        themselves, see `may_reverse`): its allocations are reversed (kept, stamped), the invoices'
         paid amounts and statuses recomputed; the reason goes to the audit log. The payment row
         stays (status "reversed"), so a re-imported statement does not record it again."""
         reason = " ".join(reason.split())
@@ -590,6 +649,8 @@ class PaymentService:
             payment = await self._visible_payment(uow, actor, payment_id, lock=True)
             if payment.status == PaymentStatus.REVERSED:
                 raise Conflict("payment_done")
+            if not may_reverse(actor, payment):
+                raise Forbidden()
             allocations = await repo.allocations(payment.id)
             for invoice_id, _amount in allocations:
                 if await repo.invoice_money(invoice_id, actor.owner_scope()) is None:

@@ -186,6 +186,20 @@ class SqlPaymentRepository:
             .order_by(m.PaymentAllocation.id))).all()
         return [(int(i or 0), int(a)) for i, a in rows]
 
+    async def invoice_payments(self, invoice_id: int) -> list[tuple[Payment, int]]:
+        """The payments with money on this invoice now (reversed allocations left out),
+        with how much of each went to it; oldest first."""
+        on_invoice = func.sum(m.PaymentAllocation.amount_minor).label("on_invoice")
+        mine = (select(m.PaymentAllocation.payment_id, on_invoice)
+                .where(m.PaymentAllocation.invoice_id == invoice_id,
+                       m.PaymentAllocation.reversed_at.is_(None))
+                .group_by(m.PaymentAllocation.payment_id).subquery())
+        rows = (await self._s.execute(
+            select(m.Payment.__table__, _allocated().label("alloc"), mine.c.on_invoice)
+            .join(mine, mine.c.payment_id == m.Payment.id)
+            .order_by(m.Payment.received_on, m.Payment.id))).all()
+        return [(_to_payment(r, r.alloc), int(r.on_invoice)) for r in rows]
+
     async def reverse_allocations(self, payment_id: int, now: datetime) -> None:
         await self._s.execute(update(m.PaymentAllocation).where(
             m.PaymentAllocation.payment_id == payment_id,

@@ -17,7 +17,7 @@ from services.access import AccessService
 from services.clients import ClientService, CompanyDraft
 from services.clock import FrozenClock
 from services.deals import DealDraft, DealService
-from services.errors import Conflict, InvalidInput, NotFound
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import InvoiceService, Line
 from services.organizations import Organization, OrganizationService, seed_demo_organization
 from services.payments import PaymentApplied, PaymentService
@@ -207,6 +207,31 @@ async def test_reverse_restores_invoices_and_keeps_the_audit(w: World) -> None:
     # Paying again after the reversal works from a clean state.
     await w.payments.record_manual(w.m1, a, "cash", "100", "ПКО-2")
     assert (await invoice_row(w, a))[:2] == (10000, "partially_paid")
+
+
+async def test_who_may_reverse_and_the_money_card(w: World) -> None:
+    """A manager reverses only what they typed in themselves; money recorded by someone else
+    (or reported by the bank or Telegram) is for a head or an admin. The money card shows
+    each payment on the invoice with whether this viewer may reverse it."""
+    a, number = await issue(w, w.m1, w.c1, "900.00")
+    own = await w.payments.record_manual(w.m1, a, "cash", "100", "ПКО-5")
+    by_admin = await w.payments.record_manual(w.admin, a, "bank", "200", "88")
+    card = await w.payments.money_card(w.m1, a)
+    assert (card.number_text, card.total, card.paid, card.remaining, card.credit) == (
+        number, D("900.00"), D("300.00"), D("600.00"), D("0.00"))
+    assert [(x.payment.id, x.on_invoice, x.can_reverse) for x in card.payments] == [
+        (own.payment.id, D("100.00"), True), (by_admin.payment.id, D("200.00"), False)]
+    assert [x.can_reverse for x in (await w.payments.money_card(w.admin, a)).payments] == [
+        True, True]
+    with pytest.raises(Forbidden):
+        await w.payments.reverse(w.m1, by_admin.payment.id, "not mine to undo")
+    assert (await invoice_row(w, a))[:2] == (30000, "partially_paid")
+    with pytest.raises(NotFound):
+        await w.payments.money_card(w.m2, a)
+    await w.payments.reverse(w.admin, by_admin.payment.id, "bounced")
+    card = await w.payments.money_card(w.m1, a)
+    assert [x.payment.id for x in card.payments] == [own.payment.id]
+    assert (card.paid, card.remaining) == (D("100.00"), D("800.00"))
 
 
 async def test_same_receipt_twice_is_recorded_once(w: World) -> None:

@@ -1,0 +1,330 @@
+"""Money recorded by hand, from the invoice card: "💰 Payment" opens what the invoice has
+(total, paid, remaining, the client's credit, the payments on it) with Bank transfer / Cash /
+Card / Use credit and Reverse under each payment the viewer may undo.
+
+Bank transfer asks the amount, then the payment order's number and date; cash and card ask
+only the amount (cash: the cash receipt follows as a PDF). The push with Thank / Ship /
+Issue act comes from the notifier like for any other payment."""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from aiogram import Router
+from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers import invoices as invoice_handlers
+from handlers.filters import HasText, IsStaff
+from handlers.payments import amount_text, publish
+from handlers.texts import error_text
+from services.errors import DomainError
+from services.invoices import OPEN_STATUSES, Invoice
+from services.payments import (
+    InvoiceMoneyCard,
+    PaymentNotifier,
+    PaymentOutcome,
+    PaymentService,
+    clean_amount,
+)
+from services.users import User
+
+#: Payments listed (and offered for reversal) on the menu.
+SHOWN: Final = 10
+DOC_DATE: Final = re.compile(r"^(?P<number>.*?)\s*(?P<day>\d{1,2}[./-]\d{1,2}[./-]\d{4})?$")
+
+SOURCE_NAMES = {"bank": __("bank transfer"), "cash": __("cash"), "card": __("card"),
+                "telegram": __("card in Telegram")}
+
+
+class MpAction(StrEnum):
+    MENU = "m"
+    BANK = "b"
+    CASH = "c"
+    CARD = "k"
+    ALL = "a"  # the whole remaining amount
+    CREDIT = "r"
+    REVERSE = "v"
+
+
+SOURCE_OF: Final = {MpAction.BANK: "bank", MpAction.CASH: "cash", MpAction.CARD: "card"}
+
+
+class MpCb(CallbackData, prefix="mp"):
+    action: MpAction
+    invoice: int
+    payment: int = 0
+
+
+class RecordPayment(StatesGroup):
+    amount = State()
+    bank_doc = State()
+    reverse_reason = State()
+
+
+def source_name(source: str) -> str:
+    name = SOURCE_NAMES.get(source)
+    return str(name) if name is not None else _("bank statement")
+
+
+def menu_text(card: InvoiceMoneyCard) -> str:
+    cur = card.currency
+    lines = [_("Invoice {number}: total {total}, paid {paid}, remaining {remaining}.").format(
+        number=html.escape(card.number_text), total=amount_text(card.total, cur),
+        paid=amount_text(card.paid, cur), remaining=amount_text(card.remaining, cur))]
+    if card.payable and card.credit > 0:
+        lines.append(_("The client has a credit of {amount} from earlier payments.").format(
+            amount=amount_text(card.credit, cur)))
+    if card.payments:
+        lines.append(_("Payments:"))
+        for line in card.payments[-SHOWN:]:
+            p = line.payment
+            doc = f" № {html.escape(p.doc_number)}" if p.doc_number else ""
+            lines.append(f"• {p.received_on:%d.%m.%Y} · {source_name(p.source)}{doc} · "
+                         f"{amount_text(line.on_invoice, cur)}")
+    if not card.payable:
+        lines.append(_("Nothing is due on this invoice."))
+    else:
+        lines.append(_("How was it paid?"))
+    return "\n".join(lines)
+
+
+def menu_keyboard(card: InvoiceMoneyCard) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    rows: list[int] = []
+    if card.payable:
+        for text, action in ((_("Bank transfer"), MpAction.BANK), (_("Cash"), MpAction.CASH),
+                             (_("Card"), MpAction.CARD)):
+            kb.button(text=text, callback_data=MpCb(action=action, invoice=card.invoice_id))
+        rows.append(3)
+        if card.credit > 0:
+            kb.button(text=_("Use credit {amount}").format(
+                amount=amount_text(min(card.credit, card.remaining), card.currency)),
+                callback_data=MpCb(action=MpAction.CREDIT, invoice=card.invoice_id))
+            rows.append(1)
+    for line in card.payments[-SHOWN:]:
+        if line.can_reverse:
+            kb.button(text=_("Reverse {day} {amount}").format(
+                day=f"{line.payment.received_on:%d.%m}",
+                amount=amount_text(line.on_invoice, card.currency)),
+                callback_data=MpCb(action=MpAction.REVERSE, invoice=card.invoice_id,
+                                   payment=line.payment.id))
+            rows.append(1)
+    kb.adjust(*rows)
+    return kb.as_markup()
+
+
+def add_invoice_card_button(kb: InlineKeyboardBuilder, inv: Invoice) -> None:
+    if inv.status in OPEN_STATUSES or inv.status == "paid":
+        kb.button(text=_("💰 Payment"), callback_data=MpCb(action=MpAction.MENU,
+                                                           invoice=inv.id))
+
+
+async def offer_credit(message: Message, actor: User, inv: Invoice,
+                       data: dict[str, Any]) -> None:
+    """Just issued: the client's credit from earlier overpayments is offered at once."""
+    payments = data.get("payments")
+    if not isinstance(payments, PaymentService):
+        return
+    card = await payments.money_card(actor, inv.id)
+    if not card.payable or card.credit <= 0:
+        return
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Use credit {amount}").format(
+        amount=amount_text(min(card.credit, card.remaining), card.currency)),
+        callback_data=MpCb(action=MpAction.CREDIT, invoice=card.invoice_id))
+    await message.answer(_("The client has a credit of {amount} from earlier payments.")
+                         .format(amount=amount_text(card.credit, card.currency)),
+                         reply_markup=kb.as_markup())
+
+
+def recorded_text(outcome: PaymentOutcome) -> str:
+    p = outcome.payment
+    if outcome.duplicate:
+        return _("This payment is already recorded.")
+    text = _("Recorded: {source}, {amount}.").format(source=source_name(p.source),
+                                                     amount=amount_text(p.amount, p.currency))
+    if p.unallocated_minor > 0:
+        text += "\n" + _("Overpayment of {amount} is kept as the client's credit: it will be "
+                         "offered on their next invoice.").format(
+            amount=amount_text(p.unallocated, p.currency))
+    return text
+
+
+def split_doc(text: str) -> tuple[str, str | None]:
+    """"15 20.11.2026" → ("15", "20.11.2026"); "15" → ("15", None)."""
+    found = DOC_DATE.match(" ".join(text.split()))
+    if found is None:
+        return text.strip(), None
+    return found.group("number").strip(" ,;"), found.group("day")
+
+
+def create_router() -> Router:
+    router = Router(name="manual_payments")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    if add_invoice_card_button not in invoice_handlers.CARD_EXTENSIONS:
+        invoice_handlers.CARD_EXTENSIONS.append(add_invoice_card_button)
+    if offer_credit not in invoice_handlers.AFTER_ISSUE:
+        invoice_handlers.AFTER_ISSUE.append(offer_credit)
+
+    async def done(message: Message, outcome: PaymentOutcome,
+                   notifier: PaymentNotifier | None) -> None:
+        await message.answer(recorded_text(outcome))
+        await publish(notifier, outcome.events)
+
+    async def record(message: Message, actor: User, payments: PaymentService,
+                     state: FSMContext, notifier: PaymentNotifier | None,
+                     **extra: Any) -> None:
+        data = await state.get_data()
+        try:
+            outcome = await payments.record_manual(
+                actor, int(data["invoice"]), str(data["source"]), Decimal(data["amount"]),
+                **extra)
+        except DomainError as err:
+            if err.code in ("bad_date", "payment_in_future", "too_long"):
+                await message.answer(error_text(err))  # asked again
+                return
+            await state.clear()
+            await message.answer(error_text(err))
+            return
+        await state.clear()
+        await done(message, outcome, notifier)
+
+    async def take_amount(message: Message, actor: User, payments: PaymentService,
+                          state: FSMContext, amount: Decimal,
+                          notifier: PaymentNotifier | None) -> None:
+        await state.update_data(amount=str(amount))
+        if (await state.get_data())["source"] == "bank":
+            await state.set_state(RecordPayment.bank_doc)
+            await message.answer(_("The payment order's number and date, e.g. 15 20.11.2026 "
+                                   "(without a date: today)."))
+            return
+        await record(message, actor, payments, state, notifier)
+
+    @router.callback_query(MpCb.filter())
+    async def on_menu(query: CallbackQuery, callback_data: MpCb, actor: User,
+                      payments: PaymentService, state: FSMContext,
+                      payment_notifier: PaymentNotifier | None = None) -> None:
+        msg = query.message if isinstance(query.message, Message) else None
+        action = callback_data.action
+        try:
+            card = await payments.money_card(actor, callback_data.invoice)
+            if action == MpAction.MENU:
+                await query.answer()
+                if msg:
+                    await msg.answer(menu_text(card), reply_markup=menu_keyboard(card))
+                return
+            if action == MpAction.REVERSE:
+                line = next((x for x in card.payments
+                             if x.payment.id == callback_data.payment), None)
+                if line is None:
+                    await query.answer(_("This payment is already done."), show_alert=True)
+                    return
+                if not line.can_reverse:
+                    await query.answer(_("You do not have access to this."), show_alert=True)
+                    return
+                await state.set_state(RecordPayment.reverse_reason)
+                await state.set_data({"flow": secrets.token_hex(4), "invoice": card.invoice_id,
+                                      "payment": line.payment.id})
+                await query.answer()
+                if msg:
+                    await msg.answer(_("Why is the payment of {amount} reversed? The reason "
+                                       "goes to the audit log. /cancel to keep it.").format(
+                        amount=amount_text(line.on_invoice, card.currency)))
+                return
+            if not card.payable:
+                await query.answer(_("Nothing is due on this invoice."), show_alert=True)
+                return
+            if action == MpAction.CREDIT:
+                outcome = await payments.apply_credit(actor, card.invoice_id)
+                await query.answer(_("Credit applied."))
+                if msg:
+                    await msg.answer(_("Credit applied to {number}.").format(
+                        number=html.escape(card.number_text)))
+                await publish(payment_notifier, outcome.events)
+                return
+            if action == MpAction.ALL:
+                data = await state.get_data()
+                if await state.get_state() != RecordPayment.amount.state \
+                        or data.get("invoice") != card.invoice_id:
+                    await query.answer(_("This button is from an earlier step."),
+                                       show_alert=True)
+                    return
+                await query.answer()
+                if msg:
+                    await take_amount(msg, actor, payments, state, card.remaining,
+                                      payment_notifier)
+                return
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+            return
+        source = SOURCE_OF[action]
+        await state.set_state(RecordPayment.amount)
+        await state.set_data({"flow": secrets.token_hex(4), "invoice": card.invoice_id,
+                              "source": source, "currency": card.currency})
+        await query.answer()
+        if msg:
+            kb = InlineKeyboardBuilder()
+            kb.button(text=_("All: {amount}").format(
+                amount=amount_text(card.remaining, card.currency)),
+                callback_data=MpCb(action=MpAction.ALL, invoice=card.invoice_id))
+            await msg.answer(_("How much was received ({source})? Remaining on {number}: "
+                               "{amount}. /cancel to stop.").format(
+                source=source_name(source), number=html.escape(card.number_text),
+                amount=amount_text(card.remaining, card.currency)),
+                reply_markup=kb.as_markup())
+
+    @router.message(StateFilter(RecordPayment.amount), HasText())
+    async def got_amount(message: Message, actor: User, payments: PaymentService,
+                         state: FSMContext,
+                         payment_notifier: PaymentNotifier | None = None) -> None:
+        data = await state.get_data()
+        try:
+            amount = clean_amount(message.text or "", str(data["currency"]))
+        except DomainError as err:
+            await message.answer(error_text(err))
+            return
+        await take_amount(message, actor, payments, state, amount, payment_notifier)
+
+    @router.message(StateFilter(RecordPayment.bank_doc), HasText())
+    async def got_bank_doc(message: Message, actor: User, payments: PaymentService,
+                           state: FSMContext,
+                           payment_notifier: PaymentNotifier | None = None) -> None:
+        number, day = split_doc(message.text or "")
+        if not number:
+            await message.answer(_("Send the payment order's number, e.g. 15 20.11.2026."))
+            return
+        await record(message, actor, payments, state, payment_notifier, doc_number=number,
+                     received_on=day)
+
+    @router.message(StateFilter(RecordPayment.reverse_reason), HasText())
+    async def got_reason(message: Message, actor: User, payments: PaymentService,
+                         state: FSMContext) -> None:
+        data = await state.get_data()
+        try:
+            await payments.reverse(actor, int(data["payment"]), message.text or "")
+            card = await payments.money_card(actor, int(data["invoice"]))
+        except DomainError as err:
+            if err.code in ("empty", "too_long"):
+                await message.answer(error_text(err))
+                return
+            await state.clear()
+            await message.answer(error_text(err))
+            return
+        await state.clear()
+        await message.answer(_("The payment is reversed; the audit log keeps it.") + "\n\n"
+                             + menu_text(card), reply_markup=menu_keyboard(card))
+
+    return router
