@@ -297,39 +297,35 @@ class DealService:
         deal to its pipeline's stage with outcome "paid", whatever the pipeline's order, and
         logs it with no actor (the system did it). Returns the stage code, or None when the
         deal is closed, already there, or its pipeline has no such stage."""
-        deal = await uow.deals.get(deal_id, None)
-        if deal is None or deal.status != "open":
-            return None
-        pipeline = self.pipelines.get(deal.pipeline_code)
-        paid = next((s for s in pipeline.stages if s.outcome == "paid"), None) if pipeline \
-            else None
-        if paid is None or deal.stage_code == paid.code:
-            return None
-        await uow.deals.set_stage(deal.id, paid.code, "open", None, now, None)
-        await uow.deals.log_stage(deal.id, deal.stage_code, paid.code, None, now, "payment")
-        await uow.audit.add(None, "deal.move", "deal", deal.id,
-                            {"from": deal.stage_code, "to": paid.code, "by": "payment"})
-        return paid.code
+        return await self.move_to_outcome(uow, deal_id, "paid", None, now, "payment")
 
     async def win_in(self, uow: DealMoveUow, deal_id: int, actor_id: int | None,
                      now: datetime, by: str) -> str | None:
         """Inside the caller's unit of work: an open deal goes to its pipeline's "won" stage
         (paid in full and shipped), logged with the actor (None: the system) and `by`
-        ("shipment", "payment"). Returns the stage code, or None when the deal is closed or its
-        pipeline has no such stage."""
+        ("shipment", "payment")."""
+        return await self.move_to_outcome(uow, deal_id, "won", actor_id, now, by)
+
+    async def move_to_outcome(self, uow: DealMoveUow, deal_id: int, outcome: str,
+                              actor_id: int | None, now: datetime, by: str) -> str | None:
+        """The open deal to its pipeline's stage with this outcome ("paid", "won"), whatever
+        the pipeline's order; "won" closes it. Returns the stage code, or None when the deal is
+        closed, already there, or its pipeline has no such stage."""
         deal = await uow.deals.get(deal_id, None)
         if deal is None or deal.status != "open":
             return None
         pipeline = self.pipelines.get(deal.pipeline_code)
-        won = next((s for s in pipeline.stages if s.outcome == "won"), None) if pipeline \
-            else None
-        if won is None:
+        target = next((s for s in pipeline.stages if s.outcome == outcome), None) \
+            if pipeline else None
+        if target is None or deal.stage_code == target.code:
             return None
-        await uow.deals.set_stage(deal.id, won.code, "won", None, now, now)
-        await uow.deals.log_stage(deal.id, deal.stage_code, won.code, actor_id, now, by)
+        won = outcome == "won"
+        await uow.deals.set_stage(deal.id, target.code, "won" if won else "open", None, now,
+                                  now if won else None)
+        await uow.deals.log_stage(deal.id, deal.stage_code, target.code, actor_id, now, by)
         await uow.audit.add(actor_id, "deal.move", "deal", deal.id,
-                            {"from": deal.stage_code, "to": won.code, "by": by})
-        return won.code
+                            {"from": deal.stage_code, "to": target.code, "by": by})
+        return target.code
 
     async def set_field(self, actor: Actor, deal_id: int, name: str, raw: str) -> Deal:
         """Fills one field from what the manager typed. Reference fields create the record:
