@@ -12,7 +12,7 @@ import html
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
@@ -263,16 +263,33 @@ def add_deal_card_button(kb: InlineKeyboardBuilder, card: Any) -> None:
         kb.add(invoice_button(card.deal.id))
 
 
-def clients_keyboard(clients: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+# The invoice and the quote editors share these keyboards: `make` builds the editor's callback
+# from the action's code (Inv and Qt use the same codes), the document id, an argument and v.
+MakeCb = Callable[[str, int, int, str], CallbackData]
+
+
+class NamedLine(Protocol):
+    @property
+    def position(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+
+
+def invoice_cb(action: str, doc_id: int, arg: int, v: str) -> CallbackData:
+    return cb(Inv(action), doc_id, arg, v)
+
+
+def clients_keyboard(clients: Sequence[tuple[int, str]], make: MakeCb = invoice_cb
+                     ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for company_id, name in clients:
-        kb.button(text=name[:60], callback_data=cb(Inv.NEW, company_id))
+        kb.button(text=name[:60], callback_data=make(Inv.NEW, company_id, 0, ""))
     kb.adjust(1)
     return kb.as_markup()
 
 
-def products_keyboard(inv_id: int, found: Sequence[Product], currency: str
-                      ) -> InlineKeyboardMarkup:
+def products_keyboard(doc_id: int, found: Sequence[Product], currency: str,
+                      make: MakeCb = invoice_cb) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for p in found:
         price = p.price(currency)
@@ -280,37 +297,39 @@ def products_keyboard(inv_id: int, found: Sequence[Product], currency: str
             label = f"{p.name[:40]} · {money(price, currency)}"
         else:
             label = p.name[:40] + " · " + _("no price in {currency}").format(currency=currency)
-        kb.button(text=label, callback_data=cb(Inv.PICK, inv_id, p.id))
+        kb.button(text=label, callback_data=make(Inv.PICK, doc_id, p.id, ""))
     kb.adjust(1)
     return kb.as_markup()
 
 
-def lines_keyboard(inv: Invoice) -> InlineKeyboardMarkup:
+def lines_keyboard(doc_id: int, lines: Sequence[NamedLine], make: MakeCb = invoice_cb
+                   ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    for line in inv.lines[:50]:
+    for line in lines[:50]:
         kb.button(text=f"{line.position}. {line.name[:40]}",
-                  callback_data=cb(Inv.LINE, inv.id, line.position))
+                  callback_data=make(Inv.LINE, doc_id, line.position, ""))
     kb.adjust(1)
     return kb.as_markup()
 
 
-def line_keyboard(inv_id: int, position: int) -> InlineKeyboardMarkup:
+def line_keyboard(doc_id: int, position: int, make: MakeCb = invoice_cb
+                  ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Quantity"), callback_data=cb(Inv.LINE_QTY, inv_id, position))
-    kb.button(text=_("Price"), callback_data=cb(Inv.LINE_PRICE, inv_id, position))
-    kb.button(text=_("Discount"), callback_data=cb(Inv.LINE_DISCOUNT, inv_id, position))
-    kb.button(text=_("VAT rate"), callback_data=cb(Inv.LINE_VAT, inv_id, position))
-    kb.button(text=_("Remove line"), callback_data=cb(Inv.LINE_REMOVE, inv_id, position))
-    kb.button(text=_("Back"), callback_data=cb(Inv.OPEN, inv_id))
+    for text, action in ((_("Quantity"), Inv.LINE_QTY), (_("Price"), Inv.LINE_PRICE),
+                         (_("Discount"), Inv.LINE_DISCOUNT), (_("VAT rate"), Inv.LINE_VAT),
+                         (_("Remove line"), Inv.LINE_REMOVE)):
+        kb.button(text=text, callback_data=make(action, doc_id, position, ""))
+    kb.button(text=_("Back"), callback_data=make(Inv.OPEN, doc_id, 0, ""))
     kb.adjust(2, 2, 2)
     return kb.as_markup()
 
 
-def vat_keyboard(inv_id: int, position: int, rates: Sequence[VatRate]) -> InlineKeyboardMarkup:
+def vat_keyboard(doc_id: int, position: int, rates: Sequence[VatRate],
+                 make: MakeCb = invoice_cb) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for rate in rates:
-        kb.button(text=vat_label(rate), callback_data=cb(Inv.SET_VAT, inv_id, position,
-                                                        vat_code(rate)))
+        kb.button(text=vat_label(rate), callback_data=make(Inv.SET_VAT, doc_id, position,
+                                                          vat_code(rate)))
     kb.adjust(2)
     return kb.as_markup()
 
@@ -444,7 +463,7 @@ def create_router() -> Router:
                           inv=inv.id, kind="charge")
             elif a == Inv.LINES:
                 await query.answer()
-                await msg.answer(_("Which line?"), reply_markup=lines_keyboard(inv))
+                await msg.answer(_("Which line?"), reply_markup=lines_keyboard(inv.id, inv.lines))
             elif a == Inv.LINE:
                 await query.answer()
                 line = next((x for x in inv.lines if x.position == arg), None)

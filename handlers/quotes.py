@@ -11,7 +11,6 @@ formatting and tax-mode names are the invoice module's, so both cards read the s
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from contextlib import suppress
 from decimal import Decimal
 from enum import StrEnum
@@ -38,13 +37,17 @@ from handlers.invoices import (
     TAX_MODE_CODES,
     TAX_MODE_NAMES,
     TEXT_BUDGET,
+    clients_keyboard,
+    line_keyboard,
     line_text,
+    lines_keyboard,
     money,
+    products_keyboard,
     qty_text,
-    vat_label,
+    vat_keyboard,
 )
 from handlers.texts import error_text
-from services.catalog import CatalogService, Product, vat_code, vat_from_code
+from services.catalog import CatalogService, vat_code, vat_from_code
 from services.errors import DomainError
 from services.invoices import (
     InvoiceService,
@@ -55,7 +58,6 @@ from services.invoices import (
     parse_discount,
     parse_due_date,
 )
-from services.pricing import VatRate
 from services.quotes import Quote, QuoteCard, QuotePage, QuoteService
 from services.users import User
 
@@ -238,57 +240,8 @@ def add_deal_card_button(kb: InlineKeyboardBuilder, card: Any) -> None:
         kb.add(quote_button(card.deal.id))
 
 
-def clients_keyboard(clients: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for company_id, name in clients:
-        kb.button(text=name[:60], callback_data=cb(Qt.NEW, company_id))
-    kb.adjust(1)
-    return kb.as_markup()
-
-
-def products_keyboard(quote_id: int, found: Sequence[Product], currency: str
-                      ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for p in found:
-        price = p.price(currency)
-        if price is not None:
-            label = f"{p.name[:40]} · {money(price, currency)}"
-        else:
-            label = p.name[:40] + " · " + _("no price in {currency}").format(currency=currency)
-        kb.button(text=label, callback_data=cb(Qt.PICK, quote_id, p.id))
-    kb.adjust(1)
-    return kb.as_markup()
-
-
-def lines_keyboard(q: Quote) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for line in q.lines[:50]:
-        kb.button(text=f"{line.position}. {line.name[:40]}",
-                  callback_data=cb(Qt.LINE, q.id, line.position))
-    kb.adjust(1)
-    return kb.as_markup()
-
-
-def line_keyboard(quote_id: int, position: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Quantity"), callback_data=cb(Qt.LINE_QTY, quote_id, position))
-    kb.button(text=_("Price"), callback_data=cb(Qt.LINE_PRICE, quote_id, position))
-    kb.button(text=_("Discount"), callback_data=cb(Qt.LINE_DISCOUNT, quote_id, position))
-    kb.button(text=_("VAT rate"), callback_data=cb(Qt.LINE_VAT, quote_id, position))
-    kb.button(text=_("Remove line"), callback_data=cb(Qt.LINE_REMOVE, quote_id, position))
-    kb.button(text=_("Back"), callback_data=cb(Qt.OPEN, quote_id))
-    kb.adjust(2, 2, 2)
-    return kb.as_markup()
-
-
-def vat_keyboard(quote_id: int, position: int, rates: Sequence[VatRate]
-                 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for rate in rates:
-        kb.button(text=vat_label(rate), callback_data=cb(Qt.SET_VAT, quote_id, position,
-                                                        vat_code(rate)))
-    kb.adjust(2)
-    return kb.as_markup()
+def quote_cb(action: str, doc_id: int, arg: int, v: str) -> CallbackData:
+    return cb(Qt(action), doc_id, arg, v)
 
 
 def tax_keyboard(q: Quote) -> InlineKeyboardMarkup:
@@ -350,7 +303,7 @@ def create_router() -> Router:
             await message.answer(_("You have no clients yet. Add one with /newclient."))
             return
         await message.answer(_("New quote. Choose the client:"),
-                             reply_markup=clients_keyboard(clients))
+                             reply_markup=clients_keyboard(clients, quote_cb))
 
     @router.message(Command("quotes"))
     async def cmd_quotes(message: Message, actor: User, quotes: QuoteService,
@@ -422,7 +375,8 @@ def create_router() -> Router:
                           q=q.id, kind="charge")
             elif a == Qt.LINES:
                 await query.answer()
-                await msg.answer(_("Which line?"), reply_markup=lines_keyboard(q))
+                await msg.answer(_("Which line?"),
+                                 reply_markup=lines_keyboard(q.id, q.lines, quote_cb))
             elif a == Qt.LINE:
                 await query.answer()
                 line = next((x for x in q.lines if x.position == arg), None)
@@ -430,7 +384,7 @@ def create_router() -> Router:
                     await msg.answer(_("This line is gone: the draft changed."))
                     return
                 await msg.answer(line_text(line, c, q.tax_mode),
-                                 reply_markup=line_keyboard(q.id, arg))
+                                 reply_markup=line_keyboard(q.id, arg, quote_cb))
             elif a in (Qt.LINE_QTY, Qt.LINE_PRICE, Qt.LINE_DISCOUNT):
                 field = {Qt.LINE_QTY: "qty", Qt.LINE_PRICE: "price",
                          Qt.LINE_DISCOUNT: "discount"}[a]
@@ -440,7 +394,7 @@ def create_router() -> Router:
                 rates = await quotes.line_vat_rates(actor, q.id)
                 await query.answer()
                 await msg.answer(_("VAT rate of line {n}:").format(n=arg),
-                                 reply_markup=vat_keyboard(q.id, arg, rates))
+                                 reply_markup=vat_keyboard(q.id, arg, rates, quote_cb))
             elif a == Qt.SET_VAT:
                 q = await quotes.update_line(actor, q.id, arg,
                                              vat_rate=vat_from_code(callback_data.v))
@@ -500,7 +454,8 @@ def create_router() -> Router:
             await message.answer(_("Nothing found. Type another name or SKU, or /cancel."))
             return
         await message.answer(_("Choose the product:"),
-                             reply_markup=products_keyboard(q.id, found, q.currency))
+                             reply_markup=products_keyboard(q.id, found, q.currency,
+                                                            quote_cb))
 
     @router.message(StateFilter(QuoteInput.product_qty), HasText())
     async def got_product_qty(message: Message, actor: User, state: FSMContext,
