@@ -153,6 +153,10 @@ def recorded_text(outcome: PaymentOutcome) -> str:
     p = outcome.payment
     if outcome.duplicate:
         return _("This payment is already recorded.")
+    if outcome.from_statement:
+        return _("This transfer was already in a bank statement (№ {number} of {day}): that "
+                 "payment is now applied here.").format(
+            number=html.escape(p.doc_number), day=f"{p.received_on:%d.%m.%Y}")
     text = _("Recorded: {source}, {amount}.").format(source=source_name(p.source),
                                                      amount=amount_text(p.amount, p.currency))
     if p.unallocated_minor > 0:

@@ -131,6 +131,9 @@ def summary_text(report: ImportReport) -> str:
                "unmatched.").format(incoming=report.incoming, new=report.new,
                                     already=report.already, auto=report.auto,
                                     review=report.review, unmatched=report.unmatched)]
+    if report.twins:
+        lines.append(_("{count} were already recorded by hand as bank transfers: confirmed, "
+                       "not counted twice.").format(count=report.twins))
     if not report.balances:
         lines.append(_("Balances OK."))
     for b in report.balances:

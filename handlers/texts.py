@@ -204,6 +204,8 @@ ERRORS = {
     "payment_source": __("Unknown kind of payment: cash, card or bank."),
     "payment_in_future": __("This date is in the future."),
     "no_credit": __("This client has no credit to apply."),
+    "payment_in_statement": __("This transfer is already in an imported bank statement "
+                               "(№ {number} of {date}): it is not recorded twice."),
     "no_customer_chat": __("The customer has no Telegram chat with us."),
     "split_empty": __("Send at least one line: the invoice number and the amount."),
     "split_bad_line": __("Line {line}: write the invoice number, a space, then the amount, "

@@ -30,7 +30,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -69,6 +69,8 @@ async def run_in_thread(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.to_thread(fn, *args)
 DOC_NUMBER_MAX: Final = 64
 REASON_MAX: Final = 500
+#: A transfer typed in by hand and its line in the bank statement may differ by this many days.
+TWIN_DAYS: Final = 7
 #: Review messages sent per import; the rest wait in /payments.
 REVIEW_PUSH_LIMIT: Final = 20
 #: Long loops over a statement's rows give the event loop a turn this often.
@@ -81,6 +83,7 @@ class PaymentStatus(StrEnum):
     REVIEW = "review"  # a person chooses among candidates
     UNMATCHED = "unmatched"  # nobody recognised it
     IGNORED = "ignored"  # "Not ours"
+    TWIN = "twin"  # the bank's line for a transfer already recorded by hand: no money twice
     REVERSED = "reversed"
 
 
@@ -262,6 +265,9 @@ class PaymentOutcome:
     payment: Payment
     events: tuple[PaymentEvent, ...] = ()
     duplicate: bool = False
+    # A bank transfer typed in that an imported statement already had: that payment was
+    # applied instead of recording the money a second time.
+    from_statement: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +293,7 @@ class ImportReport:
     statement_id: int | None
     events: tuple[PaymentEvent, ...] = ()
     review_held: int = 0  # review payments beyond REVIEW_PUSH_LIMIT, waiting in /payments
+    twins: int = 0  # transfers already recorded by hand: confirmed, not counted again
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +438,32 @@ def may_reverse(actor: Actor, payment: Payment) -> bool:
     return payment.source in SOURCES and payment.created_by == actor.id
 
 
+def doc_key(number: str) -> str:
+    """A payment order number as both sides write it: "№ 015", "15", "N15" → "15"."""
+    return "".join(ch for ch in number.upper() if ch.isalnum()).lstrip("N").lstrip("0")
+
+
+def find_twins(incoming: Sequence[IncomingPayment], recorded: Sequence[Payment]
+               ) -> dict[str, Payment]:
+    """Statement payment key → the bank transfer recorded by hand that it is: the same
+    payment order number, amount and currency, dated within `TWIN_DAYS`. One to one."""
+    pool: dict[tuple[str, int, str], list[Payment]] = {}
+    for p in recorded:
+        if doc_key(p.doc_number):
+            pool.setdefault((doc_key(p.doc_number), p.amount_minor, p.currency), []).append(p)
+    found: dict[str, Payment] = {}
+    for payment in incoming:
+        number = doc_key(payment.doc_number)
+        bucket = pool.get((number, payment.amount_minor, payment.currency), []) if number \
+            else []
+        twin = next((t for t in bucket
+                     if abs((t.received_on - payment.received_on).days) <= TWIN_DAYS), None)
+        if twin is not None:
+            found[payment.key] = twin
+            bucket.remove(twin)
+    return found
+
+
 def money(minor: int, currency: str) -> Decimal:
     """Minor units → Decimal; a statement may carry a currency we do not sell in (CNY...)."""
     if currency in CURRENCIES:
@@ -489,6 +522,18 @@ class PaymentService:
                 raise Conflict("invoice_not_payable", status=inv.status)
             value = clean_amount(amount, inv.currency)
             minor = to_minor(value, inv.currency)
+            if source == "bank" and doc_key(doc_number):
+                twin = await self._statement_twin(uow, inv, doc_number, day, minor)
+                if twin is not None:  # the statement brought it already: apply that one
+                    applied = [await self._allocate(uow, twin.id, inv, twin.unallocated_minor,
+                                                    actor.id, now)]
+                    payment = await self._settle(uow, twin.id, inv.company_id,
+                                                 expect=PENDING)
+                    await uow.audit.add(actor.id, "payment.resolve", "payment", twin.id,
+                                        {"invoice_id": inv.id, "typed_in": True})
+                    events = await self._applied_events(uow, applied)
+                    await uow.commit()
+                    return PaymentOutcome(payment, events, from_statement=True)
             key = manual_key(source, inv.id, doc_number, day, minor)
             payment_id = await repo.insert_payment(NewPaymentRow(
                 source=source, external_id=key, organization_id=inv.organization_id,
@@ -786,8 +831,14 @@ class PaymentService:
                 if payment.key not in known:
                     fresh.setdefault(payment.key, (payment, account))
             org_ids = sorted({acc.organization_id for _, acc in fresh.values()})
+            twins: dict[str, Payment] = {}
+            if fresh:
+                days = [p.received_on for p, _ in fresh.values()]
+                twins = find_twins([p for p, _ in fresh.values()], await repo.bank_payments(
+                    org_ids, min(days) - timedelta(days=TWIN_DAYS),
+                    max(days) + timedelta(days=TWIN_DAYS), manual=True))
             open_invoices = await repo.open_invoices(org_ids) if fresh else []
-            batch = [p for p, _ in fresh.values()]
+            batch = [p for p, _ in fresh.values() if p.key not in twins]
             results = await self._run_cpu(match_payments, batch, open_invoices)
             by_org = {inv.id: inv for inv in open_invoices}
             statement_id = await repo.add_statement(
@@ -803,15 +854,18 @@ class PaymentService:
                           else PaymentStatus(result.decision))
                 if result.decision == "auto" and result.overpayment_minor:
                     status = PaymentStatus.CREDIT
-                rows.append(NewPaymentRow(
-                    source="bank", external_id=payment.key,
-                    organization_id=account.organization_id, company_id=result.company_id,
-                    statement_id=statement_id, amount_minor=payment.amount_minor,
-                    currency=payment.currency, received_on=payment.received_on,
-                    payer_name=payment.payer_name[:300], payer_tax_id=payment.payer_tax_id[:20],
-                    payer_account=payment.payer_account[:34], purpose=payment.purpose,
-                    doc_number=payment.doc_number[:64], status=status, created_by=actor_id))
+                rows.append(statement_row(payment, account, result.company_id, statement_id,
+                                          status, actor_id))
+            rows += [statement_row(fresh[key][0], fresh[key][1], twin.company_id, statement_id,
+                                   PaymentStatus.TWIN, actor_id)
+                     for key, twin in twins.items()]
             ids = await repo.insert_payments(rows)
+            await repo.confirm_manual([(twin.id, statement_id)
+                                       for key, twin in twins.items() if key in ids])
+            for key, twin in twins.items():
+                if key in ids:
+                    await uow.audit.add(actor_id, "payment.twin", "payment", ids[key],
+                                        {"typed_in_as": twin.id})
             logger.info("statement %s: %d new payments written, allocating", filename or "-",
                         len(ids))
             applied = await self._apply_auto(uow, results, ids, actor_id, now)
@@ -841,7 +895,7 @@ class PaymentService:
             unmatched=sum(r.decision == "unmatched" for r in counted),
             balances=balances,
             statement_id=statement_id, events=tuple(events),
-            review_held=len(reviews) - len(shown))
+            review_held=len(reviews) - len(shown), twins=len(twins))
 
     @classmethod
     def _read(cls, data: bytes, filename: str, ours: Mapping[str, OrgAccount]
@@ -951,6 +1005,25 @@ class PaymentService:
         return _Applied(payment_id, inv.id, take, inv.total_minor - paid, inv.currency,
                         move.stage if move else None, move.won if move else False)
 
+    async def _statement_twin(self, uow: UnitOfWork, inv: InvoiceMoney, doc_number: str,
+                              day: date, minor: int) -> Payment | None:
+        """The statement payment a bank transfer being typed in already is: waiting for a
+        decision → returned (to be applied); already applied or dismissed → Conflict, so the
+        money is never recorded twice."""
+        span = timedelta(days=TWIN_DAYS)
+        found = await uow.payments.bank_payments([inv.organization_id], day - span, day + span,
+                                                 manual=False)
+        typed = IncomingPayment(key="typed", amount_minor=minor, currency=inv.currency,
+                                received_on=day, doc_number=doc_number)
+        twin = find_twins([typed], [p for p in found if p.status != PaymentStatus.TWIN]
+                          ).get("typed")
+        if twin is None:
+            return None
+        if twin.status not in PENDING:
+            raise Conflict("payment_in_statement", number=twin.doc_number,
+                           date=f"{twin.received_on:%d.%m.%Y}")
+        return await uow.payments.get(twin.id, lock=True)
+
     async def _settle(self, uow: UnitOfWork, payment_id: int, company_id: int | None,
                       expect: frozenset[PaymentStatus] | None = None) -> Payment:
         """The payment's status from what is allocated: all → allocated, else credit."""
@@ -1051,6 +1124,18 @@ class PaymentService:
                     reason=result.reason, recipient_chat=chat, recipient_language=language,
                     candidates=candidates))
         return events
+
+
+def statement_row(payment: IncomingPayment, account: OrgAccount, company_id: int | None,
+                  statement_id: int, status: PaymentStatus, actor_id: int | None
+                  ) -> NewPaymentRow:
+    return NewPaymentRow(
+        source="bank", external_id=payment.key, organization_id=account.organization_id,
+        company_id=company_id, statement_id=statement_id, amount_minor=payment.amount_minor,
+        currency=payment.currency, received_on=payment.received_on,
+        payer_name=payment.payer_name[:300], payer_tax_id=payment.payer_tax_id[:20],
+        payer_account=payment.payer_account[:34], purpose=payment.purpose,
+        doc_number=payment.doc_number[:64], status=status, created_by=actor_id)
 
 
 def payment_values(row: NewPaymentRow) -> dict[str, Any]:

@@ -8,7 +8,7 @@ Invariant of every unit of work: nothing is written unless `commit()` is called;
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -304,6 +304,16 @@ class PaymentRepository(Protocol):
 
     async def allocations(self, payment_id: int) -> list[tuple[int, int]]: ...
     async def invoice_payments(self, invoice_id: int) -> list[tuple[Payment, int]]: ...
+    async def bank_payments(self, organization_ids: Sequence[int], start: date, end: date,
+                            manual: bool) -> list[Payment]:
+        """Bank transfers received between `start` and `end` (inclusive), not reversed:
+        typed in by hand and not yet confirmed by a statement (`manual`), or from
+        statements."""
+        ...
+    async def confirm_manual(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """(manual payment id, statement id): the transfer typed in by hand is confirmed by
+        that statement."""
+        ...
     async def reverse_allocations(self, payment_id: int, now: datetime) -> None: ...
     async def allocated_to_invoice(self, invoice_id: int) -> int: ...
     async def invoice_money(self, invoice_id: int, owner_id: int | None,

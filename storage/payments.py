@@ -200,6 +200,25 @@ class SqlPaymentRepository:
             .order_by(m.Payment.received_on, m.Payment.id))).all()
         return [(_to_payment(r, r.alloc), int(r.on_invoice)) for r in rows]
 
+    async def bank_payments(self, organization_ids: Sequence[int], start: date, end: date,
+                            manual: bool) -> list[Payment]:
+        if not organization_ids:
+            return []
+        typed = m.Payment.external_id.like("m:%")
+        q = (select(m.Payment.__table__, _allocated().label("alloc"))
+             .where(m.Payment.source == "bank",
+                    m.Payment.organization_id.in_(list(organization_ids)),
+                    m.Payment.received_on.between(start, end),
+                    m.Payment.status != "reversed")
+             .order_by(m.Payment.received_on, m.Payment.id))
+        q = q.where(typed, m.Payment.statement_id.is_(None)) if manual else q.where(~typed)
+        return [_to_payment(r, r.alloc) for r in (await self._s.execute(q)).all()]
+
+    async def confirm_manual(self, pairs: Sequence[tuple[int, int]]) -> None:
+        for manual_id, statement_id in pairs:
+            await self._s.execute(update(m.Payment).where(m.Payment.id == manual_id)
+                                  .values(statement_id=statement_id))
+
     async def reverse_allocations(self, payment_id: int, now: datetime) -> None:
         await self._s.execute(update(m.PaymentAllocation).where(
             m.PaymentAllocation.payment_id == payment_id,

@@ -192,3 +192,52 @@ async def test_customers_cannot_import(w: World) -> None:
                                           statement(tx("1.00", 5, "1")))
     report = await w.payments.import_statement(None, statement(tx("1.00", 5, "1", "", C2_INN)))
     assert report.new == 1  # the system (the CLI without --as) may
+
+
+async def test_a_transfer_typed_in_and_then_in_the_statement_counts_once(w: World) -> None:
+    """The manager typed in the client's transfer (payment order № 15); the bank statement
+    then brings the same transfer: it is recorded as the twin of the typed one, confirms it,
+    and no money is counted twice."""
+    inv, number = await issue(w, w.m1, w.c1, "1000.00")
+    typed = await w.payments.record_manual(w.m1, inv, "bank", "1000", "15", date(2026, 3, 6))
+    report = await w.payments.import_statement(
+        w.m1, statement(tx("1000.00", 9, "№ 015", f"Оплата по счету {number}", C1_INN)),
+        "kl_to_1c.txt")
+    assert (report.new, report.twins, report.auto, report.events) == (1, 1, 0, ())
+    assert await invoice_row(w, inv) == (100000, "paid", w.clock.now())
+    rows = await payments(w)
+    assert [(r.amount_minor, r.status) for r in rows] == [(100000, "allocated"),
+                                                         (100000, "twin")]
+    async with w.db.uow(readonly=True) as uow:
+        confirmed_by = await uow.session.scalar(select(m.Payment.statement_id).where(
+            m.Payment.id == typed.payment.id))
+    assert confirmed_by == report.statement_id
+    # A second transfer with the same number a month later is another payment.
+    other, _ = await issue(w, w.m1, w.c1, "1000.00")
+    later = await w.payments.import_statement(
+        w.m1, statement(tx("1000.00", 28, "15", "Оплата", C1_INN)), "kl_to_1c.txt")
+    assert (later.new, later.twins) == (1, 0)
+    assert other
+
+
+async def test_a_transfer_already_in_the_statement_is_not_typed_in_twice(w: World) -> None:
+    inv, number = await issue(w, w.m1, w.c1, "500.00")
+    paid, paid_number = await issue(w, w.m1, w.c1, "800.00")
+    await w.payments.import_statement(
+        w.m1, statement(tx("500.00", 5, "41", "за услуги"),  # nobody knows whose: waits
+                        tx("300.00", 6, "42", f"Оплата по счету {paid_number}", C1_INN)),
+        "kl_to_1c.txt")
+    assert (await invoice_row(w, inv))[:2] == (0, "issued")
+    # Typing in the waiting transfer applies the statement's payment instead of a new one.
+    out = await w.payments.record_manual(w.m1, inv, "bank", "500", "41", date(2026, 3, 5))
+    assert out.from_statement and out.payment.status == "allocated"
+    assert [e.invoice_number for e in out.events] == [number]
+    assert await invoice_row(w, inv) == (50000, "paid", w.clock.now())
+    assert len(await payments(w)) == 2
+    # The other one was applied (in part) by the statement already: typing it in is refused.
+    assert (await invoice_row(w, paid))[:2] == (30000, "partially_paid")
+    with pytest.raises(Conflict) as twice:
+        await w.payments.record_manual(w.m1, paid, "bank", "300", "42", date(2026, 3, 6))
+    assert twice.value.code == "payment_in_statement"
+    assert len(await payments(w)) == 2
+    assert (await invoice_row(w, paid))[:2] == (30000, "partially_paid")

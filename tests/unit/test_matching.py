@@ -528,3 +528,27 @@ def test_an_incoming_transaction_becomes_a_payment_in_minor_units() -> None:
 
 def test_money_from_our_own_account_is_not_a_client_payment() -> None:
     assert IncomingPayment.from_transaction(transaction("in"), ROMASHKA_ACC) is None
+
+
+def test_a_transfer_typed_in_is_found_in_the_statement_once() -> None:
+    from services.payments import Payment, doc_key, find_twins
+
+    assert {doc_key(x) for x in ("15", "№ 015", "N15", " 0015 ")} == {"15"}
+    assert doc_key("") == doc_key("№ ") == ""
+
+    def typed(pid: int, number: str, minor: int, day: int) -> Payment:
+        return Payment(id=pid, source="bank", external_id=f"m:{pid}", organization_id=1,
+                       company_id=7, amount_minor=minor, allocated_minor=minor,
+                       currency="RUB", received_on=date(2026, 3, day), payer_name="",
+                       purpose="", doc_number=number, status="allocated", created_by=2)
+
+    def line(key: str, number: str, minor: int, day: int) -> IncomingPayment:
+        return IncomingPayment(key=key, amount_minor=minor, currency="RUB",
+                               received_on=date(2026, 3, day), doc_number=number)
+
+    recorded = [typed(1, "15", 1000, 6), typed(2, "16", 500, 6)]
+    found = find_twins([line("a", "№15", 1000, 9), line("b", "15", 1000, 9),
+                        line("c", "16", 501, 6), line("d", "16", 500, 20),
+                        line("e", "", 500, 6)], recorded)
+    # One to one; a different amount, a date beyond a week or no number is not the same.
+    assert {k: p.id for k, p in found.items()} == {"a": 1}
