@@ -24,6 +24,7 @@ from handlers import leads as lead_handlers
 from handlers import manual_payments as manual_payment_handlers
 from handlers import organizations as organization_handlers
 from handlers import payments as payment_handlers
+from handlers import printing as printing_handlers
 from handlers import quotes as quote_handlers
 from handlers import receivables as receivable_handlers
 from handlers import reminders as reminder_handlers
@@ -67,6 +68,7 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         receivable_handlers.create_router(),
         export_handlers.create_router(),
         manual_payment_handlers.create_router(),
+        printing_handlers.create_router(),  # before payments: the push's "Issue act"
         # Documents and photos outside any flow: a bank statement (after the flows above).
         payment_handlers.create_router(),
         # Card payments in Telegram: the customer's Pay button when a provider token is set.

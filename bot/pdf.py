@@ -54,6 +54,7 @@ from services.documents import (
     DOCUMENT_KINDS,
     DocumentView,
     Lang,
+    StatementView,
     format_date,
     format_quantity,
     sample_view,
@@ -70,8 +71,13 @@ DEFAULT_NICENESS = 5  # workers yield the CPU to the event loop's process
 # --- templates -----------------------------------------------------------------------------
 
 
-def template_name(view: DocumentView) -> str:
+Printable = DocumentView | StatementView
+
+
+def template_name(view: Printable) -> str:
     """The shipped template of a view: invoices by layout, the other kinds by kind."""
+    if isinstance(view, StatementView):
+        return "client_statement.html.j2"
     if view.kind == "invoice":
         return f"invoice_{view.layout}.html.j2"
     return f"{view.kind}.html.j2"
@@ -147,7 +153,7 @@ def qr_png(payload: str) -> bytes:
     return buffer.getvalue()
 
 
-def template_context(view: DocumentView) -> dict[str, Any]:
+def template_context(view: Printable) -> dict[str, Any]:
     """What every template sees: ``doc`` (the view), ``labels`` (its language's words) and
     ``images`` (data: URIs or None for logo, stamp, signature, qr)."""
     return {
@@ -203,7 +209,7 @@ class _Engine:
         )
         return cls(create_environment(templates_dir), font_config, stylesheet, fetcher, base_url)
 
-    def html(self, view: DocumentView, template_source: str | None) -> str:
+    def html(self, view: Printable, template_source: str | None) -> str:
         if template_source is None:
             template = self.env.get_template(template_name(view))
         else:
@@ -216,7 +222,7 @@ class _Engine:
         assert isinstance(result, bytes)
         return result
 
-    def render(self, view: DocumentView, template_source: str | None = None) -> bytes:
+    def render(self, view: Printable, template_source: str | None = None) -> bytes:
         return self.pdf(self.html(view, template_source))
 
     def check(self, kind: str, source: str) -> str | None:
@@ -245,7 +251,7 @@ def _engine() -> _Engine:
     return _Engine.create()
 
 
-def render_sync(view: DocumentView, template_source: str | None = None) -> bytes:
+def render_sync(view: Printable, template_source: str | None = None) -> bytes:
     """Render in this process, synchronously (tests, benchmarks, CLI). Blocks ~0.1 s+."""
     return _engine().render(view, template_source)
 
@@ -263,12 +269,13 @@ def _worker_init(niceness: int = 0) -> None:
     # (the first WeasyPrint render of a process costs ~2x a warm one).
     engine = _engine()
     for name in ("invoice_ru.html.j2", "invoice_intl.html.j2", "quote.html.j2",
-                 "receipt.html.j2", "act.html.j2"):  # fmt: skip
+                 "receipt.html.j2", "act.html.j2", "delivery_note.html.j2",
+                 "client_statement.html.j2"):  # fmt: skip
         engine.env.get_template(name)
     engine.render(sample_view())
 
 
-def _render_job(view: DocumentView, template_source: str | None) -> tuple[bytes, float]:
+def _render_job(view: Printable, template_source: str | None) -> tuple[bytes, float]:
     started = time.perf_counter()
     pdf = render_sync(view, template_source)
     return pdf, (time.perf_counter() - started) * 1000
@@ -337,7 +344,7 @@ class PdfRenderer:
             (time.perf_counter() - started) * 1000,
         )
 
-    async def render(self, view: DocumentView, template_source: str | None = None) -> bytes:
+    async def render(self, view: Printable, template_source: str | None = None) -> bytes:
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         pdf, render_ms = await loop.run_in_executor(

@@ -28,7 +28,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers import invoices as invoice_handlers
 from handlers.filters import HasText, IsStaff
 from handlers.payments import amount_text, publish
+from handlers.printing import PrintCb, PrintKind, send_printed
 from handlers.texts import error_text
+from services.delivery import DeliveryService
 from services.errors import DomainError
 from services.invoices import OPEN_STATUSES, Invoice
 from services.payments import (
@@ -114,12 +116,17 @@ def menu_keyboard(card: InvoiceMoneyCard) -> InlineKeyboardMarkup:
                 callback_data=MpCb(action=MpAction.CREDIT, invoice=card.invoice_id))
             rows.append(1)
     for line in card.payments[-SHOWN:]:
+        p = line.payment
+        day, amount = f"{p.received_on:%d.%m}", amount_text(line.on_invoice, card.currency)
+        if p.source == "cash":
+            kb.button(text=_("🧾 Receipt {day} {amount}").format(day=day, amount=amount),
+                      callback_data=PrintCb(kind=PrintKind.RECEIPT, invoice=card.invoice_id,
+                                            payment=p.id))
+            rows.append(1)
         if line.can_reverse:
-            kb.button(text=_("Reverse {day} {amount}").format(
-                day=f"{line.payment.received_on:%d.%m}",
-                amount=amount_text(line.on_invoice, card.currency)),
-                callback_data=MpCb(action=MpAction.REVERSE, invoice=card.invoice_id,
-                                   payment=line.payment.id))
+            kb.button(text=_("Reverse {day} {amount}").format(day=day, amount=amount),
+                      callback_data=MpCb(action=MpAction.REVERSE, invoice=card.invoice_id,
+                                         payment=p.id))
             rows.append(1)
     kb.adjust(*rows)
     return kb.as_markup()
@@ -183,14 +190,18 @@ def create_router() -> Router:
     if offer_credit not in invoice_handlers.AFTER_ISSUE:
         invoice_handlers.AFTER_ISSUE.append(offer_credit)
 
-    async def done(message: Message, outcome: PaymentOutcome,
-                   notifier: PaymentNotifier | None) -> None:
+    async def done(message: Message, actor: User, outcome: PaymentOutcome,
+                   notifier: PaymentNotifier | None, delivery: DeliveryService | None,
+                   invoice_id: int) -> None:
         await message.answer(recorded_text(outcome))
         await publish(notifier, outcome.events)
+        if outcome.payment.source == "cash" and delivery is not None:
+            await send_printed(message, actor, delivery, invoice_id, "receipt",
+                               outcome.payment.id)
 
     async def record(message: Message, actor: User, payments: PaymentService,
                      state: FSMContext, notifier: PaymentNotifier | None,
-                     **extra: Any) -> None:
+                     delivery: DeliveryService | None, **extra: Any) -> None:
         data = await state.get_data()
         try:
             outcome = await payments.record_manual(
@@ -204,23 +215,25 @@ def create_router() -> Router:
             await message.answer(error_text(err))
             return
         await state.clear()
-        await done(message, outcome, notifier)
+        await done(message, actor, outcome, notifier, delivery, int(data["invoice"]))
 
     async def take_amount(message: Message, actor: User, payments: PaymentService,
                           state: FSMContext, amount: Decimal,
-                          notifier: PaymentNotifier | None) -> None:
+                          notifier: PaymentNotifier | None,
+                          delivery: DeliveryService | None) -> None:
         await state.update_data(amount=str(amount))
         if (await state.get_data())["source"] == "bank":
             await state.set_state(RecordPayment.bank_doc)
             await message.answer(_("The payment order's number and date, e.g. 15 20.11.2026 "
                                    "(without a date: today)."))
             return
-        await record(message, actor, payments, state, notifier)
+        await record(message, actor, payments, state, notifier, delivery)
 
     @router.callback_query(MpCb.filter())
     async def on_menu(query: CallbackQuery, callback_data: MpCb, actor: User,
                       payments: PaymentService, state: FSMContext,
-                      payment_notifier: PaymentNotifier | None = None) -> None:
+                      payment_notifier: PaymentNotifier | None = None,
+                      delivery: DeliveryService | None = None) -> None:
         msg = query.message if isinstance(query.message, Message) else None
         action = callback_data.action
         try:
@@ -269,7 +282,7 @@ def create_router() -> Router:
                 await query.answer()
                 if msg:
                     await take_amount(msg, actor, payments, state, card.remaining,
-                                      payment_notifier)
+                                      payment_notifier, delivery)
                 return
         except DomainError as err:
             await query.answer(error_text(err), show_alert=True)
@@ -293,25 +306,28 @@ def create_router() -> Router:
     @router.message(StateFilter(RecordPayment.amount), HasText())
     async def got_amount(message: Message, actor: User, payments: PaymentService,
                          state: FSMContext,
-                         payment_notifier: PaymentNotifier | None = None) -> None:
+                         payment_notifier: PaymentNotifier | None = None,
+                         delivery: DeliveryService | None = None) -> None:
         data = await state.get_data()
         try:
             amount = clean_amount(message.text or "", str(data["currency"]))
         except DomainError as err:
             await message.answer(error_text(err))
             return
-        await take_amount(message, actor, payments, state, amount, payment_notifier)
+        await take_amount(message, actor, payments, state, amount, payment_notifier,
+                          delivery)
 
     @router.message(StateFilter(RecordPayment.bank_doc), HasText())
     async def got_bank_doc(message: Message, actor: User, payments: PaymentService,
                            state: FSMContext,
-                           payment_notifier: PaymentNotifier | None = None) -> None:
+                           payment_notifier: PaymentNotifier | None = None,
+                           delivery: DeliveryService | None = None) -> None:
         number, day = split_doc(message.text or "")
         if not number:
             await message.answer(_("Send the payment order's number, e.g. 15 20.11.2026."))
             return
-        await record(message, actor, payments, state, payment_notifier, doc_number=number,
-                     received_on=day)
+        await record(message, actor, payments, state, payment_notifier, delivery,
+                     doc_number=number, received_on=day)
 
     @router.message(StateFilter(RecordPayment.reverse_reason), HasText())
     async def got_reason(message: Message, actor: User, payments: PaymentService,

@@ -297,8 +297,8 @@ def create_router() -> Router:
         msg = query.message if isinstance(query.message, Message) else None
         action = callback_data.action
         try:
-            if action in (PayAction.SHIP, PayAction.ACT):
-                await query.answer(_("Coming soon."), show_alert=True)
+            if action in (PayAction.SHIP, PayAction.ACT):  # handlers/shipments, printing
+                await query.answer(_("This button is no longer active."), show_alert=True)
                 return
             if action == PayAction.THANK:
                 chat = await payments.thank(actor, callback_data.invoice)

@@ -1,5 +1,6 @@
 """/debts: who owes what, aged (not due, 1-30, 31-60, 61-90, over 90 days), per client and, for
-heads and admins, per manager; each client a button → the client statement."""
+heads and admins, per manager; each client a button → the client statement, as text, as a PDF
+(акт сверки) for the manager, or sent as that PDF into the customer's own chat."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ import html
 from decimal import Decimal
 from typing import Any, Final
 
-from aiogram import Router
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import get_i18n
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.filters import IsStaff
 from handlers.texts import error_text
+from services.delivery import DeliveryService
 from services.errors import DomainError
 from services.money import format_money, from_minor
 from services.receivables import BUCKETS, Aged, ClientStatement, DebtsReport, ReceivableService
@@ -125,6 +128,20 @@ def statement_text(st: ClientStatement) -> str:
     return "\n".join(lines)[:4096]
 
 
+class StatementCb(CallbackData, prefix="stm"):
+    company: int
+    send: bool = False  # False: the PDF to the manager; True: into the customer's chat
+
+
+def statement_keyboard(company_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("PDF"), callback_data=StatementCb(company=company_id))
+    kb.button(text=_("Send to the customer"),
+              callback_data=StatementCb(company=company_id, send=True))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
 def create_router() -> Router:
     router = Router(name="receivables")
     router.message.filter(IsStaff())
@@ -149,6 +166,46 @@ def create_router() -> Router:
             return
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.answer(statement_text(st))
+            await query.message.answer(statement_text(st),
+                                       reply_markup=statement_keyboard(st.company_id))
+
+    @router.callback_query(StatementCb.filter())
+    async def on_statement_pdf(query: CallbackQuery, callback_data: StatementCb, actor: User,
+                               receivables: ReceivableService, delivery: DeliveryService,
+                               bot: Bot, i18n: I18n) -> None:
+        msg = query.message if isinstance(query.message, Message) else None
+        try:
+            st = await receivables.statement(actor, callback_data.company)
+            contact = (await delivery.customer_chat(actor, st.company_id)
+                       if callback_data.send else None)
+            if callback_data.send and (contact is None or contact.telegram_user_id is None):
+                await query.answer(_("The customer has not opened our bot yet: send them an "
+                                     "invoice by Telegram link first."), show_alert=True)
+                return
+            files = await delivery.statement_pdfs(actor, st)
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+            return
+        if contact is None or contact.telegram_user_id is None:
+            await query.answer()
+            if msg:
+                for f in files:
+                    await msg.answer_document(BufferedInputFile(f.content, f.filename),
+                                              caption=html.escape(st.company_name))
+            return
+        locale = contact.language if contact.language in i18n.available_locales \
+            else i18n.default_locale
+        with i18n.use_locale(locale):
+            note = _("Statement of our mutual settlements as of {date}.").format(
+                date=f"{st.today:%d.%m.%Y}")
+        try:
+            for f in files:
+                await bot.send_document(contact.telegram_user_id,
+                                        BufferedInputFile(f.content, f.filename), caption=note)
+        except TelegramAPIError:
+            await query.answer(_("The customer's chat did not accept the message."),
+                               show_alert=True)
+            return
+        await query.answer(_("Sent to the customer."))
 
     return router

@@ -22,6 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers import invoices as invoice_handlers
 from handlers.filters import HasText, IsStaff
 from handlers.payments import PayAction, PayCb
+from handlers.printing import shipping_documents_keyboard
 from handlers.texts import error_text
 from services.errors import DomainError
 from services.invoices import OPEN_STATUSES, Invoice
@@ -119,6 +120,13 @@ def create_router() -> Router:
         try:
             done = await shipments.ship(actor, invoice_id)
         except DomainError as err:
+            if err.code == "already_shipped":
+                await query.answer(_("This invoice is already shipped."))
+                if msg:
+                    await msg.answer(_("This invoice is already shipped.") + " "
+                                     + _("Its documents:"),
+                                     reply_markup=shipping_documents_keyboard(invoice_id))
+                return
             if err.code != "ship_needs_terms":
                 await query.answer(error_text(err), show_alert=True)
                 return
@@ -129,7 +137,8 @@ def create_router() -> Router:
             return
         await query.answer(_("Shipped."))
         if msg:
-            await msg.answer(shipped_text(done))
+            await msg.answer(shipped_text(done),
+                             reply_markup=shipping_documents_keyboard(done.invoice_id))
 
     @router.callback_query(PayCb.filter(), IsShipPush())
     async def on_push_ship(query: CallbackQuery, callback_data: PayCb, actor: User,
@@ -173,7 +182,8 @@ def create_router() -> Router:
             return
         await query.answer(_("Shipped."))
         if msg:
-            await msg.answer(shipped_text(done))
+            await msg.answer(shipped_text(done),
+                             reply_markup=shipping_documents_keyboard(done.invoice_id))
 
     @router.message(StateFilter(ShipTerms.letter_date), HasText())
     async def got_letter_date(message: Message, actor: User, shipments: ShipmentService,
@@ -193,7 +203,8 @@ def create_router() -> Router:
             await message.answer(error_text(err))
             return
         await state.clear()
-        await message.answer(shipped_text(done))
+        await message.answer(shipped_text(done),
+                             reply_markup=shipping_documents_keyboard(done.invoice_id))
 
     @router.message(StateFilter(ShipTerms.schedule), HasText())
     async def got_schedule(message: Message, actor: User, shipments: ShipmentService,
@@ -208,6 +219,7 @@ def create_router() -> Router:
             await message.answer(error_text(err))
             return
         await state.clear()
-        await message.answer(shipped_text(done))
+        await message.answer(shipped_text(done),
+                             reply_markup=shipping_documents_keyboard(done.invoice_id))
 
     return router

@@ -33,14 +33,20 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 from services.clock import Clock
 from services.contacts_norm import EmailError, normalize_email
 from services.documents import (
+    PRINT_KINDS,
     DocumentRenderer,
     DocumentView,
     PartyView,
+    StatementEntry,
+    as_printed,
     build_invoice_view,
+    build_statement_view,
 )
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import InvoiceService, Party, seller_party
+from services.money import from_minor
 from services.quotes import QuoteService
+from services.receivables import ClientStatement
 from services.users import Role, User
 
 if TYPE_CHECKING:
@@ -57,7 +63,7 @@ IMAGE_MAX_SIDE: Final = 2000
 TEMPLATE_MAX_BYTES: Final = 256 * 1024
 # An organization may replace each shipped template; the names are the shipped file names.
 TEMPLATE_NAMES: Final = {"invoice_ru": "invoice", "invoice_intl": "invoice", "quote": "quote",
-                         "act": "act", "receipt": "receipt"}
+                         "act": "act", "receipt": "receipt", "delivery_note": "delivery_note"}
 # Statuses a customer may be shown (drafts and cancelled documents are not theirs to see).
 CUSTOMER_VISIBLE: Final = {
     "invoice": ("issued", "sent", "viewed", "partially_paid", "paid", "overdue"),
@@ -114,6 +120,25 @@ class StoredFile:
 
     def __repr__(self) -> str:  # the bytes would flood a log line
         return f"StoredFile(id={self.id}, kind={self.kind!r}, sha256={self.sha256[:12]}…)"
+
+
+@dataclass(frozen=True, slots=True)
+class Printing:
+    """An issued invoice printed as another document of it (`as_printed`)."""
+
+    kind: str  # act, delivery_note, receipt
+    number: str
+    day: date
+    received: Decimal | None = None  # a receipt: the amount received
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPdf:
+    """A client statement in one currency, ready to send (not stored: it changes daily)."""
+
+    filename: str
+    content: bytes
+    currency: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,9 +290,14 @@ def parse_start_payload(payload: str) -> tuple[SubjectKind, str]:
     raise NotFound("link_invalid")
 
 
+FILE_WORDS: Final = {"invoice": "Invoice", "quote": "Quote", "act": "Act",
+                     "delivery_note": "Delivery_note", "receipt": "Receipt",
+                     "statement": "Statement"}
+
+
 def pdf_filename(kind: str, number: str | None, doc_id: int) -> str:
     """"Invoice_INV-2026-00001.pdf"; characters a file system may dislike become "_"."""
-    word = "Invoice" if kind == "invoice" else "Quote"
+    word = FILE_WORDS.get(kind, "Document")
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", number or f"draft-{doc_id}").strip("_")
     return f"{word}_{safe or doc_id}.pdf"
 
@@ -410,11 +440,16 @@ class DeliveryService:
             total_discount_amount=amt, paid_amount=paid, logo=images.get("logo"),
             stamp=images.get("stamp"), signature=images.get("signature"))
 
-    async def _produce(self, actor: User, header: DocHeader, created_by: int | None
-                       ) -> PdfFile:
+    async def _produce(self, actor: User, header: DocHeader, created_by: int | None,
+                       printing: Printing | None = None) -> PdfFile:
         """The PDF of the document as it is now: the stored bytes when nothing printed has
         changed, else rendered (in the renderer's worker processes) and stored."""
         view = await self._view(actor, header)
+        kind = header.kind
+        if printing is not None:
+            view = as_printed(view, printing.kind,  # type: ignore[arg-type]  # checked
+                              printing.number, printing.day, printing.received)
+            kind = printing.kind
         async with self._uow(readonly=True) as uow:
             template = await uow.stored_documents.template(header.organization_id,
                                                            template_key(view))
@@ -425,11 +460,12 @@ class DeliveryService:
             return PdfFile(stored.id, stored.filename, stored.content, stored.sha256, qr,
                            header, rendered=False)
         pdf = await self._renderer.render(view, template)
-        filename = pdf_filename(header.kind, header.number_text, header.id)
+        filename = pdf_filename(kind, view.number if printing else header.number_text,
+                                header.id)
         digest = hashlib.sha256(pdf).hexdigest()
         async with self._uow() as uow:
             doc_id = await uow.stored_documents.add(
-                kind=f"{header.kind}_pdf", subject_type=header.kind, subject_id=header.id,
+                kind=f"{kind}_pdf", subject_type=header.kind, subject_id=header.id,
                 filename=filename, mime_type="application/pdf", content=pdf, sha256=digest,
                 view_hash=key, created_by=created_by, now=self._clock.now())
             await uow.commit()
@@ -448,6 +484,86 @@ class DeliveryService:
         """The PDF rendered on behalf of the document's manager (the customer's side, which
         has no staff actor; the caller has checked the customer's right to it)."""
         return await self._produce(await self._owner(header), header, None)
+
+    async def print_pdf(self, actor: User, invoice_id: int, kind: str,
+                        payment_id: int | None = None) -> PdfFile:
+        """An issued invoice printed as its act ("act"), its delivery note ("delivery_note",
+        both dated the day it was shipped, else today) or the cash receipt ("receipt") of one
+        payment on it (numbered by the payment's document number, else its id; the amount is
+        what that payment brought to this invoice). Scoped like the invoice's own PDF."""
+        if kind not in PRINT_KINDS:
+            raise InvalidInput("unknown_field", field="kind")
+        async with self._uow(readonly=True) as uow:
+            header = await self._header(uow, actor, "invoice", invoice_id)
+            if header.status not in SENDABLE["invoice"]:
+                raise Conflict("not_sendable", status=header.status)
+            if kind == "receipt":
+                found = next(((p, minor) for p, minor in
+                              await uow.payments.invoice_payments(header.id)
+                              if p.id == payment_id), None)
+                if found is None:
+                    raise NotFound(entity="payment", id=payment_id or 0)
+                payment, minor = found
+                printing = Printing(kind, payment.doc_number or str(payment.id),
+                                    payment.received_on, from_minor(minor, header.currency))
+            else:
+                shipped = await uow.shipments.shipped_at(header.id)
+                day = shipped.date() if shipped is not None else self._clock.now().date()
+                printing = Printing(kind, header.number_text or str(header.id), day)
+        return await self._produce(actor, header, actor.id, printing)
+
+    async def statement_pdfs(self, actor: User, statement: ClientStatement
+                             ) -> list[StatementPdf]:
+        """The client statement as PDF, one per currency the client deals in: the seller is
+        the organization of the client's latest invoice (else the first one), the language
+        that invoice's. `statement` comes from `ReceivableService.statement` (scoped)."""
+        if not actor.is_staff:
+            raise Forbidden()
+        latest = max(statement.invoices, key=lambda i: i.id, default=None)
+        async with self._uow(readonly=True) as uow:
+            header = (await uow.delivery.header("invoice", latest.id)
+                      if latest is not None else None)
+            org = (await uow.organizations.get(header.organization_id) if header is not None
+                   else await uow.organizations.first())
+            if org is None:
+                raise Conflict("no_organization")
+            req = await uow.invoices.company_requisites(statement.company_id)
+            images = await uow.stored_documents.organization_images(org.id)
+        language: Any = header.language if header is not None \
+            and header.language in ("ru", "en", "ro") else "ru"
+        buyer = req.as_party() if req is not None else Party(name=statement.company_name)
+        entries: dict[str, list[StatementEntry]] = {}
+        for inv in statement.invoices:
+            if inv.status in ("draft", "cancelled"):
+                continue
+            entries.setdefault(inv.currency, []).append(StatementEntry(
+                inv.issue_date or statement.today, "invoice", inv.number_text,
+                from_minor(inv.total_minor, inv.currency)))
+        for p in statement.payments:
+            entries.setdefault(p.currency, []).append(StatementEntry(
+                p.received_on, "payment", p.doc_number, from_minor(p.amount_minor, p.currency)))
+        out = []
+        for currency in sorted(entries) or [org.currency]:
+            view = build_statement_view(
+                seller=PartyView(**asdict(seller_party(org))), buyer=PartyView(**asdict(buyer)),
+                currency=currency, issue_date=statement.today,
+                entries=entries.get(currency, []), language=language,
+                logo=images.get("logo"), stamp=images.get("stamp"),
+                signature=images.get("signature"))
+            pdf = await self._renderer.render(view)
+            suffix = f"{statement.company_id}-{statement.today:%Y%m%d}" + (
+                f"-{currency}" if len(entries) > 1 else "")
+            out.append(StatementPdf(pdf_filename("statement", suffix, statement.company_id),
+                                    pdf, currency))
+        return out
+
+    async def customer_chat(self, actor: User, company_id: int) -> BoundContact | None:
+        """The client's contact with a Telegram chat bound to our bot, if any (scoped)."""
+        async with self._uow(readonly=True) as uow:
+            company = await uow.companies.get(company_id, actor.owner_scope())
+            if company is None:
+                raise NotFound(entity="company", id=company_id)
+            return await uow.delivery.bound_contact(None, company_id)
 
     async def _sendable(self, actor: User, kind: str, doc_id: int) -> DocHeader:
         """The document, checked to be in a state that may go to the customer; a quote still

@@ -1,4 +1,5 @@
-"""Printable documents (invoice, quote, receipt, act): the view model and the renderer port.
+"""Printable documents (invoice, quote, receipt, act, delivery note, client statement): the
+view models and the renderer port.
 
 Invariants:
 
@@ -19,7 +20,7 @@ No framework here: templates, WeasyPrint and QR images live behind ``DocumentRen
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Final, Literal, NamedTuple, Protocol
@@ -29,11 +30,13 @@ from services.payment_qr import Standard, payment_qr_for
 from services.pricing import LineInput, LineResult, TaxMode, Totals, VatRate, compute_totals
 from services.words import amount_in_words
 
-DocumentKind = Literal["invoice", "quote", "receipt", "act"]
+DocumentKind = Literal["invoice", "quote", "receipt", "act", "delivery_note"]
 Layout = Literal["ru", "intl"]
 Lang = Literal["ru", "en", "ro"]
 
-DOCUMENT_KINDS: Final = ("invoice", "quote", "receipt", "act")
+DOCUMENT_KINDS: Final = ("invoice", "quote", "receipt", "act", "delivery_note")
+#: What an issued invoice can also be printed as (`as_printed`).
+PRINT_KINDS: Final = ("act", "delivery_note", "receipt")
 LAYOUTS: Final = ("ru", "intl")
 LANGUAGES: Final = ("ru", "en", "ro")
 
@@ -167,6 +170,8 @@ class DocumentLabels:
     quote: str
     receipt: str
     act: str
+    delivery_note: str
+    statement: str
     number_sign: str
     dated: str
     seller: str
@@ -221,6 +226,21 @@ class DocumentLabels:
     act_statement: str
     performer_signature: str
     customer_signature: str
+    shipper: str
+    consignee: str
+    released_by: str
+    received_by: str
+    delivery_statement: str
+    period: str
+    col_date: str
+    col_document: str
+    col_debit: str
+    col_credit: str
+    col_balance: str
+    payment_row: str
+    owed_to_seller: str
+    owed_to_buyer: str
+    settled: str
     qr_gost: str
     qr_epc: str
     qr_none: str
@@ -233,6 +253,8 @@ class DocumentLabels:
             "quote": self.quote,
             "receipt": self.receipt,
             "act": self.act,
+            "delivery_note": self.delivery_note,
+            "statement": self.statement,
         }[kind]
 
     def items_summary(self, count: int, amount: str) -> str:
@@ -280,6 +302,8 @@ RU_LABELS: Final = DocumentLabels(
     quote="Коммерческое предложение",
     receipt="Квитанция к приходному кассовому ордеру",
     act="Акт выполненных работ",
+    delivery_note="Товарная накладная",
+    statement="Акт сверки взаимных расчётов",
     number_sign="№",
     dated="от",
     seller="Поставщик",
@@ -340,6 +364,21 @@ RU_LABELS: Final = DocumentLabels(
     ),
     performer_signature="Исполнитель",
     customer_signature="Заказчик",
+    shipper="Поставщик (грузоотправитель)",
+    consignee="Покупатель (грузополучатель)",
+    released_by="Отпуск груза произвёл",
+    received_by="Груз получил",
+    delivery_statement="Товар получен в полном объёме, претензий по количеству и качеству нет.",
+    period="по состоянию на {date}",
+    col_date="Дата",
+    col_document="Документ",
+    col_debit="Дебет",
+    col_credit="Кредит",
+    col_balance="Сальдо",
+    payment_row="Оплата",
+    owed_to_seller="Задолженность {buyer} перед {seller}: {amount}",
+    owed_to_buyer="Задолженность {seller} перед {buyer} (аванс): {amount}",
+    settled="Задолженности нет: расчёты сверены.",
     qr_gost="QR-код для оплаты: ГОСТ Р 56042-2014 (ST00012)",
     qr_epc="QR-код для оплаты: SEPA EPC QR (EPC069-12)",
     qr_none="QR-код для оплаты не сформирован",
@@ -359,6 +398,8 @@ EN_LABELS: Final = DocumentLabels(
     quote="Quote",
     receipt="Receipt",
     act="Certificate of completion",
+    delivery_note="Delivery note",
+    statement="Statement of account",
     number_sign="No.",
     dated="of",
     seller="Seller",
@@ -419,6 +460,21 @@ EN_LABELS: Final = DocumentLabels(
     ),
     performer_signature="Contractor",
     customer_signature="Customer",
+    shipper="Supplier (shipper)",
+    consignee="Buyer (consignee)",
+    released_by="Released by",
+    received_by="Received by",
+    delivery_statement="The goods were received in full; no claims as to quantity or quality.",
+    period="as of {date}",
+    col_date="Date",
+    col_document="Document",
+    col_debit="Debit",
+    col_credit="Credit",
+    col_balance="Balance",
+    payment_row="Payment",
+    owed_to_seller="{buyer} owes {seller}: {amount}",
+    owed_to_buyer="{seller} owes {buyer} (prepayment): {amount}",
+    settled="Nothing is owed: the accounts are settled.",
     qr_gost="Payment QR: GOST R 56042-2014 (ST00012)",
     qr_epc="Payment QR: SEPA EPC QR (EPC069-12)",
     qr_none="No payment QR",
@@ -438,6 +494,8 @@ RO_LABELS: Final = DocumentLabels(
     quote="Ofertă",
     receipt="Chitanță",
     act="Proces-verbal de acceptanță",
+    delivery_note="Aviz de însoțire a mărfii",
+    statement="Fișă de cont client",
     number_sign="nr.",
     dated="din",
     seller="Furnizor",
@@ -498,6 +556,23 @@ RO_LABELS: Final = DocumentLabels(
     ),
     performer_signature="Prestator",
     customer_signature="Beneficiar",
+    shipper="Furnizor (expeditor)",
+    consignee="Cumpărător (destinatar)",
+    released_by="Am predat",
+    received_by="Am primit",
+    delivery_statement=(
+        "Marfa a fost primită integral, fără obiecții privind cantitatea și calitatea."
+    ),
+    period="la data de {date}",
+    col_date="Data",
+    col_document="Document",
+    col_debit="Debit",
+    col_credit="Credit",
+    col_balance="Sold",
+    payment_row="Plată",
+    owed_to_seller="{buyer} datorează către {seller}: {amount}",
+    owed_to_buyer="{seller} datorează către {buyer} (avans): {amount}",
+    settled="Nu există datorii: conturile sunt decontate.",
     qr_gost="Cod QR de plată: GOST R 56042-2014 (ST00012)",
     qr_epc="Cod QR de plată: SEPA EPC QR (EPC069-12)",
     qr_none="Fără cod QR de plată",
@@ -562,7 +637,7 @@ def _plain_amount(value: Decimal, language: str) -> str:
 
 
 def default_purpose(
-    kind: str, number: str, issue_date: date, language: str, totals: Totals
+    kind: str, number: str, issue_date: date, language: str, totals: Totals | None = None
 ) -> str:
     """«Оплата по счёту № 42 от 05.03.2026, в т.ч. НДС 22% 1833,33» / «…, без НДС»; for
     other kinds the document's own title and number."""
@@ -572,6 +647,8 @@ def default_purpose(
         return f"{labels.title(kind)} {labels.number_sign} {number} {labels.dated} {day}"
     if language == "ru":
         head = f"Оплата по счёту № {number} от {day}"
+        if totals is None:
+            return head
         rated = [
             f"НДС {format_quantity(b.rate, 'ru')}% {_plain_amount(b.vat, 'ru')}"
             for b in totals.vat_breakdown
@@ -725,6 +802,138 @@ def money_text(view: DocumentView, amount: Decimal) -> str:
     return format_money(amount, view.currency, view.language)
 
 
+# --- the same invoice printed as another document --------------------------------------------
+
+
+def receipt_basis(number: str, issue_date: date, language: str) -> str:
+    """«Оплата по счёту № 42 от 05.03.2026» (no VAT figures: a receipt may be partial)."""
+    day = format_date(issue_date, language)
+    if language == "ru":
+        return f"Оплата по счёту № {number} от {day}"
+    if language == "ro":
+        return f"Plata facturii nr. {number} din {day}"
+    return f"Payment of invoice {number} of {day}"
+
+
+def as_printed(view: DocumentView, kind: DocumentKind, number: str, issue_date: date,
+               received: Decimal | None = None) -> DocumentView:
+    """The invoice's view printed as its act, its delivery note, or the cash receipt of
+    `received` (numbered and dated on their own). A receipt's VAT rows are the share of the
+    invoice's VAT in the amount received; its amount in words is that amount."""
+    if view.kind != "invoice" or kind not in PRINT_KINDS:
+        raise ValueError(f"an invoice cannot be printed as {kind!r}")
+    printed = replace(view, kind=kind, number=number, issue_date=issue_date, due_date=None,
+                      qr_standard=None, qr_payload=None, qr_reason="not_an_invoice",
+                      qr_note="")
+    if kind != "receipt":
+        return replace(printed, purpose=default_purpose(kind, number, issue_date,
+                                                        view.language))
+    if received is None or received <= 0:
+        raise ValueError("a receipt needs the amount received")
+    cur = view.currency
+    share = received / view.grand_total if view.grand_total else Decimal(0)
+    rows = tuple(VatLine(r.label, round_money(r.base * share, cur),
+                         round_money(r.vat * share, cur), r.exempt)
+                 for r in view.vat_breakdown)
+    return replace(printed, vat_breakdown=rows, paid_amount=received,
+                   remaining=view.grand_total - received,
+                   amount_in_words=amount_in_words(received, cur, view.language),
+                   purpose=receipt_basis(view.number, view.issue_date, view.language))
+
+
+# --- the client statement (акт сверки) -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRow:
+    day: date
+    document: str
+    debit: Decimal  # invoiced: the client owes more
+    credit: Decimal  # paid
+    balance: Decimal  # > 0: the client owes us
+
+
+@dataclass(frozen=True, slots=True)
+class StatementView:
+    """A client's invoices and payments in one currency, oldest first, with the running
+    balance; printed by the same renderer as documents (``kind`` "statement")."""
+
+    language: Lang
+    currency: str
+    issue_date: date
+    seller: PartyView
+    buyer: PartyView
+    rows: tuple[StatementRow, ...]
+    total_debit: Decimal
+    total_credit: Decimal
+    closing: Decimal
+    closing_text: str
+    logo: bytes | None = field(default=None, repr=False)
+    stamp: bytes | None = field(default=None, repr=False)
+    signature: bytes | None = field(default=None, repr=False)
+    kind: str = "statement"
+    number: str = ""
+    qr_payload: None = None
+
+    @property
+    def labels(self) -> DocumentLabels:
+        return labels_for(self.language)
+
+    @property
+    def title(self) -> str:
+        labels = self.labels
+        return (f"{labels.statement} "
+                f"{labels.period.format(date=format_date(self.issue_date, self.language))}")
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEntry:
+    """One invoice (debit) or payment (credit) for `build_statement_view`."""
+
+    day: date
+    kind: Literal["invoice", "payment"]
+    number: str
+    amount: Decimal
+
+
+def build_statement_view(*, seller: PartyView, buyer: PartyView, currency: str,
+                         issue_date: date, entries: Sequence[StatementEntry],
+                         language: Lang = "ru", logo: bytes | None = None,
+                         stamp: bytes | None = None, signature: bytes | None = None
+                         ) -> StatementView:
+    """Rows oldest first (an invoice before a payment of the same day), running balance,
+    totals and the closing sentence, all in `language`."""
+    labels = labels_for(language)
+    currency = check_currency(currency)
+    rows: list[StatementRow] = []
+    balance = debit_total = credit_total = Decimal("0.00")
+    zero = round_money(Decimal(0), currency)
+    for e in sorted(entries, key=lambda x: (x.day, x.kind != "invoice", x.number)):
+        amount = round_money(e.amount, currency)
+        if e.kind == "invoice":
+            text = f"{labels.invoice} {labels.number_sign} {e.number}"
+            debit, credit = amount, zero
+        else:
+            sign = f" {labels.number_sign} {e.number}" if e.number else ""
+            text = f"{labels.payment_row}{sign}"
+            debit, credit = zero, amount
+        balance += debit - credit
+        debit_total += debit
+        credit_total += credit
+        rows.append(StatementRow(e.day, text, debit, credit, balance))
+    names = {"seller": seller.display_name, "buyer": buyer.display_name}
+    shown = format_money(abs(balance), currency, language)
+    if balance > 0:
+        closing_text = labels.owed_to_seller.format(amount=shown, **names)
+    elif balance < 0:
+        closing_text = labels.owed_to_buyer.format(amount=shown, **names)
+    else:
+        closing_text = labels.settled
+    return StatementView(language, currency, issue_date, seller, buyer, tuple(rows),
+                         round_money(debit_total, currency), round_money(credit_total, currency),
+                         round_money(balance, currency), closing_text, logo, stamp, signature)
+
+
 # --- a sample, for template checks, previews and warm-up ------------------------------------
 
 
@@ -789,7 +998,8 @@ class DocumentRenderer(Protocol):
     (a manager may upload it): sandboxed, no file or network access beyond the shipped
     templates and ``data:`` URIs."""
 
-    async def render(self, view: DocumentView, template_source: str | None = None) -> bytes:
+    async def render(self, view: DocumentView | StatementView,
+                     template_source: str | None = None) -> bytes:
         """PDF bytes of ``view``, with the shipped template for its kind and layout, or with
         ``template_source`` (a Jinja2 HTML template) when given."""
         ...

@@ -64,7 +64,7 @@ class SqlReceivableRepository:
                    m.Payment.doc_number, m.Payment.currency, m.Payment.amount_minor,
                    _allocated(), m.Payment.status)
             .where(m.Payment.company_id == company_id,
-                   m.Payment.status.notin_(("reversed", "ignored")))
+                   m.Payment.status.notin_(("reversed", "ignored", "twin")))
             .order_by(m.Payment.received_on, m.Payment.id))).all()
         return [StatementPayment(int(i), d, s, n or "", c, int(a), int(a) - int(al or 0), st)
                 for i, d, s, n, c, a, al, st in rows]
@@ -100,7 +100,8 @@ class SqlReceivableRepository:
                     m.Payment.status, m.Payment.currency, m.Payment.amount_minor)
              .outerjoin(m.Company, m.Company.id == m.Payment.company_id)
              .where(m.Payment.received_on >= start, m.Payment.received_on <= end,
-                    m.Payment.status.notin_(("ignored",)))
+                    # a twin is the bank's line of a transfer typed in: listed once
+                    m.Payment.status.notin_(("ignored", "twin")))
              .order_by(m.Payment.received_on, m.Payment.id))
         if owner_id is not None:
             # A manager's payments: those they recorded and those on their invoices.

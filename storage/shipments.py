@@ -21,6 +21,11 @@ class SqlShipmentRepository:
             m.Shipment.invoice_id == invoice_id).limit(1))
         return found is not None
 
+    async def shipped_at(self, invoice_id: int) -> datetime | None:
+        found = await self._s.scalar(select(m.Shipment.created_at).where(
+            m.Shipment.invoice_id == invoice_id).order_by(m.Shipment.id).limit(1))
+        return found
+
     async def shipped_among(self, invoice_ids: Sequence[int]) -> set[int]:
         found: set[int] = set()
         ids = list(invoice_ids)

@@ -85,6 +85,7 @@ async def test_bank_then_cash_pays_the_invoice_and_a_reversal_reopens_it(bot: Ha
     menu = await open_menu(bot, seeded.number)
     assert menu["text"].endswith("Nothing is due on this invoice.")
     assert buttons(menu) == [f"Reverse {today:%d.%m} RUB\xa01,000.00",
+                             f"🧾 Receipt {today:%d.%m} RUB\xa0220.00",
                              f"Reverse {today:%d.%m} RUB\xa0220.00"]
     why = await bot.press(MANAGER, menu, f"Reverse {today:%d.%m} RUB\xa0220.00")
     assert why["text"] == ("Why is the payment of RUB\xa0220.00 reversed? The reason goes to "

@@ -11,6 +11,7 @@ import pytest
 
 from services.documents import (
     DocumentView,
+    Lang,
     PartyView,
     build_invoice_view,
     format_date,
@@ -250,3 +251,58 @@ def test_format_quantity_and_date() -> None:
 def test_grand_total_formats_as_in_chat() -> None:
     view = view_of("included", lines=LINES[:1])
     assert format_money(view.grand_total, view.currency, view.language) == "3\u202f600,00\u00a0₽"
+
+
+def test_an_invoice_printed_as_its_act_delivery_note_and_receipt() -> None:
+    from services.documents import as_printed
+
+    inv = view_of("included")
+    act = as_printed(inv, "act", "42", date(2026, 3, 20))
+    assert (act.kind, act.number, act.issue_date, act.due_date, act.qr_payload) == (
+        "act", "42", date(2026, 3, 20), None, None)
+    assert act.title == "Акт выполненных работ № 42 от 20 марта 2026 г."
+    assert (act.lines, act.grand_total) == (inv.lines, inv.grand_total)
+    note = as_printed(inv, "delivery_note", "42", date(2026, 3, 20))
+    assert note.title == "Товарная накладная № 42 от 20 марта 2026 г."
+    # A partial cash receipt: its own number and date, the amount received in words, the
+    # VAT share of that amount, the invoice as the basis (no invoice-wide VAT figures).
+    part = (inv.grand_total / 4).quantize(Decimal("0.01"))
+    receipt = as_printed(inv, "receipt", "ПКО-7", date(2026, 3, 9), part)
+    assert (receipt.number, receipt.paid_amount, receipt.remaining) == (
+        "ПКО-7", part, inv.grand_total - part)
+    assert receipt.amount_in_words == amount_in_words(part, "RUB", "ru")
+    assert receipt.purpose == "Оплата по счёту № 42 от 05.03.2026"
+    share = sum(r.vat for r in receipt.vat_breakdown)
+    assert abs(share - inv.vat_total / 4) <= Decimal("0.02")
+    with pytest.raises(ValueError):
+        as_printed(inv, "receipt", "1", date(2026, 3, 9))
+    with pytest.raises(ValueError):
+        as_printed(act, "act", "1", date(2026, 3, 9))  # only an invoice is printed again
+    pickle.loads(pickle.dumps(receipt))  # goes to the worker processes
+
+
+def test_client_statement_running_balance_and_who_owes_whom() -> None:
+    from services.documents import StatementEntry, StatementView, build_statement_view
+
+    def view(*entries: StatementEntry, language: Lang = "ru") -> StatementView:
+        return build_statement_view(seller=SELLER_RU, buyer=BUYER, currency="RUB",
+                                    issue_date=date(2026, 4, 1), entries=entries,
+                                    language=language)
+
+    d = date
+    st = view(StatementEntry(d(2026, 3, 9), "payment", "15", Decimal("500")),
+              StatementEntry(d(2026, 3, 5), "invoice", "INV-1", Decimal("1200")),
+              StatementEntry(d(2026, 3, 9), "invoice", "INV-2", Decimal("300")))
+    assert [(r.document, r.debit, r.credit, r.balance) for r in st.rows] == [
+        ("Счёт на оплату № INV-1", Decimal("1200.00"), Decimal("0.00"), Decimal("1200.00")),
+        ("Счёт на оплату № INV-2", Decimal("300.00"), Decimal("0.00"), Decimal("1500.00")),
+        ("Оплата № 15", Decimal("0.00"), Decimal("500.00"), Decimal("1000.00"))]
+    assert st.closing_text == (
+        "Задолженность АО «Василёк» перед ООО «Ромашка»: "
+        + format_money(Decimal("1000"), "RUB", "ru"))
+    over = view(StatementEntry(d(2026, 3, 5), "invoice", "INV-1", Decimal("100")),
+                StatementEntry(d(2026, 3, 6), "payment", "", Decimal("150")), language="en")
+    assert over.closing == Decimal("-50.00")
+    assert over.closing_text.startswith("ООО «Ромашка» owes АО «Василёк» (prepayment)")
+    assert over.rows[1].document == "Payment"
+    assert view().closing_text == "Задолженности нет: расчёты сверены."
