@@ -814,9 +814,18 @@ class PaymentService:
             ours = {_norm_account(a.account): a
                     for a in await uow.payments.organization_accounts()}
         # Parsing, keys and balances are CPU work: off the event loop, in a worker process
-        # when the app gives one (only the slim result travels back).
-        fmt, count, incoming, balances, digest = await self._run_cpu(
-            read_statement, data, filename, ours)
+        # when the app gives one (only the slim result travels back). Meanwhile the open
+        # invoices of each of our organizations are read (a snapshot: the allocation below
+        # re-reads each invoice locked, so one paid meanwhile only leaves a credit).
+        parsing = asyncio.ensure_future(self._run_cpu(read_statement, data, filename, ours))
+        try:
+            async with self._uow(readonly=True) as uow:
+                open_by_org = {org: await uow.payments.open_invoices([org]) for org in
+                               sorted({a.organization_id for a in ours.values()})}
+        except BaseException:
+            parsing.cancel()
+            raise
+        fmt, count, incoming, balances, digest = await parsing
         logger.info("statement %s parsed: %s, %d transactions", filename or "-", fmt, count)
         now = self._clock.now()
         actor_id = actor.id if actor else None
@@ -837,7 +846,7 @@ class PaymentService:
                 twins = find_twins([p for p, _ in fresh.values()], await repo.bank_payments(
                     org_ids, min(days) - timedelta(days=TWIN_DAYS),
                     max(days) + timedelta(days=TWIN_DAYS), manual=True))
-            open_invoices = await repo.open_invoices(org_ids) if fresh else []
+            open_invoices = [inv for org in org_ids for inv in open_by_org.get(org, [])]
             batch = [p for p, _ in fresh.values() if p.key not in twins]
             results = await self._run_cpu(match_payments, batch, open_invoices)
             by_org = {inv.id: inv for inv in open_invoices}
