@@ -24,4 +24,7 @@ echo "TEST_REDIS_URL=${TEST_REDIS_URL:-<unset: Redis tests skip>}"
 
 .venv/bin/ruff check .
 .venv/bin/mypy
-.venv/bin/python -m pytest -rs -q "$@"
+# Three workers (pytest-xdist): the tests mostly wait on the sandbox, the databases and the PDF
+# processes, so three share this machine's two cores well (10 min in one process, 6 in three).
+# Each worker has its own SQLite files and its own PostgreSQL database.
+.venv/bin/python -m pytest -rs -q -n "${PYTEST_WORKERS:-3}" "$@"

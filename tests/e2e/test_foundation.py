@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -182,8 +183,10 @@ async def test_restart_mid_flow_resumes(database_url: str, fsm: str) -> None:
     if fsm == "redis":
         if not REDIS_URL:
             pytest.skip(REDIS_SKIP)
-        extra["redis_url"] = REDIS_URL
-        await flush_redis(REDIS_URL)
+        # A Redis database of this test's own: the test runs once per engine, and the suite
+        # runs in several processes at once (the same bot and users would share FSM keys).
+        extra["redis_url"] = private_redis_db(REDIS_URL, database_url)
+        await flush_redis(extra["redis_url"])
     async with running_bot(database_url, **extra) as bot:
         await bot.client.user(ADMIN, first_name="Anna", language_code="en")
         await bot.say(ADMIN, "/newclient")
@@ -194,6 +197,13 @@ async def test_restart_mid_flow_resumes(database_url: str, fsm: str) -> None:
         assert "E-mail" in ask_email["text"]
         summary = await bot.say(ADMIN, "office@restart.example")
         assert "Restart Ltd" in summary["text"] and "+40721234567" in summary["text"]
+
+
+def private_redis_db(url: str, database_url: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = 1 + (2 * int(worker) if worker.isdigit() else 0) % 14 \
+        + (0 if database_url.startswith("sqlite") else 1)
+    return urlsplit(url)._replace(path=f"/{index}").geturl()
 
 
 async def flush_redis(url: str) -> None:
