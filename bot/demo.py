@@ -338,8 +338,17 @@ async def scene_payment(demo: Demo) -> None:
     await travel_to(demo, "27.11.2026 10:05")
 
 
+async def scene_shipment(demo: Demo) -> None:
+    demo.scene("14. The manager ships from the payment push; the deal is won; the act is issued")
+    pushes = [m for m in await demo.client.messages(MANAGER.id)
+              if any(b["text"] == "Ship" for row in m.get("buttons") or [] for b in row)]
+    shipped = await demo.press(MANAGER, pushes[-1], "Ship")
+    await demo.press(MANAGER, shipped, "Act")
+
+
 SCENES: list[Scene] = [scene_team, scene_lead_to_deal, scene_organization_and_catalog,
-                       scene_quote, scene_customer_receives, scene_reminders, scene_payment]
+                       scene_quote, scene_customer_receives, scene_reminders, scene_payment,
+                       scene_shipment]
 
 
 def demo_settings(database_url: str, api_url: str) -> Settings:
