@@ -443,10 +443,19 @@ def doc_key(number: str) -> str:
     return "".join(ch for ch in number.upper() if ch.isalnum()).lstrip("N").lstrip("0")
 
 
-def find_twins(incoming: Sequence[IncomingPayment], recorded: Sequence[Payment]
-               ) -> dict[str, Payment]:
+def find_twins(incoming: Sequence[IncomingPayment], recorded: Sequence[Payment],
+               tax_ids: Mapping[int, str] | None = None) -> dict[str, Payment]:
     """Statement payment key → the bank transfer recorded by hand that it is: the same
-    payment order number, amount and currency, dated within `TWIN_DAYS`. One to one."""
+    payment order number, amount and currency, dated within `TWIN_DAYS`, and not from another
+    payer (the statement's payer tax id against `tax_ids[company]` when both are known). One
+    to one."""
+    tax_ids = tax_ids or {}
+
+    def same_payer(payment: IncomingPayment, twin: Payment) -> bool:
+        ours = tax_ids.get(twin.company_id or 0, "")
+        theirs = "".join(payment.payer_tax_id.split()).upper()
+        return not ours or not theirs or "".join(ours.split()).upper() == theirs
+
     pool: dict[tuple[str, int, str], list[Payment]] = {}
     for p in recorded:
         if doc_key(p.doc_number):
@@ -457,7 +466,8 @@ def find_twins(incoming: Sequence[IncomingPayment], recorded: Sequence[Payment]
         bucket = pool.get((number, payment.amount_minor, payment.currency), []) if number \
             else []
         twin = next((t for t in bucket
-                     if abs((t.received_on - payment.received_on).days) <= TWIN_DAYS), None)
+                     if abs((t.received_on - payment.received_on).days) <= TWIN_DAYS
+                     and same_payer(payment, t)), None)
         if twin is not None:
             found[payment.key] = twin
             bucket.remove(twin)
@@ -843,9 +853,12 @@ class PaymentService:
             twins: dict[str, Payment] = {}
             if fresh:
                 days = [p.received_on for p, _ in fresh.values()]
-                twins = find_twins([p for p, _ in fresh.values()], await repo.bank_payments(
+                typed = await repo.bank_payments(
                     org_ids, min(days) - timedelta(days=TWIN_DAYS),
-                    max(days) + timedelta(days=TWIN_DAYS), manual=True))
+                    max(days) + timedelta(days=TWIN_DAYS), manual=True)
+                twins = find_twins([p for p, _ in fresh.values()], typed,
+                                   await repo.company_tax_ids(
+                                       sorted({p.company_id for p in typed if p.company_id})))
             open_invoices = [inv for org in org_ids for inv in open_by_org.get(org, [])]
             batch = [p for p, _ in fresh.values() if p.key not in twins]
             results = await self._run_cpu(match_payments, batch, open_invoices)
@@ -1024,8 +1037,8 @@ class PaymentService:
                                                  manual=False)
         typed = IncomingPayment(key="typed", amount_minor=minor, currency=inv.currency,
                                 received_on=day, doc_number=doc_number)
-        twin = find_twins([typed], [p for p in found if p.status != PaymentStatus.TWIN]
-                          ).get("typed")
+        twin = find_twins([typed], [p for p in found if p.status != PaymentStatus.TWIN
+                                    and p.company_id in (None, inv.company_id)]).get("typed")
         if twin is None:
             return None
         if twin.status not in PENDING:

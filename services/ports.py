@@ -310,6 +310,7 @@ class PaymentRepository(Protocol):
         typed in by hand and not yet confirmed by a statement (`manual`), or from
         statements."""
         ...
+    async def company_tax_ids(self, company_ids: Sequence[int]) -> dict[int, str]: ...
     async def confirm_manual(self, pairs: Sequence[tuple[int, int]]) -> None:
         """(manual payment id, statement id): the transfer typed in by hand is confirmed by
         that statement."""

@@ -214,6 +214,13 @@ class SqlPaymentRepository:
         q = q.where(typed, m.Payment.statement_id.is_(None)) if manual else q.where(~typed)
         return [_to_payment(r, r.alloc) for r in (await self._s.execute(q)).all()]
 
+    async def company_tax_ids(self, company_ids: Sequence[int]) -> dict[int, str]:
+        if not company_ids:
+            return {}
+        rows = (await self._s.execute(select(m.Company.id, m.Company.tax_id).where(
+            m.Company.id.in_(list(company_ids)), m.Company.tax_id.is_not(None)))).all()
+        return {int(i): str(t) for i, t in rows if t}
+
     async def confirm_manual(self, pairs: Sequence[tuple[int, int]]) -> None:
         for manual_id, statement_id in pairs:
             await self._s.execute(update(m.Payment).where(m.Payment.id == manual_id)

@@ -552,3 +552,10 @@ def test_a_transfer_typed_in_is_found_in_the_statement_once() -> None:
                         line("e", "", 500, 6)], recorded)
     # One to one; a different amount, a date beyond a week or no number is not the same.
     assert {k: p.id for k, p in found.items()} == {"a": 1}
+    # Another payer (its tax id differs from the client's) with the same number and amount.
+    other = IncomingPayment(key="f", amount_minor=1000, currency="RUB",
+                            received_on=date(2026, 3, 6), doc_number="15",
+                            payer_tax_id="7707083893")
+    assert find_twins([other], recorded, {7: "500100732259"}) == {}
+    assert set(find_twins([other], recorded, {7: "7707083893"})) == {"f"}
+    assert set(find_twins([other], recorded)) == {"f"}  # the client's tax id unknown
