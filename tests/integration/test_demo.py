@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.demo import run_demo
 from tests.integration.test_pdf import flat
 
 
+@pytest.mark.alone
 async def test_the_demo_plays_from_first_contact_to_the_act(tmp_path: Path) -> None:
     transcript = await run_demo(tmp_path / "demo-out")
     text = transcript.read_text(encoding="utf-8")
