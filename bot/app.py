@@ -206,6 +206,7 @@ class App:
     dp: Dispatcher
     clock: Clock
     background: list[asyncio.Task[Any]] = field(default_factory=list)
+    scheduler: Any = None  # the running APScheduler, once run_polling started it
 
 
 @asynccontextmanager
@@ -279,6 +280,7 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
             await web.TCPSite(runner, settings.web_host, settings.web_port).start()
         scheduler = create_scheduler(app)
         scheduler.start()
+        app.scheduler = scheduler
         polling = asyncio.create_task(app.dp.start_polling(
             app.bot, handle_signals=stop is None, close_bot_session=False,
             polling_timeout=10))

@@ -28,11 +28,30 @@ from sandbox.client import SandboxClient
 from sandbox.server import BotApiSandbox
 from services.clock import FrozenClock
 from services.statements.generate import generate_1c
+from storage.outbox import SqlOutboxRepository
 
 logger = logging.getLogger(__name__)
 
 DEMO_TOKEN = "100200300:DemoTokenForTheOfflineSandbox_0123456"
 TAGS = re.compile(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>")
+# Telegram's /start payload alphabet: tokens are URL-safe base64, so "-" and "_" are common and
+# a `\w+` pattern would cut the token at its first "-" (the customer then opens a dead link).
+START_PAYLOAD = re.compile(r"[?&]start=([A-Za-z0-9_-]+)")
+# Ceilings, not expected times: every wait ends at the event it waits for (an unloaded run
+# takes seconds); these only turn a bot that hangs into an error instead of a demo that hangs.
+SETTLE_CEILING = 120.0
+START_CEILING = 120.0
+STOP_CEILING = 60.0
+CLOCK_JOBS = ("replan", "alerts", "watchdog")  # bot.scheduler's interval jobs
+
+
+def start_payload(text: str | None, prefix: str) -> str:
+    """The whole /start payload of the first t.me deep link in `text` that starts with
+    `prefix` ("join_", "quo_", "inv_"); AssertionError when the message has none."""
+    for match in START_PAYLOAD.finditer(text or ""):
+        if match.group(1).startswith(prefix):
+            return match.group(1)
+    raise AssertionError(f"no {prefix}... deep link in {text!r}")
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,8 @@ class Demo:
     lines: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
+    recorded: dict[int, int] = field(default_factory=dict)  # chat -> last recorded message id
+    _jobs: Any = None  # bot.scheduler.SchedulerJobs, built on first use
 
     def scene(self, title: str) -> None:
         self.lines += ["", f"## {title}", ""]
@@ -70,18 +91,6 @@ class Demo:
 
     def _said(self, person: Person, what: str) -> None:
         self.lines += [f"**{person.name}** ({person.role}): `{what}`", ""]
-
-    async def _record_replies(self, person: Person, first: dict[str, Any],
-                              quiet: float = 0.2) -> dict[str, Any]:
-        replies = [first]
-        while True:  # collect everything the bot says until it goes quiet
-            try:
-                replies.append(await self.client.wait_for(person.id, timeout=quiet))
-            except TimeoutError:
-                break
-        for msg in replies:
-            await self._record_bot(person, msg)
-        return replies[-1]
 
     async def _record_bot(self, person: Person, msg: dict[str, Any], edited: bool = False
                           ) -> None:
@@ -109,52 +118,113 @@ class Demo:
             self.files.append(path)
             self.lines += [f"Photo: ![{path.name}]({path.name})", ""]
 
-    async def say(self, person: Person, text: str, quiet: float = 0.2) -> dict[str, Any]:
+    async def settle(self, ceiling: float = SETTLE_CEILING) -> None:
+        """Returns once the bot has said everything it is going to say for now: the sandbox
+        holds no update the bot has not taken, no update is still being handled, and the
+        outbox has nothing due or on the wire (what is due is sent here, as the scheduler's
+        drain would). Follows those events instead of guessing a quiet period, so a loaded
+        machine only makes the demo slower; TimeoutError after `ceiling` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ceiling
+        idle_checks = 0
+        while idle_checks < 2:  # twice in a row: nothing slipped in between the checks
+            idle_checks = idle_checks + 1 if await self._idle() else 0
+            if loop.time() > deadline:
+                raise TimeoutError(f"the bot was still busy after {ceiling:.0f} s")
+            if idle_checks < 2:
+                await asyncio.sleep(0.02)
+
+    async def _idle(self) -> bool:
+        if await self.client.updates():
+            return False
+        # aiogram handles each update as a task and confirms the update (the next getUpdates
+        # offset) only after creating it, so "no update left" + "no task" means all handled.
+        if any(not t.done() for t in getattr(self.app.dp, "_handle_update_tasks", ())):
+            return False
+        if self._jobs is None:
+            from bot.scheduler import build_jobs
+
+            self._jobs = build_jobs(self.app)
+        if await self._jobs.drain():
+            return False
+        stats = await SqlOutboxRepository(self.app.db).stats(self.app.clock.now())
+        return stats.due == 0 and stats.claimed == 0
+
+    async def _record_new(self, person: Person) -> list[dict[str, Any]]:
+        """Records the bot's messages in the person's chat not recorded yet, oldest first."""
+        last = self.recorded.get(person.id, 0)
+        new = [m for m in await self.client.messages(person.id)
+               if m["message_id"] > last and not m.get("deleted")]
+        for msg in new:
+            self.recorded[person.id] = int(msg["message_id"])
+            await self._record_bot(person, msg)
+        return new
+
+    async def _view(self, person: Person, message_id: int) -> dict[str, Any]:
+        for msg in await self.client.messages(person.id):
+            if msg["message_id"] == message_id:
+                return msg
+        raise RuntimeError(f"message {message_id} is not in {person.name}'s chat")
+
+    async def say(self, person: Person, text: str) -> dict[str, Any]:
+        """The person writes `text`; records everything the bot answers and returns its last
+        message."""
         self._said(person, text)
         await self.client.send_text(person.id, text)
-        first = await self.client.wait_for(person.id, timeout=30)
-        return await self._record_replies(person, first, quiet)
+        return await self._answered(person, f"{person.name}'s {text!r}")
+
+    async def upload(self, person: Person, filename: str, data: bytes, mime_type: str,
+                     caption: str | None = None) -> dict[str, Any]:
+        await self.client.send_document(person.id, filename, data, mime_type=mime_type,
+                                        caption=caption)
+        return await self._answered(person, f"{person.name}'s file {filename}")
+
+    async def _answered(self, person: Person, what: str) -> dict[str, Any]:
+        await self.settle()
+        new = await self._record_new(person)
+        if not new:
+            raise RuntimeError(f"the bot did not answer {what}")
+        return new[-1]
 
     async def with_button(self, person: Person, last: dict[str, Any], button: str
                           ) -> dict[str, Any]:
-        """`last`, or the bot's next message with a button starting with `button` (a slow
-        machine may send a PDF after the replies went quiet)."""
+        """`last`, or the newest message in the chat with a button starting with `button`
+        (the document with its buttons may come before the bot's last words)."""
         def has(msg: dict[str, Any]) -> bool:
             return any(b["text"].startswith(button) for row in msg.get("buttons") or []
                        for b in row)
 
         if has(last):
             return last
-        found = await self.client.wait_for(person.id, has, timeout=30,
-                                           after=int(last["message_id"]))
-        await self._record_bot(person, found)
-        return found
+        await self.settle()
+        for msg in reversed(await self.client.messages(person.id)):
+            if has(msg) and not msg.get("deleted"):
+                return msg
+        raise RuntimeError(f"no message with a button {button!r} in {person.name}'s chat")
 
     async def press(self, person: Person, message: dict[str, Any], button: str,
                     edits: bool = False) -> dict[str, Any]:
         """Taps the button whose label starts with `button`; records what the bot does next,
-        whether it edits that message or sends new ones."""
+        whether it edits that message or sends new ones (`edits`: the script expects an
+        edit, said for the reader; both are recorded either way)."""
         labels = [b["text"] for row in message.get("buttons") or [] for b in row]
         label = next((t for t in labels if t.startswith(button)), None)
         if label is None:
             raise RuntimeError(f"no button {button!r} in {labels!r}")
         self.lines += [f"**{person.name}** taps [{label}]", ""]
+        before = await self._view(person, int(message["message_id"]))
         await self.client.press(person.id, message["message_id"], text=label)
-        edit = asyncio.ensure_future(self.client.wait_for_edit(person.id, message["message_id"]))
-        new = asyncio.ensure_future(self.client.wait_for(person.id, timeout=30))
-        done, pending = await asyncio.wait({edit, new}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        if edit in done and not edit.exception():
-            msg = edit.result()
-            await self._record_bot(person, msg, edited=True)
-            try:  # an edit may come with new messages too
-                more = await self.client.wait_for(person.id, timeout=0.2)
-            except TimeoutError:
-                return msg
-            return await self._record_replies(person, more)
-        return await self._record_replies(person, new.result())
+        await self.settle()
+        after = await self._view(person, int(message["message_id"]))
+        edited = after if after["edits"] > before["edits"] and not after["deleted"] else None
+        if edited is not None:
+            await self._record_bot(person, edited, edited=True)
+        new = await self._record_new(person)
+        if new:
+            return new[-1]
+        if edited is None:
+            raise RuntimeError(f"the bot did nothing when {person.name} tapped [{label}]")
+        return edited
 
 
 Scene = Callable[[Demo], Awaitable[None]]
@@ -171,21 +241,19 @@ async def scene_team(demo: Demo) -> None:
     await demo.say(ADMIN, "/start")
     menu = await demo.say(ADMIN, "/invite")
     invite = await demo.press(ADMIN, menu, "Manager", edits=True)
-    payload = re.search(r"start=(join_[\w-]+)", invite["text"] or "")
-    assert payload, "no invitation link in the admin's chat"
+    payload = start_payload(invite["text"], "join_")
     demo.note("The admin forwards the link to Ivan; Ivan opens it.")
 
     demo.scene("3. The manager joins through the deep link")
     await demo.meet(MANAGER)
-    await demo.say(MANAGER, f"/start {payload.group(1)}")
+    await demo.say(MANAGER, f"/start {payload}")
     demo.note("Used again, the same link is refused:")
     await demo.meet(MANAGER_RU)
-    await demo.say(MANAGER_RU, f"/start {payload.group(1)}")
+    await demo.say(MANAGER_RU, f"/start {payload}")
     menu = await demo.say(ADMIN, "/invite")
     invite = await demo.press(ADMIN, menu, "Manager", edits=True)
-    second = re.search(r"start=(join_[\w-]+)", invite["text"] or "")
-    assert second
-    await demo.say(MANAGER_RU, f"/start {second.group(1)}")
+    second = start_payload(invite["text"], "join_")
+    await demo.say(MANAGER_RU, f"/start {second}")
 
     demo.scene("4. The manager adds a client")
     await demo.say(MANAGER, "/newclient")
@@ -243,9 +311,7 @@ async def scene_organization_and_catalog(demo: Demo) -> None:
     await demo.press(ADMIN, ask, "Save")
     demo.lines += ["**Anna Smirnova** sends the file `catalog.csv` with the caption "
                    "`/import_products`", ""]
-    await demo.client.send_document(ADMIN.id, "catalog.csv", CATALOG_CSV,
-                                    mime_type="text/csv", caption="/import_products")
-    await demo._record_replies(ADMIN, await demo.client.wait_for(ADMIN.id))
+    await demo.upload(ADMIN, "catalog.csv", CATALOG_CSV, "text/csv", "/import_products")
 
 
 async def scene_quote(demo: Demo) -> None:
@@ -265,11 +331,10 @@ async def scene_quote(demo: Demo) -> None:
     draft = await demo.say(MANAGER, "5%")
     menu = await demo.press(MANAGER, draft, "Send")
     link = await demo.press(MANAGER, menu, "Telegram link")
-    payload = re.search(r"start=(\w+)", link.get("text") or "")
-    assert payload, "no deep link for the quote"
+    payload = start_payload(link.get("text"), "quo_")
     demo.note("Ivan forwards the link to Мария; she opens it (her Telegram is in Russian).")
     await demo.meet(CUSTOMER)
-    doc = await demo.say(CUSTOMER, f"/start {payload.group(1)}", quiet=2.0)
+    doc = await demo.say(CUSTOMER, f"/start {payload}")
     await demo.press(CUSTOMER, await demo.with_button(CUSTOMER, doc, "Принять"), "Принять")
     await record_pushes(demo, MANAGER)
 
@@ -289,10 +354,10 @@ async def scene_customer_receives(demo: Demo) -> None:
     demo.scene("10. The invoice reaches the customer in her own Telegram chat")
     menu = await demo.press(MANAGER, demo.vars["invoice_card"], "Send")
     link = await demo.press(MANAGER, menu, "Telegram link")
-    payload = re.search(r"start=(inv_[\w-]+)", link.get("text") or "")
-    assert payload, "no deep link for the customer"
+    payload = start_payload(link.get("text"), "inv_")
     demo.note("Ivan forwards the new link; Мария opens it.")
-    await demo.say(CUSTOMER, f"/start {payload.group(1)}", quiet=3.0)
+    await demo.say(CUSTOMER, f"/start {payload}")
+    await record_pushes(demo, MANAGER)
     demo.note("A customer never reaches the team's commands:")
     await demo.say(CUSTOMER, "/clients")
 
@@ -313,16 +378,15 @@ async def travel_to(demo: Demo, local: str, tz: str = "Europe/Moscow") -> None:
     demo.app.clock.set(moment)
     demo.note(f"The demo clock moves to {local} Moscow time; the scheduler's jobs run.")
     await run_scheduler(demo)
-    await record_pushes(demo, CUSTOMER, MANAGER, ADMIN, quiet=1.0)
+    await record_pushes(demo, CUSTOMER, MANAGER, ADMIN)
 
 
-async def record_pushes(demo: Demo, *people: Person, quiet: float = 1.5) -> None:
+async def record_pushes(demo: Demo, *people: Person) -> None:
+    """Records what the bot sent these people on its own (pushes, reminders), once it has
+    sent everything due."""
+    await demo.settle()
     for person in people:
-        try:
-            first = await demo.client.wait_for(person.id, timeout=quiet)
-        except TimeoutError:
-            continue
-        await demo._record_replies(person, first)
+        await demo._record_new(person)
 
 
 async def scene_reminders(demo: Demo) -> None:
@@ -344,9 +408,7 @@ async def scene_payment(demo: Demo) -> None:
     (demo.out / "kl_to_1c.txt").write_bytes(statement)
     demo.lines += ["**Anna Smirnova** sends the bank's file `kl_to_1c.txt` "
                    "(1CClientBankExchange, Windows-1251)", ""]
-    await demo.client.send_document(ADMIN.id, "kl_to_1c.txt", statement,
-                                    mime_type="text/plain")
-    await demo._record_replies(ADMIN, await demo.client.wait_for(ADMIN.id, timeout=10))
+    await demo.upload(ADMIN, "kl_to_1c.txt", statement, "text/plain")
     await record_pushes(demo, MANAGER, CUSTOMER)
     await demo.say(MANAGER, "/deals")
     demo.note("On the due date no reminder goes out: the invoice is paid.")
@@ -355,13 +417,10 @@ async def scene_payment(demo: Demo) -> None:
 
 async def scene_shipment(demo: Demo) -> None:
     demo.scene("14. The manager ships from the payment push; the deal is won; the act is issued")
-    pushes: list[dict[str, Any]] = []
-    for _ in range(300):  # the payment push of scene 13 (a slow machine may still send it)
-        pushes = [m for m in await demo.client.messages(MANAGER.id)
-                  if any(b["text"] == "Ship" for row in m.get("buttons") or [] for b in row)]
-        if pushes:
-            break
-        await asyncio.sleep(0.1)
+    await demo.settle()
+    pushes = [m for m in await demo.client.messages(MANAGER.id)
+              if any(b["text"] == "Ship" for row in m.get("buttons") or [] for b in row)]
+    assert pushes, "no payment push with [Ship] in the manager's chat"
     shipped = await demo.press(MANAGER, pushes[-1], "Ship")
     await demo.press(MANAGER, shipped, "Act")
 
@@ -396,16 +455,25 @@ async def run_demo(out: Path) -> Path:
     bot_task = asyncio.create_task(run_polling(settings, stop=stop, clock=clock, ready=ready))
     demo = Demo(client, out)
     try:
-        done, _ = await asyncio.wait({bot_task, ready}, timeout=60,
+        done, _ = await asyncio.wait({bot_task, ready}, timeout=START_CEILING,
                                      return_when=asyncio.FIRST_COMPLETED)
         if bot_task in done:
             bot_task.result()
+        if not ready.done():
+            raise TimeoutError(f"the bot did not start polling within {START_CEILING:.0f} s")
         demo.app = ready.result()
+        # The demo's clock stands still between its moves, and each move (`travel_to`) runs the
+        # clock-driven jobs itself. Left on their wall-clock intervals they would also fire in
+        # the middle of a conversation on a run longer than a minute (a slow machine): a
+        # digest for the frozen day lands between a question and its answer.
+        for job in CLOCK_JOBS:
+            if demo.app.scheduler.get_job(job) is not None:
+                demo.app.scheduler.pause_job(job)
         for scene in SCENES:
             await scene(demo)
     finally:
         stop.set()
-        await asyncio.wait_for(bot_task, 15)
+        await asyncio.wait_for(bot_task, STOP_CEILING)
         await client.close()
         await sandbox.stop()
     elapsed = time.perf_counter() - started
