@@ -23,9 +23,8 @@ from bot.exports import FileExportWriter
 from bot.i18n import create_i18n
 from bot.images import PoolImageTools
 from bot.mailer import SmtpMailer
-from bot.notifier import TelegramNotifier
 from bot.pdf import PdfRenderer
-from bot.scheduler import create_scheduler
+from bot.scheduler import create_scheduler, start_outbox_sender
 from bot.settings import ConfigError, Settings
 from bot.telegram import RateLimiter, create_bot
 from handlers.menu import set_default_commands
@@ -155,12 +154,13 @@ def build_services(db: Database, settings: Settings, clock: Clock,
     settlement = Settlement(services.deals, alert_config)
     services.payments = PaymentService(db.factory, clock, services.deals,
                                        settings.default_timezone,
-                                       run_cpu=pool_runner(renderer), settlement=settlement)
+                                       run_cpu=pool_runner(renderer), settlement=settlement,
+                                       team_chat_id=settings.team_chat_id)
     services.alerts = AlertService(cast(AlertUowFactory, db.uow), clock, alert_config)
     services.contracts = ContractService(cast(ContractUowFactory, db.uow), clock)
     services.card_payments = CardPaymentService(
         db.factory, clock, services.customers, services.deals, card_secret(settings),
-        settlement)
+        settlement, team_chat_id=settings.team_chat_id)
     services.shipments = ShipmentService(cast(ShipmentUowFactory, db.uow), clock,
                                          services.deals, settings.default_timezone)
     services.receivables = ReceivableService(cast(ReceivableUowFactory, db.uow), clock,
@@ -212,8 +212,9 @@ class App:
 @asynccontextmanager
 async def open_app(settings: Settings, *, clock: Clock | None = None,
                    migrate: bool = True, limiter: RateLimiter | None = None,
-                   freeze_gc: bool = False) -> AsyncIterator[App]:
-    """Builds everything, migrates the database, bootstraps admins; closes it all after."""
+                   freeze_gc: bool = False, outbox: bool = True) -> AsyncIterator[App]:
+    """Builds everything, migrates the database, bootstraps admins, starts the outbox sender
+    (`outbox`); closes it all after."""
     token = settings.require_token()
     pipelines = load_pipeline_config(settings)
     if migrate:
@@ -234,10 +235,11 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
     bot = create_bot(token, settings.telegram_api_url, limiter=limiter)
     dp = create_dispatcher(access=services.access, storage=storage, i18n=i18n,
                            settings=settings, **services.as_kwargs())
-    dp["payment_notifier"] = TelegramNotifier(bot, i18n, settings.team_chat_id)
     app = App(settings, db, services, i18n, storage, bot, dp, clock)
     if settings.pdf_warmup:
         app.background.append(asyncio.create_task(renderer.start()))
+    if outbox:
+        start_outbox_sender(app)
     try:
         if settings.admin_ids:
             await services.access.ensure_admins(settings.admin_ids)
@@ -251,6 +253,8 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
     finally:
         for task in app.background:
             task.cancel()
+        if app.background:  # let them unwind before the session and the database close
+            await asyncio.wait(app.background, timeout=5)
         await storage.close()
         await bot.session.close()
         await db.dispose()

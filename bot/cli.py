@@ -9,14 +9,10 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
 from bot.settings import ConfigError, Settings, load_settings
-
-if TYPE_CHECKING:
-    from services.payments import PaymentEvent
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -152,7 +148,8 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
             service = PaymentService(
                 db.factory, clock, deals, settings.default_timezone,
                 settlement=Settlement(deals, AlertConfig(
-                    default_timezone=settings.default_timezone)))
+                    default_timezone=settings.default_timezone)),
+                team_chat_id=settings.team_chat_id)
             try:
                 report = await service.import_statement(actor, path.read_bytes(), path.name)
             except StatementError as err:
@@ -169,27 +166,14 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
             print(f"Statement: {report.incoming} incoming, {report.new} new ({report.already} "
                   f"already imported), {report.auto} matched automatically, {report.review} "
                   f"need a decision, {report.unmatched} unmatched; {balances}")
-            if report.events and settings.bot_token is not None and args.notify:
-                await _notify(settings, report.events)
-                print(f"notifications: {len(report.events)}")
+            if report.events:
+                # In the outbox, committed with the payments: the running bot sends them.
+                print(f"notifications queued: {len(report.events)}")
             return 0
         finally:
             await db.dispose()
 
     return asyncio.run(main())
-
-
-async def _notify(settings: Settings, events: Sequence[PaymentEvent]) -> None:
-    from bot.i18n import create_i18n
-    from bot.notifier import TelegramNotifier
-    from bot.telegram import create_bot
-
-    bot = create_bot(settings.require_token(), settings.telegram_api_url)
-    try:
-        await TelegramNotifier(bot, create_i18n(settings.default_language),
-                               settings.team_chat_id).publish(events)
-    finally:
-        await bot.session.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,8 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--as", dest="as_id", type=int, metavar="TELEGRAM_ID",
                      help="import as this staff member (default: the system)")
-    imp.add_argument("--no-notify", dest="notify", action="store_false",
-                     help="do not send the pushes even when BOT_TOKEN is set")
     imp.add_argument("--database-url", help="override DATABASE_URL")
     imp.set_defaults(func=cmd_import_statement)
 

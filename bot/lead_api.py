@@ -8,29 +8,24 @@ Request: JSON {name, company?, phone?, email?, city?, topic?, source?} with the 
 429 {"error": "rate_limited"} over 30 requests a minute from one address;
 503 {"error": "no_staff"} when nobody can take the lead.
 
-The assigned manager gets a push through the bot, after the answer is sent: the form never
-waits for Telegram.
+The assigned manager's push is written to the outbox in the lead's own transaction and sent
+by the outbox sender: the form never waits for Telegram, and a crash loses no push.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aiogram import Bot
-from aiogram.utils.i18n import I18n
 from aiohttp import web
 
-from handlers.leads import open_lead_keyboard, web_push_text
 from services.errors import Conflict
-from services.leads import InvalidFields, Lead, LeadService
-from services.users import User
+from services.leads import InvalidFields, LeadService
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -41,9 +36,6 @@ PATH = "/api/leads"
 MAX_BODY = 16 * 1024
 RATE_LIMIT = 30
 RATE_PERIOD = 60.0
-
-LeadNotifier = Callable[[User, Lead], Awaitable[None]]
-
 
 class IpRateLimit:
     """At most `limit` requests per `period` seconds from one address (sliding window).
@@ -73,19 +65,6 @@ class IpRateLimit:
         return True
 
 
-def make_lead_notifier(bot: Bot, i18n: I18n) -> LeadNotifier:
-    """Sends "New lead from the website: ..." with an Open button, in the manager's
-    language."""
-
-    async def notify(owner: User, lead: Lead) -> None:
-        with i18n.context(), i18n.use_locale(owner.language or i18n.default_locale):
-            text = web_push_text(lead)
-            keyboard = open_lead_keyboard(lead.id)
-        await bot.send_message(owner.telegram_id, text, reply_markup=keyboard)
-
-    return notify
-
-
 def _error(status: int, error: str, **extra: Any) -> web.Response:
     return web.json_response({"error": error, **extra}, status=status)
 
@@ -94,23 +73,11 @@ def add_lead_api(
     web_app: web.Application,
     leads: LeadService,
     api_key: str | None,
-    notifier: LeadNotifier | None = None,
     *,
     limiter: IpRateLimit | None = None,
     max_body: int = MAX_BODY,
 ) -> None:
     limiter = limiter or IpRateLimit()
-    pushes: set[asyncio.Task[None]] = set()
-
-    async def push(owner: User, lead: Lead) -> None:
-        assert notifier is not None
-        try:
-            await notifier(owner, lead)
-        except Exception:
-            logger.warning(
-                "could not push website lead %s to user %s", lead.id, owner.id, exc_info=True
-            )
-
     async def post_lead(request: web.Request) -> web.Response:
         if not limiter.allow(request.remote or "unknown"):
             return web.json_response(
@@ -141,22 +108,14 @@ def add_lead_api(
             return _error(503, err.code)
         if result.duplicate:
             return web.json_response({"id": result.lead.id, "duplicate": True}, status=200)
-        if notifier is not None:
-            task = asyncio.create_task(push(result.owner, result.lead))
-            pushes.add(task)
-            task.add_done_callback(pushes.discard)
+        # The manager's push was queued in the outbox with the lead.
         return web.json_response({"id": result.lead.id}, status=201)
 
-    async def finish_pushes(_app: web.Application) -> None:
-        if pushes:
-            await asyncio.wait(set(pushes), timeout=5)
-
     web_app.router.add_post(PATH, post_lead)
-    web_app.on_cleanup.append(finish_pushes)
 
 
 def mount_lead_api(web_app: web.Application, app: App) -> None:
     key = app.settings.lead_api_key.get_secret_value() if app.settings.lead_api_key else None
     if key is None:
         logger.warning("LEAD_API_KEY is not set: %s refuses every request", PATH)
-    add_lead_api(web_app, app.services.leads, key, make_lead_notifier(app.bot, app.i18n))
+    add_lead_api(web_app, app.services.leads, key)

@@ -1,4 +1,6 @@
-"""Delivers outbox messages (`services.outbox.Sender`): Telegram through the bot's own session
+"""Delivers outbox messages (`services.outbox.Sender`): reminders and alerts (composed from
+the database at send time), notices (rendered from their payload: handlers/notices.py) and
+files into customers' chats; Telegram through the bot's own session
 (so its rate limiter, ~30/s overall and ~1/s per chat, and its 429 / 5xx / network retries
 apply to reminders too) and e-mail through SMTP (aiosmtplib).
 
@@ -15,8 +17,9 @@ Outcomes, as the dispatcher records them (attempts, last_error on the row):
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -26,11 +29,18 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 
+from handlers.customer import customer_keyboard, document_caption
+from handlers.notices import render_notice
 from handlers.reminders import lang_of, render
 from services.alerts import AlertService
 from services.clock import Clock
+from services.delivery import DeliveryService
+from services.errors import NotFound
+from services.notices import DOCUMENT, DOCUMENT_QR, FILE, FILE_KINDS, NOTICE_KINDS
 from services.outbox import OutboxItem, SendResult
 
 logger = logging.getLogger(__name__)
@@ -79,7 +89,9 @@ class OutboxSender:
         clock: Clock,
         mail: Mail | None = None,
         mail_from: str = "dealchat@localhost",
+        delivery: DeliveryService | None = None,
     ) -> None:
+        self._delivery = delivery
         self._bot = bot
         self._alerts = alerts
         self._i18n = i18n
@@ -87,7 +99,71 @@ class OutboxSender:
         self._mail = mail
         self._from = mail_from
 
+    def _locale(self, language: Any) -> str:
+        return language if language in self._i18n.available_locales \
+            else self._i18n.default_locale
+
     async def send(self, item: OutboxItem) -> SendResult:
+        if item.kind in NOTICE_KINDS:
+            return await self._notice(item)
+        if item.kind in FILE_KINDS:
+            return await self._file(item)
+        return await self._reminder(item)
+
+    @staticmethod
+    async def _telegram(call: Awaitable[Any]) -> SendResult:
+        """One Bot API call, its failure as the dispatcher's outcome."""
+        try:
+            await call
+        except TelegramRetryAfter as exc:
+            return SendResult.retry(f"429: {exc.message}", retry_after=float(exc.retry_after))
+        except TelegramForbiddenError as exc:
+            return SendResult.dead(f"{BLOCKED_PREFIX}: {exc.message}")
+        except TelegramBadRequest as exc:
+            return SendResult.dead(f"400: {exc.message}")
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            return SendResult.retry(f"{type(exc).__name__}: {exc.message}")
+        return SendResult.sent()
+
+    async def _notice(self, item: OutboxItem) -> SendResult:
+        if item.chat_id is None:
+            return SendResult.dead("no chat")
+        with self._i18n.context(), self._i18n.use_locale(self._locale(item.payload.get("lang"))):
+            text, markup = render_notice(item.kind, item.payload)
+        return await self._telegram(self._bot.send_message(item.chat_id, text,
+                                                           reply_markup=markup))
+
+    async def _file(self, item: OutboxItem) -> SendResult:
+        """A document into a customer's chat (its delivery recorded once Telegram accepted
+        it), its payment QR, or another stored file."""
+        if item.chat_id is None or self._delivery is None:
+            return SendResult.dead("no chat" if item.chat_id is None else "no delivery")
+        chat = item.chat_id
+        with self._i18n.context(), self._i18n.use_locale(self._locale(item.payload.get("lang"))):
+            if item.kind == DOCUMENT_QR:
+                png = await self._delivery.qr_png(str(item.payload["qr"]))
+                return await self._telegram(self._bot.send_photo(
+                    chat, BufferedInputFile(png, "qr.png"),
+                    caption=_("Payment QR: scan it in your banking app.")))
+            try:
+                stored, header = await self._delivery.outbox_file(item.payload)
+            except NotFound:
+                return SendResult.dead("the stored file is gone")
+            if item.kind == FILE:
+                caption = str(item.payload.get("caption") or "") or None
+                markup = None
+            elif header is None:
+                return SendResult.dead("the document is gone")
+            else:
+                caption, markup = document_caption(header), customer_keyboard(header)
+            result = await self._telegram(self._bot.send_document(
+                chat, BufferedInputFile(stored.content, stored.filename), caption=caption,
+                reply_markup=markup))
+        if result.ok and item.kind == DOCUMENT:
+            await self._delivery.document_delivered(item.id, item.key, item.payload, chat)
+        return result
+
+    async def _reminder(self, item: OutboxItem) -> SendResult:
         composed = await self._alerts.compose(item)
         if composed is None:
             await self._alerts.cancel_claimed(item.id)
@@ -99,17 +175,8 @@ class OutboxSender:
             return await self._email(item, text)
         if item.chat_id is None:
             return SendResult.dead("no chat")
-        try:
-            await self._bot.send_message(item.chat_id, text, reply_markup=markup)
-        except TelegramRetryAfter as exc:
-            return SendResult.retry(f"429: {exc.message}", retry_after=float(exc.retry_after))
-        except TelegramForbiddenError as exc:
-            return SendResult.dead(f"{BLOCKED_PREFIX}: {exc.message}")
-        except TelegramBadRequest as exc:
-            return SendResult.dead(f"400: {exc.message}")
-        except (TelegramNetworkError, TelegramServerError) as exc:
-            return SendResult.retry(f"{type(exc).__name__}: {exc.message}")
-        return SendResult.sent()
+        return await self._telegram(self._bot.send_message(item.chat_id, text,
+                                                           reply_markup=markup))
 
     async def _email(self, item: OutboxItem, html_text: str) -> SendResult:
         if self._mail is None or not item.email:
@@ -127,6 +194,12 @@ class OutboxSender:
         return SendResult.sent()
 
     async def on_dead(self, item: OutboxItem, result: SendResult) -> None:
-        """A blocked chat: e-mail fallback and the manager told (`AlertService.chat_blocked`)."""
+        """A document refused: the manager is told why. A blocked chat otherwise: e-mail
+        fallback and the manager told (`AlertService.chat_blocked`)."""
+        if item.kind == DOCUMENT and self._delivery is not None:
+            await self._delivery.document_failed(item.key, item.payload, result.error)
+            return
+        if item.kind in NOTICE_KINDS or item.kind in FILE_KINDS:
+            return
         if item.channel == "telegram" and (result.error or "").startswith(BLOCKED_PREFIX):
             await self._alerts.chat_blocked(item, self._clock.now())

@@ -3,18 +3,28 @@ What must be sent lives in the outbox table (its own transactions), never in a j
 a job missed during a restart loses nothing: the next run finds the same rows.
 
 Jobs (each takes `now` from the app's Clock, so tests call them directly with a FrozenClock):
-* drain (every 2 s): `OutboxDispatcher.run_once()` until a batch comes back short;
+* drain (a task of its own, `drain_forever`): `OutboxDispatcher.run_once()` until a batch
+  comes back short, woken at once when a transaction that queued messages commits, and
+  every 2 s at the latest;
 * replan (every 5 min): open invoices' ladders planned again (idempotent keys);
-* alerts (every minute): morning digests, overdue invoices, installments, contracts,
-  tasks, meetings;
+* alerts (every minute): morning digests, overdue invoices, installments, guarantee letters,
+  contracts, tasks, meetings;
+* quotes (every 5 min): sent quotes past their validity expire, manager and customer told;
 * watchdog (every 15 s): admins are told directly (not through the stuck outbox) when the
   drain has not run for more than 60 s.
+
+The alerts and quotes jobs keep a watermark in the database (`job_watermarks`): each handles
+everything due since its last successful run, so a missed or failed run, or a bot that was
+down for hours, costs lateness, never a message. A missed APScheduler run needs no catching up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import secrets
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +41,7 @@ from handlers.reminders import lang_of
 from services.alerts import AlertService
 from services.clock import Clock
 from services.outbox import OutboxDispatcher
+from services.quotes import QuoteService
 from storage.outbox import SqlOutboxRepository
 from storage.uow import Database
 
@@ -45,7 +56,49 @@ STALL_AFTER = timedelta(seconds=60)
 
 
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+    """"<host>:<pid>:<random>": unique per running sender, and telling which process."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def dead_local_worker(worker: str) -> bool:
+    """A sender of a process on this host that no longer runs (killed, crashed)."""
+    try:
+        host, pid, _token = worker.rsplit(":", 2)
+        number = int(pid)
+    except ValueError:
+        return False
+    if host != socket.gethostname()[:40] or number == os.getpid():
+        return False
+    try:
+        os.kill(number, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+async def drain_forever(jobs: SchedulerJobs, wake: asyncio.Event,
+                        every: float = DRAIN_SECONDS) -> None:
+    """The outbox sender: drains when a transaction that queued messages commits (`wake`),
+    and at least every `every` seconds (other processes' messages, retries coming due).
+    First, claims of this host's dead processes are released (a restart resumes at once)."""
+    try:
+        released = await jobs.dispatcher.release_dead(dead_local_worker)
+        if released:
+            logger.info("outbox: %d claim(s) of stopped processes released", released)
+    except Exception:
+        logger.exception("outbox: releasing stale claims failed")
+    while True:
+        wake.clear()
+        try:
+            await jobs.drain()
+        except Exception:  # one failing pass must not stop the sender
+            logger.exception("outbox drain failed")
+        if wake.is_set():
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), every)
 
 
 def build_dispatcher(
@@ -69,6 +122,7 @@ class SchedulerJobs:
     bot: Bot
     i18n: I18n
     batch: int = BATCH
+    quotes: QuoteService | None = None
 
     async def drain(self) -> int:
         """Sends everything due now; returns how many rows were handled."""
@@ -86,6 +140,9 @@ class SchedulerJobs:
 
     async def enqueue_alerts(self) -> int:
         return await self.alerts.enqueue_alerts()
+
+    async def expire_quotes(self) -> int:
+        return 0 if self.quotes is None else await self.quotes.expire_due()
 
     async def watchdog(self) -> int:
         now = self.clock.now()
@@ -115,12 +172,24 @@ def build_jobs(app: App) -> SchedulerJobs:
         app.clock,
         mail=smtp_mail(settings, password),
         mail_from=settings.smtp_from,
+        delivery=app.services.delivery,
     )
-    dispatcher = build_dispatcher(app.db, sender, app.clock)
-    return SchedulerJobs(app.services.alerts, dispatcher, app.clock, app.bot, app.i18n)
+    dispatcher = build_dispatcher(app.db, sender, app.clock,
+                                  lease=timedelta(seconds=settings.outbox_lease_seconds))
+    return SchedulerJobs(
+        app.services.alerts, dispatcher, app.clock, app.bot, app.i18n, quotes=app.services.quotes
+    )
 
 
-def create_scheduler(app: App, drain_seconds: float = DRAIN_SECONDS) -> AsyncIOScheduler:
+def start_outbox_sender(app: App, every: float = DRAIN_SECONDS) -> None:
+    """The outbox sender as a task of the app (cancelled when the app closes), woken by every
+    commit that queued messages: started whenever the app runs, scheduler or not."""
+    wake = asyncio.Event()
+    app.db.on_outbox = wake.set
+    app.background.append(asyncio.create_task(drain_forever(build_jobs(app), wake, every)))
+
+
+def create_scheduler(app: App) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -137,8 +206,8 @@ def create_scheduler(app: App, drain_seconds: float = DRAIN_SECONDS) -> AsyncIOS
             logger.exception("scheduler job %s failed", name)
 
     scheduler.add_job(heartbeat, "interval", seconds=60, id="heartbeat")
-    scheduler.add_job(guarded, "interval", seconds=drain_seconds, id="drain", args=("drain", jobs))
     scheduler.add_job(guarded, "interval", minutes=5, id="replan", args=("replan", jobs))
     scheduler.add_job(guarded, "interval", minutes=1, id="alerts", args=("enqueue_alerts", jobs))
+    scheduler.add_job(guarded, "interval", minutes=5, id="quotes", args=("expire_quotes", jobs))
     scheduler.add_job(guarded, "interval", seconds=15, id="watchdog", args=("watchdog", jobs))
     return scheduler

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     smtp_from: str = "dealchat@localhost"
     smtp_starttls: bool = False
     team_chat_id: int | None = None
+    # How long a claimed outbox message is another sender's before it may be sent again
+    # (claims of a stopped process on this host are released at start-up at once).
+    outbox_lease_seconds: float = Field(default=120.0, gt=0)
     pdf_workers: int = 2
     # Start the PDF worker pool at start-up (off: it starts on the first render).
     pdf_warmup: bool = True

@@ -16,11 +16,9 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 from aiogram.utils.i18n import gettext as _
 
 from handlers.customer import Cu, CustomerCb
-from handlers.payments import publish
 from handlers.texts import error_text
 from services.card_payments import TITLE_MAX, CardPaymentService
 from services.errors import DomainError
-from services.payments import PaymentNotifier
 from services.users import User
 
 logger = logging.getLogger(__name__)
@@ -80,8 +78,8 @@ def create_router() -> Router:
         await query.answer(ok=True)
 
     @router.message(HasSuccessfulPayment())
-    async def on_successful_payment(message: Message, card_payments: CardPaymentService,
-                                    payment_notifier: PaymentNotifier | None = None) -> None:
+    async def on_successful_payment(message: Message,
+                                    card_payments: CardPaymentService) -> None:
         paid = message.successful_payment
         assert paid is not None and message.from_user is not None
         capture = await card_payments.capture(
@@ -94,7 +92,6 @@ def create_router() -> Router:
         if not capture.matched:
             await message.answer(_("We received your payment. Your manager will check it and "
                                    "confirm."))
-        await publish(payment_notifier, capture.events)
 
     return router
 

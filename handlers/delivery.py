@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -217,21 +216,11 @@ def create_router() -> Router:
                 await msg.answer_document(BufferedInputFile(pdf.content, pdf.filename),
                                           caption=doc_title(pdf.header))
             elif a == Dv.CHAT:
-                copy = await delivery.to_customer_chat(actor, kind, doc_id)
-                await query.answer()
-                locale = copy.contact.language or copy.pdf.header.language
-                try:
-                    with i18n.use_locale(locale if locale in ("ru", "en", "ro")
-                                         else i18n.default_locale):
-                        await customer_handlers.send_document(bot, copy.chat_id, copy.pdf)
-                except TelegramAPIError:
-                    logger.warning("could not send to customer chat %s", copy.chat_id,
-                                   exc_info=True)
-                    await msg.answer(_("Telegram did not deliver it: the customer may have "
-                                       "blocked the bot. Try e-mail or a link."))
-                    return
-                await msg.answer(_("Sent to {name}'s chat.").format(
-                    name=html.escape(copy.contact.name)))
+                # Queued through the outbox: "Sent to …" follows once Telegram accepted it,
+                # or the reason it did not.
+                copy = await delivery.to_customer_chat(actor, kind, doc_id, query.id)
+                await query.answer(_("Sending to {name}'s chat…").format(
+                    name=copy.contact.name[:60]))
             elif a == Dv.MAIL:
                 options = await delivery.options(actor, kind, doc_id)
                 await state.set_state(DeliveryInput.email)

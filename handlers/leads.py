@@ -248,17 +248,18 @@ def lead_card(lead: Lead) -> str:
     return "\n".join(lines)
 
 
-def web_push_text(lead: Lead) -> str:
+def web_push_text(name: str, company: str | None, phone: str | None, email: str | None,
+                  topic: str | None) -> str:
     """The push a manager gets for a website lead assigned to them."""
-    lines = [_("New lead from the website: {name}").format(name=html.escape(lead.display_name))]
-    if lead.company_name:
-        lines.append(_("Company: {v}").format(v=html.escape(lead.company_name)))
-    if lead.phone:
-        lines.append(_("Phone: {phone}").format(phone=lead.phone))
-    if lead.email:
-        lines.append(_("E-mail: {email}").format(email=html.escape(lead.email)))
-    if lead.topic:
-        lines.append(_("Topic: {v}").format(v=html.escape(lead.topic[:500])))
+    lines = [_("New lead from the website: {name}").format(name=html.escape(name))]
+    if company:
+        lines.append(_("Company: {v}").format(v=html.escape(company)))
+    if phone:
+        lines.append(_("Phone: {phone}").format(phone=phone))
+    if email:
+        lines.append(_("E-mail: {email}").format(email=html.escape(email)))
+    if topic:
+        lines.append(_("Topic: {v}").format(v=html.escape(topic[:500])))
     return "\n".join(lines)
 
 

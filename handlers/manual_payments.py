@@ -4,7 +4,7 @@ Card / Use credit and Reverse under each payment the viewer may undo.
 
 Bank transfer asks the amount, then the payment order's number and date; cash and card ask
 only the amount (cash: the cash receipt follows as a PDF). The push with Thank / Ship /
-Issue act comes from the notifier like for any other payment."""
+Issue act comes from the outbox like for any other payment."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import invoices as invoice_handlers
 from handlers.filters import HasText, IsStaff
-from handlers.payments import amount_text, publish
+from handlers.payments import amount_text
 from handlers.printing import PrintCb, PrintKind, send_printed
 from handlers.texts import error_text
 from services.delivery import DeliveryService
@@ -35,7 +35,6 @@ from services.errors import DomainError
 from services.invoices import OPEN_STATUSES, Invoice
 from services.payments import (
     InvoiceMoneyCard,
-    PaymentNotifier,
     PaymentOutcome,
     PaymentService,
     clean_amount,
@@ -191,22 +190,22 @@ def create_router() -> Router:
         invoice_handlers.AFTER_ISSUE.append(offer_credit)
 
     async def done(message: Message, actor: User, outcome: PaymentOutcome,
-                   notifier: PaymentNotifier | None, delivery: DeliveryService | None,
-                   invoice_id: int) -> None:
+                   delivery: DeliveryService | None, invoice_id: int) -> None:
         await message.answer(recorded_text(outcome))
-        await publish(notifier, outcome.events)
-        if outcome.payment.source == "cash" and delivery is not None:
+        if outcome.payment.source == "cash" and delivery is not None and not outcome.duplicate:
             await send_printed(message, actor, delivery, invoice_id, "receipt",
                                outcome.payment.id)
 
     async def record(message: Message, actor: User, payments: PaymentService,
-                     state: FSMContext, notifier: PaymentNotifier | None,
-                     delivery: DeliveryService | None, **extra: Any) -> None:
+                     state: FSMContext, delivery: DeliveryService | None,
+                     **extra: Any) -> None:
         data = await state.get_data()
         try:
+            # The form's session is the action: the same form submitted twice (a double tap,
+            # an update delivered again) records one payment; a new form is a new payment.
             outcome = await payments.record_manual(
                 actor, int(data["invoice"]), str(data["source"]), Decimal(data["amount"]),
-                **extra)
+                action_key=f"form:{data['flow']}", **extra)
         except DomainError as err:
             if err.code in ("bad_date", "payment_in_future", "too_long"):
                 await message.answer(error_text(err))  # asked again
@@ -215,11 +214,10 @@ def create_router() -> Router:
             await message.answer(error_text(err))
             return
         await state.clear()
-        await done(message, actor, outcome, notifier, delivery, int(data["invoice"]))
+        await done(message, actor, outcome, delivery, int(data["invoice"]))
 
     async def take_amount(message: Message, actor: User, payments: PaymentService,
                           state: FSMContext, amount: Decimal,
-                          notifier: PaymentNotifier | None,
                           delivery: DeliveryService | None) -> None:
         await state.update_data(amount=str(amount))
         if (await state.get_data())["source"] == "bank":
@@ -227,12 +225,11 @@ def create_router() -> Router:
             await message.answer(_("The payment order's number and date, e.g. 15 20.11.2026 "
                                    "(without a date: today)."))
             return
-        await record(message, actor, payments, state, notifier, delivery)
+        await record(message, actor, payments, state, delivery)
 
     @router.callback_query(MpCb.filter())
     async def on_menu(query: CallbackQuery, callback_data: MpCb, actor: User,
                       payments: PaymentService, state: FSMContext,
-                      payment_notifier: PaymentNotifier | None = None,
                       delivery: DeliveryService | None = None) -> None:
         msg = query.message if isinstance(query.message, Message) else None
         action = callback_data.action
@@ -265,12 +262,11 @@ def create_router() -> Router:
                 await query.answer(_("Nothing is due on this invoice."), show_alert=True)
                 return
             if action == MpAction.CREDIT:
-                outcome = await payments.apply_credit(actor, card.invoice_id)
+                await payments.apply_credit(actor, card.invoice_id)
                 await query.answer(_("Credit applied."))
                 if msg:
                     await msg.answer(_("Credit applied to {number}.").format(
                         number=html.escape(card.number_text)))
-                await publish(payment_notifier, outcome.events)
                 return
             if action == MpAction.ALL:
                 data = await state.get_data()
@@ -281,15 +277,14 @@ def create_router() -> Router:
                     return
                 await query.answer()
                 if msg:
-                    await take_amount(msg, actor, payments, state, card.remaining,
-                                      payment_notifier, delivery)
+                    await take_amount(msg, actor, payments, state, card.remaining, delivery)
                 return
         except DomainError as err:
             await query.answer(error_text(err), show_alert=True)
             return
         source = SOURCE_OF[action]
         await state.set_state(RecordPayment.amount)
-        await state.set_data({"flow": secrets.token_hex(4), "invoice": card.invoice_id,
+        await state.set_data({"flow": secrets.token_hex(8), "invoice": card.invoice_id,
                               "source": source, "currency": card.currency})
         await query.answer()
         if msg:
@@ -306,7 +301,6 @@ def create_router() -> Router:
     @router.message(StateFilter(RecordPayment.amount), HasText())
     async def got_amount(message: Message, actor: User, payments: PaymentService,
                          state: FSMContext,
-                         payment_notifier: PaymentNotifier | None = None,
                          delivery: DeliveryService | None = None) -> None:
         data = await state.get_data()
         try:
@@ -314,20 +308,18 @@ def create_router() -> Router:
         except DomainError as err:
             await message.answer(error_text(err))
             return
-        await take_amount(message, actor, payments, state, amount, payment_notifier,
-                          delivery)
+        await take_amount(message, actor, payments, state, amount, delivery)
 
     @router.message(StateFilter(RecordPayment.bank_doc), HasText())
     async def got_bank_doc(message: Message, actor: User, payments: PaymentService,
                            state: FSMContext,
-                           payment_notifier: PaymentNotifier | None = None,
                            delivery: DeliveryService | None = None) -> None:
         number, day = split_doc(message.text or "")
         if not number:
             await message.answer(_("Send the payment order's number, e.g. 15 20.11.2026."))
             return
-        await record(message, actor, payments, state, payment_notifier, delivery,
-                     doc_number=number, received_on=day)
+        await record(message, actor, payments, state, delivery, doc_number=number,
+                     received_on=day)
 
     @router.message(StateFilter(RecordPayment.reverse_reason), HasText())
     async def got_reason(message: Message, actor: User, payments: PaymentService,

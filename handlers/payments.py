@@ -1,7 +1,7 @@
 """Money in, in chat: a bank statement sent as a document, the import summary, payments that
 wait for a decision (Apply to INV-…, Split, Not ours), /payments, and the buttons under a
 payment push (Thank the customer, Ship, Issue act). The texts of the pushes are here too:
-bot/notifier.py sends them."""
+the outbox sender renders them (handlers/notices.py)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ from services.money import CURRENCIES, format_money
 from services.payments import (
     ImportReport,
     PaymentApplied,
-    PaymentNotifier,
     PaymentService,
     ReviewCandidate,
     ReviewCard,
@@ -241,19 +240,14 @@ class HasFile(Filter):
         return message.document is not None or bool(message.photo)
 
 
-async def publish(notifier: PaymentNotifier | None, events: Sequence[Any]) -> None:
-    if notifier is not None and events:
-        await notifier.publish(events)
-
-
 def create_router() -> Router:
     router = Router(name="payments")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
 
     @router.message(StateFilter(None), HasFile())
-    async def on_statement(message: Message, bot: Bot, actor: User, payments: PaymentService,
-                           payment_notifier: PaymentNotifier | None = None) -> None:
+    async def on_statement(message: Message, bot: Bot, actor: User,
+                           payments: PaymentService) -> None:
         doc = message.document
         if doc is None:  # a photo of a statement is not a statement
             await message.answer(not_a_statement_text())
@@ -273,7 +267,6 @@ def create_router() -> Router:
             await message.answer(error_text(err))
             return
         await message.answer(summary_text(report))
-        await publish(payment_notifier, report.events)
 
     @router.message(Command("payments"))
     async def cmd_payments(message: Message, actor: User, payments: PaymentService) -> None:
@@ -293,7 +286,7 @@ def create_router() -> Router:
     @router.callback_query(PayCb.filter())
     async def on_payment(query: CallbackQuery, callback_data: PayCb, actor: User,
                          payments: PaymentService, state: FSMContext, bot: Bot,
-                         i18n: I18n, payment_notifier: PaymentNotifier | None = None) -> None:
+                         i18n: I18n) -> None:
         msg = query.message if isinstance(query.message, Message) else None
         action = callback_data.action
         try:
@@ -301,11 +294,7 @@ def create_router() -> Router:
                 await query.answer(_("This button is no longer active."), show_alert=True)
                 return
             if action == PayAction.THANK:
-                chat = await payments.thank(actor, callback_data.invoice)
-                with i18n.use_locale(chat.language if chat.language in i18n.available_locales
-                                     else i18n.default_locale):
-                    text = thanks_text(chat.invoice_number)
-                await bot.send_message(chat.chat_id, text)
+                await payments.thank(actor, callback_data.invoice, query.id)
                 await query.answer(_("Sent to the customer."))
                 return
             if action == PayAction.OPEN:
@@ -350,12 +339,10 @@ def create_router() -> Router:
                                 if isinstance(e, PaymentApplied))
             await msg.edit_text((msg.html_text or "") + "\n\n" + _("Applied to {number}.")
                                 .format(number=numbers), reply_markup=None)
-        await publish(payment_notifier, outcome.events)
 
     @router.message(StateFilter(SplitPayment.amounts), HasText())
     async def got_amounts(message: Message, state: FSMContext, actor: User,
-                          payments: PaymentService,
-                          payment_notifier: PaymentNotifier | None = None) -> None:
+                          payments: PaymentService) -> None:
         data = await state.get_data()
         try:
             outcome = await payments.split_text(actor, int(data["payment"]), message.text or "")
@@ -370,6 +357,5 @@ def create_router() -> Router:
             text += "\n" + _("Left as the client's credit: {amount}.").format(
                 amount=amount_text(outcome.payment.unallocated, outcome.payment.currency))
         await message.answer(text)
-        await publish(payment_notifier, outcome.events)
 
     return router

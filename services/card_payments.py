@@ -28,14 +28,13 @@ from services.deals import DealService
 from services.errors import Conflict, InvalidInput
 from services.invoices import OPEN_STATUSES
 from services.money import from_minor, to_minor
+from services.notices import payment_messages
+from services.payment_events import PaymentApplied, PaymentEvent, ReviewNeeded
 from services.payments import (
     InvoicePaidUpdate,
     NewPaymentRow,
     Payment,
-    PaymentApplied,
-    PaymentEvent,
     PaymentStatus,
-    ReviewNeeded,
     money,
     settled,
     status_after,
@@ -95,13 +94,15 @@ def read_payload(secret: bytes, payload: str) -> PayloadRef | None:
 class CardPaymentService:
     def __init__(self, uow: UowFactory, clock: Clock, customers: CustomerService,
                  deals: DealService, secret: bytes,
-                 settlement: Settlement | None = None) -> None:
+                 settlement: Settlement | None = None,
+                 team_chat_id: int | None = None) -> None:
         self._uow = uow
         self._clock = clock
         self._customers = customers
         self._deals = deals
         self._secret = secret
         self._settlement = settlement or Settlement(deals)
+        self._team_chat = team_chat_id
 
     async def offer(self, telegram_id: int, invoice_id: int) -> CardOffer:
         """The Telegram invoice for what is still due on the customer's own invoice."""
@@ -162,6 +163,7 @@ class CardPaymentService:
                                     {"payload": payload[:128]})
                 payment = await repo.get(payment_id)
                 assert payment is not None
+                await uow.outbox.enqueue(payment_messages(events, now, self._team_chat))
                 await uow.commit()
                 return CardCapture(payment, events, matched=False)
             assert inv is not None
@@ -189,6 +191,7 @@ class CardPaymentService:
                 deal_stage=move.stage if move else None, deal_won=move.won if move else False)
             payment = await repo.get(payment_id)
             assert payment is not None
+            await uow.outbox.enqueue(payment_messages([event], now, self._team_chat))
             await uow.commit()
         return CardCapture(payment, (event,))
 

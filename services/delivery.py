@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -45,6 +46,13 @@ from services.documents import (
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import InvoiceService, Party, seller_party
 from services.money import from_minor
+from services.notices import (
+    DocumentSend,
+    delivered_message,
+    document_messages,
+    failed_message,
+    failure_reason,
+)
 from services.quotes import QuoteService
 from services.receivables import ClientStatement
 from services.users import Role, User
@@ -201,6 +209,7 @@ class PdfFile:
     qr_png: bytes | None
     header: DocHeader
     rendered: bool  # False: the stored bytes were re-used
+    qr_payload: str | None = None  # what the QR picture encodes (to draw it again later)
 
     def __repr__(self) -> str:
         return f"PdfFile({self.filename!r}, sha256={self.sha256[:12]}…)"
@@ -458,7 +467,7 @@ class DeliveryService:
         qr = await self._images.qr_photo(view.qr_payload) if view.qr_payload else None
         if stored is not None:
             return PdfFile(stored.id, stored.filename, stored.content, stored.sha256, qr,
-                           header, rendered=False)
+                           header, rendered=False, qr_payload=view.qr_payload or None)
         pdf = await self._renderer.render(view, template)
         filename = pdf_filename(kind, view.number if printing else header.number_text,
                                 header.id)
@@ -469,7 +478,8 @@ class DeliveryService:
                 filename=filename, mime_type="application/pdf", content=pdf, sha256=digest,
                 view_hash=key, created_by=created_by, now=self._clock.now())
             await uow.commit()
-        return PdfFile(doc_id, filename, pdf, digest, qr, header, rendered=True)
+        return PdfFile(doc_id, filename, pdf, digest, qr, header, rendered=True,
+                       qr_payload=view.qr_payload or None)
 
     async def _owner(self, header: DocHeader) -> User:
         async with self._uow(readonly=True) as uow:
@@ -676,17 +686,87 @@ class DeliveryService:
 
     # --- customer's chat and e-mail -----------------------------------------------------
 
-    async def to_customer_chat(self, actor: User, kind: str, doc_id: int) -> CustomerCopy:
-        """The PDF for the chat of the document's customer (a contact who opened a deep
-        link before); the delivery is recorded."""
+    async def to_customer_chat(self, actor: User, kind: str, doc_id: int,
+                               action_key: str) -> CustomerCopy:
+        """Queues the PDF (and its payment QR) for the chat of the document's customer (a
+        contact who opened a deep link before), keyed by the manager's action. Nothing is
+        recorded yet: the delivery row, the invoice's "sent" and the manager's "Sent to …"
+        follow once Telegram accepted it (`document_delivered`); a refusal changes nothing
+        and tells the manager why (`document_failed`)."""
         header = await self._sendable(actor, kind, doc_id)
         async with self._uow(readonly=True) as uow:
             contact = await uow.delivery.bound_contact(header.contact_id, header.company_id)
         if contact is None or contact.telegram_user_id is None:
             raise Conflict("customer_not_bound")
-        pdf = await self._produce(actor, header, actor.id)
-        await self._record(actor.id, pdf, "telegram", str(contact.telegram_user_id))
+        pdf = await self._produce(actor, header, actor.id)  # rendered outside a transaction
+        send = DocumentSend(
+            action_key=action_key, chat_id=contact.telegram_user_id,
+            language=contact.language or header.language, subject_kind=header.kind,
+            subject_id=header.id, stored_document_id=pdf.document_id,
+            contact_name=contact.name, manager_id=actor.id, manager_chat=actor.telegram_id,
+            manager_language=actor.language, qr_payload=pdf.qr_payload)
+        async with self._uow() as uow:
+            await uow.outbox.enqueue(document_messages(send, self._clock.now()))
+            await uow.commit()
         return CustomerCopy(contact.telegram_user_id, contact, pdf)
+
+    async def outbox_file(self, payload: Mapping[str, Any]) -> tuple[StoredFile, DocHeader
+                                                                       | None]:
+        """The stored file an outbox row carries, with its document's header as it is now
+        (for the caption and the customer's buttons); NotFound when the file is gone."""
+        async with self._uow(readonly=True) as uow:
+            stored = await uow.stored_documents.get(int(payload["stored_document_id"]))
+            kind = payload.get("subject_kind")
+            header = (await uow.delivery.header(str(kind), int(payload["subject_id"]))
+                      if kind in ("invoice", "quote") else None)
+        if stored is None:
+            raise NotFound(entity="document", id=int(payload["stored_document_id"]))
+        return stored, header
+
+    async def qr_png(self, payload: str) -> bytes:
+        return await self._images.qr_photo(payload)
+
+    async def document_delivered(self, outbox_id: int, key: str, payload: Mapping[str, Any],
+                                 chat_id: int) -> None:
+        """Telegram accepted the document: in ONE transaction the outbox row becomes sent,
+        the delivery is recorded, an issued invoice becomes "sent", and the manager's
+        "Sent to …" is queued. A crash before this commit sends the document again (at
+        least once) and records it then, once."""
+        now = self._clock.now()
+        manager = payload.get("manager_id")
+        actor_id = int(manager) if manager is not None else None
+        kind, subject_id = str(payload.get("subject_kind")), int(payload["subject_id"])
+        document_id = int(payload["stored_document_id"])
+        async with self._uow() as uow:
+            await uow.outbox.mark_sent(outbox_id, now)
+            if payload.get("record", True):
+                await uow.delivery.add_delivery(document_id, "telegram", str(chat_id),
+                                                actor_id, now)
+                if kind == "invoice":
+                    await uow.invoices.update(subject_id, {"status": "sent", "sent_at": now},
+                                              expected=["issued"])
+                await uow.audit.add(actor_id, f"{kind}.deliver", kind, subject_id,
+                                    {"channel": "telegram", "document_id": document_id})
+            told = delivered_message(key, payload, now)
+            if told is not None:
+                await uow.outbox.enqueue([told])
+            await uow.commit()
+
+    async def document_failed(self, key: str, payload: Mapping[str, Any],
+                              error: str | None) -> None:
+        """Telegram refused the document for good: nothing is recorded; the manager is told
+        why (and offered e-mail)."""
+        now = self._clock.now()
+        async with self._uow(readonly=True) as uow:
+            header = await uow.delivery.header(str(payload.get("subject_kind")),
+                                               int(payload["subject_id"]))
+        body = {**payload, "number": header.number_text if header is not None else None}
+        told = failed_message(key, body, failure_reason(error), now)
+        if told is None:
+            return
+        async with self._uow() as uow:
+            await uow.outbox.enqueue([told])
+            await uow.commit()
 
     async def send_email(self, actor: User, kind: str, doc_id: int, address: str) -> str:
         """Validates the address, e-mails the stored PDF, records the delivery; returns the

@@ -20,6 +20,7 @@ cancelled (invoice paid or cancelled, meeting moved).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -151,6 +152,14 @@ class OutboxRepository(Protocol):
 
     async def stats(self, now: datetime) -> OutboxStats: ...
 
+    async def claimants(self) -> list[str]:
+        """The workers holding claims now."""
+        ...
+
+    async def release(self, worker_ids: Sequence[str]) -> int:
+        """Claims of these (dead) workers become pending again at once; returns how many."""
+        ...
+
 
 class Sender(Protocol):
     async def send(self, item: OutboxItem) -> SendResult:
@@ -203,9 +212,27 @@ class OutboxDispatcher:
         rows were handled (0: nothing was due). Call it again while it returns `batch`."""
         repo = self._repo_factory()
         items = await repo.claim_due(self._clock.now(), self.worker_id, self._batch, self._lease)
+        # One recipient's messages go in order (a document before its QR); recipients go
+        # side by side, so one slow chat (Telegram's ~1 message/s per chat) does not hold
+        # up everyone else's pushes. The session's limiter keeps the overall rate.
+        by_recipient: dict[tuple[str, Any], list[OutboxItem]] = {}
         for item in items:
-            await self._deliver(repo, item)
+            by_recipient.setdefault((item.channel, item.chat_id or item.email), []).append(item)
+
+        async def one_recipient(queue: list[OutboxItem]) -> None:
+            for item in queue:
+                await self._deliver(repo, item)
+
+        await asyncio.gather(*(one_recipient(q) for q in by_recipient.values()))
         return len(items)
+
+    async def release_dead(self, is_dead: Callable[[str], bool]) -> int:
+        """Claims held by workers that are known dead (a process killed mid-send on this
+        host) become pending now instead of after their lease: a restart resumes at once.
+        The message in flight at the kill may so be sent twice; none is lost."""
+        repo = self._repo_factory()
+        dead = [w for w in await repo.claimants() if w != self.worker_id and is_dead(w)]
+        return await repo.release(dead) if dead else 0
 
     async def _deliver(self, repo: OutboxRepository, item: OutboxItem) -> None:
         try:

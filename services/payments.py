@@ -18,8 +18,9 @@ Invariants:
   press finds it done (Conflict "payment_done") and changes nothing;
 - every read and write is scoped by the actor: another manager's invoice is NotFound.
 
-Services return events (`PaymentApplied`, `ReviewNeeded`); `bot/` renders and sends them
-through a `PaymentNotifier`.
+Services return events (`PaymentApplied`, `ReviewNeeded`) for the direct answer, and write
+their pushes (manager, team chat, the customer's receipt, review requests) to the outbox in
+the same transaction as the money (`services.notices`): a crash after the commit loses none.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ import asyncio
 import hashlib
 import logging
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from services.clock import Clock
@@ -48,6 +50,13 @@ from services.matching import (
     match_payments,
 )
 from services.money import CURRENCIES, AmountError, from_minor, parse_amount, to_minor
+from services.notices import THANKS, notice, payment_messages
+from services.payment_events import (
+    PaymentApplied,
+    PaymentEvent,
+    ReviewCandidate,
+    ReviewNeeded,
+)
 from services.settlement import Settled, Settlement
 from services.statements import Statement, parse_statement
 from services.users import Actor, Role
@@ -201,63 +210,6 @@ class InvoicePaidUpdate:
     paid_minor: int
     status: str
     paid_at: datetime | None
-
-
-# --- events (bot/ renders and sends them) ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentApplied:
-    """Money reached an invoice: its manager is told at once, the customer gets a receipt."""
-
-    payment_id: int
-    invoice_id: int
-    invoice_number: str
-    company_name: str
-    amount: Decimal
-    remaining: Decimal
-    currency: str
-    manager_chat: int
-    manager_language: str | None
-    customer_chat: int | None
-    customer_language: str | None
-    deal_stage: str | None = None  # the stage the deal moved to, if it moved
-    deal_won: bool = False  # ...and that stage is "won" (the invoice was shipped before)
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewCandidate:
-    invoice_id: int
-    number_text: str
-    company_name: str
-    remaining: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewNeeded:
-    """A payment needs a person: sent to the manager of its candidate invoices (only their
-    own candidates as buttons), or to the importer when no candidate has an owner."""
-
-    payment_id: int
-    amount: Decimal
-    currency: str
-    received_on: date
-    payer_name: str
-    purpose: str
-    reason: str
-    recipient_chat: int
-    recipient_language: str | None
-    candidates: tuple[ReviewCandidate, ...]
-
-
-PaymentEvent = PaymentApplied | ReviewNeeded
-
-
-class PaymentNotifier(Protocol):
-    """Delivers events to Telegram (bot/notifier.py). Best effort: a failed send is logged,
-    never undoes the money, which is already committed."""
-
-    async def publish(self, events: Sequence[PaymentEvent]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,11 +372,13 @@ def parse_split(text: str) -> list[tuple[str, str]]:
     return parts
 
 
-def manual_key(source: str, invoice_id: int, doc_number: str, day: date,
-               amount_minor: int) -> str:
-    """Idempotency key of a payment typed by hand: the same receipt entered twice is one."""
-    raw = "\x1f".join((source, str(invoice_id), doc_number.strip(), day.isoformat(),
-                       str(amount_minor)))
+def manual_key(actor_id: int, action_key: str | None) -> str:
+    """Idempotency key of a payment typed by hand: the action that recorded it (the payment
+    form's session, a button press), never its content - a form submitted twice or an
+    update delivered again records it once, two genuine equal receipts are two payments.
+    Without an action key the call is an action of its own."""
+    action = action_key or secrets.token_hex(16)
+    raw = f"{actor_id}\x1f{action}"
     return "m:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -492,8 +446,10 @@ class PaymentService:
     def __init__(self, uow: UowFactory, clock: Clock, deals: DealService,
                  timezone: str = "UTC", review_push_limit: int = REVIEW_PUSH_LIMIT,
                  run_cpu: CpuRunner = run_in_thread,
-                 settlement: Settlement | None = None) -> None:
+                 settlement: Settlement | None = None,
+                 team_chat_id: int | None = None) -> None:
         self._uow = uow
+        self._team_chat = team_chat_id
         self._run_cpu = run_cpu
         self._clock = clock
         self._deals = deals
@@ -508,9 +464,12 @@ class PaymentService:
 
     async def record_manual(self, actor: Actor, invoice_id: int, source: str,
                             amount: str | Decimal, doc_number: str = "",
-                            received_on: date | str | None = None) -> PaymentOutcome:
+                            received_on: date | str | None = None,
+                            action_key: str | None = None) -> PaymentOutcome:
         """Money received for one invoice (cash, card, or a bank transfer typed in). Less than
-        open → partial; more → the invoice is paid and the rest is the client's credit."""
+        open → partial; more → the invoice is paid and the rest is the client's credit.
+        `action_key` identifies the person's action (`manual_key`): the same action again
+        returns the payment it recorded (`duplicate`), writing nothing."""
         if not actor.is_staff:
             raise Forbidden()
         if source not in SOURCES:
@@ -523,11 +482,16 @@ class PaymentService:
         if day > self.today():
             raise InvalidInput("payment_in_future", field="date")
         now = self._clock.now()
+        key = manual_key(actor.id, action_key)
         async with self._uow() as uow:
             repo = uow.payments
             inv = await repo.invoice_money(invoice_id, actor.owner_scope(), lock=True)
             if inv is None:
                 raise NotFound(entity="invoice", id=invoice_id)
+            if action_key is not None:  # the same action again: what it recorded
+                done = await repo.by_external(source, key)
+                if done is not None:
+                    return PaymentOutcome(done, (), duplicate=True)
             if inv.status not in OPEN_STATUSES:
                 raise Conflict("invoice_not_payable", status=inv.status)
             value = clean_amount(amount, inv.currency)
@@ -544,14 +508,13 @@ class PaymentService:
                     events = await self._applied_events(uow, applied)
                     await uow.commit()
                     return PaymentOutcome(payment, events, from_statement=True)
-            key = manual_key(source, inv.id, doc_number, day, minor)
             payment_id = await repo.insert_payment(NewPaymentRow(
                 source=source, external_id=key, organization_id=inv.organization_id,
                 company_id=inv.company_id, statement_id=None, amount_minor=minor,
                 currency=inv.currency, received_on=day, payer_name="", payer_tax_id="",
                 payer_account="", purpose="", doc_number=doc_number,
                 status=PaymentStatus.ALLOCATED, created_by=actor.id))
-            if payment_id is None:  # the same receipt again (a double press, a retry)
+            if payment_id is None:  # the same action, committed concurrently
                 existing = await repo.by_external(source, key)
                 assert existing is not None
                 return PaymentOutcome(existing, (), duplicate=True)
@@ -796,16 +759,22 @@ class PaymentService:
                     break
         return cards
 
-    async def thank(self, actor: Actor, invoice_id: int) -> CustomerChat:
-        """The customer's bound chat for a thank-you (Conflict "no_customer_chat" if none)."""
-        async with self._uow(readonly=True) as uow:
+    async def thank(self, actor: Actor, invoice_id: int, action_key: str) -> CustomerChat:
+        """Queues a thank-you into the customer's bound chat (Conflict "no_customer_chat" if
+        none); `action_key` (the button press) makes a repeated press one message."""
+        async with self._uow() as uow:
             inv = await uow.payments.invoice_money(invoice_id, actor.owner_scope())
             if inv is None:
                 raise NotFound(entity="invoice", id=invoice_id)
             parties = await uow.payments.invoice_parties([inv.id])
-        party = parties.get(inv.id)
-        if party is None or party.customer_chat is None:
-            raise Conflict("no_customer_chat")
+            party = parties.get(inv.id)
+            if party is None or party.customer_chat is None:
+                raise Conflict("no_customer_chat")
+            await uow.outbox.enqueue([notice(
+                f"thanks{inv.id}:{action_key}:chat{party.customer_chat}:{THANKS}", THANKS,
+                party.customer_chat, self._clock.now(), party.customer_language,
+                {"number": party.number_text})])
+            await uow.commit()
         return CustomerChat(party.customer_chat, party.customer_language, party.number_text)
 
     # -- statements
@@ -1114,7 +1083,12 @@ class PaymentService:
                 manager_language=party.manager_language, customer_chat=party.customer_chat,
                 customer_language=party.customer_language, deal_stage=a.deal_stage,
                 deal_won=a.deal_won))
+        await self._queue(uow, events)
         return tuple(events)
+
+    async def _queue(self, uow: UnitOfWork, events: Sequence[PaymentEvent]) -> None:
+        """The events' pushes, in the caller's transaction (sent once it commits)."""
+        await uow.outbox.enqueue(payment_messages(events, self._clock.now(), self._team_chat))
 
     async def _review_events(self, uow: UnitOfWork, results: Sequence[MatchResult],
                              fresh: Mapping[str, tuple[IncomingPayment, OrgAccount]],
@@ -1145,6 +1119,7 @@ class PaymentService:
                     payer_name=payment.payer_name, purpose=payment.purpose,
                     reason=result.reason, recipient_chat=chat, recipient_language=language,
                     candidates=candidates))
+        await self._queue(uow, events)
         return events
 
 

@@ -91,6 +91,7 @@ class SqlOutboxQueries:
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._s = session
         self._dialect = dialect
+        self.enqueued = 0  # rows stored in this transaction: the sender is woken on commit
 
     async def enqueue(self, items: Iterable[NewOutboxMessage]) -> int:
         unique: dict[str, NewOutboxMessage] = {}
@@ -130,6 +131,7 @@ class SqlOutboxQueries:
                 .returning(C.id)
             )
             inserted += len((await self._s.execute(stmt)).all())
+        self.enqueued += inserted
         return inserted
 
     async def claim_due(
@@ -202,6 +204,20 @@ class SqlOutboxQueries:
             cancelled += int(result.rowcount)  # type: ignore[attr-defined]
         return cancelled
 
+    async def claimants(self) -> list[str]:
+        rows: Any = await self._s.scalars(
+            select(C.claimed_by).where(C.status == "claimed").distinct())
+        return [str(r) for r in rows.all() if r]
+
+    async def release(self, worker_ids: Sequence[str]) -> int:
+        if not worker_ids:
+            return 0
+        result = await self._s.execute(
+            update(OUTBOX)
+            .where(C.status == "claimed", C.claimed_by.in_(list(worker_ids)))
+            .values(status="pending", claimed_by=None, claimed_at=None))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def stats(self, now: datetime) -> OutboxStats:
         counts: dict[str, int] = {
             row.status: int(row.n)
@@ -236,7 +252,7 @@ class SqlOutboxRepository:
 
     async def enqueue(self, items: Iterable[NewOutboxMessage]) -> int:
         async with self._db.uow() as uow:
-            count = await SqlOutboxQueries(uow.session, uow.dialect).enqueue(items)
+            count = await uow.outbox.enqueue(items)
             await uow.commit()
         return count
 
@@ -275,6 +291,16 @@ class SqlOutboxRepository:
     async def cancel_keys(self, keys: Sequence[str]) -> int:
         async with self._db.uow() as uow:
             count = await SqlOutboxQueries(uow.session, uow.dialect).cancel_keys(keys)
+            await uow.commit()
+        return count
+
+    async def claimants(self) -> list[str]:
+        async with self._db.uow(readonly=True) as uow:
+            return await uow.outbox.claimants()
+
+    async def release(self, worker_ids: Sequence[str]) -> int:
+        async with self._db.uow() as uow:
+            count = await uow.outbox.release(worker_ids)
             await uow.commit()
         return count
 

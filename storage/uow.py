@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, cast
 
@@ -37,10 +38,12 @@ if TYPE_CHECKING:
 
 class SqlUnitOfWork:
     def __init__(self, session: AsyncSession, dialect: str,
-                 write_lock: asyncio.Lock | None = None) -> None:
+                 write_lock: asyncio.Lock | None = None,
+                 on_outbox: Callable[[], None] | None = None) -> None:
         self.session = session
         self.dialect = dialect
         self._write_lock = write_lock
+        self._on_outbox = on_outbox
         self.users = SqlUserRepository(session)
         self.invites = SqlInviteRepository(session, dialect)
         self.companies = SqlCompanyRepository(session)
@@ -94,6 +97,10 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         await self.session.commit()
         self._committed = True
+        if self.outbox.enqueued and self._on_outbox is not None:
+            # Messages were committed with the change that caused them: wake the sender now
+            # rather than at its next tick, so a push arrives in well under a second.
+            self._on_outbox()
 
 
 class Database:
@@ -110,11 +117,18 @@ class Database:
         # letting them collide on BEGIN IMMEDIATE, where SQLite's busy handler sleeps in
         # steps of up to 100 ms; the busy timeout is left for other processes.
         self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        # Called after a commit that stored outbox rows (bot/ wakes the outbox sender).
+        self.on_outbox: Callable[[], None] | None = None
 
     def uow(self, readonly: bool = False) -> SqlUnitOfWork:
         if readonly:
             return SqlUnitOfWork(self._read(), self.dialect)
-        return SqlUnitOfWork(self._write(), self.dialect, self._sqlite_writer)
+        return SqlUnitOfWork(self._write(), self.dialect, self._sqlite_writer,
+                             self._outbox_committed)
+
+    def _outbox_committed(self) -> None:
+        if self.on_outbox is not None:
+            self.on_outbox()
 
     @property
     def factory(self) -> UowFactory:

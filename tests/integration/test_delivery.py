@@ -171,8 +171,15 @@ async def test_deep_link_binds_a_stranger_as_customer_and_marks_the_invoice_view
     # Later documents go to the customer's chat directly.
     assert (await w.delivery.options(w.m1, "invoice", inv.id)).customer_chat
     second = await issued_invoice(w)
-    copy = await w.delivery.to_customer_chat(w.m1, "invoice", second.id)
+    copy = await w.delivery.to_customer_chat(w.m1, "invoice", second.id, "press-1")
     assert copy.chat_id == CUSTOMER_TG and copy.pdf.header.id == second.id
+    # Queued, not yet delivered: nothing is recorded until Telegram accepts it.
+    assert await w.delivery.deliveries(w.m1, "invoice", second.id) == []
+    assert (await w.delivery.header(w.m1, "invoice", second.id)).status == "issued"
+    # The same press again queues nothing more.
+    await w.delivery.to_customer_chat(w.m1, "invoice", second.id, "press-1")
+    kinds = sorted(k for (k,) in await rows(db, m.OutboxMessage.kind))
+    assert kinds == ["document", "document_qr"]
     assert [d.id for d in await w.customers.documents(CUSTOMER_TG)] == [second.id, inv.id]
 
 

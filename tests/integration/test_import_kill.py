@@ -33,7 +33,7 @@ def run_cli(url: str, file: Path) -> subprocess.Popen[str]:
     env.pop("BOT_TOKEN")
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "--log-level", "INFO", "import-statement",
-         str(file), "--as", "1", "--no-notify"],
+         str(file), "--as", "1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -114,7 +114,7 @@ async def test_sigkill_midway_then_rerun_records_each_payment_once(
     for expected_new in (DOCS, 0):
         done = await asyncio.to_thread(
             subprocess.run, [sys.executable, "-m", "bot.cli", "import-statement", str(file),
-                             "--as", "1", "--no-notify"],
+                             "--as", "1"],
             cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, capture_output=True,
             text=True, timeout=120)
         assert done.returncode == 0, done.stderr

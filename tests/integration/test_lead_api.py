@@ -141,7 +141,7 @@ async def test_body_size_and_rate_limits(api: Api) -> None:
     status, body = await api.post({"name": "Ivan", "topic": "x" * 20_000})
     assert (status, body) == (413, {"error": "too_large"})
     web_app = web.Application()
-    add_lead_api(web_app, api.app.services.leads, KEY, None, limiter=IpRateLimit(limit=2))
+    add_lead_api(web_app, api.app.services.leads, KEY, limiter=IpRateLimit(limit=2))
     async with test_utils.TestClient(test_utils.TestServer(web_app)) as http:
         codes = []
         for i in range(3):

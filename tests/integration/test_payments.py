@@ -234,13 +234,32 @@ async def test_who_may_reverse_and_the_money_card(w: World) -> None:
     assert (card.paid, card.remaining) == (D("100.00"), D("800.00"))
 
 
-async def test_same_receipt_twice_is_recorded_once(w: World) -> None:
+async def test_the_same_action_twice_is_recorded_once(w: World) -> None:
+    """A form submitted twice (a double tap, an update delivered again) is one payment,
+    whatever its content says; its pushes are queued once."""
     a, _ = await issue(w, w.m1, w.c1, "500.00")
-    one = await w.payments.record_manual(w.m1, a, "cash", "200", "ПКО-9", date(2026, 3, 9))
-    two = await w.payments.record_manual(w.m1, a, "cash", "200,00", "ПКО-9", "09.03.2026")
+    one = await w.payments.record_manual(w.m1, a, "cash", "200", "ПКО-9", date(2026, 3, 9),
+                                         action_key="form:1")
+    two = await w.payments.record_manual(w.m1, a, "cash", "200,00", "ПКО-9", "09.03.2026",
+                                         action_key="form:1")
     assert (two.duplicate, two.payment.id, two.events) == (True, one.payment.id, ())
     assert await count(w, m.Payment) == 1
     assert await invoice_row(w, a) == (20000, "partially_paid", None)
+    assert await count(w, m.OutboxMessage) == 1  # the manager's push, once
+
+
+async def test_two_equal_receipts_on_one_day_both_count(w: World) -> None:
+    """Two genuine cash receipts of 300 on the same invoice on the same day are two
+    payments: the key is the action, not the content."""
+    a, _ = await issue(w, w.m1, w.c1, "1000.00")
+    one = await w.payments.record_manual(w.m1, a, "cash", "300", "", date(2026, 3, 9),
+                                         action_key="form:1")
+    two = await w.payments.record_manual(w.m1, a, "cash", "300", "", date(2026, 3, 9),
+                                         action_key="form:2")
+    assert not one.duplicate and not two.duplicate
+    assert one.payment.id != two.payment.id
+    assert await count(w, m.Payment) == 2
+    assert await invoice_row(w, a) == (60000, "partially_paid", None)
 
 
 @pytest.mark.parametrize(("amount", "day", "code"), [
