@@ -34,6 +34,7 @@ from services.contacts_norm import (
 )
 from services.deals import Deal, DealDraft, DealService
 from services.errors import Conflict, DomainError, InvalidInput, NotFound
+from services.notices import LEAD_PUSH, notice
 from services.requisites import (
     TAX_ID_FIELD,
     Country,
@@ -493,6 +494,13 @@ class LeadService:
             owner = await self._pick_owner(uow)
             lead = await uow.leads.add(owner.id, draft, now)
             await uow.audit.add(None, "lead.web", "lead", lead.id, {"owner_id": owner.id})
+            # The manager's push is committed with the lead: a crash cannot lose it.
+            await uow.outbox.enqueue([notice(
+                f"lead{lead.id}:chat{owner.telegram_id}:{LEAD_PUSH}", LEAD_PUSH,
+                owner.telegram_id, now, owner.language,
+                {"lead_id": lead.id, "name": lead.display_name, "company": lead.company_name,
+                 "phone": lead.phone, "email": lead.email, "topic": lead.topic},
+                recipient_user_id=owner.id)])
             await uow.commit()
         return WebLead(lead, owner, False)
 
