@@ -4,13 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import EllipsisType, TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import aiohttp
 
 Predicate = Callable[[dict[str, Any]], bool]
+T = TypeVar("T")
+
+# A ceiling, not an expected time: every wait returns as soon as what it waits for happens,
+# so a generous one costs nothing when things work and keeps a loaded machine (a parallel
+# test run, other work beside it) from failing a test that was only slow.
+WAIT_CEILING = 30.0
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]],
+    what: str,
+    timeout: float = WAIT_CEILING,
+    every: float = 0.02,
+) -> T:
+    """Calls ``probe`` until it returns something other than None and returns that; raises
+    TimeoutError naming ``what`` after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await probe()
+        if result is not None:
+            return result
+        if loop.time() >= deadline:
+            raise TimeoutError(f"{what}: not within {timeout:g}s")
+        await asyncio.sleep(every)
 
 
 class SandboxError(Exception):
@@ -299,7 +324,7 @@ class SandboxClient:
         self,
         chat_id: int,
         predicate: Predicate | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT_CEILING,
         after: int | None = None,
     ) -> dict[str, Any]:
         """The first bot message with message_id > after matching predicate (see class doc
@@ -336,7 +361,7 @@ class SandboxClient:
         self,
         chat_id: int,
         substring: str,
-        timeout: float = 5.0,
+        timeout: float = WAIT_CEILING,
         after: int | None = None,
     ) -> dict[str, Any]:
         return await self.wait_for(
@@ -351,7 +376,7 @@ class SandboxClient:
         chat_id: int,
         message_id: int,
         predicate: Predicate | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT_CEILING,
     ) -> dict[str, Any]:
         """Wait until the bot edits message_id (again) and it matches predicate. "Again"
         counts from the last press on that message by this client, else from now."""

@@ -12,12 +12,16 @@ from typing import Any
 
 from bot.app import run_polling
 from bot.settings import Settings
-from sandbox.client import SandboxClient
+from sandbox.client import WAIT_CEILING, SandboxClient, eventually
 from sandbox.server import BotApiSandbox
 from services.clock import FrozenClock
 
 TOKEN = "123456789:" + "E2eTestTokenForTheSandbox_abcdefghij"[:35]
 ADMIN = 1001
+# Ceilings, not expected times (see sandbox.client.WAIT_CEILING): a wait ends at its event.
+# Starting includes migrating a fresh database, the slowest step on a loaded machine.
+START_CEILING = 60.0
+STOP_CEILING = 60.0
 
 
 def make_settings(database_url: str, api_url: str, **extra: Any) -> Settings:
@@ -35,6 +39,8 @@ def make_settings(database_url: str, api_url: str, **extra: Any) -> Settings:
         # PDF workers start on the first render; warming them for every test costs ~2 s CPU.
         "pdf_warmup": False,
         "web_port": 0,
+        # A message sent on its own outside the outbox fails (tests/e2e/conftest.py).
+        "strict_outbox": True,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -47,6 +53,7 @@ class Harness:
     database_url: str
     clock: FrozenClock = field(default_factory=lambda: FrozenClock(datetime.now(UTC)))
     extra: dict[str, Any] = field(default_factory=dict)
+    app: Any = None  # the running bot.app.App, once started
     _stop: asyncio.Event | None = None
     _task: asyncio.Task[None] | None = None
 
@@ -57,40 +64,46 @@ class Harness:
     async def start(self) -> None:
         polls_before = len(await self.client.calls("getUpdates"))
         self._stop = asyncio.Event()
-        self._task = asyncio.create_task(run_polling(self.settings, stop=self._stop,
-                                                     clock=self.clock))
-        for _ in range(500):
-            if self._task.done():
-                self._task.result()
-            if len(await self.client.calls("getUpdates")) > polls_before:
-                return
-            await asyncio.sleep(0.01)
-        raise TimeoutError("the bot did not start polling")
+        ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        task = self._task = asyncio.create_task(run_polling(self.settings, stop=self._stop,
+                                                            clock=self.clock, ready=ready))
+
+        async def polling() -> bool | None:
+            if task.done():
+                task.result()
+                raise RuntimeError("the bot stopped before it began polling")
+            if not ready.done():
+                return None
+            return len(await self.client.calls("getUpdates")) > polls_before or None
+
+        await eventually(polling, "the bot did not start polling", START_CEILING, every=0.01)
+        self.app = ready.result()
 
     async def stop(self) -> None:
         if self._stop is not None and self._task is not None:
             self._stop.set()
-            await asyncio.wait_for(self._task, 15)
+            await asyncio.wait_for(self._task, STOP_CEILING)
         self._task = None
 
     async def restart(self) -> None:
         await self.stop()
         await self.start()
 
-    async def say(self, user_id: int, text: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def say(self, user_id: int, text: str, timeout: float = WAIT_CEILING
+                  ) -> dict[str, Any]:
         """Sends `text` as the user and returns the bot's next message in that chat."""
         await self.client.send_text(user_id, text)
         return await self.client.wait_for(user_id, timeout=timeout)
 
     async def press(self, user_id: int, message: dict[str, Any], text: str,
-                    timeout: float = 5.0) -> dict[str, Any]:
+                    timeout: float = WAIT_CEILING) -> dict[str, Any]:
         """Presses a button and returns the bot's next new message in that chat."""
         await self.client.press(user_id, message["message_id"], text=text)
         return await self.client.wait_for(user_id, timeout=timeout)
 
     async def press_for_answer(self, user_id: int, message_id: int,
                                callback_data: str | None = None, text: str | None = None,
-                               forged: bool = False, timeout: float = 5.0) -> str:
+                               forged: bool = False, timeout: float = WAIT_CEILING) -> str:
         """Presses a button (or forges a callback) and returns the callback answer's text."""
         if forged:
             assert callback_data is not None
@@ -98,14 +111,29 @@ class Harness:
         else:
             qid = await self.client.press(user_id, message_id, callback_data=callback_data,
                                           text=text)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
+
+        async def answered() -> str | None:
             answers = await self.client.callback_answers(qid)
-            if answers:
-                return str(answers[-1].get("text") or "")
-            await asyncio.sleep(0.02)
-        raise TimeoutError(f"callback {qid} was not answered")
+            return str(answers[-1].get("text") or "") if answers else None
+
+        return await eventually(answered, f"callback {qid} was not answered", timeout)
+
+    async def settled(self, timeout: float = WAIT_CEILING) -> None:
+        """Returns once the bot has handled every update sent so far: the sandbox holds none
+        it has not taken, and no handler is still running. An answer a test then finds missing
+        is not coming: the deterministic way to assert that nothing else was sent (what goes
+        through the outbox is sent later, by the drain job, and is not covered)."""
+        dp = self.app.dp
+
+        async def idle() -> bool | None:
+            if await self.client.updates():
+                return None
+            # aiogram confirms an update (the next getUpdates offset) only after creating
+            # the task that handles it: no update left and no task running = all handled.
+            busy = any(not t.done() for t in getattr(dp, "_handle_update_tasks", ()))
+            return None if busy else True
+
+        await eventually(idle, "the bot is still handling updates", timeout)
 
 
 @contextlib.asynccontextmanager

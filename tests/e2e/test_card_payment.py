@@ -5,7 +5,6 @@ invoice is refused at pre-checkout; money beyond what is due is the client's cre
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from sandbox.client import eventually
 from services.access import AccessService
 from services.clients import ClientService, CompanyDraft
 from services.deals import DealDraft, DealService
@@ -88,12 +88,8 @@ async def telegram_invoice(bot: Harness, doc: dict[str, Any]) -> dict[str, Any]:
 
 async def pre_checkout(bot: Harness, invoice_message_id: int) -> dict[str, Any]:
     qid = await bot.client.pre_checkout(CUSTOMER, invoice_message_id)
-    for _ in range(250):
-        answer = await bot.client.pre_checkout_answer(qid)
-        if answer is not None:
-            return answer
-        await asyncio.sleep(0.02)
-    raise TimeoutError("pre_checkout_query was not answered")
+    return await eventually(lambda: bot.client.pre_checkout_answer(qid),
+                            "pre_checkout_query was not answered")
 
 
 async def telegram_payments(bot: Harness) -> list[tuple[Any, ...]]:

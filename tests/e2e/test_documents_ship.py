@@ -39,7 +39,7 @@ async def pdf_text(bot: Harness, user: int, message: dict[str, Any]) -> str:
 
 async def next_document(bot: Harness, user: int, after: int) -> dict[str, Any]:
     return await bot.client.wait_for(user, lambda msg: msg.get("document") is not None,
-                                     after=after, timeout=15)
+                                     after=after)
 
 
 async def test_issue_act_from_the_push_and_delivery_note_after_shipping(bot: Harness) -> None:
@@ -126,7 +126,7 @@ async def test_statement_pdf_to_the_manager_and_into_the_customers_chat(bot: Har
                                         text="Send to the customer")
     assert answer == "Sent to the customer."
     got = await bot.client.wait_for(CUSTOMER, lambda msg: msg.get("document") is not None,
-                                    after=0, timeout=15)
+                                    after=0)
     assert got["caption"].startswith("Statement of our mutual settlements as of ")
     assert seeded.number in await pdf_text(bot, CUSTOMER, got)
     # Petr cannot have Ivan's client's statement, by either button.

@@ -6,10 +6,12 @@ import asyncio
 import os
 import re
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from sandbox.client import eventually
 from tests.conftest import REDIS_SKIP, REDIS_URL
 from tests.e2e.harness import ADMIN, Harness, buttons, running_bot
 
@@ -166,11 +168,12 @@ async def test_double_press_saves_once(bot: Harness) -> None:
     q1, q2 = await asyncio.gather(
         bot.client.press(ADMIN, summary["message_id"], text="Save"),
         bot.client.press(ADMIN, summary["message_id"], text="Save"))
-    for _ in range(100):
+
+    async def both_answered() -> list[list[dict[str, Any]]] | None:
         answers = [await bot.client.callback_answers(q) for q in (q1, q2)]
-        if all(answers):
-            break
-        await asyncio.sleep(0.02)
+        return answers if all(answers) else None
+
+    answers = await eventually(both_answered, "both taps answered")
     texts = sorted(a[0].get("text") or "" for a in answers)
     assert texts[0] == "" and "finished step" in texts[1]
     listing = await bot.say(ADMIN, "/clients")
@@ -225,9 +228,9 @@ async def test_survives_telegram_faults_without_loss_or_duplicates(
     await bot.client.user(ADMIN, first_name="Anna", language_code="en")
     await bot.say(ADMIN, "/start")
     await bot.client.inject(kind, method="sendMessage", **extra)
-    reply = await bot.say(ADMIN, "/help", timeout=10)
+    reply = await bot.say(ADMIN, "/help")
     assert "Commands:" in reply["text"]
-    await asyncio.sleep(0.3)
+    await bot.settled()  # /help is handled to the end: a duplicate would be there by now
     sent = [m for m in await bot.client.messages(ADMIN) if (m["text"] or "").startswith(
         "Commands:")]
     assert len(sent) == 1

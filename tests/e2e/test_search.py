@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
+from sandbox.client import eventually
 from tests.e2e.harness import ADMIN, Harness, buttons
 
 STRANGER, IVAN, PETR = 9001, 2001, 2002
@@ -46,12 +46,7 @@ async def new_client(bot: Harness, user_id: int, name: str, phone: str | None = 
 
 async def inline(bot: Harness, user_id: int, query: str) -> list[dict[str, Any]]:
     qid = await bot.client.inline_query(user_id, query)
-    for _ in range(250):
-        answer = await bot.client.inline_answer(qid)
-        if answer is not None:
-            return answer
-        await asyncio.sleep(0.02)
-    raise TimeoutError("inline query not answered")
+    return await eventually(lambda: bot.client.inline_answer(qid), "inline query not answered")
 
 
 async def test_find_by_phone_typed_any_way_opens_the_card(bot: Harness) -> None:

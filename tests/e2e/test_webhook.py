@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 import aiohttp
 
 from bot.app import run_webhook
-from sandbox.client import SandboxClient
+from sandbox.client import SandboxClient, eventually
 from sandbox.server import BotApiSandbox
-from tests.e2e.harness import ADMIN, TOKEN, make_settings
+from tests.e2e.harness import ADMIN, START_CEILING, TOKEN, make_settings
 
 
 def free_port() -> int:
@@ -29,15 +30,15 @@ async def test_webhook_mode_answers_and_checks_the_secret(database_url: str) -> 
         task = asyncio.create_task(run_webhook(settings, stop=stop))
         client = SandboxClient(sandbox.base_url, TOKEN)
         try:
-            for _ in range(300):
+            async def webhook_set() -> list[dict[str, Any]] | None:
                 if task.done():
                     task.result()
-                if await client.calls("setWebhook"):
-                    break
-                await asyncio.sleep(0.02)
+                return await client.calls("setWebhook") or None
+
+            await eventually(webhook_set, "the bot did not set its webhook", START_CEILING)
             await client.user(ADMIN, first_name="Anna", language_code="en")
             await client.send_text(ADMIN, "/start")
-            reply = await client.wait_for(ADMIN, timeout=10)
+            reply = await client.wait_for(ADMIN)
             assert "You are signed in as admin" in reply["text"]
             deliveries = await client.webhook_log()
             assert deliveries and all(d.get("status") == 200 for d in deliveries)

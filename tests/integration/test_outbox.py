@@ -183,8 +183,8 @@ async def test_postgres_skips_rows_locked_by_an_unfinished_claim(database_url: s
             held = await SqlOutboxQueries(uow.session, uow.dialect).claim_due(T0, "slow", 3, LEASE)
             # The other process neither waits for this open transaction nor gets its rows.
             other = await asyncio.wait_for(
-                SqlOutboxRepository(second).claim_due(T0, "fast", 10, LEASE), timeout=5
-            )
+                SqlOutboxRepository(second).claim_due(T0, "fast", 10, LEASE), timeout=30
+            )  # a ceiling: a claim waiting for our lock would wait until this block ends
             assert {i.key for i in held} == {"k0", "k1", "k2"}
             assert {i.key for i in other} == {f"k{i}" for i in range(3, 10)}
             # leaving without commit: the slow claim rolls back

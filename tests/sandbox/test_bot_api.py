@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from typing import Any
 
 import aiohttp
 import pytest
@@ -33,6 +34,7 @@ from aiogram.types import (
 )
 
 from sandbox import BotApiSandbox, SandboxClient, SandboxError
+from sandbox.client import eventually
 from tests.sandbox.conftest import TOKEN, USER
 
 
@@ -68,16 +70,21 @@ async def test_unknown_method_is_404(bot: Bot, sandbox: BotApiSandbox) -> None:
     assert body["description"] == "Not Found: method not found"
 
 
+async def polls(client: SandboxClient) -> list[dict[str, Any]] | None:
+    """The getUpdates calls the sandbox has received, None before the first."""
+    return await client.calls("getUpdates") or None
+
+
 async def test_long_polling_returns_as_soon_as_an_update_arrives(
     bot: Bot, client: SandboxClient
 ) -> None:
     started = time.monotonic()
-    poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+    poll = asyncio.create_task(bot.get_updates(timeout=30))
+    await eventually(lambda: polls(client), "the poll did not reach the sandbox")
     assert not poll.done()
     await client.send_text(USER, "/start ref_42")
     updates = await poll
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # at the update, long before the poll's 30 s
     assert len(updates) == 1
     message = updates[0].message
     assert message is not None and message.text == "/start ref_42"
@@ -95,9 +102,10 @@ async def test_long_polling_returns_as_soon_as_an_update_arrives(
     assert await bot.get_updates(offset=fresh[-1].update_id + 1, timeout=0) == []
 
 
-async def test_a_second_poller_terminates_the_first(bot: Bot) -> None:
-    first = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+async def test_a_second_poller_terminates_the_first(bot: Bot, client: SandboxClient) -> None:
+    first = asyncio.create_task(bot.get_updates(timeout=30))
+    # The second poll must come after the first is waiting, however slow the machine is.
+    await eventually(lambda: polls(client), "the first poll did not arrive")
     second = asyncio.create_task(bot.get_updates(timeout=0))
     with pytest.raises(TelegramConflictError, match="terminated by other getUpdates"):
         await first
@@ -387,10 +395,11 @@ async def test_webhook_delivery_with_secret_and_retry(
             await bot.get_updates()
         # The pending "hello" from the fixture plus a new message, in order.
         await client.send_text(chat, "via webhook")
-        for _ in range(200):
-            if len(received) >= 2:
-                break
-            await asyncio.sleep(0.02)
+
+        async def both_delivered() -> bool | None:
+            return len(received) >= 2 or None
+
+        await eventually(both_delivered, "the webhook did not receive both updates")
         assert [secret for secret, _ in received] == ["s3cr3t-_", "s3cr3t-_"]
         assert [u["message"]["text"] for _, u in received] == ["hello", "via webhook"]
         info = await bot.get_webhook_info()
@@ -522,7 +531,7 @@ async def test_webhook_answer_can_carry_a_method(bot: Bot, client: SandboxClient
     try:
         await bot.set_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/tg")
         await client.send_text(4004, "ping")
-        reply = await client.wait_for(4004, timeout=3)
+        reply = await client.wait_for(4004)
         assert reply["text"] == "pong"
         assert (await client.calls("sendMessage"))[-1]["via"] == "webhook_reply"
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
@@ -11,6 +12,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from sandbox import SandboxClient
+from sandbox.client import eventually
 from tests.sandbox.conftest import USER
 
 
@@ -58,11 +60,12 @@ async def test_command_reply_press_and_edit(polling: Dispatcher, client: Sandbox
     edited = await client.wait_for_edit(USER, deal["message_id"])
     assert edited["text"] == "Deal #1: closed"
     assert edited["buttons"] == []  # editMessageText without reply_markup drops the keyboard
-    for _ in range(100):
-        if await client.callback_answers(query_id):
-            break
-        await asyncio.sleep(0.02)
-    assert [a["text"] for a in await client.callback_answers(query_id)] == ["Closed"]
+
+    async def answered() -> list[dict[str, Any]] | None:
+        return await client.callback_answers(query_id) or None
+
+    answers = await eventually(answered, "the callback was not answered")
+    assert [a["text"] for a in answers] == ["Closed"]
 
     with pytest.raises(TimeoutError, match="no matching bot message"):
         await client.wait_for(USER, timeout=0.2)
