@@ -32,6 +32,8 @@ from services.money import (
     to_minor,
 )
 from services.pricing import NO_VAT, VatRate
+from services.text import clean_name as clean_typed_name
+from services.text import normalize_typed
 from services.users import Actor, Role
 
 if TYPE_CHECKING:
@@ -136,12 +138,8 @@ def parse_vat_code(text: str) -> str:
 
 
 def clean_name(text: str) -> str:
-    name = " ".join(text.split())
-    if not name:
-        raise InvalidInput("empty", field="name")
-    if len(name) > NAME_MAX:
-        raise InvalidInput("too_long", field="name", limit=NAME_MAX)
-    return name
+    """A product's name as typed, normalized (services.text); blank or invisible is "empty"."""
+    return clean_typed_name(text, NAME_MAX)
 
 
 def clean_sku(text: str) -> str | None:
@@ -154,7 +152,7 @@ def clean_sku(text: str) -> str | None:
 
 
 def clean_unit(text: str) -> str:
-    unit = " ".join(text.split()) or "pcs"
+    unit = normalize_typed(text) or "pcs"
     if len(unit) > UNIT_MAX:
         raise InvalidInput("too_long", field="unit", limit=UNIT_MAX)
     return unit
@@ -176,8 +174,8 @@ def clean_price(text: str, currency: str | None = None) -> Decimal:
 
 def _draft_from_row(row: dict[str, str]) -> ProductDraft:
     """One CSV row as a draft, or InvalidInput naming the first bad value."""
-    name = (row.get("name") or "").strip()
-    if not name:
+    name = normalize_typed(row.get("name") or "")
+    if not name:  # blank, or only invisible characters
         raise InvalidInput("missing_name", field="name")
     name = clean_name(name)
     currency = clean_currency(row.get("currency") or "")
@@ -279,7 +277,7 @@ class CatalogService:
         """Active products whose SKU equals the query or whose name starts with it."""
         if not actor.is_staff:
             raise Forbidden()
-        query = " ".join(query.split())
+        query = normalize_typed(query)
         if not query:
             return []
         async with self._uow(readonly=True) as uow:

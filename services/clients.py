@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from services.clock import Clock
 from services.contacts_norm import EmailError, PhoneError, normalize_email, normalize_phone
 from services.errors import InvalidInput, NotFound
+from services.text import clean_name as clean_typed_name
 from services.users import Actor
 
 if TYPE_CHECKING:
@@ -48,12 +49,8 @@ class Page:
 
 
 def clean_name(text: str) -> str:
-    name = " ".join(text.split())
-    if not name:
-        raise InvalidInput("empty", field="name")
-    if len(name) > NAME_MAX:
-        raise InvalidInput("too_long", field="name", limit=NAME_MAX)
-    return name
+    """A company's name as typed, normalized (services.text); blank or invisible is "empty"."""
+    return clean_typed_name(text, NAME_MAX)
 
 
 class ClientService:

@@ -13,6 +13,8 @@ import unicodedata
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from services.text import normalize_typed
+
 # Characters people put into phone numbers; anything else (letters, "доб.", "ext") is not a
 # number we can store as E.164, which has no room for an extension.
 _PHONE_CHARS = re.compile(r"[0-9\s()+\-\u2010-\u2015./]+")
@@ -124,8 +126,9 @@ def _ascii_domain(domain: str) -> str:
 def normalize_name(text: str) -> str:
     """Search form of a person's or company's name: case-folded, "ё" read as "е", Latin
     diacritics dropped ("Ștefan", "Ştefan" and "Stefan" meet, as Romanians often type without
-    them) while Cyrillic letters keep theirs ("й" stays "й"), spaces collapsed."""
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    them) while Cyrillic letters keep theirs ("й" stays "й"), spaces collapsed, invisible
+    characters (zero-width, bidi controls: services.text) gone."""
+    folded = unicodedata.normalize("NFKC", normalize_typed(text)).casefold().replace("ё", "е")
     kept: list[str] = []
     for char in unicodedata.normalize("NFD", folded):
         if unicodedata.combining(char) and kept and "a" <= kept[-1] <= "z":

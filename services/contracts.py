@@ -14,6 +14,7 @@ from typing import Protocol, Self
 from services.clock import Clock
 from services.deals import parse_date
 from services.errors import InvalidInput
+from services.text import clean_name
 from services.users import Actor
 
 TITLE_MAX = 300
@@ -66,12 +67,7 @@ class ContractUowFactory(Protocol):
 
 
 def clean_title(text: str) -> str:
-    title = " ".join(text.split())
-    if not title:
-        raise InvalidInput("empty", field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput("too_long", field="title", limit=TITLE_MAX)
-    return title
+    return clean_name(text, TITLE_MAX, field="title")
 
 
 def clean_date(text: str) -> date:

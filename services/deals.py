@@ -30,6 +30,7 @@ from services.pipelines import (
     StageConfig,
     default_pipeline,
 )
+from services.text import clean_name, normalize_typed
 from services.users import Actor
 
 if TYPE_CHECKING:
@@ -181,11 +182,7 @@ class DealService:
 
     async def create_in(self, uow: UnitOfWork, owner_id: int, draft: DealDraft) -> Deal:
         """Creates a deal inside the caller's unit of work (lead conversion uses it)."""
-        title = " ".join(draft.title.split())
-        if not title:
-            raise InvalidInput("empty", field="title")
-        if len(title) > TITLE_MAX:
-            raise InvalidInput("too_long", field="title", limit=TITLE_MAX)
+        title = clean_name(draft.title, TITLE_MAX, field="title")
         pipeline = self.pipelines.get(draft.pipeline_code or "") or self._default
         first = pipeline.working_stages[0].code if pipeline.kind != PipelineKind.NONE else None
         currency = check_currency(draft.currency or self._currency)
@@ -333,7 +330,7 @@ class DealService:
         if name not in DEAL_FIELDS:
             raise InvalidInput("unknown_field", field=name)
         kind = DEAL_FIELDS[name]
-        text = " ".join(raw.split())
+        text = normalize_typed(raw)
         if not text:
             raise InvalidInput("empty", field=name)
         now = self._clock.now()
@@ -384,12 +381,7 @@ class DealService:
     # --- the deal card in chat ---------------------------------------------------------------
 
     def clean_title(self, text: str) -> str:
-        title = " ".join(text.split())
-        if not title:
-            raise InvalidInput("empty", field="title")
-        if len(title) > TITLE_MAX:
-            raise InvalidInput("too_long", field="title", limit=TITLE_MAX)
-        return title
+        return clean_name(text, TITLE_MAX, field="title")
 
     def clean_amount(self, text: str) -> Decimal:
         """An amount typed in a flow (before the deal exists), in the default currency."""
@@ -400,7 +392,7 @@ class DealService:
 
     async def find_companies(self, actor: Actor, prefix: str) -> Sequence[Company]:
         """The actor's clients whose name starts with `prefix` (case-insensitive)."""
-        text = " ".join(prefix.split())
+        text = normalize_typed(prefix)
         if not text:
             raise InvalidInput("empty", field="name")
         async with self._uow(readonly=True) as uow:

@@ -50,6 +50,7 @@ from services.pricing import (
     compute_totals,
     vat_rates_for,
 )
+from services.text import clean_name as clean_typed_name
 from services.users import Actor
 
 if TYPE_CHECKING:
@@ -326,12 +327,8 @@ def clean_price(text: str, currency: str | None = None) -> Decimal:
 
 
 def clean_line_name(text: str) -> str:
-    name = " ".join(text.split())
-    if not name:
-        raise InvalidInput("empty", field="name")
-    if len(name) > LINE_NAME_MAX:
-        raise InvalidInput("too_long", field="name", limit=LINE_NAME_MAX)
-    return name
+    """A document line's name as typed, normalized (services.text)."""
+    return clean_typed_name(text, LINE_NAME_MAX)
 
 
 def clean_currency(text: str) -> str:

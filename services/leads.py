@@ -44,6 +44,7 @@ from services.requisites import (
     looks_like_tax_id,
     validate_tax_id,
 )
+from services.text import normalize_typed
 from services.users import Actor, Role, User
 
 if TYPE_CHECKING:
@@ -244,7 +245,8 @@ def tax_id_label(country: str | None, tax_id: str | None) -> str:
 
 
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    """A name or a city as typed, normalized (services.text: no invisible characters)."""
+    return normalize_typed(text)
 
 
 class LeadService:
@@ -461,7 +463,7 @@ class LeadService:
         values: dict[str, Any] = {}
         for key, name in names.items():
             raw = form.get(key)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if raw is None or (isinstance(raw, str) and not normalize_typed(raw)):
                 if key == "name":
                     errors[key] = "missing"
                 continue

@@ -30,6 +30,7 @@ from services.requisites import (
     validate_ru_settlement_account,
     validate_tax_id,
 )
+from services.text import normalize_typed
 from services.users import Actor, Role
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class OrganizationDraft:
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
-    text = " ".join(value.split())
+    text = normalize_typed(value)
     if required and not text:
         raise InvalidInput("empty", field=field)
     if len(text) > limit:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
+from services.text import clean_name
 from services.users import Actor
 
 if TYPE_CHECKING:
@@ -193,12 +194,7 @@ def parse_end(text: str, start: datetime, zone: ZoneInfo) -> datetime:
 
 
 def clean_title(text: str) -> str:
-    title = " ".join(text.split())
-    if not title:
-        raise InvalidInput("empty", field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput("too_long", field="title", limit=TITLE_MAX)
-    return title
+    return clean_name(text, TITLE_MAX, field="title")
 
 
 class TaskService:
