@@ -23,6 +23,7 @@ from bot.exports import FileExportWriter
 from bot.i18n import create_i18n
 from bot.images import PoolImageTools
 from bot.mailer import SmtpMailer
+from bot.origin import OriginGuard
 from bot.pdf import PdfRenderer
 from bot.scheduler import create_scheduler, start_outbox_sender
 from bot.settings import ConfigError, Settings
@@ -233,6 +234,8 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
     limiter = limiter or RateLimiter(settings.telegram_rate, settings.telegram_chat_rate,
                                      settings.telegram_chat_burst)
     bot = create_bot(token, settings.telegram_api_url, limiter=limiter)
+    # What the bot sends on its own must leave through the outbox (bot/origin.py).
+    bot.session.middleware(OriginGuard(strict=settings.strict_outbox))
     dp = create_dispatcher(access=services.access, storage=storage, i18n=i18n,
                            settings=settings, **services.as_kwargs())
     app = App(settings, db, services, i18n, storage, bot, dp, clock)

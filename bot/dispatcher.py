@@ -9,6 +9,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import ActorI18nMiddleware
+from bot.origin import AnsweringMiddleware
 from handlers import admin, clients, common, fallback
 from handlers import card_payments as card_payment_handlers
 from handlers import catalog as catalog_handlers
@@ -40,6 +41,8 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
     """`services` become handler arguments by name (clients=ClientService, ...)."""
     dp = Dispatcher(storage=storage, access=access, **services)
     dp.update.outer_middleware(PerUserSerialMiddleware())
+    dp.update.outer_middleware(AnsweringMiddleware())
+    dp.errors.outer_middleware(AnsweringMiddleware())  # the error answer, same chat
     if hasattr(storage, "batch"):
         dp.update.outer_middleware(FsmBatchMiddleware(storage))
     dp.update.outer_middleware(ActorMiddleware(access))

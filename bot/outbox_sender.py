@@ -92,6 +92,8 @@ class OutboxSender:
         delivery: DeliveryService | None = None,
     ) -> None:
         self._delivery = delivery
+        # Documents that just failed, by their key's cause: their QR waits or is dropped.
+        self._undelivered: dict[str, SendResult] = {}
         self._bot = bot
         self._alerts = alerts
         self._i18n = i18n
@@ -139,8 +141,13 @@ class OutboxSender:
         if item.chat_id is None or self._delivery is None:
             return SendResult.dead("no chat" if item.chat_id is None else "no delivery")
         chat = item.chat_id
+        cause = item.key.rsplit(":", 1)[0]  # the document's and its QR's common part
         with self._i18n.context(), self._i18n.use_locale(self._locale(item.payload.get("lang"))):
             if item.kind == DOCUMENT_QR:
+                held = self._undelivered.pop(cause, None)
+                if held is not None:  # the QR follows its document, never goes alone
+                    return SendResult.dead("its document was not delivered") if held.permanent \
+                        else SendResult.retry("waits for its document")
                 png = await self._delivery.qr_png(str(item.payload["qr"]))
                 return await self._telegram(self._bot.send_photo(
                     chat, BufferedInputFile(png, "qr.png"),
@@ -159,8 +166,13 @@ class OutboxSender:
             result = await self._telegram(self._bot.send_document(
                 chat, BufferedInputFile(stored.content, stored.filename), caption=caption,
                 reply_markup=markup))
-        if result.ok and item.kind == DOCUMENT:
-            await self._delivery.document_delivered(item.id, item.key, item.payload, chat)
+        if item.kind == DOCUMENT:
+            if result.ok:
+                await self._delivery.document_delivered(item.id, item.key, item.payload, chat)
+            else:
+                self._undelivered[cause] = result
+                if len(self._undelivered) > 1000:  # only the last few matter
+                    self._undelivered.pop(next(iter(self._undelivered)))
         return result
 
     async def _reminder(self, item: OutboxItem) -> SendResult:

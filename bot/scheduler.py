@@ -36,6 +36,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.origin import exempt, mark_outbox_sender
 from bot.outbox_sender import OutboxSender, smtp_mail
 from handlers.reminders import lang_of
 from services.alerts import AlertService
@@ -83,6 +84,7 @@ async def drain_forever(jobs: SchedulerJobs, wake: asyncio.Event,
     """The outbox sender: drains when a transaction that queued messages commits (`wake`),
     and at least every `every` seconds (other processes' messages, retries coming due).
     First, claims of this host's dead processes are released (a restart resumes at once)."""
+    mark_outbox_sender()
     try:
         released = await jobs.dispatcher.release_dead(dead_local_worker)
         if released:
@@ -155,7 +157,9 @@ class SchedulerJobs:
                     "Alert: messages are not being sent: the sending job last ran {since}."
                 ).format(since=since.strftime("%d.%m.%Y %H:%M:%S UTC") if since else _("never"))
             try:
-                await self.bot.send_message(admin.telegram_id, text)
+                # Directly, not through the outbox: it is the outbox that is stuck.
+                with exempt():
+                    await self.bot.send_message(admin.telegram_id, text)
                 told += 1
             except TelegramAPIError:
                 logger.warning("could not alert admin %s", admin.id, exc_info=True)

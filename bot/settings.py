@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # How long a claimed outbox message is another sender's before it may be sent again
     # (claims of a stopped process on this host are released at start-up at once).
     outbox_lease_seconds: float = Field(default=120.0, gt=0)
+    # Refuse (not only log) a message sent on its own outside the outbox: the tests set it.
+    strict_outbox: bool = False
     pdf_workers: int = 2
     # Start the PDF worker pool at start-up (off: it starts on the first render).
     pdf_warmup: bool = True

@@ -12,7 +12,6 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -235,19 +234,6 @@ async def ask(message: Message, state: FSMContext, companies: CompanyService,
                          reply_markup=step_keyboard(flow, step, data))
 
 
-async def notify(bot: Bot, i18n: I18n, user: User | None, text: Callable[[], str],
-                 markup: Callable[[], InlineKeyboardMarkup | None] | None = None) -> None:
-    """A message to another staff member, in their language; a blocked chat is logged."""
-    if user is None:
-        return
-    with i18n.use_locale(user.language or i18n.default_locale):
-        body, keyboard = text(), markup() if markup else None
-    try:
-        await bot.send_message(user.telegram_id, body, reply_markup=keyboard)
-    except TelegramAPIError:
-        logger.warning("could not notify user %s", user.id, exc_info=True)
-
-
 def create_router() -> Router:
     router = Router(name="companies")
     router.message.filter(IsStaff())
@@ -279,7 +265,6 @@ def create_router() -> Router:
                 await query.answer()
                 if msg:
                     await msg.edit_text(reassigned_text(moved), reply_markup=None)
-                await notify_reassignment(bot, i18n, actor, moved)
         except DomainError as err:
             await query.answer(error_text(err), show_alert=True)
 
@@ -408,21 +393,3 @@ def reassigned_text(moved: Reassignment) -> str:
         owner=html.escape(moved.new_owner.full_name or str(moved.new_owner.telegram_id)),
         contacts=moved.moved.contacts, deals=moved.moved.deals, leads=moved.moved.leads,
         invoices=moved.moved.invoices)
-
-
-async def notify_reassignment(bot: Bot, i18n: I18n, actor: User, moved: Reassignment) -> None:
-    def open_button() -> InlineKeyboardMarkup:
-        kb = InlineKeyboardBuilder()
-        kb.button(text=_("Open card"), callback_data=CompanyCb(action=CompanyAction.OPEN,
-                                                               id=moved.company_id))
-        return kb.as_markup()
-
-    who = html.escape(actor.full_name or str(actor.telegram_id))
-    new_name = html.escape(moved.new_owner.full_name or str(moved.new_owner.telegram_id))
-    await notify(bot, i18n, moved.new_owner, lambda: _(
-        "{who} gave you a client:").format(who=who) + "\n" + company_text(moved.company),
-        open_button)
-    if moved.previous_owner is not None and moved.previous_owner.id != actor.id:
-        await notify(bot, i18n, moved.previous_owner, lambda: _(
-            "{who} reassigned your client «{name}» to {owner}.").format(
-            who=who, name=html.escape(moved.company.name), owner=new_name))

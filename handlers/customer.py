@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -34,7 +33,7 @@ from handlers.common import refusal_text
 from handlers.filters import HasRole, HasText
 from handlers.menu import set_chat_commands
 from handlers.texts import error_text
-from services.customers import CustomerService, Manager, Notice
+from services.customers import CustomerService, Notice
 from services.delivery import DocHeader, PdfFile
 from services.errors import DomainError
 from services.money import format_money
@@ -130,17 +129,6 @@ async def send_document(bot: Bot, chat_id: int, pdf: PdfFile) -> None:
                              caption=_("Payment QR: scan it in your banking app."))
 
 
-async def tell_manager(bot: Bot, i18n: I18n, manager: Manager, text: Any) -> None:
-    """A notice to the document's manager, in their language; `text` builds it."""
-    locale = manager.language if manager.language in ("ru", "en", "ro") else \
-        i18n.default_locale
-    try:
-        with i18n.use_locale(locale):
-            await bot.send_message(manager.telegram_id, text())
-    except TelegramAPIError:
-        logger.warning("could not notify manager %s", manager.user_id, exc_info=True)
-
-
 def who(notice: Notice) -> str:
     return html.escape(notice.customer_name)
 
@@ -169,10 +157,6 @@ def create_start_router() -> Router:
                                "/documents lists all your documents.").format(
             name=html.escape(user.full_name)))
         await send_document(bot, message.chat.id, opened.pdf)
-        header = opened.header
-        await tell_manager(bot, i18n, opened.manager, lambda: _(
-            "{name} opened {document} in Telegram.").format(
-            name=html.escape(user.full_name), document=doc_title(header)))
 
     return router
 
@@ -221,22 +205,16 @@ def create_router() -> Router:
                                      "bank transfer with the details in the invoice or the "
                                      "QR code."), show_alert=True)
             elif a == Cu.PAID:
-                notice = await customers.mark_paid(tid, doc_id, name)
+                await customers.mark_paid(tid, doc_id, name)
                 await query.answer()
                 await bot.send_message(tid, _("Thank you! We will check the payment and "
                                               "confirm it."))
-                await tell_manager(bot, i18n, notice.manager, lambda: _(
-                    "{name} says {document} is paid. Reminders are paused until the payment "
-                    "is matched.").format(name=who(notice), document=doc_title(notice.header)))
             elif a == Cu.ACCEPT:
                 notice = await customers.accept(tid, doc_id, name)
                 await query.answer()
                 await bot.send_message(tid, _("Thank you! {document} is accepted; we will "
                                               "send you the invoice.").format(
                     document=doc_title(notice.header)))
-                await tell_manager(bot, i18n, notice.manager, lambda: _(
-                    "{name} accepted {document}.").format(name=who(notice),
-                                                          document=doc_title(notice.header)))
             elif a in (Cu.ASK, Cu.CHANGES):
                 header = await customers.check_access(tid, kind, doc_id)
                 target = CustomerInput.question if a == Cu.ASK else CustomerInput.changes
@@ -265,25 +243,19 @@ def create_router() -> Router:
         name, text = message.from_user.full_name, message.text or ""
         changes = current == CustomerInput.changes.state
         try:
+            # The customer's message is the action: delivered twice, it is told once.
+            action = f"msg{message.chat.id}:{message.message_id}"
             if changes:
-                notice = await customers.request_changes(message.from_user.id, doc_id, name,
-                                                         text)
+                await customers.request_changes(message.from_user.id, doc_id, name, text,
+                                                action)
             else:
-                notice = await customers.question(message.from_user.id, kind, doc_id, name,
-                                                  text)
+                await customers.question(message.from_user.id, kind, doc_id, name, text,
+                                         action)
         except DomainError as err:
             await message.answer(error_text(err) + "\n" + _("Try again, or send /cancel."))
             return
         await state.clear()
         await message.answer(_("Sent to your manager. They will answer you soon."))
-
-        def heading() -> str:  # built in the manager's language
-            text = (_("{name} asks for changes to {document}:") if changes
-                    else _("Question from {name} about {document}:"))
-            return text.format(name=who(notice), document=doc_title(notice.header))
-
-        await tell_manager(bot, i18n, notice.manager,
-                           lambda: heading() + "\n\n" + html.escape(notice.text))
 
     @router.message(HasRole(Role.CUSTOMER), IsCommand())
     async def on_staff_command(message: Message) -> None:

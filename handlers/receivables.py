@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any, Final
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -198,14 +197,9 @@ def create_router() -> Router:
         with i18n.use_locale(locale):
             note = _("Statement of our mutual settlements as of {date}.").format(
                 date=f"{st.today:%d.%m.%Y}")
-        try:
-            for f in files:
-                await bot.send_document(contact.telegram_user_id,
-                                        BufferedInputFile(f.content, f.filename), caption=note)
-        except TelegramAPIError:
-            await query.answer(_("The customer's chat did not accept the message."),
-                               show_alert=True)
-            return
+        # Through the outbox, like everything that goes into a customer's chat.
+        await delivery.files_to_chat(actor, st.company_id, contact.telegram_user_id, files,
+                                     note, query.id)
         await query.answer(_("Sent to the customer."))
 
     return router

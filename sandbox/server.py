@@ -268,6 +268,9 @@ class BotApiSandbox:
                     429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after
                 )
                 return _finish(entry, error.payload(), error.code)
+            if fault.kind == "chat_gone":  # the chat was deleted: Telegram's 400
+                error = ApiError(400, "Bad Request: chat not found")
+                return _finish(entry, error.payload(), error.code)
             if fault.kind == "5xx":
                 phrase = _phrase(fault.status)
                 error = ApiError(fault.status, phrase)

@@ -125,7 +125,7 @@ class RateLimiter:
 
 # --------------------------------------------------------------------------- faults
 
-FAULT_KINDS = ("429", "5xx", "slow", "drop")
+FAULT_KINDS = ("429", "5xx", "slow", "drop", "chat_gone")
 
 
 @dataclass

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from services.clients import Company, clean_name
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
+from services.notices import REASSIGNED, notice
+from services.outbox import NewOutboxMessage
 from services.requisites import (
     COUNTRIES,
     Country,
@@ -119,6 +121,24 @@ class Reassignment:
     new_owner: User
     moved: TransferCounts
     at: datetime
+
+
+def reassign_notices(actor: Actor, name: str, company_id: int, target: User,
+                     previous: User | None, now: datetime) -> list[NewOutboxMessage]:
+    """The new manager is told (with the client's card button); the previous one too, unless
+    they did it themselves. Keyed by this reassignment (the company, the new owner, when)."""
+    who = actor.full_name or str(actor.telegram_id)
+    cause = f"reassign{company_id}:to{target.id}:{now.isoformat()}"
+    out = [notice(f"{cause}:chat{target.telegram_id}", REASSIGNED, target.telegram_id, now,
+                  target.language, {"to_you": True, "who": who, "company": name,
+                                    "company_id": company_id}, recipient_user_id=target.id)]
+    if previous is not None and previous.id != actor.id:
+        out.append(notice(
+            f"{cause}:chat{previous.telegram_id}", REASSIGNED, previous.telegram_id, now,
+            previous.language, {"to_you": False, "who": who, "company": name,
+                                "owner": target.full_name or str(target.telegram_id)},
+            recipient_user_id=previous.id))
+    return out
 
 
 def _country(value: Any) -> Country:
@@ -317,6 +337,9 @@ class CompanyService:
                 "from": company.owner_id, "to": target.id, "contacts": moved.contacts,
                 "deals": moved.deals, "leads": moved.leads, "invoices": moved.invoices})
             card = await uow.companies.get(company_id, None)
+            await uow.outbox.enqueue(reassign_notices(
+                actor, card.name if card is not None else "", company_id, target, previous,
+                now))
             await uow.commit()
         assert card is not None
         return Reassignment(company_id=company_id, company=card,

@@ -16,6 +16,7 @@ Invariants:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from services.access import SUPPORTED_LANGUAGES, AccessService
@@ -29,6 +30,8 @@ from services.delivery import (
     parse_start_payload,
 )
 from services.errors import Conflict, InvalidInput, NotFound
+from services.notices import CUSTOMER_ACTION, notice
+from services.outbox import NewOutboxMessage
 from services.quotes import QuoteService
 from services.users import Role, User
 
@@ -79,6 +82,18 @@ def clean_message(text: str) -> str:
     if len(body) > MESSAGE_MAX:
         raise InvalidInput("too_long", field="text", limit=MESSAGE_MAX)
     return body
+
+
+def told(header: DocHeader, manager: Manager, customer: str, what: str, action: str,
+         now: datetime, text: str = "") -> NewOutboxMessage:
+    """The manager's notice of what the customer did (`what`: opened, paid, accepted,
+    question, changes), keyed by the customer's action."""
+    return notice(
+        f"cust:{header.kind}{header.id}:{what}:{action}:chat{manager.telegram_id}",
+        CUSTOMER_ACTION, manager.telegram_id, now, manager.language,
+        {"what": what, "customer": customer, "doc_kind": header.kind, "doc_id": header.id,
+         "doc_number": header.number_text, "text": text},
+        recipient_user_id=manager.user_id)
 
 
 class CustomerService:
@@ -145,6 +160,8 @@ class CustomerService:
                                 {"token_id": link.id, "telegram_user_id": telegram_id})
             manager = await self._manager(uow, header)
             fresh = await uow.delivery.header(kind, header.id)
+            await uow.outbox.enqueue([told(header, manager, name, "opened",
+                                           f"link{link.id}:{telegram_id}", now)])
             await uow.commit()
         assert fresh is not None
         self._access.forget(telegram_id)
@@ -199,7 +216,8 @@ class CustomerService:
 
     async def mark_paid(self, telegram_id: int, invoice_id: int,
                         customer_name: str) -> Notice:
-        """"I've paid": reminders for the invoice pause until the payment is matched."""
+        """"I've paid": reminders for the invoice pause until the payment is matched; the
+        manager is told (once per customer)."""
         async with self._uow() as uow:
             header = await self._own(uow, telegram_id, "invoice", invoice_id)
             if header.status not in PAYABLE:
@@ -208,31 +226,38 @@ class CustomerService:
             await uow.audit.add(None, "invoice.customer_paid", "invoice", header.id,
                                 {"telegram_user_id": telegram_id})
             manager = await self._manager(uow, header)
+            await uow.outbox.enqueue([told(header, manager, customer_name, "paid",
+                                           str(telegram_id), self._clock.now())])
             await uow.commit()
         return Notice(header, manager, customer_name)
 
     async def question(self, telegram_id: int, kind: str, doc_id: int, customer_name: str,
-                       text: str) -> Notice:
-        """A customer's question about one of their documents, for the manager."""
+                       text: str, action_key: str) -> Notice:
+        """A customer's question about one of their documents, passed to the manager (keyed
+        by the customer's message)."""
         body = clean_message(text)
-        notice = await self._notice(telegram_id, kind, doc_id, customer_name, body)
+        notice_ = await self._notice(telegram_id, kind, doc_id, customer_name, body)
         async with self._uow() as uow:
             await uow.audit.add(None, f"{kind}.customer_question", kind, doc_id,
                                 {"telegram_user_id": telegram_id})
+            await uow.outbox.enqueue([told(notice_.header, notice_.manager, customer_name,
+                                           "question", action_key, self._clock.now(), body)])
             await uow.commit()
-        return notice
+        return notice_
 
     async def accept(self, telegram_id: int, quote_id: int, customer_name: str) -> Notice:
         """The customer accepts a quote (who and when are recorded on the quote)."""
-        async with self._uow(readonly=True) as uow:
-            await self._own(uow, telegram_id, "quote", quote_id)
-        await self._quotes.accept_quote(quote_id, telegram_id)
-        return await self._notice(telegram_id, "quote", quote_id, customer_name)
+        notice_ = await self._notice(telegram_id, "quote", quote_id, customer_name)
+        await self._quotes.accept_quote(quote_id, telegram_id, then=[told(
+            notice_.header, notice_.manager, customer_name, "accepted", str(telegram_id),
+            self._clock.now())])
+        return notice_
 
     async def request_changes(self, telegram_id: int, quote_id: int, customer_name: str,
-                              text: str) -> Notice:
+                              text: str, action_key: str) -> Notice:
         body = clean_message(text)
-        async with self._uow(readonly=True) as uow:
-            await self._own(uow, telegram_id, "quote", quote_id)
-        await self._quotes.request_changes(quote_id, telegram_id, body)
-        return await self._notice(telegram_id, "quote", quote_id, customer_name, body)
+        notice_ = await self._notice(telegram_id, "quote", quote_id, customer_name, body)
+        await self._quotes.request_changes(quote_id, telegram_id, body, then=[told(
+            notice_.header, notice_.manager, customer_name, "changes", action_key,
+            self._clock.now(), body)])
+        return notice_

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -47,11 +47,13 @@ from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import InvoiceService, Party, seller_party
 from services.money import from_minor
 from services.notices import (
+    FILE,
     DocumentSend,
     delivered_message,
     document_messages,
     failed_message,
     failure_reason,
+    notice,
 )
 from services.quotes import QuoteService
 from services.receivables import ClientStatement
@@ -722,6 +724,29 @@ class DeliveryService:
         if stored is None:
             raise NotFound(entity="document", id=int(payload["stored_document_id"]))
         return stored, header
+
+    async def files_to_chat(self, actor: User, company_id: int, chat_id: int,
+                            files: Sequence[StatementPdf], caption: str,
+                            action_key: str) -> None:
+        """Files made for a client (its statement) into the customer's chat: stored, and
+        queued in the same transaction (keyed by the manager's action)."""
+        if not actor.is_staff:
+            raise Forbidden()
+        now = self._clock.now()
+        async with self._uow() as uow:
+            messages = []
+            for i, f in enumerate(files):
+                doc_id = await uow.stored_documents.add(
+                    kind="statement_pdf", subject_type="company", subject_id=company_id,
+                    filename=f.filename, mime_type="application/pdf", content=f.content,
+                    sha256=hashlib.sha256(f.content).hexdigest(), view_hash=None,
+                    created_by=actor.id, now=now)
+                messages.append(notice(
+                    f"file:company{company_id}:{action_key}:{i}:chat{chat_id}", FILE, chat_id,
+                    now, None, {"stored_document_id": doc_id, "caption": caption,
+                                "subject_kind": "company", "subject_id": company_id}))
+            await uow.outbox.enqueue(messages)
+            await uow.commit()
 
     async def qr_png(self, payload: str) -> bytes:
         return await self._images.qr_photo(payload)

@@ -204,7 +204,7 @@ def failed_message(key: str, payload: Mapping[str, Any], reason: str, now: datet
     return notice(f"{key}:{DOCUMENT_FAILED}", DOCUMENT_FAILED, int(chat), now,
                   payload.get("manager_lang"),
                   {"subject_kind": payload.get("subject_kind"),
-                   "subject_id": payload.get("subject_id"),
+                   "subject_id": payload.get("subject_id"), "number": payload.get("number"),
                    "contact_name": payload.get("contact_name"), "reason": reason})
 
 

@@ -179,7 +179,8 @@ async def test_deep_link_binds_a_stranger_as_customer_and_marks_the_invoice_view
     # The same press again queues nothing more.
     await w.delivery.to_customer_chat(w.m1, "invoice", second.id, "press-1")
     kinds = sorted(k for (k,) in await rows(db, m.OutboxMessage.kind))
-    assert kinds == ["document", "document_qr"]
+    # The manager heard the invoice was opened; the second invoice waits to go, with its QR.
+    assert kinds == ["customer_action", "document", "document_qr"]
     assert [d.id for d in await w.customers.documents(CUSTOMER_TG)] == [second.id, inv.id]
 
 
@@ -247,7 +248,7 @@ async def test_a_customer_sees_only_their_own_documents(db: Database,
     assert [d.id for d in await w.customers.documents(CUSTOMER_TG)] == [mine.id]
     for call in (w.customers.document(CUSTOMER_TG, "invoice", theirs.id),
                  w.customers.mark_paid(CUSTOMER_TG, theirs.id, "Анна"),
-                 w.customers.question(CUSTOMER_TG, "invoice", theirs.id, "Анна", "?")):
+                 w.customers.question(CUSTOMER_TG, "invoice", theirs.id, "Анна", "?", "m1")):
         with pytest.raises(NotFound):
             await call
     (paused,), = await rows(db, m.Invoice.reminders_paused, where=m.Invoice.id == mine.id)
