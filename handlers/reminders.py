@@ -188,13 +188,46 @@ def render(
             amount=money_text(int(p["remaining_minor"]), str(p["currency"]), lang),
         ), None
     if kind == "installment_alert":
+        number = html.escape(str(p["number"]))
+        amount = money_text(int(p["remaining_minor"]), str(p["currency"]), lang)
+        if p.get("late"):  # the bot was down on the due date
+            return _(
+                "A scheduled payment under invoice {number} was due on {due} ({amount} left)."
+            ).format(number=number, due=day_text(str(p["due_date"])), amount=amount), None
         return _(
             "A scheduled payment under invoice {number} is due today ({amount} left)."
+        ).format(number=number, amount=amount), None
+    if kind == "guarantee_alert":
+        number = html.escape(str(p["number"]))
+        if p.get("company"):
+            number = f"{number} ({html.escape(str(p['company']))})"
+        return _(
+            "Invoice {number}: the payment promised by {date} in the guarantee letter has not "
+            "arrived; {amount} unpaid."
         ).format(
-            number=html.escape(str(p["number"])),
+            number=number,
+            date=day_text(str(p["promised"])),
             amount=money_text(int(p["remaining_minor"]), str(p["currency"]), lang),
         ), None
+    if kind == "quote_expired":
+        number = html.escape(str(p["number"]))
+        if p.get("company"):
+            number = f"{number} ({html.escape(str(p['company']))})"
+        return _("Quote {number} has expired: it was valid until {date}.").format(
+            number=number, date=day_text(str(p["valid_until"]))
+        ), None
+    if kind == "quote_expired_customer":
+        return _(
+            "Quote {number} was valid until {date} and has expired. If you are still "
+            "interested, write to your manager and we will prepare a new one."
+        ).format(
+            number=html.escape(str(p["number"])), date=day_text(str(p["valid_until"]))
+        ), None
     if kind == "contract_alert":
+        if int(p["days_left"]) < 0:  # ended while the bot was down
+            return _("Contract «{title}» ended on {end}.").format(
+                title=html.escape(str(p["title"])), end=day_text(str(p["ends_on"]))
+            ), None
         return _("Contract «{title}» ends on {end}: {days} day(s) left.").format(
             title=html.escape(str(p["title"])),
             end=day_text(str(p["ends_on"])),

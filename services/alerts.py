@@ -12,10 +12,27 @@ that runs twice, or after a restart, never doubles a message:
   (`replan_invoice` cancels them) and, should one still be claimed, the sender finds the
   invoice closed at send time and cancels the row instead of sending it;
 * staff alerts: the morning digest at 09:00 local (`digest:{user}:{local date}`), an invoice
-  that became overdue (`overdue:{invoice}`), an installment due today
-  (`installment:{installment}:due`), a contract ending in 30 / 7 / 1 days
-  (`contract:{contract}:{days}d`), a task due (`task:{task}:{due time}`);
+  that became overdue (`overdue:{invoice}`), an installment due (10:00 local on its date,
+  `installment:{installment}:due`), a guarantee letter's promised date passed unpaid (10:00
+  local the day after, `guarantee:{shipment}:{date}`), a contract ending in 30 / 7 / 1 days
+  (09:00 local, `contract:{contract}:{days}d`), a task due (`task:{task}:{due time}`), a
+  quote expired (`QuoteService.expire_due`: the manager and the customer's bound chat,
+  `quote:{quote}:expired:{valid until}...`);
 * meetings with "remind the client": 24 h and 2 h before, with Confirm / Reschedule buttons.
+
+Nothing is missed across downtime. The alerts job (and the quote job) keeps a watermark in the
+database, the moment of its last successful run, and handles everything due in
+(watermark, now], advancing the watermark in the same transaction as the rows it enqueues. A
+bot that was down sends each alert once, late, instead of never; a first run (no watermark)
+looks back `FIRST_RUN_LOOKBACK` only, so a fresh install does not alert on ancient history.
+Late messages are still checked at send time (`compose`): a task done or moved, an
+installment or a guarantee letter paid, a quote reopened, a meeting moved or already started
+cancels the row; a contract alert is told with the days left at send time. Where a newer
+message says the same, only the newer goes: of a meeting's reminders the latest one due (the
+24 h one is dropped once the 2 h one is due too), of a contract's steps the current one (a
+contract that ended while the bot was down is told "ended"). The morning digest is sent late
+only until noon local of its day (`DIGEST_LATEST`): a stale digest is dropped, the next
+morning brings a fresh one.
 
 Every moment is UTC; local wall time is used only to decide when in the reader's day.
 Every read and write of a manager is scoped by `owner_scope()`: another manager's reminder is
@@ -25,7 +42,7 @@ NotFound.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import TracebackType
@@ -43,6 +60,7 @@ from services.outbox import (
 from services.reminders import (
     DEFAULT_SEND_HOUR,
     DIGEST_HOUR,
+    MEETING_OFFSETS,
     InstallmentForReminders,
     InvoiceForReminders,
     Ladder,
@@ -70,8 +88,12 @@ COUNTRY_TIMEZONES = {
 CONTRACT_STEPS: tuple[int, ...] = (30, 7, 1)
 DIGEST_LATEST = time(12)  # a digest not sent by noon (the bot was down) is not worth sending
 STALE_DEAL_DAYS = 14
+# Tasks and meeting reminders are enqueued this long before their moment, so the drain (every
+# few seconds) sends them on time rather than at the next run of the minute job.
 TASK_LOOKAHEAD = timedelta(minutes=10)
-MEETING_LOOKAHEAD = timedelta(days=2)
+FIRST_RUN_LOOKBACK = timedelta(days=1)
+ALERTS_JOB = "alerts"
+QUOTES_JOB = "quotes"
 SNOOZE = timedelta(days=1)
 UPCOMING_LIMIT = 10
 INVOICE_KINDS = frozenset(
@@ -169,6 +191,38 @@ class InstallmentDue:
     due_date: date
     currency: str
     remaining_minor: int
+
+
+@dataclass(frozen=True)
+class GuaranteeDue:
+    """A shipment on credit whose guarantee letter promised payment by `promised`, of an
+    invoice still not paid in full."""
+
+    shipment_id: int
+    invoice_id: int
+    owner_id: int
+    number: str
+    promised: date
+    currency: str
+    remaining_minor: int
+    company_name: str
+
+
+@dataclass(frozen=True)
+class QuoteExpiry:
+    """A sent quote past its validity date, and where its customer is (the quote's contact
+    bound to Telegram, else a contact of its company bound to Telegram)."""
+
+    quote_id: int
+    owner_id: int
+    number: str
+    valid_until: date
+    company_name: str
+    chat_id: int | None
+    chat_dead: bool
+    language: str | None
+    timezone: str | None
+    country: str | None
 
 
 @dataclass(frozen=True)
@@ -288,9 +342,48 @@ class AlertRepository(Protocol):
     async def staff(self) -> list[StaffMember]: ...
     async def user(self, user_id: int) -> StaffMember | None: ...
     async def admins(self) -> list[StaffMember]: ...
-    async def installments_due(self, days: Sequence[date]) -> list[InstallmentDue]: ...
+    async def watermark(self, job: str) -> datetime | None:
+        """The moment the job last ran successfully; None before its first run."""
+        ...
+
+    async def set_watermark(self, job: str, at: datetime) -> None:
+        """Moves the job's watermark to `at`, never backwards (two processes may race)."""
+        ...
+
+    async def installments_due(self, start: date, end: date) -> list[InstallmentDue]:
+        """Open installments of open invoices due in [start, end]."""
+        ...
+
+    async def installment(self, installment_id: int) -> InstallmentDue | None:
+        """The installment while it is open and its invoice open; else None."""
+        ...
+
+    async def guarantees_due(self, start: date, end: date) -> list[GuaranteeDue]:
+        """Guarantee letters promising payment in [start, end] of invoices still unpaid."""
+        ...
+
+    async def guarantee(self, shipment_id: int) -> GuaranteeDue | None:
+        """The guarantee letter while its invoice is open and not paid in full; else None."""
+        ...
+
+    async def quotes_past_validity(self, before: date) -> list[QuoteExpiry]:
+        """Sent quotes whose validity date is before `before`."""
+        ...
+
+    async def quote_state(self, quote_id: int) -> tuple[str, date | None] | None:
+        """The quote's status and validity date; None when it does not exist."""
+        ...
+
     async def contracts_ending(self, start: date, end: date) -> list[ContractEnding]: ...
-    async def tasks_due(self, start: datetime, end: datetime) -> list[TaskDue]: ...
+    async def contract(self, contract_id: int) -> ContractEnding | None: ...
+    async def tasks_due(self, start: datetime, end: datetime) -> list[TaskDue]:
+        """Open tasks (kind "task") due in [start, end)."""
+        ...
+
+    async def task(self, task_id: int) -> TaskDue | None:
+        """The task while it is open (kind "task"); else None."""
+        ...
+
     async def meetings_between(self, start: datetime, end: datetime) -> list[MeetingTarget]: ...
     async def meeting(self, task_id: int) -> MeetingTarget | None: ...
     async def digest(
@@ -492,6 +585,67 @@ def _staff_message(
     )
 
 
+async def job_since(repo: AlertRepository, job: str, now: datetime) -> datetime:
+    """Where the job's window starts: its watermark (the last successful run), or, on a first
+    run, `FIRST_RUN_LOOKBACK` before now (a fresh install does not alert on ancient history)."""
+    mark = await repo.watermark(job)
+    return mark if mark is not None else now - FIRST_RUN_LOOKBACK
+
+
+def quote_expires_at(valid_until: date, tz: str) -> datetime:
+    """A quote is valid through its date: it expires at the next local midnight."""
+    return local_to_utc(datetime.combine(valid_until + timedelta(days=1), time(0)), tz)
+
+
+def quote_expiry_messages(
+    quote: QuoteExpiry, owner: StaffMember | None, now: datetime, config: AlertConfig
+) -> list[NewOutboxMessage]:
+    """"The quote expired" to its manager and, when their Telegram chat is bound and alive, to
+    the customer: at the send hour (10:00) local on the day after the validity date; the
+    customer's moved out of quiet hours and never into the past (a late one goes at the next
+    allowed moment)."""
+    day = quote.valid_until + timedelta(days=1)
+    base = f"quote:{quote.quote_id}:expired:{quote.valid_until.isoformat()}"
+    payload = {
+        "quote_id": quote.quote_id,
+        "number": quote.number,
+        "company": quote.company_name,
+        "valid_until": quote.valid_until.isoformat(),
+    }
+    out = []
+    if owner is not None:
+        tz = zone_name(config, owner.timezone)
+        at = local_to_utc(datetime.combine(day, config.send_hour), tz)
+        out.append(_staff_message(base, owner, "quote_expired", at, {**payload, "tz": tz}))
+    if quote.chat_id is not None and not quote.chat_dead:
+        tz = zone_name(config, quote.timezone, COUNTRY_TIMEZONES.get(quote.country or ""))
+        planned = local_to_utc(datetime.combine(day, config.send_hour), tz)
+        out.append(
+            NewOutboxMessage(
+                key=f"{base}:chat{quote.chat_id}",
+                channel="telegram",
+                kind="quote_expired_customer",
+                due_at=next_allowed(max(planned, now), tz, config.quiet),
+                chat_id=quote.chat_id,
+                payload={"lang": quote.language, **payload, "tz": tz},
+            )
+        )
+    return out
+
+
+def meeting_lead(kind: str) -> timedelta | None:
+    """The lead of a meeting reminder from its kind ("meeting_24h", "meeting_90m")."""
+    rest = kind.removeprefix(MEETING_KINDS_PREFIX)
+    try:
+        if rest.endswith("h"):
+            return timedelta(hours=int(rest[:-1]))
+        if rest.endswith("m"):
+            return timedelta(minutes=int(rest[:-1]))
+    except ValueError:
+        return None
+    return None
+
+
 # --- the service -----------------------------------------------------------------------------
 
 
@@ -554,24 +708,38 @@ class AlertService:
             await uow.commit()
 
     async def enqueue_alerts(self) -> int:
-        """The minute job: digests, overdue, installments, contracts, tasks, meetings.
+        """The minute job: digests, overdue invoices, installments, guarantee letters,
+        contracts, tasks, meetings. Everything due since the job's watermark (its last
+        successful run) is enqueued and the watermark moves to now in the same transaction,
+        so a run that fails changes nothing and the next one covers its window too.
         Returns how many new outbox rows were stored."""
         now = self._clock.now()
         stored = 0
         async with self._uow() as uow:
+            since = min(await job_since(uow.alerts, ALERTS_JOB, now), now)
             staff = {s.id: s for s in await uow.alerts.staff()}
             messages = self._digests(staff.values(), now)
             messages += await self._overdue(uow, staff, now)
-            messages += await self._installments(uow, staff, now)
-            messages += await self._contracts(uow, staff, now)
-            messages += await self._tasks(uow, staff, now)
-            messages += await self._meetings(uow, now)
+            messages += await self._installments(uow, staff, since, now)
+            messages += await self._guarantees(uow, staff, since, now)
+            messages += await self._contracts(uow, staff, since, now)
+            messages += await self._tasks(uow, staff, since, now)
+            messages += await self._meetings(uow, since, now)
             stored = await uow.outbox.enqueue(messages)
+            await uow.alerts.set_watermark(ALERTS_JOB, now)
             await uow.commit()
         return stored
 
     def _local_today(self, member: StaffMember, now: datetime) -> date:
         return now.astimezone(validate_timezone(self._tz(member.timezone))).date()
+
+    def _day_window(
+        self, member: StaffMember, since: datetime, now: datetime
+    ) -> tuple[str, date, date]:
+        """The member's zone and the local days from the watermark's to today's."""
+        tz = self._tz(member.timezone)
+        zone = validate_timezone(tz)
+        return tz, since.astimezone(zone).date(), now.astimezone(zone).date()
 
     def _digests(self, staff: Iterable[StaffMember], now: datetime) -> list[NewOutboxMessage]:
         out = []
@@ -625,48 +793,103 @@ class AlertService:
         return out
 
     async def _installments(
-        self, uow: AlertUnitOfWork, staff: dict[int, StaffMember], now: datetime
+        self, uow: AlertUnitOfWork, staff: dict[int, StaffMember], since: datetime, now: datetime
     ) -> list[NewOutboxMessage]:
-        days = [now.date() + timedelta(days=d) for d in (-1, 0, 1)]
+        """Installments whose day came since the watermark's day: at the send hour (when the
+        customer's own reminder goes) on the due date, late after downtime. Whole days, so an
+        installment added today for today is told too (its key makes it once)."""
         out = []
-        for inst in await uow.alerts.installments_due(days):
+        found = await uow.alerts.installments_due(
+            (since - timedelta(days=1)).date(), (now + timedelta(days=1)).date()
+        )
+        for inst in found:
             owner = staff.get(inst.owner_id)
-            if owner is None or self._local_today(owner, now) != inst.due_date:
+            if owner is None:
+                continue
+            tz, first, today = self._day_window(owner, since, now)
+            at = local_to_utc(datetime.combine(inst.due_date, self.config.send_hour), tz)
+            if not first <= inst.due_date <= today or at > now:
                 continue
             out.append(
                 _staff_message(
                     f"installment:{inst.installment_id}:due",
                     owner,
                     "installment_alert",
-                    now,
+                    at,
                     {
                         "invoice_id": inst.invoice_id,
+                        "installment_id": inst.installment_id,
                         "number": inst.number,
                         "due_date": inst.due_date.isoformat(),
                         "currency": inst.currency,
                         "remaining_minor": inst.remaining_minor,
+                        "tz": tz,
+                    },
+                )
+            )
+        return out
+
+    async def _guarantees(
+        self, uow: AlertUnitOfWork, staff: dict[int, StaffMember], since: datetime, now: datetime
+    ) -> list[NewOutboxMessage]:
+        """Guarantee letters whose promised date passed unpaid: the manager is told at the
+        send hour local on the day after (late after downtime, once per promised date)."""
+        out = []
+        found = await uow.alerts.guarantees_due(
+            (since - timedelta(days=2)).date(), now.date()
+        )
+        for g in found:
+            owner = staff.get(g.owner_id)
+            if owner is None:
+                continue
+            tz, first, today = self._day_window(owner, since, now)
+            day = g.promised + timedelta(days=1)
+            at = local_to_utc(datetime.combine(day, self.config.send_hour), tz)
+            if not first <= day <= today or at > now:
+                continue
+            out.append(
+                _staff_message(
+                    f"guarantee:{g.shipment_id}:{g.promised.isoformat()}",
+                    owner,
+                    "guarantee_alert",
+                    at,
+                    {
+                        "shipment_id": g.shipment_id,
+                        "invoice_id": g.invoice_id,
+                        "number": g.number,
+                        "company": g.company_name,
+                        "promised": g.promised.isoformat(),
+                        "currency": g.currency,
+                        "remaining_minor": g.remaining_minor,
+                        "tz": tz,
                     },
                 )
             )
         return out
 
     async def _contracts(
-        self, uow: AlertUnitOfWork, staff: dict[int, StaffMember], now: datetime
+        self, uow: AlertUnitOfWork, staff: dict[int, StaffMember], since: datetime, now: datetime
     ) -> list[NewOutboxMessage]:
+        """The step due today (`contract_step`: a step missed while the bot was down is told
+        late, with the days actually left); a contract that ended since the watermark's day
+        without its last step (the bot was down over its end) gets that step late."""
         today = now.date()
         out = []
-        for c in await uow.alerts.contracts_ending(
-            today - timedelta(days=1), today + timedelta(days=31)
-        ):
+        found = await uow.alerts.contracts_ending(
+            min(since.date(), today) - timedelta(days=1), today + timedelta(days=31)
+        )
+        for c in found:
             owner = staff.get(c.owner_id)
             if owner is None:
                 continue
-            local_today = self._local_today(owner, now)
+            tz, first, local_today = self._day_window(owner, since, now)
             step = contract_step(c.ends_on, local_today)
-            # Sent in the owner's working day, not at midnight.
             if step is None:
-                continue
-            at = local_to_utc(datetime.combine(local_today, DIGEST_HOUR), self._tz(owner.timezone))
+                if not first < c.ends_on < local_today:
+                    continue
+                step = min(CONTRACT_STEPS)
+            # Sent in the owner's working day, not at midnight.
+            at = local_to_utc(datetime.combine(local_today, DIGEST_HOUR), tz)
             out.append(
                 _staff_message(
                     f"contract:{c.contract_id}:{step}d",
@@ -679,16 +902,20 @@ class AlertService:
                         "number": c.number,
                         "ends_on": c.ends_on.isoformat(),
                         "days_left": (c.ends_on - local_today).days,
+                        "step": step,
+                        "tz": tz,
                     },
                 )
             )
         return out
 
     async def _tasks(
-        self, uow: AlertUnitOfWork, staff: dict[int, StaffMember], now: datetime
+        self, uow: AlertUnitOfWork, staff: dict[int, StaffMember], since: datetime, now: datetime
     ) -> list[NewOutboxMessage]:
+        """Open tasks due since the watermark (late after downtime) or within the look-ahead
+        (enqueued for their exact moment)."""
         out = []
-        for t in await uow.alerts.tasks_due(now - timedelta(minutes=5), now + TASK_LOOKAHEAD):
+        for t in await uow.alerts.tasks_due(since, now + TASK_LOOKAHEAD):
             owner = staff.get(t.owner_id)
             if owner is None:
                 continue
@@ -709,23 +936,32 @@ class AlertService:
             )
         return out
 
-    async def _meetings(self, uow: AlertUnitOfWork, now: datetime) -> list[NewOutboxMessage]:
+    async def _meetings(
+        self, uow: AlertUnitOfWork, since: datetime, now: datetime
+    ) -> list[NewOutboxMessage]:
+        """Client reminders of meetings not yet started whose moment (24 h / 2 h before) is
+        since the watermark or within the look-ahead."""
         out: list[NewOutboxMessage] = []
-        for meet in await uow.alerts.meetings_between(now, now + MEETING_LOOKAHEAD):
+        horizon = now + TASK_LOOKAHEAD
+        found = await uow.alerts.meetings_between(
+            max(now, since + min(MEETING_OFFSETS)), horizon + max(MEETING_OFFSETS)
+        )
+        for meet in found:
             if meet.chat_id is None:
                 continue
             tz = self._tz(meet.timezone)
             try:
-                planned = plan_meeting_reminders(meet.task_id, meet.starts_at, now, tz)
+                planned = plan_meeting_reminders(meet.task_id, meet.starts_at, since, tz)
             except ReminderConfigError:
                 continue
             out += reminder_messages(
-                planned,
+                [p for p in planned if p.due_at_utc <= horizon],
                 "telegram",
                 chat_id=meet.chat_id,
                 payload={"lang": meet.language, "tz": tz, "task_id": meet.task_id},
             )
         return out
+
 
     async def plan_meeting(self, actor: Actor, task_id: int) -> int:
         """Plans a meeting's client reminders now (after it is created or moved); a
@@ -754,10 +990,13 @@ class AlertService:
 
     async def compose(self, item: OutboxItem) -> Composed | None:
         """The facts to render for a claimed row, read now; None when the message no longer
-        applies (invoice deleted, paid, cancelled, paused or stopped; meeting moved or
-        closed): the row is then cancelled instead of sent."""
+        applies (invoice deleted, paid, cancelled, paused or stopped; meeting moved, closed or
+        started, or a later reminder of it already due; task closed or moved; installment or
+        guarantee letter paid; quote no longer expired; digest past noon of its day): the row
+        is then cancelled instead of sent. Late rows (the bot was down) pass the same test."""
         lang = item.payload.get("lang")
         tz = str(item.payload.get("tz") or self.config.default_timezone)
+        now = self._clock.now()
         if item.kind in INVOICE_KINDS:
             invoice_id = item.invoice_id or item.payload.get("invoice_id")
             if not isinstance(invoice_id, int):
@@ -778,20 +1017,110 @@ class AlertService:
                 meet is None
                 or meet.status != "planned"
                 or (starts and meet.starts_at != datetime.fromisoformat(str(starts)))
+                or meet.starts_at <= now
             ):
                 return None
+            lead = meeting_lead(item.kind)
+            if lead is not None and any(
+                other < lead and meet.starts_at - other <= now for other in MEETING_OFFSETS
+            ):
+                return None  # late: a later reminder of the same meeting is due as well
             return Composed(item.kind, lang or meet.language, tz, meet)
         if item.kind == "digest":
             user_id = int(item.payload["user_id"])
             day = date.fromisoformat(str(item.payload["day"]))
             start = local_to_utc(datetime.combine(day, time(0)), tz)
             end = local_to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz)
+            if now >= local_to_utc(datetime.combine(day, DIGEST_LATEST), tz):
+                return None  # a morning digest after noon is stale: tomorrow's comes
             async with self._uow(readonly=True) as uow:
                 facts = await uow.alerts.digest(
                     user_id, start, end, day, self._clock.now() - timedelta(days=STALE_DEAL_DAYS)
                 )
             return Composed(item.kind, lang, tz, facts)
-        return Composed(item.kind, lang, tz, dict(item.payload))
+        payload = dict(item.payload)
+        # Alerts checked at send time: the payload to render (refreshed), or None to cancel.
+        checks: dict[str, Callable[[dict[str, Any], datetime], Awaitable[dict[str, Any] | None]]]
+        checks = {
+            "task_alert": self._task_applies,
+            "contract_alert": self._contract_applies,
+            "installment_alert": self._installment_applies,
+            "guarantee_alert": self._guarantee_applies,
+            "quote_expired": self._quote_applies,
+            "quote_expired_customer": self._quote_applies,
+        }
+        check = checks.get(item.kind)
+        if check is not None:
+            fresh = await check(payload, now)
+            if fresh is None:
+                return None
+            payload = fresh
+        return Composed(item.kind, lang, tz, payload)
+
+    async def _task_applies(self, p: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        task_id = p.get("task_id")
+        if not isinstance(task_id, int):
+            return p
+        async with self._uow(readonly=True) as uow:
+            task = await uow.alerts.task(task_id)
+        if task is None or task.due_at != datetime.fromisoformat(str(p["due_at"])):
+            return None
+        return p
+
+    async def _contract_applies(
+        self, p: dict[str, Any], now: datetime
+    ) -> dict[str, Any] | None:
+        """Told with the days left at send time; a step overtaken while it waited (the bot was
+        down over a step's day or the end) gives way to the current one, enqueued by the
+        same run that came back."""
+        step = p.get("step")
+        if not isinstance(step, int):
+            return p  # enqueued before contract alerts carried their step
+        async with self._uow(readonly=True) as uow:
+            c = await uow.alerts.contract(int(p["contract_id"]))
+        if c is None or c.ends_on.isoformat() != p.get("ends_on"):
+            return None  # deleted, or its end moved: the new end gets its own alerts
+        today = now.astimezone(validate_timezone(self._tz(p.get("tz")))).date()
+        current = contract_step(c.ends_on, today)
+        if current is None and today > c.ends_on:
+            current = min(CONTRACT_STEPS)  # ended: the last step is the current one
+        if current is not None and current < step:
+            return None
+        return {**p, "days_left": (c.ends_on - today).days}
+
+    async def _installment_applies(
+        self, p: dict[str, Any], now: datetime
+    ) -> dict[str, Any] | None:
+        installment_id = p.get("installment_id")
+        if not isinstance(installment_id, int):
+            return p  # enqueued before installments carried their id
+        async with self._uow(readonly=True) as uow:
+            inst = await uow.alerts.installment(installment_id)
+        if inst is None or inst.remaining_minor <= 0:
+            return None
+        today = now.astimezone(validate_timezone(self._tz(p.get("tz")))).date()
+        return {**p, "remaining_minor": inst.remaining_minor, "late": today > inst.due_date}
+
+    async def _guarantee_applies(
+        self, p: dict[str, Any], now: datetime
+    ) -> dict[str, Any] | None:
+        async with self._uow(readonly=True) as uow:
+            found = await uow.alerts.guarantee(int(p["shipment_id"]))
+        if found is None or found.promised.isoformat() != p.get("promised"):
+            return None
+        return {**p, "remaining_minor": found.remaining_minor}
+
+    async def _quote_applies(self, p: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        async with self._uow(readonly=True) as uow:
+            state = await uow.alerts.quote_state(int(p["quote_id"]))
+        if state is None:
+            return None
+        status, valid_until = state
+        if status != "expired" or valid_until is None or valid_until.isoformat() != p.get(
+            "valid_until"
+        ):
+            return None  # reopened (and maybe sent again with a new date) since
+        return p
 
     async def chat_blocked(self, item: OutboxItem, now: datetime) -> StaffMember | None:
         """A chat answered 403: marks it dead, enqueues an e-mail copy of a customer

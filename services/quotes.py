@@ -18,6 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from services.alerts import (
+    QUOTES_JOB,
+    AlertConfig,
+    job_since,
+    quote_expires_at,
+    quote_expiry_messages,
+)
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import (
@@ -30,6 +37,7 @@ from services.invoices import (
 )
 from services.numbering import assign_number
 from services.organizations import DEFAULT_LANGUAGE
+from services.outbox import NewOutboxMessage
 from services.users import Actor
 
 if TYPE_CHECKING:
@@ -217,15 +225,30 @@ class QuoteService(DocumentEditor[Quote]):
         return fresh
 
     async def expire_due(self) -> int:
-        """Sent quotes past their validity date → expired; returns how many (scheduler)."""
+        """Sent quotes past their validity date → expired (the scheduler's quote job). In the
+        same transaction the manager and the customer (when their Telegram chat is bound) are
+        told through the outbox, once per quote and validity date, at 10:00 their time on
+        the day after it (late after downtime). Only quotes whose validity ended since the
+        job's watermark (its last successful run; a first run looks one day back) are told
+        about, so old quotes a fresh install finds expire silently. Returns how many
+        expired."""
+        now = self._clock.now()
         today = self.today()
+        config = AlertConfig(default_timezone=self._tz.key)
         count = 0
         async with self._uow() as uow:
-            items, _ = await uow.quotes.list(None, [SENT], 0, 10_000)
-            for q in items:
-                if q.valid_until and q.valid_until < today and await uow.quotes.update(
-                        q.id, {"status": EXPIRED}, expected=[SENT]):
-                    count += 1
+            since = await job_since(uow.alerts, QUOTES_JOB, now)
+            messages: list[NewOutboxMessage] = []
+            for q in await uow.alerts.quotes_past_validity(today):
+                if not await uow.quotes.update(q.quote_id, {"status": EXPIRED}, expected=[SENT]):
+                    continue  # answered or expired by someone else meanwhile
+                count += 1
+                await uow.audit.add(None, "quote.expired", "quote", q.quote_id)
+                if quote_expires_at(q.valid_until, self._tz.key) > since:
+                    owner = await uow.alerts.user(q.owner_id)
+                    messages += quote_expiry_messages(q, owner, now, config)
+            await uow.outbox.enqueue(messages)
+            await uow.alerts.set_watermark(QUOTES_JOB, now)
             await uow.commit()
         return count
 

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Table, and_, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts import (
@@ -22,11 +24,13 @@ from services.alerts import (
     OPEN_INVOICE_STATUSES,
     ContractEnding,
     DigestFacts,
+    GuaranteeDue,
     InstallmentDue,
     InvoiceTarget,
     MeetingTarget,
     OutboxRowInfo,
     OverdueInvoice,
+    QuoteExpiry,
     StaffMember,
     TaskDue,
     Upcoming,
@@ -37,6 +41,7 @@ from storage import models as m
 
 INV = m.Invoice
 OUT = m.OutboxMessage
+WATERMARKS: Table = m.JobWatermark.__table__  # type: ignore[assignment]
 CLOSED_TASKS = ("done", "held", "not_held", "cancelled")
 INVOICE_REMINDER_KINDS = (
     "invoice_due_soon",
@@ -288,30 +293,67 @@ class SqlAlertRepository:
             update(m.User).where(m.User.telegram_id == telegram_id).values(chat_dead=True)
         )
 
+    # --- job watermarks --------------------------------------------------------------------
+
+    async def watermark(self, job: str) -> datetime | None:
+        return await self._s.scalar(
+            select(m.JobWatermark.watermark).where(m.JobWatermark.job == job)
+        )
+
+    async def set_watermark(self, job: str, at: datetime) -> None:
+        insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        stmt = insert(WATERMARKS).values(job=job, watermark=at)
+        # Only forwards: a slower process finishing an older run must not move it back.
+        await self._s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[WATERMARKS.c.job],
+                set_={"watermark": stmt.excluded.watermark},
+                where=WATERMARKS.c.watermark < stmt.excluded.watermark,
+            )
+        )
+
     # --- staff alerts -----------------------------------------------------------------------
 
-    async def installments_due(self, days: Sequence[date]) -> list[InstallmentDue]:
+    @staticmethod
+    def _installment_query() -> Any:
+        inst = m.Installment
+        return (
+            select(
+                inst.id,
+                inst.invoice_id,
+                inst.due_date,
+                inst.amount_minor,
+                inst.paid_minor,
+                INV.owner_id,
+                INV.number_text,
+                INV.currency,
+            )
+            .join(INV, INV.id == inst.invoice_id)
+            .where(inst.status == "open", INV.status.in_(OPEN_INVOICE_STATUSES))
+        )
+
+    async def installment(self, installment_id: int) -> InstallmentDue | None:
+        rows = (
+            await self._s.execute(
+                self._installment_query().where(m.Installment.id == installment_id)
+            )
+        ).all()
+        found = self._installments(rows)
+        return found[0] if found else None
+
+    async def installments_due(self, start: date, end: date) -> list[InstallmentDue]:
         inst = m.Installment
         rows = (
             await self._s.execute(
-                select(
-                    inst.id,
-                    inst.invoice_id,
-                    inst.due_date,
-                    inst.amount_minor,
-                    inst.paid_minor,
-                    INV.owner_id,
-                    INV.number_text,
-                    INV.currency,
-                )
-                .join(INV, INV.id == inst.invoice_id)
-                .where(
-                    inst.status == "open",
-                    inst.due_date.in_(list(days)),
-                    INV.status.in_(OPEN_INVOICE_STATUSES),
-                )
+                self._installment_query()
+                .where(inst.due_date >= start, inst.due_date <= end)
+                .order_by(inst.due_date, inst.id)
             )
         ).all()
+        return self._installments(rows)
+
+    @staticmethod
+    def _installments(rows: Sequence[Any]) -> list[InstallmentDue]:
         return [
             InstallmentDue(
                 r.id,
@@ -325,6 +367,131 @@ class SqlAlertRepository:
             for r in rows
         ]
 
+    def _guarantee_query(self) -> Any:
+        s = m.Shipment
+        return (
+            select(
+                s.id,
+                s.invoice_id,
+                s.guarantee_until,
+                INV.owner_id,
+                INV.number_text,
+                INV.currency,
+                INV.total_minor,
+                INV.paid_minor,
+                m.Company.name,
+            )
+            .join(INV, INV.id == s.invoice_id)
+            .outerjoin(m.Company, m.Company.id == INV.company_id)
+            .where(
+                s.on_credit.is_(True),
+                s.guarantee_until.is_not(None),
+                INV.status.in_(OPEN_INVOICE_STATUSES),
+                INV.paid_minor < INV.total_minor,
+            )
+        )
+
+    @staticmethod
+    def _guarantees(rows: Sequence[Any]) -> list[GuaranteeDue]:
+        return [
+            GuaranteeDue(
+                shipment_id=r.id,
+                invoice_id=r.invoice_id,
+                owner_id=r.owner_id,
+                number=r.number_text or f"#{r.invoice_id}",
+                promised=r.guarantee_until,
+                currency=r.currency,
+                remaining_minor=max(r.total_minor - r.paid_minor, 0),
+                company_name=r.name or "",
+            )
+            for r in rows
+        ]
+
+    async def guarantees_due(self, start: date, end: date) -> list[GuaranteeDue]:
+        s = m.Shipment
+        q = self._guarantee_query().where(s.guarantee_until >= start, s.guarantee_until <= end)
+        return self._guarantees((await self._s.execute(q.order_by(s.id))).all())
+
+    async def guarantee(self, shipment_id: int) -> GuaranteeDue | None:
+        q = self._guarantee_query().where(m.Shipment.id == shipment_id)
+        found = self._guarantees((await self._s.execute(q)).all())
+        return found[0] if found else None
+
+    async def quotes_past_validity(self, before: date) -> list[QuoteExpiry]:
+        q = m.Quote
+        rows = (
+            await self._s.execute(
+                select(
+                    q.id,
+                    q.owner_id,
+                    q.number_text,
+                    q.valid_until,
+                    q.contact_id,
+                    q.company_id,
+                    q.language,
+                    m.Company.name,
+                    m.Company.timezone.label("company_tz"),
+                    m.Organization.country,
+                )
+                .outerjoin(m.Company, m.Company.id == q.company_id)
+                .outerjoin(m.Organization, m.Organization.id == q.organization_id)
+                .where(q.status == "sent", q.valid_until < before)
+                .order_by(q.valid_until, q.id)
+            )
+        ).all()
+        out = []
+        for r in rows:
+            contact = await self._quote_contact(r.contact_id, r.company_id)
+            chat_id = contact.telegram_user_id if contact else None
+            chat_dead = False
+            if chat_id is not None:
+                chat_dead = bool(
+                    await self._s.scalar(
+                        select(m.User.chat_dead).where(m.User.telegram_id == chat_id)
+                    )
+                )
+            out.append(
+                QuoteExpiry(
+                    quote_id=r.id,
+                    owner_id=r.owner_id,
+                    number=r.number_text or f"#{r.id}",
+                    valid_until=r.valid_until,
+                    company_name=r.name or "",
+                    chat_id=chat_id,
+                    chat_dead=chat_dead,
+                    language=(contact.language if contact and contact.language else r.language),
+                    timezone=(contact.timezone if contact and contact.timezone else r.company_tz),
+                    country=r.country,
+                )
+            )
+        return out
+
+    async def _quote_contact(
+        self, contact_id: int | None, company_id: int | None
+    ) -> m.Contact | None:
+        """The quote's contact when bound to Telegram, else the company's latest bound one
+        (as the quote's delivery finds them)."""
+        if contact_id is not None:
+            contact = await self._s.get(m.Contact, contact_id)
+            if contact is not None and contact.telegram_user_id is not None:
+                return contact
+        if company_id is None:
+            return None
+        return await self._s.scalar(
+            select(m.Contact)
+            .where(m.Contact.company_id == company_id, m.Contact.telegram_user_id.is_not(None))
+            .order_by(m.Contact.id.desc())
+            .limit(1)
+        )
+
+    async def quote_state(self, quote_id: int) -> tuple[str, date | None] | None:
+        row = (
+            await self._s.execute(
+                select(m.Quote.status, m.Quote.valid_until).where(m.Quote.id == quote_id)
+            )
+        ).first()
+        return None if row is None else (str(row.status), row.valid_until)
+
     async def contracts_ending(self, start: date, end: date) -> list[ContractEnding]:
         c = m.Contract
         rows = (
@@ -335,6 +502,17 @@ class SqlAlertRepository:
             )
         ).all()
         return [ContractEnding(r.id, r.owner_id, r.title, r.number, r.ends_on) for r in rows]
+
+    async def contract(self, contract_id: int) -> ContractEnding | None:
+        c = m.Contract
+        row = (
+            await self._s.execute(
+                select(c.id, c.owner_id, c.title, c.number, c.ends_on).where(c.id == contract_id)
+            )
+        ).first()
+        return None if row is None else ContractEnding(
+            row.id, row.owner_id, row.title, row.number, row.ends_on
+        )
 
     async def tasks_due(self, start: datetime, end: datetime) -> list[TaskDue]:
         t = m.Task
@@ -349,6 +527,20 @@ class SqlAlertRepository:
             )
         ).all()
         return [TaskDue(r.id, r.owner_id, r.title, r.due_at) for r in rows]
+
+    async def task(self, task_id: int) -> TaskDue | None:
+        t = m.Task
+        row = (
+            await self._s.execute(
+                select(t.id, t.owner_id, t.title, t.due_at).where(
+                    t.id == task_id,
+                    t.kind == "task",
+                    t.status.notin_(CLOSED_TASKS),
+                    t.due_at.is_not(None),
+                )
+            )
+        ).first()
+        return None if row is None else TaskDue(row.id, row.owner_id, row.title, row.due_at)
 
     def _meeting_query(self) -> Any:
         t = m.Task

@@ -710,6 +710,15 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = created()
 
 
+class JobWatermark(Base):
+    """How far a scheduled job has looked (migration 0006): everything due up to `watermark`
+    is in the outbox, so after downtime the job picks up from here, not from "now"."""
+
+    __tablename__ = "job_watermarks"
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    watermark: Mapped[datetime]
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_subject", "entity", "entity_id"),)

@@ -6,6 +6,7 @@ another manager's invoice is "Not found" even with a forged button."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -147,3 +148,41 @@ async def test_another_managers_invoice_is_not_found(bot: Harness) -> None:
         assert await bot.press_for_answer(MANAGER2, anchor["message_id"], forged=True,
                                           callback_data=forged) == NOT_FOUND
     assert await db_rows(bot, m.Payment.id) == []
+
+
+async def test_two_equal_cash_receipts_count_twice_a_double_tap_once(bot: Harness) -> None:
+    """Two genuine cash receipts of 300 on one day are 600 paid; "All" tapped twice on the
+    same payment form (two callbacks of one form) records it once."""
+    seeded = await seed(bot, paid="0")
+    for _ in range(2):
+        menu = await open_menu(bot, seeded.number)
+        await bot.press(MANAGER, menu, "Cash")
+        done = await bot.say(MANAGER, "300")
+        assert done["text"] == "Recorded: cash, RUB\xa0300.00."
+        # Its receipt PDF and its push, before the next step.
+        await bot.client.wait_for(MANAGER, lambda v: v["document"] is not None,
+                                  after=done["message_id"])
+        await bot.client.wait_for_text(MANAGER, "Payment received", after=done["message_id"])
+    assert await money_of(bot, seeded.invoice_id) == ("partially_paid", 60000)
+    assert len(await db_rows(bot, m.Payment.id)) == 2
+
+    menu = await open_menu(bot, seeded.number)
+    ask = await bot.press(MANAGER, menu, "Cash")
+    # Both taps reach the bot before either is answered.
+    await bot.client.press(MANAGER, ask["message_id"], text="All: RUB\xa0620.00")
+    second = await bot.client.press(MANAGER, ask["message_id"], text="All: RUB\xa0620.00")
+    done = await bot.client.wait_for_text(MANAGER, "Recorded: cash, RUB\xa0620.00.")
+    push = await bot.client.wait_for_text(MANAGER, "paid in full", after=done["message_id"])
+    assert "RUB\xa0620.00" in push["text"]
+    assert await money_of(bot, seeded.invoice_id) == ("paid", 122000)
+    assert len(await db_rows(bot, m.Payment.id)) == 3
+    pushes = [v for v in await bot.client.messages(MANAGER)
+              if "Payment received" in (v["text"] or "")]
+    assert len(pushes) == 3  # 300, 300 and 620: the double tap pushed once
+    for _ in range(300):  # the second tap is answered too, with why it did nothing
+        answered = await bot.client.callback_answers(second)
+        if answered:
+            break
+        await asyncio.sleep(0.1)
+    assert answered[-1].get("text") in ("This button is from an earlier step.",
+                                        "Nothing is due on this invoice.")
