@@ -30,7 +30,6 @@ from handlers.texts import error_text
 from services.alerts import (
     AlertService,
     Composed,
-    CustomerAnswer,
     DigestFacts,
     InvoiceTarget,
     MeetingTarget,
@@ -317,29 +316,6 @@ def health_text(h: OutboxHealth) -> str:
     return "\n".join(lines)
 
 
-async def tell_manager(bot: Bot, i18n: I18n, answer: CustomerAnswer, customer: str) -> None:
-    """The customer's answer to the invoice's or meeting's manager, in their language."""
-    who = html.escape(customer)
-    with i18n.use_locale(lang_of(answer.manager.language)):
-        if answer.answer == "paid":
-            text = _(
-                "{who} says invoice {number} is paid. Reminders are paused until the "
-                "payment arrives (or resume them in /reminders)."
-            ).format(who=who, number=html.escape(answer.title))
-        elif answer.answer == "confirm":
-            text = _("{who} confirmed the meeting «{title}».").format(
-                who=who, title=html.escape(answer.title)
-            )
-        else:
-            text = _("{who} asks to reschedule the meeting «{title}».").format(
-                who=who, title=html.escape(answer.title)
-            )
-    try:
-        await bot.send_message(answer.manager.telegram_id, text)
-    except TelegramAPIError:
-        logger.warning("could not tell manager %s", answer.manager.id, exc_info=True)
-
-
 # --- the router ------------------------------------------------------------------------------
 
 
@@ -443,11 +419,11 @@ def create_router() -> Router:
         user = query.from_user
         try:
             if callback_data.action == CustAction.PAID:
-                answer = await alerts.customer_paid(user.id, callback_data.id)
+                await alerts.customer_paid(user.id, callback_data.id, user.full_name)
                 text = _("Thank you! We will check the payment; reminders are paused.")
             else:
                 choice = "confirm" if callback_data.action == CustAction.CONFIRM else "reschedule"
-                answer = await alerts.meeting_answer(user.id, callback_data.id, choice)
+                await alerts.meeting_answer(user.id, callback_data.id, choice, user.full_name)
                 text = (
                     _("Thank you, see you at the meeting!")
                     if choice == "confirm"
@@ -462,6 +438,5 @@ def create_router() -> Router:
                 await query.message.edit_reply_markup(reply_markup=None)
             except TelegramAPIError:
                 pass  # "message is not modified" after a double press
-        await tell_manager(bot, i18n, answer, user.full_name)
 
     return router

@@ -50,6 +50,7 @@ from typing import Any, Protocol, Self
 
 from services.clock import Clock
 from services.errors import Forbidden, InvalidInput, NotFound
+from services.notices import MEETING_ANSWER, notice
 from services.outbox import (
     NewOutboxMessage,
     OutboxItem,
@@ -1299,9 +1300,11 @@ class AlertService:
 
     # --- customers ------------------------------------------------------------------------
 
-    async def customer_paid(self, telegram_id: int, invoice_id: int) -> CustomerAnswer:
+    async def customer_paid(self, telegram_id: int, invoice_id: int,
+                            customer_name: str = "") -> CustomerAnswer:
         """The customer pressed "I've paid" on a reminder: reminders pause until a payment
-        arrives or the manager resumes; the manager is told."""
+        arrives or the manager resumes; the manager is told (through the outbox, once per
+        customer and invoice)."""
         now = self._clock.now()
         async with self._uow() as uow:
             target = await uow.alerts.customer_invoice(invoice_id, telegram_id)
@@ -1322,10 +1325,16 @@ class AlertService:
                 at=now,
             )
             await replan_invoice(uow, invoice_id, now, self.config)
+            await uow.outbox.enqueue([_answer_notice(
+                f"remind-paid:inv{invoice_id}:{telegram_id}", manager, customer_name,
+                target.number, "paid", now)])
             await uow.commit()
         return CustomerAnswer(manager, invoice_id, target.number, "paid")
 
-    async def meeting_answer(self, telegram_id: int, task_id: int, answer: str) -> CustomerAnswer:
+    async def meeting_answer(self, telegram_id: int, task_id: int, answer: str,
+                             customer_name: str = "") -> CustomerAnswer:
+        """The client's answer to a meeting reminder; the manager is told through the outbox
+        (once per answer)."""
         if answer not in MEETING_ANSWERS:
             raise InvalidInput("unknown_answer")
         async with self._uow() as uow:
@@ -1338,5 +1347,17 @@ class AlertService:
             await uow.alerts.audit(
                 None, f"meeting.{answer}", "task", task_id, {"telegram_user_id": telegram_id}
             )
+            await uow.outbox.enqueue([_answer_notice(
+                f"meeting:{task_id}:{meet.starts_at.isoformat()}:{answer}:{telegram_id}",
+                manager, customer_name, meet.title, answer, self._clock.now())])
             await uow.commit()
         return CustomerAnswer(manager, task_id, meet.title, answer)
+
+
+def _answer_notice(cause: str, manager: StaffMember, customer: str, title: str, answer: str,
+                   now: datetime) -> NewOutboxMessage:
+    """The manager told what the customer answered to a reminder (in their language)."""
+    return notice(f"{cause}:chat{manager.telegram_id}", MEETING_ANSWER, manager.telegram_id,
+                  now, manager.language,
+                  {"customer": customer, "title": title, "answer": answer},
+                  recipient_user_id=manager.id)

@@ -13,7 +13,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -181,7 +181,10 @@ class QuoteService(DocumentEditor[Quote]):
         return fresh
 
     async def _answer(self, quote_id: int, telegram_user_id: int, target: str,
-                      values: dict[str, Any]) -> Quote:
+                      values: dict[str, Any],
+                      then: Sequence[NewOutboxMessage] = ()) -> Quote:
+        """The customer's answer; `then` (the manager's notice) is queued in the same
+        transaction."""
         async with self._uow() as uow:
             doc = await uow.quotes.get(quote_id, None)
             if doc is None:
@@ -197,21 +200,26 @@ class QuoteService(DocumentEditor[Quote]):
                 raise Conflict("bad_transition", current=doc.status, target=target)
             await uow.audit.add(None, f"quote.{target}", "quote", doc.id,
                                 {"telegram_user_id": telegram_user_id})
+            if then:
+                await uow.outbox.enqueue(then)
             fresh = await uow.quotes.get(doc.id, None)
             await uow.commit()
         assert fresh is not None
         return fresh
 
-    async def accept_quote(self, quote_id: int, telegram_user_id: int) -> Quote:
+    async def accept_quote(self, quote_id: int, telegram_user_id: int,
+                           then: Sequence[NewOutboxMessage] = ()) -> Quote:
         """The customer accepts (the caller checked their right to this quote: a deep-link
         token or their contact). Records who and when."""
         return await self._answer(quote_id, telegram_user_id, ACCEPTED, {
-            "accepted_by_telegram_id": telegram_user_id, "accepted_at": self._clock.now()})
+            "accepted_by_telegram_id": telegram_user_id, "accepted_at": self._clock.now()},
+            then)
 
-    async def request_changes(self, quote_id: int, telegram_user_id: int, text: str) -> Quote:
+    async def request_changes(self, quote_id: int, telegram_user_id: int, text: str,
+                              then: Sequence[NewOutboxMessage] = ()) -> Quote:
         body = " ".join(text.split())[:CHANGE_REQUEST_MAX]
         return await self._answer(quote_id, telegram_user_id, CHANGES,
-                                  {"change_request": body or None})
+                                  {"change_request": body or None}, then)
 
     async def reopen(self, actor: Actor, quote_id: int) -> Quote:
         """Changes requested / expired → draft, to edit and send again (number kept)."""
