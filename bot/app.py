@@ -190,9 +190,11 @@ def create_mailer(settings: Settings) -> SmtpMailer | None:
 
 def create_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
     if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url)
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(prefix=settings.redis_prefix))
     return SqlFsmStorage(db)
 
 

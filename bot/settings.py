@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=120.0, gt=0)
     # Refuse (not only log) a message sent on its own outside the outbox: the tests set it.
     strict_outbox: bool = False
+    # Keys of the FSM state in Redis start with it (several bots may share one Redis).
+    redis_prefix: str = "fsm"
     pdf_workers: int = 2
     # Start the PDF worker pool at start-up (off: it starts on the first render).
     pdf_warmup: bool = True

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import uuid
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -182,14 +182,32 @@ async def test_double_press_saves_once(bot: Harness) -> None:
 
 @pytest.mark.parametrize("fsm", ["database", pytest.param("redis", marks=pytest.mark.redis)])
 async def test_restart_mid_flow_resumes(database_url: str, fsm: str) -> None:
-    extra = {}
+    extra: dict[str, Any] = {}
     if fsm == "redis":
         if not REDIS_URL:
             pytest.skip(REDIS_SKIP)
-        # A Redis database of this test's own: the test runs once per engine, and the suite
-        # runs in several processes at once (the same bot and users would share FSM keys).
-        extra["redis_url"] = private_redis_db(REDIS_URL, database_url)
-        await flush_redis(extra["redis_url"])
+        # FSM keys of this test's own: the test runs once per engine, the suite runs in
+        # several processes, and another test run may use the same Redis at the same time
+        # (the same bot and users would share keys).
+        extra["redis_url"] = REDIS_URL
+        extra["redis_prefix"] = f"fsm-test-{uuid.uuid4().hex}"
+    try:
+        await restart_mid_flow(database_url, extra)
+    finally:
+        if fsm == "redis":
+            await drop_keys(REDIS_URL or "", extra["redis_prefix"])
+
+
+async def drop_keys(url: str, prefix: str) -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    async for key in client.scan_iter(match=f"{prefix}:*"):
+        await client.delete(key)
+    await client.aclose()
+
+
+async def restart_mid_flow(database_url: str, extra: dict[str, Any]) -> None:
     async with running_bot(database_url, **extra) as bot:
         await bot.client.user(ADMIN, first_name="Anna", language_code="en")
         await bot.say(ADMIN, "/newclient")
@@ -200,21 +218,6 @@ async def test_restart_mid_flow_resumes(database_url: str, fsm: str) -> None:
         assert "E-mail" in ask_email["text"]
         summary = await bot.say(ADMIN, "office@restart.example")
         assert "Restart Ltd" in summary["text"] and "+40721234567" in summary["text"]
-
-
-def private_redis_db(url: str, database_url: str) -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    index = 1 + (2 * int(worker) if worker.isdigit() else 0) % 14 \
-        + (0 if database_url.startswith("sqlite") else 1)
-    return urlsplit(url)._replace(path=f"/{index}").geturl()
-
-
-async def flush_redis(url: str) -> None:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(url)
-    await client.flushdb()
-    await client.aclose()
 
 
 @pytest.mark.parametrize(("kind", "extra"), [
