@@ -258,8 +258,9 @@ async def test_a_customer_sees_only_their_own_documents(db: Database,
     (paused,), = await rows(db, m.Invoice.reminders_paused, where=m.Invoice.id == mine.id)
     assert paused is True
     with pytest.raises(InvalidInput):
-        await w.customers.question(CUSTOMER_TG, "invoice", mine.id, "Анна", "   ")
-    asked = await w.customers.question(CUSTOMER_TG, "invoice", mine.id, "Анна", "Когда?")
+        await w.customers.question(CUSTOMER_TG, "invoice", mine.id, "Анна", "   ", "m2")
+    asked = await w.customers.question(CUSTOMER_TG, "invoice", mine.id, "Анна", "Когда?",
+                                       "m3")
     assert asked.text == "Когда?" and asked.header.number_text == mine.number_text
     # A customer is no actor for the team's services.
     customer = await w.access.identify(CUSTOMER_TG)

@@ -108,6 +108,7 @@ async def test_thirty_days_full_ladder_payment_and_ive_paid(stack: Stack) -> Non
     rows = {
         (r.invoice_id, r.payload["step"]): r.sent_at
         for r in await outbox_rows(stack.db, status="sent")
+        if r.invoice_id is not None  # the ladder's reminders (not the manager's notices)
     }
     assert sorted((inv, step, when) for (inv, step), when in rows.items()) == sorted(
         [
@@ -136,6 +137,9 @@ async def test_thirty_days_full_ladder_payment_and_ive_paid(stack: Stack) -> Non
         == 2
     )
     assert "Invoice INV-FULL is due today: MDL\u00a01,500.00 left to pay." in texts
+    # The manager heard of the "I've paid" once, through the outbox.
+    told = [r.kind for r in await outbox_rows(stack.db, status="sent") if r.invoice_id is None]
+    assert told == ["meeting_answer"]
 
 
 async def dst_sends(
