@@ -97,7 +97,7 @@ def _reassigned(p: Mapping[str, Any]) -> Rendered:
         who=who, name=name, owner=html.escape(str(p.get("owner") or ""))), None
 
 
-def _meeting_answer(p: Mapping[str, Any]) -> Rendered:
+def _reminder_answer(p: Mapping[str, Any]) -> Rendered:
     who = html.escape(str(p.get("customer") or ""))
     what, heading = p.get("answer"), html.escape(str(p.get("title") or ""))
     if what == "paid":
@@ -144,7 +144,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.CUSTOMER_ACTION: _customer_action,
     n.LEAD_PUSH: _lead_push,
     n.REASSIGNED: _reassigned,
-    n.MEETING_ANSWER: _meeting_answer,
+    n.REMINDER_ANSWER: _reminder_answer,
     n.DOCUMENT_DELIVERED: _document_delivered,
     n.DOCUMENT_FAILED: _document_failed,
 }

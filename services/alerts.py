@@ -50,7 +50,7 @@ from typing import Any, Protocol, Self
 
 from services.clock import Clock
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.notices import MEETING_ANSWER, notice
+from services.notices import REMINDER_ANSWER, notice
 from services.outbox import (
     NewOutboxMessage,
     OutboxItem,
@@ -1357,7 +1357,7 @@ class AlertService:
 def _answer_notice(cause: str, manager: StaffMember, customer: str, title: str, answer: str,
                    now: datetime) -> NewOutboxMessage:
     """The manager told what the customer answered to a reminder (in their language)."""
-    return notice(f"{cause}:chat{manager.telegram_id}", MEETING_ANSWER, manager.telegram_id,
+    return notice(f"{cause}:chat{manager.telegram_id}", REMINDER_ANSWER, manager.telegram_id,
                   now, manager.language,
                   {"customer": customer, "title": title, "answer": answer},
                   recipient_user_id=manager.id)

@@ -41,7 +41,7 @@ THANKS: Final = "customer_thanks"
 CUSTOMER_ACTION: Final = "customer_action"
 LEAD_PUSH: Final = "lead_push"
 REASSIGNED: Final = "client_reassigned"
-MEETING_ANSWER: Final = "meeting_answer"
+REMINDER_ANSWER: Final = "reminder_answer"
 DOCUMENT_DELIVERED: Final = "document_delivered"
 DOCUMENT_FAILED: Final = "document_failed"
 # Kinds that carry a stored file into a customer's chat; their delivery is recorded (and an
@@ -52,7 +52,7 @@ FILE: Final = "file"
 
 NOTICE_KINDS: Final = frozenset({
     PAYMENT_APPLIED, PAYMENT_TEAM, PAYMENT_RECEIPT, PAYMENT_REVIEW, THANKS, CUSTOMER_ACTION,
-    LEAD_PUSH, REASSIGNED, MEETING_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
+    LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
 })
 FILE_KINDS: Final = frozenset({DOCUMENT, DOCUMENT_QR, FILE})
 

@@ -139,7 +139,7 @@ async def test_thirty_days_full_ladder_payment_and_ive_paid(stack: Stack) -> Non
     assert "Invoice INV-FULL is due today: MDL\u00a01,500.00 left to pay." in texts
     # The manager heard of the "I've paid" once, through the outbox.
     told = [r.kind for r in await outbox_rows(stack.db, status="sent") if r.invoice_id is None]
-    assert told == ["meeting_answer"]
+    assert told == ["reminder_answer"]
 
 
 async def dst_sends(
