@@ -56,27 +56,53 @@ BATCH = 50
 STALL_AFTER = timedelta(seconds=60)
 
 
+def _started(pid: int) -> str | None:
+    """When the process started (clock ticks since boot, from /proc), or None when there is
+    no such process; "" where /proc is not available."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ""
+    # The command name may hold spaces and parentheses: fields follow the last ")".
+    fields = stat[stat.rfind(")") + 2:].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
 def worker_id() -> str:
-    """"<host>:<pid>:<random>": unique per running sender, and telling which process."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+    """"<host>:<pid>.<start>:<random>": unique per running sender, and telling which
+    process it is - a pid alone is reused (a container's bot is often pid 1 every time)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()[:30]}:{pid}.{_started(pid) or 0}:{secrets.token_hex(3)}"
 
 
 def dead_local_worker(worker: str) -> bool:
-    """A sender of a process on this host that no longer runs (killed, crashed)."""
+    """A sender of a process on this host that no longer runs (killed, crashed), even when
+    its pid now belongs to another process (or to this one, after a restart)."""
     try:
-        host, pid, _token = worker.rsplit(":", 2)
-        number = int(pid)
+        host, process, _token = worker.rsplit(":", 2)
+        pid_text, _, start = process.partition(".")
+        pid = int(pid_text)
     except ValueError:
         return False
-    if host != socket.gethostname()[:40] or number == os.getpid():
+    if host != socket.gethostname()[:30]:
         return False
-    try:
-        os.kill(number, 0)
-    except ProcessLookupError:
+    now = _started(pid)
+    if now is None:  # no such process
         return True
-    except PermissionError:
+    if now == "" or not start or start == "0":  # cannot tell: only a missing pid is dead
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
         return False
-    return False
+    return now != start
 
 
 async def drain_forever(jobs: SchedulerJobs, wake: asyncio.Event,

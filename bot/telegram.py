@@ -60,8 +60,8 @@ class RateLimiter:
 
     def __init__(
         self,
-        per_second: float = 30.0,
-        per_chat_per_second: float = 1.0,
+        per_second: float = 28.0,
+        per_chat_per_second: float = 0.9,
         chat_burst: int = 3,
         max_chats: int = 10000,
     ) -> None:

@@ -805,7 +805,8 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
         form = await request.post()
         for key, value in form.items():
             if isinstance(value, web.FileField):
-                files[key] = Upload(value.filename, value.content_type, value.file.read())
+                with value.file:  # closed here: a cancelled request never closes it
+                    files[key] = Upload(value.filename, value.content_type, value.file.read())
             else:
                 values[key] = value
     return values, files
