@@ -23,11 +23,6 @@ class HasRole(Filter):
         return actor is not None and actor.role in self.roles
 
 
-class IsStranger(Filter):
-    async def __call__(self, event: TelegramObject, actor: User | None = None) -> bool:
-        return actor is None
-
-
 class HasText(Filter):
     async def __call__(self, message: Message) -> bool | dict[str, Any]:
         return message.text is not None and not message.text.startswith("/")

@@ -167,10 +167,6 @@ class DealService:
     def pipeline(self, code: str) -> PipelineConfig:
         return self.pipelines[code]
 
-    def stage_of(self, deal: Deal) -> StageConfig | None:
-        return self.pipelines[deal.pipeline_code].stage(deal.stage_code) if deal.stage_code \
-            else None
-
     async def create(self, actor: Actor, draft: DealDraft) -> Deal:
         async with self._uow() as uow:
             if draft.company_id is not None and await uow.companies.get(
@@ -374,9 +370,6 @@ class DealService:
             await uow.commit()
         assert updated is not None
         return updated
-
-    async def set_amount(self, actor: Actor, deal_id: int, raw: str) -> Deal:
-        return await self.set_field(actor, deal_id, "amount", raw)
 
     # --- the deal card in chat ---------------------------------------------------------------
 

@@ -821,10 +821,6 @@ class DeliveryService:
         await self._record(actor.id, pdf, "email", email)
         return email
 
-    async def email_address(self, actor: User, kind: str, doc_id: int) -> str | None:
-        """The address to suggest: the document's contact's, else the client company's."""
-        return (await self.options(actor, kind, doc_id)).email
-
     async def deliveries(self, actor: User, kind: str, doc_id: int) -> list[Delivery]:
         async with self._uow(readonly=True) as uow:
             header = await self._header(uow, actor, kind, doc_id)

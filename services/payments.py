@@ -31,7 +31,7 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -301,15 +301,6 @@ class _Applied:
     currency: str
     deal_stage: str | None = None
     deal_won: bool = False
-
-
-@dataclass
-class _Plan:
-    """A statement's new payments with their decisions (computed before writing)."""
-
-    rows: list[NewPaymentRow] = field(default_factory=list)
-    results: dict[str, MatchResult] = field(default_factory=dict)
-    payments: dict[str, IncomingPayment] = field(default_factory=dict)
 
 
 # --- pure rules ------------------------------------------------------------------------------

@@ -277,7 +277,3 @@ class QuoteService(DocumentEditor[Quote]):
             invoice = await self._invoices.copy_into_invoice(uow, actor, doc, issue)
             await uow.commit()
         return invoice
-
-
-def is_quote(doc: CommercialDoc) -> bool:
-    return isinstance(doc, Quote)

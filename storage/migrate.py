@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -42,7 +41,3 @@ async def upgrade(url: str, revision: str = "head") -> None:
 
 async def downgrade(url: str, revision: str) -> None:
     await _apply(url, "downgrade", revision)
-
-
-def upgrade_sync(url: str, revision: str = "head") -> None:
-    asyncio.run(upgrade(url, revision))

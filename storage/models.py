@@ -739,11 +739,3 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = created()
-
-
-class ProcessedUpdate(Base):
-    """Telegram update ids already handled: a redelivered update is ignored."""
-
-    __tablename__ = "processed_updates"
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    at: Mapped[datetime] = created()
