@@ -8,6 +8,7 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.utils.i18n import I18n
 
+from bot.charts import funnel_chart
 from bot.i18n import ActorI18nMiddleware
 from bot.origin import AnsweringMiddleware
 from handlers import admin, clients, common, fallback
@@ -39,7 +40,7 @@ from services.access import AccessService
 def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n,
                       **services: Any) -> Dispatcher:
     """`services` become handler arguments by name (clients=ClientService, ...)."""
-    dp = Dispatcher(storage=storage, access=access, **services)
+    dp = Dispatcher(storage=storage, access=access, funnel_chart=funnel_chart, **services)
     dp.update.outer_middleware(PerUserSerialMiddleware())
     dp.update.outer_middleware(AnsweringMiddleware())
     dp.errors.outer_middleware(AnsweringMiddleware())  # the error answer, same chat

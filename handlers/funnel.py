@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Callable, Sequence
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
@@ -15,7 +16,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.charts import funnel_chart
 from handlers.deals import lang
 from handlers.filters import IsStaff
 from handlers.texts import error_text
@@ -84,7 +84,11 @@ def funnel_keyboard(f: Funnel, actor: User, pipelines: list[tuple[str, str]]
     return kb.as_markup()
 
 
-async def chart_photo(f: Funnel) -> BufferedInputFile:
+# Draws the bars: (stage labels, counts, title) -> PNG; `bot/` passes its matplotlib one in.
+FunnelChart = Callable[[Sequence[str], Sequence[int], str], bytes]
+
+
+async def chart_photo(f: Funnel, funnel_chart: FunnelChart) -> BufferedInputFile:
     labels = [row.stage.name(lang()) for row in f.rows]
     counts = [row.count for row in f.rows]
     png = await asyncio.to_thread(funnel_chart, labels, counts, funnel_title(f))
@@ -100,15 +104,16 @@ def create_router() -> Router:
         return [(p.code, p.name(lang())) for p in funnel.pipelines]
 
     @router.message(Command("funnel"))
-    async def cmd_funnel(message: Message, actor: User, funnel: FunnelService) -> None:
+    async def cmd_funnel(message: Message, actor: User, funnel: FunnelService,
+                         funnel_chart: FunnelChart) -> None:
         f = await funnel.funnel(actor, Period.MONTH)
         await message.answer(funnel_text(f),
                              reply_markup=funnel_keyboard(f, actor, pipeline_names(funnel)))
-        await message.answer_photo(await chart_photo(f))
+        await message.answer_photo(await chart_photo(f, funnel_chart))
 
     @router.callback_query(FunnelCb.filter())
     async def on_funnel(query: CallbackQuery, callback_data: FunnelCb, actor: User,
-                        funnel: FunnelService) -> None:
+                        funnel: FunnelService, funnel_chart: FunnelChart) -> None:
         msg = query.message if isinstance(query.message, Message) else None
         try:
             f = await funnel.funnel(actor, callback_data.period, callback_data.team,
@@ -127,6 +132,6 @@ def create_router() -> Router:
             if "not modified" not in exc.message:
                 raise
             return
-        await msg.answer_photo(await chart_photo(f))
+        await msg.answer_photo(await chart_photo(f, funnel_chart))
 
     return router

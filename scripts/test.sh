@@ -24,6 +24,7 @@ echo "TEST_REDIS_URL=${TEST_REDIS_URL:-<unset: Redis tests skip>}"
 
 .venv/bin/ruff check .
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache  # the import contracts of pyproject.toml
 # Three workers (pytest-xdist): the tests mostly wait on the sandbox, the databases and the PDF
 # processes, so three share this machine's two cores well (10 min in one process, 6 in three).
 # Each worker has its own SQLite files and its own PostgreSQL database.
