@@ -1,0 +1,98 @@
+"""Invoice drafts: the invoice service's base (its repository and organization), a new draft for
+a client or a deal, the due date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from services.clock import Clock
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.invoices.editor import DocumentEditor
+from services.invoices.model import Invoice, S
+from services.invoices.parsing import clean_currency
+from services.organizations import DEFAULT_LANGUAGE, Organization
+from services.users import Actor
+
+if TYPE_CHECKING:
+    from services.ports import DocumentRepository, UnitOfWork, UowFactory
+
+
+# --- invoices -------------------------------------------------------------------------------
+
+
+class InvoiceDrafts(DocumentEditor[Invoice]):
+    """The base of `InvoiceService`: what every invoice use case shares."""
+
+    kind = "invoice"
+
+    def __init__(self, uow: UowFactory, clock: Clock, timezone: str = "UTC",
+                 payment_terms_days: int = 5) -> None:
+        super().__init__(uow, clock, timezone)
+        self.payment_terms_days = payment_terms_days
+
+    def _repo(self, uow: UnitOfWork) -> DocumentRepository[Invoice]:
+        return uow.invoices
+
+    async def _organization(self, uow: UnitOfWork, organization_id: int | None
+                            ) -> Organization:
+        org = (await uow.organizations.get(organization_id) if organization_id
+               else await uow.organizations.first())
+        if org is None:
+            raise Conflict("no_organization")
+        return org
+
+    async def create_draft(self, actor: Actor, company_id: int | None,
+                           deal_id: int | None = None, organization_id: int | None = None,
+                           currency: str | None = None) -> Invoice:
+        """An empty draft for a client of the actor (or of a deal of theirs), in the
+        organization's currency and tax mode unless told otherwise."""
+        if not actor.is_staff:
+            raise Forbidden()
+        async with self._uow() as uow:
+            doc_id = await self._create_in(uow, actor, company_id, deal_id, organization_id,
+                                           currency)
+            doc = await uow.invoices.get(doc_id, None)
+            await uow.commit()
+        assert doc is not None
+        return doc
+
+    async def create_for_deal(self, actor: Actor, deal_id: int) -> Invoice:
+        """The "Invoice" button of a deal card: a draft for the deal's company."""
+        if not actor.is_staff:
+            raise Forbidden()
+        async with self._uow() as uow:
+            deal = await uow.deals.get(deal_id, actor.owner_scope())
+            if deal is None:
+                raise NotFound(entity="deal", id=deal_id)
+            doc_id = await self._create_in(uow, actor, deal.company_id, deal.id, None,
+                                           deal.currency)
+            doc = await uow.invoices.get(doc_id, None)
+            await uow.commit()
+        assert doc is not None
+        return doc
+
+    async def _create_in(self, uow: UnitOfWork, actor: Actor, company_id: int | None,
+                         deal_id: int | None, organization_id: int | None,
+                         currency: str | None, **extra: Any) -> int:
+        if company_id is not None and await uow.companies.get(
+                company_id, actor.owner_scope()) is None:
+            raise NotFound(entity="company", id=company_id)
+        org = await self._organization(uow, organization_id)
+        code = clean_currency(currency) if currency else org.currency
+        acc = org.default_account
+        fields: dict[str, Any] = {
+            "owner_id": actor.id, "organization_id": org.id,
+            "bank_account_id": acc.id if acc else None, "company_id": company_id,
+            "deal_id": deal_id, "currency": code, "tax_mode": org.default_tax_mode,
+            "language": org.language or DEFAULT_LANGUAGE.get(org.country, "ru"),
+            "status": S.DRAFT, "created_at": self._clock.now(), **extra}
+        doc_id = await uow.invoices.add(fields)
+        await uow.audit.add(actor.id, "invoice.create", "invoice", doc_id)
+        return doc_id
+
+    async def set_due_date(self, actor: Actor, invoice_id: int, due: date | None) -> Invoice:
+        if due is not None and due < self.today():
+            raise InvalidInput("due_in_past", field="due_date")
+        return await self._edit(actor, invoice_id, lambda d, _: (d.lines, {"due_date": due}))
+

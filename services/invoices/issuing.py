@@ -1,0 +1,101 @@
+"""Issuing an invoice (the seller's and buyer's requisites frozen, the next number of the
+series assigned, one transaction) and its status changes: transition, cancel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from services.errors import Conflict
+from services.invoices.drafts import InvoiceDrafts
+from services.invoices.model import INVOICE_TRANSITIONS, Invoice, S, check_transition, seller_party
+from services.numbering import assign_number
+from services.users import Actor
+
+if TYPE_CHECKING:
+    from services.ports import UnitOfWork
+
+
+class InvoiceIssuing(InvoiceDrafts):
+    """Issue, status transitions and cancellation of invoices."""
+
+    async def issue(self, actor: Actor, invoice_id: int) -> Invoice:
+        """Draft → issued: the seller's and buyer's requisites are frozen into the invoice,
+        the due date defaults to the client's payment terms (else the organization's, else
+        the default), and the next number of the series is assigned — all in one
+        transaction."""
+        async with self._uow() as uow:
+            doc = await self._load(uow, actor, invoice_id)
+            issued = await self._issue_in(uow, actor, doc)
+            await uow.commit()
+        return issued
+
+    async def _issue_in(self, uow: UnitOfWork, actor: Actor, doc: Invoice) -> Invoice:
+        check_transition(INVOICE_TRANSITIONS, doc.status, S.ISSUED)
+        if not doc.lines:
+            raise Conflict("no_lines")
+        if doc.company_id is None:
+            raise Conflict("no_buyer")
+        buyer = await uow.invoices.company_requisites(doc.company_id)
+        if buyer is None:
+            raise Conflict("no_buyer")
+        org = await self._organization(uow, doc.organization_id)
+        today = self.today()
+        terms = buyer.payment_terms_days or org.payment_terms_days or self.payment_terms_days
+        due = doc.due_date or today + timedelta(days=terms)
+        # The number last: the series row stays locked from here to the commit.
+        number = await assign_number(uow, org.id, "invoice", today.year, org.invoice_prefix,
+                                     org.number_pattern)
+        changed = await uow.invoices.update(doc.id, {
+            "status": S.ISSUED, "series_id": number.series_id, "number": number.number,
+            "number_text": number.text, "issue_date": today, "due_date": due,
+            "issued_at": self._clock.now(), "seller_snapshot": seller_party(org).to_dict(),
+            "buyer_snapshot": buyer.as_party().to_dict()}, expected=[S.DRAFT])
+        if not changed:
+            raise Conflict("bad_transition", current="?", target=S.ISSUED)
+        await uow.audit.add(actor.id, "invoice.issue", "invoice", doc.id,
+                            {"number": number.text})
+        fresh = await uow.invoices.get(doc.id, None)
+        assert fresh is not None
+        return fresh
+
+    async def transition(self, actor: Actor, invoice_id: int, target: str) -> Invoice:
+        """Any allowed status change except issue (`issue`) and cancel (`cancel`)."""
+        if target in (S.ISSUED, S.CANCELLED, S.DRAFT):
+            raise Conflict("bad_transition", current="?", target=target)
+        now = self._clock.now()
+        stamps = {S.SENT: "sent_at", S.VIEWED: "viewed_at", S.PAID: "paid_at"}
+        async with self._uow() as uow:
+            doc = await self._load(uow, actor, invoice_id)
+            check_transition(INVOICE_TRANSITIONS, doc.status, target)
+            values: dict[str, Any] = {"status": target}
+            if target in stamps:
+                values[stamps[S(target)]] = now
+            if not await uow.invoices.update(doc.id, values, expected=[doc.status]):
+                raise Conflict("bad_transition", current=doc.status, target=target)
+            await uow.audit.add(actor.id, f"invoice.{target}", "invoice", doc.id)
+            fresh = await uow.invoices.get(doc.id, None)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
+
+    async def cancel(self, actor: Actor, invoice_id: int) -> Invoice:
+        """A draft or an unpaid issued invoice → cancelled (an issued one keeps its number)."""
+        async with self._uow() as uow:
+            doc = await self._load(uow, actor, invoice_id)
+            await self._cancel_in(uow, actor, doc)
+            fresh = await uow.invoices.get(doc.id, None)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
+
+    async def _cancel_in(self, uow: UnitOfWork, actor: Actor, doc: Invoice) -> None:
+        check_transition(INVOICE_TRANSITIONS, doc.status, S.CANCELLED)
+        if doc.paid > 0:
+            raise Conflict("has_payments")
+        if not await uow.invoices.update(doc.id, {"status": S.CANCELLED,
+                                                  "cancelled_at": self._clock.now()},
+                                         expected=[doc.status]):
+            raise Conflict("bad_transition", current=doc.status, target=S.CANCELLED)
+        await uow.audit.add(actor.id, "invoice.cancel", "invoice", doc.id)
+

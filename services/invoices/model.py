@@ -1,0 +1,266 @@
+"""Invoice and quote values: statuses and their transitions, lines, parties, documents, pages and
+what a printed invoice needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from services.errors import Conflict
+from services.organizations import TAX_ID_LABEL, Organization
+from services.pricing import LineInput, TaxMode, VatRate
+
+LINE_NAME_MAX: Final = 500
+UNIT_MAX: Final = 16
+DUE_MAX_DAYS: Final = 366 * 3
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    SENT = "sent"
+    VIEWED = "viewed"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    CANCELLED = "cancelled"
+
+
+S = InvoiceStatus
+INVOICE_TRANSITIONS: Final[Mapping[str, frozenset[str]]] = {
+    S.DRAFT: frozenset({S.ISSUED, S.CANCELLED}),
+    S.ISSUED: frozenset({S.SENT, S.VIEWED, S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.CANCELLED}),
+    S.SENT: frozenset({S.VIEWED, S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.CANCELLED}),
+    S.VIEWED: frozenset({S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.CANCELLED}),
+    S.OVERDUE: frozenset({S.SENT, S.VIEWED, S.PARTIALLY_PAID, S.PAID, S.CANCELLED}),
+    S.PARTIALLY_PAID: frozenset({S.PAID, S.OVERDUE}),
+    S.PAID: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# Money was received against these: cancelling would hide it, so they are not cancelled.
+REISSUABLE: Final = frozenset({S.ISSUED, S.SENT, S.VIEWED, S.OVERDUE, S.CANCELLED})
+OPEN_STATUSES: Final = frozenset({S.ISSUED, S.SENT, S.VIEWED, S.OVERDUE, S.PARTIALLY_PAID})
+
+
+def check_transition(transitions: Mapping[str, frozenset[str]], current: str,
+                     target: str) -> None:
+    if target not in transitions.get(current, frozenset()):
+        raise Conflict("bad_transition", current=current, target=target)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A document line: what was entered, and (once priced) net, VAT and total = gross."""
+
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: VatRate
+    kind: str = "item"  # item | shipping | charge
+    unit: str = "pcs"
+    product_id: int | None = None
+    discount_percent: Decimal | None = None
+    discount_amount: Decimal | None = None
+    position: int = 0
+    net: Decimal = Decimal("0.00")
+    vat: Decimal = Decimal("0.00")
+    total: Decimal = Decimal("0.00")
+
+    def as_input(self) -> LineInput:
+        kind: Any = self.kind
+        return LineInput(self.name, self.quantity, self.unit_price, self.vat_rate,
+                         self.discount_percent, self.discount_amount, kind)
+
+    @property
+    def has_discount(self) -> bool:
+        return bool(self.discount_percent) or bool(self.discount_amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A seller or buyer as printed; the field names match `services.documents.PartyView`
+    (`PartyView(**asdict(party))`). Stored as a snapshot when the document is issued."""
+
+    name: str
+    legal_name: str = ""
+    country: str = ""
+    tax_id_label: str = ""
+    tax_id: str = ""
+    kpp: str = ""
+    address: str = ""
+    bank_name: str = ""
+    bik_or_bic: str = ""
+    account: str = ""
+    corr_account: str = ""
+    iban: str = ""
+    phone: str = ""
+    email: str = ""
+    director: str = ""
+    accountant: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Party:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: str(v) for k, v in data.items() if k in known and v is not None})
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerRequisites:
+    """A client company's requisites, as storage reads them for the buyer snapshot."""
+
+    id: int
+    owner_id: int
+    name: str
+    legal_form: str | None
+    country: str | None
+    tax_id: str | None
+    kpp: str | None
+    address: str | None
+    phone: str | None
+    email: str | None
+    payment_terms_days: int | None
+    bank_name: str | None = None
+    bik: str | None = None
+    bic: str | None = None
+    account: str | None = None
+    corr_account: str | None = None
+
+    def as_party(self) -> Party:
+        country = self.country or ""
+        legal = f"{self.legal_form} {self.name}" if self.legal_form else ""
+        is_iban = bool(self.account) and not self.bik
+        return Party(
+            name=self.name, legal_name=legal, country=country,
+            tax_id_label=TAX_ID_LABEL.get(country, "VAT ID") if self.tax_id else "",
+            tax_id=self.tax_id or "", kpp=self.kpp or "", address=self.address or "",
+            bank_name=self.bank_name or "", bik_or_bic=self.bik or self.bic or "",
+            account="" if is_iban else self.account or "",
+            corr_account=self.corr_account or "",
+            iban=self.account or "" if is_iban else "",
+            phone=self.phone or "", email=self.email or "")
+
+
+def seller_party(org: Organization) -> Party:
+    acc = org.default_account
+    return Party(
+        name=org.name, legal_name=org.legal_name, country=org.country,
+        tax_id_label=org.tax_id_label if org.tax_id else "", tax_id=org.tax_id or "",
+        kpp=org.kpp or "", address=org.address,
+        bank_name=acc.bank_name if acc else "",
+        bik_or_bic=(acc.bik or acc.bic or "") if acc else "",
+        account=acc.account if acc and acc.bik else "",
+        corr_account=(acc.corr_account or "") if acc else "",
+        iban=(acc.iban or "") if acc else "",
+        director=org.director, accountant=org.accountant)
+
+
+@dataclass(frozen=True, slots=True)
+class VatGroup:
+    rate: VatRate
+    net: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CommercialDoc:
+    """Fields shared by quotes and invoices. Amounts are Decimal at the currency's minor unit,
+    read back from the minor units `compute_totals` produced."""
+
+    id: int
+    owner_id: int
+    organization_id: int
+    company_id: int | None
+    deal_id: int | None
+    contact_id: int | None
+    buyer_name: str
+    status: str
+    currency: str
+    tax_mode: str
+    language: str
+    discount_percent: Decimal | None
+    discount_amount: Decimal | None
+    subtotal: Decimal
+    discount_total: Decimal
+    vat_total: Decimal
+    grand_total: Decimal
+    series_id: int | None
+    number: int | None
+    number_text: str | None
+    created_at: datetime
+    lines: tuple[Line, ...]
+    seller: Party | None
+    buyer: Party | None
+
+    @property
+    def net_total(self) -> Decimal:
+        return self.grand_total - self.vat_total
+
+    @property
+    def vat_breakdown(self) -> tuple[VatGroup, ...]:
+        """Sums of the lines per rate: numeric rates descending, "none" last (as pricing)."""
+        groups: dict[Any, list[Line]] = {}
+        for line in self.lines:
+            groups.setdefault(line.vat_rate, []).append(line)
+
+        def key(rate: Any) -> tuple[int, Decimal]:
+            return (1, Decimal(0)) if isinstance(rate, str) else (0, -rate)
+
+        return tuple(VatGroup(rate, sum((x.net for x in ls), Decimal("0.00")),
+                              sum((x.vat for x in ls), Decimal("0.00")))
+                     for rate, ls in sorted(groups.items(), key=lambda kv: key(kv[0])))
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice(CommercialDoc):
+    bank_account_id: int | None
+    quote_id: int | None
+    issue_date: date | None
+    due_date: date | None
+    paid: Decimal
+    issued_at: datetime | None
+    cancelled_at: datetime | None
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.grand_total - self.paid
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePage:
+    items: Sequence[Invoice]
+    total: int
+    offset: int
+    limit: int
+    sums: Mapping[str, Decimal] = field(default_factory=dict)  # grand totals per currency
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceForRender:
+    """Everything a printed invoice needs; `services.documents.build_invoice_view` takes it
+    field by field (`PartyView(**asdict(seller))`, `lines=...`, `units=...`)."""
+
+    invoice: Invoice
+    seller: Party
+    buyer: Party
+    lines: tuple[LineInput, ...]
+    units: tuple[str, ...]
+    number: str
+    issue_date: date
+    due_date: date | None
+    currency: str
+    tax_mode: TaxMode
+    language: str
+    total_discount_percent: Decimal | None
+    total_discount_amount: Decimal | None
+    paid_amount: Decimal
+

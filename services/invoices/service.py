@@ -1,0 +1,12 @@
+"""The invoice service: its use cases composed (drafts, issuing, copying, reading) over the
+shared line editing of `DocumentEditor`."""
+
+from __future__ import annotations
+
+from services.invoices.copying import InvoiceCopying
+from services.invoices.reading import InvoiceReading
+
+
+class InvoiceService(InvoiceCopying, InvoiceReading):
+    """Invoices: drafts and their lines, issue with a gapless number, status changes, reissue
+    and copies from quotes, lists and rendering. Method names are the use cases'."""
