@@ -1,0 +1,279 @@
+"""The alerts' values: constants, the configuration, what the queries return and what the
+sender renders (frozen dataclasses), and `zone_name`, the configured time zone rule every use
+case shares."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from services.outbox import OutboxStats
+from services.reminders import (
+    DEFAULT_SEND_HOUR,
+    InstallmentForReminders,
+    QuietHours,
+    ReminderConfigError,
+    validate_timezone,
+)
+
+logger = logging.getLogger(__name__)
+
+OPEN_INVOICE_STATUSES: tuple[str, ...] = ("issued", "sent", "viewed", "partially_paid", "overdue")
+# Not yet overdue: these become "overdue" the day after the due date.
+BECOME_OVERDUE: tuple[str, ...] = ("issued", "sent", "viewed", "partially_paid")
+COUNTRY_TIMEZONES = {
+    "RU": "Europe/Moscow",
+    "BY": "Europe/Minsk",
+    "MD": "Europe/Chisinau",
+    "RO": "Europe/Bucharest",
+}
+CONTRACT_STEPS: tuple[int, ...] = (30, 7, 1)
+DIGEST_LATEST = time(12)  # a digest not sent by noon (the bot was down) is not worth sending
+STALE_DEAL_DAYS = 14
+# Tasks and meeting reminders are enqueued this long before their moment, so the drain (every
+# few seconds) sends them on time rather than at the next run of the minute job.
+TASK_LOOKAHEAD = timedelta(minutes=10)
+FIRST_RUN_LOOKBACK = timedelta(days=1)
+ALERTS_JOB = "alerts"
+QUOTES_JOB = "quotes"
+SNOOZE = timedelta(days=1)
+UPCOMING_LIMIT = 10
+INVOICE_KINDS = frozenset(
+    {
+        "invoice_due_soon",
+        "invoice_due_today",
+        "invoice_overdue",
+        "installment_due_soon",
+        "installment_due_today",
+        "installment_overdue",
+    }
+)
+MEETING_KINDS_PREFIX = "meeting_"
+CUSTOMER_PAID_ACTION = "invoice.customer_paid"
+MEETING_ANSWERS = ("confirm", "reschedule")
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    default_timezone: str = "Europe/Moscow"
+    quiet: QuietHours = field(default_factory=QuietHours)
+    send_hour: time = DEFAULT_SEND_HOUR
+    # A planned reminder whose moment passed less than this long ago is still enqueued
+    # (an invoice issued at 10:30 gets its 10:00 "due today"); older ones are stale.
+    late_grace: timedelta = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class InvoiceTarget:
+    """An invoice as its reminders need it: the money, the ladder and where the customer is."""
+
+    invoice_id: int
+    owner_id: int
+    status: str
+    due_date: date | None
+    number: str
+    currency: str
+    total_minor: int
+    paid_minor: int
+    reminders_paused: bool
+    reminders_stopped: bool
+    ladder: list[Any] | None
+    country: str | None
+    chat_id: int | None
+    chat_dead: bool
+    email: str | None
+    timezone: str | None
+    language: str | None
+    company_name: str = ""
+    installments: tuple[InstallmentForReminders, ...] = ()
+
+    @property
+    def remaining_minor(self) -> int:
+        return max(self.total_minor - self.paid_minor, 0)
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.status in OPEN_INVOICE_STATUSES
+            and not self.reminders_paused
+            and not self.reminders_stopped
+        )
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: int
+    telegram_id: int
+    role: str
+    timezone: str | None
+    language: str | None
+    chat_dead: bool = False
+
+
+@dataclass(frozen=True)
+class OverdueInvoice:
+    invoice_id: int
+    owner_id: int
+    number: str
+    due_date: date
+    currency: str
+    remaining_minor: int
+    company_name: str
+
+
+@dataclass(frozen=True)
+class InstallmentDue:
+    installment_id: int
+    invoice_id: int
+    owner_id: int
+    number: str
+    due_date: date
+    currency: str
+    remaining_minor: int
+
+
+@dataclass(frozen=True)
+class GuaranteeDue:
+    """A shipment on credit whose guarantee letter promised payment by `promised`, of an
+    invoice still not paid in full."""
+
+    shipment_id: int
+    invoice_id: int
+    owner_id: int
+    number: str
+    promised: date
+    currency: str
+    remaining_minor: int
+    company_name: str
+
+
+@dataclass(frozen=True)
+class QuoteExpiry:
+    """A sent quote past its validity date, and where its customer is (the quote's contact
+    bound to Telegram, else a contact of its company bound to Telegram)."""
+
+    quote_id: int
+    owner_id: int
+    number: str
+    valid_until: date
+    company_name: str
+    chat_id: int | None
+    chat_dead: bool
+    language: str | None
+    timezone: str | None
+    country: str | None
+
+
+@dataclass(frozen=True)
+class ContractEnding:
+    contract_id: int
+    owner_id: int
+    title: str
+    number: str | None
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class TaskDue:
+    task_id: int
+    owner_id: int
+    title: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class MeetingTarget:
+    task_id: int
+    owner_id: int
+    title: str
+    status: str
+    starts_at: datetime
+    chat_id: int | None
+    timezone: str | None
+    language: str | None
+    contact_name: str = ""
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    tasks_today: int
+    tasks_overdue: int
+    invoices_due_today: int
+    invoices_overdue: int
+    overdue_minor: dict[str, int]
+    stale_deals: int
+    contracts_ending: int
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A pending customer reminder as `/reminders` shows it."""
+
+    outbox_id: int
+    invoice_id: int
+    number: str
+    kind: str
+    step: int | None
+    due_at: datetime
+    channel: str
+    company_name: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class OutboxRowInfo:
+    outbox_id: int
+    status: str
+    invoice_id: int | None
+    owner_id: int | None
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    stats: OutboxStats
+    last_drain_at: datetime | None
+    drain_late: bool
+
+
+@dataclass(frozen=True)
+class CustomerAnswer:
+    """Something a customer pressed on a reminder; the handler tells the manager."""
+
+    manager: StaffMember
+    subject_id: int
+    title: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Composed:
+    """What the sender renders for a claimed row; `facts` depend on the kind."""
+
+    kind: str
+    language: str | None
+    timezone: str
+    facts: Any = None
+
+
+# --- pure rules ------------------------------------------------------------------------------
+
+
+def zone_name(config: AlertConfig, *candidates: str | None) -> str:
+    """The first valid IANA zone among `candidates` (a contact's, a company's, the country's),
+    else the configured default. A bad stored zone is skipped, never a crash."""
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            validate_timezone(name)
+        except ReminderConfigError:
+            logger.warning("unknown stored time zone %r skipped", name)
+            continue
+        return name
+    return config.default_timezone
