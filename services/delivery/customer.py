@@ -1,0 +1,82 @@
+"""The customer's chat and e-mail: a document queued for the chat of its bound contact, sent
+by e-mail, and the deliveries recorded for it."""
+
+from __future__ import annotations
+
+from services.contacts_norm import EmailError, normalize_email
+from services.delivery.model import BoundContact, CustomerCopy, Delivery, OutgoingEmail
+from services.delivery.rendering import RenderingMixin
+from services.errors import Conflict, InvalidInput, NotFound
+from services.notices import DocumentSend, document_messages
+from services.users import User
+
+
+class CustomerMixin(RenderingMixin):
+    """A document to the customer: into their chat, by e-mail."""
+
+    # --- customer's chat and e-mail -----------------------------------------------------
+
+    async def to_customer_chat(self, actor: User, kind: str, doc_id: int,
+                               action_key: str) -> CustomerCopy:
+        """Queues the PDF (and its payment QR) for the chat of the document's customer (a
+        contact who opened a deep link before), keyed by the manager's action. Nothing is
+        recorded yet: the delivery row, the invoice's "sent" and the manager's "Sent to …"
+        follow once Telegram accepted it (`document_delivered`); a refusal changes nothing
+        and tells the manager why (`document_failed`)."""
+        header = await self._sendable(actor, kind, doc_id)
+        async with self._uow(readonly=True) as uow:
+            contact = await uow.delivery.bound_contact(header.contact_id, header.company_id)
+        if contact is None or contact.telegram_user_id is None:
+            raise Conflict("customer_not_bound")
+        pdf = await self._produce(actor, header, actor.id)  # rendered outside a transaction
+        send = DocumentSend(
+            action_key=action_key, chat_id=contact.telegram_user_id,
+            language=contact.language or header.language, subject_kind=header.kind,
+            subject_id=header.id, stored_document_id=pdf.document_id,
+            contact_name=contact.name, manager_id=actor.id, manager_chat=actor.telegram_id,
+            manager_language=actor.language, qr_payload=pdf.qr_payload)
+        async with self._uow() as uow:
+            await uow.outbox.enqueue(document_messages(send, self._clock.now()))
+            await uow.commit()
+        return CustomerCopy(contact.telegram_user_id, contact, pdf)
+
+    async def customer_chat(self, actor: User, company_id: int) -> BoundContact | None:
+        """The client's contact with a Telegram chat bound to our bot, if any (scoped)."""
+        async with self._uow(readonly=True) as uow:
+            company = await uow.companies.get(company_id, actor.owner_scope())
+            if company is None:
+                raise NotFound(entity="company", id=company_id)
+            return await uow.delivery.bound_contact(None, company_id)
+
+    async def send_email(self, actor: User, kind: str, doc_id: int, address: str) -> str:
+        """Validates the address, e-mails the stored PDF, records the delivery; returns the
+        normalised address."""
+        try:
+            email = normalize_email(address)
+        except EmailError:
+            raise InvalidInput("invalid_email", field="email") from None
+        if len(email) > 254:
+            raise InvalidInput("invalid_email", field="email")
+        if self._mailer is None:
+            raise Conflict("email_not_configured")
+        header = await self._sendable(actor, kind, doc_id)
+        pdf = await self._produce(actor, header, actor.id)
+        view_seller = ""
+        async with self._uow(readonly=True) as uow:
+            org = await uow.organizations.get(header.organization_id)
+        if org is not None:
+            view_seller = org.legal_name or org.name
+        await self._mailer.send_document(OutgoingEmail(
+            to=email, language=header.language, kind=header.kind,
+            number=header.number_text or str(header.id), seller_name=view_seller,
+            buyer_name=header.buyer_name, total=header.remaining
+            if header.kind == "invoice" else header.grand_total,
+            currency=header.currency, due_date=header.due_date, filename=pdf.filename,
+            pdf=pdf.content))
+        await self._record(actor.id, pdf, "email", email)
+        return email
+
+    async def deliveries(self, actor: User, kind: str, doc_id: int) -> list[Delivery]:
+        async with self._uow(readonly=True) as uow:
+            header = await self._header(uow, actor, kind, doc_id)
+            return list(await uow.delivery.deliveries(header.kind, header.id))

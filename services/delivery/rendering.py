@@ -1,0 +1,147 @@
+"""Rendering and storing a document's PDF: the view of the document as it is now, re-used
+when nothing printed has changed (keyed by ``view_hash``), else rendered and stored."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any, Final
+
+from services.delivery.base import DeliveryBase
+from services.delivery.model import DocHeader, PdfFile, Printing
+from services.documents import DocumentView, PartyView, as_printed, build_invoice_view
+from services.errors import Conflict, NotFound
+from services.invoices import Party, seller_party
+from services.users import User
+
+FILE_WORDS: Final = {"invoice": "Invoice", "quote": "Quote", "act": "Act",
+                     "delivery_note": "Delivery_note", "receipt": "Receipt",
+                     "statement": "Statement"}
+
+
+def pdf_filename(kind: str, number: str | None, doc_id: int) -> str:
+    """"Invoice_INV-2026-00001.pdf"; characters a file system may dislike become "_"."""
+    word = FILE_WORDS.get(kind, "Document")
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", number or f"draft-{doc_id}").strip("_")
+    return f"{word}_{safe or doc_id}.pdf"
+
+
+def _digest(data: bytes | None) -> str:
+    return hashlib.sha256(data).hexdigest() if data else "-"
+
+
+def view_hash(view: DocumentView, template_source: str | None) -> str:
+    """The cache key of a rendered PDF. ``repr`` of the frozen view covers every printed
+    field (Decimals, dates and parties repr exactly); the images are ``repr=False`` and are
+    hashed separately, as is the template."""
+    parts = [repr(view), _digest(view.logo), _digest(view.stamp), _digest(view.signature),
+             _digest(template_source.encode("utf-8") if template_source else None)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def layout_for(country: str) -> Any:
+    return "ru" if country in ("RU", "BY") else "intl"
+
+
+def template_key(view: DocumentView) -> str:
+    return f"invoice_{view.layout}" if view.kind == "invoice" else view.kind
+
+
+class RenderingMixin(DeliveryBase):
+    """The PDF of a document: built, rendered once, stored."""
+
+    # --- rendering and storing ----------------------------------------------------------
+
+    async def _view(self, actor: User, header: DocHeader) -> DocumentView:
+        org, req = None, None
+        async with self._uow(readonly=True) as uow:
+            images = await uow.stored_documents.organization_images(header.organization_id)
+            if header.kind == "quote":
+                org = await uow.organizations.get(header.organization_id)
+                req = (await uow.invoices.company_requisites(header.company_id)
+                       if header.company_id is not None else None)
+        if header.kind == "invoice":
+            r = await self._invoices.get_for_render(actor, header.id)
+            seller, buyer, lines, units = r.seller, r.buyer, r.lines, r.units
+            number, issue, due, currency, mode = (r.number, r.issue_date, r.due_date,
+                                                  r.currency, r.tax_mode)
+            language, pct, amt, paid = (r.language, r.total_discount_percent,
+                                        r.total_discount_amount, r.paid_amount)
+            valid_until = None
+        else:
+            quote = await self._quotes.get(actor, header.id)
+            if org is None:
+                raise Conflict("no_organization")
+            seller = quote.seller or seller_party(org)
+            buyer = quote.buyer or (req.as_party() if req else Party(name=quote.buyer_name))
+            lines = tuple(x.as_input() for x in quote.lines)
+            units = tuple(x.unit for x in quote.lines)
+            number = quote.number_text or "—"
+            issue = quote.created_at.date()
+            due, valid_until = None, quote.valid_until
+            currency, language = quote.currency, quote.language
+            mode = quote.tax_mode  # type: ignore[assignment]  # a TaxMode by construction
+            pct, amt, paid = quote.discount_percent, quote.discount_amount, Decimal("0.00")
+        lang: Any = language if language in ("ru", "en", "ro") else "ru"
+        return build_invoice_view(
+            seller=PartyView(**asdict(seller)), buyer=PartyView(**asdict(buyer)),
+            lines=lines, units=units, currency=currency, number=number, issue_date=issue,
+            tax_mode=mode, language=lang, layout=layout_for(seller.country),
+            kind=header.kind,  # type: ignore[arg-type]
+            due_date=due, valid_until=valid_until, total_discount_percent=pct,
+            total_discount_amount=amt, paid_amount=paid, logo=images.get("logo"),
+            stamp=images.get("stamp"), signature=images.get("signature"))
+
+    async def _produce(self, actor: User, header: DocHeader, created_by: int | None,
+                       printing: Printing | None = None) -> PdfFile:
+        """The PDF of the document as it is now: the stored bytes when nothing printed has
+        changed, else rendered (in the renderer's worker processes) and stored."""
+        view = await self._view(actor, header)
+        kind = header.kind
+        if printing is not None:
+            view = as_printed(view, printing.kind,  # type: ignore[arg-type]  # checked
+                              printing.number, printing.day, printing.received)
+            kind = printing.kind
+        async with self._uow(readonly=True) as uow:
+            template = await uow.stored_documents.template(header.organization_id,
+                                                           template_key(view))
+            key = view_hash(view, template)
+            stored = await uow.stored_documents.by_view_hash(header.kind, header.id, key)
+        qr = await self._images.qr_photo(view.qr_payload) if view.qr_payload else None
+        if stored is not None:
+            return PdfFile(stored.id, stored.filename, stored.content, stored.sha256, qr,
+                           header, rendered=False, qr_payload=view.qr_payload or None)
+        pdf = await self._renderer.render(view, template)
+        filename = pdf_filename(kind, view.number if printing else header.number_text,
+                                header.id)
+        digest = hashlib.sha256(pdf).hexdigest()
+        async with self._uow() as uow:
+            doc_id = await uow.stored_documents.add(
+                kind=f"{kind}_pdf", subject_type=header.kind, subject_id=header.id,
+                filename=filename, mime_type="application/pdf", content=pdf, sha256=digest,
+                view_hash=key, created_by=created_by, now=self._clock.now())
+            await uow.commit()
+        return PdfFile(doc_id, filename, pdf, digest, qr, header, rendered=True,
+                       qr_payload=view.qr_payload or None)
+
+    async def _owner(self, header: DocHeader) -> User:
+        async with self._uow(readonly=True) as uow:
+            owner = await uow.users.get(header.owner_id)
+        if owner is None:
+            raise NotFound(entity=header.kind, id=header.id)
+        if not owner.is_staff:  # cannot happen: documents belong to staff
+            raise NotFound(entity=header.kind, id=header.id)
+        return owner
+
+    async def pdf_for_owner(self, header: DocHeader) -> PdfFile:
+        """The PDF rendered on behalf of the document's manager (the customer's side, which
+        has no staff actor; the caller has checked the customer's right to it)."""
+        return await self._produce(await self._owner(header), header, None)
+
+    async def pdf(self, actor: User, kind: str, doc_id: int) -> PdfFile:
+        """The PDF for the manager to look at or forward (stored; no delivery recorded)."""
+        async with self._uow(readonly=True) as uow:
+            header = await self._header(uow, actor, kind, doc_id)
+        return await self._produce(actor, header, actor.id)

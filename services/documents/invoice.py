@@ -1,0 +1,220 @@
+"""Building the view of an invoice or a quote: priced once (``compute_totals``), with the
+payment QR; and a sample one for template checks, previews and warm-up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from services.documents.labels import labels_for
+from services.documents.model import (
+    DOCUMENT_KINDS,
+    LAYOUTS,
+    DocumentKind,
+    DocumentLabels,
+    Lang,
+    Layout,
+)
+from services.documents.purpose import default_purpose
+from services.documents.views import DocumentView, LineView, PartyView, VatLine
+from services.money import check_currency, format_money, round_money
+from services.payment_qr import Standard, payment_qr_for
+from services.pricing import LineInput, LineResult, TaxMode, compute_totals
+from services.words import amount_in_words
+
+# --- builder -------------------------------------------------------------------------------
+
+
+def _line_view(
+    result: LineResult, unit: str, labels: DocumentLabels, tax_mode: TaxMode
+) -> LineView:
+    return LineView(
+        position=result.index + 1,
+        name=result.name,
+        unit=unit,
+        quantity=result.quantity,
+        unit_price=result.unit_price,
+        discount=result.discount,
+        vat_rate_label=labels.vat_rate(result.vat_rate),
+        vat=result.vat,
+        total=result.gross if tax_mode == "included" else result.net,
+    )
+
+
+def build_invoice_view(
+    *,
+    seller: PartyView,
+    buyer: PartyView,
+    lines: Sequence[LineInput],
+    currency: str,
+    number: str,
+    issue_date: date,
+    tax_mode: TaxMode = "per_line",
+    language: Lang = "ru",
+    layout: Layout = "ru",
+    kind: DocumentKind = "invoice",
+    due_date: date | None = None,
+    valid_until: date | None = None,
+    units: Sequence[str] | None = None,
+    total_discount_percent: Decimal | None = None,
+    total_discount_amount: Decimal | None = None,
+    purpose: str | None = None,
+    notes: str = "",
+    logo: bytes | None = None,
+    stamp: bytes | None = None,
+    signature: bytes | None = None,
+    paid_amount: Decimal = Decimal("0.00"),
+) -> DocumentView:
+    """Price ``lines`` once (``compute_totals``) and build the printable view from the result.
+
+    ``units[i]`` is the unit of line i (default: «шт.» / "pcs" / "buc."). The payment QR is
+    made for invoices only, for the amount still due (``grand_total - paid_amount``); for a
+    receipt the amount in words is the amount received (``paid_amount``, or the grand total
+    when it is zero). Raises ``PricingError`` for lines that cannot be priced and
+    ``ValueError`` for an unknown kind, layout or language.
+    """
+    if kind not in DOCUMENT_KINDS:
+        raise ValueError(f"unknown document kind: {kind!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout: {layout!r}")
+    labels = labels_for(language)
+    currency = check_currency(currency)
+    if units is not None and len(units) != len(lines):
+        raise ValueError("units must have one entry per line")
+    totals = compute_totals(
+        lines,
+        currency,
+        tax_mode,
+        total_discount_percent=total_discount_percent,
+        total_discount_amount=total_discount_amount,
+    )
+    paid = round_money(paid_amount, currency)
+    remaining = totals.grand_total - paid
+    purpose_text = (
+        purpose
+        if purpose is not None
+        else default_purpose(kind, number, issue_date, language, totals)
+    )
+
+    qr_standard: Standard | None = None
+    qr_payload: str | None = None
+    qr_reason: str | None
+    if kind == "invoice":
+        choice = payment_qr_for(
+            currency=currency,
+            amount=remaining,
+            payee_name=seller.display_name,
+            purpose=purpose_text,
+            account=seller.account or None,
+            bank_name=seller.bank_name or None,
+            bic=seller.bik_or_bic or None,
+            corresp_acc=seller.corr_account or None,
+            # INN/KPP only for the Russian standard: a foreign tax id would fail its check.
+            payee_inn=(seller.tax_id or None) if currency == "RUB" else None,
+            kpp=(seller.kpp or None) if currency == "RUB" else None,
+            iban=seller.iban or None,
+        )
+        qr_standard, qr_payload, qr_reason = choice
+    else:
+        qr_reason = "not_an_invoice"
+
+    in_words = paid if kind == "receipt" and paid > 0 else totals.grand_total
+    return DocumentView(
+        kind=kind,
+        layout=layout,
+        language=language,
+        number=number,
+        issue_date=issue_date,
+        due_date=due_date,
+        valid_until=valid_until,
+        currency=currency,
+        tax_mode=tax_mode,
+        seller=seller,
+        buyer=buyer,
+        lines=tuple(
+            _line_view(r, units[r.index] if units else labels.default_unit, labels, tax_mode)
+            for r in totals.lines
+        ),
+        subtotal=totals.subtotal,
+        discount_total=totals.discount_total,
+        net_total=totals.net_total,
+        vat_total=totals.vat_total,
+        vat_breakdown=tuple(
+            VatLine(labels.vat_row(b.rate, tax_mode), b.net, b.vat, isinstance(b.rate, str))
+            for b in totals.vat_breakdown
+        ),
+        grand_total=totals.grand_total,
+        amount_in_words=amount_in_words(in_words, currency, language),
+        qr_standard=qr_standard,
+        qr_payload=qr_payload,
+        qr_reason=qr_reason,
+        qr_note=labels.qr_note(qr_standard, qr_reason, currency) if kind == "invoice" else "",
+        purpose=purpose_text,
+        notes=notes,
+        logo=logo,
+        stamp=stamp,
+        signature=signature,
+        paid_amount=paid,
+        remaining=remaining,
+    )
+
+
+def money_text(view: DocumentView, amount: Decimal) -> str:
+    """An amount of the view formatted as the chat shows it (``format_money``)."""
+    return format_money(amount, view.currency, view.language)
+
+
+# --- a sample, for template checks, previews and warm-up ------------------------------------
+
+
+def sample_view(
+    kind: DocumentKind = "invoice", layout: Layout = "ru", language: Lang = "ru"
+) -> DocumentView:
+    """A small but complete document (two lines, both parties, bank details, a QR) used to
+    test-render an uploaded template and to warm the renderer."""
+    seller = PartyView(
+        name="Пример",
+        legal_name="ООО «Пример»",
+        country="RU",
+        tax_id_label="ИНН",
+        tax_id="7707083893",
+        kpp="773601001",
+        address="117997, г. Москва, ул. Вавилова, д. 19",
+        bank_name="ПАО Сбербанк",
+        bik_or_bic="044525225",
+        account="40702810938000000001",
+        corr_account="30101810400000000225",
+        iban="DE89370400440532013000",
+        phone="+7 495 000-00-00",
+        email="billing@example.com",
+        director="Иванов И. И.",
+        accountant="Петрова А. А.",
+    )
+    buyer = PartyView(
+        name="Покупатель",
+        legal_name="ИП Сидоров С. С.",
+        country="RU",
+        tax_id_label="ИНН",
+        tax_id="500100732259",
+        address="г. Тверь, ул. Советская, д. 1",
+    )
+    return build_invoice_view(
+        seller=seller,
+        buyer=buyer,
+        lines=[
+            LineInput("Консультация", Decimal("2"), Decimal("1500.00"), Decimal("22")),
+            LineInput("Доставка", Decimal("1"), Decimal("300.00"), Decimal("22")),
+        ],
+        currency="RUB",
+        number="1",
+        issue_date=date(2026, 1, 15),
+        due_date=date(2026, 1, 25),
+        valid_until=date(2026, 2, 15) if kind == "quote" else None,
+        tax_mode="included",
+        language=language,
+        layout=layout,
+        kind=kind,
+        units=["ч", "усл."],
+        notes="",
+    )

@@ -1,0 +1,148 @@
+"""The document's kinds, layouts and languages, and the fixed words of a document in one
+language (``DocumentLabels``; the tables themselves are in ``services.documents.labels``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from services.documents.formatting import format_quantity
+from services.payment_qr import Standard
+from services.pricing import TaxMode, VatRate
+
+DocumentKind = Literal["invoice", "quote", "receipt", "act", "delivery_note"]
+Layout = Literal["ru", "intl"]
+Lang = Literal["ru", "en", "ro"]
+
+DOCUMENT_KINDS: Final = ("invoice", "quote", "receipt", "act", "delivery_note")
+#: What an issued invoice can also be printed as (`as_printed`).
+PRINT_KINDS: Final = ("act", "delivery_note", "receipt")
+LAYOUTS: Final = ("ru", "intl")
+LANGUAGES: Final = ("ru", "en", "ro")
+
+
+# --- labels --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLabels:
+    """The fixed words of a document in one language (not gettext: the document's language is
+    chosen per document, not per user)."""
+
+    invoice: str
+    quote: str
+    receipt: str
+    act: str
+    delivery_note: str
+    statement: str
+    number_sign: str
+    dated: str
+    seller: str
+    buyer: str
+    bank_of_recipient: str
+    recipient: str
+    bik: str
+    bic: str
+    account_no: str
+    corr_account: str
+    iban: str
+    bank: str
+    kpp: str
+    phone: str
+    email: str
+    col_position: str
+    col_name: str
+    col_quantity: str
+    col_unit: str
+    col_price: str
+    col_discount: str
+    col_vat_rate: str
+    col_vat: str
+    col_total: str
+    amount_before_discount: str
+    discount: str
+    total: str
+    vat: str
+    vat_included: str
+    without_vat: str
+    grand_total: str
+    items_summary_pattern: str
+    amount_in_words: str
+    due_date: str
+    valid_until: str
+    accept_note: str
+    purpose: str
+    notes: str
+    paid: str
+    remaining: str
+    director: str
+    accountant: str
+    chief_accountant: str
+    cashier: str
+    received_from: str
+    basis: str
+    receipt_sum: str
+    including: str
+    stamp_place: str
+    page: str
+    default_unit: str
+    act_statement: str
+    performer_signature: str
+    customer_signature: str
+    shipper: str
+    consignee: str
+    released_by: str
+    received_by: str
+    delivery_statement: str
+    period: str
+    col_date: str
+    col_document: str
+    col_debit: str
+    col_credit: str
+    col_balance: str
+    payment_row: str
+    owed_to_seller: str
+    owed_to_buyer: str
+    settled: str
+    qr_gost: str
+    qr_epc: str
+    qr_none: str
+    qr_reasons: dict[str, str]
+    months: tuple[str, ...]
+
+    def title(self, kind: str) -> str:
+        return {
+            "invoice": self.invoice,
+            "quote": self.quote,
+            "receipt": self.receipt,
+            "act": self.act,
+            "delivery_note": self.delivery_note,
+            "statement": self.statement,
+        }[kind]
+
+    def items_summary(self, count: int, amount: str) -> str:
+        """«Всего наименований 3, на сумму 1 200,00 ₽»."""
+        return self.items_summary_pattern.format(count=count, amount=amount)
+
+    def vat_rate(self, rate: VatRate) -> str:
+        """ "22%", or «Без НДС» for the "none" rate."""
+        if isinstance(rate, str):
+            return self.without_vat
+        return f"{format_quantity(rate, 'en')}%"
+
+    def vat_row(self, rate: VatRate, tax_mode: TaxMode) -> str:
+        """The label of a VAT summary row: «В том числе НДС 22%» when prices include VAT,
+        «НДС 22%» when VAT is on top, «Без НДС» for the "none" rate."""
+        if isinstance(rate, str):
+            return self.without_vat
+        pattern = self.vat_included if tax_mode == "included" else self.vat
+        return f"{pattern} {self.vat_rate(rate)}"
+
+    def qr_note(self, standard: Standard | None, reason: str | None, currency: str) -> str:
+        if standard == "gost":
+            return self.qr_gost
+        if standard == "epc":
+            return self.qr_epc
+        why = self.qr_reasons.get(reason or "", self.qr_reasons["invalid"])
+        return f"{self.qr_none}: {why.format(currency=currency, code=reason)}"
+
