@@ -194,7 +194,7 @@ ERRORS = {
     "bad_prefix": __("A prefix is 1 to {limit} Latin letters, digits or - _ /."),
     "bad_number_pattern": __("The pattern must contain {{seq}} and may use {{prefix}}, "
                              "{{yyyy}}, {{yy}}; e.g. {{prefix}}-{{yyyy}}-{{seq:05}}."),
-    # payments (services/payments.py)
+    # payments (services/payments)
     "payment_done": __("This payment is already done."),
     "invoice_not_payable": __("This invoice takes no payments now: it is a draft, paid or "
                               "cancelled."),

@@ -12,20 +12,20 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
-from services.alerts import AlertRepository
+from services.alerts.ports import AlertRepository
 from services.catalog import Price, Product, ProductDraft
 from services.clients import Company, CompanyDraft
 from services.companies import CompanyRequisites, RequisitesUpdate, TransferCounts
 from services.deals import Deal, StageChange
-from services.delivery import AccessLink, BoundContact, Delivery, DocHeader, StoredFile
+from services.delivery.model import AccessLink, BoundContact, Delivery, DocHeader, StoredFile
 from services.funnel import StageEntry
 from services.interactions import DealSummary, Interaction
-from services.invoices import BuyerRequisites, CommercialDoc, Invoice
-from services.leads import ClientMatch, Lead, LeadDraft, NewCompany, NewContact
-from services.matching import OpenInvoice
+from services.invoices.model import BuyerRequisites, CommercialDoc, Invoice
+from services.leads.model import ClientMatch, Lead, LeadDraft, NewCompany, NewContact
+from services.matching.model import OpenInvoice
 from services.organizations import Organization, OrganizationDraft
 from services.outbox import OutboxRepository
-from services.payments import (
+from services.payments.model import (
     InvoiceMoney,
     InvoicePaidUpdate,
     InvoiceParty,
@@ -273,8 +273,8 @@ class InvoiceRepository(DocumentRepository[Invoice], Protocol):
 
 
 class PaymentRepository(Protocol):
-    """Payments, allocations, statements and the invoice money they move (see
-    services/payments.py for the invariants). `lock=True` locks the rows until the end of the
+    """Payments, allocations, statements and the invoice money they move (see the invariants
+    in services/payments/__init__.py). `lock=True` locks the rows until the end of the
     transaction (PostgreSQL: FOR UPDATE; SQLite: the write transaction already excludes)."""
 
     async def get(self, payment_id: int, lock: bool = False) -> Payment | None: ...

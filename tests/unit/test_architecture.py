@@ -54,3 +54,26 @@ def test_handlers_hold_no_sql() -> None:
     for path in (ROOT / "handlers").rglob("*.py"):
         modules = [m for _, m in imported_modules(path)]
         assert not any(m.startswith(("sqlalchemy", "storage")) for m in modules), path
+
+
+MAX_SERVICE_LINES = 500
+
+
+def oversized(folder: Path, limit: int = MAX_SERVICE_LINES) -> list[str]:
+    return [f"{path.relative_to(folder.parent)}: {n} lines"
+            for path in sorted(folder.rglob("*.py"))
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > limit]
+
+
+def test_no_service_module_is_over_500_lines() -> None:
+    """One feature, one place: a module that grows past this does several jobs; split it
+    into the feature's package (model, ports, one module per use case)."""
+    assert oversized(ROOT / "services") == []
+
+
+def test_the_size_check_catches_a_long_module(tmp_path: Path) -> None:
+    pkg = tmp_path / "services"
+    pkg.mkdir()
+    (pkg / "long.py").write_text("x = 1\n" * 501, encoding="utf-8")
+    (pkg / "short.py").write_text("x = 1\n" * 500, encoding="utf-8")
+    assert oversized(pkg) == ["services/long.py: 501 lines"]
