@@ -131,13 +131,18 @@ async def test_customer_pays_by_card_once(bot: Harness) -> None:
 
     assert await deal_stage_code() == "paid"
 
-    # Telegram delivers the same update again: nothing more is recorded, nobody is told.
+    # Telegram delivers the same update again, twice (three in all): nothing more is
+    # recorded, nobody is told again.
     before = len(await bot.client.messages(MANAGER))
-    await bot.client.successful_payment(CUSTOMER, invoice["message_id"],
-                                        telegram_payment_charge_id="tg-charge-1")
-    await bot.client.send_text(CUSTOMER, "/documents")  # a marker: handled after the repeat
+    for _ in range(2):
+        await bot.client.successful_payment(CUSTOMER, invoice["message_id"],
+                                            telegram_payment_charge_id="tg-charge-1")
+    await bot.client.send_text(CUSTOMER, "/documents")  # a marker: handled after the repeats
     await bot.client.wait_for_text(CUSTOMER, "Your documents:")
     assert len(await bot.client.messages(MANAGER)) == before
+    kinds = [k for (k,) in await db_rows(bot, m.OutboxMessage.kind)]
+    assert sorted(k for k in kinds if k.startswith("payment")) == [
+        "payment_applied", "payment_receipt"]  # queued once
     assert await telegram_payments(bot) == [("telegram", "tg-charge-1", 366000, "allocated")]
     assert await db_rows(bot, func.count(m.PaymentAllocation.id)) == [(1,)]
 
