@@ -1,7 +1,8 @@
 """Push latency through the outbox: from a payment's commit to its push reaching Telegram.
 
 The real app (`open_app`: services, outbox sender woken on commit, the aiogram session with
-its rate limiter at Telegram's defaults: 30 messages/s overall, 1/s per chat, bursts of 3)
+its rate limiter at its defaults: 28 messages/s overall, 0.9/s per chat, bursts of 3, a little
+under Telegram's 30 and 1)
 against the Bot API sandbox in a process of its own, with the sandbox's default flood limits
 (the same numbers: it answers 429 beyond them). SQLite file by default.
 
@@ -15,10 +16,10 @@ against the Bot API sandbox in a process of its own, with the sandbox's default 
 3. A statement of 1,000 payments matched to invoices of the same 20 managers (50 each),
    imported in one transaction: every push must arrive, with no 429 from the sandbox (the
    rate limit kept), none lost. Per-push latency there is rate-limited queueing (50 pushes per
-   chat at 1/s), shown for information.
+   chat at ~1/s), shown for information.
 
     .venv/bin/python -m bench.push [--payments 100] [--statement 1000] [--managers 20]
-                                   [--rate 30] [--chat-rate 1] [--pg URL]
+                                   [--rate 28] [--chat-rate 0.9] [--pg URL]
 
 Ends with the judged figures: figure: push_latency_p95_ms, figure: push_lost.
 """
