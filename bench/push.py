@@ -240,7 +240,7 @@ async def run(url: str, payments: int, statement_size: int, managers: int,
     sandbox = Sandbox()
     api = await sandbox.start()
     client = SandboxClient(api, TOKEN)
-    # Telegram's limits are the settings' defaults (30/s, 1/s per chat, bursts of 3).
+    # The bot's limiter at the settings' defaults (28/s, 0.9/s per chat, bursts of 3).
     values: dict[str, Any] = {
         "bot_token": TOKEN, "database_url": url, "telegram_api_url": api,
         "admin_ids": [ADMIN], "default_language": "en", "default_timezone": "UTC",
