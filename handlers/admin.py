@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.common import role_name
 from handlers.filters import HasRole
 from handlers.texts import error_text
@@ -111,7 +112,7 @@ def create_router() -> Router:
             await query.answer(_("Not found. It may have been removed, or it is not yours."),
                                show_alert=True)
             return
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         if callback_data.action == TeamAction.OPEN:
             kb = InlineKeyboardBuilder()
             if target.is_active and target.id != actor.id:

@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.companies import with_company_buttons
 from handlers.deals import client_card_keyboard
 from handlers.filters import HasText, IsStaff
@@ -162,7 +163,7 @@ def create_router() -> Router:
     @router.callback_query(ClientCb.filter())
     async def on_client(query: CallbackQuery, callback_data: ClientCb, actor: User,
                         clients: ClientService) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         if callback_data.action == ClientAction.PAGE:
             page = await clients.list_companies(actor, callback_data.id, PAGE)
             await query.answer()
@@ -214,7 +215,7 @@ def create_router() -> Router:
                       actor: User, clients: ClientService) -> None:
         data = await state.get_data()
         current = await state.get_state()
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         if data.get("flow") != callback_data.flow or current is None or msg is None:
             await query.answer(_("This button belongs to a finished step."), show_alert=True)
             return

@@ -21,6 +21,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.deals import client_card_keyboard
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
@@ -243,7 +244,7 @@ def create_router() -> Router:
     async def on_company(query: CallbackQuery, callback_data: CompanyCb, actor: User,
                          state: FSMContext, clients: ClientService,
                          companies: CompanyService, bot: Bot, i18n: I18n) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         action, company_id = callback_data.action, callback_data.id
         try:
             if action == CompanyAction.OPEN:
@@ -302,7 +303,7 @@ def create_router() -> Router:
                             state: FSMContext, companies: CompanyService) -> None:
         data = await state.get_data()
         current = await state.get_state()
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         action = callback_data.action
         expected = {
             ReqAction.COUNTRY: RequisitesFlow.choosing.state,

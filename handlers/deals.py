@@ -23,6 +23,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.tasks import start_task_flow
 from handlers.texts import FIELD_NAMES, error_text
@@ -432,7 +433,7 @@ def create_router() -> Router:
     @router.callback_query(DealCb.filter())
     async def on_deal(query: CallbackQuery, callback_data: DealCb, actor: User,
                       deals: DealService, tasks: TaskService, state: FSMContext) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         action, deal_id = callback_data.action, callback_data.id
         try:
             if action == DealAction.PAGE:
@@ -578,7 +579,7 @@ def create_router() -> Router:
                               actor: User, interactions: InteractionService,
                               deals: DealService, tasks: TaskService,
                               state: FSMContext) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         try:
             timeline = await interactions.timeline(actor, callback_data.id)
         except DomainError as err:
@@ -678,7 +679,7 @@ def create_router() -> Router:
                       actor: User, deals: DealService, tasks: TaskService) -> None:
         data = await state.get_data()
         current = await state.get_state()
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         if data.get("flow") != callback_data.flow or current is None or msg is None:
             await query.answer(_("This button belongs to a finished step."), show_alert=True)
             return

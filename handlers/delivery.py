@@ -32,6 +32,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import customer as customer_handlers
 from handlers import invoices as invoice_handlers
+from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.delivery import (
@@ -176,7 +177,7 @@ def create_router() -> Router:
     async def on_delivery(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
                           delivery: DeliveryService, state: FSMContext, bot: Bot,
                           i18n: I18n) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         if msg is None:
             await query.answer(_("This button is no longer active."), show_alert=True)
             return

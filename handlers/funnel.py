@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.deals import lang
 from handlers.filters import IsStaff
 from handlers.texts import error_text
@@ -114,7 +115,7 @@ def create_router() -> Router:
     @router.callback_query(FunnelCb.filter())
     async def on_funnel(query: CallbackQuery, callback_data: FunnelCb, actor: User,
                         funnel: FunnelService, funnel_chart: FunnelChart) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         try:
             f = await funnel.funnel(actor, callback_data.period, callback_data.team,
                                     callback_data.pipeline or None)

@@ -26,6 +26,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import deals as deal_handlers
+from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.catalog import CatalogService, Product, vat_code, vat_from_code
@@ -424,7 +425,7 @@ def create_router() -> Router:
     @router.callback_query(InvoiceCb.filter())
     async def on_invoice(query: CallbackQuery, callback_data: InvoiceCb, actor: User,
                          invoices: InvoiceService, state: FSMContext, **data: Any) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         a, inv_id, arg = callback_data.action, callback_data.id, callback_data.arg
         if msg is None:
             await query.answer(_("This button is no longer active."), show_alert=True)

@@ -26,6 +26,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.deals import DealAction, DealCb
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
@@ -550,7 +551,7 @@ async def start_shortcut(
 
 
 def _message(query: CallbackQuery) -> Message | None:
-    return query.message if isinstance(query.message, Message) else None
+    return message_of(query)
 
 
 # --- router --------------------------------------------------------------------------------

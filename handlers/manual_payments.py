@@ -26,6 +26,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import invoices as invoice_handlers
+from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.payments import amount_text
 from handlers.printing import PrintCb, PrintKind, send_printed
@@ -231,7 +232,7 @@ def create_router() -> Router:
     async def on_menu(query: CallbackQuery, callback_data: MpCb, actor: User,
                       payments: PaymentService, state: FSMContext,
                       delivery: DeliveryService | None = None) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         action = callback_data.action
         try:
             card = await payments.money_card(actor, callback_data.invoice)

@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.filters import HasRole, HasText
 from handlers.texts import error_text
 from services.errors import DomainError
@@ -157,7 +158,7 @@ def create_router() -> Router:
     @router.callback_query(OrgCb.filter())
     async def on_org(query: CallbackQuery, callback_data: OrgCb, state: FSMContext,
                      actor: User, organizations: OrganizationService) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         if msg is None:
             await query.answer(_("This button is no longer active."), show_alert=True)
             return

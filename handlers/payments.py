@@ -25,6 +25,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.errors import DomainError
@@ -287,7 +288,7 @@ def create_router() -> Router:
     async def on_payment(query: CallbackQuery, callback_data: PayCb, actor: User,
                          payments: PaymentService, state: FSMContext, bot: Bot,
                          i18n: I18n) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         action = callback_data.action
         try:
             if action in (PayAction.SHIP, PayAction.ACT):  # handlers/shipments, printing

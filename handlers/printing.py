@@ -21,6 +21,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.filters import IsStaff
 from handlers.payments import PayAction, PayCb
 from handlers.texts import error_text
@@ -89,7 +90,7 @@ def create_router() -> Router:
 
     async def send(query: CallbackQuery, actor: User, delivery: DeliveryService,
                    invoice_id: int, kind: str, payment_id: int | None = None) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         try:  # checked before answering, so a forged button gets its refusal as the answer
             await delivery.header(actor, "invoice", invoice_id)
         except DomainError as err:

@@ -31,6 +31,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers import deals as deal_handlers
 from handlers import delivery as delivery_handlers
 from handlers import invoices as invoice_handlers
+from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.invoices import (
     ASK,
@@ -326,7 +327,7 @@ def create_router() -> Router:
     @router.callback_query(QuoteCb.filter())
     async def on_quote(query: CallbackQuery, callback_data: QuoteCb, actor: User,
                        quotes: QuoteService, state: FSMContext) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         a, q_id, arg = callback_data.action, callback_data.id, callback_data.arg
         if msg is None:
             await query.answer(_("This button is no longer active."), show_alert=True)

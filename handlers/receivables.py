@@ -17,6 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.filters import IsStaff
 from handlers.texts import error_text
 from services.delivery import DeliveryService
@@ -172,7 +173,7 @@ def create_router() -> Router:
     async def on_statement_pdf(query: CallbackQuery, callback_data: StatementCb, actor: User,
                                receivables: ReceivableService, delivery: DeliveryService,
                                bot: Bot, i18n: I18n) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         try:
             st = await receivables.statement(actor, callback_data.company)
             contact = (await delivery.customer_chat(actor, st.company_id)

@@ -20,6 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import invoices as invoice_handlers
+from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.payments import PayAction, PayCb
 from handlers.printing import shipping_documents_keyboard
@@ -116,7 +117,7 @@ def create_router() -> Router:
 
     async def ship_now(query: CallbackQuery, actor: User, shipments: ShipmentService,
                        invoice_id: int) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         try:
             done = await shipments.ship(actor, invoice_id)
         except DomainError as err:
@@ -148,7 +149,7 @@ def create_router() -> Router:
     @router.callback_query(ShipCb.filter())
     async def on_ship(query: CallbackQuery, callback_data: ShipCb, actor: User,
                       shipments: ShipmentService, state: FSMContext) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         action = callback_data.action
         if action == ShipAction.SHIP:
             await ship_now(query, actor, shipments, callback_data.invoice)

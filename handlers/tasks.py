@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.errors import DomainError
@@ -222,7 +223,7 @@ def create_router() -> Router:
                       actor: User, tasks: TaskService) -> None:
         data = await state.get_data()
         current = await state.get_state()
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         if data.get("flow") != callback_data.flow or current is None or msg is None:
             await query.answer(_("This button belongs to a finished step."), show_alert=True)
             return
@@ -264,7 +265,7 @@ def create_router() -> Router:
     @router.callback_query(TaskCb.filter())
     async def on_task(query: CallbackQuery, callback_data: TaskCb, actor: User,
                       tasks: TaskService) -> None:
-        msg = query.message if isinstance(query.message, Message) else None
+        msg = message_of(query)
         try:
             if callback_data.action == TaskAction.DONE:
                 task = await tasks.complete(actor, callback_data.id)
