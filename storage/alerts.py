@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Table, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -780,11 +780,3 @@ class SqlAlertRepository:
                 at=at or m.utcnow(),
             )
         )
-
-
-if TYPE_CHECKING:  # mypy checks the unit of work satisfies the services' port
-    from services.alerts import AlertUnitOfWork
-    from storage.uow import SqlUnitOfWork
-
-    def _satisfies(uow: SqlUnitOfWork) -> AlertUnitOfWork:
-        return uow

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 from sqlalchemy import Select, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.outbox import NewOutboxMessage, OutboxItem, OutboxStats
 from storage import models as m
-from storage.uow import Database
 
 OUTBOX: Table = m.OutboxMessage.__table__  # type: ignore[assignment]
 C = OUTBOX.c
@@ -243,11 +243,30 @@ class SqlOutboxQueries:
         )
 
 
+class OutboxUnitOfWork(Protocol):
+    """What the repository needs of a unit of work (`storage.uow.SqlUnitOfWork`)."""
+
+    outbox: SqlOutboxQueries
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitsOfWork(Protocol):
+    """Hands out units of work (`storage.uow.Database`)."""
+
+    def uow(self, readonly: bool = False) -> OutboxUnitOfWork: ...
+
+
 class SqlOutboxRepository:
     """`services.outbox.OutboxRepository` on a `Database`: each call is one short transaction
     of its own, committed before it returns, so no transaction spans a send."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: UnitsOfWork) -> None:
         self._db = db
 
     async def enqueue(self, items: Iterable[NewOutboxMessage]) -> int:
@@ -260,7 +279,7 @@ class SqlOutboxRepository:
         self, now: datetime, worker_id: str, limit: int, lease: timedelta
     ) -> list[OutboxItem]:
         async with self._db.uow() as uow:
-            items = await SqlOutboxQueries(uow.session, uow.dialect).claim_due(
+            items = await uow.outbox.claim_due(
                 now, worker_id, limit, lease
             )
             await uow.commit()
@@ -268,21 +287,21 @@ class SqlOutboxRepository:
 
     async def mark_sent(self, item_id: int, at: datetime) -> None:
         async with self._db.uow() as uow:
-            await SqlOutboxQueries(uow.session, uow.dialect).mark_sent(item_id, at)
+            await uow.outbox.mark_sent(item_id, at)
             await uow.commit()
 
     async def mark_failed(
         self, item_id: int, error: str, retry_at: datetime | None, dead: bool
     ) -> None:
         async with self._db.uow() as uow:
-            await SqlOutboxQueries(uow.session, uow.dialect).mark_failed(
+            await uow.outbox.mark_failed(
                 item_id, error, retry_at, dead
             )
             await uow.commit()
 
     async def cancel_for_invoice(self, invoice_id: int, except_keys: Sequence[str] = ()) -> int:
         async with self._db.uow() as uow:
-            count = await SqlOutboxQueries(uow.session, uow.dialect).cancel_for_invoice(
+            count = await uow.outbox.cancel_for_invoice(
                 invoice_id, except_keys
             )
             await uow.commit()
@@ -290,7 +309,7 @@ class SqlOutboxRepository:
 
     async def cancel_keys(self, keys: Sequence[str]) -> int:
         async with self._db.uow() as uow:
-            count = await SqlOutboxQueries(uow.session, uow.dialect).cancel_keys(keys)
+            count = await uow.outbox.cancel_keys(keys)
             await uow.commit()
         return count
 
@@ -306,4 +325,4 @@ class SqlOutboxRepository:
 
     async def stats(self, now: datetime) -> OutboxStats:
         async with self._db.uow(readonly=True) as uow:
-            return await SqlOutboxQueries(uow.session, uow.dialect).stats(now)
+            return await uow.outbox.stats(now)

@@ -24,6 +24,7 @@ from storage.invoices import SqlInvoiceRepository, SqlQuoteRepository
 from storage.leads import SqlLeadRepository
 from storage.numbering import SqlNumberSeriesRepository
 from storage.organizations import SqlOrganizationRepository
+from storage.outbox import SqlOutboxQueries
 from storage.payments import SqlPaymentRepository
 from storage.receivables import SqlReceivableRepository
 from storage.requisites import SqlCompanyTransferRepository, SqlRequisitesRepository
@@ -65,9 +66,6 @@ class SqlUnitOfWork:
         self.delivery = SqlDeliveryRepository(session)
         self.stored_documents = SqlStoredDocumentRepository(session)
         self.payments = SqlPaymentRepository(session, dialect)
-        # storage.outbox imports this module (Database): imported here, not at the top.
-        from storage.outbox import SqlOutboxQueries
-
         self.outbox = SqlOutboxQueries(session, dialect)
         self.alerts = SqlAlertRepository(session, dialect)
         self.contracts = SqlContractRepository(session)
@@ -137,3 +135,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+if TYPE_CHECKING:  # mypy checks the unit of work satisfies the services' narrow ports
+    from services.alerts import AlertUnitOfWork
+    from storage.outbox import OutboxUnitOfWork
+
+    def _alerts(uow: SqlUnitOfWork) -> AlertUnitOfWork:
+        return uow
+
+    def _outbox(uow: SqlUnitOfWork) -> OutboxUnitOfWork:
+        return uow
