@@ -9,14 +9,12 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.utils.i18n import I18n
 
+from bot.container import App, Services
 from bot.cpu_pool import pool_runner
 from bot.dispatcher import create_dispatcher
 from bot.exports import FileExportWriter
@@ -62,46 +60,7 @@ from storage.uow import Database
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass
-class Services:
-    access: AccessService
-    clients: ClientService
-    deals: DealService
-    tasks: TaskService
-    interactions: InteractionService
-    funnel: FunnelService
-    organizations: OrganizationService
-    catalog: CatalogService
-    invoices: InvoiceService
-    quotes: QuoteService
-    leads: LeadService
-    search: SearchService
-    companies: CompanyService
-    # Documents to customers (set by build_services after the services they build on).
-    delivery: DeliveryService = field(init=False)
-    customers: CustomerService = field(init=False)
-    payments: PaymentService = field(init=False)
-    alerts: AlertService = field(init=False)
-    contracts: ContractService = field(init=False)
-    card_payments: CardPaymentService = field(init=False)
-    shipments: ShipmentService = field(init=False)
-    receivables: ReceivableService = field(init=False)
-    exports: ExportService = field(init=False)
-
-    def as_kwargs(self) -> dict[str, Any]:
-        """Handler arguments by name (the access service is passed on its own)."""
-        return {"clients": self.clients, "deals": self.deals, "tasks": self.tasks,
-                "interactions": self.interactions, "funnel": self.funnel,
-                "organizations": self.organizations, "catalog": self.catalog,
-                "leads": self.leads,
-                "invoices": self.invoices, "quotes": self.quotes,
-                "search": self.search, "companies": self.companies,
-                "delivery": self.delivery, "customers": self.customers,
-                "payments": self.payments,
-                "alerts": self.alerts, "contracts": self.contracts,
-                "card_payments": self.card_payments, "shipments": self.shipments,
-                "receivables": self.receivables, "exports": self.exports}
+__all__ = ["App", "Services", "build_services", "open_app", "run_polling", "run_webhook"]
 
 
 def load_pipeline_config(settings: Settings) -> tuple[PipelineConfig, ...]:
@@ -196,20 +155,6 @@ def create_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
         return RedisStorage.from_url(
             settings.redis_url, key_builder=DefaultKeyBuilder(prefix=settings.redis_prefix))
     return SqlFsmStorage(db)
-
-
-@dataclass
-class App:
-    settings: Settings
-    db: Database
-    services: Services
-    i18n: I18n
-    storage: BaseStorage
-    bot: Bot
-    dp: Dispatcher
-    clock: Clock
-    background: list[asyncio.Task[Any]] = field(default_factory=list)
-    scheduler: Any = None  # the running APScheduler, once run_polling started it
 
 
 @asynccontextmanager

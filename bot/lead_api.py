@@ -28,7 +28,7 @@ from services.errors import Conflict
 from services.leads import InvalidFields, LeadService
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.container import App
 
 logger = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from storage.outbox import SqlOutboxRepository
 from storage.uow import Database
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.container import App
 
 logger = logging.getLogger(__name__)
 

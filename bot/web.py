@@ -12,7 +12,7 @@ from bot.lead_api import mount_lead_api
 from bot.public_links import mount_public_links
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.container import App
 
 
 def create_web_app(app: App) -> web.Application:
