@@ -31,9 +31,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
-from handlers.customer import customer_keyboard, document_caption
+from handlers.customer import customer_keyboard, document_caption, qr_caption
 from handlers.notices import render_notice
 from handlers.reminders import lang_of, render
 from services.alerts import AlertService
@@ -102,6 +101,7 @@ class OutboxSender:
         self._from = mail_from
 
     def _locale(self, language: Any) -> str:
+        """The recipient's language, else the bot's default (the team chat has none)."""
         return language if language in self._i18n.available_locales \
             else self._i18n.default_locale
 
@@ -151,7 +151,7 @@ class OutboxSender:
                 png = await self._delivery.qr_png(str(item.payload["qr"]))
                 return await self._telegram(self._bot.send_photo(
                     chat, BufferedInputFile(png, "qr.png"),
-                    caption=_("Payment QR: scan it in your banking app.")))
+                    caption=qr_caption()))
             try:
                 stored, header = await self._delivery.outbox_file(item.payload)
             except NotFound:

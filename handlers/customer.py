@@ -76,11 +76,20 @@ class IsCommand(Filter):
         return isinstance(event, Message) and (event.text or "").startswith("/")
 
 
+def title_of(kind: Any, number: Any, doc_id: Any) -> str:
+    """"Invoice INV-…" / "Quote Q-…" (the id while it has no number yet)."""
+    shown = html.escape(str(number or doc_id or ""))
+    if kind == "quote":
+        return _("Quote {number}").format(number=shown)
+    return _("Invoice {number}").format(number=shown)
+
+
 def doc_title(header: DocHeader) -> str:
-    number = html.escape(header.number_text or str(header.id))
-    if header.kind == "quote":
-        return _("Quote {number}").format(number=number)
-    return _("Invoice {number}").format(number=number)
+    return title_of(header.kind, header.number_text, header.id)
+
+
+def qr_caption() -> str:
+    return _("Payment QR: scan it in your banking app.")
 
 
 def customer_keyboard(header: DocHeader) -> InlineKeyboardMarkup:
@@ -126,7 +135,7 @@ async def send_document(bot: Bot, chat_id: int, pdf: PdfFile) -> None:
                             reply_markup=customer_keyboard(pdf.header))
     if pdf.qr_png is not None:
         await bot.send_photo(chat_id, BufferedInputFile(pdf.qr_png, "qr.png"),
-                             caption=_("Payment QR: scan it in your banking app."))
+                             caption=qr_caption())
 
 
 def who(notice: Notice) -> str:

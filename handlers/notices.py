@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.companies import CompanyAction, CompanyCb
-from handlers.customer import KIND_CODES
+from handlers.customer import KIND_CODES, title_of
 from handlers.delivery import DeliveryCb, Dv
 from handlers.leads import open_lead_keyboard, web_push_text
 from handlers.payments import (
@@ -29,14 +29,6 @@ from handlers.payments import (
 from services import notices as n
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
-
-
-def title(kind: Any, number: Any, doc_id: Any) -> str:
-    """"Invoice INV-…" / "Quote Q-…" from a payload's primitives."""
-    shown = html.escape(str(number or doc_id or ""))
-    if kind == "quote":
-        return _("Quote {number}").format(number=shown)
-    return _("Invoice {number}").format(number=shown)
 
 
 def _payment_applied(p: Mapping[str, Any]) -> Rendered:
@@ -63,7 +55,7 @@ def _thanks(p: Mapping[str, Any]) -> Rendered:
 
 def _customer_action(p: Mapping[str, Any]) -> Rendered:
     who = html.escape(str(p.get("customer") or ""))
-    doc = title(p.get("doc_kind"), p.get("doc_number"), p.get("doc_id"))
+    doc = title_of(p.get("doc_kind"), p.get("doc_number"), p.get("doc_id"))
     what = p.get("what")
     if what == "opened":
         return _("{name} opened {document} in Telegram.").format(name=who, document=doc), None
@@ -91,8 +83,8 @@ def _reassigned(p: Mapping[str, Any]) -> Rendered:
         kb = InlineKeyboardBuilder()
         kb.button(text=_("Open card"), callback_data=CompanyCb(action=CompanyAction.OPEN,
                                                                id=int(p["company_id"])))
-        return _("{who} gave you a client:").format(who=who) + "\n" + p.get(
-            "card", f"<b>{name}</b>"), kb.as_markup()
+        return (_("{who} gave you a client:").format(who=who) + f"\n<b>{name}</b>",
+                kb.as_markup())
     return _("{who} reassigned your client «{name}» to {owner}.").format(
         who=who, name=name, owner=html.escape(str(p.get("owner") or ""))), None
 
@@ -116,7 +108,7 @@ def _document_delivered(p: Mapping[str, Any]) -> Rendered:
 
 
 def _document_failed(p: Mapping[str, Any]) -> Rendered:
-    doc = title(p.get("subject_kind"), p.get("number"), p.get("subject_id"))
+    doc = title_of(p.get("subject_kind"), p.get("number"), p.get("subject_id"))
     name = html.escape(str(p.get("contact_name") or ""))
     reason = p.get("reason")
     if reason == "blocked":

@@ -18,7 +18,8 @@ the reminder planner cancels the invoice's pending rows it did not plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,8 +64,6 @@ def notice(key: str, kind: str, chat_id: int, now: datetime, language: str | Non
     """One Telegram message to `chat_id`, due now. A key longer than the outbox allows keeps
     its head and a digest of the whole (still unique and stable)."""
     if len(key) > MAX_KEY_LEN:
-        import hashlib
-
         key = key[:MAX_KEY_LEN - 17] + ":" + hashlib.sha256(key.encode()).hexdigest()[:16]
     return NewOutboxMessage(
         key=key, channel="telegram", kind=kind, due_at=now, chat_id=chat_id,
@@ -156,6 +155,7 @@ class DocumentSend:
     language: str | None
     subject_kind: str  # "invoice" / "quote"
     subject_id: int
+    number: str | None  # its number (for the manager's "not delivered")
     stored_document_id: int
     contact_name: str
     manager_id: int
@@ -170,7 +170,8 @@ def document_messages(send: DocumentSend, now: datetime) -> list[NewOutboxMessag
     this order in the customer's chat (the sender keeps one chat's messages in order)."""
     cause = f"doc{send.subject_kind[:3]}{send.subject_id}:{send.action_key}"
     body = {"subject_kind": send.subject_kind, "subject_id": send.subject_id,
-            "stored_document_id": send.stored_document_id, "contact_name": send.contact_name,
+            "number": send.number, "stored_document_id": send.stored_document_id,
+            "contact_name": send.contact_name,
             "manager_id": send.manager_id, "manager_chat": send.manager_chat,
             "manager_lang": send.manager_language, "record": send.record}
     out = [notice(f"{cause}:chat{send.chat_id}:{DOCUMENT}", DOCUMENT, send.chat_id, now,
@@ -216,7 +217,3 @@ def failure_reason(error: str | None) -> str:
     if "chat not found" in text or "user not found" in text:
         return "no_chat"
     return "error"
-
-
-def keys_of(messages: Sequence[NewOutboxMessage]) -> list[str]:
-    return [m.key for m in messages]

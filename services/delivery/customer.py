@@ -32,8 +32,9 @@ class CustomerMixin(RenderingMixin):
         send = DocumentSend(
             action_key=action_key, chat_id=contact.telegram_user_id,
             language=contact.language or header.language, subject_kind=header.kind,
-            subject_id=header.id, stored_document_id=pdf.document_id,
-            contact_name=contact.name, manager_id=actor.id, manager_chat=actor.telegram_id,
+            subject_id=header.id, number=header.number_text,
+            stored_document_id=pdf.document_id, contact_name=contact.name,
+            manager_id=actor.id, manager_chat=actor.telegram_id,
             manager_language=actor.language, qr_payload=pdf.qr_payload)
         async with self._uow() as uow:
             await uow.outbox.enqueue(document_messages(send, self._clock.now()))

@@ -86,12 +86,7 @@ class OutboxMixin(DeliveryBase):
                               error: str | None) -> None:
         """Telegram refused the document for good: nothing is recorded; the manager is told
         why (and offered e-mail)."""
-        now = self._clock.now()
-        async with self._uow(readonly=True) as uow:
-            header = await uow.delivery.header(str(payload.get("subject_kind")),
-                                               int(payload["subject_id"]))
-        body = {**payload, "number": header.number_text if header is not None else None}
-        told = failed_message(key, body, failure_reason(error), now)
+        told = failed_message(key, payload, failure_reason(error), self._clock.now())
         if told is None:
             return
         async with self._uow() as uow:

@@ -4,6 +4,7 @@ template and image uploads refused when they are broken or too large."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import hashlib
 import re
@@ -14,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import default
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -53,15 +54,19 @@ class Inbox:
         return "250 OK"
 
 
+InboxT = TypeVar("InboxT", bound=Inbox)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
+@contextlib.contextmanager
+def serving(inbox: InboxT) -> Iterator[tuple[InboxT, int]]:
+    """A local SMTP server delivering into `inbox`, and its port."""
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -70,11 +75,24 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
+@contextlib.asynccontextmanager
+async def delivering_bot(database_url: str, smtp_port: int) -> AsyncIterator[Harness]:
+    """The bot with e-mail through the local SMTP server and public links on a test host."""
+    async with running_bot(database_url, pdf_workers=1, smtp_host="127.0.0.1",
+                           smtp_port=smtp_port, smtp_from="billing@demo.example",
+                           public_base_url="http://docs.example.test") as harness:
+        yield harness
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with serving(Inbox()) as served:
+        yield served
+
+
 @pytest.fixture
 async def bot(database_url: str, smtp: tuple[Inbox, int]) -> AsyncIterator[Harness]:
-    async with running_bot(database_url, pdf_workers=1, smtp_host="127.0.0.1",
-                           smtp_port=smtp[1], smtp_from="billing@demo.example",
-                           public_base_url="http://docs.example.test") as harness:
+    async with delivering_bot(database_url, smtp[1]) as harness:
         yield harness
 
 

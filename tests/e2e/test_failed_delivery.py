@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from services.access import AccessService
@@ -20,16 +19,17 @@ from services.invoices import InvoiceService
 from storage import models as m
 from storage.db import create_engine
 from storage.uow import Database
-from tests.e2e.harness import Harness, buttons, running_bot
+from tests.e2e.harness import Harness, buttons
 from tests.e2e.test_delivery import (
     CUSTOMER,
     LINK_RE,
     MANAGER,
     Inbox,
     db_rows,
-    free_port,
+    delivering_bot,
     seed,
     send_menu,
+    serving,
 )
 
 
@@ -46,20 +46,13 @@ class RefusingInbox(Inbox):
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[RefusingInbox, int]]:
-    inbox, port = RefusingInbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with serving(RefusingInbox()) as served:
+        yield served
 
 
 @pytest.fixture
 async def bot(database_url: str, smtp: tuple[RefusingInbox, int]) -> AsyncIterator[Harness]:
-    async with running_bot(database_url, pdf_workers=1, smtp_host="127.0.0.1",
-                           smtp_port=smtp[1], smtp_from="billing@demo.example",
-                           public_base_url="http://docs.example.test") as harness:
+    async with delivering_bot(database_url, smtp[1]) as harness:
         yield harness
 
 

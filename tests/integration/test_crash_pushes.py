@@ -395,6 +395,17 @@ async def seed_documents(db: Database, world: World, count: int) -> list[Inv]:
     return out
 
 
+async def seeded(database_url: str,
+                 seed: Callable[[Database, World, int], Awaitable[list[Inv]]],
+                 count: int = KILL_POINTS) -> list[Inv]:
+    """The people, then `count` of what `seed` adds for them (in a database of its own)."""
+    db = Database(create_engine(database_url))
+    try:
+        return await seed(db, await seed_people(db), count)
+    finally:
+        await db.dispose()
+
+
 def statement(txs: Sequence[dict[str, Any]]) -> bytes:
     return generate_1c(OWN, BIK, list(txs))
 
@@ -709,12 +720,7 @@ pytestmark = [pytest.mark.timeout(600)]
 
 
 async def test_manual_payment_push_survives_kills(database_url: str, tmp_path: Path) -> None:
-    db = Database(create_engine(database_url))
-    try:
-        world = await seed_people(db)
-        invoices = await seed_invoices(db, world, KILL_POINTS)
-    finally:
-        await db.dispose()
+    invoices = await seeded(database_url, seed_invoices)
     run = CrashRun("manual payment", database_url, tmp_path, {"team_chat_id": TEAM})
     try:
         await run.open([ADMIN, *MANAGERS, TEAM, *(i.customer_chat for i in invoices)])
@@ -740,12 +746,7 @@ async def test_manual_payment_push_survives_kills(database_url: str, tmp_path: P
 
 
 async def test_card_payment_push_survives_kills(database_url: str, tmp_path: Path) -> None:
-    db = Database(create_engine(database_url))
-    try:
-        world = await seed_people(db)
-        invoices = await seed_invoices(db, world, KILL_POINTS)
-    finally:
-        await db.dispose()
+    invoices = await seeded(database_url, seed_invoices)
     run = CrashRun("card payment", database_url, tmp_path,
                    {"team_chat_id": TEAM, "payment_provider_token": "284685063:TEST:card"})
     try:
@@ -820,12 +821,7 @@ async def test_statement_pushes_to_three_managers_survive_kills(
 
 async def test_apply_on_a_doubtful_payment_survives_kills(
         database_url: str, tmp_path: Path) -> None:
-    db = Database(create_engine(database_url))
-    try:
-        world = await seed_people(db)
-        invoices = await seed_invoices(db, world, KILL_POINTS)
-    finally:
-        await db.dispose()
+    invoices = await seeded(database_url, seed_invoices)
     run = CrashRun("apply on a doubtful payment", database_url, tmp_path,
                    {"team_chat_id": TEAM})
     try:
@@ -864,19 +860,14 @@ async def test_apply_on_a_doubtful_payment_survives_kills(
         await run.close()
 
 
-# The sandbox reads an upload's file parts but leaves closing them to aiohttp, which does it
-# only when a response is written: a sendDocument / sendPhoto whose client was killed mid-call
-# leaves its temporary file to the collector (a ResourceWarning). Collected before the test
-# ends, so the warning is not blamed on another test.
+# A sendDocument / sendPhoto whose client was killed while aiohttp was still reading the
+# upload leaves aiohttp's temporary file to the collector (a ResourceWarning: the sandbox
+# closes the parts only once it has them). Collected before the test ends, so the warning is
+# not blamed on another test.
 @pytest.mark.filterwarnings("ignore:Unclosed file <tempfile.SpooledTemporaryFile:ResourceWarning")
 async def test_invoice_into_the_customers_chat_survives_kills(
         database_url: str, tmp_path: Path) -> None:
-    db = Database(create_engine(database_url))
-    try:
-        world = await seed_people(db)
-        invoices = await seed_documents(db, world, KILL_POINTS)
-    finally:
-        await db.dispose()
+    invoices = await seeded(database_url, seed_documents)
     run = CrashRun("invoice into the customer's chat", database_url, tmp_path,
                    slow=("sendMessage", "sendDocument", "sendPhoto"))
     try:
