@@ -1,7 +1,5 @@
-"""In-memory implementations of services' ports, for unit tests that need no database.
-
-Each fake keeps the contract its Protocol states (the same cases run against the real
-repositories in tests/integration), nothing more."""
+"""The outbox in memory and a scripted sender (the outbox's contract runs the same cases on
+this fake, SQLite and PostgreSQL: tests/integration/test_outbox_contract.py)."""
 
 from __future__ import annotations
 
@@ -118,6 +116,16 @@ class FakeOutbox:
     async def claimants(self) -> list[str]:
         return sorted({r.claimed_by for r in self.rows.values()
                        if r.status == "claimed" and r.claimed_by})
+
+    def revive(self, keys: Sequence[str]) -> int:
+        """Cancelled rows of these keys back to pending (`AlertRepository.revive`)."""
+        revived = 0
+        for key in set(keys):
+            row = self.rows.get(self._keys.get(key, -1))
+            if row is not None and row.status == "cancelled":
+                row.status, row.attempts, row.last_error = "pending", 0, None
+                revived += 1
+        return revived
 
     async def release(self, worker_ids: Sequence[str]) -> int:
         released = 0
