@@ -154,6 +154,9 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         if self._state is None:
             raise RuntimeError("commit outside `async with`")
+        error, self._db.commit_error = self._db.commit_error, None
+        if error is not None:
+            raise error
         self._db.state = self._state.copy()
         self._db.commits += 1
         if len(self.outbox.rows) > self._outbox_before and self._db.on_outbox is not None:
@@ -171,6 +174,9 @@ class FakeDatabase:
         self.writer = asyncio.Lock()
         self.commits = 0
         self.on_outbox: Callable[[], None] | None = None
+        # Raised by the next commit, which then publishes nothing (a lost connection, a
+        # serialization failure): what a use case leaves behind when its commit fails.
+        self.commit_error: BaseException | None = None
 
     def uow(self, readonly: bool = False) -> FakeUnitOfWork:
         return FakeUnitOfWork(self, readonly)
