@@ -7,7 +7,7 @@ fakes, SQLite and PostgreSQL. The fakes are duck-typed: they import the services
 errors, never their Protocols."""
 
 from tests.fakes.outbox import FakeOutbox, FakeSender
-from tests.fakes.store import FakeDatabase, FakeIntegrityError, FakeUnitOfWork, State
+from tests.fakes.store import FakeDatabase, FakeIntegrityError, FakeUnitOfWork, OutboxRow, State
 
 __all__ = ["FakeDatabase", "FakeIntegrityError", "FakeOutbox", "FakeSender", "FakeUnitOfWork",
-           "State"]
+           "OutboxRow", "State"]

@@ -44,6 +44,20 @@ from tests.fakes.outbox import FakeOutbox
 Row = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    """A committed outbox row as a test reads the table: what is sent, to whom, its state."""
+
+    key: str
+    kind: str
+    chat_id: int | None
+    email: str | None
+    payload: dict[str, Any]
+    invoice_id: int | None
+    due_at: datetime
+    status: str
+
+
 class FakeIntegrityError(Exception):
     """A constraint the database would enforce (unique, not null, foreign key)."""
 
@@ -189,6 +203,12 @@ class FakeDatabase:
     def outbox(self) -> FakeOutbox:
         """The committed outbox: what the sender would find."""
         return self.state.outbox
+
+    def outbox_rows(self) -> list[OutboxRow]:
+        """The committed outbox rows in the order they were stored."""
+        return [OutboxRow(r.message.key, r.message.kind, r.message.chat_id, r.message.email,
+                          dict(r.message.payload), r.message.invoice_id, r.due_at, r.status)
+                for _, r in sorted(self.state.outbox.rows.items())]
 
     # --- seeding ------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
-"""The contract of the unit of work and of three repositories (numbering, tasks, deals), the
-same cases on the in-memory fakes (tests/fakes), SQLite and PostgreSQL: what the unit tests of
-services on the fakes (tests/unit/services) assume is what the database does."""
+"""The contract of the unit of work and of four repositories (numbering, tasks, deals,
+payments), the same cases on the in-memory fakes (tests/fakes), SQLite and PostgreSQL: what
+the unit tests of services on the fakes (tests/unit/services) assume is what the database
+does."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from services.clients import CompanyDraft
 from services.organizations import DEMO_ORGANIZATIONS
+from services.payments import NewPaymentRow
 from services.pipelines import load_pipelines
 from services.users import Role
 from storage.db import create_engine
@@ -279,3 +281,67 @@ async def test_companies_typed_on_a_deal(uows: Uows) -> None:
     assert len(everyone) == 2 and {c.name for c in everyone} <= {"Ёлка", "елки-палки", "Ель"}
     assert names == ("ООО Ромашка", "Анна", "M1")
     assert company is not None and company.owner_id == m1
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+def payment_row(key: str, amount: int, company: int | None, day: int = 1,
+                source: str = "cash", status: str = "allocated") -> NewPaymentRow:
+    return NewPaymentRow(
+        source=source, external_id=key, organization_id=None, company_id=company,
+        statement_id=None, amount_minor=amount, currency="RUB",
+        received_on=(T0 + day * 24 * H).date(), payer_name="", payer_tax_id="",
+        payer_account="", purpose="", doc_number="", status=status, created_by=None)
+
+
+async def test_payments_are_captured_once_and_allocations_add_up(uows: Uows) -> None:
+    m1, m2, org = await people(uows)
+    async with uows() as uow:
+        company = (await uow.companies.add(m1, CompanyDraft(name="Ромашка"), T0)).id
+        invoice = await uow.invoices.add({
+            "owner_id": m1, "organization_id": org, "company_id": company, "currency": "RUB",
+            "status": "issued", "created_at": T0})
+        first = await uow.payments.insert_payment(payment_row("k1", 30000, company))
+        assert first is not None
+        assert await uow.payments.insert_payment(payment_row("k1", 99, company)) is None
+        new = await uow.payments.insert_payments([
+            payment_row("k1", 1, company), payment_row("k2", 500, company, day=0,
+                                                       status="credit"),
+            payment_row("k3", 700, company, status="credit")])
+        assert sorted(new) == ["k2", "k3"]  # (PostgreSQL's ids may skip: not compared)
+        k2, k3 = new["k2"], new["k3"]
+        assert len({first, k2, k3}) == 3
+        await uow.payments.add_allocations([(first, invoice, 20000), (k2, invoice, 500),
+                                            (k3, invoice, 100)], m1, T0)
+        await uow.commit()
+    async with uows() as uow:
+        payment = await uow.payments.by_external("cash", "k1")
+        assert payment is not None and payment.id == first
+        assert (payment.amount_minor, payment.allocated_minor) == (30000, 20000)
+        assert await uow.payments.existing_keys("cash", ["k1", "k3", "k9"]) == {"k1", "k3"}
+        assert await uow.payments.allocated_to_invoice(invoice) == 20600
+        # Credits: the client's payments with something left, oldest first.
+        credits = await uow.payments.credits(company, "RUB")
+        assert [(p.id, p.unallocated_minor) for p in credits] == [(k3, 600)]
+        assert not await uow.payments.set_status(first, "reversed", expect=["credit"])
+        assert await uow.payments.set_status(first, "reversed", expect=["allocated"],
+                                             reversed_at=T0)
+        await uow.payments.reverse_allocations(first, T0)
+        assert await uow.payments.allocated_to_invoice(invoice) == 600
+        assert await uow.payments.allocations(first) == []
+        assert await uow.payments.allocations(k3) == [(invoice, 100)]
+        on_invoice = await uow.payments.invoice_payments(invoice)
+        assert [(p.id, on) for p, on in on_invoice] == [(k2, 500), (k3, 100)]
+        assert await uow.payments.invoice_money(invoice, m2) is None
+        money = await uow.payments.invoice_money(invoice, m1, lock=True)
+        assert money is not None
+        assert (money.number_text, money.paid_minor, money.status, money.sent) == (
+            f"#{invoice}", 0, "issued", False)
+        assert await uow.payments.owns_any([invoice, invoice + 5], m1)
+        assert not await uow.payments.owns_any([invoice], m2)
+        await uow.commit()
+    async with uows(readonly=True) as uow:
+        reversed_ = await uow.payments.get(first)
+    assert reversed_ is not None
+    assert (reversed_.status, reversed_.allocated_minor) == ("reversed", 0)

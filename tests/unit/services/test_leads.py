@@ -44,14 +44,14 @@ async def test_the_web_form_folds_repeats_and_pushes_the_manager_once(w: World) 
     again = await w.leads.create_from_web({**form, "email": "olga@example.com"})
     assert not first.duplicate and again.duplicate
     assert again.lead.id == first.lead.id and first.owner.id == w.m1.id  # managers, by id
-    pushes = [r.message for r in w.db.outbox.rows.values()]
+    pushes = w.db.outbox_rows()
     assert [(m.kind, m.chat_id, m.payload["name"]) for m in pushes] == [
         (LEAD_PUSH, w.m1.telegram_id, "Ольга")]
     # Out of the window, the next lead goes to the next manager (round robin).
     w.clock.advance(timedelta(minutes=2))
     later = await w.leads.create_from_web(form)
     assert not later.duplicate and later.owner.id == w.m2.id
-    pushes = [r.message for r in w.db.outbox.rows.values()]
+    pushes = w.db.outbox_rows()
     assert [(m.kind, m.chat_id, m.payload["lang"]) for m in pushes][-1] == (
         LEAD_PUSH, w.m2.telegram_id, "ru")
 
@@ -62,7 +62,7 @@ async def test_bad_web_form_fields_are_all_reported_and_nothing_is_written(w: Wo
     assert err.value.params["fields"] == {"name": "missing", "phone": "invalid_phone",
                                           "email": "invalid_email"}
     assert (await w.leads.list_leads(w.admin)).total == 0
-    assert w.db.outbox.rows == {}
+    assert w.db.outbox_rows() == []
 
 
 async def test_conversion_creates_the_client_and_the_deal(w: World) -> None:

@@ -43,8 +43,8 @@ async def sale(w: World, amount: str = "1000.00") -> Sale:
 
 def pushes(w: World) -> list[tuple[str, int | None, str | None]]:
     """The payment pushes committed to the outbox: (kind, chat, amount)."""
-    return [(r.message.kind, r.message.chat_id, r.message.payload.get("amount"))
-            for r in w.db.outbox.rows.values() if r.message.kind in PUSHES]
+    return [(r.kind, r.chat_id, r.payload.get("amount"))
+            for r in w.db.outbox_rows() if r.kind in PUSHES]
 
 
 async def test_a_partial_payment_then_the_rest(w: World) -> None:
@@ -178,9 +178,9 @@ async def test_another_managers_invoice_and_payment_are_not_found(w: World) -> N
 
 def reminders(w: World) -> list[tuple[str, str]]:
     """The customer's reminders of the invoice in the outbox: (kind, status), by due time."""
-    rows = sorted((r for r in w.db.outbox.rows.values() if r.message.invoice_id is not None),
-                  key=lambda r: (r.due_at, r.id))
-    return [(r.message.kind, r.status) for r in rows]
+    rows = sorted((r for r in w.db.outbox_rows() if r.invoice_id is not None),
+                  key=lambda r: r.due_at)
+    return [(r.kind, r.status) for r in rows]
 
 
 async def test_reminders_follow_the_money(w: World) -> None:
@@ -191,8 +191,8 @@ async def test_reminders_follow_the_money(w: World) -> None:
     assert [kind for kind, _ in planned][:3] == ["invoice_due_soon", "invoice_due_today",
                                                  "invoice_overdue"]
     assert {status for _, status in planned} == {"pending"}
-    assert all(r.message.chat_id == CUSTOMER_CHAT for r in w.db.outbox.rows.values()
-               if r.message.invoice_id is not None)
+    assert all(r.chat_id == CUSTOMER_CHAT for r in w.db.outbox_rows()
+               if r.invoice_id is not None)
     await w.payments.record_manual(w.m1, s.invoice_id, "cash", "700")
     assert {status for _, status in reminders(w)} == {"cancelled"}  # paid: none go out
     await w.payments.reverse(w.m1, partial.payment.id, "wrong invoice")
