@@ -150,6 +150,9 @@ class FakeUnitOfWork:
         if not self._readonly:
             await self._db.writer.acquire()
             self._locked = True
+        # A real database is a round trip away: other tasks run meanwhile, so a writer that
+        # forgot to serialise would interleave here as it would in production.
+        await asyncio.sleep(0)
         self._bind(self._db.state.copy())
         self._outbox_before = len(self.outbox.rows)
         return self
@@ -171,6 +174,7 @@ class FakeUnitOfWork:
         error, self._db.commit_error = self._db.commit_error, None
         if error is not None:
             raise error
+        await asyncio.sleep(0)
         self._db.state = self._state.copy()
         self._db.commits += 1
         if len(self.outbox.rows) > self._outbox_before and self._db.on_outbox is not None:

@@ -3,6 +3,7 @@ numbers that have no gap, cancelling, the list's sums and the actor's scope."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal as D
 
@@ -151,3 +152,13 @@ async def test_another_managers_invoice_and_client_are_not_found(w: World) -> No
         await w.invoices.create_for_deal(w.m2, deal.id)
     mine = await w.invoices.create_for_deal(w.m1, deal.id)
     assert (mine.deal_id, mine.company_id) == (deal.id, w.c1)
+
+
+async def test_invoices_issued_at_once_get_distinct_numbers_in_a_row(w: World) -> None:
+    drafts = []
+    for _ in range(5):
+        draft = await w.invoices.create_draft(w.m1, w.c1)
+        await w.invoices.add_line(w.m1, draft.id, Line("X", D(1), D(1), NO_VAT))
+        drafts.append(draft.id)
+    issued_docs = await asyncio.gather(*(w.invoices.issue(w.m1, i) for i in drafts))
+    assert sorted(d.number for d in issued_docs if d.number) == [1, 2, 3, 4, 5]
