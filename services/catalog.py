@@ -19,10 +19,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from services.clock import Clock
 from services.errors import Forbidden, InvalidInput, NotFound
+from services.kernel import AuditedUnitOfWork, UowFactory
 from services.money import (
     AmountError,
     UnknownCurrencyError,
@@ -35,9 +36,6 @@ from services.pricing import NO_VAT, VatRate
 from services.text import clean_name as clean_typed_name
 from services.text import normalize_typed
 from services.users import Actor, Role
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
 
 NAME_MAX: Final = 300
 SKU_MAX: Final = 64
@@ -249,10 +247,31 @@ def parse_csv(data: bytes) -> tuple[list[tuple[int, ProductDraft]], list[Rejecte
     return good, bad
 
 
+# --- ports ----------------------------------------------------------------------------------
+
+
+class ProductRepository(Protocol):
+    async def get(self, product_id: int) -> Product | None: ...
+    async def by_sku(self, sku: str) -> Product | None: ...
+    async def by_name(self, name: str) -> Product | None: ...
+    async def search(self, query: str, limit: int) -> Sequence[Product]:
+        """Active products whose SKU equals `query` or whose name starts with it."""
+        ...
+
+    async def add(self, draft: ProductDraft) -> Product: ...
+    async def update(self, product_id: int, draft: ProductDraft) -> Product: ...
+    async def set_prices(self, product_id: int, prices: Sequence[Price]) -> None: ...
+
+
+class CatalogUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def products(self) -> ProductRepository: ...
+
+
 class CatalogService:
     """Search is open to all staff; adding needs admin or head; import needs admin."""
 
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+    def __init__(self, uow: UowFactory[CatalogUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

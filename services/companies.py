@@ -9,16 +9,17 @@ with the check's code from services.requisites; the handler names the check to t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from services.clients import Company, clean_name
+from services.clients import Company, CompanyRepository, clean_name
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
+from services.kernel import AuditedUnitOfWork, UowFactory
 from services.notices import REASSIGNED, notice
-from services.outbox import NewOutboxMessage
+from services.outbox import NewOutboxMessage, OutboxRepository
 from services.requisites import (
     COUNTRIES,
     Country,
@@ -34,10 +35,7 @@ from services.requisites import (
     validate_ru_settlement_account,
     validate_tax_id,
 )
-from services.users import Actor, Role, User
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
+from services.users import Actor, Role, User, UserRepository
 
 ADDRESS_MAX = 500
 
@@ -257,12 +255,47 @@ def check_requisites(data: Mapping[str, Any]) -> RequisitesUpdate:
                             account=account)
 
 
+# --- ports ----------------------------------------------------------------------------------
+
+
+class RequisitesRepository(Protocol):
+    async def get(self, company_id: int, owner_id: int | None) -> CompanyRequisites | None:
+        """None when absent or not owned by `owner_id` (None = any owner)."""
+        ...
+
+    async def save(self, company_id: int, req: RequisitesUpdate, now: datetime) -> None:
+        """Company columns updated; the bank account added (or updated) by its number."""
+        ...
+
+
+class CompanyTransferRepository(Protocol):
+    async def move_company(self, company_id: int, to_owner: int,
+                           lead_statuses_closed: Sequence[str], now: datetime
+                           ) -> TransferCounts:
+        """Moves the company, its contacts, open deals, leads not in `lead_statuses_closed`
+        and unpaid invoices to `to_owner`; returns how many of each moved."""
+        ...
+
+
+class CompanyUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def companies(self) -> CompanyRepository: ...
+    @property
+    def requisites(self) -> RequisitesRepository: ...
+    @property
+    def transfers(self) -> CompanyTransferRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+
 class CompanyService:
     """Requisites and reassignment. Reads and writes are scoped like every client record: a
     company outside the actor's scope is NotFound. Reassignment belongs to heads and admins; a
     manager trying it (a forged button) also gets NotFound, so nothing is learned."""
 
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+    def __init__(self, uow: UowFactory[CompanyUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

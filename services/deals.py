@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from services.clients import Company
+from services.clients import Company, CompanyRepository
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
+from services.kernel import AuditedUnitOfWork, AuditRepository, UowFactory
 from services.money import AmountError, check_currency, parse_amount, to_minor
 from services.pipelines import (
     DEAL_FIELDS,
@@ -30,21 +31,51 @@ from services.pipelines import (
     StageConfig,
     default_pipeline,
 )
+from services.tasks import Task, TaskRepository
 from services.text import clean_name, normalize_typed
 from services.users import Actor
 
-if TYPE_CHECKING:
-    from services.ports import AuditRepository, DealRepository, UnitOfWork, UowFactory
-    from services.tasks import Task
+# --- ports ----------------------------------------------------------------------------------
+
+
+class DealRepository(Protocol):
+    async def add(self, owner_id: int, pipeline_code: str, stage_code: str | None, title: str,
+                  company_id: int | None, contact_id: int | None, amount_minor: int | None,
+                  currency: str, fields: dict[str, Any], now: datetime) -> Deal: ...
+    async def get(self, deal_id: int, owner_id: int | None) -> Deal | None: ...
+    async def list(self, owner_id: int | None, status: str, offset: int, limit: int
+                   ) -> tuple[Sequence[Deal], int]: ...
+    async def set_stage(self, deal_id: int, stage_code: str | None, status: str,
+                        lost_reason: str | None, now: datetime, closed_at: datetime | None
+                        ) -> None: ...
+    async def log_stage(self, deal_id: int, from_code: str | None, to_code: str | None,
+                        actor_id: int | None, now: datetime, note: str | None) -> None: ...
+    async def stage_history(self, deal_id: int) -> Sequence[StageChange]: ...
+    async def update(self, deal_id: int, changes: dict[str, Any], now: datetime) -> None: ...
+    async def create_company_for(self, deal: Deal, name: str, now: datetime) -> int: ...
+    async def create_contact_for(self, deal: Deal, name: str, now: datetime) -> int: ...
+    async def create_task_for(self, deal: Deal, title: str, now: datetime) -> int: ...
+    async def card_names(self, deal: Deal) -> tuple[str | None, str | None, str]: ...
+    async def find_companies(self, owner_id: int | None, prefix: str, limit: int
+                             ) -> Sequence[Company]: ...
 
 
 class DealMoveUow(Protocol):
-    """What moving a deal inside another service's unit of work needs."""
+    """What creating or moving a deal inside another service's unit of work needs."""
 
     @property
     def deals(self) -> DealRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
+
+
+class DealUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def deals(self) -> DealRepository: ...
+    @property
+    def companies(self) -> CompanyRepository: ...
+    @property
+    def tasks(self) -> TaskRepository: ...
 
 
 TITLE_MAX = 300
@@ -156,7 +187,8 @@ def is_filled(deal: Deal, name: str) -> bool:
 
 
 class DealService:
-    def __init__(self, uow: UowFactory, clock: Clock, pipelines: Sequence[PipelineConfig],
+    def __init__(self, uow: UowFactory[DealUnitOfWork], clock: Clock,
+                 pipelines: Sequence[PipelineConfig],
                  default_currency: str = "RUB") -> None:
         self._uow = uow
         self._clock = clock
@@ -176,7 +208,7 @@ class DealService:
             await uow.commit()
         return deal
 
-    async def create_in(self, uow: UnitOfWork, owner_id: int, draft: DealDraft) -> Deal:
+    async def create_in(self, uow: DealMoveUow, owner_id: int, draft: DealDraft) -> Deal:
         """Creates a deal inside the caller's unit of work (lead conversion uses it)."""
         title = clean_name(draft.title, TITLE_MAX, field="title")
         pipeline = self.pipelines.get(draft.pipeline_code or "") or self._default

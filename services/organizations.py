@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final
+from datetime import datetime
+from typing import Any, Final, Protocol
 
 from services.clock import Clock
 from services.errors import Forbidden, InvalidInput, NotFound
+from services.kernel import AuditedUnitOfWork, UowFactory
 from services.money import UnknownCurrencyError, check_currency
 from services.numbering import DEFAULT_PATTERN, validate_pattern
 from services.requisites import (
@@ -32,9 +34,6 @@ from services.requisites import (
 )
 from services.text import normalize_typed
 from services.users import Actor, Role
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
 
 DEFAULT_CURRENCY: Final = {"RU": "RUB", "BY": "BYN", "MD": "MDL", "RO": "RON"}
 DEFAULT_LANGUAGE: Final = {"RU": "ru", "BY": "ru", "MD": "ro", "RO": "ro"}
@@ -237,11 +236,29 @@ def check_draft(draft: OrganizationDraft) -> OrganizationDraft:
     )
 
 
+# --- ports ----------------------------------------------------------------------------------
+
+
+class OrganizationRepository(Protocol):
+    async def add(self, draft: OrganizationDraft, now: datetime) -> Organization: ...
+    async def get(self, org_id: int) -> Organization | None: ...
+    async def list(self) -> Sequence[Organization]: ...
+    async def first(self) -> Organization | None:
+        """The default seller: the first organization added."""
+        ...
+
+
+class OrganizationUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def organizations(self) -> OrganizationRepository: ...
+
+
 class OrganizationService:
     """Admins add organizations; staff read them. `payment_terms_days` is the default for
     organizations created without their own terms."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, payment_terms_days: int = 5) -> None:
+    def __init__(self, uow: UowFactory[OrganizationUnitOfWork], clock: Clock,
+                 payment_terms_days: int = 5) -> None:
         self._uow = uow
         self._clock = clock
         self.payment_terms_days = payment_terms_days

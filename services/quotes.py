@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from services.alerts import (
     QUOTES_JOB,
@@ -25,6 +25,7 @@ from services.alerts import (
     quote_expires_at,
     quote_expiry_messages,
 )
+from services.alerts.ports import AlertRepository
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import (
@@ -35,13 +36,12 @@ from services.invoices import (
     check_transition,
     clean_currency,
 )
+from services.invoices.ports import DocumentRepository, InvoiceUnitOfWork
+from services.kernel import UowFactory
 from services.numbering import assign_number
 from services.organizations import DEFAULT_LANGUAGE
-from services.outbox import NewOutboxMessage
-from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import DocumentRepository, UnitOfWork, UowFactory
+from services.outbox import NewOutboxMessage, OutboxRepository
+from services.users import Actor, UserRepository
 
 VALID_DAYS: Final = 14
 CHANGE_REQUEST_MAX: Final = 2000
@@ -81,15 +81,28 @@ class QuotePage:
     limit: int
 
 
-class QuoteService(DocumentEditor[Quote]):
+class QuoteUnitOfWork(InvoiceUnitOfWork, Protocol):
+    """An accepted quote becomes an invoice in the same transaction: invoices' port and more."""
+
+    @property
+    def quotes(self) -> DocumentRepository[Quote]: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def alerts(self) -> AlertRepository: ...
+
+
+class QuoteService(DocumentEditor[Quote, QuoteUnitOfWork]):
     kind = "quote"
 
-    def __init__(self, uow: UowFactory, clock: Clock, invoices: InvoiceService,
+    def __init__(self, uow: UowFactory[QuoteUnitOfWork], clock: Clock, invoices: InvoiceService,
                  timezone: str = "UTC") -> None:
         super().__init__(uow, clock, timezone)
         self._invoices = invoices
 
-    def _repo(self, uow: UnitOfWork) -> DocumentRepository[Quote]:
+    def _repo(self, uow: QuoteUnitOfWork) -> DocumentRepository[Quote]:
         return uow.quotes
 
     async def create_draft(self, actor: Actor, company_id: int | None,

@@ -21,20 +21,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from services.clock import Clock
-from services.deals import DealService
+from services.deals import DealRepository, DealService
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import OPEN_STATUSES
+from services.invoices.model import InvoiceMoney
+from services.kernel import AuditedUnitOfWork, UowFactory
 from services.money import from_minor
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from types import TracebackType
-
-    from services.ports import AuditRepository, DealRepository, PaymentRepository
 
 KINDS: Final = ("act", "delivery_note")
 MAX_PARTS: Final = 24
@@ -95,20 +92,25 @@ class ShipmentRepository(Protocol):
                                    status: str) -> None: ...
 
 
-class ShipmentUow(Protocol):
-    shipments: ShipmentRepository
-    payments: PaymentRepository
-    deals: DealRepository
-    audit: AuditRepository
+class InvoiceMoneyRepository(Protocol):
+    """What shipping (and settling) needs of the money side; `storage/payments.py` implements
+    it together with the rest of `services.payments.ports.PaymentRepository`."""
 
-    async def __aenter__(self) -> ShipmentUow: ...
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None: ...
-    async def commit(self) -> None: ...
+    async def invoice_money(self, invoice_id: int, owner_id: int | None,
+                            lock: bool = False) -> InvoiceMoney | None: ...
+    async def deal_fully_paid(self, deal_id: int) -> bool: ...
 
 
-class ShipmentUowFactory(Protocol):
-    def __call__(self, readonly: bool = False) -> ShipmentUow: ...
+class ShipmentUow(AuditedUnitOfWork, Protocol):
+    @property
+    def shipments(self) -> ShipmentRepository: ...
+    @property
+    def payments(self) -> InvoiceMoneyRepository: ...
+    @property
+    def deals(self) -> DealRepository: ...
+
+
+ShipmentUowFactory = UowFactory[ShipmentUow]
 
 
 # --- pure rules ------------------------------------------------------------------------------

@@ -15,16 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.clients import CompanyRepository
 from services.clock import Clock
 from services.errors import Conflict, InvalidInput, NotFound
+from services.kernel import AuditedUnitOfWork, UowFactory
 from services.text import clean_name
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
 
 TITLE_MAX = 300
 DEFAULT_HOUR = time(9, 0)
@@ -197,10 +196,48 @@ def clean_title(text: str) -> str:
     return clean_name(text, TITLE_MAX, field="title")
 
 
+# --- ports ----------------------------------------------------------------------------------
+
+
+class TaskRepository(Protocol):
+    async def add(self, owner_id: int, values: dict[str, Any], now: datetime) -> Task: ...
+    async def get(self, task_id: int, owner_id: int | None) -> Task | None:
+        """None when absent or not owned by `owner_id` (None = any owner)."""
+        ...
+
+    async def update(self, task_id: int, values: dict[str, Any]) -> None: ...
+    async def due_until(self, owner_id: int, start: datetime, end: datetime
+                        ) -> Sequence[Task]: ...
+    async def next_for_deal(self, deal_id: int) -> Task | None: ...
+
+
+class TaskDeal(Protocol):
+    """What a task needs of the deal it is added to (deals build on tasks, not back)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def company_id(self) -> int | None: ...
+
+
+class TaskDeals(Protocol):
+    async def get(self, deal_id: int, owner_id: int | None) -> TaskDeal | None: ...
+
+
+class TaskUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def tasks(self) -> TaskRepository: ...
+    @property
+    def deals(self) -> TaskDeals: ...
+    @property
+    def companies(self) -> CompanyRepository: ...
+
+
 class TaskService:
     """Tasks and events of managers; see the module docstring for the invariants."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, default_timezone: str = "UTC") -> None:
+    def __init__(self, uow: UowFactory[TaskUnitOfWork], clock: Clock,
+                 default_timezone: str = "UTC") -> None:
         self._uow = uow
         self._clock = clock
         self._tz = default_timezone
