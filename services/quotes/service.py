@@ -1,22 +1,10 @@
-"""Quotes (commercial offers): the same line editing as invoices, a validity date, and the
-customer's answer.
-
-Invariants:
-- statuses: draft → sent → accepted | changes_requested | expired; a quote with changes
-  requested (or expired) goes back to draft to be edited and sent again;
-- a quote gets its number (series "quote" of the organization) when first sent and keeps it;
-- `accept_quote` records the customer's Telegram user id and the time; a quote past its
-  validity date cannot be accepted (it becomes expired);
-- `invoice_from_quote` turns an accepted quote into an invoice draft with the same lines,
-  client, currency, tax mode and discount, in one transaction (optionally issued at once).
-"""
+"""Quotes: the use cases (the invariants are in the package's docstring)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Final, Protocol
+from collections.abc import Collection, Sequence
+from datetime import date, timedelta
+from typing import Any
 
 from services.alerts import (
     QUOTES_JOB,
@@ -25,73 +13,35 @@ from services.alerts import (
     quote_expires_at,
     quote_expiry_messages,
 )
-from services.alerts.ports import AlertRepository
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import (
-    CommercialDoc,
     DocumentEditor,
     Invoice,
     InvoiceService,
     check_transition,
     clean_currency,
 )
-from services.invoices.ports import DocumentRepository, InvoiceUnitOfWork
+from services.invoices.ports import DocumentRepository
 from services.kernel import UowFactory
 from services.numbering import assign_number
 from services.organizations import DEFAULT_LANGUAGE
-from services.outbox import NewOutboxMessage, OutboxRepository
-from services.users import Actor, UserRepository
-
-VALID_DAYS: Final = 14
-CHANGE_REQUEST_MAX: Final = 2000
-
-DRAFT, SENT, ACCEPTED, CHANGES, EXPIRED = ("draft", "sent", "accepted", "changes_requested",
-                                           "expired")
-QUOTE_TRANSITIONS: Final[Mapping[str, frozenset[str]]] = {
-    DRAFT: frozenset({SENT}),
-    SENT: frozenset({ACCEPTED, CHANGES, EXPIRED}),
-    CHANGES: frozenset({DRAFT}),
-    EXPIRED: frozenset({DRAFT}),
-    ACCEPTED: frozenset(),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Quote(CommercialDoc):
-    valid_until: date | None
-    accepted_by_telegram_id: int | None
-    accepted_at: datetime | None
-    change_request: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteCard:
-    """A quote as its card shows it: who accepted it by name (the customer's account)."""
-
-    quote: Quote
-    accepted_by: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QuotePage:
-    items: list[Quote]
-    total: int
-    offset: int
-    limit: int
-
-
-class QuoteUnitOfWork(InvoiceUnitOfWork, Protocol):
-    """An accepted quote becomes an invoice in the same transaction: invoices' port and more."""
-
-    @property
-    def quotes(self) -> DocumentRepository[Quote]: ...
-    @property
-    def users(self) -> UserRepository: ...
-    @property
-    def outbox(self) -> OutboxRepository: ...
-    @property
-    def alerts(self) -> AlertRepository: ...
+from services.outbox import NewOutboxMessage
+from services.quotes.model import (
+    ACCEPTED,
+    CHANGE_REQUEST_MAX,
+    CHANGES,
+    DRAFT,
+    EXPIRED,
+    QUOTE_TRANSITIONS,
+    SENT,
+    VALID_DAYS,
+    Quote,
+    QuoteCard,
+    QuotePage,
+)
+from services.quotes.ports import QuoteUnitOfWork
+from services.users import Actor
 
 
 class QuoteService(DocumentEditor[Quote, QuoteUnitOfWork]):
