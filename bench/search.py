@@ -235,7 +235,7 @@ async def explain(db: Database, query: str, owner_id: int) -> list[str]:
 
 async def measure(url: str, label: str) -> dict[str, tuple[float, float, float]]:
     db = Database(create_engine(url))
-    search = SearchService(db.factory, "RU")
+    search = SearchService(db.uow, "RU")
     rnd = random.Random(7)
     results: dict[str, tuple[float, float, float]] = {}
     try:

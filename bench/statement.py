@@ -63,7 +63,7 @@ def clock() -> FrozenClock:
 
 def payment_service(db: Database, run_cpu: CpuRunner = run_in_thread) -> PaymentService:
     pipelines = load_pipelines(ROOT / "config" / "pipelines.toml")
-    return PaymentService(db.factory, clock(), DealService(db.factory, clock(), pipelines),
+    return PaymentService(db.uow, clock(), DealService(db.uow, clock(), pipelines),
                           "UTC", run_cpu=run_cpu)
 
 
@@ -78,9 +78,9 @@ async def seed_open_invoices(db: Database, count: int) -> Seeded:
     async with db.uow() as uow:
         await sync_pipelines(uow.session, load_pipelines(ROOT / "config" / "pipelines.toml"))
         await uow.commit()
-    access = AccessService(db.factory, clock(), "UTC")
+    access = AccessService(db.uow, clock(), "UTC")
     (admin,) = await access.ensure_admins([1])
-    org = await seed_demo_organization(OrganizationService(db.factory, clock(), 5))
+    org = await seed_demo_organization(OrganizationService(db.uow, clock(), 5))
     async with db.uow() as uow:
         s = uow.session
         series = m.NumberSeries(organization_id=org.id, kind="invoice", year=YEAR,

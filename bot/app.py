@@ -10,7 +10,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import cast
 
 from aiogram.fsm.storage.base import BaseStorage
 
@@ -28,13 +27,13 @@ from bot.settings import ConfigError, Settings
 from bot.telegram import RateLimiter, create_bot
 from handlers.menu import set_default_commands
 from services.access import AccessService
-from services.alerts import AlertConfig, AlertService, AlertUowFactory
+from services.alerts import AlertConfig, AlertService
 from services.card_payments import CardPaymentService
 from services.catalog import CatalogService
 from services.clients import ClientService
 from services.clock import Clock, SystemClock
 from services.companies import CompanyService
-from services.contracts import ContractService, ContractUowFactory
+from services.contracts import ContractService
 from services.customers import CustomerService
 from services.deals import DealService
 from services.delivery import DeliveryService, DeliverySettings
@@ -47,10 +46,10 @@ from services.organizations import OrganizationService
 from services.payments import PaymentService
 from services.pipelines import PipelineConfig, PipelineConfigError, load_pipelines
 from services.quotes import QuoteService
-from services.receivables import ReceivableService, ReceivableUowFactory
+from services.receivables import ReceivableService
 from services.search import SearchService
 from services.settlement import Settlement
-from services.shipments import ShipmentService, ShipmentUowFactory
+from services.shipments import ShipmentService
 from services.tasks import TaskService
 from storage.db import create_engine
 from storage.deals import sync_pipelines
@@ -79,25 +78,25 @@ def identity_ttl(settings: Settings) -> float:
 def build_services(db: Database, settings: Settings, clock: Clock,
                    pipelines: tuple[PipelineConfig, ...],
                    renderer: PdfRenderer | None = None) -> Services:
-    invoices = InvoiceService(db.factory, clock, settings.default_timezone,
+    invoices = InvoiceService(db.uow, clock, settings.default_timezone,
                               settings.payment_terms_days)
     services = Services(
-        access=AccessService(db.factory, clock, settings.default_timezone,
+        access=AccessService(db.uow, clock, settings.default_timezone,
                              identity_ttl=identity_ttl(settings)),
-        clients=ClientService(db.factory, clock, settings.default_region),
-        search=SearchService(db.factory, settings.default_region),
-        companies=CompanyService(db.factory, clock),
-        deals=DealService(db.factory, clock, pipelines, settings.default_currency),
-        tasks=TaskService(db.factory, clock, settings.default_timezone),
-        interactions=InteractionService(db.factory, clock),
-        funnel=FunnelService(db.factory, clock, pipelines, settings.default_timezone),
-        organizations=OrganizationService(db.factory, clock, settings.payment_terms_days),
-        catalog=CatalogService(db.factory, clock),
+        clients=ClientService(db.uow, clock, settings.default_region),
+        search=SearchService(db.uow, settings.default_region),
+        companies=CompanyService(db.uow, clock),
+        deals=DealService(db.uow, clock, pipelines, settings.default_currency),
+        tasks=TaskService(db.uow, clock, settings.default_timezone),
+        interactions=InteractionService(db.uow, clock),
+        funnel=FunnelService(db.uow, clock, pipelines, settings.default_timezone),
+        organizations=OrganizationService(db.uow, clock, settings.payment_terms_days),
+        catalog=CatalogService(db.uow, clock),
         invoices=invoices,
-        quotes=QuoteService(db.factory, clock, invoices, settings.default_timezone),
+        quotes=QuoteService(db.uow, clock, invoices, settings.default_timezone),
         leads=LeadService(
-            db.factory, clock,
-            DealService(db.factory, clock, pipelines, settings.default_currency),
+            db.uow, clock,
+            DealService(db.uow, clock, pipelines, settings.default_currency),
             LeadSettings(sources=tuple(settings.lead_sources),
                          required=frozenset(settings.lead_required_fields),
                          default_region=settings.default_region,
@@ -105,27 +104,27 @@ def build_services(db: Database, settings: Settings, clock: Clock,
     )
     renderer = renderer or PdfRenderer(settings.pdf_workers)
     services.delivery = DeliveryService(
-        db.factory, clock, services.invoices, services.quotes, renderer,
+        db.uow, clock, services.invoices, services.quotes, renderer,
         PoolImageTools(renderer), create_mailer(settings),
         DeliverySettings(settings.link_days, settings.public_base_url))
-    services.customers = CustomerService(db.factory, clock, services.delivery,
+    services.customers = CustomerService(db.uow, clock, services.delivery,
                                          services.quotes, services.access)
     alert_config = AlertConfig(default_timezone=settings.default_timezone)
     settlement = Settlement(services.deals, alert_config)
-    services.payments = PaymentService(db.factory, clock, services.deals,
+    services.payments = PaymentService(db.uow, clock, services.deals,
                                        settings.default_timezone,
                                        run_cpu=pool_runner(renderer), settlement=settlement,
                                        team_chat_id=settings.team_chat_id)
-    services.alerts = AlertService(cast(AlertUowFactory, db.uow), clock, alert_config)
-    services.contracts = ContractService(cast(ContractUowFactory, db.uow), clock)
+    services.alerts = AlertService(db.uow, clock, alert_config)
+    services.contracts = ContractService(db.uow, clock)
     services.card_payments = CardPaymentService(
-        db.factory, clock, services.customers, services.deals, card_secret(settings),
+        db.uow, clock, services.customers, services.deals, card_secret(settings),
         settlement, team_chat_id=settings.team_chat_id)
-    services.shipments = ShipmentService(cast(ShipmentUowFactory, db.uow), clock,
+    services.shipments = ShipmentService(db.uow, clock,
                                          services.deals, settings.default_timezone)
-    services.receivables = ReceivableService(cast(ReceivableUowFactory, db.uow), clock,
+    services.receivables = ReceivableService(db.uow, clock,
                                              settings.default_timezone)
-    services.exports = ExportService(cast(ReceivableUowFactory, db.uow), clock,
+    services.exports = ExportService(db.uow, clock,
                                      FileExportWriter(), settings.default_timezone)
     return services
 

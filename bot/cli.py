@@ -70,7 +70,7 @@ def cmd_admin_add(args: argparse.Namespace) -> int:
         await upgrade(settings.database_url)
         db = Database(create_engine(settings.database_url))
         try:
-            access = AccessService(db.factory, SystemClock(), settings.default_timezone)
+            access = AccessService(db.uow, SystemClock(), settings.default_timezone)
             await access.ensure_admins([args.telegram_id])
         finally:
             await db.dispose()
@@ -139,14 +139,14 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
             clock = SystemClock()
             actor = None
             if args.as_id is not None:
-                access = AccessService(db.factory, clock, settings.default_timezone)
+                access = AccessService(db.uow, clock, settings.default_timezone)
                 actor = await access.identify(args.as_id)
                 if actor is None or not actor.is_staff:
                     print(f"--as {args.as_id}: not an active staff member", file=sys.stderr)
                     return 2
-            deals = DealService(db.factory, clock, pipelines, settings.default_currency)
+            deals = DealService(db.uow, clock, pipelines, settings.default_currency)
             service = PaymentService(
-                db.factory, clock, deals, settings.default_timezone,
+                db.uow, clock, deals, settings.default_timezone,
                 settlement=Settlement(deals, AlertConfig(
                     default_timezone=settings.default_timezone)),
                 team_chat_id=settings.team_chat_id)

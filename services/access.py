@@ -16,14 +16,24 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from services.clients import CompanyRepository
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.users import STAFF_ROLES, Actor, Role, User
+from services.kernel import AuditedUnitOfWork, UowFactory
+from services.users import STAFF_ROLES, Actor, InviteRepository, Role, User, UserRepository
 
-if TYPE_CHECKING:
-    from services.ports import UowFactory
+
+class AccessUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def invites(self) -> InviteRepository: ...
+    @property
+    def companies(self) -> CompanyRepository:
+        """Only to hand a leaving manager's clients to an heir."""
+        ...
 
 SUPPORTED_LANGUAGES = ("ru", "en", "ro")
 INVITE_TTL = timedelta(days=2)
@@ -60,7 +70,7 @@ class AccessService:
     0 (the default there) or a deactivation would reach the other processes only after the
     TTL."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, default_timezone: str,
+    def __init__(self, uow: UowFactory[AccessUnitOfWork], clock: Clock, default_timezone: str,
                  identity_ttl: float = 0.0) -> None:
         self._uow = uow
         self._clock = clock

@@ -20,13 +20,14 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from services.clock import Clock
 from services.customers import CustomerService
 from services.deals import DealService
 from services.errors import Conflict, InvalidInput
 from services.invoices import OPEN_STATUSES
+from services.kernel import UowFactory
 from services.money import from_minor, to_minor
 from services.notices import payment_messages
 from services.payment_events import PaymentApplied, PaymentEvent, ReviewNeeded
@@ -39,11 +40,16 @@ from services.payments import (
     settled,
     status_after,
 )
+from services.payments.ports import PaymentUnitOfWork
 from services.settlement import Settlement
-from services.users import Role
+from services.users import Role, UserRepository
 
-if TYPE_CHECKING:
-    from services.ports import UnitOfWork, UowFactory
+
+class CardPaymentUnitOfWork(PaymentUnitOfWork, Protocol):
+    """A money use case that also tells the staff (an unmatched card payment)."""
+
+    @property
+    def users(self) -> UserRepository: ...
 
 SOURCE: Final = "telegram"
 TITLE_MAX: Final = 32
@@ -92,7 +98,8 @@ def read_payload(secret: bytes, payload: str) -> PayloadRef | None:
 
 
 class CardPaymentService:
-    def __init__(self, uow: UowFactory, clock: Clock, customers: CustomerService,
+    def __init__(self, uow: UowFactory[CardPaymentUnitOfWork], clock: Clock,
+                 customers: CustomerService,
                  deals: DealService, secret: bytes,
                  settlement: Settlement | None = None,
                  team_chat_id: int | None = None) -> None:
@@ -195,7 +202,8 @@ class CardPaymentService:
             await uow.commit()
         return CardCapture(payment, (event,))
 
-    async def _unmatched_events(self, uow: UnitOfWork, payment_id: int, invoice_id: int | None,
+    async def _unmatched_events(self, uow: CardPaymentUnitOfWork, payment_id: int,
+                                invoice_id: int | None,
                                 amount_minor: int, currency: str, payer_name: str,
                                 now: datetime) -> tuple[PaymentEvent, ...]:
         repo = uow.payments

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from services.clock import Clock
 from services.contacts_norm import EmailError, PhoneError, normalize_email, normalize_phone
 from services.errors import InvalidInput, NotFound
+from services.kernel import AuditedUnitOfWork, UowFactory
 from services.text import clean_name as clean_typed_name
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
 
 NAME_MAX = 200
 
@@ -40,6 +38,26 @@ class Company:
     created_at: datetime
 
 
+class CompanyRepository(Protocol):
+    async def add(self, owner_id: int, draft: CompanyDraft, now: datetime) -> Company: ...
+    async def get(self, company_id: int, owner_id: int | None) -> Company | None:
+        """None when absent or not owned by `owner_id` (None = any owner)."""
+        ...
+
+    async def list(
+        self, owner_id: int | None, offset: int, limit: int
+    ) -> tuple[Sequence[Company], int]: ...
+    async def reassign_owner(self, from_owner: int, to_owner: int) -> int:
+        """Moves every client (companies, contacts, open deals, leads) of one manager to
+        another; returns how many companies moved."""
+        ...
+
+
+class ClientUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def companies(self) -> CompanyRepository: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     items: Sequence[Company]
@@ -57,7 +75,8 @@ class ClientService:
     """Every read and write is limited to what the actor owns, unless the actor is a head or
     an admin. A record outside the actor's scope is reported as NotFound, never Forbidden."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, default_region: str = "RU") -> None:
+    def __init__(self, uow: UowFactory[ClientUnitOfWork], clock: Clock,
+                 default_region: str = "RU") -> None:
         self._uow = uow
         self._clock = clock
         self._region = default_region

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from services.clock import Clock
 from services.deals import parse_date
 from services.errors import InvalidInput
+from services.kernel import UnitOfWork, UowFactory
 from services.text import clean_name
 from services.users import Actor
 
@@ -49,21 +49,12 @@ class ContractRepository(Protocol):
         ...
 
 
-class ContractUnitOfWork(Protocol):
-    contracts: ContractRepository
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    async def commit(self) -> None: ...
+class ContractUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def contracts(self) -> ContractRepository: ...
 
 
-class ContractUowFactory(Protocol):
-    def __call__(self, readonly: bool = False) -> ContractUnitOfWork: ...
+ContractUowFactory = UowFactory[ContractUnitOfWork]
 
 
 def clean_title(text: str) -> str:

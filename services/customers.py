@@ -36,7 +36,7 @@ from services.quotes import QuoteService
 from services.users import Role, User
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork, UowFactory
+    from services.delivery.ports import CustomerUnitOfWork, CustomerUowFactory
 
 MESSAGE_MAX: Final = 2000
 PAYABLE: Final = ("issued", "sent", "viewed", "partially_paid", "overdue")
@@ -97,7 +97,7 @@ def told(header: DocHeader, manager: Manager, customer: str, what: str, action: 
 
 
 class CustomerService:
-    def __init__(self, uow: UowFactory, clock: Clock, delivery: DeliveryService,
+    def __init__(self, uow: CustomerUowFactory, clock: Clock, delivery: DeliveryService,
                  quotes: QuoteService, access: AccessService) -> None:
         self._uow = uow
         self._clock = clock
@@ -105,7 +105,7 @@ class CustomerService:
         self._quotes = quotes
         self._access = access
 
-    async def _manager(self, uow: UnitOfWork, header: DocHeader) -> Manager:
+    async def _manager(self, uow: CustomerUnitOfWork, header: DocHeader) -> Manager:
         owner = await uow.users.get(header.owner_id)
         if owner is None:
             raise NotFound(entity=header.kind, id=header.id)
@@ -175,7 +175,7 @@ class CustomerService:
                                             None, self._clock.now())
             await uow.commit()
 
-    async def _own(self, uow: UnitOfWork, telegram_id: int, kind: str,
+    async def _own(self, uow: CustomerUnitOfWork, telegram_id: int, kind: str,
                    doc_id: int) -> DocHeader:
         header = await uow.delivery.header(check_kind(kind), doc_id)
         if header is None or header.status not in CUSTOMER_VISIBLE[header.kind]:

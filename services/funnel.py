@@ -18,18 +18,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from services.clock import Clock
 from services.errors import InvalidInput
+from services.kernel import UnitOfWork, UowFactory
 from services.money import from_minor
 from services.pipelines import PipelineConfig, PipelineKind, StageConfig
 from services.tasks import zone_of
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
 
 
 class Period(StrEnum):
@@ -118,8 +116,19 @@ def compute_rows(stages: Sequence[StageConfig], entries: Sequence[StageEntry],
     return rows
 
 
+class FunnelRepository(Protocol):
+    async def stage_entries(self, owner_id: int | None, pipeline_code: str,
+                            start: datetime | None, end: datetime) -> Sequence[StageEntry]: ...
+
+
+class FunnelUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def funnel(self) -> FunnelRepository: ...
+
+
 class FunnelService:
-    def __init__(self, uow: UowFactory, clock: Clock, pipelines: Sequence[PipelineConfig],
+    def __init__(self, uow: UowFactory[FunnelUnitOfWork], clock: Clock,
+                 pipelines: Sequence[PipelineConfig],
                  default_timezone: str = "UTC") -> None:
         self._uow = uow
         self._clock = clock

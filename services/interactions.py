@@ -15,15 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from services.clients import Company
+from services.clients import Company, CompanyRepository
 from services.clock import Clock
+from services.deals import DealRepository
 from services.errors import InvalidInput, NotFound
+from services.kernel import AuditedUnitOfWork, UowFactory
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
 
 TEXT_MAX = 4000
 FILE_MAX = 20 * 1024 * 1024  # what the Bot API lets a bot download
@@ -94,8 +93,37 @@ def clean_text(text: str | None, has_file: bool) -> str:
     return body
 
 
+# --- ports ----------------------------------------------------------------------------------
+
+
+class InteractionRepository(Protocol):
+    async def add(self, *, owner_id: int, kind: str, company_id: int | None,
+                  deal_id: int | None, text: str, document_id: int | None,
+                  now: datetime) -> Interaction: ...
+    async def for_company(self, company_id: int, limit: int) -> Sequence[Interaction]: ...
+    async def for_deal(self, deal_id: int, limit: int) -> Sequence[Interaction]: ...
+    async def deals_of_company(self, company_id: int) -> Sequence[DealSummary]: ...
+
+
+class InteractionFileRepository(Protocol):
+    async def add(self, *, filename: str, mime_type: str, content: bytes, sha256: str,
+                  created_by: int | None, now: datetime) -> int: ...
+    async def content(self, document_id: int) -> bytes | None: ...
+
+
+class InteractionUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def interactions(self) -> InteractionRepository: ...
+    @property
+    def interaction_files(self) -> InteractionFileRepository: ...
+    @property
+    def deals(self) -> DealRepository: ...
+    @property
+    def companies(self) -> CompanyRepository: ...
+
+
 class InteractionService:
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+    def __init__(self, uow: UowFactory[InteractionUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from services.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from services.ports import UnitOfWork
 
 DEFAULT_PATTERN: Final = "{prefix}-{yyyy}-{seq:05}"
 PATTERN_FIELDS: Final = frozenset({"prefix", "yyyy", "yy", "seq"})
@@ -63,7 +60,24 @@ def format_number(pattern: str, *, prefix: str, year: int, seq: int) -> str:
     return pattern.format(prefix=prefix, yyyy=f"{year:04d}", yy=f"{year % 100:02d}", seq=seq)
 
 
-async def assign_number(uow: UnitOfWork, organization_id: int, kind: str, year: int,
+class NumberSeriesRepository(Protocol):
+    async def take_next(self, organization_id: int, kind: str, year: int,
+                        prefix: str) -> tuple[int, int]:
+        """(series id, next number): the series' counter row is created if missing, locked
+        and incremented in the current transaction (see the invariants above)."""
+        ...
+
+    async def last_number(self, organization_id: int, kind: str, year: int) -> int: ...
+
+
+class NumberingUow(Protocol):
+    """What numbering needs of the issuing use case's unit of work."""
+
+    @property
+    def numbering(self) -> NumberSeriesRepository: ...
+
+
+async def assign_number(uow: NumberingUow, organization_id: int, kind: str, year: int,
                         prefix: str, pattern: str) -> AssignedNumber:
     """Takes the next number of the series (created on first use) inside `uow`'s
     transaction. Call it last before commit: the counter row stays locked until then."""

@@ -16,20 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from services.clock import Clock
 from services.errors import Forbidden, NotFound
+from services.kernel import UnitOfWork, UowFactory
 from services.money import from_minor
-from services.shipments import InstallmentRow, spread_paid
+from services.shipments import InstallmentRow, ShipmentRepository, spread_paid
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from types import TracebackType
-
-    from services.ports import PaymentRepository
-    from services.shipments import ShipmentRepository
 
 BUCKETS: Final = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
 
@@ -148,19 +143,14 @@ class ReceivableRepository(Protocol):
                               ) -> list[ExportPayment]: ...
 
 
-class ReceivableUow(Protocol):
-    receivables: ReceivableRepository
-    shipments: ShipmentRepository
-    payments: PaymentRepository
-
-    async def __aenter__(self) -> ReceivableUow: ...
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None: ...
-    async def commit(self) -> None: ...
+class ReceivableUow(UnitOfWork, Protocol):
+    @property
+    def receivables(self) -> ReceivableRepository: ...
+    @property
+    def shipments(self) -> ShipmentRepository: ...
 
 
-class ReceivableUowFactory(Protocol):
-    def __call__(self, readonly: bool = False) -> ReceivableUow: ...
+ReceivableUowFactory = UowFactory[ReceivableUow]
 
 
 def bucket_of(due: date, today: date) -> str:

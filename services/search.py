@@ -13,15 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from services.contacts_norm import EmailError, normalize_email, normalize_name, phone_search_key
 from services.errors import Forbidden, InvalidInput
+from services.kernel import UnitOfWork, UowFactory
 from services.requisites import detect_tax_id
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
 
 MIN_QUERY = 2
 MAX_QUERY = 100
@@ -101,6 +99,19 @@ def search_keys(text: str, default_region: str) -> SearchKeys:
                       tax_ids=tuple(dict.fromkeys(tax_ids)))
 
 
+class SearchRepository(Protocol):
+    async def find(self, keys: SearchKeys, owner_id: int | None, limit: int
+                   ) -> Sequence[SearchHit]:
+        """Records matching any key, at most `limit` per kind, owned by `owner_id` (None =
+        any owner): companies, then contacts, leads, deals; each by name within a kind."""
+        ...
+
+
+class SearchUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def search(self) -> SearchRepository: ...
+
+
 class SearchService:
     """Finds records by name prefix, phone, e-mail or tax id within the actor's scope.
 
@@ -108,7 +119,7 @@ class SearchService:
     search at all; a query shorter than MIN_QUERY characters or unreadable every way is
     InvalidInput, never a full scan."""
 
-    def __init__(self, uow: UowFactory, default_region: str = "RU",
+    def __init__(self, uow: UowFactory[SearchUnitOfWork], default_region: str = "RU",
                  per_kind: int = PER_KIND) -> None:
         self._uow = uow
         self._region = default_region

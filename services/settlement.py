@@ -19,15 +19,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 
 from services.alerts import AlertConfig, AlertRepository, replan_invoice
+from services.deals import DealRepository, DealService
+from services.kernel import AuditRepository
 from services.outbox import OutboxRepository
-from services.shipments import ShipmentRepository, installment_updates
-
-if TYPE_CHECKING:
-    from services.deals import DealService
-    from services.ports import AuditRepository, DealRepository, PaymentRepository
+from services.shipments import InvoiceMoneyRepository, ShipmentRepository, installment_updates
 
 #: More invoices than this in one change (a bank statement) → no replanning inline.
 REPLAN_LIMIT: Final = 50
@@ -35,7 +33,7 @@ REPLAN_LIMIT: Final = 50
 
 class SettlementUow(Protocol):
     @property
-    def payments(self) -> PaymentRepository: ...
+    def payments(self) -> InvoiceMoneyRepository: ...
     @property
     def deals(self) -> DealRepository: ...
     @property

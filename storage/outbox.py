@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from sqlalchemy import Select, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel import UnitOfWork
 from services.outbox import NewOutboxMessage, OutboxItem, OutboxStats
 from storage import models as m
 
@@ -243,17 +243,11 @@ class SqlOutboxQueries:
         )
 
 
-class OutboxUnitOfWork(Protocol):
+class OutboxUnitOfWork(UnitOfWork, Protocol):
     """What the repository needs of a unit of work (`storage.uow.SqlUnitOfWork`)."""
 
-    outbox: SqlOutboxQueries
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None: ...
-
-    async def commit(self) -> None: ...
+    @property
+    def outbox(self) -> SqlOutboxQueries: ...
 
 
 class UnitsOfWork(Protocol):

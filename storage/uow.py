@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, cast
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -33,11 +34,12 @@ from storage.shipments import SqlShipmentRepository
 from storage.tasks import SqlTaskRepository
 from storage.users import SqlInviteRepository, SqlUserRepository
 
-if TYPE_CHECKING:
-    from services.ports import UowFactory
-
 
 class SqlUnitOfWork:
+    """The one unit of work behind every feature's narrow port (`services/*/ports.py`): it
+    satisfies them structurally, so `Database.uow` is passed as each service's factory.
+    A repository is built on first use: a use case pays only for what it touches."""
+
     def __init__(self, session: AsyncSession, dialect: str,
                  write_lock: asyncio.Lock | None = None,
                  on_outbox: Callable[[], None] | None = None) -> None:
@@ -45,33 +47,111 @@ class SqlUnitOfWork:
         self.dialect = dialect
         self._write_lock = write_lock
         self._on_outbox = on_outbox
-        self.users = SqlUserRepository(session)
-        self.invites = SqlInviteRepository(session, dialect)
-        self.companies = SqlCompanyRepository(session)
-        self.audit = SqlAuditRepository(session)
-        self.deals = SqlDealRepository(session)
-        self.search = SqlSearchRepository(session, dialect)
-        self.requisites = SqlRequisitesRepository(session)
-        self.transfers = SqlCompanyTransferRepository(session)
-        self.tasks = SqlTaskRepository(session)
-        self.interactions = SqlInteractionRepository(session)
-        self.interaction_files = SqlInteractionFileRepository(session)
-        self.funnel = SqlFunnelRepository(session)
-        self.leads = SqlLeadRepository(session, dialect)
-        self.organizations = SqlOrganizationRepository(session)
-        self.products = SqlProductRepository(session)
-        self.numbering = SqlNumberSeriesRepository(session, dialect)
-        self.invoices = SqlInvoiceRepository(session)
-        self.quotes = SqlQuoteRepository(session)
-        self.delivery = SqlDeliveryRepository(session)
-        self.stored_documents = SqlStoredDocumentRepository(session)
-        self.payments = SqlPaymentRepository(session, dialect)
-        self.outbox = SqlOutboxQueries(session, dialect)
-        self.alerts = SqlAlertRepository(session, dialect)
-        self.contracts = SqlContractRepository(session)
-        self.shipments = SqlShipmentRepository(session)
-        self.receivables = SqlReceivableRepository(session)
         self._committed = False
+
+    @cached_property
+    def users(self) -> SqlUserRepository:
+        return SqlUserRepository(self.session)
+
+    @cached_property
+    def invites(self) -> SqlInviteRepository:
+        return SqlInviteRepository(self.session, self.dialect)
+
+    @cached_property
+    def companies(self) -> SqlCompanyRepository:
+        return SqlCompanyRepository(self.session)
+
+    @cached_property
+    def audit(self) -> SqlAuditRepository:
+        return SqlAuditRepository(self.session)
+
+    @cached_property
+    def deals(self) -> SqlDealRepository:
+        return SqlDealRepository(self.session)
+
+    @cached_property
+    def search(self) -> SqlSearchRepository:
+        return SqlSearchRepository(self.session, self.dialect)
+
+    @cached_property
+    def requisites(self) -> SqlRequisitesRepository:
+        return SqlRequisitesRepository(self.session)
+
+    @cached_property
+    def transfers(self) -> SqlCompanyTransferRepository:
+        return SqlCompanyTransferRepository(self.session)
+
+    @cached_property
+    def tasks(self) -> SqlTaskRepository:
+        return SqlTaskRepository(self.session)
+
+    @cached_property
+    def interactions(self) -> SqlInteractionRepository:
+        return SqlInteractionRepository(self.session)
+
+    @cached_property
+    def interaction_files(self) -> SqlInteractionFileRepository:
+        return SqlInteractionFileRepository(self.session)
+
+    @cached_property
+    def funnel(self) -> SqlFunnelRepository:
+        return SqlFunnelRepository(self.session)
+
+    @cached_property
+    def leads(self) -> SqlLeadRepository:
+        return SqlLeadRepository(self.session, self.dialect)
+
+    @cached_property
+    def organizations(self) -> SqlOrganizationRepository:
+        return SqlOrganizationRepository(self.session)
+
+    @cached_property
+    def products(self) -> SqlProductRepository:
+        return SqlProductRepository(self.session)
+
+    @cached_property
+    def numbering(self) -> SqlNumberSeriesRepository:
+        return SqlNumberSeriesRepository(self.session, self.dialect)
+
+    @cached_property
+    def invoices(self) -> SqlInvoiceRepository:
+        return SqlInvoiceRepository(self.session)
+
+    @cached_property
+    def quotes(self) -> SqlQuoteRepository:
+        return SqlQuoteRepository(self.session)
+
+    @cached_property
+    def delivery(self) -> SqlDeliveryRepository:
+        return SqlDeliveryRepository(self.session)
+
+    @cached_property
+    def stored_documents(self) -> SqlStoredDocumentRepository:
+        return SqlStoredDocumentRepository(self.session)
+
+    @cached_property
+    def payments(self) -> SqlPaymentRepository:
+        return SqlPaymentRepository(self.session, self.dialect)
+
+    @cached_property
+    def outbox(self) -> SqlOutboxQueries:
+        return SqlOutboxQueries(self.session, self.dialect)
+
+    @cached_property
+    def alerts(self) -> SqlAlertRepository:
+        return SqlAlertRepository(self.session, self.dialect)
+
+    @cached_property
+    def contracts(self) -> SqlContractRepository:
+        return SqlContractRepository(self.session)
+
+    @cached_property
+    def shipments(self) -> SqlShipmentRepository:
+        return SqlShipmentRepository(self.session)
+
+    @cached_property
+    def receivables(self) -> SqlReceivableRepository:
+        return SqlReceivableRepository(self.session)
 
     async def __aenter__(self) -> Self:
         if self._write_lock is not None:
@@ -95,7 +175,9 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         await self.session.commit()
         self._committed = True
-        if self.outbox.enqueued and self._on_outbox is not None:
+        # Only a transaction that touched the outbox can have enqueued (a repository is built
+        # on first use: looking at `self.outbox` here would build one for nothing).
+        if "outbox" in self.__dict__ and self.outbox.enqueued and self._on_outbox is not None:
             # Messages were committed with the change that caused them: wake the sender now
             # rather than at its next tick, so a push arrives in well under a second.
             self._on_outbox()
@@ -128,21 +210,15 @@ class Database:
         if self.on_outbox is not None:
             self.on_outbox()
 
-    @property
-    def factory(self) -> UowFactory:
-        """`uow` typed as the services' port (the repositories satisfy it structurally)."""
-        return cast("UowFactory", self.uow)
+    # The name the tests and older callers use; the same bound method as `uow`.
+    factory = uow
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
-if TYPE_CHECKING:  # mypy checks the unit of work satisfies the services' narrow ports
-    from services.alerts import AlertUnitOfWork
+if TYPE_CHECKING:  # mypy checks the unit of work satisfies the outbox repository's port
     from storage.outbox import OutboxUnitOfWork
-
-    def _alerts(uow: SqlUnitOfWork) -> AlertUnitOfWork:
-        return uow
 
     def _outbox(uow: SqlUnitOfWork) -> OutboxUnitOfWork:
         return uow

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from services.alerts.model import (
     ContractEnding,
@@ -22,6 +21,7 @@ from services.alerts.model import (
     TaskDue,
     Upcoming,
 )
+from services.kernel import UnitOfWork, UowFactory
 from services.outbox import OutboxRepository
 
 
@@ -141,17 +141,8 @@ class AlertRepos(Protocol):
     def outbox(self) -> OutboxRepository: ...
 
 
-class AlertUnitOfWork(AlertRepos, Protocol):
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    async def commit(self) -> None: ...
+class AlertUnitOfWork(AlertRepos, UnitOfWork, Protocol):
+    """The alert jobs' unit of work: alerts and the outbox, nothing else."""
 
 
-class AlertUowFactory(Protocol):
-    def __call__(self, readonly: bool = False) -> AlertUnitOfWork: ...
+AlertUowFactory = UowFactory[AlertUnitOfWork]

@@ -23,14 +23,15 @@ from services.quotes import QuoteService
 from services.users import User
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork, UowFactory
+    from services.delivery.ports import DeliveryUnitOfWork
+    from services.kernel import UowFactory
 
 
 class DeliveryBase:
     """The service's state and shared internals; the use cases are mixins on top of it
     (`services.delivery.service.DeliveryService`)."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, invoices: InvoiceService,
+    def __init__(self, uow: UowFactory[DeliveryUnitOfWork], clock: Clock, invoices: InvoiceService,
                  quotes: QuoteService, renderer: DocumentRenderer, images: ImageTools,
                  mailer: Mailer | None = None,
                  settings: DeliverySettings | None = None) -> None:
@@ -45,7 +46,7 @@ class DeliveryBase:
 
     # --- reading ------------------------------------------------------------------------
 
-    async def _header(self, uow: UnitOfWork, actor: User | None, kind: str,
+    async def _header(self, uow: DeliveryUnitOfWork, actor: User | None, kind: str,
                       doc_id: int) -> DocHeader:
         """The document; NotFound when absent or (for a non-None actor) not in their scope."""
         header = await uow.delivery.header(check_kind(kind), doc_id)

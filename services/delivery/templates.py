@@ -18,7 +18,7 @@ from services.errors import Conflict, Forbidden, InvalidInput
 from services.users import Role, User
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork
+    from services.delivery.ports import DeliveryUnitOfWork
 
 
 def clean_template_name(text: str) -> str:
@@ -53,7 +53,7 @@ class TemplatesMixin(DeliveryBase):
 
     # --- templates and images -----------------------------------------------------------
 
-    async def _admin_org(self, uow: UnitOfWork, actor: User) -> int:
+    async def _admin_org(self, uow: DeliveryUnitOfWork, actor: User) -> int:
         if actor.role != Role.ADMIN:
             raise Forbidden()
         org = await uow.organizations.first()

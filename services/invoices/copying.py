@@ -3,16 +3,14 @@ and an invoice from a quote."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.errors import Conflict
 from services.invoices.issuing import InvoiceIssuing
 from services.invoices.lines import line_to_row, price_document
 from services.invoices.model import REISSUABLE, CommercialDoc, Invoice, S
+from services.invoices.ports import InvoiceUnitOfWork
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import UnitOfWork
 
 
 class InvoiceCopying(InvoiceIssuing):
@@ -35,7 +33,7 @@ class InvoiceCopying(InvoiceIssuing):
         assert fresh is not None
         return fresh
 
-    async def _copy_in(self, uow: UnitOfWork, actor: Actor, doc: CommercialDoc,
+    async def _copy_in(self, uow: InvoiceUnitOfWork, actor: Actor, doc: CommercialDoc,
                        extra: dict[str, Any]) -> int:
         """A new invoice draft with `doc`'s client, terms and lines, priced again."""
         new_id = await self._create_in(uow, actor, None, doc.deal_id, doc.organization_id,
@@ -49,7 +47,7 @@ class InvoiceCopying(InvoiceIssuing):
                                       totals, header)
         return new_id
 
-    async def copy_into_invoice(self, uow: UnitOfWork, actor: Actor, doc: CommercialDoc,
+    async def copy_into_invoice(self, uow: InvoiceUnitOfWork, actor: Actor, doc: CommercialDoc,
                                 issue: bool = False) -> Invoice:
         """Inside the caller's unit of work: a new invoice draft from a quote's lines (and
         issued at once when `issue`). Used by `QuoteService.invoice_from_quote`."""

@@ -4,37 +4,35 @@ a client or a deal, the due date."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices.editor import DocumentEditor
 from services.invoices.model import Invoice, S
 from services.invoices.parsing import clean_currency
+from services.invoices.ports import DocumentRepository, EditorUnitOfWork, InvoiceUnitOfWork
+from services.kernel import UowFactory
 from services.organizations import DEFAULT_LANGUAGE, Organization
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import DocumentRepository, UnitOfWork, UowFactory
-
 
 # --- invoices -------------------------------------------------------------------------------
 
 
-class InvoiceDrafts(DocumentEditor[Invoice]):
+class InvoiceDrafts(DocumentEditor[Invoice, InvoiceUnitOfWork]):
     """The base of `InvoiceService`: what every invoice use case shares."""
 
     kind = "invoice"
 
-    def __init__(self, uow: UowFactory, clock: Clock, timezone: str = "UTC",
+    def __init__(self, uow: UowFactory[InvoiceUnitOfWork], clock: Clock, timezone: str = "UTC",
                  payment_terms_days: int = 5) -> None:
         super().__init__(uow, clock, timezone)
         self.payment_terms_days = payment_terms_days
 
-    def _repo(self, uow: UnitOfWork) -> DocumentRepository[Invoice]:
+    def _repo(self, uow: InvoiceUnitOfWork) -> DocumentRepository[Invoice]:
         return uow.invoices
 
-    async def _organization(self, uow: UnitOfWork, organization_id: int | None
+    async def _organization(self, uow: EditorUnitOfWork, organization_id: int | None
                             ) -> Organization:
         org = (await uow.organizations.get(organization_id) if organization_id
                else await uow.organizations.first())
@@ -72,7 +70,7 @@ class InvoiceDrafts(DocumentEditor[Invoice]):
         assert doc is not None
         return doc
 
-    async def _create_in(self, uow: UnitOfWork, actor: Actor, company_id: int | None,
+    async def _create_in(self, uow: InvoiceUnitOfWork, actor: Actor, company_id: int | None,
                          deal_id: int | None, organization_id: int | None,
                          currency: str | None, **extra: Any) -> int:
         if company_id is not None and await uow.companies.get(

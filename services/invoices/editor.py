@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from services.clock import Clock
@@ -16,33 +16,32 @@ from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices.lines import line_to_row, price_document, product_line
 from services.invoices.model import UNIT_MAX, CommercialDoc, Line
 from services.invoices.parsing import clean_currency, clean_line_name
+from services.invoices.ports import DocumentRepository, EditorUnitOfWork
+from services.kernel import UowFactory
 from services.organizations import Organization
 from services.pricing import LINE_KINDS, MAX_LINES, TAX_MODES, VatRate, vat_rates_for
 from services.users import Actor
 
-if TYPE_CHECKING:
-    from services.ports import DocumentRepository, UnitOfWork, UowFactory
-
-
 # --- the shared editing of drafts -----------------------------------------------------------
 
 D = TypeVar("D", bound=CommercialDoc)
+U = TypeVar("U", bound=EditorUnitOfWork)
 LINE_FIELDS: Final = frozenset({"name", "quantity", "unit_price", "vat_rate", "discount",
                                 "unit"})
 
 
-class DocumentEditor(Generic[D]):
+class DocumentEditor(Generic[D, U]):
     """Line editing of quote and invoice drafts (one implementation for both kinds)."""
 
     kind: str = "document"
     editable: frozenset[str] = frozenset({"draft"})
 
-    def __init__(self, uow: UowFactory, clock: Clock, timezone: str = "UTC") -> None:
+    def __init__(self, uow: UowFactory[U], clock: Clock, timezone: str = "UTC") -> None:
         self._uow = uow
         self._clock = clock
         self._tz = ZoneInfo(timezone)
 
-    def _repo(self, uow: UnitOfWork) -> DocumentRepository[D]:
+    def _repo(self, uow: U) -> DocumentRepository[D]:
         raise NotImplementedError
 
     def today(self) -> date:
@@ -57,7 +56,7 @@ class DocumentEditor(Generic[D]):
             raise NotFound(entity=self.kind, id=doc_id)
         return doc
 
-    async def _load(self, uow: UnitOfWork, actor: Actor, doc_id: int) -> D:
+    async def _load(self, uow: U, actor: Actor, doc_id: int) -> D:
         if not actor.is_staff:
             raise Forbidden()
         doc = await self._repo(uow).get(doc_id, actor.owner_scope())

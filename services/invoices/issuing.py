@@ -4,16 +4,14 @@ series assigned, one transaction) and its status changes: transition, cancel."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.errors import Conflict
 from services.invoices.drafts import InvoiceDrafts
 from services.invoices.model import INVOICE_TRANSITIONS, Invoice, S, check_transition, seller_party
+from services.invoices.ports import InvoiceUnitOfWork
 from services.numbering import assign_number
 from services.users import Actor
-
-if TYPE_CHECKING:
-    from services.ports import UnitOfWork
 
 
 class InvoiceIssuing(InvoiceDrafts):
@@ -30,7 +28,7 @@ class InvoiceIssuing(InvoiceDrafts):
             await uow.commit()
         return issued
 
-    async def _issue_in(self, uow: UnitOfWork, actor: Actor, doc: Invoice) -> Invoice:
+    async def _issue_in(self, uow: InvoiceUnitOfWork, actor: Actor, doc: Invoice) -> Invoice:
         check_transition(INVOICE_TRANSITIONS, doc.status, S.ISSUED)
         if not doc.lines:
             raise Conflict("no_lines")
@@ -89,7 +87,7 @@ class InvoiceIssuing(InvoiceDrafts):
         assert fresh is not None
         return fresh
 
-    async def _cancel_in(self, uow: UnitOfWork, actor: Actor, doc: Invoice) -> None:
+    async def _cancel_in(self, uow: InvoiceUnitOfWork, actor: Actor, doc: Invoice) -> None:
         check_transition(INVOICE_TRANSITIONS, doc.status, S.CANCELLED)
         if doc.paid > 0:
             raise Conflict("has_payments")

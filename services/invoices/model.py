@@ -264,3 +264,25 @@ class InvoiceForRender:
     total_discount_amount: Decimal | None
     paid_amount: Decimal
 
+
+@dataclass(frozen=True, slots=True)
+class InvoiceMoney:
+    """What money needs to know about an invoice (storage reads it, locked when asked)."""
+
+    id: int
+    owner_id: int
+    organization_id: int
+    company_id: int | None
+    deal_id: int | None
+    number_text: str
+    currency: str
+    total_minor: int
+    paid_minor: int
+    status: str
+    due_date: date | None
+    sent: bool
+    viewed: bool
+
+    @property
+    def open_minor(self) -> int:
+        return max(self.total_minor - self.paid_minor, 0)

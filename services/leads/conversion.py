@@ -24,7 +24,7 @@ from services.leads.model import (
 from services.users import Actor
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork
+    from services.leads.ports import LeadUnitOfWork
 
 
 class LeadConversion(LeadFields):
@@ -33,7 +33,7 @@ class LeadConversion(LeadFields):
     # --- conversion -----------------------------------------------------------------------
 
     async def _matches(
-        self, uow: UnitOfWork, lead: Lead, scope: int | None
+        self, uow: LeadUnitOfWork, lead: Lead, scope: int | None
     ) -> tuple[ClientMatch, ...]:
         if not (lead.phone or lead.email or lead.tax_id):
             return ()
@@ -89,7 +89,7 @@ class LeadConversion(LeadFields):
 
     async def _convert_in(
         self,
-        uow: UnitOfWork,
+        uow: LeadUnitOfWork,
         lead: Lead,
         choice: ConvertChoice,
         chosen: ClientMatch | None,
@@ -184,7 +184,8 @@ class LeadConversion(LeadFields):
             tuple(dict.fromkeys(carried)),
         )
 
-    async def _merge_company(self, uow: UnitOfWork, target: ClientMatch, lead: Lead) -> list[str]:
+    async def _merge_company(self, uow: LeadUnitOfWork, target: ClientMatch, lead: Lead
+                             ) -> list[str]:
         values: dict[str, Any] = {}
         for name in ("phone", "email", "tax_id", "country", "vat_payer"):
             mine = getattr(lead, name)
@@ -194,7 +195,8 @@ class LeadConversion(LeadFields):
             await uow.leads.fill_company(target.id, values)
         return list(values)
 
-    async def _merge_contact(self, uow: UnitOfWork, target: ClientMatch, lead: Lead) -> list[str]:
+    async def _merge_contact(self, uow: LeadUnitOfWork, target: ClientMatch, lead: Lead
+                             ) -> list[str]:
         values: dict[str, Any] = {}
         for name in ("phone", "email", "city", "telegram_user_id"):
             mine = getattr(lead, name)

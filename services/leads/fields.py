@@ -27,7 +27,8 @@ from services.leads.model import (
 )
 
 if TYPE_CHECKING:
-    from services.ports import UowFactory
+    from services.kernel import UowFactory
+    from services.leads.ports import LeadUnitOfWork
 
 
 class LeadFields:
@@ -35,7 +36,7 @@ class LeadFields:
 
     def __init__(
         self,
-        uow: UowFactory,
+        uow: UowFactory[LeadUnitOfWork],
         clock: Clock,
         deals: DealService,
         settings: LeadSettings | None = None,

@@ -14,7 +14,7 @@ from services.text import normalize_typed
 from services.users import Role, User
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork
+    from services.leads.ports import LeadUnitOfWork
 
 
 class LeadWebForm(LeadFields):
@@ -79,7 +79,7 @@ class LeadWebForm(LeadFields):
             await uow.commit()
         return WebLead(lead, owner, False)
 
-    async def _pick_owner(self, uow: UnitOfWork) -> User:
+    async def _pick_owner(self, uow: LeadUnitOfWork) -> User:
         staff = [u for u in await uow.users.staff(active_only=True) if u.is_active]
         fixed = self.settings.assignment.strip()
         if fixed.lstrip("-").isdigit():

@@ -29,7 +29,8 @@ from services.settlement import Settlement
 from services.users import Actor
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork, UowFactory
+    from services.kernel import UowFactory
+    from services.payments.ports import PaymentUnitOfWork
 
 
 # Runs a picklable CPU-bound function with its arguments somewhere off the event loop and
@@ -46,7 +47,7 @@ class _Base:
     """The service's state and shared internals; the use cases are mixins on top of it
     (`services.payments.service.PaymentService`)."""
 
-    def __init__(self, uow: UowFactory, clock: Clock, deals: DealService,
+    def __init__(self, uow: UowFactory[PaymentUnitOfWork], clock: Clock, deals: DealService,
                  timezone: str = "UTC", review_push_limit: int = REVIEW_PUSH_LIMIT,
                  run_cpu: CpuRunner = run_in_thread,
                  settlement: Settlement | None = None,
@@ -65,7 +66,7 @@ class _Base:
 
     # -- internals
 
-    async def _allocate(self, uow: UnitOfWork, payment_id: int, inv: InvoiceMoney,
+    async def _allocate(self, uow: PaymentUnitOfWork, payment_id: int, inv: InvoiceMoney,
                         amount_minor: int, actor_id: int | None, now: datetime) -> _Applied:
         """Up to `amount_minor` of the payment to the invoice (never beyond its open amount),
         with the invoice's paid amount and status, and the deal's move when all is paid."""
@@ -82,7 +83,7 @@ class _Base:
         return _Applied(payment_id, inv.id, take, inv.total_minor - paid, inv.currency,
                         move.stage if move else None, move.won if move else False)
 
-    async def _settle(self, uow: UnitOfWork, payment_id: int, company_id: int | None,
+    async def _settle(self, uow: PaymentUnitOfWork, payment_id: int, company_id: int | None,
                       expect: frozenset[PaymentStatus] | None = None) -> Payment:
         """The payment's status from what is allocated: all → allocated, else credit."""
         payment = await uow.payments.get(payment_id)
@@ -96,7 +97,7 @@ class _Base:
         assert fresh is not None
         return fresh
 
-    async def _sees(self, uow: UnitOfWork, actor: Actor, payment: Payment,
+    async def _sees(self, uow: PaymentUnitOfWork, actor: Actor, payment: Payment,
                     candidates: Sequence[int]) -> bool:
         """Heads and admins see every payment; a manager the ones they recorded or imported,
         and those with a candidate or an allocation on one of their invoices."""
@@ -108,7 +109,7 @@ class _Base:
         ids = [*candidates, *(i for i, _ in await uow.payments.allocations(payment.id))]
         return await uow.payments.owns_any(ids, scope)
 
-    async def _visible_payment(self, uow: UnitOfWork, actor: Actor, payment_id: int,
+    async def _visible_payment(self, uow: PaymentUnitOfWork, actor: Actor, payment_id: int,
                                lock: bool = False) -> Payment:
         payment = await uow.payments.get(payment_id, lock=lock)
         if payment is None:
@@ -118,7 +119,7 @@ class _Base:
             raise NotFound(entity="payment", id=payment_id)
         return payment
 
-    async def _applied_events(self, uow: UnitOfWork, applied: Sequence[_Applied]
+    async def _applied_events(self, uow: PaymentUnitOfWork, applied: Sequence[_Applied]
                               ) -> tuple[PaymentApplied, ...]:
         parties = await uow.payments.invoice_parties(sorted({a.invoice_id for a in applied}))
         events = []
@@ -140,6 +141,6 @@ class _Base:
         await self._queue(uow, events)
         return tuple(events)
 
-    async def _queue(self, uow: UnitOfWork, events: Sequence[PaymentEvent]) -> None:
+    async def _queue(self, uow: PaymentUnitOfWork, events: Sequence[PaymentEvent]) -> None:
         """The events' pushes, in the caller's transaction (sent once it commits)."""
         await uow.outbox.enqueue(payment_messages(events, self._clock.now(), self._team_chat))

@@ -44,7 +44,7 @@ from services.settlement import Settled
 from services.users import Actor
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork
+    from services.payments.ports import PaymentUnitOfWork
 
 
 class ManualMixin(_Base):
@@ -241,7 +241,7 @@ class ManualMixin(_Base):
             await uow.commit()
         return CustomerChat(party.customer_chat, party.customer_language, party.number_text)
 
-    async def _statement_twin(self, uow: UnitOfWork, inv: InvoiceMoney, doc_number: str,
+    async def _statement_twin(self, uow: PaymentUnitOfWork, inv: InvoiceMoney, doc_number: str,
                               day: date, minor: int) -> Payment | None:
         """The statement payment a bank transfer being typed in already is: waiting for a
         decision → returned (to be applied); already applied or dismissed → Conflict, so the

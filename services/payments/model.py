@@ -10,6 +10,9 @@ from enum import StrEnum
 from typing import Final
 
 from services.invoices import OPEN_STATUSES
+
+# Re-exported: the invoice's money belongs to invoices (shipments read it too).
+from services.invoices.model import InvoiceMoney as InvoiceMoney
 from services.money import CURRENCIES, from_minor
 from services.payment_events import PaymentEvent, ReviewCandidate
 
@@ -69,29 +72,6 @@ class Payment:
     @property
     def unallocated(self) -> Decimal:
         return money(self.unallocated_minor, self.currency)
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceMoney:
-    """What money needs to know about an invoice (storage reads it, locked when asked)."""
-
-    id: int
-    owner_id: int
-    organization_id: int
-    company_id: int | None
-    deal_id: int | None
-    number_text: str
-    currency: str
-    total_minor: int
-    paid_minor: int
-    status: str
-    due_date: date | None
-    sent: bool
-    viewed: bool
-
-    @property
-    def open_minor(self) -> int:
-        return max(self.total_minor - self.paid_minor, 0)
 
 
 @dataclass(frozen=True, slots=True)

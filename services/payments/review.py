@@ -24,7 +24,7 @@ from services.payments.rules import clean_amount, parse_split
 from services.users import Actor
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork
+    from services.payments.ports import PaymentUnitOfWork
 
 
 class ReviewMixin(_Base):
@@ -156,7 +156,7 @@ class ReviewMixin(_Base):
                     break
         return cards
 
-    async def _candidates(self, uow: UnitOfWork, ids: Sequence[int], owner_id: int | None
+    async def _candidates(self, uow: PaymentUnitOfWork, ids: Sequence[int], owner_id: int | None
                           ) -> tuple[ReviewCandidate, ...]:
         out = []
         parties = await uow.payments.invoice_parties(list(ids))

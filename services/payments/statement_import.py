@@ -42,7 +42,7 @@ from services.statements import Statement, parse_statement
 from services.users import Actor
 
 if TYPE_CHECKING:
-    from services.ports import UnitOfWork
+    from services.payments.ports import PaymentUnitOfWork
 
 
 logger = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ class StatementImportMixin(_Base):
                 found.append((payment, ours[own]))
         return found
 
-    async def _apply_auto(self, uow: UnitOfWork, results: Sequence[MatchResult],
+    async def _apply_auto(self, uow: PaymentUnitOfWork, results: Sequence[MatchResult],
                           ids: Mapping[str, int], actor_id: int | None, now: datetime
                           ) -> list[_Applied]:
         """Writes the automatic allocations of an import in bulk: allocations, then each
@@ -251,7 +251,7 @@ class StatementImportMixin(_Base):
                 item.deal_stage, item.deal_won = move.stage, move.won
         return applied
 
-    async def _review_events(self, uow: UnitOfWork, results: Sequence[MatchResult],
+    async def _review_events(self, uow: PaymentUnitOfWork, results: Sequence[MatchResult],
                              fresh: Mapping[str, tuple[IncomingPayment, OrgAccount]],
                              ids: Mapping[str, int], invoices: Mapping[int, OpenInvoice],
                              importer: Actor | None) -> list[ReviewNeeded]:

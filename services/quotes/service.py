@@ -1,22 +1,10 @@
-"""Quotes (commercial offers): the same line editing as invoices, a validity date, and the
-customer's answer.
-
-Invariants:
-- statuses: draft → sent → accepted | changes_requested | expired; a quote with changes
-  requested (or expired) goes back to draft to be edited and sent again;
-- a quote gets its number (series "quote" of the organization) when first sent and keeps it;
-- `accept_quote` records the customer's Telegram user id and the time; a quote past its
-  validity date cannot be accepted (it becomes expired);
-- `invoice_from_quote` turns an accepted quote into an invoice draft with the same lines,
-  client, currency, tax mode and discount, in one transaction (optionally issued at once).
-"""
+"""Quotes: the use cases (the invariants are in the package's docstring)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Collection, Sequence
+from datetime import date, timedelta
+from typing import Any
 
 from services.alerts import (
     QUOTES_JOB,
@@ -28,68 +16,43 @@ from services.alerts import (
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import (
-    CommercialDoc,
     DocumentEditor,
     Invoice,
     InvoiceService,
     check_transition,
     clean_currency,
 )
+from services.invoices.ports import DocumentRepository
+from services.kernel import UowFactory
 from services.numbering import assign_number
 from services.organizations import DEFAULT_LANGUAGE
 from services.outbox import NewOutboxMessage
+from services.quotes.model import (
+    ACCEPTED,
+    CHANGE_REQUEST_MAX,
+    CHANGES,
+    DRAFT,
+    EXPIRED,
+    QUOTE_TRANSITIONS,
+    SENT,
+    VALID_DAYS,
+    Quote,
+    QuoteCard,
+    QuotePage,
+)
+from services.quotes.ports import QuoteUnitOfWork
 from services.users import Actor
 
-if TYPE_CHECKING:
-    from services.ports import DocumentRepository, UnitOfWork, UowFactory
 
-VALID_DAYS: Final = 14
-CHANGE_REQUEST_MAX: Final = 2000
-
-DRAFT, SENT, ACCEPTED, CHANGES, EXPIRED = ("draft", "sent", "accepted", "changes_requested",
-                                           "expired")
-QUOTE_TRANSITIONS: Final[Mapping[str, frozenset[str]]] = {
-    DRAFT: frozenset({SENT}),
-    SENT: frozenset({ACCEPTED, CHANGES, EXPIRED}),
-    CHANGES: frozenset({DRAFT}),
-    EXPIRED: frozenset({DRAFT}),
-    ACCEPTED: frozenset(),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Quote(CommercialDoc):
-    valid_until: date | None
-    accepted_by_telegram_id: int | None
-    accepted_at: datetime | None
-    change_request: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteCard:
-    """A quote as its card shows it: who accepted it by name (the customer's account)."""
-
-    quote: Quote
-    accepted_by: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QuotePage:
-    items: list[Quote]
-    total: int
-    offset: int
-    limit: int
-
-
-class QuoteService(DocumentEditor[Quote]):
+class QuoteService(DocumentEditor[Quote, QuoteUnitOfWork]):
     kind = "quote"
 
-    def __init__(self, uow: UowFactory, clock: Clock, invoices: InvoiceService,
+    def __init__(self, uow: UowFactory[QuoteUnitOfWork], clock: Clock, invoices: InvoiceService,
                  timezone: str = "UTC") -> None:
         super().__init__(uow, clock, timezone)
         self._invoices = invoices
 
-    def _repo(self, uow: UnitOfWork) -> DocumentRepository[Quote]:
+    def _repo(self, uow: QuoteUnitOfWork) -> DocumentRepository[Quote]:
         return uow.quotes
 
     async def create_draft(self, actor: Actor, company_id: int | None,

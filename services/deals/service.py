@@ -1,26 +1,31 @@
-"""Deals moving through configured pipelines.
-
-Invariants:
-- a deal is always in a stage of its own pipeline (none for a pipeline of kind "none");
-- strict pipelines move one stage forward at a time; manual ones may jump to any stage; any
-  open deal may be lost (with a reason), and won only from a stage where that is allowed;
-- a deal enters a stage only when every field that stage requires is filled; otherwise the
-  move reports the missing fields and changes nothing;
-- every stage change is logged with who and when; closed (won/lost) deals do not move.
-"""
+"""Deals: the use cases (the invariants are in the package's docstring)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from services.clients import Company
 from services.clock import Clock
+from services.deals.model import (
+    COMPANY_SEARCH_LIMIT,
+    HISTORY_SHOWN,
+    TEXT_MAX,
+    TITLE_MAX,
+    Advance,
+    Deal,
+    DealCard,
+    DealDraft,
+    MoveResult,
+    StageChange,
+    is_filled,
+    parse_date,
+)
+from services.deals.ports import DealMoveUow, DealUnitOfWork
 from services.errors import Conflict, InvalidInput, NotFound
+from services.kernel import UowFactory
 from services.money import AmountError, check_currency, parse_amount, to_minor
 from services.pipelines import (
     DEAL_FIELDS,
@@ -33,130 +38,10 @@ from services.pipelines import (
 from services.text import clean_name, normalize_typed
 from services.users import Actor
 
-if TYPE_CHECKING:
-    from services.ports import AuditRepository, DealRepository, UnitOfWork, UowFactory
-    from services.tasks import Task
-
-
-class DealMoveUow(Protocol):
-    """What moving a deal inside another service's unit of work needs."""
-
-    @property
-    def deals(self) -> DealRepository: ...
-    @property
-    def audit(self) -> AuditRepository: ...
-
-
-TITLE_MAX = 300
-TEXT_MAX = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Deal:
-    id: int
-    owner_id: int
-    pipeline_code: str
-    stage_code: str | None
-    title: str
-    company_id: int | None
-    contact_id: int | None
-    amount_minor: int | None
-    currency: str | None
-    status: str  # open | won | lost
-    lost_reason: str | None
-    fields: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-    open_tasks: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class DealDraft:
-    title: str
-    company_id: int | None = None
-    contact_id: int | None = None
-    amount: Decimal | None = None
-    currency: str | None = None
-    pipeline_code: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class StageChange:
-    from_stage: str | None
-    to_stage: str | None
-    actor_id: int | None
-    actor_name: str
-    at: datetime
-    note: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class MoveResult:
-    deal: Deal
-    moved: bool
-    target: str
-    missing: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class DealCard:
-    """Everything the deal card shows: the deal, names of its client, contact and manager,
-    the next open task, the last stage changes and where it may move now."""
-
-    deal: Deal
-    company_name: str | None
-    contact_name: str | None
-    owner_name: str
-    next_task: Task | None
-    history: tuple[StageChange, ...]
-    targets: tuple[str, ...]
-    next_target: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Advance:
-    """A move attempt and the card as it is afterwards."""
-
-    result: MoveResult
-    card: DealCard
-
-
-HISTORY_SHOWN = 5
-COMPANY_SEARCH_LIMIT = 8
-
-
-def parse_date(text: str) -> date:
-    text = text.strip()
-    for pattern, order in ((r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", "dmy"),
-                           (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd")):
-        m = re.fullmatch(pattern, text)
-        if m:
-            a, b, c = (int(x) for x in m.groups())
-            d, mth, y = (a, b, c) if order == "dmy" else (c, b, a)
-            try:
-                return date(y, mth, d)
-            except ValueError:
-                raise InvalidInput("bad_date", field="date") from None
-    raise InvalidInput("bad_date", field="date")
-
-
-def is_filled(deal: Deal, name: str) -> bool:
-    if name == "amount":
-        return deal.amount_minor is not None
-    if name == "company":
-        return deal.company_id is not None
-    if name == "contact":
-        return deal.contact_id is not None
-    if name == "next_task":
-        return deal.open_tasks > 0
-    value = deal.fields.get(name)
-    return value not in (None, "")
-
 
 class DealService:
-    def __init__(self, uow: UowFactory, clock: Clock, pipelines: Sequence[PipelineConfig],
+    def __init__(self, uow: UowFactory[DealUnitOfWork], clock: Clock,
+                 pipelines: Sequence[PipelineConfig],
                  default_currency: str = "RUB") -> None:
         self._uow = uow
         self._clock = clock
@@ -176,7 +61,7 @@ class DealService:
             await uow.commit()
         return deal
 
-    async def create_in(self, uow: UnitOfWork, owner_id: int, draft: DealDraft) -> Deal:
+    async def create_in(self, uow: DealMoveUow, owner_id: int, draft: DealDraft) -> Deal:
         """Creates a deal inside the caller's unit of work (lead conversion uses it)."""
         title = clean_name(draft.title, TITLE_MAX, field="title")
         pipeline = self.pipelines.get(draft.pipeline_code or "") or self._default

@@ -1,22 +1,12 @@
-"""Organizations: our own seller entities that issue quotes and invoices, with bank accounts.
-
-Invariants:
-- an organization's tax id (and KPP, bank ids, accounts) passed the country's checks in
-  `services.requisites` before it was stored; Russian accounts carry BIK + settlement +
-  correspondent account, the others an IBAN + BIC;
-- its currency, document language and invoice number pattern always have valid values
-  (defaults by country);
-- only admins add organizations; every staff member may read them (they print on documents).
-"""
+"""Organizations: the values and pure rules (no I/O)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
 
-from services.clock import Clock
-from services.errors import Forbidden, InvalidInput, NotFound
+from services.errors import InvalidInput
 from services.money import UnknownCurrencyError, check_currency
 from services.numbering import DEFAULT_PATTERN, validate_pattern
 from services.requisites import (
@@ -31,10 +21,6 @@ from services.requisites import (
     validate_tax_id,
 )
 from services.text import normalize_typed
-from services.users import Actor, Role
-
-if TYPE_CHECKING:
-    from services.ports import UowFactory
 
 DEFAULT_CURRENCY: Final = {"RU": "RUB", "BY": "BYN", "MD": "MDL", "RO": "RON"}
 DEFAULT_LANGUAGE: Final = {"RU": "ru", "BY": "ru", "MD": "ro", "RO": "ro"}
@@ -237,56 +223,6 @@ def check_draft(draft: OrganizationDraft) -> OrganizationDraft:
     )
 
 
-class OrganizationService:
-    """Admins add organizations; staff read them. `payment_terms_days` is the default for
-    organizations created without their own terms."""
-
-    def __init__(self, uow: UowFactory, clock: Clock, payment_terms_days: int = 5) -> None:
-        self._uow = uow
-        self._clock = clock
-        self.payment_terms_days = payment_terms_days
-
-    @staticmethod
-    def clean_field(field: str, text: str, data: Mapping[str, Any] | None = None) -> str:
-        return clean_org_field(field, text, data)
-
-    @staticmethod
-    def default_currency(country: str) -> str:
-        return DEFAULT_CURRENCY.get(country, "EUR")
-
-    async def create(self, actor: Actor, draft: OrganizationDraft) -> Organization:
-        if actor.role != Role.ADMIN:
-            raise Forbidden()
-        return await self.create_unchecked(draft, actor.id)
-
-    async def create_unchecked(self, draft: OrganizationDraft,
-                               actor_id: int | None = None) -> Organization:
-        """For the composition root (seeds); still validates every field."""
-        clean = check_draft(draft)
-        if clean.payment_terms_days is None:
-            clean = replace(clean, payment_terms_days=self.payment_terms_days)
-        async with self._uow() as uow:
-            org = await uow.organizations.add(clean, self._clock.now())
-            await uow.audit.add(actor_id, "organization.create", "organization", org.id)
-            await uow.commit()
-        return org
-
-    async def list(self, actor: Actor) -> Sequence[Organization]:
-        if not actor.is_staff:
-            raise Forbidden()
-        async with self._uow(readonly=True) as uow:
-            return await uow.organizations.list()
-
-    async def get(self, actor: Actor, org_id: int) -> Organization:
-        if not actor.is_staff:
-            raise Forbidden()
-        async with self._uow(readonly=True) as uow:
-            org = await uow.organizations.get(org_id)
-        if org is None:
-            raise NotFound(entity="organization", id=org_id)
-        return org
-
-
 DEMO_ORGANIZATIONS: Final[dict[str, OrganizationDraft]] = {
     "RU": OrganizationDraft(
         name="Demo LLC", legal_name="ООО «Демо»", country="RU", tax_id="7707083893",
@@ -299,9 +235,3 @@ DEMO_ORGANIZATIONS: Final[dict[str, OrganizationDraft]] = {
         address="Str. Exemplu 1, București", currency="RON", invoice_prefix="DMO",
         bank_name="Banca Exemplu", iban="RO49AAAA1B31007593840000", bic="RZBRROBU"),
 }
-
-
-async def seed_demo_organization(service: OrganizationService, country: str = "RU",
-                                 **changes: Any) -> Organization:
-    """A valid organization for the demo and the tests (RU or RO), with a bank account."""
-    return await service.create_unchecked(replace(DEMO_ORGANIZATIONS[country], **changes))

@@ -1,0 +1,53 @@
+"""Company use cases beyond the basic card: requisites (legal name and form, tax ids, legal
+address, a bank account) and reassignment of a company to another manager.
+
+Requisites are checked one step at a time while the user types them (`clean_step`), and all
+together again on save (`save_requisites`), so a value that slipped past a step (or a forged
+flow) is still refused. A failed check becomes `InvalidInput("req_<check>", field=<field>)`
+with the check's code from services.requisites; the handler names the check to the user."""
+
+from services.companies.model import (
+    ADDRESS_MAX,
+    LEGAL_FORMS,
+    OPEN_LEAD_EXCLUDED,
+    OPTIONAL_STEPS,
+    BankAccount,
+    CompanyRequisites,
+    Reassignment,
+    RequisitesUpdate,
+    TransferCounts,
+    check_requisites,
+    clean_address,
+    clean_step,
+    reassign_notices,
+    requisite_steps,
+)
+from services.companies.ports import (
+    CompanyTransferRepository,
+    CompanyUnitOfWork,
+    RequisitesRepository,
+)
+from services.companies.service import (
+    CompanyService,
+)
+
+__all__ = [
+    "ADDRESS_MAX",
+    "LEGAL_FORMS",
+    "OPEN_LEAD_EXCLUDED",
+    "OPTIONAL_STEPS",
+    "BankAccount",
+    "CompanyRequisites",
+    "CompanyService",
+    "CompanyTransferRepository",
+    "CompanyUnitOfWork",
+    "Reassignment",
+    "RequisitesRepository",
+    "RequisitesUpdate",
+    "TransferCounts",
+    "check_requisites",
+    "clean_address",
+    "clean_step",
+    "reassign_notices",
+    "requisite_steps",
+]

@@ -1,0 +1,119 @@
+"""Deals: the values and pure rules (no I/O)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from services.errors import InvalidInput
+from services.tasks import Task
+
+TITLE_MAX = 300
+TEXT_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    id: int
+    owner_id: int
+    pipeline_code: str
+    stage_code: str | None
+    title: str
+    company_id: int | None
+    contact_id: int | None
+    amount_minor: int | None
+    currency: str | None
+    status: str  # open | won | lost
+    lost_reason: str | None
+    fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    open_tasks: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DealDraft:
+    title: str
+    company_id: int | None = None
+    contact_id: int | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    pipeline_code: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    from_stage: str | None
+    to_stage: str | None
+    actor_id: int | None
+    actor_name: str
+    at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MoveResult:
+    deal: Deal
+    moved: bool
+    target: str
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DealCard:
+    """Everything the deal card shows: the deal, names of its client, contact and manager,
+    the next open task, the last stage changes and where it may move now."""
+
+    deal: Deal
+    company_name: str | None
+    contact_name: str | None
+    owner_name: str
+    next_task: Task | None
+    history: tuple[StageChange, ...]
+    targets: tuple[str, ...]
+    next_target: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """A move attempt and the card as it is afterwards."""
+
+    result: MoveResult
+    card: DealCard
+
+
+HISTORY_SHOWN = 5
+COMPANY_SEARCH_LIMIT = 8
+
+
+def parse_date(text: str) -> date:
+    text = text.strip()
+    for pattern, order in ((r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", "dmy"),
+                           (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd")):
+        m = re.fullmatch(pattern, text)
+        if m:
+            a, b, c = (int(x) for x in m.groups())
+            d, mth, y = (a, b, c) if order == "dmy" else (c, b, a)
+            try:
+                return date(y, mth, d)
+            except ValueError:
+                raise InvalidInput("bad_date", field="date") from None
+    raise InvalidInput("bad_date", field="date")
+
+
+def is_filled(deal: Deal, name: str) -> bool:
+    if name == "amount":
+        return deal.amount_minor is not None
+    if name == "company":
+        return deal.company_id is not None
+    if name == "contact":
+        return deal.contact_id is not None
+    if name == "next_task":
+        return deal.open_tasks > 0
+    value = deal.fields.get(name)
+    return value not in (None, "")

@@ -1,0 +1,23 @@
+"""The audit trail: who did what to which record (written in the use case's transaction)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from services.kernel.uow import UnitOfWork
+
+
+class AuditRepository(Protocol):
+    async def add(
+        self,
+        actor_id: int | None,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        data: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+class AuditedUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def audit(self) -> AuditRepository: ...

@@ -1,0 +1,33 @@
+"""The unit of work every feature's narrow port builds on.
+
+Invariant of every unit of work: nothing is written unless `commit()` is called; leaving the
+`async with` block without it rolls everything back. A feature lists the repositories its use
+cases touch as read-only properties of its own Protocol (`services/<feature>/ports.py`), so
+that one concrete unit of work (`storage/uow.py`) satisfies them all structurally: a read-only
+member is covariant, a plain attribute would be invariant."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+
+
+class UnitOfWork(Protocol):
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+
+
+U_co = TypeVar("U_co", bound=UnitOfWork, covariant=True)
+
+
+class UowFactory(Protocol[U_co]):
+    """`async with uow_factory() as uow: ...`; `readonly=True` may use a cheaper transaction
+    (SQLite: autocommit reads instead of BEGIN IMMEDIATE)."""
+
+    def __call__(self, readonly: bool = False) -> U_co: ...

@@ -1,0 +1,58 @@
+"""Tasks (a to-do with a due time) and events (a meeting or a call with a start and an end).
+
+Invariants:
+- times are stored in UTC; what a manager types ("25.11 15:00", "tomorrow 10:00",
+  "завтра 10:00") is read in the manager's own time zone (users.timezone, else the default);
+- a task's status is one of TASK_STATUSES, an event's one of EVENT_STATUSES;
+- every read and write is scoped by the actor: another manager's task is NotFound;
+- a task created on a deal belongs to a deal the actor may see (else NotFound)."""
+
+from services.tasks.model import (
+    CLOSED_STATUSES,
+    DAY_WORDS,
+    DEFAULT_EVENT_LENGTH,
+    DEFAULT_HOUR,
+    EVENT_STATUSES,
+    TASK_STATUSES,
+    TITLE_MAX,
+    Task,
+    TaskDraft,
+    TaskKind,
+    Today,
+    clean_title,
+    parse_end,
+    parse_when,
+    zone_of,
+)
+from services.tasks.ports import (
+    TaskDeal,
+    TaskDeals,
+    TaskRepository,
+    TaskUnitOfWork,
+)
+from services.tasks.service import (
+    TaskService,
+)
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "DAY_WORDS",
+    "DEFAULT_EVENT_LENGTH",
+    "DEFAULT_HOUR",
+    "EVENT_STATUSES",
+    "TASK_STATUSES",
+    "TITLE_MAX",
+    "Task",
+    "TaskDeal",
+    "TaskDeals",
+    "TaskDraft",
+    "TaskKind",
+    "TaskRepository",
+    "TaskService",
+    "TaskUnitOfWork",
+    "Today",
+    "clean_title",
+    "parse_end",
+    "parse_when",
+    "zone_of",
+]

@@ -1,0 +1,183 @@
+"""Tasks and events: the values and pure rules (no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.errors import InvalidInput
+from services.text import clean_name
+
+TITLE_MAX = 300
+DEFAULT_HOUR = time(9, 0)
+DEFAULT_EVENT_LENGTH = timedelta(hours=1)
+
+
+class TaskKind(StrEnum):
+    TASK = "task"
+    MEETING = "meeting"
+    CALL = "call"
+
+
+TASK_STATUSES = ("planned", "not_started", "waiting", "deferred", "in_progress", "done")
+EVENT_STATUSES = ("planned", "held", "not_held")
+CLOSED_STATUSES = frozenset({"done", "held", "not_held", "cancelled"})
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: int
+    owner_id: int
+    kind: str
+    title: str
+    status: str
+    deal_id: int | None
+    company_id: int | None
+    due_at: datetime | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    remind_client: bool
+    done_at: datetime | None
+    created_at: datetime
+
+    @property
+    def is_event(self) -> bool:
+        return self.kind != TaskKind.TASK
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def when(self) -> datetime | None:
+        """The moment it is due: the due time of a task, the start of an event."""
+        return self.starts_at if self.is_event else self.due_at
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDraft:
+    kind: TaskKind
+    title: str
+    when: datetime  # due time of a task, start of an event (aware)
+    ends_at: datetime | None = None
+    deal_id: int | None = None
+    company_id: int | None = None
+    remind_client: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    tasks: Sequence[Task]
+    day: date
+    zone: str
+
+
+# --- reading times people type -------------------------------------------------------------
+
+DAY_WORDS = {
+    "today": 0, "сегодня": 0, "azi": 0, "astăzi": 0, "astazi": 0,
+    "tomorrow": 1, "завтра": 1, "mâine": 1, "maine": 1,
+    "послезавтра": 2, "poimâine": 2, "poimaine": 2,
+}
+_TIME = r"(\d{1,2})[:.](\d{2})"
+_WORD_RE = re.compile(rf"([^\d\s]+)(?:\s+(?:в\s+|at\s+|la\s+)?{_TIME})?")
+_DATE_RE = re.compile(rf"(\d{{1,2}})[./](\d{{1,2}})(?:[./](\d{{2}}|\d{{4}}))?(?:\s+{_TIME})?")
+_ISO_RE = re.compile(rf"(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})(?:[ T]{_TIME})?")
+# Alone, "25.11" is a date: a bare clock time needs a colon.
+_TIME_ONLY_RE = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def zone_of(name: str | None, default: str) -> ZoneInfo:
+    for candidate in (name, default):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def _clock_time(hh: str | None, mm: str | None) -> time:
+    if hh is None or mm is None:
+        return DEFAULT_HOUR
+    h, m = int(hh), int(mm)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise InvalidInput("bad_when", field="due")
+    return time(h, m)
+
+
+def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    # fold=0: in the autumn hour that happens twice, the first one (the summer-time one).
+    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+
+
+def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A moment typed by a person, read in `zone`, returned in UTC.
+
+    Accepted: "25.11 15:00", "25.11.2026 15:00", "25.11" (at 09:00), "2026-11-25 15:00",
+    "tomorrow 10:00" / "завтра 10:00" / "mâine 10:00", "today 18:00", "15:00" (today, or
+    tomorrow when that time has passed). A day and month without a year that already passed
+    this year mean next year. An explicit moment in the past is refused ("when_in_past").
+    """
+    body = " ".join(text.strip().casefold().split())
+    local_now = now.astimezone(zone)
+    if not body:
+        raise InvalidInput("empty", field="due")
+    if m := _TIME_ONLY_RE.fullmatch(body):
+        moment = _clock_time(*m.groups())
+        result = _at(local_now.date(), moment, zone)
+        if result <= now:
+            result = _at(local_now.date() + timedelta(days=1), moment, zone)
+        return result
+    if m := _WORD_RE.fullmatch(body):
+        word, hh, mm = m.groups()
+        if word not in DAY_WORDS:
+            raise InvalidInput("bad_when", field="due")
+        day = local_now.date() + timedelta(days=DAY_WORDS[word])
+        result = _at(day, _clock_time(hh, mm), zone)
+    elif m := _DATE_RE.fullmatch(body):
+        d, mo, y, hh, mm = m.groups()
+        year = local_now.year if y is None else int(y) + (2000 if len(y) == 2 else 0)
+        try:
+            day = date(year, int(mo), int(d))
+        except ValueError:
+            raise InvalidInput("bad_when", field="due") from None
+        result = _at(day, _clock_time(hh, mm), zone)
+        if y is None and result < now - timedelta(days=1):
+            try:
+                result = _at(date(year + 1, int(mo), int(d)), _clock_time(hh, mm), zone)
+            except ValueError:  # 29.02
+                raise InvalidInput("bad_when", field="due") from None
+    elif m := _ISO_RE.fullmatch(body):
+        y, mo, d, hh, mm = m.groups()
+        try:
+            day = date(int(y), int(mo), int(d))
+        except ValueError:
+            raise InvalidInput("bad_when", field="due") from None
+        result = _at(day, _clock_time(hh, mm), zone)
+    else:
+        raise InvalidInput("bad_when", field="due")
+    if result < now - timedelta(minutes=1):
+        raise InvalidInput("when_in_past", field="due")
+    return result
+
+
+def parse_end(text: str, start: datetime, zone: ZoneInfo) -> datetime:
+    """The end of an event: a clock time on the start's day ("16:30"), or a full moment."""
+    body = " ".join(text.strip().split())
+    if m := _TIME_ONLY_RE.fullmatch(body):
+        local_start = start.astimezone(zone)
+        end = _at(local_start.date(), _clock_time(*m.groups()), zone)
+    else:
+        end = parse_when(body, zone, start)
+    if end <= start:
+        raise InvalidInput("end_before_start", field="end")
+    return end
+
+
+def clean_title(text: str) -> str:
+    return clean_name(text, TITLE_MAX, field="title")

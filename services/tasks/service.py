@@ -1,0 +1,159 @@
+"""Tasks and events: the use cases (the invariants are in the package's docstring)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.clock import Clock
+from services.errors import Conflict, InvalidInput, NotFound
+from services.kernel import UowFactory
+from services.tasks.model import (
+    CLOSED_STATUSES,
+    DEFAULT_EVENT_LENGTH,
+    EVENT_STATUSES,
+    TASK_STATUSES,
+    Task,
+    TaskDraft,
+    TaskKind,
+    Today,
+    _at,
+    clean_title,
+    parse_end,
+    parse_when,
+    zone_of,
+)
+from services.tasks.ports import TaskUnitOfWork
+from services.users import Actor
+
+
+class TaskService:
+    """Tasks and events of managers; see the module docstring for the invariants."""
+
+    def __init__(self, uow: UowFactory[TaskUnitOfWork], clock: Clock,
+                 default_timezone: str = "UTC") -> None:
+        self._uow = uow
+        self._clock = clock
+        self._tz = default_timezone
+
+    def zone(self, actor: Actor) -> ZoneInfo:
+        """The time zone the actor reads and types times in."""
+        return zone_of(actor.timezone, self._tz)
+
+    def read_when(self, actor: Actor, text: str) -> datetime:
+        """Validates a typed due time / start (the flows check it before the last step)."""
+        return parse_when(text, self.zone(actor), self._clock.now())
+
+    def read_end(self, actor: Actor, text: str, start: datetime) -> datetime:
+        return parse_end(text, start, self.zone(actor))
+
+    async def create(self, actor: Actor, draft: TaskDraft) -> Task:
+        title = clean_title(draft.title)
+        kind = TaskKind(draft.kind)
+        if draft.when.tzinfo is None:
+            raise InvalidInput("bad_when", field="due")
+        when = draft.when.astimezone(UTC)
+        ends = None
+        if kind != TaskKind.TASK:
+            ends = (draft.ends_at or when + DEFAULT_EVENT_LENGTH).astimezone(UTC)
+            if ends <= when:
+                raise InvalidInput("end_before_start", field="end")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            company_id = draft.company_id
+            if draft.deal_id is not None:
+                deal = await uow.deals.get(draft.deal_id, actor.owner_scope())
+                if deal is None:
+                    raise NotFound(entity="deal", id=draft.deal_id)
+                if deal.status != "open":
+                    raise Conflict("deal_closed")
+                company_id = company_id or deal.company_id
+            elif company_id is not None:
+                if await uow.companies.get(company_id, actor.owner_scope()) is None:
+                    raise NotFound(entity="company", id=company_id)
+            values: dict[str, Any] = {
+                "kind": kind.value, "title": title, "status": "planned",
+                "deal_id": draft.deal_id, "company_id": company_id,
+                "remind_client": bool(draft.remind_client and kind == TaskKind.MEETING),
+            }
+            if kind == TaskKind.TASK:
+                values["due_at"] = when
+            else:
+                values["starts_at"], values["ends_at"] = when, ends
+            task = await uow.tasks.add(actor.id, values, now)
+            await uow.audit.add(actor.id, "task.create", "task", task.id)
+            await uow.commit()
+        return task
+
+    async def get(self, actor: Actor, task_id: int) -> Task:
+        async with self._uow(readonly=True) as uow:
+            task = await uow.tasks.get(task_id, actor.owner_scope())
+        if task is None:
+            raise NotFound(entity="task", id=task_id)
+        return task
+
+    async def today(self, actor: Actor) -> Today:
+        """The actor's own open tasks and events due today (in their zone), the overdue ones
+        first, then today's done ones."""
+        zone = self.zone(actor)
+        now = self._clock.now()
+        day = now.astimezone(zone).date()
+        start = _at(day, time(0, 0), zone)
+        end = _at(day + timedelta(days=1), time(0, 0), zone)
+        async with self._uow(readonly=True) as uow:
+            tasks = await uow.tasks.due_until(actor.id, start, end)
+        return Today(tasks=tasks, day=day, zone=zone.key)
+
+    async def complete(self, actor: Actor, task_id: int) -> Task:
+        """A task becomes done; an event becomes held."""
+        return await self._change(actor, task_id, lambda t, now: {
+            "status": "held" if t.is_event else "done", "done_at": now})
+
+    async def set_status(self, actor: Actor, task_id: int, status: str) -> Task:
+        def change(task: Task, now: datetime) -> dict[str, Any]:
+            allowed = EVENT_STATUSES if task.is_event else TASK_STATUSES
+            if status not in allowed:
+                raise InvalidInput("bad_task_status", field="status")
+            closed = status in CLOSED_STATUSES
+            return {"status": status, "done_at": now if closed else None}
+
+        return await self._change(actor, task_id, change)
+
+    async def postpone(self, actor: Actor, task_id: int, days: int) -> Task:
+        """Moves the due time (or the event) by `days`. An overdue one is moved from today
+        at its own time of day, so "+1 day" on last week's task means tomorrow."""
+        if days not in (1, 7):
+            raise InvalidInput("bad_postpone", field="due")
+        zone = self.zone(actor)
+
+        def change(task: Task, now: datetime) -> dict[str, Any]:
+            if not task.is_open:
+                raise Conflict("task_closed")
+            base = task.when or now
+            local = base.astimezone(zone)
+            day = local.date() if base >= now else now.astimezone(zone).date()
+            # The wall-clock time is kept across a change of summer time.
+            new = _at(day + timedelta(days=days), local.time(), zone)
+            if not task.is_event:
+                return {"due_at": new, "status": "deferred"}
+            length = (task.ends_at - task.starts_at) if task.ends_at and task.starts_at \
+                else DEFAULT_EVENT_LENGTH
+            return {"starts_at": new, "ends_at": new + length}
+
+        return await self._change(actor, task_id, change)
+
+    async def _change(self, actor: Actor, task_id: int, change: Any) -> Task:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            task = await uow.tasks.get(task_id, actor.owner_scope())
+            if task is None:
+                raise NotFound(entity="task", id=task_id)
+            values = change(task, now)
+            await uow.tasks.update(task.id, values)
+            await uow.audit.add(actor.id, "task.update", "task", task.id,
+                                {k: str(v) for k, v in values.items()})
+            updated = await uow.tasks.get(task.id, None)
+            await uow.commit()
+        assert updated is not None
+        return updated
