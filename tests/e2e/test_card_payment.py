@@ -170,6 +170,8 @@ async def test_pre_checkout_refused_when_the_amount_changed_and_overpayment_is_c
             ivan, seeded.invoice_id, "cash", "1000")
     finally:
         await db.dispose()
+    # The cash payment's receipt reaches the customer first; the card's must be a new message.
+    cash_receipt = await bot.client.wait_for_text(CUSTOMER, "We received your payment")
     refused = await pre_checkout(bot, invoice["message_id"])
     assert refused == {**refused, "ok": False,
                        "error_message": "The amount due has changed. Press Pay again for the "
@@ -177,7 +179,8 @@ async def test_pre_checkout_refused_when_the_amount_changed_and_overpayment_is_c
     # Telegram charged anyway (a race): the invoice takes what is due, the rest is credit.
     await bot.client.successful_payment(CUSTOMER, invoice["message_id"],
                                         telegram_payment_charge_id="tg-race")
-    await bot.client.wait_for_text(CUSTOMER, "We received your payment")
+    await bot.client.wait_for_text(CUSTOMER, "We received your payment",
+                                   after=cash_receipt["message_id"])
     rows = await db_rows(bot, m.Payment.source, m.Payment.amount_minor, m.Payment.status)
     assert ("telegram", 366000, "credit") in rows
     assert await db_rows(bot, m.Invoice.status, m.Invoice.paid_minor) == [("paid", 366000)]
