@@ -202,7 +202,19 @@ class RenderingMixin(DeliveryBase):
     async def pdf_for_owner(self, header: DocHeader) -> PdfFile:
         """The PDF rendered on behalf of the document's manager (the customer's side, which
         has no staff actor; the caller has checked the customer's right to it)."""
-        return await self._produce(await self._owner(header), header, None)
+        return await self._stored(await self.made_for_owner(header), None)
+
+    async def made_for_owner(self, header: DocHeader) -> Made:
+        """`pdf_for_owner` read and rendered, not stored yet: the caller stores it (`keep`)
+        in the write transaction of its use case."""
+        owner = await self._owner(header)
+        async with self._uow(readonly=True) as uow:
+            read = await self._read_pdf(uow, owner, header)
+        return await self._make(read)
+
+    async def keep(self, uow: UnitOfWork, made: Made, created_by: int | None) -> PdfFile:
+        """`made` as a stored file, in the caller's write transaction (see `_keep`)."""
+        return await self._keep(uow, made, created_by)
 
     async def pdf(self, actor: User, kind: str, doc_id: int) -> PdfFile:
         """The PDF for the manager to look at or forward (stored; no delivery recorded)."""
