@@ -189,8 +189,11 @@ class StatementImportMixin(_Base):
                             for a in r.allocations}
                            | {c.invoice_id for r in results for c in r.candidates})
             locked = {inv.id: inv for inv in await repo.lock_invoices(named)}
-            if strict and not all(invoice_unchanged(by_id[i], locked.get(i)) for i in named):
-                raise _Stale("an invoice")
+            for i, invoice_id in enumerate(named if strict else ()):
+                if i % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+                if not invoice_unchanged(by_id[invoice_id], locked.get(invoice_id)):
+                    raise _Stale("an invoice")
             org_ids = plan.org_ids
             statement_id = await repo.add_statement(
                 organization_id=org_ids[0] if len(org_ids) == 1 else None,
