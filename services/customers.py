@@ -15,7 +15,7 @@ Invariants:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -120,6 +120,13 @@ class CustomerService:
         link = await self._delivery.valid_token(token, "deep_link")
         if link.subject_type != kind:
             raise NotFound("link_invalid")
+        async with self._uow(readonly=True) as uow:
+            seen = await uow.delivery.header(kind, link.subject_id)
+        if seen is None or seen.status not in CUSTOMER_VISIBLE[kind]:
+            raise NotFound("link_invalid")
+        # Rendered with no transaction open (binding the chat prints nothing), then the chat
+        # bound, the PDF stored and its delivery recorded in one.
+        made = await self._delivery.made_for_owner(seen)
         now = self._clock.now()
         name = " ".join(full_name.split())[:200] or (username or str(telegram_id))
         async with self._uow() as uow:
@@ -162,18 +169,16 @@ class CustomerService:
             fresh = await uow.delivery.header(kind, header.id)
             await uow.outbox.enqueue([told(header, manager, name, "opened",
                                            f"link{link.id}:{telegram_id}", now)])
+            assert fresh is not None
+            pdf = await self._delivery.keep(uow, replace(made, header=fresh), None)
+            await self._record(uow, pdf, telegram_id)
             await uow.commit()
-        assert fresh is not None
         self._access.forget(telegram_id)
-        pdf = await self._delivery.pdf_for_owner(fresh)
-        await self._record(pdf, telegram_id)
         return Opened(user, pdf, fresh, manager, contact_id, newly_bound)
 
-    async def _record(self, pdf: PdfFile, telegram_id: int) -> None:
-        async with self._uow() as uow:
-            await uow.delivery.add_delivery(pdf.document_id, "telegram", str(telegram_id),
-                                            None, self._clock.now())
-            await uow.commit()
+    async def _record(self, uow: CustomerUnitOfWork, pdf: PdfFile, telegram_id: int) -> None:
+        await uow.delivery.add_delivery(pdf.document_id, "telegram", str(telegram_id), None,
+                                        self._clock.now())
 
     async def _own(self, uow: CustomerUnitOfWork, telegram_id: int, kind: str,
                    doc_id: int) -> DocHeader:
@@ -198,8 +203,11 @@ class CustomerService:
         """One of the customer's documents again (the stored PDF; delivery recorded)."""
         async with self._uow(readonly=True) as uow:
             header = await self._own(uow, telegram_id, kind, doc_id)
-        pdf = await self._delivery.pdf_for_owner(header)
-        await self._record(pdf, telegram_id)
+        made = await self._delivery.made_for_owner(header)  # with no transaction open
+        async with self._uow() as uow:
+            pdf = await self._delivery.keep(uow, made, None)
+            await self._record(uow, pdf, telegram_id)
+            await uow.commit()
         return pdf
 
     async def _notice(self, telegram_id: int, kind: str, doc_id: int, customer_name: str,

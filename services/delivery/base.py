@@ -4,7 +4,8 @@ actor's scope, check it may be sent, and record a delivery."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from services.clock import Clock
 from services.delivery.model import (
@@ -25,6 +26,8 @@ from services.users import User
 if TYPE_CHECKING:
     from services.delivery.ports import DeliveryUnitOfWork
     from services.kernel import UowFactory
+
+T = TypeVar("T")
 
 
 class DeliveryBase:
@@ -78,30 +81,37 @@ class DeliveryBase:
 
     # --- shared internals --------------------------------------------------------------
 
-    async def _sendable(self, actor: User, kind: str, doc_id: int) -> DocHeader:
-        """The document, checked to be in a state that may go to the customer; a quote still
-        in draft is sent first (numbered, draft → sent)."""
-        async with self._uow(readonly=True) as uow:
-            header = await self._header(uow, actor, kind, doc_id)
-        if header.status not in SENDABLE[header.kind]:
-            raise Conflict("not_sendable", status=header.status)
-        if header.kind == "quote" and header.status == "draft":
-            await self._quotes.send(actor, header.id)
+    async def _sendable(self, actor: User, kind: str, doc_id: int,
+                        read: Callable[[DeliveryUnitOfWork, DocHeader], Awaitable[T]]) -> T:
+        """What a use case sending the document reads (`read`, given the document checked to
+        be in a state that may go to the customer), in ONE read-only unit of work. A quote
+        still in draft is sent first (numbered, draft → sent: its own change, committed
+        before the document is read for sending)."""
+        for _ in range(2):
             async with self._uow(readonly=True) as uow:
                 header = await self._header(uow, actor, kind, doc_id)
-        return header
+                if header.status not in SENDABLE[header.kind]:
+                    raise Conflict("not_sendable", status=header.status)
+                if header.kind != "quote" or header.status != "draft":
+                    return await read(uow, header)
+            await self._quotes.send(actor, header.id)
+        raise Conflict("not_sendable", status=header.status)  # still a draft: sent meanwhile?
 
-    async def _record(self, actor_id: int | None, pdf: PdfFile, channel: str,
-                      recipient: str) -> None:
-        """One delivery row, and a sent invoice moves issued → sent (sent_at)."""
+    async def _record(self, uow: DeliveryUnitOfWork, actor_id: int | None, pdf: PdfFile,
+                      channel: str, recipient: str) -> None:
+        """One delivery row, and a sent invoice moves issued → sent (sent_at), in the
+        caller's write transaction."""
         now = self._clock.now()
-        async with self._uow() as uow:
-            await uow.delivery.add_delivery(pdf.document_id, channel, recipient[:254],
-                                            actor_id, now)
-            if pdf.header.kind == "invoice":
-                await uow.invoices.update(pdf.header.id, {"status": "sent", "sent_at": now},
-                                          expected=["issued"])
-            await uow.audit.add(actor_id, f"{pdf.header.kind}.deliver", pdf.header.kind,
-                                pdf.header.id, {"channel": channel,
-                                                "document_id": pdf.document_id})
-            await uow.commit()
+        await uow.delivery.add_delivery(pdf.document_id, channel, recipient[:254], actor_id,
+                                        now)
+        if pdf.header.kind == "invoice":
+            await uow.invoices.update(pdf.header.id, {"status": "sent", "sent_at": now},
+                                      expected=["issued"])
+        await uow.audit.add(actor_id, f"{pdf.header.kind}.deliver", pdf.header.kind,
+                            pdf.header.id, {"channel": channel,
+                                            "document_id": pdf.document_id})
+
+
+async def header_only(uow: DeliveryUnitOfWork, header: DocHeader) -> DocHeader:
+    """A `read` for `_sendable` that needs nothing more."""
+    return header

@@ -3,12 +3,23 @@ by e-mail, and the deliveries recorded for it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from services.contacts_norm import EmailError, normalize_email
-from services.delivery.model import BoundContact, CustomerCopy, Delivery, OutgoingEmail
-from services.delivery.rendering import RenderingMixin
+from services.delivery.model import (
+    BoundContact,
+    CustomerCopy,
+    Delivery,
+    DocHeader,
+    OutgoingEmail,
+)
+from services.delivery.rendering import Reading, RenderingMixin
 from services.errors import Conflict, InvalidInput, NotFound
 from services.notices import DocumentSend, document_messages
 from services.users import User
+
+if TYPE_CHECKING:
+    from services.delivery.ports import DeliveryUnitOfWork as UnitOfWork
 
 
 class CustomerMixin(RenderingMixin):
@@ -23,23 +34,28 @@ class CustomerMixin(RenderingMixin):
         recorded yet: the delivery row, the invoice's "sent" and the manager's "Sent to …"
         follow once Telegram accepted it (`document_delivered`); a refusal changes nothing
         and tells the manager why (`document_failed`)."""
-        header = await self._sendable(actor, kind, doc_id)
-        async with self._uow(readonly=True) as uow:
+        async def read(uow: UnitOfWork, header: DocHeader
+                       ) -> tuple[BoundContact, int, Reading]:
             contact = await uow.delivery.bound_contact(header.contact_id, header.company_id)
-        if contact is None or contact.telegram_user_id is None:
-            raise Conflict("customer_not_bound")
-        pdf = await self._produce(actor, header, actor.id)  # rendered outside a transaction
-        send = DocumentSend(
-            action_key=action_key, chat_id=contact.telegram_user_id,
-            language=contact.language or header.language, subject_kind=header.kind,
-            subject_id=header.id, number=header.number_text,
-            stored_document_id=pdf.document_id, contact_name=contact.name,
-            manager_id=actor.id, manager_chat=actor.telegram_id,
-            manager_language=actor.language, qr_payload=pdf.qr_payload)
+            if contact is None or contact.telegram_user_id is None:
+                raise Conflict("customer_not_bound")
+            return contact, contact.telegram_user_id, await self._read_pdf(uow, actor, header)
+
+        contact, chat_id, reading = await self._sendable(actor, kind, doc_id, read)
+        made = await self._make(reading)  # rendered with no transaction open
+        header = made.header
         async with self._uow() as uow:
+            pdf = await self._keep(uow, made, actor.id)
+            send = DocumentSend(
+                action_key=action_key, chat_id=chat_id,
+                language=contact.language or header.language, subject_kind=header.kind,
+                subject_id=header.id, number=header.number_text,
+                stored_document_id=pdf.document_id, contact_name=contact.name,
+                manager_id=actor.id, manager_chat=actor.telegram_id,
+                manager_language=actor.language, qr_payload=pdf.qr_payload)
             await uow.outbox.enqueue(document_messages(send, self._clock.now()))
             await uow.commit()
-        return CustomerCopy(contact.telegram_user_id, contact, pdf)
+        return CustomerCopy(chat_id, contact, pdf)
 
     async def customer_chat(self, actor: User, company_id: int) -> BoundContact | None:
         """The client's contact with a Telegram chat bound to our bot, if any (scoped)."""
@@ -60,21 +76,28 @@ class CustomerMixin(RenderingMixin):
             raise InvalidInput("invalid_email", field="email")
         if self._mailer is None:
             raise Conflict("email_not_configured")
-        header = await self._sendable(actor, kind, doc_id)
-        pdf = await self._produce(actor, header, actor.id)
-        view_seller = ""
-        async with self._uow(readonly=True) as uow:
+
+        async def read(uow: UnitOfWork, header: DocHeader) -> tuple[str, Reading]:
             org = await uow.organizations.get(header.organization_id)
-        if org is not None:
-            view_seller = org.legal_name or org.name
+            seller = (org.legal_name or org.name) if org is not None else ""
+            return seller, await self._read_pdf(uow, actor, header)
+
+        seller, reading = await self._sendable(actor, kind, doc_id, read)
+        made = await self._make(reading)
+        header = made.header
+        # Sent with no transaction open; recorded (and a new PDF stored) once the server
+        # took it: a refused e-mail changes nothing.
         await self._mailer.send_document(OutgoingEmail(
             to=email, language=header.language, kind=header.kind,
-            number=header.number_text or str(header.id), seller_name=view_seller,
+            number=header.number_text or str(header.id), seller_name=seller,
             buyer_name=header.buyer_name, total=header.remaining
             if header.kind == "invoice" else header.grand_total,
-            currency=header.currency, due_date=header.due_date, filename=pdf.filename,
-            pdf=pdf.content))
-        await self._record(actor.id, pdf, "email", email)
+            currency=header.currency, due_date=header.due_date, filename=made.filename,
+            pdf=made.content))
+        async with self._uow() as uow:
+            pdf = await self._keep(uow, made, actor.id)
+            await self._record(uow, actor.id, pdf, "email", email)
+            await uow.commit()
         return email
 
     async def deliveries(self, actor: User, kind: str, doc_id: int) -> list[Delivery]:

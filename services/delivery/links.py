@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from services.delivery.base import header_only
 from services.delivery.model import (
     PAYLOAD_PREFIX,
     TOKEN_BYTES,
@@ -16,9 +18,12 @@ from services.delivery.model import (
     SubjectKind,
     check_kind,
 )
-from services.delivery.rendering import RenderingMixin
+from services.delivery.rendering import Reading, RenderingMixin
 from services.errors import NotFound
 from services.users import User
+
+if TYPE_CHECKING:
+    from services.delivery.ports import DeliveryUnitOfWork as UnitOfWork
 
 
 def parse_start_payload(payload: str) -> tuple[SubjectKind, str]:
@@ -36,39 +41,46 @@ class LinksMixin(RenderingMixin):
 
     # --- links --------------------------------------------------------------------------
 
-    async def _new_token(self, actor: User, header: DocHeader, purpose: str) -> AccessLink:
+    async def _new_token(self, uow: UnitOfWork, actor: User, header: DocHeader,
+                         purpose: str) -> AccessLink:
+        """A new link of the document, in the caller's write transaction."""
         now = self._clock.now()
-        async with self._uow() as uow:
-            link = await uow.delivery.add_token(
-                token=secrets.token_urlsafe(TOKEN_BYTES), purpose=purpose,
-                subject_type=header.kind, subject_id=header.id, contact_id=header.contact_id,
-                created_by=actor.id, now=now,
-                expires_at=now + timedelta(days=self.settings.link_days))
-            await uow.audit.add(actor.id, f"{header.kind}.{purpose}", header.kind, header.id,
-                                {"token_id": link.id})
-            await uow.commit()
+        link = await uow.delivery.add_token(
+            token=secrets.token_urlsafe(TOKEN_BYTES), purpose=purpose,
+            subject_type=header.kind, subject_id=header.id, contact_id=header.contact_id,
+            created_by=actor.id, now=now,
+            expires_at=now + timedelta(days=self.settings.link_days))
+        await uow.audit.add(actor.id, f"{header.kind}.{purpose}", header.kind, header.id,
+                            {"token_id": link.id})
         return link
 
     async def deep_link(self, actor: User, kind: str, doc_id: int) -> AccessLink:
         """A token for ``https://t.me/<bot>?start=inv_<token>``: whoever opens it gets the
         document in their chat and becomes this document's customer contact."""
-        header = await self._sendable(actor, kind, doc_id)
-        link = await self._new_token(actor, header, "deep_link")
-        if header.kind == "invoice":
-            async with self._uow() as uow:
+        header = await self._sendable(actor, kind, doc_id, header_only)
+        async with self._uow() as uow:
+            link = await self._new_token(uow, actor, header, "deep_link")
+            if header.kind == "invoice":
                 await uow.invoices.update(header.id, {"status": "sent",
                                                       "sent_at": self._clock.now()},
                                           expected=["issued"])
-                await uow.commit()
+            await uow.commit()
         return link
 
     async def public_link(self, actor: User, kind: str, doc_id: int) -> tuple[AccessLink, str]:
-        """A public URL serving the stored PDF (rendered and stored now)."""
-        header = await self._sendable(actor, kind, doc_id)
-        pdf = await self._produce(actor, header, actor.id)
-        link = await self._new_token(actor, header, "public_link")
-        url = f"{self.settings.public_base_url.rstrip('/')}/d/{link.token}"
-        await self._record(actor.id, pdf, "link", url)
+        """A public URL serving the stored PDF (rendered with no transaction open, then
+        stored with the link and the delivery in one)."""
+
+        async def read(uow: UnitOfWork, header: DocHeader) -> Reading:
+            return await self._read_pdf(uow, actor, header)
+
+        made = await self._make(await self._sendable(actor, kind, doc_id, read))
+        async with self._uow() as uow:
+            pdf = await self._keep(uow, made, actor.id)
+            link = await self._new_token(uow, actor, made.header, "public_link")
+            url = f"{self.settings.public_base_url.rstrip('/')}/d/{link.token}"
+            await self._record(uow, actor.id, pdf, "link", url)
+            await uow.commit()
         return link, url
 
     async def revoke(self, actor: User, token_id: int) -> AccessLink:

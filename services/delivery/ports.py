@@ -21,6 +21,7 @@ from services.kernel import AuditedUnitOfWork, UowFactory
 from services.organizations import OrganizationRepository
 from services.outbox import OutboxRepository
 from services.payments.ports import PaymentRepository
+from services.quotes.ports import QuoteUnitOfWork
 from services.shipments import ShipmentRepository
 from services.users import UserRepository
 
@@ -125,16 +126,16 @@ class CustomerUnitOfWork(AuditedUnitOfWork, Protocol):
     def users(self) -> UserRepository: ...
     @property
     def outbox(self) -> OutboxRepository: ...
+    @property
+    def stored_documents(self) -> StoredDocumentRepository: ...
 
 
 CustomerUowFactory = UowFactory[CustomerUnitOfWork]
 
 
-class DeliveryUnitOfWork(CustomerUnitOfWork, Protocol):
-    """Links, printing, sending and templates of documents."""
-
-    @property
-    def stored_documents(self) -> StoredDocumentRepository: ...
+class DeliveryUnitOfWork(CustomerUnitOfWork, QuoteUnitOfWork, Protocol):
+    """Links, printing, sending and templates of documents (a send reads the invoice or quote
+    in its own unit of work, hence the quotes' and invoices' ports)."""
     @property
     def organizations(self) -> OrganizationRepository: ...
     @property

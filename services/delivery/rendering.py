@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from services.delivery.base import DeliveryBase
-from services.delivery.model import DocHeader, PdfFile, Printing
+from services.delivery.model import DocHeader, PdfFile, Printing, StoredFile
 from services.documents import DocumentView, PartyView, as_printed, build_invoice_view
 from services.errors import Conflict, NotFound
 from services.invoices import Party, seller_party
 from services.users import User
+
+if TYPE_CHECKING:
+    from services.delivery.ports import CustomerUnitOfWork
+    from services.delivery.ports import DeliveryUnitOfWork as UnitOfWork
 
 FILE_WORDS: Final = {"invoice": "Invoice", "quote": "Quote", "act": "Act",
                      "delivery_note": "Delivery_note", "receipt": "Receipt",
@@ -49,21 +53,53 @@ def template_key(view: DocumentView) -> str:
     return f"invoice_{view.layout}" if view.kind == "invoice" else view.kind
 
 
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A document's PDF as it is now, read and rendered but not stored yet: the stored file
+    when nothing printed has changed (`stored`), else the fresh bytes (stored by `_keep`, in
+    the caller's write transaction)."""
+
+    header: DocHeader
+    kind: str  # what is stored: the document's kind or what it is printed as
+    filename: str
+    content: bytes
+    view_hash: str
+    qr_png: bytes | None
+    qr_payload: str | None
+    stored: StoredFile | None
+
+    def reused(self, stored: StoredFile) -> PdfFile:
+        return PdfFile(stored.id, stored.filename, stored.content, stored.sha256, self.qr_png,
+                       self.header, rendered=False, qr_payload=self.qr_payload)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What rendering needs, read in the caller's unit of work."""
+
+    header: DocHeader
+    view: DocumentView
+    kind: str
+    filename: str
+    template: str | None
+    view_hash: str
+    stored: StoredFile | None
+
+
 class RenderingMixin(DeliveryBase):
     """The PDF of a document: built, rendered once, stored."""
 
     # --- rendering and storing ----------------------------------------------------------
 
-    async def _view(self, actor: User, header: DocHeader) -> DocumentView:
+    async def _view(self, uow: UnitOfWork, actor: User, header: DocHeader) -> DocumentView:
         org, req = None, None
-        async with self._uow(readonly=True) as uow:
-            images = await uow.stored_documents.organization_images(header.organization_id)
-            if header.kind == "quote":
-                org = await uow.organizations.get(header.organization_id)
-                req = (await uow.invoices.company_requisites(header.company_id)
-                       if header.company_id is not None else None)
+        images = await uow.stored_documents.organization_images(header.organization_id)
+        if header.kind == "quote":
+            org = await uow.organizations.get(header.organization_id)
+            req = (await uow.invoices.company_requisites(header.company_id)
+                   if header.company_id is not None else None)
         if header.kind == "invoice":
-            r = await self._invoices.get_for_render(actor, header.id)
+            r = await self._invoices.for_render_in(uow, actor, header.id)
             seller, buyer, lines, units = r.seller, r.buyer, r.lines, r.units
             number, issue, due, currency, mode = (r.number, r.issue_date, r.due_date,
                                                   r.currency, r.tax_mode)
@@ -71,7 +107,7 @@ class RenderingMixin(DeliveryBase):
                                         r.total_discount_amount, r.paid_amount)
             valid_until = None
         else:
-            quote = await self._quotes.get(actor, header.id)
+            quote = await self._quotes.read_in(uow, actor, header.id)
             if org is None:
                 raise Conflict("no_organization")
             seller = quote.seller or seller_party(org)
@@ -94,37 +130,66 @@ class RenderingMixin(DeliveryBase):
             total_discount_amount=amt, paid_amount=paid, logo=images.get("logo"),
             stamp=images.get("stamp"), signature=images.get("signature"))
 
-    async def _produce(self, actor: User, header: DocHeader, created_by: int | None,
-                       printing: Printing | None = None) -> PdfFile:
-        """The PDF of the document as it is now: the stored bytes when nothing printed has
-        changed, else rendered (in the renderer's worker processes) and stored."""
-        view = await self._view(actor, header)
+    async def _read_pdf(self, uow: UnitOfWork, actor: User, header: DocHeader,
+                        printing: Printing | None = None) -> Reading:
+        """Everything the PDF of the document as it is now is made of, and the stored file
+        when nothing printed has changed (keyed by `view_hash`)."""
+        view = await self._view(uow, actor, header)
         kind = header.kind
         if printing is not None:
             view = as_printed(view, printing.kind,  # type: ignore[arg-type]  # checked
                               printing.number, printing.day, printing.received)
             kind = printing.kind
-        async with self._uow(readonly=True) as uow:
-            template = await uow.stored_documents.template(header.organization_id,
-                                                           template_key(view))
-            key = view_hash(view, template)
-            stored = await uow.stored_documents.by_view_hash(header.kind, header.id, key)
-        qr = await self._images.qr_photo(view.qr_payload) if view.qr_payload else None
-        if stored is not None:
-            return PdfFile(stored.id, stored.filename, stored.content, stored.sha256, qr,
-                           header, rendered=False, qr_payload=view.qr_payload or None)
-        pdf = await self._renderer.render(view, template)
+        template = await uow.stored_documents.template(header.organization_id,
+                                                       template_key(view))
+        key = view_hash(view, template)
+        stored = await uow.stored_documents.by_view_hash(header.kind, header.id, key)
         filename = pdf_filename(kind, view.number if printing else header.number_text,
                                 header.id)
-        digest = hashlib.sha256(pdf).hexdigest()
+        return Reading(header, view, kind, filename, template, key, stored)
+
+    async def _make(self, read: Reading) -> Made:
+        """The PDF (rendered in the renderer's worker processes unless stored already) and
+        its payment QR: no transaction is open meanwhile."""
+        view = read.view
+        qr = await self._images.qr_photo(view.qr_payload) if view.qr_payload else None
+        if read.stored is not None:
+            content, filename = read.stored.content, read.stored.filename
+        else:
+            content, filename = await self._renderer.render(view, read.template), read.filename
+        return Made(read.header, read.kind, filename, content, read.view_hash, qr,
+                    view.qr_payload or None, read.stored)
+
+    async def _keep(self, uow: CustomerUnitOfWork, made: Made, created_by: int | None) -> PdfFile:
+        """The PDF as a stored file: the stored one, else stored now in the caller's write
+        transaction."""
+        if made.stored is not None:
+            return made.reused(made.stored)
+        digest = hashlib.sha256(made.content).hexdigest()
+        header = made.header
+        doc_id = await uow.stored_documents.add(
+            kind=f"{made.kind}_pdf", subject_type=header.kind, subject_id=header.id,
+            filename=made.filename, mime_type="application/pdf", content=made.content,
+            sha256=digest, view_hash=made.view_hash, created_by=created_by,
+            now=self._clock.now())
+        return PdfFile(doc_id, made.filename, made.content, digest, made.qr_png, header,
+                       rendered=True, qr_payload=made.qr_payload)
+
+    async def _produce(self, actor: User, header: DocHeader, created_by: int | None,
+                       printing: Printing | None = None) -> PdfFile:
+        """The PDF of the document as it is now: the stored bytes when nothing printed has
+        changed, else rendered (outside any transaction) and stored in one."""
+        async with self._uow(readonly=True) as uow:
+            read = await self._read_pdf(uow, actor, header, printing)
+        return await self._stored(await self._make(read), created_by)
+
+    async def _stored(self, made: Made, created_by: int | None) -> PdfFile:
+        if made.stored is not None:  # nothing to write
+            return made.reused(made.stored)
         async with self._uow() as uow:
-            doc_id = await uow.stored_documents.add(
-                kind=f"{kind}_pdf", subject_type=header.kind, subject_id=header.id,
-                filename=filename, mime_type="application/pdf", content=pdf, sha256=digest,
-                view_hash=key, created_by=created_by, now=self._clock.now())
+            pdf = await self._keep(uow, made, created_by)
             await uow.commit()
-        return PdfFile(doc_id, filename, pdf, digest, qr, header, rendered=True,
-                       qr_payload=view.qr_payload or None)
+        return pdf
 
     async def _owner(self, header: DocHeader) -> User:
         async with self._uow(readonly=True) as uow:
@@ -138,7 +203,19 @@ class RenderingMixin(DeliveryBase):
     async def pdf_for_owner(self, header: DocHeader) -> PdfFile:
         """The PDF rendered on behalf of the document's manager (the customer's side, which
         has no staff actor; the caller has checked the customer's right to it)."""
-        return await self._produce(await self._owner(header), header, None)
+        return await self._stored(await self.made_for_owner(header), None)
+
+    async def made_for_owner(self, header: DocHeader) -> Made:
+        """`pdf_for_owner` read and rendered, not stored yet: the caller stores it (`keep`)
+        in the write transaction of its use case."""
+        owner = await self._owner(header)
+        async with self._uow(readonly=True) as uow:
+            read = await self._read_pdf(uow, owner, header)
+        return await self._make(read)
+
+    async def keep(self, uow: CustomerUnitOfWork, made: Made, created_by: int | None) -> PdfFile:
+        """`made` as a stored file, in the caller's write transaction (see `_keep`)."""
+        return await self._keep(uow, made, created_by)
 
     async def pdf(self, actor: User, kind: str, doc_id: int) -> PdfFile:
         """The PDF for the manager to look at or forward (stored; no delivery recorded)."""

@@ -56,6 +56,10 @@ class DocumentEditor(Generic[D, U]):
             raise NotFound(entity=self.kind, id=doc_id)
         return doc
 
+    async def read_in(self, uow: U, actor: Actor, doc_id: int) -> D:
+        """`get` in the caller's unit of work (a use case reading all it needs in one)."""
+        return await self._load(uow, actor, doc_id)
+
     async def _load(self, uow: U, actor: Actor, doc_id: int) -> D:
         if not actor.is_staff:
             raise Forbidden()

@@ -4,13 +4,16 @@ choose from."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.errors import Forbidden
 from services.invoices.drafts import InvoiceDrafts
 from services.invoices.model import InvoiceForRender, InvoicePage, Party, S, seller_party
 from services.money import from_minor
 from services.users import Actor
+
+if TYPE_CHECKING:
+    from services.invoices.ports import InvoiceUnitOfWork as UnitOfWork
 
 
 class InvoiceReading(InvoiceDrafts):
@@ -36,13 +39,19 @@ class InvoiceReading(InvoiceDrafts):
         """An issued invoice with its frozen parties (a draft: the current ones, numbered
         "—"), ready for `build_invoice_view`."""
         async with self._uow(readonly=True) as uow:
-            doc = await self._load(uow, actor, invoice_id)
-            seller, buyer = doc.seller, doc.buyer
-            if seller is None:
-                seller = seller_party(await self._organization(uow, doc.organization_id))
-            if buyer is None and doc.company_id is not None:
-                req = await uow.invoices.company_requisites(doc.company_id)
-                buyer = req.as_party() if req else None
+            return await self.for_render_in(uow, actor, invoice_id)
+
+    async def for_render_in(self, uow: UnitOfWork, actor: Actor, invoice_id: int
+                            ) -> InvoiceForRender:
+        """`get_for_render` in the caller's unit of work (a use case reading all it needs in
+        one)."""
+        doc = await self._load(uow, actor, invoice_id)
+        seller, buyer = doc.seller, doc.buyer
+        if seller is None:
+            seller = seller_party(await self._organization(uow, doc.organization_id))
+        if buyer is None and doc.company_id is not None:
+            req = await uow.invoices.company_requisites(doc.company_id)
+            buyer = req.as_party() if req else None
         mode: Any = doc.tax_mode
         return InvoiceForRender(
             invoice=doc, seller=seller, buyer=buyer or Party(name=doc.buyer_name),

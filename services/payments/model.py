@@ -23,6 +23,9 @@ REASON_MAX: Final = 500
 TWIN_DAYS: Final = 7
 #: Review messages sent per import; the rest wait in /payments.
 REVIEW_PUSH_LIMIT: Final = 20
+#: A statement is matched again when what it was matched against changed before its write
+#: (another writer got there first); the last attempt writes whatever still holds.
+MATCH_ATTEMPTS: Final = 3
 #: Long loops over a statement's rows give the event loop a turn this often.
 YIELD_EVERY: Final = 250
 

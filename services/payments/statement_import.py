@@ -1,5 +1,6 @@
-"""Bank statements in: parse and match outside any transaction (in a worker process when the
-app gives one), then write the whole statement in ONE transaction."""
+"""Bank statements in: read, parse and match outside any transaction (in a worker process
+when the app gives one), then write the whole statement in ONE transaction that first checks
+what the match was computed from still holds."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,10 +25,12 @@ from services.money import from_minor
 from services.payment_events import PaymentEvent, ReviewCandidate, ReviewNeeded
 from services.payments.base import _Base
 from services.payments.model import (
+    MATCH_ATTEMPTS,
     TWIN_DAYS,
     YIELD_EVERY,
     BalanceNote,
     ImportReport,
+    InvoiceMoney,
     InvoicePaidUpdate,
     InvoiceParty,
     MatchNote,
@@ -37,7 +41,13 @@ from services.payments.model import (
     _Applied,
     money,
 )
-from services.payments.rules import _norm_account, find_twins, settled, status_after
+from services.payments.rules import (
+    _norm_account,
+    find_twins,
+    invoice_unchanged,
+    settled,
+    status_after,
+)
 from services.statements import Statement, parse_statement
 from services.users import Actor
 
@@ -46,6 +56,21 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger(__name__)
+
+
+class _Stale(Exception):
+    """What matching read changed before the write: the write is rolled back, matched again."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What matching needs, read before it in a read-only unit of work."""
+
+    fresh: dict[str, tuple[IncomingPayment, OrgAccount]]  # key → not yet recorded
+    org_ids: list[int]  # their organizations
+    twins: dict[str, Payment]  # key → the transfer typed in by hand that it is
+    invoices: list[OpenInvoice]  # the open invoices of those organizations, as read
+    batch: list[IncomingPayment]  # what is matched: fresh, not twins
 
 
 class StatementImportMixin(_Base):
@@ -60,7 +85,19 @@ class StatementImportMixin(_Base):
         `actor` None is the system (the CLI without --as). Only incoming payments to our
         organizations' own accounts count; a file for an account we do not have is refused
         (Conflict "statement_foreign_account" naming it) and a file that does not parse raises
-        StatementError with the line; in both cases nothing is written."""
+        StatementError with the line; in both cases nothing is written.
+
+        Reading, parsing and matching happen before the write transaction and outside it (no
+        writer waits for the worker pool). The write transaction then checks that what the
+        match was computed from still holds: the same payments are new (the same file imported
+        at the same time: the bank's keys collide), the same transfers typed in by hand are
+        its twins, and every invoice a result pays or names is still open with the money it
+        had. If anything changed, it is rolled back and the statement matched again on fresh
+        reads, as if it had come a moment later; after `MATCH_ATTEMPTS` it is written anyway,
+        safely: an allocation never exceeds what an invoice still has open (the rest stays the
+        payer's credit), a payment imported meanwhile is not recorded twice and a transfer
+        typed in meanwhile is its twin. An invoice issued meanwhile is not looked for: the
+        payment waits for a person, as it would have had the file come a minute earlier."""
         if actor is not None and not actor.is_staff:
             raise Forbidden()
         async with self._uow(readonly=True) as uow:
@@ -68,24 +105,40 @@ class StatementImportMixin(_Base):
                     for a in await uow.payments.organization_accounts()}
         # Parsing, keys and balances are CPU work: off the event loop, in a worker process
         # when the app gives one (only the slim result travels back). Meanwhile the open
-        # invoices of each of our organizations are read (a snapshot: the allocation below
-        # re-reads each invoice locked, so one paid meanwhile only leaves a credit).
+        # invoices of each of our organizations are read.
         parsing = asyncio.ensure_future(self._run_cpu(read_statement, data, filename, ours))
         try:
-            async with self._uow(readonly=True) as uow:
-                open_by_org = {org: await uow.payments.open_invoices([org]) for org in
-                               sorted({a.organization_id for a in ours.values()})}
+            open_by_org = await self._open_invoices(sorted({a.organization_id
+                                                            for a in ours.values()}))
         except BaseException:
             parsing.cancel()
             raise
         fmt, count, incoming, balances, digest = await parsing
         logger.info("statement %s parsed: %s, %d transactions", filename or "-", fmt, count)
-        now = self._clock.now()
-        actor_id = actor.id if actor else None
-        async with self._uow() as uow:
-            repo = uow.payments
+        for attempt in range(1, MATCH_ATTEMPTS + 1):
+            if attempt > 1:
+                open_by_org = await self._open_invoices(sorted(open_by_org))
+            plan = await self._plan(incoming, open_by_org)
+            results = await self._run_cpu(match_payments, plan.batch, plan.invoices)
+            try:
+                return await self._write_statement(
+                    actor, plan, results, fmt, count, len(incoming), balances, digest,
+                    filename, strict=attempt < MATCH_ATTEMPTS)
+            except _Stale as stale:
+                logger.info("statement %s: %s changed while matching, matching again",
+                            filename or "-", stale)
+        raise AssertionError("unreachable: the last attempt writes")  # pragma: no cover
+
+    async def _open_invoices(self, org_ids: Sequence[int]) -> dict[int, list[OpenInvoice]]:
+        async with self._uow(readonly=True) as uow:
+            return {org: await uow.payments.open_invoices([org]) for org in org_ids}
+
+    async def _plan(self, incoming: Sequence[tuple[IncomingPayment, OrgAccount]],
+                    open_by_org: Mapping[int, list[OpenInvoice]]) -> _Plan:
+        """The payments not recorded yet, their twins typed in by hand, and what to match."""
+        async with self._uow(readonly=True) as uow:
             keys = list(dict.fromkeys(p.key for p, _ in incoming))
-            known = await repo.existing_keys("bank", keys)
+            known = await uow.payments.existing_keys("bank", keys)
             fresh: dict[str, tuple[IncomingPayment, OrgAccount]] = {}
             for i, (payment, account) in enumerate(incoming):
                 if i % YIELD_EVERY == 0:
@@ -93,19 +146,56 @@ class StatementImportMixin(_Base):
                 if payment.key not in known:
                     fresh.setdefault(payment.key, (payment, account))
             org_ids = sorted({acc.organization_id for _, acc in fresh.values()})
-            twins: dict[str, Payment] = {}
-            if fresh:
-                days = [p.received_on for p, _ in fresh.values()]
-                typed = await repo.bank_payments(
-                    org_ids, min(days) - timedelta(days=TWIN_DAYS),
-                    max(days) + timedelta(days=TWIN_DAYS), manual=True)
-                twins = find_twins([p for p, _ in fresh.values()], typed,
-                                   await repo.company_tax_ids(
-                                       sorted({p.company_id for p in typed if p.company_id})))
-            open_invoices = [inv for org in org_ids for inv in open_by_org.get(org, [])]
-            batch = [p for p, _ in fresh.values() if p.key not in twins]
-            results = await self._run_cpu(match_payments, batch, open_invoices)
-            by_org = {inv.id: inv for inv in open_invoices}
+            twins = await self._twins(uow, fresh, org_ids)
+        invoices = [inv for org in org_ids for inv in open_by_org.get(org, [])]
+        return _Plan(fresh, org_ids, twins, invoices,
+                     [p for p, _ in fresh.values() if p.key not in twins])
+
+    @staticmethod
+    async def _twins(uow: PaymentUnitOfWork,
+                     fresh: Mapping[str, tuple[IncomingPayment, OrgAccount]],
+                     org_ids: Sequence[int]) -> dict[str, Payment]:
+        if not fresh:
+            return {}
+        repo = uow.payments
+        days = [p.received_on for p, _ in fresh.values()]
+        typed = await repo.bank_payments(
+            org_ids, min(days) - timedelta(days=TWIN_DAYS),
+            max(days) + timedelta(days=TWIN_DAYS), manual=True)
+        return find_twins([p for p, _ in fresh.values()], typed, await repo.company_tax_ids(
+            sorted({p.company_id for p in typed if p.company_id})))
+
+    async def _write_statement(
+            self, actor: Actor | None, plan: _Plan, results: list[MatchResult], fmt: str,
+            count: int, incoming: int, balances: tuple[BalanceNote, ...], digest: str,
+            filename: str, strict: bool) -> ImportReport:
+        """The ONE write transaction of an import. `strict`: raise _Stale (rolling back) when
+        what the plan was read from changed; else write what still holds."""
+        now = self._clock.now()
+        actor_id = actor.id if actor else None
+        fresh, twins = plan.fresh, plan.twins
+        async with self._uow() as uow:
+            repo = uow.payments
+            now_twins = await self._twins(uow, fresh, plan.org_ids)
+            if {k: t.id for k, t in now_twins.items()} != {k: t.id for k, t in twins.items()}:
+                if strict:
+                    raise _Stale("the transfers typed in by hand")
+                results = [r for r in results if r.payment_key not in now_twins] + [
+                    MatchResult(k, "unmatched", [], [], "no_match")
+                    for k in twins if k not in now_twins]
+                twins = now_twins
+            # The invoices the results pay or name, locked (PostgreSQL) until the commit.
+            by_id = {inv.id: inv for inv in plan.invoices}
+            named = sorted({a.invoice_id for r in results if r.decision == "auto"
+                            for a in r.allocations}
+                           | {c.invoice_id for r in results for c in r.candidates})
+            locked = {inv.id: inv for inv in await repo.lock_invoices(named)}
+            for i, invoice_id in enumerate(named if strict else ()):
+                if i % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+                if not invoice_unchanged(by_id[invoice_id], locked.get(invoice_id)):
+                    raise _Stale("an invoice")
+            org_ids = plan.org_ids
             statement_id = await repo.add_statement(
                 organization_id=org_ids[0] if len(org_ids) == 1 else None,
                 format=fmt, filename=filename[:255], sha256=digest,
@@ -125,6 +215,8 @@ class StatementImportMixin(_Base):
                                    PaymentStatus.TWIN, actor_id)
                      for key, twin in twins.items()]
             ids = await repo.insert_payments(rows)
+            if strict and len(ids) < len(rows):  # the same payments, imported meanwhile
+                raise _Stale("the payments recorded")
             await repo.confirm_manual([(twin.id, statement_id)
                                        for key, twin in twins.items() if key in ids])
             for key, twin in twins.items():
@@ -133,7 +225,7 @@ class StatementImportMixin(_Base):
                                         {"typed_in_as": twin.id})
             logger.info("statement %s: %d new payments written, allocating", filename or "-",
                         len(ids))
-            applied = await self._apply_auto(uow, results, ids, actor_id, now)
+            applied = await self._apply_auto(uow, results, ids, locked, actor_id, now)
             remember = {pair for r in results if r.payment_key in ids
                         for pair in [confirmed_account_to_remember(
                             r, fresh[r.payment_key][0])] if pair is not None}
@@ -149,12 +241,11 @@ class StatementImportMixin(_Base):
             events: list[PaymentEvent] = list(await self._applied_events(uow, applied))
             reviews = [r for r in waiting if r.decision == "review"]
             shown = reviews[: self._review_limit]
-            events += await self._review_events(uow, shown, fresh, ids, by_org, actor)
+            events += await self._review_events(uow, shown, fresh, ids, by_id, actor)
             await uow.commit()
         counted = [r for r in results if r.payment_key in ids]
         return ImportReport(
-            format=fmt, incoming=len(incoming), new=len(ids),
-            already=len(incoming) - len(ids),
+            format=fmt, incoming=incoming, new=len(ids), already=incoming - len(ids),
             auto=sum(r.decision == "auto" for r in counted),
             review=sum(r.decision == "review" for r in counted),
             unmatched=sum(r.decision == "unmatched" for r in counted),
@@ -195,10 +286,11 @@ class StatementImportMixin(_Base):
         return found
 
     async def _apply_auto(self, uow: PaymentUnitOfWork, results: Sequence[MatchResult],
-                          ids: Mapping[str, int], actor_id: int | None, now: datetime
-                          ) -> list[_Applied]:
+                          ids: Mapping[str, int], named: Mapping[int, InvoiceMoney],
+                          actor_id: int | None, now: datetime) -> list[_Applied]:
         """Writes the automatic allocations of an import in bulk: allocations, then each
-        touched invoice's paid amount and status from its locked row."""
+        touched invoice's paid amount and status from its locked row (`named`: the rows
+        locked by the caller, a superset of the invoices paid here)."""
         repo = uow.payments
         today = self.today()
         wanted: list[tuple[int, int, int]] = []  # payment id, invoice id, amount
@@ -208,8 +300,8 @@ class StatementImportMixin(_Base):
                            for a in result.allocations]
         if not wanted:
             return []
-        locked = {inv.id: inv for inv in await repo.lock_invoices(
-            sorted({invoice_id for _, invoice_id, _ in wanted}))}
+        locked = {i: named[i] for i in sorted({invoice_id for _, invoice_id, _ in wanted})
+                  if i in named}
         paid = {i: inv.paid_minor for i, inv in locked.items()}
         rows: list[tuple[int, int, int]] = []
         applied: list[_Applied] = []

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
 from PIL import Image
@@ -26,6 +27,7 @@ from services.customers import CustomerService
 from services.delivery import (
     DeliveryService,
     DeliverySettings,
+    OutgoingEmail,
     check_image_upload,
     parse_start_payload,
     pdf_filename,
@@ -33,6 +35,7 @@ from services.delivery import (
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from services.invoices import Invoice, InvoiceService
 from services.organizations import OrganizationService, seed_demo_organization
+from services.ports import UowFactory
 from services.quotes import QuoteService
 from services.users import Role, User
 from storage import models as m
@@ -379,3 +382,86 @@ def test_normalize_image_refuses_what_is_not_a_picture() -> None:
     assert normalize_image(b"GIF89a broken") is None
     out = normalize_image(png(20, 10))
     assert out is not None and out.startswith(b"\x89PNG")
+
+
+class Watched:
+    """The unit of work factory, counting the write units of work and those open now."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.writes = 0
+        self.open = 0
+
+    def __call__(self, readonly: bool = False) -> Any:
+        if not readonly:
+            self.writes += 1
+        return _Counted(self, self.db.uow(readonly))
+
+
+class _Counted:
+    def __init__(self, watch: Watched, uow: Any) -> None:
+        self.watch, self.uow = watch, uow
+
+    async def __aenter__(self) -> Any:
+        entered = await self.uow.__aenter__()
+        self.watch.open += 1
+        return entered
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.watch.open -= 1
+        await self.uow.__aexit__(*exc)
+
+
+class WatchedOutside:
+    """The renderer and the mail server, noting how many units of work are open when
+    called."""
+
+    def __init__(self, renderer: PdfRenderer, watch: Watched) -> None:
+        self.renderer, self.watch = renderer, watch
+        self.open_at_render: list[int] = []
+        self.open_at_send: list[int] = []
+
+    async def render(self, view: Any, template: str | None = None) -> bytes:
+        self.open_at_render.append(self.watch.open)
+        return await self.renderer.render(view, template)
+
+    async def check_template(self, kind: str, source: str) -> str | None:
+        return await self.renderer.check_template(kind, source)
+
+    async def send_document(self, email: OutgoingEmail) -> None:
+        self.open_at_send.append(self.watch.open)
+
+
+async def test_a_send_is_one_write_with_nothing_open_while_rendering(
+        db: Database, renderer: PdfRenderer) -> None:
+    """The customer's chat, e-mail, a public and a deep link: each reads in one read-only
+    unit of work, renders (and e-mails) with none open, and writes once."""
+    w = await make_world(db, renderer)
+    watch = Watched(db)
+    outside = WatchedOutside(renderer, watch)
+    delivery = DeliveryService(cast(UowFactory, watch), w.clock, w.invoices, w.quotes, outside,
+                               PoolImageTools(renderer), outside,
+                               DeliverySettings(30, "https://crm.example.com"))
+    first = await issued_invoice(w)
+    link = await delivery.deep_link(w.m1, "invoice", first.id)
+    assert watch.writes == 1
+    await w.customers.open_link(CUSTOMER_TG, "Анна Петрова", "anna", "ru-RU",
+                                link.start_payload)
+    for use in ("chat", "email", "public_link"):
+        inv = await issued_invoice(w)
+        watch.writes = 0
+        if use == "chat":
+            copy = await delivery.to_customer_chat(w.m1, "invoice", inv.id, "press-1")
+            assert copy.pdf.rendered and copy.chat_id == CUSTOMER_TG
+        elif use == "email":
+            assert await delivery.send_email(w.m1, "invoice", inv.id, "buh@romashka.ru")
+        else:
+            await delivery.public_link(w.m1, "invoice", inv.id)
+        assert (use, watch.writes, watch.open) == (use, 1, 0)
+    assert outside.open_at_render == [0, 0, 0]
+    assert outside.open_at_send == [0]
+    kinds = sorted(str(k) for (k,) in await rows(db, m.OutboxMessage.kind))
+    assert kinds == ["customer_action", "document", "document_qr"]
+    channels = sorted(str(c) for (c,) in await rows(db, m.DocumentDelivery.channel))
+    assert channels == ["email", "link", "telegram"]
+    assert len(await rows(db, m.Document.id)) == 4

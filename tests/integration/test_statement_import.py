@@ -4,6 +4,8 @@ payer accounts remembered; review payments resolved exactly once; bad files chan
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,10 +14,20 @@ import pytest
 from sqlalchemy import func, select
 
 from services.errors import Conflict, NotFound
-from services.payments import PaymentApplied, ReviewNeeded
+from services.matching import match_payments
+from services.payments import PaymentApplied, PaymentService, ReviewNeeded
 from services.statements import StatementError, generate_1c
+from services.tasks import TaskDraft, TaskKind, TaskService
 from storage import models as m
-from tests.integration.test_payments import C1_INN, C2_INN, World, count, invoice_row, issue
+from tests.integration.test_payments import (
+    C1_INN,
+    C2_INN,
+    World,
+    active_allocations,
+    count,
+    invoice_row,
+    issue,
+)
 from tests.integration.test_payments import w as w
 
 OWN = "40702810938000000001"
@@ -241,3 +253,111 @@ async def test_a_transfer_already_in_the_statement_is_not_typed_in_twice(w: Worl
     assert twice.value.code == "payment_in_statement"
     assert len(await payments(w)) == 2
     assert (await invoice_row(w, paid))[:2] == (30000, "partially_paid")
+
+
+class HeldMatcher:
+    """A CPU runner that holds every match (not the parsing) until `release` is set, and
+    says when one has begun: the statement is then read, but not written."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.entered: asyncio.Queue[None] = asyncio.Queue()
+        self.matches = 0
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if fn is match_payments:
+            self.matches += 1
+            self.entered.put_nowait(None)
+            await self.release.wait()
+        return await asyncio.to_thread(fn, *args)
+
+
+def held_import(w: World, held: HeldMatcher) -> PaymentService:
+    return PaymentService(w.db.factory, w.clock, w.deals, "UTC", run_cpu=held.run)
+
+
+async def test_other_writes_go_on_while_a_statement_is_matched(w: World) -> None:
+    """No transaction (and on SQLite not the process's writer lock) is held while the worker
+    pool matches: a manual payment and a task complete before the match ends."""
+    inv, number = await issue(w, w.m1, w.c1, "1500.00")
+    other, _ = await issue(w, w.m1, w.c1, "300.00")
+    held = HeldMatcher()
+    importing = asyncio.create_task(held_import(w, held).import_statement(
+        w.m1, statement(tx("1500.00", 3, "11", f"Оплата по счету {number}", C1_INN)),
+        "kl_to_1c.txt"))
+    await held.entered.get()
+    # Were a transaction held across the match, these would wait for it: a deadlock here.
+    cash = await asyncio.wait_for(w.payments.record_manual(w.m1, other, "cash", "300", "1"),
+                                  10)
+    task = await asyncio.wait_for(TaskService(w.db.factory, w.clock, "UTC").create(
+        w.m1, TaskDraft(TaskKind.TASK, "Позвонить", w.clock.now())), 10)
+    assert not importing.done()
+    held.release.set()
+    report = await importing
+    assert (report.new, report.auto, held.matches) == (1, 1, 1)
+    assert cash.payment.status == "allocated" and task.id
+    assert await invoice_row(w, inv) == (150000, "paid", w.clock.now())
+    assert await invoice_row(w, other) == (30000, "paid", w.clock.now())
+
+
+async def test_an_invoice_paid_while_matching_is_not_paid_twice(w: World) -> None:
+    """The cash came in while the statement was matched: the write sees the invoice changed
+    and matches again, as if the statement had come after the cash."""
+    inv, number = await issue(w, w.m1, w.c1, "1500.00")
+    held = HeldMatcher()
+    importing = asyncio.create_task(held_import(w, held).import_statement(
+        w.m1, statement(tx("1500.00", 3, "11", f"Оплата по счету {number}", C1_INN)),
+        "kl_to_1c.txt"))
+    await held.entered.get()
+    await w.payments.record_manual(w.m1, inv, "cash", "1500", "ПКО-7")
+    held.release.set()
+    report = await importing
+    assert held.matches == 2
+    assert (report.new, report.auto, report.events) == (1, 0, ())
+    assert await invoice_row(w, inv) == (150000, "paid", w.clock.now())
+    assert await active_allocations(w, inv) == 150000
+    # Nothing of that company is open any more: the statement's payment waits for a person
+    # (before, it was credited as an overpayment of the invoice the cash had paid).
+    (_, (_, amount, status, company)) = await payments(w)
+    assert (amount, status, company) == (150000, "unmatched", None)
+    assert await count(w, m.PaymentAllocation) == 1
+
+
+async def test_a_transfer_typed_in_while_matching_is_its_twin(w: World) -> None:
+    inv, number = await issue(w, w.m1, w.c1, "1000.00")
+    held = HeldMatcher()
+    importing = asyncio.create_task(held_import(w, held).import_statement(
+        w.m1, statement(tx("1000.00", 9, "15", f"Оплата по счету {number}", C1_INN)),
+        "kl_to_1c.txt"))
+    await held.entered.get()
+    typed = await w.payments.record_manual(w.m1, inv, "bank", "1000", "15", date(2026, 3, 9))
+    held.release.set()
+    report = await importing
+    assert (report.new, report.twins, report.auto, report.events) == (1, 1, 0, ())
+    assert [(r.amount_minor, r.status) for r in await payments(w)] == [
+        (100000, "allocated"), (100000, "twin")]
+    assert await active_allocations(w, inv) == 100000
+    async with w.db.uow(readonly=True) as uow:
+        confirmed_by = await uow.session.scalar(select(m.Payment.statement_id).where(
+            m.Payment.id == typed.payment.id))
+    assert confirmed_by == report.statement_id
+
+
+async def test_the_same_file_imported_twice_at_once_counts_once(w: World) -> None:
+    inv, number = await issue(w, w.m1, w.c1, "1500.00")
+    data = statement(tx("1500.00", 3, "11", f"Оплата по счету {number}", C1_INN),
+                     tx("700.00", 4, "12", "Оплата по договору 5"))
+    held = HeldMatcher()
+    service = held_import(w, held)
+    both = asyncio.gather(service.import_statement(w.m1, data, "a.txt"),
+                          service.import_statement(w.m2, data, "b.txt"))
+    await held.entered.get()
+    await held.entered.get()  # both read the payments as new, both are matching
+    held.release.set()
+    one, two = sorted(await both, key=lambda r: -r.new)
+    assert (one.new, one.already, one.auto, one.unmatched) == (2, 0, 1, 1)
+    assert (two.new, two.already, two.auto, two.events) == (0, 2, 0, ())
+    assert held.matches == 3  # the second one matched again, on what the first wrote
+    assert len(await payments(w)) == 2
+    assert await invoice_row(w, inv) == (150000, "paid", w.clock.now())
+    assert await active_allocations(w, inv) == 150000
