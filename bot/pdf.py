@@ -50,6 +50,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from bot.specimen import specimen_view
 from services.documents import (
     DOCUMENT_KINDS,
     DocumentView,
@@ -57,7 +58,6 @@ from services.documents import (
     StatementView,
     format_date,
     format_quantity,
-    sample_view,
 )
 from services.money import format_money
 
@@ -228,7 +228,7 @@ class _Engine:
     def check(self, kind: str, source: str) -> str | None:
         if kind not in DOCUMENT_KINDS:
             return f"unknown document kind: {kind}"
-        view = sample_view(kind)  # type: ignore[arg-type]
+        view = specimen_view(kind)  # type: ignore[arg-type]
         try:
             html = self.html(view, source)
         except jinja2.TemplateSyntaxError as error:
@@ -272,7 +272,7 @@ def _worker_init(niceness: int = 0) -> None:
                  "receipt.html.j2", "act.html.j2", "delivery_note.html.j2",
                  "client_statement.html.j2"):  # fmt: skip
         engine.env.get_template(name)
-    engine.render(sample_view())
+    engine.render(specimen_view())
 
 
 def _render_job(view: Printable, template_source: str | None) -> tuple[bytes, float]:
@@ -330,8 +330,9 @@ class PdfRenderer:
         return self._pool
 
     async def start(self) -> None:
-        """Start every worker and wait until each is warm (its initializer rendered a sample
-        document). Submitting ``workers`` jobs at once makes the pool spawn all of them."""
+        """Start every worker and wait until each is warm (its initializer rendered the
+        specimen document, ``bot.specimen``). Submitting ``workers`` jobs at once makes the
+        pool spawn all of them."""
         pool = self._ensure_pool()
         loop = asyncio.get_running_loop()
         started = time.perf_counter()

@@ -19,15 +19,15 @@ No framework here: templates, WeasyPrint and QR images live behind ``DocumentRen
 The package, one module per part (submodules import `model`, never this `__init__`):
 `model` (kinds, layouts, languages, ``DocumentLabels``), `formatting` (quantities, plain
 amounts), `labels` (the label tables, ``labels_for``, ``format_date``), `views` (the view
-models), `purpose` (the payment purpose line), `invoice` (building an invoice or a quote, the
-sample), `printed` (the invoice as its act, delivery note or receipt), `statement` (the client
+models), `purpose` (the payment purpose line), `invoice` (building an invoice or a quote),
+`printed` (the invoice as its act, delivery note or receipt), `statement` (the client
 statement), `ports` (``DocumentRenderer``).
 """
 
 from services.documents.formatting import _plain_amount as _plain_amount
 from services.documents.formatting import format_quantity
 from services.documents.invoice import _line_view as _line_view
-from services.documents.invoice import build_invoice_view, money_text, sample_view
+from services.documents.invoice import build_invoice_view, money_text
 from services.documents.labels import _EN_MONTHS as _EN_MONTHS
 from services.documents.labels import _LABELS as _LABELS
 from services.documents.labels import _RO_MONTHS as _RO_MONTHS
@@ -83,5 +83,4 @@ __all__ = [
     "labels_for",
     "money_text",
     "receipt_basis",
-    "sample_view",
 ]
