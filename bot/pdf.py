@@ -10,9 +10,10 @@ the default executor, logging handlers) copies locks that another thread may hol
 instant, and the loop's selector and self-pipe file descriptors, into the child; the child can
 deadlock on the first ``logging`` call or corrupt the parent's loop wake-ups. "spawn" starts a
 clean interpreter that imports only this module. Its cost (~1 s per worker) is paid once, in
-``start()``, which also warms each worker (fonts loaded, templates compiled, one document
-rendered) so the first real invoice is not the slow one. (``forkserver`` would be safe too;
-spawn is chosen because it behaves the same on every platform and needs no preload list.)
+``start()``, which also warms each worker (fonts loaded, templates compiled, the documents'
+catalogs read, one document rendered) so the first real invoice is not the slow one.
+(``forkserver`` would be safe too; spawn is chosen because it behaves the same on every
+platform and needs no preload list.)
 
 Per worker process: ONE ``FontConfiguration`` (a new one per render leaks ~0.25 MB each time),
 the stylesheet parsed once with it (so the @font-face files are registered once), and one
@@ -53,11 +54,13 @@ from weasyprint.urls import URLFetcher
 from bot.specimen import specimen_view
 from services.documents import (
     DOCUMENT_KINDS,
+    LANGUAGES,
     DocumentView,
     Lang,
     StatementView,
     format_date,
     format_quantity,
+    labels_for,
 )
 from services.money import format_money
 
@@ -272,6 +275,8 @@ def _worker_init(niceness: int = 0) -> None:
                  "receipt.html.j2", "act.html.j2", "delivery_note.html.j2",
                  "client_statement.html.j2"):  # fmt: skip
         engine.env.get_template(name)
+    for language in LANGUAGES:  # each reads its catalog once: not on a customer's document
+        labels_for(language)
     engine.render(specimen_view())
 
 
