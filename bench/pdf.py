@@ -16,8 +16,6 @@ import io
 import statistics
 import sys
 import time
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,41 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pypdf import PdfReader
 
 from bot.pdf import PdfRenderer, _render_job, _worker_rss_kb, render_sync
-from services.documents import DocumentView, PartyView, build_invoice_view
-from services.pricing import LineInput
-
-SELLER = PartyView(
-    name="Ромашка",
-    legal_name="ООО «Ромашка»",
-    tax_id_label="ИНН",
-    tax_id="7707083893",
-    kpp="773601001",
-    address="117997, г. Москва, ул. Вавилова, д. 19",
-    bank_name="ПАО Сбербанк",
-    bik_or_bic="044525225",
-    account="40702810938000000001",
-    corr_account="30101810400000000225",
-    director="Иванов И. И.",
-    accountant="Петрова А. А.",
-)
-BUYER = PartyView(name="АО «Василёк»", tax_id_label="ИНН", tax_id="500100732259")
-
-
-def invoice(lines: int, number: str = "42") -> DocumentView:
-    return build_invoice_view(
-        seller=SELLER,
-        buyer=BUYER,
-        lines=[
-            LineInput(f"Услуга по договору, этап {i}", Decimal("2"), Decimal("1250.50"),
-                      Decimal("22"))
-            for i in range(1, lines + 1)
-        ],
-        currency="RUB",
-        number=number,
-        issue_date=date(2026, 3, 5),
-        due_date=date(2026, 3, 15),
-        tax_mode="included",
-    )  # fmt: skip
+from services.documents import DocumentView
+from tests.fixtures.documents import invoice_view as invoice
 
 
 def ms(seconds: float) -> float:

@@ -1,5 +1,9 @@
 """Gettext catalogs (Babel .po in bot/locales) and the middleware that picks the language.
 
+Two domains: ``messages``, the chat's words in the reader's language (handlers/, bot/), and
+``documents``, the words a PDF prints in the document's own language (services/documents,
+which reads its .po files itself: ``services.documents.catalog``).
+
 Catalogs are compiled to .mo when missing or older than their .po, at start-up and in tests,
 so there is no manual build step.
 """
@@ -17,6 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from services.access import pick_language
+from services.documents.catalog import DOMAIN as DOCUMENTS_DOMAIN
 
 logger = logging.getLogger(__name__)
 
@@ -59,47 +64,61 @@ class ActorI18nMiddleware(I18nMiddleware):
 SOURCES = ("handlers", "bot")
 KEYWORDS = {"_": None, "__": None, "gettext": None, "lazy_gettext": None,
             "ngettext": (1, 2), "lazy_ngettext": (1, 2)}
+DOCUMENT_SOURCES = ("services/documents",)
+DOCUMENT_KEYWORDS = {"_": None, "gettext": None, "pgettext": ((1, "c"), 2)}
+#: domain -> (folders extracted, keywords)
+DOMAINS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    DOMAIN: (SOURCES, KEYWORDS), DOCUMENTS_DOMAIN: (DOCUMENT_SOURCES, DOCUMENT_KEYWORDS)}
+
+MessageKey = tuple[str | None, str]  # (msgctxt, msgid)
 
 
-def extract_messages(root: Path | None = None) -> dict[str, tuple[str, int]]:
-    """Every msgid in the code, with one place it is used."""
+def extract_domain(domain: str, root: Path | None = None) -> dict[MessageKey, tuple[str, int]]:
+    """Every (context, msgid) of ``domain`` in the code, with one place it is used."""
     from babel.messages.extract import extract_from_dir
 
     root = root or Path(__file__).resolve().parent.parent
-    found: dict[str, tuple[str, int]] = {}
-    for folder in SOURCES:
-        for filename, lineno, message, _comments, _ctx in extract_from_dir(
-            root / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+    sources, keywords = DOMAINS[domain]
+    found: dict[MessageKey, tuple[str, int]] = {}
+    for folder in sources:
+        for filename, lineno, message, _comments, context in extract_from_dir(
+            root / folder, method_map=[("**.py", "python")], keywords=keywords
         ):
             msgid = message if isinstance(message, str) else message[0]
-            found.setdefault(msgid, (f"{folder}/{filename}", lineno))
+            found.setdefault((context, msgid), (f"{folder}/{filename}", lineno))
     return found
 
 
+def extract_messages(root: Path | None = None) -> dict[str, tuple[str, int]]:
+    """Every msgid of the chat's ``messages`` domain in the code, with one place it is used."""
+    return {msgid: where for (_ctx, msgid), where in extract_domain(DOMAIN, root).items()}
+
+
 def update_catalogs(path: Path = LOCALES) -> None:
-    """`python -m bot.i18n`: adds new msgids to every .po (English gets itself as the
-    translation), marks vanished ones obsolete, then compiles."""
+    """`python -m bot.i18n`: adds new msgids to every .po of both domains (English gets
+    itself as the translation), drops vanished ones, then compiles."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
-    messages = extract_messages()
-    for lang in ("en", "ru", "ro"):
-        po = path / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-        po.parent.mkdir(parents=True, exist_ok=True)
-        if po.exists():
-            with po.open("rb") as f:
-                old = read_po(f, locale=lang)
-        else:
-            old = Catalog(locale=lang)
-        new = Catalog(locale=lang, project="Dealchat", charset="utf-8")
-        for msgid, (where, line) in sorted(messages.items(), key=lambda kv: kv[1]):
-            prev = old.get(msgid)
-            text = prev.string if prev is not None and prev.string else ""
-            if lang == "en" and not text:
-                text = msgid
-            new.add(msgid, text, locations=[(where, line)])
-        with po.open("wb") as f:
-            write_po(f, new, width=99, omit_header=False, sort_output=False)
+    for domain in DOMAINS:
+        messages = extract_domain(domain)
+        for lang in ("en", "ru", "ro"):
+            po = path / lang / "LC_MESSAGES" / f"{domain}.po"
+            po.parent.mkdir(parents=True, exist_ok=True)
+            if po.exists():
+                with po.open("rb") as f:
+                    old = read_po(f, locale=lang)
+            else:
+                old = Catalog(locale=lang, domain=domain)
+            new = Catalog(locale=lang, domain=domain, project="Dealchat", charset="utf-8")
+            for (ctx, msgid), (where, line) in sorted(messages.items(), key=lambda kv: kv[1]):
+                prev = old.get(msgid, context=ctx)
+                text = prev.string if prev is not None and prev.string else ""
+                if lang == "en" and not text:
+                    text = msgid
+                new.add(msgid, text, locations=[(where, line)], context=ctx)
+            with po.open("wb") as f:
+                write_po(f, new, width=99, omit_header=False, sort_output=False)
     compile_catalogs(path)
 
 

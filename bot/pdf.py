@@ -10,9 +10,10 @@ the default executor, logging handlers) copies locks that another thread may hol
 instant, and the loop's selector and self-pipe file descriptors, into the child; the child can
 deadlock on the first ``logging`` call or corrupt the parent's loop wake-ups. "spawn" starts a
 clean interpreter that imports only this module. Its cost (~1 s per worker) is paid once, in
-``start()``, which also warms each worker (fonts loaded, templates compiled, one document
-rendered) so the first real invoice is not the slow one. (``forkserver`` would be safe too;
-spawn is chosen because it behaves the same on every platform and needs no preload list.)
+``start()``, which also warms each worker (fonts loaded, templates compiled, the documents'
+catalogs read, one document rendered) so the first real invoice is not the slow one.
+(``forkserver`` would be safe too; spawn is chosen because it behaves the same on every
+platform and needs no preload list.)
 
 Per worker process: ONE ``FontConfiguration`` (a new one per render leaks ~0.25 MB each time),
 the stylesheet parsed once with it (so the @font-face files are registered once), and one
@@ -50,14 +51,16 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from bot.specimen import specimen_view
 from services.documents import (
     DOCUMENT_KINDS,
+    LANGUAGES,
     DocumentView,
     Lang,
     StatementView,
     format_date,
     format_quantity,
-    sample_view,
+    labels_for,
 )
 from services.money import format_money
 
@@ -228,7 +231,7 @@ class _Engine:
     def check(self, kind: str, source: str) -> str | None:
         if kind not in DOCUMENT_KINDS:
             return f"unknown document kind: {kind}"
-        view = sample_view(kind)  # type: ignore[arg-type]
+        view = specimen_view(kind)  # type: ignore[arg-type]
         try:
             html = self.html(view, source)
         except jinja2.TemplateSyntaxError as error:
@@ -272,7 +275,9 @@ def _worker_init(niceness: int = 0) -> None:
                  "receipt.html.j2", "act.html.j2", "delivery_note.html.j2",
                  "client_statement.html.j2"):  # fmt: skip
         engine.env.get_template(name)
-    engine.render(sample_view())
+    for language in LANGUAGES:  # each reads its catalog once: not on a customer's document
+        labels_for(language)
+    engine.render(specimen_view())
 
 
 def _render_job(view: Printable, template_source: str | None) -> tuple[bytes, float]:
@@ -330,8 +335,9 @@ class PdfRenderer:
         return self._pool
 
     async def start(self) -> None:
-        """Start every worker and wait until each is warm (its initializer rendered a sample
-        document). Submitting ``workers`` jobs at once makes the pool spawn all of them."""
+        """Start every worker and wait until each is warm (its initializer rendered the
+        specimen document, ``bot.specimen``). Submitting ``workers`` jobs at once makes the
+        pool spawn all of them."""
         pool = self._ensure_pool()
         loop = asyncio.get_running_loop()
         started = time.perf_counter()

@@ -8,7 +8,8 @@ Invariants:
   never do arithmetic on money; they only format what the view holds.
 * Every amount in a view is a ``Decimal`` at the currency's minor unit; never a float.
 * The document's text is in the document's language (``ru``/``en``/``ro``), chosen per
-  document and independent of the UI language of whoever issues it (``DocumentLabels``).
+  document and independent of the UI language of whoever issues it (``DocumentLabels``, from
+  the ``documents`` gettext catalogs; dates and numbers by Babel).
 * ``qr_standard``/``qr_payload`` come from ``payment_qr_for``; when there is no QR,
   ``qr_reason`` holds the machine code and ``qr_note`` the sentence the document prints.
 * Views are frozen and picklable: the renderer ships them to worker processes.
@@ -17,22 +18,18 @@ No framework here: templates, WeasyPrint and QR images live behind ``DocumentRen
 (``bot/pdf.py``).
 
 The package, one module per part (submodules import `model`, never this `__init__`):
-`model` (kinds, layouts, languages, ``DocumentLabels``), `formatting` (quantities, plain
-amounts), `labels` (the label tables, ``labels_for``, ``format_date``), `views` (the view
-models), `purpose` (the payment purpose line), `invoice` (building an invoice or a quote, the
-sample), `printed` (the invoice as its act, delivery note or receipt), `statement` (the client
-statement), `ports` (``DocumentRenderer``).
+`model` (kinds, layouts, languages, ``DocumentLabels``), `catalog` (the ``documents`` gettext
+catalogs), `formatting` (quantities, plain amounts), `labels` (``labels_for``,
+``format_date``), `views` (the view models), `purpose` (the payment purpose line), `invoice`
+(building an invoice or a quote), `printed` (the invoice as its act, delivery note or
+receipt), `statement` (the client statement), `ports` (``DocumentRenderer``).
 """
 
 from services.documents.formatting import _plain_amount as _plain_amount
 from services.documents.formatting import format_quantity
 from services.documents.invoice import _line_view as _line_view
-from services.documents.invoice import build_invoice_view, money_text, sample_view
-from services.documents.labels import _EN_MONTHS as _EN_MONTHS
-from services.documents.labels import _LABELS as _LABELS
-from services.documents.labels import _RO_MONTHS as _RO_MONTHS
-from services.documents.labels import _RU_MONTHS as _RU_MONTHS
-from services.documents.labels import EN_LABELS, RO_LABELS, RU_LABELS, format_date, labels_for
+from services.documents.invoice import build_invoice_view, money_text
+from services.documents.labels import format_date, labels_for
 from services.documents.model import (
     DOCUMENT_KINDS,
     LANGUAGES,
@@ -56,12 +53,9 @@ from services.documents.views import DocumentView, LineView, PartyView, VatLine
 
 __all__ = [
     "DOCUMENT_KINDS",
-    "EN_LABELS",
     "LANGUAGES",
     "LAYOUTS",
     "PRINT_KINDS",
-    "RO_LABELS",
-    "RU_LABELS",
     "DocumentKind",
     "DocumentLabels",
     "DocumentRenderer",
@@ -83,5 +77,4 @@ __all__ = [
     "labels_for",
     "money_text",
     "receipt_basis",
-    "sample_view",
 ]

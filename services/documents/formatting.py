@@ -1,9 +1,17 @@
-"""Number formatting shared by the labels, the payment purpose and the templates: quantities
-without trailing zeros, plain amounts for a payment purpose line."""
+"""Number formatting shared by the labels, the payment purpose and the templates (Babel's
+CLDR number symbols): quantities without trailing zeros, plain amounts for a payment purpose
+line. Money itself is ``services.money.format_money``, as the chat shows it."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
+
+from babel.numbers import format_decimal
+
+# CLDR groups Russian thousands with a no-break space (U+00A0); documents and the chat
+# (``format_money``) have always used the narrow one (U+202F), as Russian typography does.
+_RU_GROUP: Final = ("\u00a0", "\u202f")
 
 # --- formatting helpers shared by the templates --------------------------------------------
 
@@ -12,20 +20,12 @@ def format_quantity(value: Decimal, language: str) -> str:
     """A quantity without trailing zeros: "2", "1,5" (ru, ro), "1.5" (en), "1 000" grouped."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(f"quantity must be Decimal or int, not {type(value).__name__}")
-    number = Decimal(value)
-    text = f"{number.normalize():f}" if number != number.to_integral() else f"{number:.0f}"
-    sign = "-" if text.startswith("-") else ""
-    integer, _, fraction = text.lstrip("-").partition(".")
-    group = {"ru": "\u202f", "en": ",", "ro": "."}[language]
-    head = len(integer) % 3 or 3
-    parts = [integer[:head]] + [integer[i : i + 3] for i in range(head, len(integer), 3)]
-    grouped = group.join(parts)
-    if not fraction:
-        return sign + grouped
-    return f"{sign}{grouped}{'.' if language == 'en' else ','}{fraction}"
+    # Every decimal the value has, none it does not ("1.50" -> 1,5; "1.2345" stays whole).
+    text = format_decimal(Decimal(value), "#,##0.###", locale=language,
+                          decimal_quantization=False)
+    return text.replace(*_RU_GROUP) if language == "ru" else text
 
 
 def _plain_amount(value: Decimal, language: str) -> str:
     # For a payment purpose line: no symbols or special spaces (banks' forms choke on them).
-    text = f"{value:.2f}"
-    return text if language == "en" else text.replace(".", ",")
+    return format_decimal(value, "0.00", locale=language)

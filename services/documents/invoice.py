@@ -1,5 +1,5 @@
 """Building the view of an invoice or a quote: priced once (``compute_totals``), with the
-payment QR; and a sample one for template checks, previews and warm-up."""
+payment QR."""
 
 from __future__ import annotations
 
@@ -163,58 +163,3 @@ def build_invoice_view(
 def money_text(view: DocumentView, amount: Decimal) -> str:
     """An amount of the view formatted as the chat shows it (``format_money``)."""
     return format_money(amount, view.currency, view.language)
-
-
-# --- a sample, for template checks, previews and warm-up ------------------------------------
-
-
-def sample_view(
-    kind: DocumentKind = "invoice", layout: Layout = "ru", language: Lang = "ru"
-) -> DocumentView:
-    """A small but complete document (two lines, both parties, bank details, a QR) used to
-    test-render an uploaded template and to warm the renderer."""
-    seller = PartyView(
-        name="Пример",
-        legal_name="ООО «Пример»",
-        country="RU",
-        tax_id_label="ИНН",
-        tax_id="7707083893",
-        kpp="773601001",
-        address="117997, г. Москва, ул. Вавилова, д. 19",
-        bank_name="ПАО Сбербанк",
-        bik_or_bic="044525225",
-        account="40702810938000000001",
-        corr_account="30101810400000000225",
-        iban="DE89370400440532013000",
-        phone="+7 495 000-00-00",
-        email="billing@example.com",
-        director="Иванов И. И.",
-        accountant="Петрова А. А.",
-    )
-    buyer = PartyView(
-        name="Покупатель",
-        legal_name="ИП Сидоров С. С.",
-        country="RU",
-        tax_id_label="ИНН",
-        tax_id="500100732259",
-        address="г. Тверь, ул. Советская, д. 1",
-    )
-    return build_invoice_view(
-        seller=seller,
-        buyer=buyer,
-        lines=[
-            LineInput("Консультация", Decimal("2"), Decimal("1500.00"), Decimal("22")),
-            LineInput("Доставка", Decimal("1"), Decimal("300.00"), Decimal("22")),
-        ],
-        currency="RUB",
-        number="1",
-        issue_date=date(2026, 1, 15),
-        due_date=date(2026, 1, 25),
-        valid_until=date(2026, 2, 15) if kind == "quote" else None,
-        tax_mode="included",
-        language=language,
-        layout=layout,
-        kind=kind,
-        units=["ч", "усл."],
-        notes="",
-    )

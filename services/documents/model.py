@@ -1,5 +1,5 @@
 """The document's kinds, layouts and languages, and the fixed words of a document in one
-language (``DocumentLabels``; the tables themselves are in ``services.documents.labels``)."""
+language (``DocumentLabels``; ``services.documents.labels`` fills them from the catalogs)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ LANGUAGES: Final = ("ru", "en", "ro")
 
 @dataclass(frozen=True, slots=True)
 class DocumentLabels:
-    """The fixed words of a document in one language (not gettext: the document's language is
-    chosen per document, not per user)."""
+    """The fixed words of a document in one language, from the ``documents`` gettext catalog
+    of the document's own language (chosen per document, not per user): ``labels_for``."""
 
     invoice: str
     quote: str
@@ -108,7 +108,10 @@ class DocumentLabels:
     qr_epc: str
     qr_none: str
     qr_reasons: dict[str, str]
-    months: tuple[str, ...]
+    invoice_payment: str  # "Payment of invoice {number} of {day}": a payment purpose, a basis
+    purpose_vat: str  # "VAT {rate}% {amount}": one rate in a Russian payment purpose
+    purpose_with_vat: str  # "{purpose}, incl. {vat}"
+    purpose_without_vat: str  # "{purpose}, without VAT"
 
     def title(self, kind: str) -> str:
         return {

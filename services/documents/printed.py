@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from services.documents.labels import format_date
 from services.documents.model import PRINT_KINDS, DocumentKind
 from services.documents.purpose import default_purpose
 from services.documents.views import DocumentView, VatLine
@@ -18,12 +17,7 @@ from services.words import amount_in_words
 
 def receipt_basis(number: str, issue_date: date, language: str) -> str:
     """«Оплата по счёту № 42 от 05.03.2026» (no VAT figures: a receipt may be partial)."""
-    day = format_date(issue_date, language)
-    if language == "ru":
-        return f"Оплата по счёту № {number} от {day}"
-    if language == "ro":
-        return f"Plata facturii nr. {number} din {day}"
-    return f"Payment of invoice {number} of {day}"
+    return default_purpose("invoice", number, issue_date, language)
 
 
 def as_printed(view: DocumentView, kind: DocumentKind, number: str, issue_date: date,

@@ -16,19 +16,20 @@ def default_purpose(
     """«Оплата по счёту № 42 от 05.03.2026, в т.ч. НДС 22% 1833,33» / «…, без НДС»; for
     other kinds the document's own title and number."""
     day = format_date(issue_date, language)
+    labels = labels_for(language)
     if kind != "invoice":
-        labels = labels_for(language)
         return f"{labels.title(kind)} {labels.number_sign} {number} {labels.dated} {day}"
-    if language == "ru":
-        head = f"Оплата по счёту № {number} от {day}"
-        if totals is None:
-            return head
-        rated = [
-            f"НДС {format_quantity(b.rate, 'ru')}% {_plain_amount(b.vat, 'ru')}"
-            for b in totals.vat_breakdown
-            if not isinstance(b.rate, str)
-        ]
-        return f"{head}, в т.ч. {', '.join(rated)}" if rated else f"{head}, без НДС"
-    if language == "ro":
-        return f"Plata facturii nr. {number} din {day}"
-    return f"Payment of invoice {number} of {day}"
+    head = labels.invoice_payment.format(number=number, day=day)
+    # Russian payment orders state the VAT in the purpose (the Bank of Russia's rules for the
+    # «Назначение платежа» field); other languages print the invoice alone.
+    if language != "ru" or totals is None:
+        return head
+    rated = [
+        labels.purpose_vat.format(rate=format_quantity(b.rate, language),
+                                  amount=_plain_amount(b.vat, language))
+        for b in totals.vat_breakdown
+        if not isinstance(b.rate, str)
+    ]
+    if not rated:
+        return labels.purpose_without_vat.format(purpose=head)
+    return labels.purpose_with_vat.format(purpose=head, vat=", ".join(rated))

@@ -17,11 +17,11 @@ from services.documents import (
     format_date,
     format_quantity,
     labels_for,
-    sample_view,
 )
 from services.money import format_money
 from services.pricing import NO_VAT, LineInput, TaxMode, compute_totals
 from services.words import amount_in_words
+from tests.fixtures.documents import sample_view
 
 SELLER_RU = PartyView(
     name="Ромашка",

@@ -1,15 +1,20 @@
-"""Every user-facing string is in the catalogs, and Russian and English are complete."""
+"""Every user-facing string is in the catalogs, and Russian and English are complete; the
+documents' words (their own domain) are complete in all three languages."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LOCALES
+from bot.i18n import DOCUMENTS_DOMAIN, DOMAIN, LOCALES, extract_domain
 from bot.i18n import extract_messages as _extract
+from services.documents.catalog import LOCALES as DOCUMENTS_LOCALES
+from services.documents.catalog import read_catalog
 
 extract_messages = cache(_extract)
 
@@ -45,3 +50,48 @@ def test_russian_is_really_russian() -> None:
     cyrillic = [s for s in ru.values() if re.search("[а-яА-Я]", s)]
     assert len(cyrillic) >= 0.9 * len([s for s in ru.values() if re.search("[a-zA-Z]{3}", s)
                                        or re.search("[а-яА-Я]", s)])
+
+
+# --- the documents' words (domain "documents", read by services.documents.catalog) ----------
+
+
+def document_catalog(lang: str) -> dict[tuple[str | None, str], str]:
+    with (LOCALES / lang / "LC_MESSAGES" / f"{DOCUMENTS_DOMAIN}.po").open("rb") as f:
+        cat = read_po(f, locale=lang)
+    return {(m.context, str(m.id)): str(m.string) for m in cat if m.id and not m.fuzzy}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "ro"])
+def test_document_catalog_is_complete(lang: str) -> None:
+    in_code = extract_domain(DOCUMENTS_DOMAIN)
+    assert len(in_code) > 50  # the extraction really finds services/documents' words
+    translated = document_catalog(lang)
+    missing = sorted(str(k) for k in set(in_code) - set(translated))
+    assert missing == [], f"run `python -m bot.i18n` and translate: {missing[:5]}"
+    untranslated = sorted(str(k) for k in in_code if not translated[k])
+    assert untranslated == [], f"{lang}: {len(untranslated)} untranslated, e.g. {untranslated[:3]}"
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "ro"])
+def test_document_translations_keep_placeholders(lang: str) -> None:
+    for (_ctx, msgid), msgstr in document_catalog(lang).items():
+        if msgstr:
+            assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr)), (
+                msgid, msgstr)
+
+
+def test_services_read_the_bots_locale_folder() -> None:
+    assert DOCUMENTS_LOCALES == LOCALES
+
+
+def test_document_words_are_looked_up_by_context(tmp_path: Path) -> None:
+    cat = Catalog(locale="ro", domain=DOCUMENTS_DOMAIN)
+    cat.add("No.", "nr.")
+    cat.add("No.", "Nr. crt.", context="column")
+    cat.add("Paid", "")  # untranslated: gettext falls back to the msgid
+    po = tmp_path / "documents.po"
+    with po.open("wb") as f:
+        write_po(f, cat)
+    words = read_catalog(po, "ro")
+    assert (words.gettext("No."), words.pgettext("column", "No.")) == ("nr.", "Nr. crt.")
+    assert (words.gettext("Paid"), words.pgettext("column", "Qty")) == ("Paid", "Qty")
