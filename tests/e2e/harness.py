@@ -7,8 +7,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.app import run_polling
 from bot.settings import Settings
@@ -60,6 +61,11 @@ class Harness:
     @property
     def settings(self) -> Settings:
         return make_settings(self.database_url, self.sandbox.base_url, **self.extra)
+
+    def today(self) -> date:
+        """The bot's today: the frozen clock's date where the team works (the default time
+        zone), which is tomorrow in UTC terms in the evening (after 21:00 UTC for Moscow)."""
+        return self.clock.now().astimezone(ZoneInfo(self.settings.default_timezone)).date()
 
     async def start(self) -> None:
         polls_before = len(await self.client.calls("getUpdates"))

@@ -82,7 +82,7 @@ async def seed(bot: Harness, paid: str = "1000", overdue_days: int = 45) -> Seed
             numbers.append((inv.id, inv.number_text))
         async with db.uow() as uow:
             await uow.session.execute(update(m.Invoice).where(m.Invoice.id == numbers[0][0])
-                                      .values(due_date=bot.clock.now().date()
+                                      .values(due_date=bot.today()
                                               - timedelta(days=overdue_days)))
             await uow.commit()
         if paid != "0":

@@ -61,7 +61,7 @@ async def test_bank_then_cash_pays_the_invoice_and_a_reversal_reopens_it(bot: Ha
         "That is not a date. Example: 25.11.2026.")
     assert (await bot.say(MANAGER, "15 01.01.2099"))["text"] == "This date is in the future."
     assert await db_rows(bot, m.Payment.id) == []
-    today = bot.clock.now().date()
+    today = bot.today()
     done = await bot.say(MANAGER, f"15 {today:%d.%m.%Y}")
     assert done["text"] == "Recorded: bank transfer, RUB\xa01,000.00."
     push = await bot.client.wait_for_text(MANAGER, "Payment received", after=done["message_id"])

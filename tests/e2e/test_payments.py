@@ -114,7 +114,7 @@ async def db_counts(bot: Harness) -> tuple[int, int, int]:
 
 async def test_statement_in_chat_push_and_review(bot: Harness) -> None:
     s = await seed(bot)
-    today = bot.clock.now().date()
+    today = bot.today()
     await bot.client.send_document(IVAN, "выписка.txt", statement(today, s))
     summary = await bot.client.wait_for_text(IVAN, "Statement:")
     assert summary["text"] == (
@@ -167,7 +167,7 @@ async def test_statement_in_chat_push_and_review(bot: Harness) -> None:
 
 async def test_files_that_are_not_statements(bot: Harness) -> None:
     s = await seed(bot)
-    today = bot.clock.now().date()
+    today = bot.today()
     refusal = "This is not a bank statement (1C, camt.053 or MT940). Nothing was imported."
     big = b"1CClientBankExchange\r\n" + b"x" * (21 * 1024 * 1024)
     cases: list[tuple[Callable[[], Awaitable[Any]], str]] = [

@@ -56,7 +56,7 @@ async def quote_from_deal(bot: Harness) -> dict[str, Any]:
     deal = await new_deal(bot, MANAGER, "Офис", client="Ромашка")
     assert "Quote" in buttons(deal)
     card = await bot.press(MANAGER, deal, "Quote")
-    valid = (bot.clock.now().date() + timedelta(days=14)).strftime("%d.%m.%Y")
+    valid = (bot.today() + timedelta(days=14)).strftime("%d.%m.%Y")
     assert card["text"].startswith("Quote draft #"), card["text"]
     assert f"Valid until {valid}" in card["text"] and "No lines yet" in card["text"]
     assert "Send…" not in buttons(card)  # nothing to send yet
@@ -80,7 +80,7 @@ async def test_quote_from_a_deal_accepted_then_invoiced_in_one_tap(bot: Harness)
     await bot.press(MANAGER, card, "Discount")
     card = await bot.say(MANAGER, "10%")
     await bot.press(MANAGER, card, "Valid until")
-    valid = bot.clock.now().date() + timedelta(days=30)
+    valid = bot.today() + timedelta(days=30)
     card = await bot.say(MANAGER, valid.strftime("%d.%m.%Y"))
     assert f"Valid until {valid:%d.%m.%Y}" in card["text"]
     expected = compute_totals([LineInput("Стул офисный", D(2), D("2500.00"), D(22)),
@@ -147,7 +147,7 @@ async def test_bad_input_and_forged_callbacks_on_another_managers_quote(
     await seed(bot)
     card = await quote_from_deal(bot)
     await bot.press(MANAGER, card, "Valid until")
-    past = (bot.clock.now().date() - timedelta(days=1)).strftime("%d.%m.%Y")
+    past = (bot.today() - timedelta(days=1)).strftime("%d.%m.%Y")
     for bad, expected in (("31.02.2026", "date"), (past, "already passed")):
         reply = await bot.say(MANAGER, bad)
         assert expected in reply["text"] and len(reply["text"]) < 160, reply["text"]

@@ -62,7 +62,7 @@ async def test_partly_paid_ships_on_50_50(bot: Harness) -> None:
     assert buttons(terms) == ["50% now, 50% in 30 days", "3 equal monthly", "Guarantee letter",
                               "Another schedule"]
     done = await bot.press(MANAGER, terms, "50% now, 50% in 30 days")
-    today = bot.clock.now().date()
+    today = bot.today()
     later = today + timedelta(days=30)
     assert done["text"] == (
         f"Invoice {seeded.number} is shipped on credit. Payment schedule:\n"
@@ -85,7 +85,7 @@ async def test_guarantee_letter_asks_a_date(bot: Harness) -> None:
     past = await bot.say(MANAGER, "01.01.2020")
     assert past["text"] == "A due date cannot be in the past."
     assert await db_rows(bot, m.Shipment.id) == []
-    promised = bot.clock.now().date() + timedelta(days=14)
+    promised = bot.today() + timedelta(days=14)
     done = await bot.say(MANAGER, f"{promised:%d.%m.%Y}")
     assert done["text"] == (f"Invoice {seeded.number} is shipped on credit against a guarantee "
                             f"letter: payment promised by {promised:%d.%m.%Y}.")

@@ -34,8 +34,8 @@ from services.delivery import (
 )
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from services.invoices import Invoice, InvoiceService
-from services.organizations import OrganizationService, seed_demo_organization
 from services.kernel import UowFactory
+from services.organizations import OrganizationService, seed_demo_organization
 from services.quotes import QuoteService
 from services.users import Role, User
 from storage import models as m
