@@ -94,12 +94,12 @@ async def seed(url: str, managers: int, count: int) -> list[Inv]:
         async with db.uow() as uow:
             await sync_pipelines(uow.session, load_pipelines(ROOT / "config" / "pipelines.toml"))
             await uow.commit()
-        access = AccessService(db.factory, clock, "UTC")
+        access = AccessService(db.uow, clock, "UTC")
         (admin,) = await access.ensure_admins([ADMIN])
         staff = [await access.join(FIRST_MANAGER + i, (await access.create_invite(
             admin, Role.MANAGER)).token, f"Manager {i + 1}", None, "en")
             for i in range(managers)]
-        org = await seed_demo_organization(OrganizationService(db.factory, clock, 5))
+        org = await seed_demo_organization(OrganizationService(db.uow, clock, 5))
         now = datetime.now(UTC)
         today = now.date()
         issued = today - timedelta(days=3)

@@ -210,9 +210,6 @@ class Database:
         if self.on_outbox is not None:
             self.on_outbox()
 
-    # The name the tests and older callers use; the same bound method as `uow`.
-    factory = uow
-
     async def dispose(self) -> None:
         await self.engine.dispose()
 

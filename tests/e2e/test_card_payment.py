@@ -48,16 +48,16 @@ class Seeded:
 async def seed(bot: Harness) -> Seeded:
     db = Database(create_engine(bot.database_url))
     try:
-        access = AccessService(db.factory, bot.clock, "UTC")
+        access = AccessService(db.uow, bot.clock, "UTC")
         (admin,) = await access.ensure_admins([ADMIN])
         ivan = await access.join(MANAGER, (await access.create_invite(admin, Role.MANAGER))
                                  .token, "Ivan", None, "en")
-        await seed_demo_organization(OrganizationService(db.factory, bot.clock))
-        company = await ClientService(db.factory, bot.clock).create_company(
+        await seed_demo_organization(OrganizationService(db.uow, bot.clock))
+        company = await ClientService(db.uow, bot.clock).create_company(
             ivan, CompanyDraft(name="Ромашка"))
-        deal = await DealService(db.factory, bot.clock, PIPELINES).create(
+        deal = await DealService(db.uow, bot.clock, PIPELINES).create(
             ivan, DealDraft(title="Консультации", company_id=company.id))
-        invoices = InvoiceService(db.factory, bot.clock, "UTC")
+        invoices = InvoiceService(db.uow, bot.clock, "UTC")
         inv = await invoices.create_draft(ivan, company.id, deal.id)
         inv = await invoices.add_free_line(ivan, inv.id, "Консультация", Decimal(2),
                                            Decimal("1500.00"))
@@ -162,10 +162,10 @@ async def test_pre_checkout_refused_when_the_amount_changed_and_overpayment_is_c
     try:
         from services.payments import PaymentService
 
-        access = AccessService(db.factory, bot.clock, "UTC")
+        access = AccessService(db.uow, bot.clock, "UTC")
         ivan = await access.identify(MANAGER)
         assert ivan is not None
-        await PaymentService(db.factory, bot.clock, DealService(db.factory, bot.clock,
+        await PaymentService(db.uow, bot.clock, DealService(db.uow, bot.clock,
                                                                 PIPELINES)).record_manual(
             ivan, seeded.invoice_id, "cash", "1000")
     finally:

@@ -95,11 +95,11 @@ async def test_forged_customer_buttons_find_nothing(bot: Harness) -> None:
     # Another manager's client and invoice: not the customer's.
     db = Database(create_engine(bot.database_url))
     try:
-        petr = await AccessService(db.factory, bot.clock, "UTC").identify(MANAGER2)
+        petr = await AccessService(db.uow, bot.clock, "UTC").identify(MANAGER2)
         assert petr is not None
-        company = await ClientService(db.factory, bot.clock).create_company(
+        company = await ClientService(db.uow, bot.clock).create_company(
             petr, CompanyDraft(name="Лютик"))
-        invoices = InvoiceService(db.factory, bot.clock, "UTC")
+        invoices = InvoiceService(db.uow, bot.clock, "UTC")
         other = await invoices.create_draft(petr, company.id)
         other = await invoices.add_free_line(petr, other.id, "X", Decimal(1), Decimal("10.00"))
         other = await invoices.issue(petr, other.id)
@@ -121,15 +121,15 @@ async def quote_link(bot: Harness, title: str) -> str:
     db = Database(create_engine(bot.database_url))
     renderer = PdfRenderer(1)  # a deep link renders nothing
     try:
-        ivan = await AccessService(db.factory, bot.clock, "UTC").identify(MANAGER)
+        ivan = await AccessService(db.uow, bot.clock, "UTC").identify(MANAGER)
         assert ivan is not None
-        (company,) = [c for c in (await ClientService(db.factory, bot.clock)
+        (company,) = [c for c in (await ClientService(db.uow, bot.clock)
                                   .list_companies(ivan)).items if c.name == "Ромашка"]
-        invoices = InvoiceService(db.factory, bot.clock, "UTC")
-        quotes = QuoteService(db.factory, bot.clock, invoices, "UTC")
+        invoices = InvoiceService(db.uow, bot.clock, "UTC")
+        quotes = QuoteService(db.uow, bot.clock, invoices, "UTC")
         quote = await quotes.create_draft(ivan, company.id)
         await quotes.add_free_line(ivan, quote.id, title, Decimal(1), Decimal("9000.00"))
-        delivery = DeliveryService(db.factory, bot.clock, invoices, quotes, renderer,
+        delivery = DeliveryService(db.uow, bot.clock, invoices, quotes, renderer,
                                    PoolImageTools(renderer))
         link = await delivery.deep_link(ivan, "quote", quote.id)
     finally:

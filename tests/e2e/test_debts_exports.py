@@ -58,19 +58,19 @@ async def seed(bot: Harness, paid: str = "1000", overdue_days: int = 45) -> Seed
     `paid` recorded and due `overdue_days` ago; Petr's invoice of 700.00 for his own client."""
     db = Database(create_engine(bot.database_url))
     try:
-        access = AccessService(db.factory, bot.clock, "UTC")
+        access = AccessService(db.uow, bot.clock, "UTC")
         (admin,) = await access.ensure_admins([ADMIN])
         ivan = await access.join(MANAGER, (await access.create_invite(admin, Role.MANAGER))
                                  .token, "Ivan", None, "en")
         petr = await access.join(MANAGER2, (await access.create_invite(admin, Role.MANAGER))
                                  .token, "Petr", None, "en")
-        await seed_demo_organization(OrganizationService(db.factory, bot.clock))
-        clients = ClientService(db.factory, bot.clock)
+        await seed_demo_organization(OrganizationService(db.uow, bot.clock))
+        clients = ClientService(db.uow, bot.clock)
         company = await clients.create_company(ivan, CompanyDraft(name="Ромашка"))
         other = await clients.create_company(petr, CompanyDraft(name="Василёк"))
-        deals = DealService(db.factory, bot.clock, PIPELINES)
+        deals = DealService(db.uow, bot.clock, PIPELINES)
         deal = await deals.create(ivan, DealDraft(title="Поставка", company_id=company.id))
-        invoices = InvoiceService(db.factory, bot.clock, "UTC")
+        invoices = InvoiceService(db.uow, bot.clock, "UTC")
         numbers = []
         for who, client, deal_id, price in ((ivan, company.id, deal.id, "1000.00"),
                                             (petr, other.id, None, "700.00")):
@@ -86,7 +86,7 @@ async def seed(bot: Harness, paid: str = "1000", overdue_days: int = 45) -> Seed
                                               - timedelta(days=overdue_days)))
             await uow.commit()
         if paid != "0":
-            await PaymentService(db.factory, bot.clock, deals, "UTC").record_manual(
+            await PaymentService(db.uow, bot.clock, deals, "UTC").record_manual(
                 ivan, numbers[0][0], "cash", paid, "ПКО-1")
     finally:
         await db.dispose()

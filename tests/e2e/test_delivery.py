@@ -107,16 +107,16 @@ async def seed(bot: Harness) -> Seeded:
     invoice of the first manager."""
     db = Database(create_engine(bot.database_url))
     try:
-        access = AccessService(db.factory, bot.clock, "UTC")
+        access = AccessService(db.uow, bot.clock, "UTC")
         (admin,) = await access.ensure_admins([ADMIN])
         ivan = await access.join(MANAGER, (await access.create_invite(admin, Role.MANAGER))
                                  .token, "Ivan", None, "en")
         await access.join(MANAGER2, (await access.create_invite(admin, Role.MANAGER)).token,
                           "Petr", None, "en")
-        await seed_demo_organization(OrganizationService(db.factory, bot.clock))
-        company = await ClientService(db.factory, bot.clock).create_company(
+        await seed_demo_organization(OrganizationService(db.uow, bot.clock))
+        company = await ClientService(db.uow, bot.clock).create_company(
             ivan, CompanyDraft(name="Ромашка", email="buh@romashka.ru"))
-        invoices = InvoiceService(db.factory, bot.clock, "UTC")
+        invoices = InvoiceService(db.uow, bot.clock, "UTC")
         inv = await invoices.create_draft(ivan, company.id)
         inv = await invoices.add_free_line(ivan, inv.id, "Консультация", Decimal(2),
                                            Decimal("1500.00"))
@@ -218,9 +218,9 @@ async def test_public_link_serves_the_stored_bytes_and_404_after_revoke(
     assert found is not None, public["text"]
     db = Database(create_engine(bot.database_url))
     renderer = PdfRenderer(1)  # never started: serving a link renders nothing
-    invoices = InvoiceService(db.factory, bot.clock)
-    delivery = DeliveryService(db.factory, bot.clock, invoices,
-                               QuoteService(db.factory, bot.clock, invoices), renderer,
+    invoices = InvoiceService(db.uow, bot.clock)
+    delivery = DeliveryService(db.uow, bot.clock, invoices,
+                               QuoteService(db.uow, bot.clock, invoices), renderer,
                                PoolImageTools(renderer))
     web_app = Application()
     mount_public_links(web_app, delivery)

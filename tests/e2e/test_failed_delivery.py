@@ -68,9 +68,9 @@ async def bound_customer_and_a_new_invoice(bot: Harness) -> str:
     await bot.client.wait_for_text(MANAGER, "Olga opened Invoice")
     db = Database(create_engine(bot.database_url))
     try:
-        ivan = await AccessService(db.factory, bot.clock, "UTC").identify(MANAGER)
+        ivan = await AccessService(db.uow, bot.clock, "UTC").identify(MANAGER)
         assert ivan is not None
-        invoices = InvoiceService(db.factory, bot.clock, "UTC")
+        invoices = InvoiceService(db.uow, bot.clock, "UTC")
         (company,) = [c for (c,) in await db_rows(bot, m.Company.id)]
         inv = await invoices.create_draft(ivan, company)
         inv = await invoices.add_free_line(ivan, inv.id, "Аудит", Decimal(1), Decimal("900.00"))

@@ -34,17 +34,17 @@ class Seeded:
 async def seed(bot: Harness) -> Seeded:
     db = Database(create_engine(bot.database_url))
     try:
-        access = AccessService(db.factory, bot.clock, "UTC")
+        access = AccessService(db.uow, bot.clock, "UTC")
         (admin,) = await access.ensure_admins([ADMIN])
         ivan = await access.join(MANAGER, (await access.create_invite(admin, Role.MANAGER))
                                  .token, "Ivan", None, "en")
         await access.join(MANAGER2, (await access.create_invite(admin, Role.MANAGER)).token,
                           "Petr", None, "en")
-        await seed_demo_organization(OrganizationService(db.factory, bot.clock))
-        await CatalogService(db.factory, bot.clock).create(admin, ProductDraft(
+        await seed_demo_organization(OrganizationService(db.uow, bot.clock))
+        await CatalogService(db.uow, bot.clock).create(admin, ProductDraft(
             name="Стул офисный", vat_code="22", sku="CH-1", unit="шт",
             prices=(Price("base", "RUB", D("2500.00")),)))
-        company = await ClientService(db.factory, bot.clock).create_company(
+        company = await ClientService(db.uow, bot.clock).create_company(
             ivan, CompanyDraft(name="Ромашка"))
     finally:
         await db.dispose()

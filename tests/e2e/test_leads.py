@@ -205,7 +205,7 @@ async def add_manager(bot: Harness, telegram_id: int, name: str) -> None:
     await bot.client.user(telegram_id, first_name=name, language_code="en")
     db = Database(create_engine(bot.database_url))
     try:
-        access = AccessService(db.factory, bot.clock, "UTC")
+        access = AccessService(db.uow, bot.clock, "UTC")
         admin = await access.identify(ADMIN)
         assert admin is not None
         link = await access.create_invite(admin, Role.MANAGER)
@@ -219,9 +219,9 @@ async def new_client_with_phone(bot: Harness, telegram_id: int, name: str, phone
     leads, not about the /newclient flow)."""
     db = Database(create_engine(bot.database_url))
     try:
-        owner = await AccessService(db.factory, bot.clock, "UTC").identify(telegram_id)
+        owner = await AccessService(db.uow, bot.clock, "UTC").identify(telegram_id)
         assert owner is not None
-        await ClientService(db.factory, bot.clock, "RU").create_company(
+        await ClientService(db.uow, bot.clock, "RU").create_company(
             owner, CompanyDraft(name=name, phone=phone)
         )
     finally:

@@ -112,9 +112,9 @@ async def test_overpayment_by_card_is_credit_offered_on_the_next_invoice(bot: Ha
     # The next invoice of the same client: issuing it offers the credit at once.
     db = Database(create_engine(bot.database_url))
     try:
-        ivan = await AccessService(db.factory, bot.clock, "UTC").identify(MANAGER)
+        ivan = await AccessService(db.uow, bot.clock, "UTC").identify(MANAGER)
         assert ivan is not None
-        invoices = InvoiceService(db.factory, bot.clock, "UTC")
+        invoices = InvoiceService(db.uow, bot.clock, "UTC")
         draft = await invoices.create_draft(ivan, seeded.company_id, None)
         await invoices.add_free_line(ivan, draft.id, "Доставка", Decimal(1), Decimal("500"))
     finally:

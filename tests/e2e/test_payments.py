@@ -52,14 +52,14 @@ async def issue(invoices: InvoiceService, who: User, company: int, amount: str
 async def seed(bot: Harness) -> Seeded:
     db = Database(create_engine(bot.database_url))
     try:
-        access = AccessService(db.factory, bot.clock, "UTC")
+        access = AccessService(db.uow, bot.clock, "UTC")
         (admin,) = await access.ensure_admins([ADMIN])
         ivan = await access.join(IVAN, (await access.create_invite(admin, Role.MANAGER)).token,
                                  "Ivan", None, "en")
         petr = await access.join(PETR, (await access.create_invite(admin, Role.MANAGER)).token,
                                  "Petr", None, "en")
-        await seed_demo_organization(OrganizationService(db.factory, bot.clock))
-        clients = ClientService(db.factory, bot.clock)
+        await seed_demo_organization(OrganizationService(db.uow, bot.clock))
+        clients = ClientService(db.uow, bot.clock)
         c1 = await clients.create_company(ivan, CompanyDraft(name="Ромашка", country="RU",
                                                              tax_id=INN))
         c2 = await clients.create_company(petr, CompanyDraft(name="Василёк"))
@@ -68,7 +68,7 @@ async def seed(bot: Harness) -> Seeded:
                                       name_norm="анна", telegram_user_id=CUSTOMER,
                                       language="en"))
             await uow.commit()
-        invoices = InvoiceService(db.factory, bot.clock, "UTC", 5)
+        invoices = InvoiceService(db.uow, bot.clock, "UTC", 5)
         _, n1 = await issue(invoices, ivan, c1.id, "1500.00")
         _, n2 = await issue(invoices, ivan, c1.id, "990.00")
         inv3, n3 = await issue(invoices, petr, c2.id, "990.00")

@@ -29,7 +29,7 @@ async def seed(bot: Harness) -> int:
     bot.clock.set(MONDAY_10_CHISINAU)
     db = Database(create_engine(bot.database_url))
     try:
-        access = AccessService(db.factory, bot.clock, "UTC")
+        access = AccessService(db.uow, bot.clock, "UTC")
         (admin,) = await access.ensure_admins([ADMIN])
         ivan = await access.join(
             MANAGER, (await access.create_invite(admin, Role.MANAGER)).token, "Ivan", None, "en"

@@ -183,7 +183,7 @@ class FakeUnitOfWork:
 
 
 class FakeDatabase:
-    """The committed state and the factory of units of work (`db.factory` is what services
+    """The committed state and the factory of units of work (`db.uow` is what services
     take as `uow`). The helpers below seed what a test needs, each in its own committed unit
     of work, through the same repositories the services use."""
 

@@ -540,8 +540,8 @@ async def test_money_replans_the_reminders_at_once(db: Database) -> None:
     alerts = service(db, clock)
     assert await alerts.replan(invoice) == (5, 0)
     pipelines = load_pipelines(Path(__file__).resolve().parents[2] / "config" / "pipelines.toml")
-    deals = DealService(db.factory, clock, pipelines)
-    payments = PaymentService(db.factory, clock, deals, "UTC",
+    deals = DealService(db.uow, clock, pipelines)
+    payments = PaymentService(db.uow, clock, deals, "UTC",
                               settlement=Settlement(deals, alerts.config))
     manager = actor(w.manager, MANAGER_TG)
 

@@ -350,7 +350,7 @@ async def test_thirty_days_with_random_downtime_every_alert_once(db: Database) -
 
     clock = FrozenClock(START)
     alerts = AlertService(db.uow, clock, AlertConfig(default_timezone=SERVICE_TZ))  # type: ignore[arg-type]
-    quotes = QuoteService(db.factory, clock, InvoiceService(db.factory, clock, SERVICE_TZ),
+    quotes = QuoteService(db.uow, clock, InvoiceService(db.uow, clock, SERVICE_TZ),
                           SERVICE_TZ)
     sender = RecordingSender(alerts, create_i18n("en"), clock)
     repo = SqlOutboxRepository(db)

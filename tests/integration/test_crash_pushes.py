@@ -302,13 +302,13 @@ async def seed_people(db: Database) -> World:
     async with db.uow() as uow:
         await sync_pipelines(uow.session, load_pipelines(ROOT / "config" / "pipelines.toml"))
         await uow.commit()
-    access = AccessService(db.factory, clock, "UTC")
+    access = AccessService(db.uow, clock, "UTC")
     (admin,) = await access.ensure_admins([ADMIN])
     managers = [
         await access.join(tid, (await access.create_invite(admin, Role.MANAGER)).token,
                           f"Manager {i + 1}", None, "en")
         for i, tid in enumerate(MANAGERS)]
-    org = await seed_demo_organization(OrganizationService(db.factory, clock, 5))
+    org = await seed_demo_organization(OrganizationService(db.uow, clock, 5))
     return World(admin, managers, org.id)
 
 
@@ -370,8 +370,8 @@ async def seed_documents(db: Database, world: World, count: int) -> list[Inv]:
     """`count` invoices with a line, issued through the service (they are rendered), each of
     a company whose contact has a bound chat."""
     clock = SystemClock()
-    clients = ClientService(db.factory, clock)
-    invoices = InvoiceService(db.factory, clock, "UTC", 5)
+    clients = ClientService(db.uow, clock)
+    invoices = InvoiceService(db.uow, clock, "UTC", 5)
     out = []
     for n in range(1, count + 1):
         owner = world.managers[(n - 1) % len(world.managers)]

@@ -26,13 +26,13 @@ async def setup(db: Database) -> tuple[DealService, User, User]:
     async with db.uow() as uow:
         await sync_pipelines(uow.session, PIPELINES)
         await uow.commit()
-    access = AccessService(db.factory, clock, "UTC")
+    access = AccessService(db.uow, clock, "UTC")
     (admin,) = await access.ensure_admins([1])
     m1 = await access.join(2, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M1", None, None)
     m2 = await access.join(3, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M2", None, None)
-    return DealService(db.factory, clock, PIPELINES), m1, m2
+    return DealService(db.uow, clock, PIPELINES), m1, m2
 
 
 async def test_strict_pipeline_refuses_a_skip(setup: tuple[DealService, User, User]) -> None:

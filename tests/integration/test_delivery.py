@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -34,7 +34,6 @@ from services.delivery import (
 )
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from services.invoices import Invoice, InvoiceService
-from services.kernel import UowFactory
 from services.organizations import OrganizationService, seed_demo_organization
 from services.quotes import QuoteService
 from services.users import Role, User
@@ -72,23 +71,23 @@ class World:
 
 async def make_world(db: Database, renderer: PdfRenderer) -> World:
     clock = FrozenClock(T0)
-    access = AccessService(db.factory, clock, "UTC")
+    access = AccessService(db.uow, clock, "UTC")
     (admin,) = await access.ensure_admins([1])
     m1 = await access.join(2, (await access.create_invite(admin, Role.MANAGER)).token,
                            "Ivan", None, "en")
     m2 = await access.join(3, (await access.create_invite(admin, Role.MANAGER)).token,
                            "Petr", None, "en")
-    await seed_demo_organization(OrganizationService(db.factory, clock))
-    clients = ClientService(db.factory, clock)
+    await seed_demo_organization(OrganizationService(db.uow, clock))
+    clients = ClientService(db.uow, clock)
     company = await clients.create_company(m1, CompanyDraft(name="Ромашка",
                                                             email="buh@romashka.ru"))
     other = await clients.create_company(m2, CompanyDraft(name="Лютик"))
-    invoices = InvoiceService(db.factory, clock, "UTC")
-    quotes = QuoteService(db.factory, clock, invoices, "UTC")
-    delivery = DeliveryService(db.factory, clock, invoices, quotes, renderer,
+    invoices = InvoiceService(db.uow, clock, "UTC")
+    quotes = QuoteService(db.uow, clock, invoices, "UTC")
+    delivery = DeliveryService(db.uow, clock, invoices, quotes, renderer,
                                PoolImageTools(renderer), None,
                                DeliverySettings(30, "https://crm.example.com"))
-    customers = CustomerService(db.factory, clock, delivery, quotes, access)
+    customers = CustomerService(db.uow, clock, delivery, quotes, access)
     return World(db, clock, access, invoices, quotes, delivery, customers, admin, m1, m2,
                  company.id, other.id)
 
@@ -439,7 +438,7 @@ async def test_a_send_is_one_write_with_nothing_open_while_rendering(
     w = await make_world(db, renderer)
     watch = Watched(db)
     outside = WatchedOutside(renderer, watch)
-    delivery = DeliveryService(cast(UowFactory, watch), w.clock, w.invoices, w.quotes, outside,
+    delivery = DeliveryService(watch, w.clock, w.invoices, w.quotes, outside,
                                PoolImageTools(renderer), outside,
                                DeliverySettings(30, "https://crm.example.com"))
     first = await issued_invoice(w)

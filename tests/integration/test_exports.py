@@ -8,7 +8,6 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
-from typing import cast
 
 import openpyxl
 import pytest
@@ -17,7 +16,6 @@ from sqlalchemy import func, select
 from bot.exports import FileExportWriter
 from services.errors import InvalidInput
 from services.exports import ExportService, period_bounds
-from services.receivables import ReceivableUowFactory
 from storage import models as m
 from storage.uow import Database
 from tests.integration.test_payments import World, issue, make_world
@@ -29,7 +27,7 @@ async def w(db: Database) -> World:
 
 
 def exporter(w: World) -> ExportService:
-    return ExportService(cast(ReceivableUowFactory, w.db.uow), w.clock, FileExportWriter(),
+    return ExportService(w.db.uow, w.clock, FileExportWriter(),
                          "UTC")
 
 

@@ -34,13 +34,13 @@ async def world(db: Database) -> tuple[FunnelService, User, User, User]:
     async with db.uow() as uow:
         await sync_pipelines(uow.session, PIPELINES)
         await uow.commit()
-    access = AccessService(db.factory, clock, "Europe/Chisinau")
+    access = AccessService(db.uow, clock, "Europe/Chisinau")
     (admin,) = await access.ensure_admins([1])
     m1 = await access.join(2, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M1", None, None)
     m2 = await access.join(3, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M2", None, None)
-    deals = DealService(db.factory, clock, PIPELINES)
+    deals = DealService(db.uow, clock, PIPELINES)
     # September: an old deal, qualified back then.
     d4 = await deals.create(m1, DealDraft(title="Old"))
     await qualify(deals, m1, d4.id, "300")
@@ -58,7 +58,7 @@ async def world(db: Database) -> tuple[FunnelService, User, User, User]:
         await deals.set_field(m1, deal_id, "expected_close", "01.12.2026")
         assert (await deals.move(m1, deal_id, "next")).moved
     assert (await deals.move(m1, d3.id, "lost", note="No budget")).moved
-    return FunnelService(db.factory, clock, PIPELINES, "UTC"), admin, m1, m2
+    return FunnelService(db.uow, clock, PIPELINES, "UTC"), admin, m1, m2
 
 
 def table(funnel: object) -> list[tuple[str, int, dict[str, Decimal], Decimal | None]]:

@@ -55,21 +55,21 @@ class World:
 
 async def make_world(db: Database, country: str = "RU") -> World:
     clock = FrozenClock(T0)
-    access = AccessService(db.factory, clock, "UTC")
+    access = AccessService(db.uow, clock, "UTC")
     (admin,) = await access.ensure_admins([1])
     m1 = await access.join(2, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M1", None, "en")
     m2 = await access.join(3, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M2", None, "en")
-    orgs = OrganizationService(db.factory, clock, 5)
+    orgs = OrganizationService(db.uow, clock, 5)
     org = await seed_demo_organization(orgs, country)
-    clients = ClientService(db.factory, clock, "RU")
+    clients = ClientService(db.uow, clock, "RU")
     c1 = await clients.create_company(m1, CompanyDraft(name="Ромашка", country="RU",
                                                        tax_id="500100732259"))
     c2 = await clients.create_company(m2, CompanyDraft(name="Other Ltd"))
-    invoices = InvoiceService(db.factory, clock, "Europe/Moscow", 5)
-    return World(db, clock, invoices, QuoteService(db.factory, clock, invoices, "UTC"),
-                 CatalogService(db.factory, clock), clients, orgs, org, admin, m1, m2,
+    invoices = InvoiceService(db.uow, clock, "Europe/Moscow", 5)
+    return World(db, clock, invoices, QuoteService(db.uow, clock, invoices, "UTC"),
+                 CatalogService(db.uow, clock), clients, orgs, org, admin, m1, m2,
                  c1.id, c2.id)
 
 

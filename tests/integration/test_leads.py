@@ -59,9 +59,9 @@ class Team:
 
 def lead_service(db: Database, clock: FrozenClock, currency: str = "RUB") -> LeadService:
     return LeadService(
-        db.factory,
+        db.uow,
         clock,
-        DealService(db.factory, clock, PIPELINES, currency),
+        DealService(db.uow, clock, PIPELINES, currency),
         LeadSettings(default_region="RU"),
     )
 
@@ -72,7 +72,7 @@ async def team(db: Database) -> Team:
     async with db.uow() as uow:
         await sync_pipelines(uow.session, PIPELINES)
         await uow.commit()
-    access = AccessService(db.factory, clock, "UTC")
+    access = AccessService(db.uow, clock, "UTC")
     (admin,) = await access.ensure_admins([1])
     m1 = await access.join(
         2, (await access.create_invite(admin, Role.MANAGER)).token, "M1", None, "en"
@@ -80,7 +80,7 @@ async def team(db: Database) -> Team:
     m2 = await access.join(
         3, (await access.create_invite(admin, Role.MANAGER)).token, "M2", None, "en"
     )
-    return Team(lead_service(db, clock), ClientService(db.factory, clock, "RU"), admin, m1, m2, db)
+    return Team(lead_service(db, clock), ClientService(db.uow, clock, "RU"), admin, m1, m2, db)
 
 
 async def qualified(team: Team, actor: User, **fields: Any) -> int:

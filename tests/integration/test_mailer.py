@@ -108,7 +108,7 @@ async def test_invoice_by_email_sends_the_stored_pdf_in_russian(
         db: Database, renderer: PdfRenderer, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     w = await make_world(db, renderer)
-    w.delivery = DeliveryService(db.factory, w.clock, w.invoices, w.quotes, renderer,
+    w.delivery = DeliveryService(db.uow, w.clock, w.invoices, w.quotes, renderer,
                                  PoolImageTools(renderer),
                                  SmtpMailer("127.0.0.1", port, sender="billing@demo.example"),
                                  DeliverySettings())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from services.catalog import Price, ProductDraft
 from services.clients import CompanyDraft
 from services.companies import clean_step
-from services.contracts import ContractService, ContractUowFactory
+from services.contracts import ContractService
 from services.deals import DealDraft, DealService
 from services.errors import InvalidInput
 from services.invoices import Line
@@ -68,11 +68,11 @@ async def n(db: Database) -> Names:
     async with db.uow() as uow:
         await sync_pipelines(uow.session, PIPELINES)
         await uow.commit()
-    deals = DealService(db.factory, w.clock, PIPELINES, "RUB")
-    return Names(w, deals, LeadService(db.factory, w.clock, deals,
+    deals = DealService(db.uow, w.clock, PIPELINES, "RUB")
+    return Names(w, deals, LeadService(db.uow, w.clock, deals,
                                        LeadSettings(default_region="RU")),
-                 TaskService(db.factory, w.clock, "Europe/Moscow"),
-                 ContractService(cast(ContractUowFactory, db.uow), w.clock))
+                 TaskService(db.uow, w.clock, "Europe/Moscow"),
+                 ContractService(db.uow, w.clock))
 
 
 def refused_as_empty(err: pytest.ExceptionInfo[InvalidInput], field: str = "name") -> bool:
@@ -93,7 +93,7 @@ async def test_clients(n: Names) -> None:
     assert company.name == CLEAN
     assert sorted(await n.column(m.Company.name)) == sorted([*before, CLEAN])
     # Found by the name as it looks, typed with or without the invisible characters.
-    search = SearchService(n.w.db.factory, "RU")
+    search = SearchService(n.w.db.uow, "RU")
     for query in ("рога и", "ро\u200dга\u00a0и"):
         found = await search.search(n.w.m1, query)
         assert [(h.kind, h.name) for h in found.hits] == [("company", CLEAN)], query

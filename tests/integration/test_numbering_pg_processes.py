@@ -33,8 +33,8 @@ WORKER = textwrap.dedent("""
     async def main(url, ids):
         db = Database(create_engine(url))
         clock = SystemClock()
-        actor = await AccessService(db.factory, clock, "UTC").identify(1)
-        invoices = InvoiceService(db.factory, clock, "UTC")
+        actor = await AccessService(db.uow, clock, "UTC").identify(1)
+        invoices = InvoiceService(db.uow, clock, "UTC")
         sem = asyncio.Semaphore(8)
 
         async def one(i):

@@ -57,21 +57,21 @@ async def make_world(db: Database) -> World:
     async with db.uow() as uow:
         await sync_pipelines(uow.session, PIPELINES)
         await uow.commit()
-    access = AccessService(db.factory, clock, "UTC")
+    access = AccessService(db.uow, clock, "UTC")
     (admin,) = await access.ensure_admins([1])
     m1 = await access.join(2, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M1", None, "en")
     m2 = await access.join(3, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M2", None, "en")
-    org = await seed_demo_organization(OrganizationService(db.factory, clock, 5))
-    clients = ClientService(db.factory, clock, "RU")
+    org = await seed_demo_organization(OrganizationService(db.uow, clock, 5))
+    clients = ClientService(db.uow, clock, "RU")
     c1 = await clients.create_company(m1, CompanyDraft(name="Ромашка", country="RU",
                                                        tax_id=C1_INN))
     c2 = await clients.create_company(m2, CompanyDraft(name="Василёк", country="RU",
                                                        tax_id=C2_INN))
-    deals = DealService(db.factory, clock, PIPELINES)
-    return World(db, clock, PaymentService(db.factory, clock, deals, "UTC"),
-                 InvoiceService(db.factory, clock, "UTC", 5), deals, clients, org, admin,
+    deals = DealService(db.uow, clock, PIPELINES)
+    return World(db, clock, PaymentService(db.uow, clock, deals, "UTC"),
+                 InvoiceService(db.uow, clock, "UTC", 5), deals, clients, org, admin,
                  m1, m2, c1.id, c2.id)
 
 

@@ -41,11 +41,11 @@ async def people(db: Database) -> dict[str, User]:
 
 @pytest.fixture
 def companies(db: Database) -> CompanyService:
-    return CompanyService(db.factory, FrozenClock(T0))
+    return CompanyService(db.uow, FrozenClock(T0))
 
 
 async def new_company(db: Database, owner: User, name: str = "Ромашка") -> int:
-    company = await ClientService(db.factory, FrozenClock(T0), "RU").create_company(
+    company = await ClientService(db.uow, FrozenClock(T0), "RU").create_company(
         owner, CompanyDraft(name=name))
     return company.id
 

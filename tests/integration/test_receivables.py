@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import cast
 
 import pytest
 from sqlalchemy import update
 
 from services.errors import NotFound
-from services.receivables import ReceivableService, ReceivableUowFactory
-from services.shipments import ShipmentService, ShipmentUowFactory, preset_schedule
+from services.receivables import ReceivableService
+from services.shipments import ShipmentService, preset_schedule
 from storage import models as m
 from storage.uow import Database
 from tests.integration.test_payments import T0, World, issue, make_world
@@ -44,10 +43,10 @@ async def test_debts_are_aged_by_due_dates(w: World) -> None:
     await w.payments.record_manual(w.m1, aged[91], "cash", "15")  # 45.00 left
     # m1's 100.00 on a 50/50 schedule: 50.00 due today (not due), 50.00 in 30 days.
     scheduled, _ = await issue(w, w.m1, w.c1, "100.00")
-    await ShipmentService(cast(ShipmentUowFactory, w.db.uow), w.clock, w.deals).ship(
+    await ShipmentService(w.db.uow, w.clock, w.deals).ship(
         w.m1, scheduled, schedule=preset_schedule("50_30", today))
     other, _ = await issue(w, w.m2, w.c2, "7.00")
-    svc = ReceivableService(cast(ReceivableUowFactory, w.db.uow), w.clock, "UTC")
+    svc = ReceivableService(w.db.uow, w.clock, "UTC")
 
     mine = await svc.debts(w.m1)
     assert not mine.team
@@ -76,7 +75,7 @@ async def test_client_statement_is_scoped_and_shows_credit(w: World) -> None:
     inv, number = await issue(w, w.m1, w.c1, "100.00")
     await w.payments.record_manual(w.m1, inv, "bank", "130", "п/п 5")
     second, _ = await issue(w, w.m1, w.c1, "80.00")
-    svc = ReceivableService(cast(ReceivableUowFactory, w.db.uow), w.clock, "UTC")
+    svc = ReceivableService(w.db.uow, w.clock, "UTC")
     statement = await svc.statement(w.m1, w.c1)
     assert statement.company_name == "Ромашка"
     assert statement.invoices[0].number_text == number

@@ -35,7 +35,7 @@ async def world(db: Database) -> dict[str, User]:
     petr = await add_user(db, 12, Role.MANAGER, "Petr")
     head = await add_user(db, 13, Role.HEAD, "Olga")
     customer = await add_user(db, 14, Role.CUSTOMER, "Buyer")
-    clients = ClientService(db.factory, FrozenClock(T0), "RU")
+    clients = ClientService(db.uow, FrozenClock(T0), "RU")
     elka = await clients.create_company(ivan, CompanyDraft(
         name="Ёлка", phone="+7 912 345-67-89", email="Sales@Elka.ru"))
     await clients.create_company(petr, CompanyDraft(name="Елисей", phone="+79001112233"))
@@ -60,7 +60,7 @@ async def world(db: Database) -> dict[str, User]:
 
 @pytest.fixture
 def search(db: Database) -> SearchService:
-    return SearchService(db.factory, "RU")
+    return SearchService(db.uow, "RU")
 
 
 def names(result: object) -> list[tuple[str, str]]:
@@ -171,9 +171,9 @@ async def test_every_lookup_uses_an_index(db: Database, world: dict[str, User],
 
 
 async def test_results_are_limited_per_kind(db: Database, world: dict[str, User]) -> None:
-    clients = ClientService(db.factory, FrozenClock(T0), "RU")
+    clients = ClientService(db.uow, FrozenClock(T0), "RU")
     for i in range(15):
         await clients.create_company(world["ivan"], CompanyDraft(name=f"Ёлка {i:02d}"))
-    result = await SearchService(db.factory, "RU", per_kind=10).search(world["ivan"], "Елка")
+    result = await SearchService(db.uow, "RU", per_kind=10).search(world["ivan"], "Елка")
     companies = [h for h in result.hits if h.kind == HitKind.COMPANY]
     assert [h.name for h in companies] == ["Ёлка"] + [f"Ёлка {i:02d}" for i in range(9)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -30,8 +30,8 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.invoices import Line
 from services.pricing import NO_VAT, LineInput
 from services.quotes import QuoteService
-from services.receivables import ReceivableService, ReceivableUowFactory
-from services.shipments import ShipmentService, ShipmentUowFactory
+from services.receivables import ReceivableService
+from services.shipments import ShipmentService
 from storage import models as m
 from storage.uow import Database
 from tests.integration.test_delivery import renderer  # noqa: F401  (the PDF pool fixture)
@@ -190,13 +190,13 @@ class Docs:
 @pytest.fixture
 async def d(db: Database, renderer: PdfRenderer) -> Docs:  # noqa: F811  (the fixture)
     w = await make_world(db)
-    quotes = QuoteService(db.factory, w.clock, w.invoices, "UTC")
-    delivery = DeliveryService(db.factory, w.clock, w.invoices, quotes, renderer,
+    quotes = QuoteService(db.uow, w.clock, w.invoices, "UTC")
+    delivery = DeliveryService(db.uow, w.clock, w.invoices, quotes, renderer,
                                PoolImageTools(renderer), None,
                                DeliverySettings(30, "https://crm.example.com"))
     return Docs(w, delivery,
-                ReceivableService(cast(ReceivableUowFactory, db.uow), w.clock, "UTC"),
-                ShipmentService(cast(ShipmentUowFactory, db.uow), w.clock, w.deals))
+                ReceivableService(db.uow, w.clock, "UTC"),
+                ShipmentService(db.uow, w.clock, w.deals))
 
 
 async def stored(d: Docs) -> list[tuple[Any, ...]]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import cast
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +15,6 @@ from services.deals import DealDraft
 from services.errors import Conflict, InvalidInput, NotFound
 from services.shipments import (
     ShipmentService,
-    ShipmentUowFactory,
     parse_schedule,
     preset_schedule,
 )
@@ -33,7 +31,7 @@ async def w(db: Database) -> World:
 
 
 def shipments(w: World) -> ShipmentService:
-    return ShipmentService(cast(ShipmentUowFactory, w.db.uow), w.clock, w.deals, "UTC")
+    return ShipmentService(w.db.uow, w.clock, w.deals, "UTC")
 
 
 async def installments(w: World) -> list[tuple[date, int, int, str]]:

@@ -273,7 +273,7 @@ class HeldMatcher:
 
 
 def held_import(w: World, held: HeldMatcher) -> PaymentService:
-    return PaymentService(w.db.factory, w.clock, w.deals, "UTC", run_cpu=held.run)
+    return PaymentService(w.db.uow, w.clock, w.deals, "UTC", run_cpu=held.run)
 
 
 async def test_other_writes_go_on_while_a_statement_is_matched(w: World) -> None:
@@ -289,7 +289,7 @@ async def test_other_writes_go_on_while_a_statement_is_matched(w: World) -> None
     # Were a transaction held across the match, these would wait for it: a deadlock here.
     cash = await asyncio.wait_for(w.payments.record_manual(w.m1, other, "cash", "300", "1"),
                                   10)
-    task = await asyncio.wait_for(TaskService(w.db.factory, w.clock, "UTC").create(
+    task = await asyncio.wait_for(TaskService(w.db.uow, w.clock, "UTC").create(
         w.m1, TaskDraft(TaskKind.TASK, "Позвонить", w.clock.now())), 10)
     assert not importing.done()
     held.release.set()

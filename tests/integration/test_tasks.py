@@ -80,14 +80,14 @@ async def setup(db: Database) -> tuple[TaskService, DealService, FrozenClock, Us
     async with db.uow() as uow:
         await sync_pipelines(uow.session, PIPELINES)
         await uow.commit()
-    access = AccessService(db.factory, clock, "Europe/Chisinau")
+    access = AccessService(db.uow, clock, "Europe/Chisinau")
     (admin,) = await access.ensure_admins([1])
     m1 = await access.join(2, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M1", None, None)
     m2 = await access.join(3, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M2", None, None)
-    return (TaskService(db.factory, clock, "Europe/Moscow"),
-            DealService(db.factory, clock, PIPELINES), clock, m1, m2)
+    return (TaskService(db.uow, clock, "Europe/Moscow"),
+            DealService(db.uow, clock, PIPELINES), clock, m1, m2)
 
 
 async def test_today_done_and_postpone_in_the_managers_day(

@@ -208,7 +208,7 @@ async def bot_fixture(db: Database, i18n: I18n) -> AsyncIterator[Bot]:
     tg = create_bot(TOKEN, sandbox.base_url, limiter=RateLimiter(1000, 1000, 1000))
     clock = FrozenClock(local("2026-06-16", 11))
     alerts = AlertService(db.uow, clock, AlertConfig(default_timezone=TZ))  # type: ignore[arg-type]
-    quotes = QuoteService(db.factory, clock, InvoiceService(db.factory, clock, TZ), TZ)
+    quotes = QuoteService(db.uow, clock, InvoiceService(db.uow, clock, TZ), TZ)
     mails: list[EmailMessage] = []
 
     async def mail(message: EmailMessage) -> None:

@@ -52,24 +52,24 @@ class World:
 async def make_world() -> World:
     db = FakeDatabase(PIPELINES)
     clock = FrozenClock(T0)
-    access = AccessService(db.factory, clock, "UTC")
+    access = AccessService(db.uow, clock, "UTC")
     (admin,) = await access.ensure_admins([1])
     m1 = await access.join(2, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M1", None, "en")
     m2 = await access.join(3, (await access.create_invite(admin, Role.MANAGER)).token,
                            "M2", None, "ru")
-    org = await seed_demo_organization(OrganizationService(db.factory, clock, 5))
-    clients = ClientService(db.factory, clock, "RU")
+    org = await seed_demo_organization(OrganizationService(db.uow, clock, 5))
+    clients = ClientService(db.uow, clock, "RU")
     c1 = await clients.create_company(m1, CompanyDraft(name="Ромашка", country="RU"))
     c2 = await clients.create_company(m2, CompanyDraft(name="Василёк", country="RU"))
-    deals = DealService(db.factory, clock, PIPELINES)
+    deals = DealService(db.uow, clock, PIPELINES)
     return World(
         db=db, clock=clock, access=access, clients=clients, deals=deals,
-        tasks=TaskService(db.factory, clock, "Europe/Moscow"),
-        leads=LeadService(db.factory, clock, deals),
-        catalog=CatalogService(db.factory, clock),
-        invoices=InvoiceService(db.factory, clock, "UTC", 5),
-        payments=PaymentService(db.factory, clock, deals, "UTC", team_chat_id=TEAM_CHAT),
+        tasks=TaskService(db.uow, clock, "Europe/Moscow"),
+        leads=LeadService(db.uow, clock, deals),
+        catalog=CatalogService(db.uow, clock),
+        invoices=InvoiceService(db.uow, clock, "UTC", 5),
+        payments=PaymentService(db.uow, clock, deals, "UTC", team_chat_id=TEAM_CHAT),
         org=org, admin=admin, m1=m1, m2=m2, c1=c1.id, c2=c2.id)
 
 
