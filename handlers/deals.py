@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
@@ -25,6 +25,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
+from handlers.invoices import keyboards as invoice_keyboards
+from handlers.quotes import keyboards as quote_keyboards
 from handlers.tasks import start_task_flow
 from handlers.texts import FIELD_NAMES, error_text
 from services.clients import Company
@@ -211,14 +213,11 @@ def deal_card_text(card: DealCard, deals: DealService, zone: tzinfo) -> str:
     return "\n".join(lines)
 
 
-# Later issues add their buttons (Quote, Invoice ...) to the card by appending a function
-# here: it receives the builder and the card and adds buttons; each gets its own row.
-CardButtons = Callable[[InlineKeyboardBuilder, DealCard], None]
-CARD_EXTENSIONS: list[CardButtons] = []
+# The rows other features add under an open deal card, each deciding from the deal.
+CARD_ROWS = (invoice_keyboards.deal_card_buttons, quote_keyboards.deal_card_buttons)
 
 
-def deal_card_keyboard(card: DealCard, deals: DealService,
-                       extensions: Sequence[CardButtons] | None = None) -> InlineKeyboardMarkup:
+def deal_card_keyboard(card: DealCard, deals: DealService) -> InlineKeyboardMarkup:
     deal = card.deal
     rows: list[int] = []
     kb = InlineKeyboardBuilder()
@@ -251,12 +250,11 @@ def deal_card_keyboard(card: DealCard, deals: DealService,
     else:
         kb.button(text=_("Add note"), callback_data=DealCb(action=DealAction.NOTE, id=deal.id))
         rows.append(1)
-    for extend in CARD_EXTENSIONS if extensions is None else extensions:
-        before = len(list(kb.buttons))
-        extend(kb, card)
-        added = len(list(kb.buttons)) - before
-        if added:
-            rows.append(added)
+    for buttons in CARD_ROWS:
+        row = buttons(deal)
+        if row:
+            kb.add(*row)
+            rows.append(len(row))
     kb.adjust(*rows)
     return kb.as_markup()
 

@@ -31,7 +31,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import customer as customer_handlers
-from handlers import invoices as invoice_handlers
 from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
@@ -116,9 +115,9 @@ def send_button(kind: str, doc_id: int) -> InlineKeyboardButton:
         action=Dv.MENU, k=KIND_CODES[kind], id=doc_id).pack())
 
 
-def add_invoice_card_button(kb: InlineKeyboardBuilder, inv: Invoice) -> None:
-    if inv.status not in NOT_SENDABLE:
-        kb.add(send_button("invoice", inv.id))
+def invoice_card_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
+    """The invoice card's row from delivery: "Send…" once the invoice can be sent."""
+    return [] if inv.status in NOT_SENDABLE else [send_button("invoice", inv.id)]
 
 
 def cb(action: Dv, header: DocHeader, t: int = 0) -> DeliveryCb:
@@ -160,8 +159,6 @@ def create_router() -> Router:
     router = Router(name="delivery")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
-    if add_invoice_card_button not in invoice_handlers.CARD_EXTENSIONS:
-        invoice_handlers.CARD_EXTENSIONS.append(add_invoice_card_button)
 
     async def send_email(message: Message, actor: User, delivery: DeliveryService,
                          kind: str, doc_id: int, address: str) -> bool:
@@ -345,4 +342,4 @@ def create_router() -> Router:
     return router
 
 
-__all__ = ["TEMPLATE_NAMES", "create_router", "send_button"]
+__all__ = ["TEMPLATE_NAMES", "create_router", "invoice_card_buttons", "send_button"]

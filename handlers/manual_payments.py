@@ -20,12 +20,11 @@ from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers import invoices as invoice_handlers
 from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.payments import amount_text
@@ -132,16 +131,18 @@ def menu_keyboard(card: InvoiceMoneyCard) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def add_invoice_card_button(kb: InlineKeyboardBuilder, inv: Invoice) -> None:
+def invoice_card_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
+    """The invoice card's row from manual payments: "💰 Payment" while open or paid."""
     if inv.status in OPEN_STATUSES or inv.status == "paid":
-        kb.button(text=_("💰 Payment"), callback_data=MpCb(action=MpAction.MENU,
-                                                           invoice=inv.id))
+        return [InlineKeyboardButton(text=_("💰 Payment"), callback_data=MpCb(
+            action=MpAction.MENU, invoice=inv.id).pack())]
+    return []
 
 
 async def offer_credit(message: Message, actor: User, inv: Invoice,
-                       data: dict[str, Any]) -> None:
-    """Just issued: the client's credit from earlier overpayments is offered at once."""
-    payments = data.get("payments")
+                       payments: PaymentService | None) -> None:
+    """Just issued: the client's credit from earlier overpayments is offered at once (the
+    invoice's Issue handler calls it; no payments service, no offer)."""
     if not isinstance(payments, PaymentService):
         return
     card = await payments.money_card(actor, inv.id)
@@ -185,10 +186,6 @@ def create_router() -> Router:
     router = Router(name="manual_payments")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
-    if add_invoice_card_button not in invoice_handlers.CARD_EXTENSIONS:
-        invoice_handlers.CARD_EXTENSIONS.append(add_invoice_card_button)
-    if offer_credit not in invoice_handlers.AFTER_ISSUE:
-        invoice_handlers.AFTER_ISSUE.append(offer_credit)
 
     async def done(message: Message, actor: User, outcome: PaymentOutcome,
                    delivery: DeliveryService | None, invoice_id: int) -> None:

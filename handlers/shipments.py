@@ -14,12 +14,17 @@ from aiogram.filters import Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers import invoices as invoice_handlers
 from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.payments import PayAction, PayCb
@@ -96,9 +101,12 @@ def terms_keyboard(invoice_id: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def add_invoice_card_button(kb: InlineKeyboardBuilder, inv: Invoice) -> None:
+def invoice_card_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
+    """The invoice card's row from shipments: "Ship" while it is open or paid."""
     if inv.status in OPEN_STATUSES or inv.status == "paid":
-        kb.button(text=_("Ship"), callback_data=ShipCb(action=ShipAction.SHIP, invoice=inv.id))
+        return [InlineKeyboardButton(
+            text=_("Ship"), callback_data=ShipCb(action=ShipAction.SHIP, invoice=inv.id).pack())]
+    return []
 
 
 def parse_day(text: str) -> date | None:
@@ -112,8 +120,6 @@ def create_router() -> Router:
     router = Router(name="shipments")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
-    if add_invoice_card_button not in invoice_handlers.CARD_EXTENSIONS:
-        invoice_handlers.CARD_EXTENSIONS.append(add_invoice_card_button)
 
     async def ship_now(query: CallbackQuery, actor: User, shipments: ShipmentService,
                        invoice_id: int) -> None:
