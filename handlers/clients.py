@@ -18,7 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
 from handlers.companies import with_company_buttons
-from handlers.deals import client_card_keyboard
+from handlers.deals.keyboards import client_card_keyboard
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.clients import ClientService, Company, CompanyDraft, Page

@@ -22,7 +22,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
-from handlers.deals import client_card_keyboard
+from handlers.deals.keyboards import client_card_keyboard
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.clients import ClientService, Company

@@ -27,7 +27,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
-from handlers.deals import DealAction, DealCb
+from handlers.deals.callbacks import DealAction, DealCb
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.errors import DomainError, InvalidInput, NotFound

@@ -19,7 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.clients import ClientAction, ClientCb
-from handlers.deals import DealAction, DealCb
+from handlers.deals.callbacks import DealAction, DealCb
 from handlers.filters import IsStaff
 from handlers.leads import LeadAction, LeadCb
 from handlers.texts import error_text
