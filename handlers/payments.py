@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -27,7 +27,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
+from handlers.printing import print_for_button
+from handlers.shipments import ship_now
 from handlers.texts import error_text
+from services.delivery import DeliveryService
 from services.errors import DomainError
 from services.money import CURRENCIES, format_money
 from services.payments import (
@@ -38,6 +41,7 @@ from services.payments import (
     ReviewCard,
     ReviewNeeded,
 )
+from services.shipments import ShipmentService
 from services.statements import DEFAULT_MAX_BYTES, StatementError
 from services.users import User
 
@@ -284,6 +288,18 @@ def create_router() -> Router:
         kb.adjust(1)
         await message.answer(_("Payments waiting for a decision:"), reply_markup=kb.as_markup())
 
+    # The push's Ship and Issue act: this router owns the "pm" prefix; the work is the
+    # shipments' and printing's.
+    @router.callback_query(PayCb.filter(F.action == PayAction.SHIP))
+    async def on_ship(query: CallbackQuery, callback_data: PayCb, actor: User,
+                      shipments: ShipmentService) -> None:
+        await ship_now(query, actor, shipments, callback_data.invoice)
+
+    @router.callback_query(PayCb.filter(F.action == PayAction.ACT))
+    async def on_act(query: CallbackQuery, callback_data: PayCb, actor: User,
+                     delivery: DeliveryService) -> None:
+        await print_for_button(query, actor, delivery, callback_data.invoice, "act")
+
     @router.callback_query(PayCb.filter())
     async def on_payment(query: CallbackQuery, callback_data: PayCb, actor: User,
                          payments: PaymentService, state: FSMContext, bot: Bot,
@@ -291,9 +307,6 @@ def create_router() -> Router:
         msg = message_of(query)
         action = callback_data.action
         try:
-            if action in (PayAction.SHIP, PayAction.ACT):  # handlers/shipments, printing
-                await query.answer(_("This button is no longer active."), show_alert=True)
-                return
             if action == PayAction.THANK:
                 await payments.thank(actor, callback_data.invoice, query.id)
                 await query.answer(_("Sent to the customer."))
