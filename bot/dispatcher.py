@@ -75,7 +75,8 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         # Documents and photos outside any flow: a bank statement (after the flows above). It
         # owns the payment push's buttons (PayCb), its Ship and Issue act too.
         payment_handlers.create_router(),
-        # Card payments in Telegram: the customer's Pay button when a provider token is set.
+        # Card payments in Telegram: the pre-checkout answer and the successful payment (the
+        # customer router owns the Pay button and starts the payment).
         card_payment_handlers.create_router(),
         # The customer's buttons and texts, and their refusal of the team's commands.
         customer_handlers.create_router(),

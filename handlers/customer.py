@@ -29,10 +29,12 @@ from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.card_payments import CardPaymentsOn, pay_by_card
 from handlers.common import refusal_text
 from handlers.filters import HasRole, HasText
 from handlers.menu import set_chat_commands
 from handlers.texts import error_text
+from services.card_payments import CardPaymentService
 from services.customers import CustomerService, Notice
 from services.delivery import DocHeader, PdfFile
 from services.errors import DomainError
@@ -192,6 +194,13 @@ def create_router() -> Router:
                                                id=doc.id))
         kb.adjust(1)
         await message.answer(_("Your documents:"), reply_markup=kb.as_markup())
+
+    # Card payments in Telegram, when a provider token is set (else "coming soon" below).
+    @router.callback_query(CustomerCb.filter(F.action == Cu.PAY), CardPaymentsOn())
+    async def on_pay_by_card(query: CallbackQuery, callback_data: CustomerCb,
+                             actor: User | None, card_payments: CardPaymentService,
+                             settings: Any, bot: Bot) -> None:
+        await pay_by_card(query, callback_data.id, actor, card_payments, settings, bot)
 
     @router.callback_query(CustomerCb.filter())
     async def on_customer(query: CallbackQuery, callback_data: CustomerCb, actor: User | None,
