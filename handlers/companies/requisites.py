@@ -8,12 +8,11 @@ import html
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Filter, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.callback import message_of
 from handlers.companies.callbacks import ReqAction, ReqCb, RequisitesFlow
 from handlers.companies.keyboards import (
     choice_keyboard,
@@ -22,27 +21,11 @@ from handlers.companies.keyboards import (
     summary_keyboard,
 )
 from handlers.companies.texts import question, requisites_lines
-from handlers.filters import HasText, IsStaff
+from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.texts import error_text
 from services.companies import LEGAL_FORMS, OPTIONAL_STEPS, CompanyService
 from services.errors import DomainError
 from services.users import User
-
-
-class SameFlow(Filter):
-    """The button belongs to the run in progress (the FSM holds its `flow` token, in some
-    state) and its message is still there: the run's data goes to the handler as `flow_data`,
-    the message as `msg`."""
-
-    async def __call__(self, query: CallbackQuery, state: FSMContext, raw_state: str | None,
-                       callback_data: Any = None) -> bool | dict[str, Any]:
-        if not isinstance(callback_data, ReqCb) or raw_state is None:
-            return False
-        data = await state.get_data()
-        msg = message_of(query)
-        if data.get("flow") != callback_data.flow or msg is None:
-            return False
-        return {"flow_data": data, "msg": msg}
 
 
 def finished_text() -> str:
@@ -88,7 +71,7 @@ def create_router() -> Router:
 
     def on(action: ReqAction, *states: Any) -> Any:
         return router.callback_query(ReqCb.filter(F.action == action), StateFilter(*states),
-                                     SameFlow())
+                                     SameFlow(ReqCb))
 
     @on(ReqAction.CANCEL, "*")
     async def on_cancel(query: CallbackQuery, state: FSMContext, msg: Message) -> None:

@@ -7,37 +7,20 @@ import secrets
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Filter, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.callback import message_of
 from handlers.deals.callbacks import DealInput, FlowAction, FlowCb
 from handlers.deals.keyboards import deal_card_keyboard, question
 from handlers.deals.texts import deal_card_text, field_names, stage_name
-from handlers.filters import HasText, IsStaff
+from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.texts import error_text
 from services.deals import Advance, DealCard, DealService
 from services.errors import DomainError
 from services.tasks import TaskService
 from services.users import User
-
-
-class SameFlow(Filter):
-    """The flow button belongs to the run in progress (the FSM holds its `flow` token) and its
-    message is still there; the run's data goes to the handler as `flow_data`, the message as
-    `msg`. Otherwise the deals router's last handler says the step is finished."""
-
-    async def __call__(self, query: CallbackQuery, state: FSMContext,
-                       callback_data: Any = None) -> bool | dict[str, Any]:
-        if not isinstance(callback_data, FlowCb):
-            return False
-        data = await state.get_data()
-        msg = message_of(query)
-        if data.get("flow") != callback_data.flow or msg is None:
-            return False
-        return {"flow_data": data, "msg": msg}
 
 
 async def send_card(target: Message, card: DealCard, deals: DealService, tasks: TaskService,
@@ -101,7 +84,7 @@ def create_router() -> Router:
         await after_move(message, adv, state, deals, tasks, actor, edit=False)
 
     @router.callback_query(FlowCb.filter(F.action.in_({FlowAction.YES, FlowAction.NO})),
-                           StateFilter(DealInput.field), SameFlow())
+                           StateFilter(DealInput.field), SameFlow(FlowCb))
     async def on_yes_no(query: CallbackQuery, callback_data: FlowCb, state: FSMContext,
                         flow_data: dict[str, Any], msg: Message, actor: User,
                         deals: DealService, tasks: TaskService) -> None:

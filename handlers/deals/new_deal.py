@@ -17,9 +17,9 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.deals.callbacks import FlowAction, FlowCb, NewDeal
 from handlers.deals.keyboards import flow_keyboard, skip_keyboard
-from handlers.deals.moves import SameFlow, send_card
+from handlers.deals.moves import send_card
 from handlers.deals.texts import lang
-from handlers.filters import HasText, IsStaff
+from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.texts import error_text
 from services.clients import Company
 from services.deals import DealDraft, DealService
@@ -101,7 +101,7 @@ def create_router() -> Router:
             flow, *buttons, (_("Skip"), FlowAction.SKIP, 0, "")))
 
     @router.callback_query(FlowCb.filter(F.action.in_({FlowAction.SKIP, FlowAction.COMPANY})),
-                           StateFilter(NewDeal.client), SameFlow())
+                           StateFilter(NewDeal.client), SameFlow(FlowCb))
     async def on_client(query: CallbackQuery, callback_data: FlowCb, state: FSMContext,
                         flow_data: dict[str, Any], msg: Message) -> None:
         await query.answer()
@@ -122,7 +122,7 @@ def create_router() -> Router:
         await ask_pipeline_or_save(message, state, actor, deals, tasks)
 
     @router.callback_query(FlowCb.filter(F.action == FlowAction.SKIP),
-                           StateFilter(NewDeal.amount), SameFlow())
+                           StateFilter(NewDeal.amount), SameFlow(FlowCb))
     async def on_skip_amount(query: CallbackQuery, state: FSMContext, msg: Message,
                              actor: User, deals: DealService, tasks: TaskService) -> None:
         await query.answer()
@@ -130,7 +130,7 @@ def create_router() -> Router:
         await ask_pipeline_or_save(msg, state, actor, deals, tasks)
 
     @router.callback_query(FlowCb.filter(F.action == FlowAction.PIPELINE),
-                           StateFilter(NewDeal.pipeline), SameFlow())
+                           StateFilter(NewDeal.pipeline), SameFlow(FlowCb))
     async def on_pipeline(query: CallbackQuery, callback_data: FlowCb, state: FSMContext,
                           msg: Message, actor: User, deals: DealService,
                           tasks: TaskService) -> None:

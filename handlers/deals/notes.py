@@ -15,9 +15,8 @@ from aiogram.utils.i18n import gettext as _
 from handlers.callback import AlertOnDomainError
 from handlers.deals.callbacks import ClientAction, ClientExtraCb, DealInput, FlowAction, FlowCb
 from handlers.deals.keyboards import note_keyboard
-from handlers.deals.moves import SameFlow
 from handlers.deals.texts import note_prompt, timeline_text
-from handlers.filters import IsStaff
+from handlers.filters import IsStaff, SameFlow
 from handlers.texts import error_text
 from services.deals import DealService
 from services.errors import DomainError
@@ -64,7 +63,7 @@ def create_router() -> Router:
         await message.answer(_("Saved to the timeline."))
 
     @router.callback_query(FlowCb.filter(F.action == FlowAction.KIND),
-                           StateFilter(DealInput.note), SameFlow())
+                           StateFilter(DealInput.note), SameFlow(FlowCb))
     async def on_kind(query: CallbackQuery, callback_data: FlowCb, state: FSMContext,
                       msg: Message) -> None:
         await state.update_data(kind=callback_data.code)

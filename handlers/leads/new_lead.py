@@ -8,13 +8,12 @@ import secrets
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.callback import message_of
-from handlers.filters import HasText, IsStaff
+from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.leads.callbacks import STATE_OF, TEXT_STEPS, LeadFlow, LeadFlowAction, LeadFlowCb
 from handlers.leads.keyboards import draft_keyboard, lead_keyboard, step_keyboard
 from handlers.leads.texts import QUESTIONS, draft_card, lead_card
@@ -22,22 +21,6 @@ from handlers.texts import error_text
 from services.errors import DomainError
 from services.leads import LEAD_FIELDS, LeadDraft, LeadService
 from services.users import User
-
-
-class SameFlow(Filter):
-    """The flow button belongs to the run in progress (the FSM holds its `flow` token) and its
-    message is still there; the run's data goes to the handler as `flow_data`, the message as
-    `msg`. Otherwise the leads router's last handler says the step is finished."""
-
-    async def __call__(self, query: CallbackQuery, state: FSMContext,
-                       callback_data: Any = None) -> bool | dict[str, Any]:
-        if not isinstance(callback_data, LeadFlowCb):
-            return False
-        data = await state.get_data()
-        msg = message_of(query)
-        if data.get("flow") != callback_data.flow or msg is None:
-            return False
-        return {"flow_data": data, "msg": msg}
 
 
 def stale_text() -> str:
@@ -143,7 +126,7 @@ def create_router() -> Router:
         return str(step)
 
     @router.callback_query(LeadFlowCb.filter(F.action == LeadFlowAction.SKIP),
-                           StateFilter(*STATE_OF.values()), SameFlow())
+                           StateFilter(*STATE_OF.values()), SameFlow(LeadFlowCb))
     async def on_skip(query: CallbackQuery, state: FSMContext, flow_data: dict[str, Any],
                       msg: Message, leads: LeadService) -> None:
         step = await at_step(state, flow_data)
@@ -156,7 +139,7 @@ def create_router() -> Router:
         await after_field(msg, state, leads)
 
     @router.callback_query(LeadFlowCb.filter(F.action == LeadFlowAction.SOURCE),
-                           StateFilter(*STATE_OF.values()), SameFlow())
+                           StateFilter(*STATE_OF.values()), SameFlow(LeadFlowCb))
     async def on_source(query: CallbackQuery, callback_data: LeadFlowCb, state: FSMContext,
                         flow_data: dict[str, Any], msg: Message, leads: LeadService) -> None:
         step = await at_step(state, flow_data)
@@ -174,14 +157,14 @@ def create_router() -> Router:
         await after_field(msg, state, leads)
 
     @router.callback_query(LeadFlowCb.filter(F.action == LeadFlowAction.CANCEL),
-                           StateFilter(LeadFlow.confirm), SameFlow())
+                           StateFilter(LeadFlow.confirm), SameFlow(LeadFlowCb))
     async def on_cancel(query: CallbackQuery, state: FSMContext, msg: Message) -> None:
         await state.clear()
         await query.answer()
         await msg.edit_text(_("Cancelled. Nothing was saved."))
 
     @router.callback_query(LeadFlowCb.filter(F.action == LeadFlowAction.EDIT),
-                           StateFilter(LeadFlow.confirm), SameFlow())
+                           StateFilter(LeadFlow.confirm), SameFlow(LeadFlowCb))
     async def on_edit(query: CallbackQuery, callback_data: LeadFlowCb, state: FSMContext,
                       msg: Message, leads: LeadService) -> None:
         if callback_data.arg not in LEAD_FIELDS:
@@ -194,7 +177,7 @@ def create_router() -> Router:
 
     @router.callback_query(
         LeadFlowCb.filter(F.action.in_({LeadFlowAction.SAVE, LeadFlowAction.SAVE_MISSING})),
-        StateFilter(LeadFlow.confirm), SameFlow())
+        StateFilter(LeadFlow.confirm), SameFlow(LeadFlowCb))
     async def on_save(query: CallbackQuery, callback_data: LeadFlowCb, state: FSMContext,
                       flow_data: dict[str, Any], msg: Message, actor: User,
                       leads: LeadService) -> None:
