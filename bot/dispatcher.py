@@ -67,15 +67,16 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         delivery_handlers.create_router(),
         reminder_handlers.create_router(),
         contract_handlers.create_router(),
-        # "Ship" of the payment push (PayCb): before the payments router answers the rest.
         shipment_handlers.create_router(),
         receivable_handlers.create_router(),
         export_handlers.create_router(),
         manual_payment_handlers.create_router(),
-        printing_handlers.create_router(),  # before payments: the push's "Issue act"
-        # Documents and photos outside any flow: a bank statement (after the flows above).
+        printing_handlers.create_router(),
+        # Documents and photos outside any flow: a bank statement (after the flows above). It
+        # owns the payment push's buttons (PayCb), its Ship and Issue act too.
         payment_handlers.create_router(),
-        # Card payments in Telegram: the customer's Pay button when a provider token is set.
+        # Card payments in Telegram: the pre-checkout answer and the successful payment (the
+        # customer router owns the Pay button and starts the payment).
         card_payment_handlers.create_router(),
         # The customer's buttons and texts, and their refusal of the team's commands.
         customer_handlers.create_router(),

@@ -2,8 +2,8 @@
 payment provider token is configured), the pre-checkout query is answered, and the
 successful payment is recorded once (services/card_payments.py).
 
-Goes before the customer router: without a provider token the Pay button falls through to
-the customer router's "coming soon" answer."""
+The customer router owns the Pay button (CustomerCb): with a provider token it calls
+`pay_by_card`, without one it answers "coming soon"."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
-from handlers.customer import Cu, CustomerCb
 from handlers.texts import error_text
 from services.card_payments import TITLE_MAX, CardPaymentService
 from services.errors import DomainError
@@ -32,39 +31,34 @@ class CardPaymentsOn(Filter):
                                                 None) is not None
 
 
-class IsPayButton(Filter):
-    async def __call__(self, query: CallbackQuery) -> bool:
-        data = query.data or ""
-        return data.startswith(f"{CustomerCb.__prefix__}:{Cu.PAY.value}:")
-
-
 class HasSuccessfulPayment(Filter):
     async def __call__(self, message: Message) -> bool:
         return message.successful_payment is not None
 
 
+async def pay_by_card(query: CallbackQuery, invoice_id: int, actor: User | None,
+                      card_payments: CardPaymentService, settings: Any, bot: Bot) -> None:
+    """The customer's Pay button when a provider token is set: a Telegram invoice."""
+    if actor is None:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    try:
+        offer = await card_payments.offer(query.from_user.id, invoice_id)
+    except DomainError as err:
+        await query.answer(error_text(err), show_alert=True)
+        return
+    await query.answer()
+    title = _("Invoice {number}").format(number=offer.number_text)
+    await bot.send_invoice(
+        query.from_user.id, title=title[:TITLE_MAX],
+        description=_("Payment for invoice {number}").format(number=offer.number_text),
+        payload=offer.payload, currency=offer.currency,
+        prices=[LabeledPrice(label=title[:TITLE_MAX], amount=offer.amount_minor)],
+        provider_token=settings.payment_provider_token.get_secret_value())
+
+
 def create_router() -> Router:
     router = Router(name="card_payments")
-
-    @router.callback_query(IsPayButton(), CardPaymentsOn(), CustomerCb.filter())
-    async def on_pay(query: CallbackQuery, callback_data: CustomerCb, actor: User | None,
-                     card_payments: CardPaymentService, settings: Any, bot: Bot) -> None:
-        if actor is None:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-            return
-        try:
-            offer = await card_payments.offer(query.from_user.id, callback_data.id)
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await query.answer()
-        title = _("Invoice {number}").format(number=offer.number_text)
-        await bot.send_invoice(
-            query.from_user.id, title=title[:TITLE_MAX],
-            description=_("Payment for invoice {number}").format(number=offer.number_text),
-            payload=offer.payload, currency=offer.currency,
-            prices=[LabeledPrice(label=title[:TITLE_MAX], amount=offer.amount_minor)],
-            provider_token=settings.payment_provider_token.get_secret_value())
 
     @router.pre_checkout_query()
     async def on_pre_checkout(query: PreCheckoutQuery,

@@ -7,7 +7,7 @@ import secrets
 from enum import StrEnum
 from typing import Any
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -18,8 +18,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
 from handlers.companies import with_company_buttons
-from handlers.deals import client_card_keyboard
-from handlers.filters import HasText, IsStaff
+from handlers.deals.keyboards import client_card_keyboard
+from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.texts import error_text
 from services.clients import ClientService, Company, CompanyDraft, Page
 from services.errors import DomainError
@@ -45,6 +45,10 @@ class FlowAction(StrEnum):
     EDIT_PHONE = "phone"
     EDIT_EMAIL = "email"
     CANCEL = "cancel"
+
+
+EDIT_FIELDS = {FlowAction.EDIT_NAME: "name", FlowAction.EDIT_PHONE: "phone",
+               FlowAction.EDIT_EMAIL: "email"}
 
 
 class NewClientCb(CallbackData, prefix="nc"):
@@ -160,23 +164,24 @@ def create_router() -> Router:
         await message.answer(_("Clients: {total}").format(total=page.total),
                              reply_markup=list_keyboard(page))
 
-    @router.callback_query(ClientCb.filter())
-    async def on_client(query: CallbackQuery, callback_data: ClientCb, actor: User,
-                        clients: ClientService) -> None:
-        msg = message_of(query)
-        if callback_data.action == ClientAction.PAGE:
-            page = await clients.list_companies(actor, callback_data.id, PAGE)
-            await query.answer()
-            if msg:
-                await msg.edit_reply_markup(reply_markup=list_keyboard(page))
-            return
+    @router.callback_query(ClientCb.filter(F.action == ClientAction.PAGE))
+    async def on_page(query: CallbackQuery, callback_data: ClientCb, actor: User,
+                      clients: ClientService) -> None:
+        page = await clients.list_companies(actor, callback_data.id, PAGE)
+        await query.answer()
+        if msg := message_of(query):
+            await msg.edit_reply_markup(reply_markup=list_keyboard(page))
+
+    @router.callback_query(ClientCb.filter(F.action == ClientAction.OPEN))
+    async def on_open(query: CallbackQuery, callback_data: ClientCb, actor: User,
+                      clients: ClientService) -> None:
         try:
             company = await clients.get_company(actor, callback_data.id)
         except DomainError as err:
             await query.answer(error_text(err), show_alert=True)
             return
         await query.answer()
-        if msg:
+        if msg := message_of(query):
             await msg.answer(company_card(company),
                              reply_markup=with_company_buttons(
                                  client_card_keyboard(company.id), company.id, actor))
@@ -210,52 +215,52 @@ def create_router() -> Router:
     async def got_email(message: Message, state: FSMContext, clients: ClientService) -> None:
         await got_field(message, state, clients, "email")
 
-    @router.callback_query(NewClientCb.filter())
-    async def on_flow(query: CallbackQuery, callback_data: NewClientCb, state: FSMContext,
-                      actor: User, clients: ClientService) -> None:
-        data = await state.get_data()
-        current = await state.get_state()
-        msg = message_of(query)
-        if data.get("flow") != callback_data.flow or current is None or msg is None:
-            await query.answer(_("This button belongs to a finished step."), show_alert=True)
+    # The flow's buttons: matched by action, state and the run's token (SameFlow).
+
+    @router.callback_query(NewClientCb.filter(F.action == FlowAction.SKIP),
+                           StateFilter(NewClient.phone, NewClient.email), SameFlow(NewClientCb))
+    async def on_skip(query: CallbackQuery, state: FSMContext, flow_data: dict[str, Any],
+                      msg: Message) -> None:
+        await query.answer()
+        await msg.edit_reply_markup(reply_markup=None)
+        await state.update_data({flow_data["step"]: None})
+        await ask_next(msg, state)
+
+    @router.callback_query(NewClientCb.filter(F.action == FlowAction.CANCEL),
+                           StateFilter(NewClient.confirm), SameFlow(NewClientCb))
+    async def on_cancel(query: CallbackQuery, state: FSMContext, msg: Message) -> None:
+        await state.clear()
+        await query.answer()
+        await msg.edit_text(_("Cancelled. Nothing was saved."))
+
+    @router.callback_query(NewClientCb.filter(F.action == FlowAction.SAVE),
+                           StateFilter(NewClient.confirm), SameFlow(NewClientCb))
+    async def on_save(query: CallbackQuery, state: FSMContext, flow_data: dict[str, Any],
+                      msg: Message, actor: User, clients: ClientService) -> None:
+        try:
+            company = await clients.create_company(actor, CompanyDraft(
+                name=flow_data.get("name") or "", phone=flow_data.get("phone"),
+                email=flow_data.get("email")))
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
             return
-        action = callback_data.action
-        if action == FlowAction.SKIP and current in (NewClient.phone.state,
-                                                     NewClient.email.state):
-            await query.answer()
-            await msg.edit_reply_markup(reply_markup=None)
-            await state.update_data({data["step"]: None})
-            await ask_next(msg, state)
-            return
-        if current != NewClient.confirm.state:
-            await query.answer(_("This button belongs to a finished step."), show_alert=True)
-            return
-        if action == FlowAction.CANCEL:
-            await state.clear()
-            await query.answer()
-            await msg.edit_text(_("Cancelled. Nothing was saved."))
-            return
-        if action == FlowAction.SAVE:
-            try:
-                company = await clients.create_company(actor, CompanyDraft(
-                    name=data.get("name") or "", phone=data.get("phone"),
-                    email=data.get("email")))
-            except DomainError as err:
-                await query.answer(error_text(err), show_alert=True)
-                return
-            await state.clear()
-            await query.answer()
-            await msg.edit_text(_("Saved.") + "\n" + company_card(company))
-            return
-        field = {FlowAction.EDIT_NAME: "name", FlowAction.EDIT_PHONE: "phone",
-                 FlowAction.EDIT_EMAIL: "email"}.get(action)
-        if field is None:
-            await query.answer(_("This button belongs to a finished step."), show_alert=True)
-            return
+        await state.clear()
+        await query.answer()
+        await msg.edit_text(_("Saved.") + "\n" + company_card(company))
+
+    @router.callback_query(NewClientCb.filter(F.action.in_(EDIT_FIELDS)),
+                           StateFilter(NewClient.confirm), SameFlow(NewClientCb))
+    async def on_edit(query: CallbackQuery, callback_data: NewClientCb, state: FSMContext,
+                      msg: Message) -> None:
+        field = EDIT_FIELDS[callback_data.action]
         await state.update_data(editing=True, step=field)
         await state.set_state(STATE_OF[field])
         await query.answer()
         await msg.edit_reply_markup(reply_markup=None)
         await msg.answer(QUESTIONS[field]())
+
+    @router.callback_query(NewClientCb.filter())
+    async def on_finished_step(query: CallbackQuery) -> None:
+        await query.answer(_("This button belongs to a finished step."), show_alert=True)
 
     return router

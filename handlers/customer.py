@@ -29,10 +29,13 @@ from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.callback import AlertOnDomainError
+from handlers.card_payments import CardPaymentsOn, pay_by_card
 from handlers.common import refusal_text
 from handlers.filters import HasRole, HasText
 from handlers.menu import set_chat_commands
 from handlers.texts import error_text
+from services.card_payments import CardPaymentService
 from services.customers import CustomerService, Notice
 from services.delivery import DocHeader, PdfFile
 from services.errors import DomainError
@@ -170,6 +173,13 @@ def create_start_router() -> Router:
     return router
 
 
+class NoActor(Filter):
+    """Nobody we know (no team member, no customer): their buttons are refused."""
+
+    async def __call__(self, event: TelegramObject, actor: User | None = None) -> bool:
+        return actor is None
+
+
 def create_router() -> Router:
     router = Router(name="customer")
 
@@ -193,51 +203,70 @@ def create_router() -> Router:
         kb.adjust(1)
         await message.answer(_("Your documents:"), reply_markup=kb.as_markup())
 
-    @router.callback_query(CustomerCb.filter())
-    async def on_customer(query: CallbackQuery, callback_data: CustomerCb, actor: User | None,
-                          customers: CustomerService, state: FSMContext, bot: Bot,
-                          i18n: I18n) -> None:
-        if actor is None:
-            await query.answer(refusal_text(), show_alert=True)
-            return
-        kind = KINDS.get(callback_data.k, "")
-        a, doc_id, tid = callback_data.action, callback_data.id, query.from_user.id
-        name = query.from_user.full_name
-        try:
-            if a == Cu.OPEN:
-                pdf = await customers.document(tid, kind, doc_id)
-                await query.answer()
-                await send_document(bot, tid, pdf)
-            elif a == Cu.PAY:
-                await customers.check_access(tid, kind, doc_id)
-                await query.answer(_("Card payment is coming soon. Meanwhile, please pay by "
-                                     "bank transfer with the details in the invoice or the "
-                                     "QR code."), show_alert=True)
-            elif a == Cu.PAID:
-                await customers.mark_paid(tid, doc_id, name)
-                await query.answer()
-                await bot.send_message(tid, _("Thank you! We will check the payment and "
-                                              "confirm it."))
-            elif a == Cu.ACCEPT:
-                notice = await customers.accept(tid, doc_id, name)
-                await query.answer()
-                await bot.send_message(tid, _("Thank you! {document} is accepted; we will "
-                                              "send you the invoice.").format(
-                    document=doc_title(notice.header)))
-            elif a in (Cu.ASK, Cu.CHANGES):
-                header = await customers.check_access(tid, kind, doc_id)
-                target = CustomerInput.question if a == Cu.ASK else CustomerInput.changes
-                await state.set_state(target)
-                await state.set_data({"k": callback_data.k, "id": doc_id})
-                await query.answer()
-                ask = (_("Type your question about {document}; I will pass it to your "
-                         "manager.") if a == Cu.ASK else
-                       _("What should we change in {document}? Type it in one message."))
-                await bot.send_message(tid, ask.format(document=doc_title(header)))
-            else:
-                await query.answer(_("This button is no longer active."), show_alert=True)
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
+    # Card payments in Telegram, when a provider token is set (else "coming soon" below).
+    @router.callback_query(CustomerCb.filter(F.action == Cu.PAY), CardPaymentsOn())
+    async def on_pay_by_card(query: CallbackQuery, callback_data: CustomerCb,
+                             actor: User | None, card_payments: CardPaymentService,
+                             settings: Any, bot: Bot) -> None:
+        await pay_by_card(query, callback_data.id, actor, card_payments, settings, bot)
+
+    @router.callback_query(CustomerCb.filter(), NoActor())
+    async def on_stranger(query: CallbackQuery) -> None:
+        await query.answer(refusal_text(), show_alert=True)
+
+    # One handler per button; the sub-router's middleware turns a domain error into an alert.
+    buttons = Router(name="customer_buttons")
+    buttons.callback_query.middleware(AlertOnDomainError())
+    router.include_router(buttons)
+
+    @buttons.callback_query(CustomerCb.filter(F.action == Cu.OPEN))
+    async def on_open(query: CallbackQuery, callback_data: CustomerCb,
+                      customers: CustomerService, bot: Bot) -> None:
+        tid = query.from_user.id
+        pdf = await customers.document(tid, KINDS.get(callback_data.k, ""), callback_data.id)
+        await query.answer()
+        await send_document(bot, tid, pdf)
+
+    @buttons.callback_query(CustomerCb.filter(F.action == Cu.PAY))
+    async def on_pay(query: CallbackQuery, callback_data: CustomerCb,
+                     customers: CustomerService) -> None:
+        await customers.check_access(query.from_user.id, KINDS.get(callback_data.k, ""),
+                                     callback_data.id)
+        await query.answer(_("Card payment is coming soon. Meanwhile, please pay by "
+                             "bank transfer with the details in the invoice or the "
+                             "QR code."), show_alert=True)
+
+    @buttons.callback_query(CustomerCb.filter(F.action == Cu.PAID))
+    async def on_paid(query: CallbackQuery, callback_data: CustomerCb,
+                      customers: CustomerService, bot: Bot) -> None:
+        tid = query.from_user.id
+        await customers.mark_paid(tid, callback_data.id, query.from_user.full_name)
+        await query.answer()
+        await bot.send_message(tid, _("Thank you! We will check the payment and confirm it."))
+
+    @buttons.callback_query(CustomerCb.filter(F.action == Cu.ACCEPT))
+    async def on_accept(query: CallbackQuery, callback_data: CustomerCb,
+                        customers: CustomerService, bot: Bot) -> None:
+        tid = query.from_user.id
+        notice = await customers.accept(tid, callback_data.id, query.from_user.full_name)
+        await query.answer()
+        await bot.send_message(tid, _("Thank you! {document} is accepted; we will "
+                                      "send you the invoice.").format(
+            document=doc_title(notice.header)))
+
+    @buttons.callback_query(CustomerCb.filter(F.action.in_({Cu.ASK, Cu.CHANGES})))
+    async def on_ask(query: CallbackQuery, callback_data: CustomerCb,
+                     customers: CustomerService, state: FSMContext, bot: Bot) -> None:
+        tid, asking = query.from_user.id, callback_data.action == Cu.ASK
+        header = await customers.check_access(tid, KINDS.get(callback_data.k, ""),
+                                              callback_data.id)
+        await state.set_state(CustomerInput.question if asking else CustomerInput.changes)
+        await state.set_data({"k": callback_data.k, "id": callback_data.id})
+        await query.answer()
+        ask = (_("Type your question about {document}; I will pass it to your "
+                 "manager.") if asking else
+               _("What should we change in {document}? Type it in one message."))
+        await bot.send_message(tid, ask.format(document=doc_title(header)))
 
     @router.message(StateFilter(CustomerInput.question, CustomerInput.changes), HasText())
     async def got_customer_text(message: Message, actor: User | None, state: FSMContext,

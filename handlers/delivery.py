@@ -13,7 +13,7 @@ import logging
 from enum import StrEnum
 from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -26,13 +26,11 @@ from aiogram.types import (
     Message,
     TelegramObject,
 )
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import customer as customer_handlers
-from handlers import invoices as invoice_handlers
-from handlers.callback import message_of
+from handlers.callback import AlertOnDomainError
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
 from services.delivery import (
@@ -116,9 +114,9 @@ def send_button(kind: str, doc_id: int) -> InlineKeyboardButton:
         action=Dv.MENU, k=KIND_CODES[kind], id=doc_id).pack())
 
 
-def add_invoice_card_button(kb: InlineKeyboardBuilder, inv: Invoice) -> None:
-    if inv.status not in NOT_SENDABLE:
-        kb.add(send_button("invoice", inv.id))
+def invoice_card_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
+    """The invoice card's row from delivery: "Send…" once the invoice can be sent."""
+    return [] if inv.status in NOT_SENDABLE else [send_button("invoice", inv.id)]
 
 
 def cb(action: Dv, header: DocHeader, t: int = 0) -> DeliveryCb:
@@ -156,93 +154,125 @@ def until(link: AccessLink) -> str:
     return link.expires_at.strftime("%d.%m.%Y") if link.expires_at else "—"
 
 
+async def send_email(message: Message, actor: User, delivery: DeliveryService,
+                     kind: str, doc_id: int, address: str) -> bool:
+    try:
+        sent_to = await delivery.send_email(actor, kind, doc_id, address)
+    except DomainError as err:
+        await message.answer(error_text(err) + "\n" + _("Try again, or send /cancel."))
+        return False
+    await message.answer(_("E-mailed to {email}.").format(email=html.escape(sent_to)))
+    return True
+
+
+def kind_of(callback_data: DeliveryCb) -> str:
+    return KINDS.get(callback_data.k, "")
+
+
+def create_buttons_router() -> Router:
+    """The document's delivery buttons, one handler per action; the middleware answers a domain
+    error or a gone message (handlers.callback.AlertOnDomainError)."""
+    router = Router(name="delivery_buttons")
+    router.callback_query.filter(IsStaff())
+    router.callback_query.middleware(AlertOnDomainError(needs_message=True))
+
+    @router.callback_query(DeliveryCb.filter(F.action == Dv.MENU))
+    async def on_menu(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                      msg: Message, delivery: DeliveryService) -> None:
+        options = await delivery.options(actor, kind_of(callback_data), callback_data.id)
+        await query.answer()
+        await msg.answer(_("How shall I send {document}?").format(
+            document=doc_title(options.header)), reply_markup=menu_keyboard(options))
+
+    @router.callback_query(DeliveryCb.filter(F.action == Dv.LINK))
+    async def on_link(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                      msg: Message, delivery: DeliveryService, bot: Bot) -> None:
+        kind, doc_id = kind_of(callback_data), callback_data.id
+        link = await delivery.deep_link(actor, kind, doc_id)
+        header = await delivery.header(actor, kind, doc_id)
+        me = await bot.me()
+        url = f"https://t.me/{me.username}?start={link.start_payload}"
+        await query.answer()
+        await msg.answer(
+            _("Telegram link to {document}, valid until {date}. Send it to the "
+              "customer: when they open it, the bot sends them the document.")
+            .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
+            reply_markup=revoke_keyboard(header, link))
+
+    @router.callback_query(DeliveryCb.filter(F.action == Dv.PUBLIC))
+    async def on_public(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                        msg: Message, delivery: DeliveryService) -> None:
+        kind, doc_id = kind_of(callback_data), callback_data.id
+        link, url = await delivery.public_link(actor, kind, doc_id)
+        header = await delivery.header(actor, kind, doc_id)
+        await query.answer()
+        await msg.answer(
+            _("Public link to the PDF of {document}, valid until {date}:")
+            .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
+            reply_markup=revoke_keyboard(header, link))
+
+    @router.callback_query(DeliveryCb.filter(F.action == Dv.REVOKE))
+    async def on_revoke(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                        msg: Message, delivery: DeliveryService) -> None:
+        await delivery.revoke(actor, callback_data.t)
+        await query.answer()
+        await msg.answer(_("Link revoked: it no longer opens."))
+
+    @router.callback_query(DeliveryCb.filter(F.action == Dv.PDF))
+    async def on_pdf(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                     msg: Message, delivery: DeliveryService) -> None:
+        pdf = await delivery.pdf(actor, kind_of(callback_data), callback_data.id)
+        await query.answer()
+        await msg.answer_document(BufferedInputFile(pdf.content, pdf.filename),
+                                  caption=doc_title(pdf.header))
+
+    @router.callback_query(DeliveryCb.filter(F.action == Dv.CHAT))
+    async def on_chat(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                      delivery: DeliveryService) -> None:
+        # Queued through the outbox: "Sent to …" follows once Telegram accepted it, or the
+        # reason it did not.
+        copy = await delivery.to_customer_chat(actor, kind_of(callback_data), callback_data.id,
+                                               query.id)
+        await query.answer(_("Sending to {name}'s chat…").format(name=copy.contact.name[:60]))
+
+    @router.callback_query(DeliveryCb.filter(F.action == Dv.MAIL))
+    async def on_mail(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                      msg: Message, delivery: DeliveryService, state: FSMContext) -> None:
+        options = await delivery.options(actor, kind_of(callback_data), callback_data.id)
+        await state.set_state(DeliveryInput.email)
+        await state.set_data({"k": callback_data.k, "id": callback_data.id})
+        await query.answer()
+        kb = InlineKeyboardBuilder()
+        if options.email:
+            kb.button(text=_("Send to {email}").format(email=options.email[:40]),
+                      callback_data=cb(Dv.MAIL_DEFAULT, options.header))
+        await msg.answer(_("E-mail address to send {document} to?").format(
+            document=doc_title(options.header)), reply_markup=kb.as_markup())
+
+    @router.callback_query(DeliveryCb.filter(F.action == Dv.MAIL_DEFAULT))
+    async def on_mail_default(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                              msg: Message, delivery: DeliveryService,
+                              state: FSMContext) -> None:
+        kind, doc_id = kind_of(callback_data), callback_data.id
+        options = await delivery.options(actor, kind, doc_id)
+        await query.answer()
+        if options.email and await send_email(msg, actor, delivery, kind, doc_id,
+                                              options.email):
+            await state.clear()
+
+    @router.callback_query(DeliveryCb.filter())
+    async def on_stale(query: CallbackQuery) -> None:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+
+    return router
+
+
 def create_router() -> Router:
     router = Router(name="delivery")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
-    if add_invoice_card_button not in invoice_handlers.CARD_EXTENSIONS:
-        invoice_handlers.CARD_EXTENSIONS.append(add_invoice_card_button)
 
-    async def send_email(message: Message, actor: User, delivery: DeliveryService,
-                         kind: str, doc_id: int, address: str) -> bool:
-        try:
-            sent_to = await delivery.send_email(actor, kind, doc_id, address)
-        except DomainError as err:
-            await message.answer(error_text(err) + "\n" + _("Try again, or send /cancel."))
-            return False
-        await message.answer(_("E-mailed to {email}.").format(email=html.escape(sent_to)))
-        return True
-
-    @router.callback_query(DeliveryCb.filter())
-    async def on_delivery(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                          delivery: DeliveryService, state: FSMContext, bot: Bot,
-                          i18n: I18n) -> None:
-        msg = message_of(query)
-        if msg is None:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-            return
-        kind, doc_id, a = KINDS.get(callback_data.k, ""), callback_data.id, callback_data.action
-        try:
-            if a == Dv.MENU:
-                options = await delivery.options(actor, kind, doc_id)
-                await query.answer()
-                await msg.answer(_("How shall I send {document}?").format(
-                    document=doc_title(options.header)), reply_markup=menu_keyboard(options))
-            elif a == Dv.LINK:
-                link = await delivery.deep_link(actor, kind, doc_id)
-                header = await delivery.header(actor, kind, doc_id)
-                me = await bot.me()
-                url = f"https://t.me/{me.username}?start={link.start_payload}"
-                await query.answer()
-                await msg.answer(
-                    _("Telegram link to {document}, valid until {date}. Send it to the "
-                      "customer: when they open it, the bot sends them the document.")
-                    .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
-                    reply_markup=revoke_keyboard(header, link))
-            elif a == Dv.PUBLIC:
-                link, url = await delivery.public_link(actor, kind, doc_id)
-                header = await delivery.header(actor, kind, doc_id)
-                await query.answer()
-                await msg.answer(
-                    _("Public link to the PDF of {document}, valid until {date}:")
-                    .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
-                    reply_markup=revoke_keyboard(header, link))
-            elif a == Dv.REVOKE:
-                await delivery.revoke(actor, callback_data.t)
-                await query.answer()
-                await msg.answer(_("Link revoked: it no longer opens."))
-            elif a == Dv.PDF:
-                pdf = await delivery.pdf(actor, kind, doc_id)
-                await query.answer()
-                await msg.answer_document(BufferedInputFile(pdf.content, pdf.filename),
-                                          caption=doc_title(pdf.header))
-            elif a == Dv.CHAT:
-                # Queued through the outbox: "Sent to …" follows once Telegram accepted it,
-                # or the reason it did not.
-                copy = await delivery.to_customer_chat(actor, kind, doc_id, query.id)
-                await query.answer(_("Sending to {name}'s chat…").format(
-                    name=copy.contact.name[:60]))
-            elif a == Dv.MAIL:
-                options = await delivery.options(actor, kind, doc_id)
-                await state.set_state(DeliveryInput.email)
-                await state.set_data({"k": callback_data.k, "id": doc_id})
-                await query.answer()
-                kb = InlineKeyboardBuilder()
-                if options.email:
-                    kb.button(text=_("Send to {email}").format(email=options.email[:40]),
-                              callback_data=cb(Dv.MAIL_DEFAULT, options.header))
-                await msg.answer(_("E-mail address to send {document} to?").format(
-                    document=doc_title(options.header)), reply_markup=kb.as_markup())
-            elif a == Dv.MAIL_DEFAULT:
-                options = await delivery.options(actor, kind, doc_id)
-                await query.answer()
-                if options.email and await send_email(msg, actor, delivery, kind, doc_id,
-                                                      options.email):
-                    await state.clear()
-            else:
-                await query.answer(_("This button is no longer active."), show_alert=True)
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
+    router.include_router(create_buttons_router())
 
     @router.message(StateFilter(DeliveryInput.email), HasText())
     async def got_email(message: Message, actor: User, state: FSMContext,
@@ -345,4 +375,4 @@ def create_router() -> Router:
     return router
 
 
-__all__ = ["TEMPLATE_NAMES", "create_router", "send_button"]
+__all__ = ["TEMPLATE_NAMES", "create_router", "invoice_card_buttons", "send_button"]

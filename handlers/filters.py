@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, cast
 
 from aiogram.filters import Filter
-from aiogram.types import Message, TelegramObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from handlers.callback import message_of
 from services.users import Role, User
 
 
@@ -26,3 +29,28 @@ class HasRole(Filter):
 class HasText(Filter):
     async def __call__(self, message: Message) -> bool | dict[str, Any]:
         return message.text is not None and not message.text.startswith("/")
+
+
+class FlowButton(Protocol):
+    flow: str
+
+
+class SameFlow(Filter):
+    """A flow's button (CallbackData with a `flow` token, see handlers/clients.py) that belongs
+    to the run in progress: the FSM is in some state and holds the same token, and the button's
+    message is still there. The run's data goes to the handler as `flow_data`, the message as
+    `msg`; otherwise the feature's last handler says the step is finished."""
+
+    def __init__(self, of: type[CallbackData]) -> None:
+        self.of = of
+
+    async def __call__(self, query: CallbackQuery, state: FSMContext,
+                       raw_state: str | None = None,
+                       callback_data: Any = None) -> bool | dict[str, Any]:
+        if not isinstance(callback_data, self.of) or raw_state is None:
+            return False
+        data = await state.get_data()
+        msg = message_of(query)
+        if data.get("flow") != cast(FlowButton, callback_data).flow or msg is None:
+            return False
+        return {"flow_data": data, "msg": msg}

@@ -17,7 +17,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
-from handlers.deals import lang
+from handlers.deals.texts import lang
 from handlers.filters import IsStaff
 from handlers.texts import error_text
 from services.errors import DomainError

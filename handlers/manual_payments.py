@@ -15,18 +15,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers import invoices as invoice_handlers
-from handlers.callback import message_of
+from handlers.callback import AlertOnDomainError
 from handlers.filters import HasText, IsStaff
 from handlers.payments import amount_text
 from handlers.printing import PrintCb, PrintKind, send_printed
@@ -132,16 +131,18 @@ def menu_keyboard(card: InvoiceMoneyCard) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def add_invoice_card_button(kb: InlineKeyboardBuilder, inv: Invoice) -> None:
+def invoice_card_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
+    """The invoice card's row from manual payments: "💰 Payment" while open or paid."""
     if inv.status in OPEN_STATUSES or inv.status == "paid":
-        kb.button(text=_("💰 Payment"), callback_data=MpCb(action=MpAction.MENU,
-                                                           invoice=inv.id))
+        return [InlineKeyboardButton(text=_("💰 Payment"), callback_data=MpCb(
+            action=MpAction.MENU, invoice=inv.id).pack())]
+    return []
 
 
 async def offer_credit(message: Message, actor: User, inv: Invoice,
-                       data: dict[str, Any]) -> None:
-    """Just issued: the client's credit from earlier overpayments is offered at once."""
-    payments = data.get("payments")
+                       payments: PaymentService | None) -> None:
+    """Just issued: the client's credit from earlier overpayments is offered at once (the
+    invoice's Issue handler calls it; no payments service, no offer)."""
     if not isinstance(payments, PaymentService):
         return
     card = await payments.money_card(actor, inv.id)
@@ -185,10 +186,6 @@ def create_router() -> Router:
     router = Router(name="manual_payments")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
-    if add_invoice_card_button not in invoice_handlers.CARD_EXTENSIONS:
-        invoice_handlers.CARD_EXTENSIONS.append(add_invoice_card_button)
-    if offer_credit not in invoice_handlers.AFTER_ISSUE:
-        invoice_handlers.AFTER_ISSUE.append(offer_credit)
 
     async def done(message: Message, actor: User, outcome: PaymentOutcome,
                    delivery: DeliveryService | None, invoice_id: int) -> None:
@@ -228,62 +225,87 @@ def create_router() -> Router:
             return
         await record(message, actor, payments, state, delivery)
 
-    @router.callback_query(MpCb.filter())
+    # The invoice's payment buttons, one handler per action, on a sub-router whose middleware
+    # turns a domain error into an alert (handlers.callback.AlertOnDomainError).
+    buttons = Router(name="manual_payment_buttons")
+    buttons.callback_query.filter(IsStaff())
+    buttons.callback_query.middleware(AlertOnDomainError())
+    router.include_router(buttons)
+
+    @buttons.callback_query(MpCb.filter(F.action == MpAction.MENU))
     async def on_menu(query: CallbackQuery, callback_data: MpCb, actor: User,
-                      payments: PaymentService, state: FSMContext,
-                      delivery: DeliveryService | None = None) -> None:
-        msg = message_of(query)
-        action = callback_data.action
-        try:
-            card = await payments.money_card(actor, callback_data.invoice)
-            if action == MpAction.MENU:
-                await query.answer()
-                if msg:
-                    await msg.answer(menu_text(card), reply_markup=menu_keyboard(card))
-                return
-            if action == MpAction.REVERSE:
-                line = next((x for x in card.payments
-                             if x.payment.id == callback_data.payment), None)
-                if line is None:
-                    await query.answer(_("This payment is already done."), show_alert=True)
-                    return
-                if not line.can_reverse:
-                    await query.answer(_("You do not have access to this."), show_alert=True)
-                    return
-                await state.set_state(RecordPayment.reverse_reason)
-                await state.set_data({"flow": secrets.token_hex(4), "invoice": card.invoice_id,
-                                      "payment": line.payment.id})
-                await query.answer()
-                if msg:
-                    await msg.answer(_("Why is the payment of {amount} reversed? The reason "
-                                       "goes to the audit log. /cancel to keep it.").format(
-                        amount=amount_text(line.on_invoice, card.currency)))
-                return
-            if not card.payable:
-                await query.answer(_("Nothing is due on this invoice."), show_alert=True)
-                return
-            if action == MpAction.CREDIT:
-                await payments.apply_credit(actor, card.invoice_id)
-                await query.answer(_("Credit applied."))
-                if msg:
-                    await msg.answer(_("Credit applied to {number}.").format(
-                        number=html.escape(card.number_text)))
-                return
-            if action == MpAction.ALL:
-                data = await state.get_data()
-                if await state.get_state() != RecordPayment.amount.state \
-                        or data.get("invoice") != card.invoice_id:
-                    await query.answer(_("This button is from an earlier step."),
-                                       show_alert=True)
-                    return
-                await query.answer()
-                if msg:
-                    await take_amount(msg, actor, payments, state, card.remaining, delivery)
-                return
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
+                      msg: Message | None, payments: PaymentService) -> None:
+        card = await payments.money_card(actor, callback_data.invoice)
+        await query.answer()
+        if msg:
+            await msg.answer(menu_text(card), reply_markup=menu_keyboard(card))
+
+    @buttons.callback_query(MpCb.filter(F.action == MpAction.REVERSE))
+    async def on_reverse(query: CallbackQuery, callback_data: MpCb, actor: User,
+                         msg: Message | None, payments: PaymentService,
+                         state: FSMContext) -> None:
+        card = await payments.money_card(actor, callback_data.invoice)
+        line = next((x for x in card.payments if x.payment.id == callback_data.payment), None)
+        if line is None:
+            await query.answer(_("This payment is already done."), show_alert=True)
             return
-        source = SOURCE_OF[action]
+        if not line.can_reverse:
+            await query.answer(_("You do not have access to this."), show_alert=True)
+            return
+        await state.set_state(RecordPayment.reverse_reason)
+        await state.set_data({"flow": secrets.token_hex(4), "invoice": card.invoice_id,
+                              "payment": line.payment.id})
+        await query.answer()
+        if msg:
+            await msg.answer(_("Why is the payment of {amount} reversed? The reason "
+                               "goes to the audit log. /cancel to keep it.").format(
+                amount=amount_text(line.on_invoice, card.currency)))
+
+    async def payable_card(query: CallbackQuery, actor: User, payments: PaymentService,
+                           invoice_id: int) -> InvoiceMoneyCard | None:
+        """The invoice's money card, or None once nothing is due (the button is told)."""
+        card = await payments.money_card(actor, invoice_id)
+        if not card.payable:
+            await query.answer(_("Nothing is due on this invoice."), show_alert=True)
+            return None
+        return card
+
+    @buttons.callback_query(MpCb.filter(F.action == MpAction.CREDIT))
+    async def on_credit(query: CallbackQuery, callback_data: MpCb, actor: User,
+                        msg: Message | None, payments: PaymentService) -> None:
+        card = await payable_card(query, actor, payments, callback_data.invoice)
+        if card is None:
+            return
+        await payments.apply_credit(actor, card.invoice_id)
+        await query.answer(_("Credit applied."))
+        if msg:
+            await msg.answer(_("Credit applied to {number}.").format(
+                number=html.escape(card.number_text)))
+
+    @buttons.callback_query(MpCb.filter(F.action == MpAction.ALL))
+    async def on_all(query: CallbackQuery, callback_data: MpCb, actor: User,
+                     msg: Message | None, payments: PaymentService, state: FSMContext,
+                     delivery: DeliveryService | None = None) -> None:
+        card = await payable_card(query, actor, payments, callback_data.invoice)
+        if card is None:
+            return
+        data = await state.get_data()
+        if await state.get_state() != RecordPayment.amount.state \
+                or data.get("invoice") != card.invoice_id:
+            await query.answer(_("This button is from an earlier step."), show_alert=True)
+            return
+        await query.answer()
+        if msg:
+            await take_amount(msg, actor, payments, state, card.remaining, delivery)
+
+    @buttons.callback_query(MpCb.filter(F.action.in_(SOURCE_OF)))
+    async def on_source(query: CallbackQuery, callback_data: MpCb, actor: User,
+                        msg: Message | None, payments: PaymentService,
+                        state: FSMContext) -> None:
+        card = await payable_card(query, actor, payments, callback_data.invoice)
+        if card is None:
+            return
+        source = SOURCE_OF[callback_data.action]
         await state.set_state(RecordPayment.amount)
         await state.set_data({"flow": secrets.token_hex(8), "invoice": card.invoice_id,
                               "source": source, "currency": card.currency})

@@ -14,20 +14,23 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
+from handlers.printing import print_for_button
+from handlers.shipments import ship_now
 from handlers.texts import error_text
+from services.delivery import DeliveryService
 from services.errors import DomainError
 from services.money import CURRENCIES, format_money
 from services.payments import (
@@ -38,6 +41,7 @@ from services.payments import (
     ReviewCard,
     ReviewNeeded,
 )
+from services.shipments import ShipmentService
 from services.statements import DEFAULT_MAX_BYTES, StatementError
 from services.users import User
 
@@ -241,6 +245,15 @@ class HasFile(Filter):
         return message.document is not None or bool(message.photo)
 
 
+async def refuse(query: CallbackQuery, err: DomainError) -> None:
+    """A payment button the service refused: the reason; a payment already done loses its
+    buttons."""
+    await query.answer(error_text(err), show_alert=True)
+    msg = message_of(query)
+    if err.code == "payment_done" and msg:
+        await msg.edit_reply_markup(reply_markup=None)
+
+
 def create_router() -> Router:
     router = Router(name="payments")
     router.message.filter(IsStaff())
@@ -284,58 +297,86 @@ def create_router() -> Router:
         kb.adjust(1)
         await message.answer(_("Payments waiting for a decision:"), reply_markup=kb.as_markup())
 
-    @router.callback_query(PayCb.filter())
-    async def on_payment(query: CallbackQuery, callback_data: PayCb, actor: User,
-                         payments: PaymentService, state: FSMContext, bot: Bot,
-                         i18n: I18n) -> None:
-        msg = message_of(query)
-        action = callback_data.action
+    # The push's Ship and Issue act: this router owns the "pm" prefix; the work is the
+    # shipments' and printing's.
+    @router.callback_query(PayCb.filter(F.action == PayAction.SHIP))
+    async def on_ship(query: CallbackQuery, callback_data: PayCb, actor: User,
+                      shipments: ShipmentService) -> None:
+        await ship_now(query, actor, shipments, callback_data.invoice)
+
+    @router.callback_query(PayCb.filter(F.action == PayAction.ACT))
+    async def on_act(query: CallbackQuery, callback_data: PayCb, actor: User,
+                     delivery: DeliveryService) -> None:
+        await print_for_button(query, actor, delivery, callback_data.invoice, "act")
+
+    @router.callback_query(PayCb.filter(F.action == PayAction.THANK))
+    async def on_thank(query: CallbackQuery, callback_data: PayCb, actor: User,
+                       payments: PaymentService) -> None:
         try:
-            if action in (PayAction.SHIP, PayAction.ACT):  # handlers/shipments, printing
-                await query.answer(_("This button is no longer active."), show_alert=True)
-                return
-            if action == PayAction.THANK:
-                await payments.thank(actor, callback_data.invoice, query.id)
-                await query.answer(_("Sent to the customer."))
-                return
-            if action == PayAction.OPEN:
-                card = await payments.review_card(actor, callback_data.payment)
-                await query.answer()
-                if msg:
-                    await msg.answer(card_text(card), reply_markup=review_keyboard(
-                        card.payment.id, card.candidates))
-                return
-            if action == PayAction.DISMISS:
-                await payments.dismiss(actor, callback_data.payment)
-                await query.answer(_("Marked as not ours."))
-                if msg:
-                    await msg.edit_text((msg.html_text or "") + "\n\n" + _("Not ours."),
-                                        reply_markup=None)
-                return
-            if action == PayAction.SPLIT:
-                card = await payments.review_card(actor, callback_data.payment)
-                if card.payment.status not in ("review", "unmatched", "credit"):
-                    await query.answer(_("This payment is already done."), show_alert=True)
-                    return
-                flow = secrets.token_hex(4)
-                await state.set_state(SplitPayment.amounts)
-                await state.set_data({"flow": flow, "payment": card.payment.id})
-                await query.answer()
-                if msg:
-                    await msg.answer(_("Send how to split {amount}: one line per invoice, "
-                                       "the number and the amount, e.g.\nINV-2026-00001 "
-                                       "600,00\nWhat is left stays the client's credit. "
-                                       "/cancel to stop.").format(
-                        amount=amount_text(card.payment.unallocated, card.payment.currency)))
-                return
+            await payments.thank(actor, callback_data.invoice, query.id)
+        except DomainError as err:
+            await refuse(query, err)
+            return
+        await query.answer(_("Sent to the customer."))
+
+    @router.callback_query(PayCb.filter(F.action == PayAction.OPEN))
+    async def on_open(query: CallbackQuery, callback_data: PayCb, actor: User,
+                      payments: PaymentService) -> None:
+        try:
+            card = await payments.review_card(actor, callback_data.payment)
+        except DomainError as err:
+            await refuse(query, err)
+            return
+        await query.answer()
+        if msg := message_of(query):
+            await msg.answer(card_text(card), reply_markup=review_keyboard(
+                card.payment.id, card.candidates))
+
+    @router.callback_query(PayCb.filter(F.action == PayAction.DISMISS))
+    async def on_dismiss(query: CallbackQuery, callback_data: PayCb, actor: User,
+                         payments: PaymentService) -> None:
+        try:
+            await payments.dismiss(actor, callback_data.payment)
+        except DomainError as err:
+            await refuse(query, err)
+            return
+        await query.answer(_("Marked as not ours."))
+        if msg := message_of(query):
+            await msg.edit_text((msg.html_text or "") + "\n\n" + _("Not ours."),
+                                reply_markup=None)
+
+    @router.callback_query(PayCb.filter(F.action == PayAction.SPLIT))
+    async def on_split(query: CallbackQuery, callback_data: PayCb, actor: User,
+                       payments: PaymentService, state: FSMContext) -> None:
+        try:
+            card = await payments.review_card(actor, callback_data.payment)
+        except DomainError as err:
+            await refuse(query, err)
+            return
+        if card.payment.status not in ("review", "unmatched", "credit"):
+            await query.answer(_("This payment is already done."), show_alert=True)
+            return
+        flow = secrets.token_hex(4)
+        await state.set_state(SplitPayment.amounts)
+        await state.set_data({"flow": flow, "payment": card.payment.id})
+        await query.answer()
+        if msg := message_of(query):
+            await msg.answer(_("Send how to split {amount}: one line per invoice, "
+                               "the number and the amount, e.g.\nINV-2026-00001 "
+                               "600,00\nWhat is left stays the client's credit. "
+                               "/cancel to stop.").format(
+                amount=amount_text(card.payment.unallocated, card.payment.currency)))
+
+    @router.callback_query(PayCb.filter(F.action == PayAction.APPLY))
+    async def on_apply(query: CallbackQuery, callback_data: PayCb, actor: User,
+                       payments: PaymentService) -> None:
+        try:
             outcome = await payments.resolve(actor, callback_data.payment, callback_data.invoice)
         except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            if err.code == "payment_done" and msg:
-                await msg.edit_reply_markup(reply_markup=None)
+            await refuse(query, err)
             return
         await query.answer(_("Applied."))
-        if msg:
+        if msg := message_of(query):
             numbers = ", ".join(html.escape(e.invoice_number) for e in outcome.events
                                 if isinstance(e, PaymentApplied))
             await msg.edit_text((msg.html_text or "") + "\n\n" + _("Applied to {number}.")

@@ -6,24 +6,21 @@ from __future__ import annotations
 
 import html
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 from aiogram import Router
-from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
     InlineKeyboardMarkup,
     Message,
-    TelegramObject,
 )
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
 from handlers.filters import IsStaff
-from handlers.payments import PayAction, PayCb
 from handlers.texts import error_text
 from services.delivery import DeliveryService
 from services.errors import DomainError
@@ -44,13 +41,6 @@ class PrintCb(CallbackData, prefix="pr"):
     kind: PrintKind
     invoice: int
     payment: int = 0
-
-
-class IsActPush(Filter):
-    """The payment push's "Issue act" (its other buttons are handlers/payments.py's)."""
-
-    async def __call__(self, event: TelegramObject, callback_data: Any = None) -> bool:
-        return isinstance(callback_data, PayCb) and callback_data.action == PayAction.ACT
 
 
 def shipping_documents_keyboard(invoice_id: int) -> InlineKeyboardMarkup:
@@ -83,32 +73,30 @@ async def send_printed(message: Message, actor: User, delivery: DeliveryService,
                                   caption=caption(kind, pdf.header.number_text or ""))
 
 
+async def print_for_button(query: CallbackQuery, actor: User, delivery: DeliveryService,
+                           invoice_id: int, kind: str, payment_id: int | None = None) -> None:
+    """A print button (ours, or the payment push's "Issue act", which the payments router owns
+    and which calls this)."""
+    msg = message_of(query)
+    try:  # checked before answering, so a forged button gets its refusal as the answer
+        await delivery.header(actor, "invoice", invoice_id)
+    except DomainError as err:
+        await query.answer(error_text(err), show_alert=True)
+        return
+    await query.answer()
+    if msg is not None:
+        await send_printed(msg, actor, delivery, invoice_id, kind, payment_id)
+
+
 def create_router() -> Router:
     router = Router(name="printing")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
 
-    async def send(query: CallbackQuery, actor: User, delivery: DeliveryService,
-                   invoice_id: int, kind: str, payment_id: int | None = None) -> None:
-        msg = message_of(query)
-        try:  # checked before answering, so a forged button gets its refusal as the answer
-            await delivery.header(actor, "invoice", invoice_id)
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await query.answer()
-        if msg is not None:
-            await send_printed(msg, actor, delivery, invoice_id, kind, payment_id)
-
     @router.callback_query(PrintCb.filter())
     async def on_print(query: CallbackQuery, callback_data: PrintCb, actor: User,
                        delivery: DeliveryService) -> None:
-        await send(query, actor, delivery, callback_data.invoice, KIND_OF[callback_data.kind],
-                   callback_data.payment or None)
-
-    @router.callback_query(PayCb.filter(), IsActPush())
-    async def on_push_act(query: CallbackQuery, callback_data: PayCb, actor: User,
-                          delivery: DeliveryService) -> None:
-        await send(query, actor, delivery, callback_data.invoice, "act")
+        await print_for_button(query, actor, delivery, callback_data.invoice,
+                               KIND_OF[callback_data.kind], callback_data.payment or None)
 
     return router

@@ -19,9 +19,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.clients import ClientAction, ClientCb
-from handlers.deals import DealAction, DealCb
+from handlers.deals.callbacks import DealAction, DealCb
 from handlers.filters import IsStaff
-from handlers.leads import LeadAction, LeadCb
+from handlers.leads.callbacks import LeadAction, LeadCb
 from handlers.texts import error_text
 from services.errors import DomainError
 from services.search import HitKind, SearchHit, SearchResult, SearchService

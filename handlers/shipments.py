@@ -10,19 +10,22 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram import Router
-from aiogram.filters import Filter, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers import invoices as invoice_handlers
 from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
-from handlers.payments import PayAction, PayCb
 from handlers.printing import shipping_documents_keyboard
 from handlers.texts import error_text
 from services.errors import DomainError
@@ -51,13 +54,6 @@ class ShipCb(CallbackData, prefix="sh"):
 class ShipTerms(StatesGroup):
     letter_date = State()
     schedule = State()
-
-
-class IsShipPush(Filter):
-    """The push's "Ship" (PayCb is handled in handlers/payments.py for its other actions)."""
-
-    async def __call__(self, event: TelegramObject, callback_data: Any = None) -> bool:
-        return isinstance(callback_data, PayCb) and callback_data.action == PayAction.SHIP
 
 
 def lang() -> Any:
@@ -96,9 +92,12 @@ def terms_keyboard(invoice_id: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def add_invoice_card_button(kb: InlineKeyboardBuilder, inv: Invoice) -> None:
+def invoice_card_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
+    """The invoice card's row from shipments: "Ship" while it is open or paid."""
     if inv.status in OPEN_STATUSES or inv.status == "paid":
-        kb.button(text=_("Ship"), callback_data=ShipCb(action=ShipAction.SHIP, invoice=inv.id))
+        return [InlineKeyboardButton(
+            text=_("Ship"), callback_data=ShipCb(action=ShipAction.SHIP, invoice=inv.id).pack())]
+    return []
 
 
 def parse_day(text: str) -> date | None:
@@ -108,43 +107,39 @@ def parse_day(text: str) -> date | None:
         return None
 
 
+async def ship_now(query: CallbackQuery, actor: User, shipments: ShipmentService,
+                   invoice_id: int) -> None:
+    """Ship the invoice a button names (the card's Ship, the payment push's Ship: the
+    payments router owns that button and calls this)."""
+    msg = message_of(query)
+    try:
+        done = await shipments.ship(actor, invoice_id)
+    except DomainError as err:
+        if err.code == "already_shipped":
+            await query.answer(_("This invoice is already shipped."))
+            if msg:
+                await msg.answer(_("This invoice is already shipped.") + " "
+                                 + _("Its documents:"),
+                                 reply_markup=shipping_documents_keyboard(invoice_id))
+            return
+        if err.code != "ship_needs_terms":
+            await query.answer(error_text(err), show_alert=True)
+            return
+        await query.answer()
+        if msg:
+            await msg.answer(_("The invoice is not paid in full. On what terms do we ship "
+                               "it?"), reply_markup=terms_keyboard(invoice_id))
+        return
+    await query.answer(_("Shipped."))
+    if msg:
+        await msg.answer(shipped_text(done),
+                         reply_markup=shipping_documents_keyboard(done.invoice_id))
+
+
 def create_router() -> Router:
     router = Router(name="shipments")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
-    if add_invoice_card_button not in invoice_handlers.CARD_EXTENSIONS:
-        invoice_handlers.CARD_EXTENSIONS.append(add_invoice_card_button)
-
-    async def ship_now(query: CallbackQuery, actor: User, shipments: ShipmentService,
-                       invoice_id: int) -> None:
-        msg = message_of(query)
-        try:
-            done = await shipments.ship(actor, invoice_id)
-        except DomainError as err:
-            if err.code == "already_shipped":
-                await query.answer(_("This invoice is already shipped."))
-                if msg:
-                    await msg.answer(_("This invoice is already shipped.") + " "
-                                     + _("Its documents:"),
-                                     reply_markup=shipping_documents_keyboard(invoice_id))
-                return
-            if err.code != "ship_needs_terms":
-                await query.answer(error_text(err), show_alert=True)
-                return
-            await query.answer()
-            if msg:
-                await msg.answer(_("The invoice is not paid in full. On what terms do we ship "
-                                   "it?"), reply_markup=terms_keyboard(invoice_id))
-            return
-        await query.answer(_("Shipped."))
-        if msg:
-            await msg.answer(shipped_text(done),
-                             reply_markup=shipping_documents_keyboard(done.invoice_id))
-
-    @router.callback_query(PayCb.filter(), IsShipPush())
-    async def on_push_ship(query: CallbackQuery, callback_data: PayCb, actor: User,
-                           shipments: ShipmentService) -> None:
-        await ship_now(query, actor, shipments, callback_data.invoice)
 
     @router.callback_query(ShipCb.filter())
     async def on_ship(query: CallbackQuery, callback_data: ShipCb, actor: User,

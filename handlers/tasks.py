@@ -8,7 +8,7 @@ import secrets
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -19,7 +19,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
-from handlers.filters import HasText, IsStaff
+from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.texts import error_text
 from services.errors import DomainError
 from services.tasks import Task, TaskDraft, TaskKind, TaskService, clean_title
@@ -38,6 +38,9 @@ class TaskAction(StrEnum):
     DONE = "d"
     DAY = "p1"
     WEEK = "p7"
+
+
+POSTPONE_DAYS = {TaskAction.DAY: 1, TaskAction.WEEK: 7}
 
 
 class TaskCb(CallbackData, prefix="tk"):
@@ -218,35 +221,39 @@ def create_router() -> Router:
         await state.update_data(ends_at=end.isoformat())
         await ask_remind_or_save(message, state, actor, tasks)
 
-    @router.callback_query(TaskFlowCb.filter())
-    async def on_flow(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMContext,
-                      actor: User, tasks: TaskService) -> None:
-        data = await state.get_data()
-        current = await state.get_state()
-        msg = message_of(query)
-        if data.get("flow") != callback_data.flow or current is None or msg is None:
+    @router.callback_query(TaskFlowCb.filter(F.action == TaskFlowAction.KIND),
+                           StateFilter(NewTask.kind), SameFlow(TaskFlowCb))
+    async def on_kind(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMContext,
+                      msg: Message) -> None:
+        if callback_data.kind not in KIND_NAMES:
             await query.answer(_("This button belongs to a finished step."), show_alert=True)
             return
-        action = callback_data.action
-        if action == TaskFlowAction.KIND and current == NewTask.kind.state \
-                and callback_data.kind in KIND_NAMES:
-            await query.answer()
-            await state.update_data(kind=callback_data.kind)
-            await state.set_state(NewTask.title)
-            await msg.edit_text(_("{kind}: what is it about?").format(
-                kind=str(KIND_NAMES[callback_data.kind])))
-            return
-        if action == TaskFlowAction.SKIP and current == NewTask.end.state:
-            await query.answer()
-            await msg.edit_reply_markup(reply_markup=None)
-            await ask_remind_or_save(msg, state, actor, tasks)
-            return
-        if action in (TaskFlowAction.YES, TaskFlowAction.NO) and current == NewTask.remind.state:
-            await query.answer()
-            await msg.edit_reply_markup(reply_markup=None)
-            await state.update_data(remind=action == TaskFlowAction.YES)
-            await save(msg, state, actor, tasks)
-            return
+        await query.answer()
+        await state.update_data(kind=callback_data.kind)
+        await state.set_state(NewTask.title)
+        await msg.edit_text(_("{kind}: what is it about?").format(
+            kind=str(KIND_NAMES[callback_data.kind])))
+
+    @router.callback_query(TaskFlowCb.filter(F.action == TaskFlowAction.SKIP),
+                           StateFilter(NewTask.end), SameFlow(TaskFlowCb))
+    async def on_skip_end(query: CallbackQuery, state: FSMContext, msg: Message, actor: User,
+                          tasks: TaskService) -> None:
+        await query.answer()
+        await msg.edit_reply_markup(reply_markup=None)
+        await ask_remind_or_save(msg, state, actor, tasks)
+
+    @router.callback_query(
+        TaskFlowCb.filter(F.action.in_({TaskFlowAction.YES, TaskFlowAction.NO})),
+        StateFilter(NewTask.remind), SameFlow(TaskFlowCb))
+    async def on_remind(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMContext,
+                        msg: Message, actor: User, tasks: TaskService) -> None:
+        await query.answer()
+        await msg.edit_reply_markup(reply_markup=None)
+        await state.update_data(remind=callback_data.action == TaskFlowAction.YES)
+        await save(msg, state, actor, tasks)
+
+    @router.callback_query(TaskFlowCb.filter())
+    async def on_finished_step(query: CallbackQuery) -> None:
         await query.answer(_("This button belongs to a finished step."), show_alert=True)
 
     @router.message(Command("today"))
@@ -262,24 +269,32 @@ def create_router() -> Router:
             await message.answer(task_line(task, zone, today=today.day),
                                  reply_markup=task_keyboard(task))
 
-    @router.callback_query(TaskCb.filter())
-    async def on_task(query: CallbackQuery, callback_data: TaskCb, actor: User,
+    async def redraw(query: CallbackQuery, task: Task, tasks: TaskService, actor: User,
+                     note: str) -> None:
+        await query.answer(note)
+        if msg := message_of(query):
+            await msg.edit_text(task_line(task, tasks.zone(actor)),
+                                reply_markup=task_keyboard(task))
+
+    @router.callback_query(TaskCb.filter(F.action == TaskAction.DONE))
+    async def on_done(query: CallbackQuery, callback_data: TaskCb, actor: User,
                       tasks: TaskService) -> None:
-        msg = message_of(query)
         try:
-            if callback_data.action == TaskAction.DONE:
-                task = await tasks.complete(actor, callback_data.id)
-                note = _("Done.")
-            else:
-                days = 1 if callback_data.action == TaskAction.DAY else 7
-                task = await tasks.postpone(actor, callback_data.id, days)
-                note = _("Postponed.")
+            task = await tasks.complete(actor, callback_data.id)
         except DomainError as err:
             await query.answer(error_text(err), show_alert=True)
             return
-        await query.answer(note)
-        if msg:
-            await msg.edit_text(task_line(task, tasks.zone(actor)),
-                                reply_markup=task_keyboard(task))
+        await redraw(query, task, tasks, actor, _("Done."))
+
+    @router.callback_query(TaskCb.filter(F.action.in_(POSTPONE_DAYS)))
+    async def on_postpone(query: CallbackQuery, callback_data: TaskCb, actor: User,
+                          tasks: TaskService) -> None:
+        try:
+            task = await tasks.postpone(actor, callback_data.id,
+                                        POSTPONE_DAYS[callback_data.action])
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+            return
+        await redraw(query, task, tasks, actor, _("Postponed."))
 
     return router

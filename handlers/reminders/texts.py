@@ -1,34 +1,19 @@
-"""Reminders: `/reminders` (the next planned customer reminders with snooze / skip / stop),
-`/clienttz` (a client's time zone), admins' `/outbox` health, and the buttons customers press
-on a reminder ("I've paid", a meeting's Confirm / Reschedule), whose answer reaches the
-manager. Also the texts and keyboards of the messages the outbox sends (`bot/outbox_sender`).
-"""
+"""The texts and keyboards of the messages the outbox sends (`bot/outbox_sender`), and of
+/reminders and /outbox."""
 
 from __future__ import annotations
 
 import html
-import logging
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.filters import HasRole, HasText, IsStaff
-from handlers.texts import error_text
+from handlers.reminders.keyboards import meeting_keyboard, paid_keyboard
 from services.alerts import (
-    AlertService,
     Composed,
     DigestFacts,
     InvoiceTarget,
@@ -36,49 +21,7 @@ from services.alerts import (
     OutboxHealth,
     Upcoming,
 )
-from services.errors import DomainError
 from services.money import format_money, from_minor
-from services.users import Role, User
-
-logger = logging.getLogger(__name__)
-
-
-class RemAction(StrEnum):
-    SNOOZE = "z"
-    SKIP = "s"
-    STOP = "x"
-    RESUME = "r"
-
-
-class ReminderCb(CallbackData, prefix="rm"):
-    action: RemAction
-    id: int
-
-
-class CustAction(StrEnum):
-    PAID = "p"
-    CONFIRM = "c"
-    RESCHEDULE = "r"
-
-
-class CustomerCb(CallbackData, prefix="rc"):
-    """Pressed by a customer on a reminder in their own chat (they may be no user of ours:
-    the service checks the invoice's or meeting's contact is bound to their Telegram id)."""
-
-    action: CustAction
-    id: int
-
-
-class ClientTzCb(CallbackData, prefix="tz"):
-    id: int
-    flow: str
-
-
-class ClientTz(StatesGroup):
-    zone = State()
-
-
-# --- rendering -------------------------------------------------------------------------------
 
 
 def lang_of(code: str | None) -> Any:
@@ -131,21 +74,6 @@ def invoice_reminder_text(target: InvoiceTarget, kind: str, payload: dict[str, A
     return _("Invoice {number} is overdue since {due}: {amount} left to pay.").format(
         number=number, due=due, amount=amount
     )
-
-
-def paid_keyboard(invoice_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("I've paid"), callback_data=CustomerCb(action=CustAction.PAID, id=invoice_id))
-    return kb.as_markup()
-
-
-def meeting_keyboard(task_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Confirm"), callback_data=CustomerCb(action=CustAction.CONFIRM, id=task_id))
-    kb.button(
-        text=_("Reschedule"), callback_data=CustomerCb(action=CustAction.RESCHEDULE, id=task_id)
-    )
-    return kb.as_markup()
 
 
 def digest_text(facts: DigestFacts, lang: str | None) -> str:
@@ -279,25 +207,6 @@ def upcoming_text(items: list[Upcoming]) -> str:
     return "\n".join(lines)
 
 
-def upcoming_keyboard(items: list[Upcoming]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for n, it in enumerate(items, 1):
-        kb.button(
-            text=_("{n}: snooze 1 day").format(n=n),
-            callback_data=ReminderCb(action=RemAction.SNOOZE, id=it.outbox_id),
-        )
-        kb.button(
-            text=_("{n}: skip").format(n=n),
-            callback_data=ReminderCb(action=RemAction.SKIP, id=it.outbox_id),
-        )
-        kb.button(
-            text=_("{n}: stop invoice").format(n=n),
-            callback_data=ReminderCb(action=RemAction.STOP, id=it.invoice_id),
-        )
-    kb.adjust(3)
-    return kb.as_markup()
-
-
 def health_text(h: OutboxHealth) -> str:
     s = h.stats
     oldest = s.oldest_pending_at.strftime("%d.%m.%Y %H:%M UTC") if s.oldest_pending_at else "—"
@@ -314,129 +223,3 @@ def health_text(h: OutboxHealth) -> str:
     if h.drain_late:
         lines.append(_("⚠ The sending job is late."))
     return "\n".join(lines)
-
-
-# --- the router ------------------------------------------------------------------------------
-
-
-def create_router() -> Router:
-    router = Router(name="reminders")
-
-    @router.message(Command("reminders"), IsStaff())
-    async def cmd_reminders(message: Message, actor: User, alerts: AlertService) -> None:
-        items = await alerts.upcoming(actor)
-        if not items:
-            await message.answer(_("No reminders are planned for your clients."))
-            return
-        await message.answer(upcoming_text(items), reply_markup=upcoming_keyboard(items))
-
-    @router.callback_query(ReminderCb.filter(), IsStaff())
-    async def on_reminder(
-        query: CallbackQuery, callback_data: ReminderCb, actor: User, alerts: AlertService
-    ) -> None:
-        action = callback_data.action
-        try:
-            if action == RemAction.SNOOZE:
-                moved = await alerts.snooze(actor, callback_data.id)
-                text = _("Snoozed to {when} UTC.").format(when=moved.strftime("%d.%m.%Y %H:%M"))
-            elif action == RemAction.SKIP:
-                await alerts.skip(actor, callback_data.id)
-                text = _("Skipped: this reminder will not be sent.")
-            elif action == RemAction.STOP:
-                await alerts.stop(actor, callback_data.id)
-                text = _("Reminders for this invoice are stopped.")
-            else:
-                await alerts.resume(actor, callback_data.id)
-                text = _("Reminders for this invoice are on again.")
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await query.answer(text, show_alert=True)
-
-    @router.message(Command("outbox"), HasRole(Role.ADMIN))
-    async def cmd_outbox(message: Message, actor: User, alerts: AlertService) -> None:
-        await message.answer(health_text(await alerts.health(actor)))
-
-    @router.message(Command("clienttz"), IsStaff())
-    async def cmd_clienttz(
-        message: Message, actor: User, alerts: AlertService, state: FSMContext
-    ) -> None:
-        clients = await alerts.clients(actor)
-        if not clients:
-            await message.answer(_("You have no clients yet. Add one with /newclient."))
-            return
-        flow = str(message.message_id)
-        await state.set_state(None)
-        await state.set_data({"tz_flow": flow})
-        kb = InlineKeyboardBuilder()
-        for company_id, name in clients:
-            kb.button(text=name[:60], callback_data=ClientTzCb(id=company_id, flow=flow))
-        kb.adjust(1)
-        await message.answer(_("Whose time zone?"), reply_markup=kb.as_markup())
-
-    @router.callback_query(ClientTzCb.filter(), IsStaff())
-    async def on_clienttz(
-        query: CallbackQuery, callback_data: ClientTzCb, state: FSMContext
-    ) -> None:
-        data = await state.get_data()
-        if data.get("tz_flow") != callback_data.flow:
-            await query.answer(_("This button belongs to a finished step."), show_alert=True)
-            return
-        await state.set_state(ClientTz.zone)
-        await state.update_data(tz_company=callback_data.id)
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.answer(
-                _(
-                    "Time zone? For example Europe/Chisinau, "
-                    "Europe/Moscow, Europe/Bucharest, Europe/Minsk."
-                )
-            )
-
-    @router.message(StateFilter(ClientTz.zone), HasText(), IsStaff())
-    async def got_zone(
-        message: Message, actor: User, alerts: AlertService, state: FSMContext
-    ) -> None:
-        data = await state.get_data()
-        try:
-            zone = await alerts.set_client_timezone(
-                actor, int(data["tz_company"]), message.text or ""
-            )
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await state.clear()
-        await message.answer(
-            _("Time zone saved: {zone}. Reminders to this client follow it.").format(
-                zone=html.escape(zone)
-            )
-        )
-
-    @router.callback_query(CustomerCb.filter())
-    async def on_customer(
-        query: CallbackQuery, callback_data: CustomerCb, alerts: AlertService, bot: Bot, i18n: I18n
-    ) -> None:
-        user = query.from_user
-        try:
-            if callback_data.action == CustAction.PAID:
-                await alerts.customer_paid(user.id, callback_data.id, user.full_name)
-                text = _("Thank you! We will check the payment; reminders are paused.")
-            else:
-                choice = "confirm" if callback_data.action == CustAction.CONFIRM else "reschedule"
-                await alerts.meeting_answer(user.id, callback_data.id, choice, user.full_name)
-                text = (
-                    _("Thank you, see you at the meeting!")
-                    if choice == "confirm"
-                    else _("Thank you! Your manager will contact you to find a new time.")
-                )
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await query.answer(text, show_alert=True)
-        if isinstance(query.message, Message):
-            try:
-                await query.message.edit_reply_markup(reply_markup=None)
-            except TelegramAPIError:
-                pass  # "message is not modified" after a double press
-
-    return router

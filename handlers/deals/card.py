@@ -1,0 +1,148 @@
+"""/deals and the deal card's buttons, one handler per action. The router's middleware turns a
+domain error into an alert (handlers.callback.AlertOnDomainError); `msg` is the button's
+message or None (the answer still goes to the button)."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from handlers.callback import AlertOnDomainError
+from handlers.deals.callbacks import DealAction, DealCb, DealInput
+from handlers.deals.keyboards import (
+    PAGE,
+    choose_stage_keyboard,
+    deal_card_keyboard,
+    list_keyboard,
+    note_keyboard,
+)
+from handlers.deals.moves import after_move, send_card
+from handlers.deals.texts import QUESTIONS, note_prompt
+from handlers.filters import IsStaff
+from handlers.tasks import start_task_flow
+from handlers.texts import error_text
+from services.deals import DealService
+from services.errors import DomainError
+from services.tasks import TaskService
+from services.users import User
+
+# What a move button asks the service for (a Choose-stage button carries its stage).
+MOVE_TARGETS = {DealAction.NEXT: "next", DealAction.WON: "won"}
+
+
+def create_router() -> Router:
+    router = Router(name="deal_card")
+    router.message.filter(IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.callback_query.middleware(AlertOnDomainError())
+
+    @router.message(Command("deals"))
+    async def cmd_deals(message: Message, actor: User, deals: DealService) -> None:
+        items, total = await deals.list_deals(actor, "open", 0, PAGE)
+        if not total:
+            await message.answer(_("You have no open deals. Add one with /newdeal."))
+            return
+        await message.answer(_("Open deals: {total}").format(total=total),
+                             reply_markup=list_keyboard(items, total, 0, deals))
+
+    @router.callback_query(DealCb.filter(F.action == DealAction.PAGE))
+    async def on_page(query: CallbackQuery, callback_data: DealCb, actor: User,
+                      msg: Message | None, deals: DealService) -> None:
+        offset = callback_data.id
+        items, total = await deals.list_deals(actor, "open", offset, PAGE)
+        await query.answer()
+        if msg:
+            await msg.edit_reply_markup(reply_markup=list_keyboard(items, total, offset, deals))
+
+    @router.callback_query(DealCb.filter(F.action == DealAction.OPEN))
+    async def on_open(query: CallbackQuery, callback_data: DealCb, actor: User,
+                      msg: Message | None, deals: DealService, tasks: TaskService) -> None:
+        card = await deals.card(actor, callback_data.id)
+        await query.answer()
+        if msg:
+            await send_card(msg, card, deals, tasks, actor)
+
+    @router.callback_query(DealCb.filter(F.action == DealAction.CHOOSE))
+    async def on_choose(query: CallbackQuery, callback_data: DealCb, actor: User,
+                        msg: Message | None, deals: DealService) -> None:
+        card = await deals.card(actor, callback_data.id)
+        await query.answer()
+        if msg:
+            await msg.edit_reply_markup(reply_markup=choose_stage_keyboard(card, deals))
+
+    @router.callback_query(DealCb.filter(F.action == DealAction.BACK))
+    async def on_back(query: CallbackQuery, callback_data: DealCb, actor: User,
+                      msg: Message | None, deals: DealService) -> None:
+        card = await deals.card(actor, callback_data.id)
+        await query.answer()
+        if msg:
+            await msg.edit_reply_markup(reply_markup=deal_card_keyboard(card, deals))
+
+    @router.callback_query(DealCb.filter(F.action.in_(
+        {DealAction.NEXT, DealAction.STAGE, DealAction.WON})))
+    async def on_move(query: CallbackQuery, callback_data: DealCb, actor: User,
+                      msg: Message | None, deals: DealService, tasks: TaskService,
+                      state: FSMContext) -> None:
+        action = callback_data.action
+        target = MOVE_TARGETS.get(action, callback_data.to)
+        # "Next stage" carries the stage it was drawn at: pressed twice, it moves once.
+        seen = (callback_data.to or None) if action == DealAction.NEXT else None
+        adv = await deals.advance(actor, callback_data.id, target, expected_stage=seen)
+        await query.answer()
+        if msg:
+            await after_move(msg, adv, state, deals, tasks, actor, edit=adv.result.moved)
+
+    # Lost, Change amount and Add note: the deal is read before asking, so a forged or stale
+    # button learns nothing.
+
+    @router.callback_query(DealCb.filter(F.action == DealAction.LOST))
+    async def on_lost(query: CallbackQuery, callback_data: DealCb, actor: User,
+                      msg: Message | None, deals: DealService, state: FSMContext) -> None:
+        card = await deals.card(actor, callback_data.id)
+        await query.answer()
+        if msg is None:
+            return
+        await state.set_state(DealInput.lost_reason)
+        await state.set_data({"flow": secrets.token_hex(4), "deal_id": card.deal.id})
+        await msg.answer(_("Why was the deal lost? Write the reason."))
+
+    @router.callback_query(DealCb.filter(F.action == DealAction.AMOUNT))
+    async def on_amount(query: CallbackQuery, callback_data: DealCb, actor: User,
+                        msg: Message | None, deals: DealService, state: FSMContext) -> None:
+        card = await deals.card(actor, callback_data.id)
+        await query.answer()
+        if msg is None:
+            return
+        await state.set_state(DealInput.amount)
+        await state.set_data({"flow": secrets.token_hex(4), "deal_id": card.deal.id})
+        await msg.answer(str(QUESTIONS["amount"]))
+
+    @router.callback_query(DealCb.filter(F.action == DealAction.NOTE))
+    async def on_note(query: CallbackQuery, callback_data: DealCb, actor: User,
+                      msg: Message | None, deals: DealService, state: FSMContext) -> None:
+        card = await deals.card(actor, callback_data.id)
+        await query.answer()
+        if msg is None:
+            return
+        flow = secrets.token_hex(4)
+        await state.set_state(DealInput.note)
+        await state.set_data({"flow": flow, "deal_id": card.deal.id, "kind": "note"})
+        await msg.answer(note_prompt("note"), reply_markup=note_keyboard(flow))
+
+    @router.callback_query(DealCb.filter(F.action == DealAction.TASK))
+    async def on_task(query: CallbackQuery, callback_data: DealCb, actor: User,
+                      msg: Message | None, deals: DealService, state: FSMContext) -> None:
+        card = await deals.card(actor, callback_data.id)
+        if card.deal.status != "open":
+            await query.answer(error_text(DomainError("deal_closed")), show_alert=True)
+            return
+        await query.answer()
+        if msg:
+            await start_task_flow(msg, state, deal_id=card.deal.id, kind="task")
+
+    return router

@@ -1,0 +1,146 @@
+"""The deal keyboards: pure functions of the deal card. The card's keyboard is composed here,
+explicitly, from the rows other features offer for a deal (invoices' "Invoice", quotes'
+"Quote"), each function deciding from the deal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.deals.callbacks import (
+    ClientAction,
+    ClientExtraCb,
+    DealAction,
+    DealCb,
+    FlowAction,
+    FlowCb,
+)
+from handlers.deals.texts import INTERACTION_KINDS, QUESTIONS, stage_name
+from handlers.invoices import keyboards as invoice_keyboards
+from handlers.quotes import keyboards as quote_keyboards
+from services.deals import Deal, DealCard, DealService
+from services.pipelines import DEAL_FIELDS, FieldType, PipelineKind
+
+PAGE = 8
+
+# The rows other features add under a deal card, each deciding from the deal.
+CARD_ROWS = (invoice_keyboards.deal_card_buttons, quote_keyboards.deal_card_buttons)
+
+
+def deal_card_keyboard(card: DealCard, deals: DealService) -> InlineKeyboardMarkup:
+    deal = card.deal
+    rows: list[int] = []
+    kb = InlineKeyboardBuilder()
+    if deal.status == "open":
+        pipeline = deals.pipeline(deal.pipeline_code)
+        stage_row = 0
+        if card.next_target is not None and card.next_target != "won":
+            kb.button(text=_("Next stage ▶ {stage}").format(
+                stage=stage_name(deals, deal.pipeline_code, card.next_target)),
+                callback_data=DealCb(action=DealAction.NEXT, id=deal.id,
+                                     to=deal.stage_code or ""))
+            stage_row += 1
+        if [t for t in card.targets if t not in ("won", "lost")]:
+            kb.button(text=_("Choose stage"),
+                      callback_data=DealCb(action=DealAction.CHOOSE, id=deal.id))
+            stage_row += 1
+        if stage_row:
+            rows.append(stage_row)
+        outcome_row = 0
+        if "won" in card.targets or pipeline.kind == PipelineKind.NONE:
+            kb.button(text=_("Won ✅"), callback_data=DealCb(action=DealAction.WON, id=deal.id))
+            outcome_row += 1
+        kb.button(text=_("Lost ❌"), callback_data=DealCb(action=DealAction.LOST, id=deal.id))
+        rows.append(outcome_row + 1)
+        kb.button(text=_("Add task"), callback_data=DealCb(action=DealAction.TASK, id=deal.id))
+        kb.button(text=_("Add note"), callback_data=DealCb(action=DealAction.NOTE, id=deal.id))
+        kb.button(text=_("Change amount"),
+                  callback_data=DealCb(action=DealAction.AMOUNT, id=deal.id))
+        rows.append(3)
+    else:
+        kb.button(text=_("Add note"), callback_data=DealCb(action=DealAction.NOTE, id=deal.id))
+        rows.append(1)
+    for buttons in CARD_ROWS:
+        row = buttons(deal)
+        if row:
+            kb.add(*row)
+            rows.append(len(row))
+    kb.adjust(*rows)
+    return kb.as_markup()
+
+
+def choose_stage_keyboard(card: DealCard, deals: DealService) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    deal = card.deal
+    for code in card.targets:
+        if code == "lost":
+            continue
+        kb.button(text=stage_name(deals, deal.pipeline_code, code),
+                  callback_data=DealCb(action=DealAction.STAGE, id=deal.id, to=code))
+    kb.button(text=_("« Back"), callback_data=DealCb(action=DealAction.BACK, id=deal.id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def list_keyboard(items: Sequence[Deal], total: int, offset: int,
+                  deals: DealService) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for d in items:
+        stage = stage_name(deals, d.pipeline_code, d.stage_code) if d.stage_code else ""
+        label = f"{d.title[:40]} · {stage}" if stage else d.title[:50]
+        kb.button(text=label, callback_data=DealCb(action=DealAction.OPEN, id=d.id))
+    nav = []
+    if offset > 0:
+        nav.append(("◀", max(0, offset - PAGE)))
+    if offset + PAGE < total:
+        nav.append(("▶", offset + PAGE))
+    for text, to in nav:
+        kb.button(text=text, callback_data=DealCb(action=DealAction.PAGE, id=to))
+    kb.adjust(*([1] * len(items)), len(nav) or 1)
+    return kb.as_markup()
+
+
+def flow_keyboard(flow: str, *buttons: tuple[str, FlowAction, int, str]
+                  ) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for text, action, ident, code in buttons:
+        kb.button(text=text, callback_data=FlowCb(action=action, flow=flow, id=ident, code=code))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def skip_keyboard(flow: str) -> InlineKeyboardMarkup:
+    return flow_keyboard(flow, (_("Skip"), FlowAction.SKIP, 0, ""))
+
+
+def question(field: str, flow: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    text = str(QUESTIONS.get(field, field))
+    if DEAL_FIELDS.get(field) == FieldType.BOOL:
+        kb = InlineKeyboardBuilder()
+        kb.button(text=_("Yes"), callback_data=FlowCb(action=FlowAction.YES, flow=flow))
+        kb.button(text=_("No"), callback_data=FlowCb(action=FlowAction.NO, flow=flow))
+        return text, kb.as_markup()
+    return text, None
+
+
+def client_card_keyboard(company_id: int) -> InlineKeyboardMarkup:
+    """The buttons under a client card (handlers/clients.py draws the card)."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Timeline"),
+              callback_data=ClientExtraCb(action=ClientAction.TIMELINE, id=company_id))
+    kb.button(text=_("Add note"),
+              callback_data=ClientExtraCb(action=ClientAction.NOTE, id=company_id))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def note_keyboard(flow: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for code, label in INTERACTION_KINDS.items():
+        kb.button(text=str(label), callback_data=FlowCb(action=FlowAction.KIND, flow=flow,
+                                                        code=code))
+    kb.adjust(5)
+    return kb.as_markup()

@@ -1,0 +1,159 @@
+"""The deal card, the questions and the client timeline: texts."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any, cast
+
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+
+from handlers.texts import FIELD_NAMES
+from services.deals import Deal, DealCard, DealService
+from services.interactions import Timeline
+from services.money import Lang, format_money, from_minor
+from services.pipelines import PipelineKind
+
+CARD_TIME = "%d.%m %H:%M"
+
+
+def lang() -> Lang:
+    code = get_i18n().current_locale
+    return cast(Lang, code if code in ("ru", "en", "ro") else "en")
+
+
+def money(minor: int | None, currency: str | None) -> str:
+    if minor is None or not currency:
+        return "—"
+    return format_money(from_minor(minor, currency), currency, lang())
+
+
+def local(at: datetime, zone: tzinfo) -> str:
+    return at.astimezone(zone).strftime(CARD_TIME)
+
+
+
+QUESTIONS: dict[str, Any] = {
+    "amount": __("Amount? For example: 1 200,50"),
+    "company": __("Client company name?"),
+    "contact": __("Contact person's name?"),
+    "expected_close": __("Expected close date (DD.MM.YYYY)?"),
+    "decision_maker": __("Who makes the decision?"),
+    "budget_confirmed": __("Is the budget confirmed?"),
+    "delivery_address": __("Delivery address?"),
+    "contract_number": __("Contract number?"),
+    "next_task": __("Next task: what is to be done?"),
+}
+INTERACTION_KINDS = {
+    "note": __("Note"),
+    "call": __("Call"),
+    "meeting": __("Meeting"),
+    "email": __("E-mail"),
+    "message": __("Message"),
+}
+INTERACTION_ICONS = {"note": "📝", "call": "📞", "meeting": "🤝", "email": "✉️",
+                     "message": "💬"}
+
+
+def stage_name(deals: DealService, pipeline_code: str, code: str | None) -> str:
+    if code is None:
+        return "—"
+    stage = deals.pipeline(pipeline_code).stage(code)
+    if stage is not None:
+        return stage.name(lang())
+    return {"won": _("Won"), "lost": _("Lost")}.get(code, code)
+
+
+def field_names(fields: Sequence[str]) -> str:
+    return ", ".join(str(FIELD_NAMES.get(f, f)) for f in fields)
+
+
+def status_line(deal: Deal) -> str | None:
+    if deal.status == "won":
+        return _("Status: won ✅")
+    if deal.status == "lost":
+        return _("Status: lost ❌ ({reason})").format(reason=html.escape(deal.lost_reason or ""))
+    return None
+
+
+def history_line(deals: DealService, deal: Deal, change: Any, zone: tzinfo) -> str:
+    to = stage_name(deals, deal.pipeline_code, change.to_stage)
+    who = html.escape(change.actor_name or "—")
+    if change.from_stage is None and change.to_stage == deal_first_stage(deals, deal):
+        what = _("created in «{stage}»").format(stage=to)
+    else:
+        what = f"{stage_name(deals, deal.pipeline_code, change.from_stage)} → {to}"
+    return f"• {local(change.at, zone)} · {what} · {who}"
+
+
+def deal_first_stage(deals: DealService, deal: Deal) -> str | None:
+    pipeline = deals.pipeline(deal.pipeline_code)
+    working = pipeline.working_stages
+    return working[0].code if working and pipeline.kind != PipelineKind.NONE else None
+
+
+def deal_card_text(card: DealCard, deals: DealService, zone: tzinfo) -> str:
+    deal = card.deal
+    pipeline = deals.pipeline(deal.pipeline_code)
+    lines = [f"💼 <b>{html.escape(deal.title)}</b>",
+             _("Client: {name}").format(name=html.escape(card.company_name or "—"))]
+    if card.contact_name:
+        lines.append(_("Contact: {name}").format(name=html.escape(card.contact_name)))
+    lines.append(_("Amount: {amount}").format(amount=money(deal.amount_minor, deal.currency)))
+    stage = stage_name(deals, deal.pipeline_code, deal.stage_code)
+    lines.append(_("Pipeline: {pipeline} · stage: {stage}").format(
+        pipeline=html.escape(pipeline.name(lang())), stage=stage))
+    lines.append(_("Responsible: {name}").format(name=html.escape(card.owner_name or "—")))
+    status = status_line(deal)
+    if status:
+        lines.append(status)
+    task = card.next_task
+    if task is not None:
+        when = local(task.when, zone) if task.when else "—"
+        lines.append(_("Next task: {title} — {when}").format(
+            title=html.escape(task.title), when=when))
+    else:
+        lines.append(_("Next task: none"))
+    if card.history:
+        lines.append("")
+        lines.append(_("History:"))
+        lines.extend(history_line(deals, deal, h, zone) for h in card.history)
+    return "\n".join(lines)
+
+
+def timeline_text(tl: Timeline, deals: DealService, zone: tzinfo) -> str:
+    lines = [_("Timeline: {name}").format(name=html.escape(tl.company.name))]
+    if not tl.entries:
+        lines.append(_("Nothing yet."))
+    for e in tl.entries:
+        when = local(e.at, zone)
+        if e.interaction is not None:
+            i = e.interaction
+            icon = INTERACTION_ICONS.get(i.kind, "•")
+            kind = str(INTERACTION_KINDS.get(i.kind, i.kind))
+            body = html.escape(i.text[:200]) if i.text else ""
+            if i.file_mime:
+                body = (body + " " if body else "") + (
+                    _("[voice note]") if i.file_mime.startswith("audio") else _("[photo]"))
+            lines.append(f"{icon} {when} · {kind}: {body}")
+        elif e.deal is not None:
+            d = e.deal
+            title = html.escape(d.title)
+            if e.event == "created":
+                text = _("Deal «{title}» created, {amount}").format(
+                    title=title, amount=money(d.amount_minor, d.currency))
+            elif e.event == "won":
+                text = _("Deal «{title}» won").format(title=title)
+            else:
+                text = _("Deal «{title}» lost").format(title=title)
+            lines.append(f"💼 {when} · {text}")
+    return "\n".join(lines)
+
+
+def note_prompt(kind: str) -> str:
+    return _("Send the note: text, a voice message or a photo.\nKind: {kind}").format(
+        kind=str(INTERACTION_KINDS.get(kind, kind)))
+

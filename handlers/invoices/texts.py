@@ -1,0 +1,60 @@
+"""The invoice card and list texts."""
+
+from __future__ import annotations
+
+import html
+from typing import Final
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+
+from handlers.line_editor.texts import TAX_MODE_NAMES, lines_text, money, totals_text
+from services.invoices import OPEN_STATUSES, Invoice, InvoicePage
+
+STATUS_NAMES = {
+    "draft": __("draft"), "issued": __("issued"), "sent": __("sent"), "viewed": __("viewed"),
+    "partially_paid": __("partially paid"), "paid": __("paid"), "overdue": __("overdue"),
+    "cancelled": __("cancelled"),
+}
+FILTERS: Final[dict[str, tuple[str, ...] | None]] = {
+    "all": None, "draft": ("draft",), "open": tuple(sorted(OPEN_STATUSES)),
+    "overdue": ("overdue",), "paid": ("paid",), "cancelled": ("cancelled",),
+}
+FILTER_NAMES = {"all": __("All"), "draft": __("Drafts"), "open": __("Unpaid"),
+                "overdue": __("Overdue"), "paid": __("Paid"), "cancelled": __("Cancelled")}
+
+
+def invoice_title(inv: Invoice) -> str:
+    if inv.number_text:
+        return _("Invoice {number}").format(number=html.escape(inv.number_text))
+    return _("Invoice draft #{id}").format(id=inv.id)
+
+
+def card_text(inv: Invoice) -> str:
+    c = inv.currency
+    out = [f"<b>{invoice_title(inv)}</b> · {html.escape(inv.buyer_name or '—')}",
+           _("Status: {status}").format(status=STATUS_NAMES.get(inv.status, inv.status)),
+           _("Currency: {currency} · {mode}").format(
+               currency=c, mode=TAX_MODE_NAMES.get(inv.tax_mode, inv.tax_mode))]
+    if inv.issue_date:
+        out.append(_("Issued on {date}").format(date=inv.issue_date.strftime("%d.%m.%Y")))
+    if inv.due_date:
+        out.append(_("Due on {date}").format(date=inv.due_date.strftime("%d.%m.%Y")))
+    out.append("")
+    if not inv.lines:
+        out.append(_("No lines yet: add a product or a line."))
+        return "\n".join(out)
+    out.extend(lines_text(inv))
+    out.append("")
+    out.extend(totals_text(inv))
+    if inv.paid:
+        out.append(_("Paid: {amount}").format(amount=money(inv.paid, c)))
+    return "\n".join(out)
+
+
+def list_text(page: InvoicePage, flt: str) -> str:
+    out = [_("Invoices ({filter}): {total}").format(filter=FILTER_NAMES[flt], total=page.total)]
+    for currency, amount in page.sums.items():
+        out.append(_("Total in {currency}: {amount}").format(currency=currency,
+                                                             amount=money(amount, currency)))
+    return "\n".join(out)

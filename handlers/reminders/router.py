@@ -1,0 +1,14 @@
+"""create_router: reminders. It owns the "rm" and "tz" (team) and "rc" (customers)
+prefixes."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.reminders import customers, team
+
+
+def create_router() -> Router:
+    router = Router(name="reminders")
+    router.include_routers(team.create_router(), customers.create_router())
+    return router
