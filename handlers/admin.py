@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 from enum import StrEnum
+from typing import Any
 
-from aiogram import Bot, Router
-from aiogram.filters import Command
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -70,6 +71,17 @@ def handover_keyboard(target: User, staff: list[User]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+class TeamMember(Filter):
+    """The team member a TeamCb button names, looked up in the actor's view of the team: passes
+    `target` and `staff` to the handler; otherwise the router's last handler says not found."""
+
+    async def __call__(self, query: CallbackQuery, callback_data: TeamCb, actor: User,
+                       access: AccessService) -> bool | dict[str, Any]:
+        staff = list(await access.staff(actor))
+        target = next((u for u in staff if u.id == callback_data.user_id), None)
+        return False if target is None else {"target": target, "staff": staff}
+
+
 def create_router() -> Router:
     router = Router(name="admin")
     router.message.filter(HasRole(Role.ADMIN))
@@ -103,46 +115,47 @@ def create_router() -> Router:
         await message.answer(_("The team ({count}):").format(count=len(staff)),
                              reply_markup=team_keyboard(staff))
 
-    @router.callback_query(TeamCb.filter())
-    async def on_team(query: CallbackQuery, callback_data: TeamCb, actor: User,
-                      access: AccessService) -> None:
-        staff = list(await access.staff(actor))
-        target = next((u for u in staff if u.id == callback_data.user_id), None)
-        if target is None:
-            await query.answer(_("Not found. It may have been removed, or it is not yours."),
-                               show_alert=True)
-            return
-        msg = message_of(query)
-        if callback_data.action == TeamAction.OPEN:
-            kb = InlineKeyboardBuilder()
-            if target.is_active and target.id != actor.id:
-                kb.button(text=_("Deactivate"), callback_data=TeamCb(
-                    action=TeamAction.DEACTIVATE, user_id=target.id))
-            await query.answer()
-            if msg:
-                status = _("active") if target.is_active else _("deactivated")
-                await msg.answer(
-                    _("{name} · {role} · {status}").format(
-                        name=html.escape(target.full_name or str(target.telegram_id)),
-                        role=role_name(target.role), status=status),
-                    reply_markup=kb.as_markup())
-            return
-        if callback_data.action == TeamAction.DEACTIVATE:
-            await query.answer()
-            if msg:
-                await msg.edit_text(
-                    _("Deactivate {name}? Choose who takes over their clients and open "
-                      "deals.").format(name=html.escape(target.full_name or str(target.id))),
-                    reply_markup=handover_keyboard(target, staff))
-            return
+    @router.callback_query(TeamCb.filter(F.action == TeamAction.OPEN), TeamMember())
+    async def on_open(query: CallbackQuery, actor: User, target: User) -> None:
+        kb = InlineKeyboardBuilder()
+        if target.is_active and target.id != actor.id:
+            kb.button(text=_("Deactivate"), callback_data=TeamCb(
+                action=TeamAction.DEACTIVATE, user_id=target.id))
+        await query.answer()
+        if msg := message_of(query):
+            status = _("active") if target.is_active else _("deactivated")
+            await msg.answer(
+                _("{name} · {role} · {status}").format(
+                    name=html.escape(target.full_name or str(target.telegram_id)),
+                    role=role_name(target.role), status=status),
+                reply_markup=kb.as_markup())
+
+    @router.callback_query(TeamCb.filter(F.action == TeamAction.DEACTIVATE), TeamMember())
+    async def on_deactivate(query: CallbackQuery, target: User, staff: list[User]) -> None:
+        await query.answer()
+        if msg := message_of(query):
+            await msg.edit_text(
+                _("Deactivate {name}? Choose who takes over their clients and open "
+                  "deals.").format(name=html.escape(target.full_name or str(target.id))),
+                reply_markup=handover_keyboard(target, staff))
+
+    @router.callback_query(TeamCb.filter(F.action == TeamAction.HANDOVER), TeamMember())
+    async def on_handover(query: CallbackQuery, callback_data: TeamCb, actor: User,
+                          access: AccessService, target: User) -> None:
         try:
             user, moved = await access.deactivate(actor, target.id, callback_data.to or None)
         except DomainError as err:
             await query.answer(error_text(err), show_alert=True)
             return
         await query.answer()
-        if msg:
+        if msg := message_of(query):
             await msg.edit_text(_("{name} is deactivated; {count} clients handed over.").format(
                 name=html.escape(user.full_name or str(user.id)), count=moved))
+
+    @router.callback_query(TeamCb.filter())
+    async def on_not_in_team(query: CallbackQuery) -> None:
+        """A member that is not (or no longer) in the actor's team, or a forged id."""
+        await query.answer(_("Not found. It may have been removed, or it is not yours."),
+                           show_alert=True)
 
     return router

@@ -8,7 +8,7 @@ import secrets
 from enum import StrEnum
 from typing import Any, Final
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -19,7 +19,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
-from handlers.filters import HasRole, HasText
+from handlers.filters import HasRole, HasText, SameFlow
 from handlers.texts import error_text
 from services.errors import DomainError
 from services.organizations import Organization, OrganizationDraft, OrganizationService
@@ -155,44 +155,47 @@ def create_router() -> Router:
         await state.update_data({step: value})
         await ask(message, state, organizations)
 
-    @router.callback_query(OrgCb.filter())
-    async def on_org(query: CallbackQuery, callback_data: OrgCb, state: FSMContext,
-                     actor: User, organizations: OrganizationService) -> None:
+    @router.callback_query(OrgCb.filter(F.action == OrgAction.ADD))
+    async def on_add(query: CallbackQuery, state: FSMContext,
+                     organizations: OrganizationService) -> None:
         msg = message_of(query)
         if msg is None:
             await query.answer(_("This button is no longer active."), show_alert=True)
             return
-        if callback_data.action == OrgAction.ADD:
-            await state.set_state(NewOrg.step)
-            await state.set_data({"flow": secrets.token_hex(4)})
-            await query.answer()
-            await ask(msg, state, organizations)
-            return
-        data = await state.get_data()
-        if data.get("flow") != callback_data.flow or await state.get_state() is None:
+        await state.set_state(NewOrg.step)
+        await state.set_data({"flow": secrets.token_hex(4)})
+        await query.answer()
+        await ask(msg, state, organizations)
+
+    @router.callback_query(OrgCb.filter(F.action.in_({OrgAction.COUNTRY, OrgAction.CURRENCY})),
+                           SameFlow(OrgCb))
+    async def on_choice(query: CallbackQuery, callback_data: OrgCb, state: FSMContext,
+                        organizations: OrganizationService, flow_data: dict[str, Any],
+                        msg: Message) -> None:
+        step = "country" if callback_data.action == OrgAction.COUNTRY else "currency"
+        if flow_data.get("step") != step:
             await query.answer(_("This button belongs to a finished step."), show_alert=True)
             return
-        action = callback_data.action
-        if action in (OrgAction.COUNTRY, OrgAction.CURRENCY):
-            step = "country" if action == OrgAction.COUNTRY else "currency"
-            if data.get("step") != step:
-                await query.answer(_("This button belongs to a finished step."),
-                                   show_alert=True)
-                return
-            try:
-                value = organizations.clean_field(step, callback_data.v, data)
-            except DomainError as err:
-                await query.answer(error_text(err), show_alert=True)
-                return
-            await state.update_data({step: value})
-            await query.answer()
-            await ask(msg, state, organizations)
+        try:
+            value = organizations.clean_field(step, callback_data.v, flow_data)
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
             return
-        if action == OrgAction.CANCEL:
-            await state.clear()
-            await query.answer()
-            await msg.edit_text(_("Cancelled. Nothing was saved."))
-            return
+        await state.update_data({step: value})
+        await query.answer()
+        await ask(msg, state, organizations)
+
+    @router.callback_query(OrgCb.filter(F.action == OrgAction.CANCEL), SameFlow(OrgCb))
+    async def on_cancel(query: CallbackQuery, state: FSMContext, msg: Message) -> None:
+        await state.clear()
+        await query.answer()
+        await msg.edit_text(_("Cancelled. Nothing was saved."))
+
+    @router.callback_query(OrgCb.filter(F.action == OrgAction.SAVE), SameFlow(OrgCb))
+    async def on_save(query: CallbackQuery, state: FSMContext, actor: User,
+                      organizations: OrganizationService, flow_data: dict[str, Any],
+                      msg: Message) -> None:
+        data = flow_data
         try:
             org = await organizations.create(actor, OrganizationDraft(
                 name=data["name"], country=data["country"], tax_id=data["tax_id"],
@@ -209,5 +212,13 @@ def create_router() -> Router:
         await state.clear()
         await query.answer()
         await msg.edit_text(_("Saved.") + "\n" + org_text(org))
+
+    @router.callback_query(OrgCb.filter())
+    async def on_stale(query: CallbackQuery) -> None:
+        """A flow's button whose run is over (or whose message is gone)."""
+        if message_of(query) is None:
+            await query.answer(_("This button is no longer active."), show_alert=True)
+            return
+        await query.answer(_("This button belongs to a finished step."), show_alert=True)
 
     return router

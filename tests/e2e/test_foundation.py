@@ -112,6 +112,25 @@ async def test_deactivated_manager_loses_access_at_once(bot: Harness) -> None:
     assert "Ромашка" in buttons(listing)
 
 
+async def test_team_buttons_naming_no_member_change_nothing(bot: Harness) -> None:
+    await bot.client.user(ADMIN, first_name="Anna", language_code="en")
+    await join(bot, MANAGER, await invite(bot), name="Ivan")
+    team = await bot.say(ADMIN, "/team")
+    for data in ("tm:o:99999:0", "tm:d:99999:0", "tm:h:99999:0"):
+        answer = await bot.press_for_answer(ADMIN, team["message_id"], data, forged=True)
+        assert answer.startswith("Not found"), (data, answer)
+    # A manager forging the admin's buttons is not answered as an admin.
+    own = await bot.say(MANAGER, "/clients")
+    ivan = next(b["callback_data"] for row in team["buttons"] for b in row
+                if b["text"].startswith("Ivan"))
+    answer = await bot.press_for_answer(MANAGER, own["message_id"],
+                                        ivan.replace("tm:o:", "tm:h:"), forged=True)
+    assert "deactivated" not in answer
+    # Ivan is still active: his clients are still his to see.
+    listing = await bot.say(MANAGER, "/clients")
+    assert REFUSAL not in listing["text"]
+
+
 async def test_forged_callback_for_another_managers_client(bot: Harness) -> None:
     await bot.client.user(ADMIN, first_name="Anna", language_code="en")
     await join(bot, MANAGER, await invite(bot), name="Ivan")

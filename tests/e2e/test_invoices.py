@@ -84,6 +84,15 @@ async def db_state(bot: Harness) -> tuple[Any, ...]:
     return tuple(map(tuple, inv)), tuple(map(tuple, lines)), count
 
 
+async def db_count(bot: Harness, model: Any) -> int:
+    db = Database(create_engine(bot.database_url))
+    try:
+        async with db.uow(readonly=True) as uow:
+            return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+    finally:
+        await db.dispose()
+
+
 async def test_manager_builds_and_issues_an_invoice(bot: Harness) -> None:
     await seed(bot)
     card = await draft(bot)
@@ -221,3 +230,12 @@ async def test_admin_adds_an_organization(bot: Harness) -> None:
     saved = await bot.client.wait_for_edit(ADMIN, summary["message_id"])
     assert saved["text"].startswith("Saved.") and "CUI: 18547290" in saved["text"]
     assert "IBAN RO49AAAA1B31007593840000, RZBRROBU" in saved["text"]
+    # The finished flow's buttons change nothing: the country, Save again, Cancel.
+    answer = await bot.press_for_answer(ADMIN, country["message_id"], text="RO")
+    assert answer == "This button belongs to a finished step."
+    for row in summary["buttons"]:  # Save and Cancel as they were, pressed again
+        for button in row:
+            answer = await bot.press_for_answer(ADMIN, summary["message_id"],
+                                                button["callback_data"], forged=True)
+            assert answer == "This button belongs to a finished step.", (button, answer)
+    assert await db_count(bot, m.Organization) == 1
