@@ -9,9 +9,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import delivery, manual_payments, shipments
-from handlers.invoices.callbacks import Inv, cb
+from handlers.invoices.callbacks import Inv, cb, invoice_cb
 from handlers.invoices.texts import FILTER_NAMES, STATUS_NAMES
-from handlers.line_editor.texts import money
+from handlers.line_editor import keyboards as line_keyboards
+from handlers.line_editor.keyboards import draft_buttons
 from services.deals import Deal
 from services.invoices import Invoice, InvoicePage
 
@@ -23,19 +24,7 @@ def card_keyboard(inv: Invoice) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     rows: list[int] = []
     if inv.status == "draft":
-        kb.button(text=_("Add product"), callback_data=cb(Inv.ADD_PRODUCT, inv.id))
-        kb.button(text=_("Add line"), callback_data=cb(Inv.ADD_LINE, inv.id))
-        kb.button(text=_("Shipping"), callback_data=cb(Inv.SHIPPING, inv.id))
-        kb.button(text=_("Other charge"), callback_data=cb(Inv.CHARGE, inv.id))
-        rows += [2, 2]
-        if inv.lines:
-            kb.button(text=_("Edit/remove line"), callback_data=cb(Inv.LINES, inv.id))
-        kb.button(text=_("Discount"), callback_data=cb(Inv.DISCOUNT, inv.id))
-        rows.append(2 if inv.lines else 1)
-        kb.button(text=_("Tax mode"), callback_data=cb(Inv.TAX, inv.id))
-        kb.button(text=_("Due date"), callback_data=cb(Inv.DUE, inv.id))
-        kb.button(text=_("Currency"), callback_data=cb(Inv.CURRENCY, inv.id))
-        rows.append(3)
+        rows += draft_buttons(kb, inv, invoice_cb, _("Due date"), Inv.DUE)
         kb.button(text=_("Issue ✅"), callback_data=cb(Inv.ISSUE, inv.id))
         kb.button(text=_("Cancel draft"), callback_data=cb(Inv.CANCEL, inv.id))
         rows.append(2)
@@ -71,21 +60,5 @@ def deal_card_buttons(deal: Deal) -> list[InlineKeyboardButton]:
 
 
 def list_keyboard(page: InvoicePage, flt: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for inv in page.items:
-        label = inv.number_text or _("draft #{id}").format(id=inv.id)
-        kb.button(text=f"{label} · {inv.buyer_name[:24]} · {money(inv.grand_total, inv.currency)}"
-                  f" · {STATUS_NAMES.get(inv.status, inv.status)}",
-                  callback_data=cb(Inv.OPEN, inv.id))
-    nav = []
-    if page.offset > 0:
-        nav.append(("◀", max(0, page.offset - page.limit)))
-    if page.offset + page.limit < page.total:
-        nav.append(("▶", page.offset + page.limit))
-    for text, offset in nav:
-        kb.button(text=text, callback_data=cb(Inv.LIST, 0, offset, flt))
-    for code, name in FILTER_NAMES.items():
-        mark = "• " if code == flt else ""
-        kb.button(text=mark + str(name), callback_data=cb(Inv.LIST, 0, 0, code))
-    kb.adjust(*([1] * len(page.items)), *([len(nav)] if nav else []), 3, 3)
-    return kb.as_markup()
+    return line_keyboards.list_keyboard(page, flt, invoice_cb, Inv.OPEN, Inv.LIST, STATUS_NAMES,
+                                        FILTER_NAMES)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers.line_editor.kind import LineAction, MakeCb
 from handlers.line_editor.texts import TAX_MODE_CODES, TAX_MODE_NAMES, money, vat_label
 from services.catalog import Product, vat_code
+from services.invoices import CommercialDoc
 from services.pricing import VatRate
 
 
@@ -20,6 +21,63 @@ class NamedLine(Protocol):
     def position(self) -> int: ...
     @property
     def name(self) -> str: ...
+
+
+class DocPage(Protocol):
+    """A page of documents of either kind (InvoicePage, QuotePage)."""
+
+    @property
+    def items(self) -> Sequence[CommercialDoc]: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+
+
+def draft_buttons(kb: InlineKeyboardBuilder, doc: CommercialDoc, make: MakeCb,
+                  date_text: str, date_action: str) -> list[int]:
+    """A draft's editing buttons, the same for both kinds but for the kind's date (an
+    invoice's due date, a quote's validity); returns the sizes of the rows added."""
+    def button(text: str, action: str) -> None:
+        kb.button(text=text, callback_data=make(action, doc.id, 0, ""))
+
+    button(_("Add product"), LineAction.ADD_PRODUCT)
+    button(_("Add line"), LineAction.ADD_LINE)
+    button(_("Shipping"), LineAction.SHIPPING)
+    button(_("Other charge"), LineAction.CHARGE)
+    if doc.lines:
+        button(_("Edit/remove line"), LineAction.LINES)
+    button(_("Discount"), LineAction.DISCOUNT)
+    button(_("Tax mode"), LineAction.TAX)
+    button(date_text, date_action)
+    button(_("Currency"), LineAction.CURRENCY)
+    return [2, 2, 2 if doc.lines else 1, 3]
+
+
+def list_keyboard(page: DocPage, flt: str, make: MakeCb, open_action: str, list_action: str,
+                  statuses: Mapping[str, Any], filters: Mapping[str, Any]
+                  ) -> InlineKeyboardMarkup:
+    """A page of documents (number or draft, buyer, total, status), ◀ ▶ and the filters."""
+    kb = InlineKeyboardBuilder()
+    for doc in page.items:
+        label = doc.number_text or _("draft #{id}").format(id=doc.id)
+        kb.button(text=f"{label} · {doc.buyer_name[:24]} · {money(doc.grand_total, doc.currency)}"
+                  f" · {statuses.get(doc.status, doc.status)}",
+                  callback_data=make(open_action, doc.id, 0, ""))
+    nav = []
+    if page.offset > 0:
+        nav.append(("◀", max(0, page.offset - page.limit)))
+    if page.offset + page.limit < page.total:
+        nav.append(("▶", page.offset + page.limit))
+    for text, offset in nav:
+        kb.button(text=text, callback_data=make(list_action, 0, offset, flt))
+    for code, name in filters.items():
+        mark = "• " if code == flt else ""
+        kb.button(text=mark + str(name), callback_data=make(list_action, 0, 0, code))
+    kb.adjust(*([1] * len(page.items)), *([len(nav)] if nav else []), 3, 3)
+    return kb.as_markup()
 
 
 def clients_keyboard(clients: Sequence[tuple[int, str]], make: MakeCb) -> InlineKeyboardMarkup:

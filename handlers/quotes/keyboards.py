@@ -7,8 +7,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.delivery import send_button
-from handlers.line_editor.texts import money
-from handlers.quotes.callbacks import Qt, cb
+from handlers.line_editor import keyboards as line_keyboards
+from handlers.line_editor.keyboards import draft_buttons
+from handlers.quotes.callbacks import Qt, cb, quote_cb
 from handlers.quotes.texts import FILTER_NAMES, STATUS_NAMES
 from services.deals import Deal
 from services.quotes import Quote, QuotePage
@@ -18,19 +19,7 @@ def card_keyboard(q: Quote) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     rows: list[int] = []
     if q.status == "draft":
-        kb.button(text=_("Add product"), callback_data=cb(Qt.ADD_PRODUCT, q.id))
-        kb.button(text=_("Add line"), callback_data=cb(Qt.ADD_LINE, q.id))
-        kb.button(text=_("Shipping"), callback_data=cb(Qt.SHIPPING, q.id))
-        kb.button(text=_("Other charge"), callback_data=cb(Qt.CHARGE, q.id))
-        rows += [2, 2]
-        if q.lines:
-            kb.button(text=_("Edit/remove line"), callback_data=cb(Qt.LINES, q.id))
-        kb.button(text=_("Discount"), callback_data=cb(Qt.DISCOUNT, q.id))
-        rows.append(2 if q.lines else 1)
-        kb.button(text=_("Tax mode"), callback_data=cb(Qt.TAX, q.id))
-        kb.button(text=_("Valid until"), callback_data=cb(Qt.VALID, q.id))
-        kb.button(text=_("Currency"), callback_data=cb(Qt.CURRENCY, q.id))
-        rows.append(3)
+        rows += draft_buttons(kb, q, quote_cb, _("Valid until"), Qt.VALID)
         if q.lines:  # the delivery module sends (and numbers) a draft on the first send
             kb.add(send_button("quote", q.id))
             rows.append(1)
@@ -59,21 +48,5 @@ def deal_card_buttons(deal: Deal) -> list[InlineKeyboardButton]:
 
 
 def list_keyboard(page: QuotePage, flt: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for q in page.items:
-        label = q.number_text or _("draft #{id}").format(id=q.id)
-        kb.button(text=f"{label} · {q.buyer_name[:24]} · {money(q.grand_total, q.currency)}"
-                  f" · {STATUS_NAMES.get(q.status, q.status)}",
-                  callback_data=cb(Qt.OPEN, q.id))
-    nav = []
-    if page.offset > 0:
-        nav.append(("◀", max(0, page.offset - page.limit)))
-    if page.offset + page.limit < page.total:
-        nav.append(("▶", page.offset + page.limit))
-    for text, offset in nav:
-        kb.button(text=text, callback_data=cb(Qt.LIST, 0, offset, flt))
-    for code, name in FILTER_NAMES.items():
-        mark = "• " if code == flt else ""
-        kb.button(text=mark + str(name), callback_data=cb(Qt.LIST, 0, 0, code))
-    kb.adjust(*([1] * len(page.items)), *([len(nav)] if nav else []), 3, 3)
-    return kb.as_markup()
+    return line_keyboards.list_keyboard(page, flt, quote_cb, Qt.OPEN, Qt.LIST, STATUS_NAMES,
+                                        FILTER_NAMES)
