@@ -150,117 +150,136 @@ async def ask_next(message: Message, state: FSMContext) -> None:
     await message.answer(QUESTIONS[nxt](), reply_markup=skip_keyboard(flow))
 
 
+async def cmd_clients(message: Message, actor: User, clients: ClientService) -> None:
+    page = await clients.list_companies(actor, 0, PAGE)
+    if not page.total:
+        await message.answer(_("You have no clients yet. Add one with /newclient."))
+        return
+    await message.answer(_("Clients: {total}").format(total=page.total),
+                         reply_markup=list_keyboard(page))
+
+
+async def on_page(query: CallbackQuery, callback_data: ClientCb, actor: User,
+                  clients: ClientService) -> None:
+    page = await clients.list_companies(actor, callback_data.id, PAGE)
+    await query.answer()
+    if msg := message_of(query):
+        await msg.edit_reply_markup(reply_markup=list_keyboard(page))
+
+
+async def on_open(query: CallbackQuery, callback_data: ClientCb, actor: User,
+                  clients: ClientService) -> None:
+    try:
+        company = await clients.get_company(actor, callback_data.id)
+    except DomainError as err:
+        await query.answer(error_text(err), show_alert=True)
+        return
+    await query.answer()
+    if msg := message_of(query):
+        await msg.answer(company_card(company),
+                         reply_markup=with_company_buttons(
+                             client_card_keyboard(company.id), company.id, actor))
+
+
+async def cmd_newclient(message: Message, state: FSMContext) -> None:
+    flow = secrets.token_hex(4)
+    await state.set_state(NewClient.name)
+    await state.set_data({"flow": flow, "step": "name"})
+    await message.answer(QUESTIONS["name"]())
+
+
+async def got_field(message: Message, state: FSMContext, clients: ClientService,
+                    field: str) -> None:
+    try:
+        value = clients.clean_field(field, message.text or "")
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await state.update_data({field: value})
+    await ask_next(message, state)
+
+
+async def got_name(message: Message, state: FSMContext, clients: ClientService) -> None:
+    await got_field(message, state, clients, "name")
+
+
+async def got_phone(message: Message, state: FSMContext, clients: ClientService) -> None:
+    await got_field(message, state, clients, "phone")
+
+
+async def got_email(message: Message, state: FSMContext, clients: ClientService) -> None:
+    await got_field(message, state, clients, "email")
+
+
+async def on_skip(query: CallbackQuery, state: FSMContext, flow_data: dict[str, Any],
+                  msg: Message) -> None:
+    await query.answer()
+    await msg.edit_reply_markup(reply_markup=None)
+    await state.update_data({flow_data["step"]: None})
+    await ask_next(msg, state)
+
+
+async def on_cancel(query: CallbackQuery, state: FSMContext, msg: Message) -> None:
+    await state.clear()
+    await query.answer()
+    await msg.edit_text(_("Cancelled. Nothing was saved."))
+
+
+async def on_save(query: CallbackQuery, state: FSMContext, flow_data: dict[str, Any],
+                  msg: Message, actor: User, clients: ClientService) -> None:
+    try:
+        company = await clients.create_company(actor, CompanyDraft(
+            name=flow_data.get("name") or "", phone=flow_data.get("phone"),
+            email=flow_data.get("email")))
+    except DomainError as err:
+        await query.answer(error_text(err), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    await msg.edit_text(_("Saved.") + "\n" + company_card(company))
+
+
+async def on_edit(query: CallbackQuery, callback_data: NewClientCb, state: FSMContext,
+                  msg: Message) -> None:
+    field = EDIT_FIELDS[callback_data.action]
+    await state.update_data(editing=True, step=field)
+    await state.set_state(STATE_OF[field])
+    await query.answer()
+    await msg.edit_reply_markup(reply_markup=None)
+    await msg.answer(QUESTIONS[field]())
+
+
+async def on_finished_step(query: CallbackQuery) -> None:
+    await query.answer(_("This button belongs to a finished step."), show_alert=True)
+
+
 def create_router() -> Router:
     router = Router(name="clients")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
 
-    @router.message(Command("clients"))
-    async def cmd_clients(message: Message, actor: User, clients: ClientService) -> None:
-        page = await clients.list_companies(actor, 0, PAGE)
-        if not page.total:
-            await message.answer(_("You have no clients yet. Add one with /newclient."))
-            return
-        await message.answer(_("Clients: {total}").format(total=page.total),
-                             reply_markup=list_keyboard(page))
-
-    @router.callback_query(ClientCb.filter(F.action == ClientAction.PAGE))
-    async def on_page(query: CallbackQuery, callback_data: ClientCb, actor: User,
-                      clients: ClientService) -> None:
-        page = await clients.list_companies(actor, callback_data.id, PAGE)
-        await query.answer()
-        if msg := message_of(query):
-            await msg.edit_reply_markup(reply_markup=list_keyboard(page))
-
-    @router.callback_query(ClientCb.filter(F.action == ClientAction.OPEN))
-    async def on_open(query: CallbackQuery, callback_data: ClientCb, actor: User,
-                      clients: ClientService) -> None:
-        try:
-            company = await clients.get_company(actor, callback_data.id)
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await query.answer()
-        if msg := message_of(query):
-            await msg.answer(company_card(company),
-                             reply_markup=with_company_buttons(
-                                 client_card_keyboard(company.id), company.id, actor))
-
-    @router.message(Command("newclient"))
-    async def cmd_newclient(message: Message, state: FSMContext) -> None:
-        flow = secrets.token_hex(4)
-        await state.set_state(NewClient.name)
-        await state.set_data({"flow": flow, "step": "name"})
-        await message.answer(QUESTIONS["name"]())
-
-    async def got_field(message: Message, state: FSMContext, clients: ClientService,
-                        field: str) -> None:
-        try:
-            value = clients.clean_field(field, message.text or "")
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await state.update_data({field: value})
-        await ask_next(message, state)
-
-    @router.message(StateFilter(NewClient.name), HasText())
-    async def got_name(message: Message, state: FSMContext, clients: ClientService) -> None:
-        await got_field(message, state, clients, "name")
-
-    @router.message(StateFilter(NewClient.phone), HasText())
-    async def got_phone(message: Message, state: FSMContext, clients: ClientService) -> None:
-        await got_field(message, state, clients, "phone")
-
-    @router.message(StateFilter(NewClient.email), HasText())
-    async def got_email(message: Message, state: FSMContext, clients: ClientService) -> None:
-        await got_field(message, state, clients, "email")
+    router.message.register(cmd_clients, Command("clients"))
+    router.callback_query.register(on_page, ClientCb.filter(F.action == ClientAction.PAGE))
+    router.callback_query.register(on_open, ClientCb.filter(F.action == ClientAction.OPEN))
+    router.message.register(cmd_newclient, Command("newclient"))
+    router.message.register(got_name, StateFilter(NewClient.name), HasText())
+    router.message.register(got_phone, StateFilter(NewClient.phone), HasText())
+    router.message.register(got_email, StateFilter(NewClient.email), HasText())
 
     # The flow's buttons: matched by action, state and the run's token (SameFlow).
 
-    @router.callback_query(NewClientCb.filter(F.action == FlowAction.SKIP),
-                           StateFilter(NewClient.phone, NewClient.email), SameFlow(NewClientCb))
-    async def on_skip(query: CallbackQuery, state: FSMContext, flow_data: dict[str, Any],
-                      msg: Message) -> None:
-        await query.answer()
-        await msg.edit_reply_markup(reply_markup=None)
-        await state.update_data({flow_data["step"]: None})
-        await ask_next(msg, state)
-
-    @router.callback_query(NewClientCb.filter(F.action == FlowAction.CANCEL),
-                           StateFilter(NewClient.confirm), SameFlow(NewClientCb))
-    async def on_cancel(query: CallbackQuery, state: FSMContext, msg: Message) -> None:
-        await state.clear()
-        await query.answer()
-        await msg.edit_text(_("Cancelled. Nothing was saved."))
-
-    @router.callback_query(NewClientCb.filter(F.action == FlowAction.SAVE),
-                           StateFilter(NewClient.confirm), SameFlow(NewClientCb))
-    async def on_save(query: CallbackQuery, state: FSMContext, flow_data: dict[str, Any],
-                      msg: Message, actor: User, clients: ClientService) -> None:
-        try:
-            company = await clients.create_company(actor, CompanyDraft(
-                name=flow_data.get("name") or "", phone=flow_data.get("phone"),
-                email=flow_data.get("email")))
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await state.clear()
-        await query.answer()
-        await msg.edit_text(_("Saved.") + "\n" + company_card(company))
-
-    @router.callback_query(NewClientCb.filter(F.action.in_(EDIT_FIELDS)),
-                           StateFilter(NewClient.confirm), SameFlow(NewClientCb))
-    async def on_edit(query: CallbackQuery, callback_data: NewClientCb, state: FSMContext,
-                      msg: Message) -> None:
-        field = EDIT_FIELDS[callback_data.action]
-        await state.update_data(editing=True, step=field)
-        await state.set_state(STATE_OF[field])
-        await query.answer()
-        await msg.edit_reply_markup(reply_markup=None)
-        await msg.answer(QUESTIONS[field]())
-
-    @router.callback_query(NewClientCb.filter())
-    async def on_finished_step(query: CallbackQuery) -> None:
-        await query.answer(_("This button belongs to a finished step."), show_alert=True)
+    router.callback_query.register(
+        on_skip, NewClientCb.filter(F.action == FlowAction.SKIP),
+        StateFilter(NewClient.phone, NewClient.email), SameFlow(NewClientCb))
+    router.callback_query.register(
+        on_cancel, NewClientCb.filter(F.action == FlowAction.CANCEL),
+        StateFilter(NewClient.confirm), SameFlow(NewClientCb))
+    router.callback_query.register(
+        on_save, NewClientCb.filter(F.action == FlowAction.SAVE), StateFilter(NewClient.confirm),
+        SameFlow(NewClientCb))
+    router.callback_query.register(
+        on_edit, NewClientCb.filter(F.action.in_(EDIT_FIELDS)), StateFilter(NewClient.confirm),
+        SameFlow(NewClientCb))
+    router.callback_query.register(on_finished_step, NewClientCb.filter())
 
     return router

@@ -145,30 +145,33 @@ def who(notice: Notice) -> str:
     return html.escape(notice.customer_name)
 
 
+async def cmd_start_document(message: Message, command: CommandObject, bot: Bot,
+                             customers: CustomerService, state: FSMContext,
+                             i18n: I18n) -> None:
+    assert message.from_user is not None and command.args is not None
+    user = message.from_user
+    try:
+        opened = await customers.open_link(user.id, user.full_name, user.username,
+                                           user.language_code, command.args)
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await state.clear()
+    if opened.user.role == Role.CUSTOMER:
+        await set_chat_commands(bot, message.chat.id, Role.CUSTOMER)
+    await message.answer(_("Hello, {name}! Here is your document. Use the buttons under "
+                           "it to pay, tell us you have paid, or ask a question. "
+                           "/documents lists all your documents.").format(
+        name=html.escape(user.full_name)))
+    await send_document(bot, message.chat.id, opened.pdf)
+
+
 def create_start_router() -> Router:
     router = Router(name="customer_start")
 
-    @router.message(CommandStart(deep_link=True,
+    router.message.register(
+        cmd_start_document, CommandStart(deep_link=True,
                                  magic=F.args.regexp(r"^(inv|quo)_[A-Za-z0-9_-]+$")))
-    async def cmd_start_document(message: Message, command: CommandObject, bot: Bot,
-                                 customers: CustomerService, state: FSMContext,
-                                 i18n: I18n) -> None:
-        assert message.from_user is not None and command.args is not None
-        user = message.from_user
-        try:
-            opened = await customers.open_link(user.id, user.full_name, user.username,
-                                               user.language_code, command.args)
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await state.clear()
-        if opened.user.role == Role.CUSTOMER:
-            await set_chat_commands(bot, message.chat.id, Role.CUSTOMER)
-        await message.answer(_("Hello, {name}! Here is your document. Use the buttons under "
-                               "it to pay, tell us you have paid, or ask a question. "
-                               "/documents lists all your documents.").format(
-            name=html.escape(user.full_name)))
-        await send_document(bot, message.chat.id, opened.pdf)
 
     return router
 
@@ -180,124 +183,139 @@ class NoActor(Filter):
         return actor is None
 
 
+async def cmd_documents(message: Message, actor: User | None,
+                        customers: CustomerService, state: FSMContext) -> None:
+    if actor is None:
+        await message.answer(refusal_text())
+        return
+    await state.clear()
+    docs = await customers.documents(actor.telegram_id)
+    if not docs:
+        await message.answer(_("You have no documents from us yet."))
+        return
+    kb = InlineKeyboardBuilder()
+    for doc in docs:
+        amount = format_money(doc.grand_total, doc.currency, _lang())
+        kb.button(text=f"{doc_title(doc)} · {amount}",
+                  callback_data=CustomerCb(action=Cu.OPEN, k=KIND_CODES[doc.kind],
+                                           id=doc.id))
+    kb.adjust(1)
+    await message.answer(_("Your documents:"), reply_markup=kb.as_markup())
+
+
+async def on_pay_by_card(query: CallbackQuery, callback_data: CustomerCb,
+                         actor: User | None, card_payments: CardPaymentService,
+                         settings: Any, bot: Bot) -> None:
+    await pay_by_card(query, callback_data.id, actor, card_payments, settings, bot)
+
+
+async def on_stranger(query: CallbackQuery) -> None:
+    await query.answer(refusal_text(), show_alert=True)
+
+
+async def on_open(query: CallbackQuery, callback_data: CustomerCb,
+                  customers: CustomerService, bot: Bot) -> None:
+    tid = query.from_user.id
+    pdf = await customers.document(tid, KINDS.get(callback_data.k, ""), callback_data.id)
+    await query.answer()
+    await send_document(bot, tid, pdf)
+
+
+async def on_pay(query: CallbackQuery, callback_data: CustomerCb,
+                 customers: CustomerService) -> None:
+    await customers.check_access(query.from_user.id, KINDS.get(callback_data.k, ""),
+                                 callback_data.id)
+    await query.answer(_("Card payment is coming soon. Meanwhile, please pay by "
+                         "bank transfer with the details in the invoice or the "
+                         "QR code."), show_alert=True)
+
+
+async def on_paid(query: CallbackQuery, callback_data: CustomerCb,
+                  customers: CustomerService, bot: Bot) -> None:
+    tid = query.from_user.id
+    await customers.mark_paid(tid, callback_data.id, query.from_user.full_name)
+    await query.answer()
+    await bot.send_message(tid, _("Thank you! We will check the payment and confirm it."))
+
+
+async def on_accept(query: CallbackQuery, callback_data: CustomerCb,
+                    customers: CustomerService, bot: Bot) -> None:
+    tid = query.from_user.id
+    notice = await customers.accept(tid, callback_data.id, query.from_user.full_name)
+    await query.answer()
+    await bot.send_message(tid, _("Thank you! {document} is accepted; we will "
+                                  "send you the invoice.").format(
+        document=doc_title(notice.header)))
+
+
+async def on_ask(query: CallbackQuery, callback_data: CustomerCb,
+                 customers: CustomerService, state: FSMContext, bot: Bot) -> None:
+    tid, asking = query.from_user.id, callback_data.action == Cu.ASK
+    header = await customers.check_access(tid, KINDS.get(callback_data.k, ""),
+                                          callback_data.id)
+    await state.set_state(CustomerInput.question if asking else CustomerInput.changes)
+    await state.set_data({"k": callback_data.k, "id": callback_data.id})
+    await query.answer()
+    ask = (_("Type your question about {document}; I will pass it to your "
+             "manager.") if asking else
+           _("What should we change in {document}? Type it in one message."))
+    await bot.send_message(tid, ask.format(document=doc_title(header)))
+
+
+async def got_customer_text(message: Message, actor: User | None, state: FSMContext,
+                            customers: CustomerService, bot: Bot, i18n: I18n) -> None:
+    assert message.from_user is not None
+    if actor is None:
+        await message.answer(refusal_text())
+        return
+    data = await state.get_data()
+    current = await state.get_state()
+    kind, doc_id = KINDS.get(str(data.get("k")), ""), int(data.get("id") or 0)
+    name, text = message.from_user.full_name, message.text or ""
+    changes = current == CustomerInput.changes.state
+    try:
+        # The customer's message is the action: delivered twice, it is told once.
+        action = f"msg{message.chat.id}:{message.message_id}"
+        if changes:
+            await customers.request_changes(message.from_user.id, doc_id, name, text,
+                                            action)
+        else:
+            await customers.question(message.from_user.id, kind, doc_id, name, text,
+                                     action)
+    except DomainError as err:
+        await message.answer(error_text(err) + "\n" + _("Try again, or send /cancel."))
+        return
+    await state.clear()
+    await message.answer(_("Sent to your manager. They will answer you soon."))
+
+
+async def on_staff_command(message: Message) -> None:
+    await message.answer(_("Sorry, this command is for our team. You can use /documents "
+                           "to see your quotes and invoices, and /help."))
+
+
 def create_router() -> Router:
     router = Router(name="customer")
 
-    @router.message(Command("documents"))
-    async def cmd_documents(message: Message, actor: User | None,
-                            customers: CustomerService, state: FSMContext) -> None:
-        if actor is None:
-            await message.answer(refusal_text())
-            return
-        await state.clear()
-        docs = await customers.documents(actor.telegram_id)
-        if not docs:
-            await message.answer(_("You have no documents from us yet."))
-            return
-        kb = InlineKeyboardBuilder()
-        for doc in docs:
-            amount = format_money(doc.grand_total, doc.currency, _lang())
-            kb.button(text=f"{doc_title(doc)} · {amount}",
-                      callback_data=CustomerCb(action=Cu.OPEN, k=KIND_CODES[doc.kind],
-                                               id=doc.id))
-        kb.adjust(1)
-        await message.answer(_("Your documents:"), reply_markup=kb.as_markup())
+    router.message.register(cmd_documents, Command("documents"))
 
     # Card payments in Telegram, when a provider token is set (else "coming soon" below).
-    @router.callback_query(CustomerCb.filter(F.action == Cu.PAY), CardPaymentsOn())
-    async def on_pay_by_card(query: CallbackQuery, callback_data: CustomerCb,
-                             actor: User | None, card_payments: CardPaymentService,
-                             settings: Any, bot: Bot) -> None:
-        await pay_by_card(query, callback_data.id, actor, card_payments, settings, bot)
-
-    @router.callback_query(CustomerCb.filter(), NoActor())
-    async def on_stranger(query: CallbackQuery) -> None:
-        await query.answer(refusal_text(), show_alert=True)
+    router.callback_query.register(
+        on_pay_by_card, CustomerCb.filter(F.action == Cu.PAY), CardPaymentsOn())
+    router.callback_query.register(on_stranger, CustomerCb.filter(), NoActor())
 
     # One handler per button; the sub-router's middleware turns a domain error into an alert.
     buttons = Router(name="customer_buttons")
     buttons.callback_query.middleware(AlertOnDomainError())
     router.include_router(buttons)
 
-    @buttons.callback_query(CustomerCb.filter(F.action == Cu.OPEN))
-    async def on_open(query: CallbackQuery, callback_data: CustomerCb,
-                      customers: CustomerService, bot: Bot) -> None:
-        tid = query.from_user.id
-        pdf = await customers.document(tid, KINDS.get(callback_data.k, ""), callback_data.id)
-        await query.answer()
-        await send_document(bot, tid, pdf)
-
-    @buttons.callback_query(CustomerCb.filter(F.action == Cu.PAY))
-    async def on_pay(query: CallbackQuery, callback_data: CustomerCb,
-                     customers: CustomerService) -> None:
-        await customers.check_access(query.from_user.id, KINDS.get(callback_data.k, ""),
-                                     callback_data.id)
-        await query.answer(_("Card payment is coming soon. Meanwhile, please pay by "
-                             "bank transfer with the details in the invoice or the "
-                             "QR code."), show_alert=True)
-
-    @buttons.callback_query(CustomerCb.filter(F.action == Cu.PAID))
-    async def on_paid(query: CallbackQuery, callback_data: CustomerCb,
-                      customers: CustomerService, bot: Bot) -> None:
-        tid = query.from_user.id
-        await customers.mark_paid(tid, callback_data.id, query.from_user.full_name)
-        await query.answer()
-        await bot.send_message(tid, _("Thank you! We will check the payment and confirm it."))
-
-    @buttons.callback_query(CustomerCb.filter(F.action == Cu.ACCEPT))
-    async def on_accept(query: CallbackQuery, callback_data: CustomerCb,
-                        customers: CustomerService, bot: Bot) -> None:
-        tid = query.from_user.id
-        notice = await customers.accept(tid, callback_data.id, query.from_user.full_name)
-        await query.answer()
-        await bot.send_message(tid, _("Thank you! {document} is accepted; we will "
-                                      "send you the invoice.").format(
-            document=doc_title(notice.header)))
-
-    @buttons.callback_query(CustomerCb.filter(F.action.in_({Cu.ASK, Cu.CHANGES})))
-    async def on_ask(query: CallbackQuery, callback_data: CustomerCb,
-                     customers: CustomerService, state: FSMContext, bot: Bot) -> None:
-        tid, asking = query.from_user.id, callback_data.action == Cu.ASK
-        header = await customers.check_access(tid, KINDS.get(callback_data.k, ""),
-                                              callback_data.id)
-        await state.set_state(CustomerInput.question if asking else CustomerInput.changes)
-        await state.set_data({"k": callback_data.k, "id": callback_data.id})
-        await query.answer()
-        ask = (_("Type your question about {document}; I will pass it to your "
-                 "manager.") if asking else
-               _("What should we change in {document}? Type it in one message."))
-        await bot.send_message(tid, ask.format(document=doc_title(header)))
-
-    @router.message(StateFilter(CustomerInput.question, CustomerInput.changes), HasText())
-    async def got_customer_text(message: Message, actor: User | None, state: FSMContext,
-                                customers: CustomerService, bot: Bot, i18n: I18n) -> None:
-        assert message.from_user is not None
-        if actor is None:
-            await message.answer(refusal_text())
-            return
-        data = await state.get_data()
-        current = await state.get_state()
-        kind, doc_id = KINDS.get(str(data.get("k")), ""), int(data.get("id") or 0)
-        name, text = message.from_user.full_name, message.text or ""
-        changes = current == CustomerInput.changes.state
-        try:
-            # The customer's message is the action: delivered twice, it is told once.
-            action = f"msg{message.chat.id}:{message.message_id}"
-            if changes:
-                await customers.request_changes(message.from_user.id, doc_id, name, text,
-                                                action)
-            else:
-                await customers.question(message.from_user.id, kind, doc_id, name, text,
-                                         action)
-        except DomainError as err:
-            await message.answer(error_text(err) + "\n" + _("Try again, or send /cancel."))
-            return
-        await state.clear()
-        await message.answer(_("Sent to your manager. They will answer you soon."))
-
-    @router.message(HasRole(Role.CUSTOMER), IsCommand())
-    async def on_staff_command(message: Message) -> None:
-        await message.answer(_("Sorry, this command is for our team. You can use /documents "
-                               "to see your quotes and invoices, and /help."))
+    buttons.callback_query.register(on_open, CustomerCb.filter(F.action == Cu.OPEN))
+    buttons.callback_query.register(on_pay, CustomerCb.filter(F.action == Cu.PAY))
+    buttons.callback_query.register(on_paid, CustomerCb.filter(F.action == Cu.PAID))
+    buttons.callback_query.register(on_accept, CustomerCb.filter(F.action == Cu.ACCEPT))
+    buttons.callback_query.register(on_ask, CustomerCb.filter(F.action.in_({Cu.ASK, Cu.CHANGES})))
+    router.message.register(
+        got_customer_text, StateFilter(CustomerInput.question, CustomerInput.changes), HasText())
+    router.message.register(on_staff_command, HasRole(Role.CUSTOMER), IsCommand())
 
     return router

@@ -169,6 +169,94 @@ def kind_of(callback_data: DeliveryCb) -> str:
     return KINDS.get(callback_data.k, "")
 
 
+async def on_menu(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                  msg: Message, delivery: DeliveryService) -> None:
+    options = await delivery.options(actor, kind_of(callback_data), callback_data.id)
+    await query.answer()
+    await msg.answer(_("How shall I send {document}?").format(
+        document=doc_title(options.header)), reply_markup=menu_keyboard(options))
+
+
+async def on_link(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                  msg: Message, delivery: DeliveryService, bot: Bot) -> None:
+    kind, doc_id = kind_of(callback_data), callback_data.id
+    link = await delivery.deep_link(actor, kind, doc_id)
+    header = await delivery.header(actor, kind, doc_id)
+    me = await bot.me()
+    url = f"https://t.me/{me.username}?start={link.start_payload}"
+    await query.answer()
+    await msg.answer(
+        _("Telegram link to {document}, valid until {date}. Send it to the "
+          "customer: when they open it, the bot sends them the document.")
+        .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
+        reply_markup=revoke_keyboard(header, link))
+
+
+async def on_public(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                    msg: Message, delivery: DeliveryService) -> None:
+    kind, doc_id = kind_of(callback_data), callback_data.id
+    link, url = await delivery.public_link(actor, kind, doc_id)
+    header = await delivery.header(actor, kind, doc_id)
+    await query.answer()
+    await msg.answer(
+        _("Public link to the PDF of {document}, valid until {date}:")
+        .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
+        reply_markup=revoke_keyboard(header, link))
+
+
+async def on_revoke(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                    msg: Message, delivery: DeliveryService) -> None:
+    await delivery.revoke(actor, callback_data.t)
+    await query.answer()
+    await msg.answer(_("Link revoked: it no longer opens."))
+
+
+async def on_pdf(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                 msg: Message, delivery: DeliveryService) -> None:
+    pdf = await delivery.pdf(actor, kind_of(callback_data), callback_data.id)
+    await query.answer()
+    await msg.answer_document(BufferedInputFile(pdf.content, pdf.filename),
+                              caption=doc_title(pdf.header))
+
+
+async def on_chat(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                  delivery: DeliveryService) -> None:
+    # Queued through the outbox: "Sent to …" follows once Telegram accepted it, or the
+    # reason it did not.
+    copy = await delivery.to_customer_chat(actor, kind_of(callback_data), callback_data.id,
+                                           query.id)
+    await query.answer(_("Sending to {name}'s chat…").format(name=copy.contact.name[:60]))
+
+
+async def on_mail(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                  msg: Message, delivery: DeliveryService, state: FSMContext) -> None:
+    options = await delivery.options(actor, kind_of(callback_data), callback_data.id)
+    await state.set_state(DeliveryInput.email)
+    await state.set_data({"k": callback_data.k, "id": callback_data.id})
+    await query.answer()
+    kb = InlineKeyboardBuilder()
+    if options.email:
+        kb.button(text=_("Send to {email}").format(email=options.email[:40]),
+                  callback_data=cb(Dv.MAIL_DEFAULT, options.header))
+    await msg.answer(_("E-mail address to send {document} to?").format(
+        document=doc_title(options.header)), reply_markup=kb.as_markup())
+
+
+async def on_mail_default(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                          msg: Message, delivery: DeliveryService,
+                          state: FSMContext) -> None:
+    kind, doc_id = kind_of(callback_data), callback_data.id
+    options = await delivery.options(actor, kind, doc_id)
+    await query.answer()
+    if options.email and await send_email(msg, actor, delivery, kind, doc_id,
+                                          options.email):
+        await state.clear()
+
+
+async def on_stale(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer active."), show_alert=True)
+
+
 def create_buttons_router() -> Router:
     """The document's delivery buttons, one handler per action; the middleware answers a domain
     error or a gone message (handlers.callback.AlertOnDomainError)."""
@@ -176,95 +264,114 @@ def create_buttons_router() -> Router:
     router.callback_query.filter(IsStaff())
     router.callback_query.middleware(AlertOnDomainError(needs_message=True))
 
-    @router.callback_query(DeliveryCb.filter(F.action == Dv.MENU))
-    async def on_menu(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                      msg: Message, delivery: DeliveryService) -> None:
-        options = await delivery.options(actor, kind_of(callback_data), callback_data.id)
-        await query.answer()
-        await msg.answer(_("How shall I send {document}?").format(
-            document=doc_title(options.header)), reply_markup=menu_keyboard(options))
-
-    @router.callback_query(DeliveryCb.filter(F.action == Dv.LINK))
-    async def on_link(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                      msg: Message, delivery: DeliveryService, bot: Bot) -> None:
-        kind, doc_id = kind_of(callback_data), callback_data.id
-        link = await delivery.deep_link(actor, kind, doc_id)
-        header = await delivery.header(actor, kind, doc_id)
-        me = await bot.me()
-        url = f"https://t.me/{me.username}?start={link.start_payload}"
-        await query.answer()
-        await msg.answer(
-            _("Telegram link to {document}, valid until {date}. Send it to the "
-              "customer: when they open it, the bot sends them the document.")
-            .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
-            reply_markup=revoke_keyboard(header, link))
-
-    @router.callback_query(DeliveryCb.filter(F.action == Dv.PUBLIC))
-    async def on_public(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                        msg: Message, delivery: DeliveryService) -> None:
-        kind, doc_id = kind_of(callback_data), callback_data.id
-        link, url = await delivery.public_link(actor, kind, doc_id)
-        header = await delivery.header(actor, kind, doc_id)
-        await query.answer()
-        await msg.answer(
-            _("Public link to the PDF of {document}, valid until {date}:")
-            .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
-            reply_markup=revoke_keyboard(header, link))
-
-    @router.callback_query(DeliveryCb.filter(F.action == Dv.REVOKE))
-    async def on_revoke(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                        msg: Message, delivery: DeliveryService) -> None:
-        await delivery.revoke(actor, callback_data.t)
-        await query.answer()
-        await msg.answer(_("Link revoked: it no longer opens."))
-
-    @router.callback_query(DeliveryCb.filter(F.action == Dv.PDF))
-    async def on_pdf(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                     msg: Message, delivery: DeliveryService) -> None:
-        pdf = await delivery.pdf(actor, kind_of(callback_data), callback_data.id)
-        await query.answer()
-        await msg.answer_document(BufferedInputFile(pdf.content, pdf.filename),
-                                  caption=doc_title(pdf.header))
-
-    @router.callback_query(DeliveryCb.filter(F.action == Dv.CHAT))
-    async def on_chat(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                      delivery: DeliveryService) -> None:
-        # Queued through the outbox: "Sent to …" follows once Telegram accepted it, or the
-        # reason it did not.
-        copy = await delivery.to_customer_chat(actor, kind_of(callback_data), callback_data.id,
-                                               query.id)
-        await query.answer(_("Sending to {name}'s chat…").format(name=copy.contact.name[:60]))
-
-    @router.callback_query(DeliveryCb.filter(F.action == Dv.MAIL))
-    async def on_mail(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                      msg: Message, delivery: DeliveryService, state: FSMContext) -> None:
-        options = await delivery.options(actor, kind_of(callback_data), callback_data.id)
-        await state.set_state(DeliveryInput.email)
-        await state.set_data({"k": callback_data.k, "id": callback_data.id})
-        await query.answer()
-        kb = InlineKeyboardBuilder()
-        if options.email:
-            kb.button(text=_("Send to {email}").format(email=options.email[:40]),
-                      callback_data=cb(Dv.MAIL_DEFAULT, options.header))
-        await msg.answer(_("E-mail address to send {document} to?").format(
-            document=doc_title(options.header)), reply_markup=kb.as_markup())
-
-    @router.callback_query(DeliveryCb.filter(F.action == Dv.MAIL_DEFAULT))
-    async def on_mail_default(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
-                              msg: Message, delivery: DeliveryService,
-                              state: FSMContext) -> None:
-        kind, doc_id = kind_of(callback_data), callback_data.id
-        options = await delivery.options(actor, kind, doc_id)
-        await query.answer()
-        if options.email and await send_email(msg, actor, delivery, kind, doc_id,
-                                              options.email):
-            await state.clear()
-
-    @router.callback_query(DeliveryCb.filter())
-    async def on_stale(query: CallbackQuery) -> None:
-        await query.answer(_("This button is no longer active."), show_alert=True)
+    router.callback_query.register(on_menu, DeliveryCb.filter(F.action == Dv.MENU))
+    router.callback_query.register(on_link, DeliveryCb.filter(F.action == Dv.LINK))
+    router.callback_query.register(on_public, DeliveryCb.filter(F.action == Dv.PUBLIC))
+    router.callback_query.register(on_revoke, DeliveryCb.filter(F.action == Dv.REVOKE))
+    router.callback_query.register(on_pdf, DeliveryCb.filter(F.action == Dv.PDF))
+    router.callback_query.register(on_chat, DeliveryCb.filter(F.action == Dv.CHAT))
+    router.callback_query.register(on_mail, DeliveryCb.filter(F.action == Dv.MAIL))
+    router.callback_query.register(on_mail_default, DeliveryCb.filter(F.action == Dv.MAIL_DEFAULT))
+    router.callback_query.register(on_stale, DeliveryCb.filter())
 
     return router
+
+
+async def got_email(message: Message, actor: User, state: FSMContext,
+                    delivery: DeliveryService) -> None:
+    data = await state.get_data()
+    kind, doc_id = KINDS.get(str(data.get("k")), ""), int(data.get("id") or 0)
+    if await send_email(message, actor, delivery, kind, doc_id, message.text or ""):
+        await state.clear()
+
+
+async def save_template(message: Message, actor: User, delivery: DeliveryService,
+                        bot: Bot, name: str) -> bool:
+    doc = message.document
+    if doc is None:
+        await message.answer(_("Please send the template as a file (.html.j2)."))
+        return False
+    try:
+        key = clean_template_name(name)
+        check_template_upload(doc.file_name, doc.file_size)
+        data = await bot.download(doc, destination=io.BytesIO())
+        assert data is not None
+        try:
+            source = data.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+        except UnicodeDecodeError:
+            await message.answer(_("The template must be a UTF-8 text file. The old "
+                                   "template is kept."))
+            return False
+        await delivery.save_template(actor, key, source)
+    except DomainError as err:
+        if "error" in err.params:  # Jinja's message may hold "<" or "&"
+            err.params["error"] = html.escape(str(err.params["error"]))
+        await message.answer(error_text(err))
+        return False
+    await message.answer(_("Template {name} saved: new documents use it.").format(
+        name=key))
+    return True
+
+
+async def cmd_template(message: Message, actor: User, command: CommandObject,
+                       delivery: DeliveryService, state: FSMContext) -> None:
+    await state.clear()
+    try:
+        await delivery.check_admin(actor)
+        key = clean_template_name(command.args or "")
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await state.set_state(UploadInput.template)
+    await state.set_data({"name": key})
+    await message.answer(_("Send the template file for {name} (.html.j2). It is "
+                           "test-rendered first; if it fails, the old one stays.")
+                         .format(name=key))
+
+
+async def on_template_file(message: Message, actor: User, delivery: DeliveryService,
+                           bot: Bot, state: FSMContext, template_name: str) -> None:
+    if await save_template(message, actor, delivery, bot, template_name):
+        await state.clear()
+
+
+async def got_template(message: Message, actor: User, delivery: DeliveryService,
+                       bot: Bot, state: FSMContext) -> None:
+    data = await state.get_data()
+    if await save_template(message, actor, delivery, bot, str(data.get("name") or "")):
+        await state.clear()
+
+
+async def cmd_image(message: Message, actor: User, command: CommandObject,
+                    delivery: DeliveryService, state: FSMContext) -> None:
+    await state.clear()
+    try:
+        await delivery.check_admin(actor)
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await state.set_state(UploadInput.image)
+    await state.set_data({"kind": command.command})
+    await message.answer(_("Send the picture as a photo or a PNG/JPEG file (at most "
+                           "5 MB)."))
+
+
+async def got_image(message: Message, actor: User, delivery: DeliveryService, bot: Bot,
+                    state: FSMContext) -> None:
+    kind = str((await state.get_data()).get("kind") or "")
+    file: Any = message.photo[-1] if message.photo else message.document
+    try:
+        check_image_upload(kind, file.file_size)
+        data = await bot.download(file, destination=io.BytesIO())
+        assert data is not None
+        await delivery.save_image(actor, kind, data.getvalue())  # type: ignore[attr-defined]
+    except DomainError as err:
+        await message.answer(error_text(err) + "\n" + _("Send another file, or /cancel."))
+        return
+    await state.clear()
+    names = {"logo": _("The logo"), "stamp": _("The stamp"), "signature": _("The signature")}
+    await message.answer(_("{what} is saved: new documents print it.").format(
+        what=names.get(kind, kind)))
 
 
 def create_router() -> Router:
@@ -274,103 +381,15 @@ def create_router() -> Router:
 
     router.include_router(create_buttons_router())
 
-    @router.message(StateFilter(DeliveryInput.email), HasText())
-    async def got_email(message: Message, actor: User, state: FSMContext,
-                        delivery: DeliveryService) -> None:
-        data = await state.get_data()
-        kind, doc_id = KINDS.get(str(data.get("k")), ""), int(data.get("id") or 0)
-        if await send_email(message, actor, delivery, kind, doc_id, message.text or ""):
-            await state.clear()
+    router.message.register(got_email, StateFilter(DeliveryInput.email), HasText())
 
     # --- admin uploads ------------------------------------------------------------------
 
-    async def save_template(message: Message, actor: User, delivery: DeliveryService,
-                            bot: Bot, name: str) -> bool:
-        doc = message.document
-        if doc is None:
-            await message.answer(_("Please send the template as a file (.html.j2)."))
-            return False
-        try:
-            key = clean_template_name(name)
-            check_template_upload(doc.file_name, doc.file_size)
-            data = await bot.download(doc, destination=io.BytesIO())
-            assert data is not None
-            try:
-                source = data.getvalue().decode("utf-8")  # type: ignore[attr-defined]
-            except UnicodeDecodeError:
-                await message.answer(_("The template must be a UTF-8 text file. The old "
-                                       "template is kept."))
-                return False
-            await delivery.save_template(actor, key, source)
-        except DomainError as err:
-            if "error" in err.params:  # Jinja's message may hold "<" or "&"
-                err.params["error"] = html.escape(str(err.params["error"]))
-            await message.answer(error_text(err))
-            return False
-        await message.answer(_("Template {name} saved: new documents use it.").format(
-            name=key))
-        return True
-
-    @router.message(Command("template"))
-    async def cmd_template(message: Message, actor: User, command: CommandObject,
-                           delivery: DeliveryService, state: FSMContext) -> None:
-        await state.clear()
-        try:
-            await delivery.check_admin(actor)
-            key = clean_template_name(command.args or "")
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await state.set_state(UploadInput.template)
-        await state.set_data({"name": key})
-        await message.answer(_("Send the template file for {name} (.html.j2). It is "
-                               "test-rendered first; if it fails, the old one stays.")
-                             .format(name=key))
-
-    @router.message(TemplateCaption())
-    async def on_template_file(message: Message, actor: User, delivery: DeliveryService,
-                               bot: Bot, state: FSMContext, template_name: str) -> None:
-        if await save_template(message, actor, delivery, bot, template_name):
-            await state.clear()
-
-    @router.message(StateFilter(UploadInput.template), HasFile())
-    async def got_template(message: Message, actor: User, delivery: DeliveryService,
-                           bot: Bot, state: FSMContext) -> None:
-        data = await state.get_data()
-        if await save_template(message, actor, delivery, bot, str(data.get("name") or "")):
-            await state.clear()
-
-    @router.message(Command(*IMAGE_KINDS))
-    async def cmd_image(message: Message, actor: User, command: CommandObject,
-                        delivery: DeliveryService, state: FSMContext) -> None:
-        await state.clear()
-        try:
-            await delivery.check_admin(actor)
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await state.set_state(UploadInput.image)
-        await state.set_data({"kind": command.command})
-        await message.answer(_("Send the picture as a photo or a PNG/JPEG file (at most "
-                               "5 MB)."))
-
-    @router.message(StateFilter(UploadInput.image), HasFile())
-    async def got_image(message: Message, actor: User, delivery: DeliveryService, bot: Bot,
-                        state: FSMContext) -> None:
-        kind = str((await state.get_data()).get("kind") or "")
-        file: Any = message.photo[-1] if message.photo else message.document
-        try:
-            check_image_upload(kind, file.file_size)
-            data = await bot.download(file, destination=io.BytesIO())
-            assert data is not None
-            await delivery.save_image(actor, kind, data.getvalue())  # type: ignore[attr-defined]
-        except DomainError as err:
-            await message.answer(error_text(err) + "\n" + _("Send another file, or /cancel."))
-            return
-        await state.clear()
-        names = {"logo": _("The logo"), "stamp": _("The stamp"), "signature": _("The signature")}
-        await message.answer(_("{what} is saved: new documents print it.").format(
-            what=names.get(kind, kind)))
+    router.message.register(cmd_template, Command("template"))
+    router.message.register(on_template_file, TemplateCaption())
+    router.message.register(got_template, StateFilter(UploadInput.template), HasFile())
+    router.message.register(cmd_image, Command(*IMAGE_KINDS))
+    router.message.register(got_image, StateFilter(UploadInput.image), HasFile())
 
     return router
 

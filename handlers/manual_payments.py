@@ -182,48 +182,182 @@ def split_doc(text: str) -> tuple[str, str | None]:
     return found.group("number").strip(" ,;"), found.group("day")
 
 
+async def done(message: Message, actor: User, outcome: PaymentOutcome,
+               delivery: DeliveryService | None, invoice_id: int) -> None:
+    await message.answer(recorded_text(outcome))
+    if outcome.payment.source == "cash" and delivery is not None and not outcome.duplicate:
+        await send_printed(message, actor, delivery, invoice_id, "receipt",
+                           outcome.payment.id)
+
+
+async def record(message: Message, actor: User, payments: PaymentService,
+                 state: FSMContext, delivery: DeliveryService | None,
+                 **extra: Any) -> None:
+    data = await state.get_data()
+    try:
+        # The form's session is the action: the same form submitted twice (a double tap,
+        # an update delivered again) records one payment; a new form is a new payment.
+        outcome = await payments.record_manual(
+            actor, int(data["invoice"]), str(data["source"]), Decimal(data["amount"]),
+            action_key=f"form:{data['flow']}", **extra)
+    except DomainError as err:
+        if err.code in ("bad_date", "payment_in_future", "too_long"):
+            await message.answer(error_text(err))  # asked again
+            return
+        await state.clear()
+        await message.answer(error_text(err))
+        return
+    await state.clear()
+    await done(message, actor, outcome, delivery, int(data["invoice"]))
+
+
+async def take_amount(message: Message, actor: User, payments: PaymentService,
+                      state: FSMContext, amount: Decimal,
+                      delivery: DeliveryService | None) -> None:
+    await state.update_data(amount=str(amount))
+    if (await state.get_data())["source"] == "bank":
+        await state.set_state(RecordPayment.bank_doc)
+        await message.answer(_("The payment order's number and date, e.g. 15 20.11.2026 "
+                               "(without a date: today)."))
+        return
+    await record(message, actor, payments, state, delivery)
+
+
+async def on_menu(query: CallbackQuery, callback_data: MpCb, actor: User,
+                  msg: Message | None, payments: PaymentService) -> None:
+    card = await payments.money_card(actor, callback_data.invoice)
+    await query.answer()
+    if msg:
+        await msg.answer(menu_text(card), reply_markup=menu_keyboard(card))
+
+
+async def on_reverse(query: CallbackQuery, callback_data: MpCb, actor: User,
+                     msg: Message | None, payments: PaymentService,
+                     state: FSMContext) -> None:
+    card = await payments.money_card(actor, callback_data.invoice)
+    line = next((x for x in card.payments if x.payment.id == callback_data.payment), None)
+    if line is None:
+        await query.answer(_("This payment is already done."), show_alert=True)
+        return
+    if not line.can_reverse:
+        await query.answer(_("You do not have access to this."), show_alert=True)
+        return
+    await state.set_state(RecordPayment.reverse_reason)
+    await state.set_data({"flow": secrets.token_hex(4), "invoice": card.invoice_id,
+                          "payment": line.payment.id})
+    await query.answer()
+    if msg:
+        await msg.answer(_("Why is the payment of {amount} reversed? The reason "
+                           "goes to the audit log. /cancel to keep it.").format(
+            amount=amount_text(line.on_invoice, card.currency)))
+
+
+async def payable_card(query: CallbackQuery, actor: User, payments: PaymentService,
+                       invoice_id: int) -> InvoiceMoneyCard | None:
+    """The invoice's money card, or None once nothing is due (the button is told)."""
+    card = await payments.money_card(actor, invoice_id)
+    if not card.payable:
+        await query.answer(_("Nothing is due on this invoice."), show_alert=True)
+        return None
+    return card
+
+
+async def on_credit(query: CallbackQuery, callback_data: MpCb, actor: User,
+                    msg: Message | None, payments: PaymentService) -> None:
+    card = await payable_card(query, actor, payments, callback_data.invoice)
+    if card is None:
+        return
+    await payments.apply_credit(actor, card.invoice_id)
+    await query.answer(_("Credit applied."))
+    if msg:
+        await msg.answer(_("Credit applied to {number}.").format(
+            number=html.escape(card.number_text)))
+
+
+async def on_all(query: CallbackQuery, callback_data: MpCb, actor: User,
+                 msg: Message | None, payments: PaymentService, state: FSMContext,
+                 delivery: DeliveryService | None = None) -> None:
+    card = await payable_card(query, actor, payments, callback_data.invoice)
+    if card is None:
+        return
+    data = await state.get_data()
+    if await state.get_state() != RecordPayment.amount.state \
+            or data.get("invoice") != card.invoice_id:
+        await query.answer(_("This button is from an earlier step."), show_alert=True)
+        return
+    await query.answer()
+    if msg:
+        await take_amount(msg, actor, payments, state, card.remaining, delivery)
+
+
+async def on_source(query: CallbackQuery, callback_data: MpCb, actor: User,
+                    msg: Message | None, payments: PaymentService,
+                    state: FSMContext) -> None:
+    card = await payable_card(query, actor, payments, callback_data.invoice)
+    if card is None:
+        return
+    source = SOURCE_OF[callback_data.action]
+    await state.set_state(RecordPayment.amount)
+    await state.set_data({"flow": secrets.token_hex(8), "invoice": card.invoice_id,
+                          "source": source, "currency": card.currency})
+    await query.answer()
+    if msg:
+        kb = InlineKeyboardBuilder()
+        kb.button(text=_("All: {amount}").format(
+            amount=amount_text(card.remaining, card.currency)),
+            callback_data=MpCb(action=MpAction.ALL, invoice=card.invoice_id))
+        await msg.answer(_("How much was received ({source})? Remaining on {number}: "
+                           "{amount}. /cancel to stop.").format(
+            source=source_name(source), number=html.escape(card.number_text),
+            amount=amount_text(card.remaining, card.currency)),
+            reply_markup=kb.as_markup())
+
+
+async def got_amount(message: Message, actor: User, payments: PaymentService,
+                     state: FSMContext,
+                     delivery: DeliveryService | None = None) -> None:
+    data = await state.get_data()
+    try:
+        amount = clean_amount(message.text or "", str(data["currency"]))
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await take_amount(message, actor, payments, state, amount, delivery)
+
+
+async def got_bank_doc(message: Message, actor: User, payments: PaymentService,
+                       state: FSMContext,
+                       delivery: DeliveryService | None = None) -> None:
+    number, day = split_doc(message.text or "")
+    if not number:
+        await message.answer(_("Send the payment order's number, e.g. 15 20.11.2026."))
+        return
+    await record(message, actor, payments, state, delivery, doc_number=number,
+                 received_on=day)
+
+
+async def got_reason(message: Message, actor: User, payments: PaymentService,
+                     state: FSMContext) -> None:
+    data = await state.get_data()
+    try:
+        await payments.reverse(actor, int(data["payment"]), message.text or "")
+        card = await payments.money_card(actor, int(data["invoice"]))
+    except DomainError as err:
+        if err.code in ("empty", "too_long"):
+            await message.answer(error_text(err))
+            return
+        await state.clear()
+        await message.answer(error_text(err))
+        return
+    await state.clear()
+    await message.answer(_("The payment is reversed; the audit log keeps it.") + "\n\n"
+                         + menu_text(card), reply_markup=menu_keyboard(card))
+
+
 def create_router() -> Router:
     router = Router(name="manual_payments")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
-
-    async def done(message: Message, actor: User, outcome: PaymentOutcome,
-                   delivery: DeliveryService | None, invoice_id: int) -> None:
-        await message.answer(recorded_text(outcome))
-        if outcome.payment.source == "cash" and delivery is not None and not outcome.duplicate:
-            await send_printed(message, actor, delivery, invoice_id, "receipt",
-                               outcome.payment.id)
-
-    async def record(message: Message, actor: User, payments: PaymentService,
-                     state: FSMContext, delivery: DeliveryService | None,
-                     **extra: Any) -> None:
-        data = await state.get_data()
-        try:
-            # The form's session is the action: the same form submitted twice (a double tap,
-            # an update delivered again) records one payment; a new form is a new payment.
-            outcome = await payments.record_manual(
-                actor, int(data["invoice"]), str(data["source"]), Decimal(data["amount"]),
-                action_key=f"form:{data['flow']}", **extra)
-        except DomainError as err:
-            if err.code in ("bad_date", "payment_in_future", "too_long"):
-                await message.answer(error_text(err))  # asked again
-                return
-            await state.clear()
-            await message.answer(error_text(err))
-            return
-        await state.clear()
-        await done(message, actor, outcome, delivery, int(data["invoice"]))
-
-    async def take_amount(message: Message, actor: User, payments: PaymentService,
-                          state: FSMContext, amount: Decimal,
-                          delivery: DeliveryService | None) -> None:
-        await state.update_data(amount=str(amount))
-        if (await state.get_data())["source"] == "bank":
-            await state.set_state(RecordPayment.bank_doc)
-            await message.answer(_("The payment order's number and date, e.g. 15 20.11.2026 "
-                                   "(without a date: today)."))
-            return
-        await record(message, actor, payments, state, delivery)
 
     # The invoice's payment buttons, one handler per action, on a sub-router whose middleware
     # turns a domain error into an alert (handlers.callback.AlertOnDomainError).
@@ -232,134 +366,13 @@ def create_router() -> Router:
     buttons.callback_query.middleware(AlertOnDomainError())
     router.include_router(buttons)
 
-    @buttons.callback_query(MpCb.filter(F.action == MpAction.MENU))
-    async def on_menu(query: CallbackQuery, callback_data: MpCb, actor: User,
-                      msg: Message | None, payments: PaymentService) -> None:
-        card = await payments.money_card(actor, callback_data.invoice)
-        await query.answer()
-        if msg:
-            await msg.answer(menu_text(card), reply_markup=menu_keyboard(card))
-
-    @buttons.callback_query(MpCb.filter(F.action == MpAction.REVERSE))
-    async def on_reverse(query: CallbackQuery, callback_data: MpCb, actor: User,
-                         msg: Message | None, payments: PaymentService,
-                         state: FSMContext) -> None:
-        card = await payments.money_card(actor, callback_data.invoice)
-        line = next((x for x in card.payments if x.payment.id == callback_data.payment), None)
-        if line is None:
-            await query.answer(_("This payment is already done."), show_alert=True)
-            return
-        if not line.can_reverse:
-            await query.answer(_("You do not have access to this."), show_alert=True)
-            return
-        await state.set_state(RecordPayment.reverse_reason)
-        await state.set_data({"flow": secrets.token_hex(4), "invoice": card.invoice_id,
-                              "payment": line.payment.id})
-        await query.answer()
-        if msg:
-            await msg.answer(_("Why is the payment of {amount} reversed? The reason "
-                               "goes to the audit log. /cancel to keep it.").format(
-                amount=amount_text(line.on_invoice, card.currency)))
-
-    async def payable_card(query: CallbackQuery, actor: User, payments: PaymentService,
-                           invoice_id: int) -> InvoiceMoneyCard | None:
-        """The invoice's money card, or None once nothing is due (the button is told)."""
-        card = await payments.money_card(actor, invoice_id)
-        if not card.payable:
-            await query.answer(_("Nothing is due on this invoice."), show_alert=True)
-            return None
-        return card
-
-    @buttons.callback_query(MpCb.filter(F.action == MpAction.CREDIT))
-    async def on_credit(query: CallbackQuery, callback_data: MpCb, actor: User,
-                        msg: Message | None, payments: PaymentService) -> None:
-        card = await payable_card(query, actor, payments, callback_data.invoice)
-        if card is None:
-            return
-        await payments.apply_credit(actor, card.invoice_id)
-        await query.answer(_("Credit applied."))
-        if msg:
-            await msg.answer(_("Credit applied to {number}.").format(
-                number=html.escape(card.number_text)))
-
-    @buttons.callback_query(MpCb.filter(F.action == MpAction.ALL))
-    async def on_all(query: CallbackQuery, callback_data: MpCb, actor: User,
-                     msg: Message | None, payments: PaymentService, state: FSMContext,
-                     delivery: DeliveryService | None = None) -> None:
-        card = await payable_card(query, actor, payments, callback_data.invoice)
-        if card is None:
-            return
-        data = await state.get_data()
-        if await state.get_state() != RecordPayment.amount.state \
-                or data.get("invoice") != card.invoice_id:
-            await query.answer(_("This button is from an earlier step."), show_alert=True)
-            return
-        await query.answer()
-        if msg:
-            await take_amount(msg, actor, payments, state, card.remaining, delivery)
-
-    @buttons.callback_query(MpCb.filter(F.action.in_(SOURCE_OF)))
-    async def on_source(query: CallbackQuery, callback_data: MpCb, actor: User,
-                        msg: Message | None, payments: PaymentService,
-                        state: FSMContext) -> None:
-        card = await payable_card(query, actor, payments, callback_data.invoice)
-        if card is None:
-            return
-        source = SOURCE_OF[callback_data.action]
-        await state.set_state(RecordPayment.amount)
-        await state.set_data({"flow": secrets.token_hex(8), "invoice": card.invoice_id,
-                              "source": source, "currency": card.currency})
-        await query.answer()
-        if msg:
-            kb = InlineKeyboardBuilder()
-            kb.button(text=_("All: {amount}").format(
-                amount=amount_text(card.remaining, card.currency)),
-                callback_data=MpCb(action=MpAction.ALL, invoice=card.invoice_id))
-            await msg.answer(_("How much was received ({source})? Remaining on {number}: "
-                               "{amount}. /cancel to stop.").format(
-                source=source_name(source), number=html.escape(card.number_text),
-                amount=amount_text(card.remaining, card.currency)),
-                reply_markup=kb.as_markup())
-
-    @router.message(StateFilter(RecordPayment.amount), HasText())
-    async def got_amount(message: Message, actor: User, payments: PaymentService,
-                         state: FSMContext,
-                         delivery: DeliveryService | None = None) -> None:
-        data = await state.get_data()
-        try:
-            amount = clean_amount(message.text or "", str(data["currency"]))
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await take_amount(message, actor, payments, state, amount, delivery)
-
-    @router.message(StateFilter(RecordPayment.bank_doc), HasText())
-    async def got_bank_doc(message: Message, actor: User, payments: PaymentService,
-                           state: FSMContext,
-                           delivery: DeliveryService | None = None) -> None:
-        number, day = split_doc(message.text or "")
-        if not number:
-            await message.answer(_("Send the payment order's number, e.g. 15 20.11.2026."))
-            return
-        await record(message, actor, payments, state, delivery, doc_number=number,
-                     received_on=day)
-
-    @router.message(StateFilter(RecordPayment.reverse_reason), HasText())
-    async def got_reason(message: Message, actor: User, payments: PaymentService,
-                         state: FSMContext) -> None:
-        data = await state.get_data()
-        try:
-            await payments.reverse(actor, int(data["payment"]), message.text or "")
-            card = await payments.money_card(actor, int(data["invoice"]))
-        except DomainError as err:
-            if err.code in ("empty", "too_long"):
-                await message.answer(error_text(err))
-                return
-            await state.clear()
-            await message.answer(error_text(err))
-            return
-        await state.clear()
-        await message.answer(_("The payment is reversed; the audit log keeps it.") + "\n\n"
-                             + menu_text(card), reply_markup=menu_keyboard(card))
+    buttons.callback_query.register(on_menu, MpCb.filter(F.action == MpAction.MENU))
+    buttons.callback_query.register(on_reverse, MpCb.filter(F.action == MpAction.REVERSE))
+    buttons.callback_query.register(on_credit, MpCb.filter(F.action == MpAction.CREDIT))
+    buttons.callback_query.register(on_all, MpCb.filter(F.action == MpAction.ALL))
+    buttons.callback_query.register(on_source, MpCb.filter(F.action.in_(SOURCE_OF)))
+    router.message.register(got_amount, StateFilter(RecordPayment.amount), HasText())
+    router.message.register(got_bank_doc, StateFilter(RecordPayment.bank_doc), HasText())
+    router.message.register(got_reason, StateFilter(RecordPayment.reverse_reason), HasText())
 
     return router

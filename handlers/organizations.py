@@ -93,132 +93,144 @@ def summary(data: dict[str, Any]) -> str:
     return "\n".join([*rows, _("Save?")])
 
 
+async def ask(message: Message, state: FSMContext, service: OrganizationService) -> None:
+    data = await state.get_data()
+    remaining = [s for s in steps(data.get("country")) if s not in data]
+    if not remaining:
+        await state.set_state(NewOrg.confirm)
+        kb = InlineKeyboardBuilder()
+        kb.button(text=_("Save"), callback_data=OrgCb(action=OrgAction.SAVE,
+                                                      flow=data["flow"]))
+        kb.button(text=_("Cancel"), callback_data=OrgCb(action=OrgAction.CANCEL,
+                                                        flow=data["flow"]))
+        await message.answer(summary(data), reply_markup=kb.as_markup())
+        return
+    step = remaining[0]
+    await state.set_state(NewOrg.step)
+    await state.update_data(step=step)
+    markup: InlineKeyboardMarkup | None = None
+    if step == "country":
+        kb = InlineKeyboardBuilder()
+        for code in COUNTRIES:
+            kb.button(text=code, callback_data=OrgCb(action=OrgAction.COUNTRY,
+                                                     flow=data["flow"], v=code))
+        markup = kb.as_markup()
+    elif step == "currency":
+        default = service.default_currency(data["country"])
+        kb = InlineKeyboardBuilder()
+        kb.button(text=default, callback_data=OrgCb(action=OrgAction.CURRENCY,
+                                                    flow=data["flow"], v=default))
+        markup = kb.as_markup()
+    await message.answer(str(QUESTIONS[step]), reply_markup=markup)
+
+
+async def cmd_org(message: Message, actor: User, organizations: OrganizationService,
+                  state: FSMContext) -> None:
+    await state.clear()
+    orgs = await organizations.list(actor)
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Add organization"), callback_data=OrgCb(action=OrgAction.ADD))
+    text = "\n\n".join(org_text(o) for o in orgs) if orgs else _(
+        "No organizations yet: add the one that issues your invoices.")
+    await message.answer(text, reply_markup=kb.as_markup())
+
+
+async def got_value(message: Message, state: FSMContext,
+                    organizations: OrganizationService) -> None:
+    data = await state.get_data()
+    step = data.get("step", "name")
+    if step == "country":
+        await message.answer(_("Choose the country with the buttons."))
+        return
+    try:
+        value = organizations.clean_field(step, message.text or "", data)
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await state.update_data({step: value})
+    await ask(message, state, organizations)
+
+
+async def on_add(query: CallbackQuery, state: FSMContext,
+                 organizations: OrganizationService) -> None:
+    msg = message_of(query)
+    if msg is None:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await state.set_state(NewOrg.step)
+    await state.set_data({"flow": secrets.token_hex(4)})
+    await query.answer()
+    await ask(msg, state, organizations)
+
+
+async def on_choice(query: CallbackQuery, callback_data: OrgCb, state: FSMContext,
+                    organizations: OrganizationService, flow_data: dict[str, Any],
+                    msg: Message) -> None:
+    step = "country" if callback_data.action == OrgAction.COUNTRY else "currency"
+    if flow_data.get("step") != step:
+        await query.answer(_("This button belongs to a finished step."), show_alert=True)
+        return
+    try:
+        value = organizations.clean_field(step, callback_data.v, flow_data)
+    except DomainError as err:
+        await query.answer(error_text(err), show_alert=True)
+        return
+    await state.update_data({step: value})
+    await query.answer()
+    await ask(msg, state, organizations)
+
+
+async def on_cancel(query: CallbackQuery, state: FSMContext, msg: Message) -> None:
+    await state.clear()
+    await query.answer()
+    await msg.edit_text(_("Cancelled. Nothing was saved."))
+
+
+async def on_save(query: CallbackQuery, state: FSMContext, actor: User,
+                  organizations: OrganizationService, flow_data: dict[str, Any],
+                  msg: Message) -> None:
+    data = flow_data
+    try:
+        org = await organizations.create(actor, OrganizationDraft(
+            name=data["name"], country=data["country"], tax_id=data["tax_id"],
+            kpp=data.get("kpp"), address=data["address"], currency=data["currency"],
+            invoice_prefix=data["invoice_prefix"], bik=data.get("bik"),
+            bank_name=data.get("bank_name") or "",
+            account=data.get("account"), corr_account=data.get("corr_account"),
+            iban=data.get("iban"), bic=data.get("bic")))
+    except (DomainError, KeyError) as err:
+        text = error_text(err) if isinstance(err, DomainError) else _(
+            "This button belongs to a finished step.")
+        await query.answer(text, show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    await msg.edit_text(_("Saved.") + "\n" + org_text(org))
+
+
+async def on_stale(query: CallbackQuery) -> None:
+    """A flow's button whose run is over (or whose message is gone)."""
+    if message_of(query) is None:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await query.answer(_("This button belongs to a finished step."), show_alert=True)
+
+
 def create_router() -> Router:
     router = Router(name="organizations")
     router.message.filter(HasRole(Role.ADMIN))
     router.callback_query.filter(HasRole(Role.ADMIN))
 
-    async def ask(message: Message, state: FSMContext, service: OrganizationService) -> None:
-        data = await state.get_data()
-        remaining = [s for s in steps(data.get("country")) if s not in data]
-        if not remaining:
-            await state.set_state(NewOrg.confirm)
-            kb = InlineKeyboardBuilder()
-            kb.button(text=_("Save"), callback_data=OrgCb(action=OrgAction.SAVE,
-                                                          flow=data["flow"]))
-            kb.button(text=_("Cancel"), callback_data=OrgCb(action=OrgAction.CANCEL,
-                                                            flow=data["flow"]))
-            await message.answer(summary(data), reply_markup=kb.as_markup())
-            return
-        step = remaining[0]
-        await state.set_state(NewOrg.step)
-        await state.update_data(step=step)
-        markup: InlineKeyboardMarkup | None = None
-        if step == "country":
-            kb = InlineKeyboardBuilder()
-            for code in COUNTRIES:
-                kb.button(text=code, callback_data=OrgCb(action=OrgAction.COUNTRY,
-                                                         flow=data["flow"], v=code))
-            markup = kb.as_markup()
-        elif step == "currency":
-            default = service.default_currency(data["country"])
-            kb = InlineKeyboardBuilder()
-            kb.button(text=default, callback_data=OrgCb(action=OrgAction.CURRENCY,
-                                                        flow=data["flow"], v=default))
-            markup = kb.as_markup()
-        await message.answer(str(QUESTIONS[step]), reply_markup=markup)
-
-    @router.message(Command("org"))
-    async def cmd_org(message: Message, actor: User, organizations: OrganizationService,
-                      state: FSMContext) -> None:
-        await state.clear()
-        orgs = await organizations.list(actor)
-        kb = InlineKeyboardBuilder()
-        kb.button(text=_("Add organization"), callback_data=OrgCb(action=OrgAction.ADD))
-        text = "\n\n".join(org_text(o) for o in orgs) if orgs else _(
-            "No organizations yet: add the one that issues your invoices.")
-        await message.answer(text, reply_markup=kb.as_markup())
-
-    @router.message(StateFilter(NewOrg.step), HasText())
-    async def got_value(message: Message, state: FSMContext,
-                        organizations: OrganizationService) -> None:
-        data = await state.get_data()
-        step = data.get("step", "name")
-        if step == "country":
-            await message.answer(_("Choose the country with the buttons."))
-            return
-        try:
-            value = organizations.clean_field(step, message.text or "", data)
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await state.update_data({step: value})
-        await ask(message, state, organizations)
-
-    @router.callback_query(OrgCb.filter(F.action == OrgAction.ADD))
-    async def on_add(query: CallbackQuery, state: FSMContext,
-                     organizations: OrganizationService) -> None:
-        msg = message_of(query)
-        if msg is None:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-            return
-        await state.set_state(NewOrg.step)
-        await state.set_data({"flow": secrets.token_hex(4)})
-        await query.answer()
-        await ask(msg, state, organizations)
-
-    @router.callback_query(OrgCb.filter(F.action.in_({OrgAction.COUNTRY, OrgAction.CURRENCY})),
-                           SameFlow(OrgCb))
-    async def on_choice(query: CallbackQuery, callback_data: OrgCb, state: FSMContext,
-                        organizations: OrganizationService, flow_data: dict[str, Any],
-                        msg: Message) -> None:
-        step = "country" if callback_data.action == OrgAction.COUNTRY else "currency"
-        if flow_data.get("step") != step:
-            await query.answer(_("This button belongs to a finished step."), show_alert=True)
-            return
-        try:
-            value = organizations.clean_field(step, callback_data.v, flow_data)
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await state.update_data({step: value})
-        await query.answer()
-        await ask(msg, state, organizations)
-
-    @router.callback_query(OrgCb.filter(F.action == OrgAction.CANCEL), SameFlow(OrgCb))
-    async def on_cancel(query: CallbackQuery, state: FSMContext, msg: Message) -> None:
-        await state.clear()
-        await query.answer()
-        await msg.edit_text(_("Cancelled. Nothing was saved."))
-
-    @router.callback_query(OrgCb.filter(F.action == OrgAction.SAVE), SameFlow(OrgCb))
-    async def on_save(query: CallbackQuery, state: FSMContext, actor: User,
-                      organizations: OrganizationService, flow_data: dict[str, Any],
-                      msg: Message) -> None:
-        data = flow_data
-        try:
-            org = await organizations.create(actor, OrganizationDraft(
-                name=data["name"], country=data["country"], tax_id=data["tax_id"],
-                kpp=data.get("kpp"), address=data["address"], currency=data["currency"],
-                invoice_prefix=data["invoice_prefix"], bik=data.get("bik"),
-                bank_name=data.get("bank_name") or "",
-                account=data.get("account"), corr_account=data.get("corr_account"),
-                iban=data.get("iban"), bic=data.get("bic")))
-        except (DomainError, KeyError) as err:
-            text = error_text(err) if isinstance(err, DomainError) else _(
-                "This button belongs to a finished step.")
-            await query.answer(text, show_alert=True)
-            return
-        await state.clear()
-        await query.answer()
-        await msg.edit_text(_("Saved.") + "\n" + org_text(org))
-
-    @router.callback_query(OrgCb.filter())
-    async def on_stale(query: CallbackQuery) -> None:
-        """A flow's button whose run is over (or whose message is gone)."""
-        if message_of(query) is None:
-            await query.answer(_("This button is no longer active."), show_alert=True)
-            return
-        await query.answer(_("This button belongs to a finished step."), show_alert=True)
+    router.message.register(cmd_org, Command("org"))
+    router.message.register(got_value, StateFilter(NewOrg.step), HasText())
+    router.callback_query.register(on_add, OrgCb.filter(F.action == OrgAction.ADD))
+    router.callback_query.register(
+        on_choice, OrgCb.filter(F.action.in_({OrgAction.COUNTRY, OrgAction.CURRENCY})),
+        SameFlow(OrgCb))
+    router.callback_query.register(
+        on_cancel, OrgCb.filter(F.action == OrgAction.CANCEL), SameFlow(OrgCb))
+    router.callback_query.register(
+        on_save, OrgCb.filter(F.action == OrgAction.SAVE), SameFlow(OrgCb))
+    router.callback_query.register(on_stale, OrgCb.filter())
 
     return router

@@ -254,150 +254,162 @@ async def refuse(query: CallbackQuery, err: DomainError) -> None:
         await msg.edit_reply_markup(reply_markup=None)
 
 
+async def on_statement(message: Message, bot: Bot, actor: User,
+                       payments: PaymentService) -> None:
+    doc = message.document
+    if doc is None:  # a photo of a statement is not a statement
+        await message.answer(not_a_statement_text())
+        return
+    if (doc.file_size or 0) > MAX_STATEMENT_BYTES:
+        await message.answer(_("The file is too large: a bank statement can be at most "
+                               "20 MB."))
+        return
+    buffer = await bot.download(doc.file_id)
+    data = buffer.read() if buffer is not None else b""
+    try:
+        report = await payments.import_statement(actor, data, doc.file_name or "")
+    except StatementError as err:
+        await message.answer(statement_error_text(err))
+        return
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await message.answer(summary_text(report))
+
+
+async def cmd_payments(message: Message, actor: User, payments: PaymentService) -> None:
+    cards = await payments.review_queue(actor, QUEUE_SHOWN)
+    if not cards:
+        await message.answer(_("No payments wait for a decision."))
+        return
+    kb = InlineKeyboardBuilder()
+    for card in cards:
+        p = card.payment
+        kb.button(text=f"{p.received_on:%d.%m} · {amount_text(p.unallocated, p.currency)}"
+                       f" · {p.payer_name or '—'}"[:60],
+                  callback_data=PayCb(action=PayAction.OPEN, payment=p.id))
+    kb.adjust(1)
+    await message.answer(_("Payments waiting for a decision:"), reply_markup=kb.as_markup())
+
+
+async def on_ship(query: CallbackQuery, callback_data: PayCb, actor: User,
+                  shipments: ShipmentService) -> None:
+    await ship_now(query, actor, shipments, callback_data.invoice)
+
+
+async def on_act(query: CallbackQuery, callback_data: PayCb, actor: User,
+                 delivery: DeliveryService) -> None:
+    await print_for_button(query, actor, delivery, callback_data.invoice, "act")
+
+
+async def on_thank(query: CallbackQuery, callback_data: PayCb, actor: User,
+                   payments: PaymentService) -> None:
+    try:
+        await payments.thank(actor, callback_data.invoice, query.id)
+    except DomainError as err:
+        await refuse(query, err)
+        return
+    await query.answer(_("Sent to the customer."))
+
+
+async def on_open(query: CallbackQuery, callback_data: PayCb, actor: User,
+                  payments: PaymentService) -> None:
+    try:
+        card = await payments.review_card(actor, callback_data.payment)
+    except DomainError as err:
+        await refuse(query, err)
+        return
+    await query.answer()
+    if msg := message_of(query):
+        await msg.answer(card_text(card), reply_markup=review_keyboard(
+            card.payment.id, card.candidates))
+
+
+async def on_dismiss(query: CallbackQuery, callback_data: PayCb, actor: User,
+                     payments: PaymentService) -> None:
+    try:
+        await payments.dismiss(actor, callback_data.payment)
+    except DomainError as err:
+        await refuse(query, err)
+        return
+    await query.answer(_("Marked as not ours."))
+    if msg := message_of(query):
+        await msg.edit_text((msg.html_text or "") + "\n\n" + _("Not ours."),
+                            reply_markup=None)
+
+
+async def on_split(query: CallbackQuery, callback_data: PayCb, actor: User,
+                   payments: PaymentService, state: FSMContext) -> None:
+    try:
+        card = await payments.review_card(actor, callback_data.payment)
+    except DomainError as err:
+        await refuse(query, err)
+        return
+    if card.payment.status not in ("review", "unmatched", "credit"):
+        await query.answer(_("This payment is already done."), show_alert=True)
+        return
+    flow = secrets.token_hex(4)
+    await state.set_state(SplitPayment.amounts)
+    await state.set_data({"flow": flow, "payment": card.payment.id})
+    await query.answer()
+    if msg := message_of(query):
+        await msg.answer(_("Send how to split {amount}: one line per invoice, "
+                           "the number and the amount, e.g.\nINV-2026-00001 "
+                           "600,00\nWhat is left stays the client's credit. "
+                           "/cancel to stop.").format(
+            amount=amount_text(card.payment.unallocated, card.payment.currency)))
+
+
+async def on_apply(query: CallbackQuery, callback_data: PayCb, actor: User,
+                   payments: PaymentService) -> None:
+    try:
+        outcome = await payments.resolve(actor, callback_data.payment, callback_data.invoice)
+    except DomainError as err:
+        await refuse(query, err)
+        return
+    await query.answer(_("Applied."))
+    if msg := message_of(query):
+        numbers = ", ".join(html.escape(e.invoice_number) for e in outcome.events
+                            if isinstance(e, PaymentApplied))
+        await msg.edit_text((msg.html_text or "") + "\n\n" + _("Applied to {number}.")
+                            .format(number=numbers), reply_markup=None)
+
+
+async def got_amounts(message: Message, state: FSMContext, actor: User,
+                      payments: PaymentService) -> None:
+    data = await state.get_data()
+    try:
+        outcome = await payments.split_text(actor, int(data["payment"]), message.text or "")
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await state.clear()
+    parts = [f"{html.escape(e.invoice_number)}: {amount_text(e.amount, e.currency)}"
+             for e in outcome.events if isinstance(e, PaymentApplied)]
+    text = _("Split:") + "\n" + "\n".join(parts)
+    if outcome.payment.unallocated_minor > 0:
+        text += "\n" + _("Left as the client's credit: {amount}.").format(
+            amount=amount_text(outcome.payment.unallocated, outcome.payment.currency))
+    await message.answer(text)
+
+
 def create_router() -> Router:
     router = Router(name="payments")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
 
-    @router.message(StateFilter(None), HasFile())
-    async def on_statement(message: Message, bot: Bot, actor: User,
-                           payments: PaymentService) -> None:
-        doc = message.document
-        if doc is None:  # a photo of a statement is not a statement
-            await message.answer(not_a_statement_text())
-            return
-        if (doc.file_size or 0) > MAX_STATEMENT_BYTES:
-            await message.answer(_("The file is too large: a bank statement can be at most "
-                                   "20 MB."))
-            return
-        buffer = await bot.download(doc.file_id)
-        data = buffer.read() if buffer is not None else b""
-        try:
-            report = await payments.import_statement(actor, data, doc.file_name or "")
-        except StatementError as err:
-            await message.answer(statement_error_text(err))
-            return
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await message.answer(summary_text(report))
-
-    @router.message(Command("payments"))
-    async def cmd_payments(message: Message, actor: User, payments: PaymentService) -> None:
-        cards = await payments.review_queue(actor, QUEUE_SHOWN)
-        if not cards:
-            await message.answer(_("No payments wait for a decision."))
-            return
-        kb = InlineKeyboardBuilder()
-        for card in cards:
-            p = card.payment
-            kb.button(text=f"{p.received_on:%d.%m} · {amount_text(p.unallocated, p.currency)}"
-                           f" · {p.payer_name or '—'}"[:60],
-                      callback_data=PayCb(action=PayAction.OPEN, payment=p.id))
-        kb.adjust(1)
-        await message.answer(_("Payments waiting for a decision:"), reply_markup=kb.as_markup())
+    router.message.register(on_statement, StateFilter(None), HasFile())
+    router.message.register(cmd_payments, Command("payments"))
 
     # The push's Ship and Issue act: this router owns the "pm" prefix; the work is the
     # shipments' and printing's.
-    @router.callback_query(PayCb.filter(F.action == PayAction.SHIP))
-    async def on_ship(query: CallbackQuery, callback_data: PayCb, actor: User,
-                      shipments: ShipmentService) -> None:
-        await ship_now(query, actor, shipments, callback_data.invoice)
-
-    @router.callback_query(PayCb.filter(F.action == PayAction.ACT))
-    async def on_act(query: CallbackQuery, callback_data: PayCb, actor: User,
-                     delivery: DeliveryService) -> None:
-        await print_for_button(query, actor, delivery, callback_data.invoice, "act")
-
-    @router.callback_query(PayCb.filter(F.action == PayAction.THANK))
-    async def on_thank(query: CallbackQuery, callback_data: PayCb, actor: User,
-                       payments: PaymentService) -> None:
-        try:
-            await payments.thank(actor, callback_data.invoice, query.id)
-        except DomainError as err:
-            await refuse(query, err)
-            return
-        await query.answer(_("Sent to the customer."))
-
-    @router.callback_query(PayCb.filter(F.action == PayAction.OPEN))
-    async def on_open(query: CallbackQuery, callback_data: PayCb, actor: User,
-                      payments: PaymentService) -> None:
-        try:
-            card = await payments.review_card(actor, callback_data.payment)
-        except DomainError as err:
-            await refuse(query, err)
-            return
-        await query.answer()
-        if msg := message_of(query):
-            await msg.answer(card_text(card), reply_markup=review_keyboard(
-                card.payment.id, card.candidates))
-
-    @router.callback_query(PayCb.filter(F.action == PayAction.DISMISS))
-    async def on_dismiss(query: CallbackQuery, callback_data: PayCb, actor: User,
-                         payments: PaymentService) -> None:
-        try:
-            await payments.dismiss(actor, callback_data.payment)
-        except DomainError as err:
-            await refuse(query, err)
-            return
-        await query.answer(_("Marked as not ours."))
-        if msg := message_of(query):
-            await msg.edit_text((msg.html_text or "") + "\n\n" + _("Not ours."),
-                                reply_markup=None)
-
-    @router.callback_query(PayCb.filter(F.action == PayAction.SPLIT))
-    async def on_split(query: CallbackQuery, callback_data: PayCb, actor: User,
-                       payments: PaymentService, state: FSMContext) -> None:
-        try:
-            card = await payments.review_card(actor, callback_data.payment)
-        except DomainError as err:
-            await refuse(query, err)
-            return
-        if card.payment.status not in ("review", "unmatched", "credit"):
-            await query.answer(_("This payment is already done."), show_alert=True)
-            return
-        flow = secrets.token_hex(4)
-        await state.set_state(SplitPayment.amounts)
-        await state.set_data({"flow": flow, "payment": card.payment.id})
-        await query.answer()
-        if msg := message_of(query):
-            await msg.answer(_("Send how to split {amount}: one line per invoice, "
-                               "the number and the amount, e.g.\nINV-2026-00001 "
-                               "600,00\nWhat is left stays the client's credit. "
-                               "/cancel to stop.").format(
-                amount=amount_text(card.payment.unallocated, card.payment.currency)))
-
-    @router.callback_query(PayCb.filter(F.action == PayAction.APPLY))
-    async def on_apply(query: CallbackQuery, callback_data: PayCb, actor: User,
-                       payments: PaymentService) -> None:
-        try:
-            outcome = await payments.resolve(actor, callback_data.payment, callback_data.invoice)
-        except DomainError as err:
-            await refuse(query, err)
-            return
-        await query.answer(_("Applied."))
-        if msg := message_of(query):
-            numbers = ", ".join(html.escape(e.invoice_number) for e in outcome.events
-                                if isinstance(e, PaymentApplied))
-            await msg.edit_text((msg.html_text or "") + "\n\n" + _("Applied to {number}.")
-                                .format(number=numbers), reply_markup=None)
-
-    @router.message(StateFilter(SplitPayment.amounts), HasText())
-    async def got_amounts(message: Message, state: FSMContext, actor: User,
-                          payments: PaymentService) -> None:
-        data = await state.get_data()
-        try:
-            outcome = await payments.split_text(actor, int(data["payment"]), message.text or "")
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await state.clear()
-        parts = [f"{html.escape(e.invoice_number)}: {amount_text(e.amount, e.currency)}"
-                 for e in outcome.events if isinstance(e, PaymentApplied)]
-        text = _("Split:") + "\n" + "\n".join(parts)
-        if outcome.payment.unallocated_minor > 0:
-            text += "\n" + _("Left as the client's credit: {amount}.").format(
-                amount=amount_text(outcome.payment.unallocated, outcome.payment.currency))
-        await message.answer(text)
+    router.callback_query.register(on_ship, PayCb.filter(F.action == PayAction.SHIP))
+    router.callback_query.register(on_act, PayCb.filter(F.action == PayAction.ACT))
+    router.callback_query.register(on_thank, PayCb.filter(F.action == PayAction.THANK))
+    router.callback_query.register(on_open, PayCb.filter(F.action == PayAction.OPEN))
+    router.callback_query.register(on_dismiss, PayCb.filter(F.action == PayAction.DISMISS))
+    router.callback_query.register(on_split, PayCb.filter(F.action == PayAction.SPLIT))
+    router.callback_query.register(on_apply, PayCb.filter(F.action == PayAction.APPLY))
+    router.message.register(got_amounts, StateFilter(SplitPayment.amounts), HasText())
 
     return router

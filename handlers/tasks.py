@@ -141,160 +141,177 @@ async def start_task_flow(message: Message, state: FSMContext, *, deal_id: int |
     await message.answer(_("Task: what is to be done?"))
 
 
+async def save(message: Message, state: FSMContext, actor: User,
+               tasks: TaskService) -> None:
+    data = await state.get_data()
+    ends = data.get("ends_at")
+    draft = TaskDraft(kind=TaskKind(data["kind"]), title=data["title"],
+                      when=datetime.fromisoformat(data["when"]),
+                      ends_at=datetime.fromisoformat(ends) if ends else None,
+                      deal_id=data.get("deal_id"),
+                      remind_client=bool(data.get("remind")))
+    try:
+        task = await tasks.create(actor, draft)
+    except DomainError as err:
+        await state.clear()
+        await message.answer(error_text(err))
+        return
+    await state.clear()
+    await message.answer(_("Saved: {task}").format(
+        task=task_line(task, tasks.zone(actor))))
+
+
+async def cmd_task(message: Message, state: FSMContext) -> None:
+    await start_task_flow(message, state)
+
+
+async def got_title(message: Message, state: FSMContext) -> None:
+    try:
+        title = clean_title(message.text or "")
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    data = await state.update_data(title=title)
+    await state.set_state(NewTask.when)
+    await message.answer(when_question(data["kind"]))
+
+
+async def got_when(message: Message, state: FSMContext, actor: User,
+                   tasks: TaskService) -> None:
+    try:
+        when = tasks.read_when(actor, message.text or "")
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    data = await state.update_data(when=when.isoformat())
+    if data["kind"] == TaskKind.TASK:
+        await save(message, state, actor, tasks)
+        return
+    await state.set_state(NewTask.end)
+    await message.answer(_("Ends at? For example: 16:30, or Skip for one hour."),
+                         reply_markup=flow_button(data["flow"],
+                                                  (_("Skip"), TaskFlowAction.SKIP)))
+
+
+async def ask_remind_or_save(message: Message, state: FSMContext, actor: User,
+                             tasks: TaskService) -> None:
+    data = await state.get_data()
+    if data["kind"] == TaskKind.MEETING:
+        await state.set_state(NewTask.remind)
+        await message.answer(_("Remind the client before the meeting?"),
+                             reply_markup=flow_button(data["flow"],
+                                                      (_("Yes"), TaskFlowAction.YES),
+                                                      (_("No"), TaskFlowAction.NO)))
+        return
+    await save(message, state, actor, tasks)
+
+
+async def got_end(message: Message, state: FSMContext, actor: User,
+                  tasks: TaskService) -> None:
+    data = await state.get_data()
+    try:
+        end = tasks.read_end(actor, message.text or "", datetime.fromisoformat(data["when"]))
+    except DomainError as err:
+        await message.answer(error_text(err))
+        return
+    await state.update_data(ends_at=end.isoformat())
+    await ask_remind_or_save(message, state, actor, tasks)
+
+
+async def on_kind(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMContext,
+                  msg: Message) -> None:
+    if callback_data.kind not in KIND_NAMES:
+        await query.answer(_("This button belongs to a finished step."), show_alert=True)
+        return
+    await query.answer()
+    await state.update_data(kind=callback_data.kind)
+    await state.set_state(NewTask.title)
+    await msg.edit_text(_("{kind}: what is it about?").format(
+        kind=str(KIND_NAMES[callback_data.kind])))
+
+
+async def on_skip_end(query: CallbackQuery, state: FSMContext, msg: Message, actor: User,
+                      tasks: TaskService) -> None:
+    await query.answer()
+    await msg.edit_reply_markup(reply_markup=None)
+    await ask_remind_or_save(msg, state, actor, tasks)
+
+
+async def on_remind(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMContext,
+                    msg: Message, actor: User, tasks: TaskService) -> None:
+    await query.answer()
+    await msg.edit_reply_markup(reply_markup=None)
+    await state.update_data(remind=callback_data.action == TaskFlowAction.YES)
+    await save(msg, state, actor, tasks)
+
+
+async def on_finished_step(query: CallbackQuery) -> None:
+    await query.answer(_("This button belongs to a finished step."), show_alert=True)
+
+
+async def cmd_today(message: Message, actor: User, tasks: TaskService) -> None:
+    today = await tasks.today(actor)
+    zone = tasks.zone(actor)
+    if not today.tasks:
+        await message.answer(_("Nothing planned for today. Add a task with /task."))
+        return
+    await message.answer(_("Today, {day}: {count}").format(
+        day=today.day.strftime("%d.%m"), count=len(today.tasks)))
+    for task in today.tasks:
+        await message.answer(task_line(task, zone, today=today.day),
+                             reply_markup=task_keyboard(task))
+
+
+async def redraw(query: CallbackQuery, task: Task, tasks: TaskService, actor: User,
+                 note: str) -> None:
+    await query.answer(note)
+    if msg := message_of(query):
+        await msg.edit_text(task_line(task, tasks.zone(actor)),
+                            reply_markup=task_keyboard(task))
+
+
+async def on_done(query: CallbackQuery, callback_data: TaskCb, actor: User,
+                  tasks: TaskService) -> None:
+    try:
+        task = await tasks.complete(actor, callback_data.id)
+    except DomainError as err:
+        await query.answer(error_text(err), show_alert=True)
+        return
+    await redraw(query, task, tasks, actor, _("Done."))
+
+
+async def on_postpone(query: CallbackQuery, callback_data: TaskCb, actor: User,
+                      tasks: TaskService) -> None:
+    try:
+        task = await tasks.postpone(actor, callback_data.id,
+                                    POSTPONE_DAYS[callback_data.action])
+    except DomainError as err:
+        await query.answer(error_text(err), show_alert=True)
+        return
+    await redraw(query, task, tasks, actor, _("Postponed."))
+
+
 def create_router() -> Router:
     router = Router(name="tasks")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
 
-    async def save(message: Message, state: FSMContext, actor: User,
-                   tasks: TaskService) -> None:
-        data = await state.get_data()
-        ends = data.get("ends_at")
-        draft = TaskDraft(kind=TaskKind(data["kind"]), title=data["title"],
-                          when=datetime.fromisoformat(data["when"]),
-                          ends_at=datetime.fromisoformat(ends) if ends else None,
-                          deal_id=data.get("deal_id"),
-                          remind_client=bool(data.get("remind")))
-        try:
-            task = await tasks.create(actor, draft)
-        except DomainError as err:
-            await state.clear()
-            await message.answer(error_text(err))
-            return
-        await state.clear()
-        await message.answer(_("Saved: {task}").format(
-            task=task_line(task, tasks.zone(actor))))
-
-    @router.message(Command("task"))
-    async def cmd_task(message: Message, state: FSMContext) -> None:
-        await start_task_flow(message, state)
-
-    @router.message(StateFilter(NewTask.title), HasText())
-    async def got_title(message: Message, state: FSMContext) -> None:
-        try:
-            title = clean_title(message.text or "")
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        data = await state.update_data(title=title)
-        await state.set_state(NewTask.when)
-        await message.answer(when_question(data["kind"]))
-
-    @router.message(StateFilter(NewTask.when), HasText())
-    async def got_when(message: Message, state: FSMContext, actor: User,
-                       tasks: TaskService) -> None:
-        try:
-            when = tasks.read_when(actor, message.text or "")
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        data = await state.update_data(when=when.isoformat())
-        if data["kind"] == TaskKind.TASK:
-            await save(message, state, actor, tasks)
-            return
-        await state.set_state(NewTask.end)
-        await message.answer(_("Ends at? For example: 16:30, or Skip for one hour."),
-                             reply_markup=flow_button(data["flow"],
-                                                      (_("Skip"), TaskFlowAction.SKIP)))
-
-    async def ask_remind_or_save(message: Message, state: FSMContext, actor: User,
-                                 tasks: TaskService) -> None:
-        data = await state.get_data()
-        if data["kind"] == TaskKind.MEETING:
-            await state.set_state(NewTask.remind)
-            await message.answer(_("Remind the client before the meeting?"),
-                                 reply_markup=flow_button(data["flow"],
-                                                          (_("Yes"), TaskFlowAction.YES),
-                                                          (_("No"), TaskFlowAction.NO)))
-            return
-        await save(message, state, actor, tasks)
-
-    @router.message(StateFilter(NewTask.end), HasText())
-    async def got_end(message: Message, state: FSMContext, actor: User,
-                      tasks: TaskService) -> None:
-        data = await state.get_data()
-        try:
-            end = tasks.read_end(actor, message.text or "", datetime.fromisoformat(data["when"]))
-        except DomainError as err:
-            await message.answer(error_text(err))
-            return
-        await state.update_data(ends_at=end.isoformat())
-        await ask_remind_or_save(message, state, actor, tasks)
-
-    @router.callback_query(TaskFlowCb.filter(F.action == TaskFlowAction.KIND),
-                           StateFilter(NewTask.kind), SameFlow(TaskFlowCb))
-    async def on_kind(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMContext,
-                      msg: Message) -> None:
-        if callback_data.kind not in KIND_NAMES:
-            await query.answer(_("This button belongs to a finished step."), show_alert=True)
-            return
-        await query.answer()
-        await state.update_data(kind=callback_data.kind)
-        await state.set_state(NewTask.title)
-        await msg.edit_text(_("{kind}: what is it about?").format(
-            kind=str(KIND_NAMES[callback_data.kind])))
-
-    @router.callback_query(TaskFlowCb.filter(F.action == TaskFlowAction.SKIP),
-                           StateFilter(NewTask.end), SameFlow(TaskFlowCb))
-    async def on_skip_end(query: CallbackQuery, state: FSMContext, msg: Message, actor: User,
-                          tasks: TaskService) -> None:
-        await query.answer()
-        await msg.edit_reply_markup(reply_markup=None)
-        await ask_remind_or_save(msg, state, actor, tasks)
-
-    @router.callback_query(
-        TaskFlowCb.filter(F.action.in_({TaskFlowAction.YES, TaskFlowAction.NO})),
+    router.message.register(cmd_task, Command("task"))
+    router.message.register(got_title, StateFilter(NewTask.title), HasText())
+    router.message.register(got_when, StateFilter(NewTask.when), HasText())
+    router.message.register(got_end, StateFilter(NewTask.end), HasText())
+    router.callback_query.register(
+        on_kind, TaskFlowCb.filter(F.action == TaskFlowAction.KIND), StateFilter(NewTask.kind),
+        SameFlow(TaskFlowCb))
+    router.callback_query.register(
+        on_skip_end, TaskFlowCb.filter(F.action == TaskFlowAction.SKIP), StateFilter(NewTask.end),
+        SameFlow(TaskFlowCb))
+    router.callback_query.register(
+        on_remind, TaskFlowCb.filter(F.action.in_({TaskFlowAction.YES, TaskFlowAction.NO})),
         StateFilter(NewTask.remind), SameFlow(TaskFlowCb))
-    async def on_remind(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMContext,
-                        msg: Message, actor: User, tasks: TaskService) -> None:
-        await query.answer()
-        await msg.edit_reply_markup(reply_markup=None)
-        await state.update_data(remind=callback_data.action == TaskFlowAction.YES)
-        await save(msg, state, actor, tasks)
-
-    @router.callback_query(TaskFlowCb.filter())
-    async def on_finished_step(query: CallbackQuery) -> None:
-        await query.answer(_("This button belongs to a finished step."), show_alert=True)
-
-    @router.message(Command("today"))
-    async def cmd_today(message: Message, actor: User, tasks: TaskService) -> None:
-        today = await tasks.today(actor)
-        zone = tasks.zone(actor)
-        if not today.tasks:
-            await message.answer(_("Nothing planned for today. Add a task with /task."))
-            return
-        await message.answer(_("Today, {day}: {count}").format(
-            day=today.day.strftime("%d.%m"), count=len(today.tasks)))
-        for task in today.tasks:
-            await message.answer(task_line(task, zone, today=today.day),
-                                 reply_markup=task_keyboard(task))
-
-    async def redraw(query: CallbackQuery, task: Task, tasks: TaskService, actor: User,
-                     note: str) -> None:
-        await query.answer(note)
-        if msg := message_of(query):
-            await msg.edit_text(task_line(task, tasks.zone(actor)),
-                                reply_markup=task_keyboard(task))
-
-    @router.callback_query(TaskCb.filter(F.action == TaskAction.DONE))
-    async def on_done(query: CallbackQuery, callback_data: TaskCb, actor: User,
-                      tasks: TaskService) -> None:
-        try:
-            task = await tasks.complete(actor, callback_data.id)
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await redraw(query, task, tasks, actor, _("Done."))
-
-    @router.callback_query(TaskCb.filter(F.action.in_(POSTPONE_DAYS)))
-    async def on_postpone(query: CallbackQuery, callback_data: TaskCb, actor: User,
-                          tasks: TaskService) -> None:
-        try:
-            task = await tasks.postpone(actor, callback_data.id,
-                                        POSTPONE_DAYS[callback_data.action])
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await redraw(query, task, tasks, actor, _("Postponed."))
+    router.callback_query.register(on_finished_step, TaskFlowCb.filter())
+    router.message.register(cmd_today, Command("today"))
+    router.callback_query.register(on_done, TaskCb.filter(F.action == TaskAction.DONE))
+    router.callback_query.register(on_postpone, TaskCb.filter(F.action.in_(POSTPONE_DAYS)))
 
     return router

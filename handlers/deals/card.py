@@ -35,114 +35,127 @@ from services.users import User
 MOVE_TARGETS = {DealAction.NEXT: "next", DealAction.WON: "won"}
 
 
+async def cmd_deals(message: Message, actor: User, deals: DealService) -> None:
+    items, total = await deals.list_deals(actor, "open", 0, PAGE)
+    if not total:
+        await message.answer(_("You have no open deals. Add one with /newdeal."))
+        return
+    await message.answer(_("Open deals: {total}").format(total=total),
+                         reply_markup=list_keyboard(items, total, 0, deals))
+
+
+async def on_page(query: CallbackQuery, callback_data: DealCb, actor: User,
+                  msg: Message | None, deals: DealService) -> None:
+    offset = callback_data.id
+    items, total = await deals.list_deals(actor, "open", offset, PAGE)
+    await query.answer()
+    if msg:
+        await msg.edit_reply_markup(reply_markup=list_keyboard(items, total, offset, deals))
+
+
+async def on_open(query: CallbackQuery, callback_data: DealCb, actor: User,
+                  msg: Message | None, deals: DealService, tasks: TaskService) -> None:
+    card = await deals.card(actor, callback_data.id)
+    await query.answer()
+    if msg:
+        await send_card(msg, card, deals, tasks, actor)
+
+
+async def on_choose(query: CallbackQuery, callback_data: DealCb, actor: User,
+                    msg: Message | None, deals: DealService) -> None:
+    card = await deals.card(actor, callback_data.id)
+    await query.answer()
+    if msg:
+        await msg.edit_reply_markup(reply_markup=choose_stage_keyboard(card, deals))
+
+
+async def on_back(query: CallbackQuery, callback_data: DealCb, actor: User,
+                  msg: Message | None, deals: DealService) -> None:
+    card = await deals.card(actor, callback_data.id)
+    await query.answer()
+    if msg:
+        await msg.edit_reply_markup(reply_markup=deal_card_keyboard(card, deals))
+
+
+async def on_move(query: CallbackQuery, callback_data: DealCb, actor: User,
+                  msg: Message | None, deals: DealService, tasks: TaskService,
+                  state: FSMContext) -> None:
+    action = callback_data.action
+    target = MOVE_TARGETS.get(action, callback_data.to)
+    # "Next stage" carries the stage it was drawn at: pressed twice, it moves once.
+    seen = (callback_data.to or None) if action == DealAction.NEXT else None
+    adv = await deals.advance(actor, callback_data.id, target, expected_stage=seen)
+    await query.answer()
+    if msg:
+        await after_move(msg, adv, state, deals, tasks, actor, edit=adv.result.moved)
+
+
+async def on_lost(query: CallbackQuery, callback_data: DealCb, actor: User,
+                  msg: Message | None, deals: DealService, state: FSMContext) -> None:
+    card = await deals.card(actor, callback_data.id)
+    await query.answer()
+    if msg is None:
+        return
+    await state.set_state(DealInput.lost_reason)
+    await state.set_data({"flow": secrets.token_hex(4), "deal_id": card.deal.id})
+    await msg.answer(_("Why was the deal lost? Write the reason."))
+
+
+async def on_amount(query: CallbackQuery, callback_data: DealCb, actor: User,
+                    msg: Message | None, deals: DealService, state: FSMContext) -> None:
+    card = await deals.card(actor, callback_data.id)
+    await query.answer()
+    if msg is None:
+        return
+    await state.set_state(DealInput.amount)
+    await state.set_data({"flow": secrets.token_hex(4), "deal_id": card.deal.id})
+    await msg.answer(str(QUESTIONS["amount"]))
+
+
+async def on_note(query: CallbackQuery, callback_data: DealCb, actor: User,
+                  msg: Message | None, deals: DealService, state: FSMContext) -> None:
+    card = await deals.card(actor, callback_data.id)
+    await query.answer()
+    if msg is None:
+        return
+    flow = secrets.token_hex(4)
+    await state.set_state(DealInput.note)
+    await state.set_data({"flow": flow, "deal_id": card.deal.id, "kind": "note"})
+    await msg.answer(note_prompt("note"), reply_markup=note_keyboard(flow))
+
+
+async def on_task(query: CallbackQuery, callback_data: DealCb, actor: User,
+                  msg: Message | None, deals: DealService, state: FSMContext) -> None:
+    card = await deals.card(actor, callback_data.id)
+    if card.deal.status != "open":
+        await query.answer(error_text(DomainError("deal_closed")), show_alert=True)
+        return
+    await query.answer()
+    if msg:
+        await start_task_flow(msg, state, deal_id=card.deal.id, kind="task")
+
+
 def create_router() -> Router:
     router = Router(name="deal_card")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
     router.callback_query.middleware(AlertOnDomainError())
 
-    @router.message(Command("deals"))
-    async def cmd_deals(message: Message, actor: User, deals: DealService) -> None:
-        items, total = await deals.list_deals(actor, "open", 0, PAGE)
-        if not total:
-            await message.answer(_("You have no open deals. Add one with /newdeal."))
-            return
-        await message.answer(_("Open deals: {total}").format(total=total),
-                             reply_markup=list_keyboard(items, total, 0, deals))
-
-    @router.callback_query(DealCb.filter(F.action == DealAction.PAGE))
-    async def on_page(query: CallbackQuery, callback_data: DealCb, actor: User,
-                      msg: Message | None, deals: DealService) -> None:
-        offset = callback_data.id
-        items, total = await deals.list_deals(actor, "open", offset, PAGE)
-        await query.answer()
-        if msg:
-            await msg.edit_reply_markup(reply_markup=list_keyboard(items, total, offset, deals))
-
-    @router.callback_query(DealCb.filter(F.action == DealAction.OPEN))
-    async def on_open(query: CallbackQuery, callback_data: DealCb, actor: User,
-                      msg: Message | None, deals: DealService, tasks: TaskService) -> None:
-        card = await deals.card(actor, callback_data.id)
-        await query.answer()
-        if msg:
-            await send_card(msg, card, deals, tasks, actor)
-
-    @router.callback_query(DealCb.filter(F.action == DealAction.CHOOSE))
-    async def on_choose(query: CallbackQuery, callback_data: DealCb, actor: User,
-                        msg: Message | None, deals: DealService) -> None:
-        card = await deals.card(actor, callback_data.id)
-        await query.answer()
-        if msg:
-            await msg.edit_reply_markup(reply_markup=choose_stage_keyboard(card, deals))
-
-    @router.callback_query(DealCb.filter(F.action == DealAction.BACK))
-    async def on_back(query: CallbackQuery, callback_data: DealCb, actor: User,
-                      msg: Message | None, deals: DealService) -> None:
-        card = await deals.card(actor, callback_data.id)
-        await query.answer()
-        if msg:
-            await msg.edit_reply_markup(reply_markup=deal_card_keyboard(card, deals))
-
-    @router.callback_query(DealCb.filter(F.action.in_(
+    router.message.register(cmd_deals, Command("deals"))
+    router.callback_query.register(on_page, DealCb.filter(F.action == DealAction.PAGE))
+    router.callback_query.register(on_open, DealCb.filter(F.action == DealAction.OPEN))
+    router.callback_query.register(on_choose, DealCb.filter(F.action == DealAction.CHOOSE))
+    router.callback_query.register(on_back, DealCb.filter(F.action == DealAction.BACK))
+    router.callback_query.register(
+        on_move, DealCb.filter(F.action.in_(
         {DealAction.NEXT, DealAction.STAGE, DealAction.WON})))
-    async def on_move(query: CallbackQuery, callback_data: DealCb, actor: User,
-                      msg: Message | None, deals: DealService, tasks: TaskService,
-                      state: FSMContext) -> None:
-        action = callback_data.action
-        target = MOVE_TARGETS.get(action, callback_data.to)
-        # "Next stage" carries the stage it was drawn at: pressed twice, it moves once.
-        seen = (callback_data.to or None) if action == DealAction.NEXT else None
-        adv = await deals.advance(actor, callback_data.id, target, expected_stage=seen)
-        await query.answer()
-        if msg:
-            await after_move(msg, adv, state, deals, tasks, actor, edit=adv.result.moved)
 
     # Lost, Change amount and Add note: the deal is read before asking, so a forged or stale
     # button learns nothing.
 
-    @router.callback_query(DealCb.filter(F.action == DealAction.LOST))
-    async def on_lost(query: CallbackQuery, callback_data: DealCb, actor: User,
-                      msg: Message | None, deals: DealService, state: FSMContext) -> None:
-        card = await deals.card(actor, callback_data.id)
-        await query.answer()
-        if msg is None:
-            return
-        await state.set_state(DealInput.lost_reason)
-        await state.set_data({"flow": secrets.token_hex(4), "deal_id": card.deal.id})
-        await msg.answer(_("Why was the deal lost? Write the reason."))
-
-    @router.callback_query(DealCb.filter(F.action == DealAction.AMOUNT))
-    async def on_amount(query: CallbackQuery, callback_data: DealCb, actor: User,
-                        msg: Message | None, deals: DealService, state: FSMContext) -> None:
-        card = await deals.card(actor, callback_data.id)
-        await query.answer()
-        if msg is None:
-            return
-        await state.set_state(DealInput.amount)
-        await state.set_data({"flow": secrets.token_hex(4), "deal_id": card.deal.id})
-        await msg.answer(str(QUESTIONS["amount"]))
-
-    @router.callback_query(DealCb.filter(F.action == DealAction.NOTE))
-    async def on_note(query: CallbackQuery, callback_data: DealCb, actor: User,
-                      msg: Message | None, deals: DealService, state: FSMContext) -> None:
-        card = await deals.card(actor, callback_data.id)
-        await query.answer()
-        if msg is None:
-            return
-        flow = secrets.token_hex(4)
-        await state.set_state(DealInput.note)
-        await state.set_data({"flow": flow, "deal_id": card.deal.id, "kind": "note"})
-        await msg.answer(note_prompt("note"), reply_markup=note_keyboard(flow))
-
-    @router.callback_query(DealCb.filter(F.action == DealAction.TASK))
-    async def on_task(query: CallbackQuery, callback_data: DealCb, actor: User,
-                      msg: Message | None, deals: DealService, state: FSMContext) -> None:
-        card = await deals.card(actor, callback_data.id)
-        if card.deal.status != "open":
-            await query.answer(error_text(DomainError("deal_closed")), show_alert=True)
-            return
-        await query.answer()
-        if msg:
-            await start_task_flow(msg, state, deal_id=card.deal.id, kind="task")
+    router.callback_query.register(on_lost, DealCb.filter(F.action == DealAction.LOST))
+    router.callback_query.register(on_amount, DealCb.filter(F.action == DealAction.AMOUNT))
+    router.callback_query.register(on_note, DealCb.filter(F.action == DealAction.NOTE))
+    router.callback_query.register(on_task, DealCb.filter(F.action == DealAction.TASK))
 
     return router

@@ -67,129 +67,141 @@ async def finish_input(message: Message, state: FSMContext, leads: LeadService,
     )
 
 
+async def cmd_leads(message: Message, actor: User, leads: LeadService) -> None:
+    page = await leads.list_leads(actor, None, 0, PAGE)
+    if not page.total:
+        await message.answer(_("You have no leads yet. Add one with /lead."))
+        return
+    await message.answer(list_text(page), reply_markup=list_keyboard(page))
+
+
+async def on_list(query: CallbackQuery, callback_data: LeadCb, actor: User,
+                  msg: Message | None, leads: LeadService) -> None:
+    page = await leads.list_leads(actor, callback_data.arg or None, callback_data.offset,
+                                  PAGE)
+    await query.answer()
+    if msg:
+        await msg.edit_text(list_text(page), reply_markup=list_keyboard(page))
+
+
+async def on_convert(query: CallbackQuery, callback_data: LeadCb, actor: User,
+                     msg: Message | None, leads: LeadService) -> None:
+    action = callback_data.action
+    conv = await leads.convert(actor, callback_data.id, CHOICES[action],
+                               callback_data.arg or None)
+    await query.answer()
+    if msg is None:
+        return
+    if conv.duplicates:
+        await msg.answer(
+            duplicates_text(conv.duplicates),
+            reply_markup=duplicates_keyboard(conv.lead, conv.duplicates),
+        )
+        return
+    if action != LeadAction.CONVERT:
+        await msg.edit_reply_markup(reply_markup=None)
+    await msg.answer(conversion_text(conv), reply_markup=conversion_keyboard(conv))
+
+
+async def on_status(query: CallbackQuery, callback_data: LeadCb, actor: User,
+                    msg: Message | None, leads: LeadService) -> None:
+    lead = await leads.set_status(actor, callback_data.id, callback_data.arg)
+    await query.answer()
+    if msg:
+        await redraw(msg, lead, leads)
+
+
+async def on_source(query: CallbackQuery, callback_data: LeadCb, actor: User,
+                    msg: Message | None, leads: LeadService) -> None:
+    lead = await leads.update_field(actor, callback_data.id, "source", callback_data.arg)
+    await query.answer()
+    if msg:
+        await redraw(msg, lead, leads)
+
+
+async def on_open(query: CallbackQuery, callback_data: LeadCb, actor: User,
+                  msg: Message | None, leads: LeadService) -> None:
+    lead = await leads.get(actor, callback_data.id)
+    await query.answer()
+    if msg is None:
+        return
+    if callback_data.arg == "back":  # the edit keyboard's Back: the same card again
+        await redraw(msg, lead, leads)
+    else:
+        await msg.answer(lead_card(lead),
+                         reply_markup=lead_keyboard(lead, leads.allowed_statuses(lead)))
+
+
+async def on_edit(query: CallbackQuery, callback_data: LeadCb, actor: User,
+                  msg: Message | None, leads: LeadService) -> None:
+    lead = await leads.get(actor, callback_data.id)
+    await query.answer()
+    if msg:
+        await msg.edit_reply_markup(reply_markup=edit_keyboard(lead))
+
+
+async def on_field(query: CallbackQuery, callback_data: LeadCb, actor: User,
+                   msg: Message | None, leads: LeadService, state: FSMContext) -> None:
+    lead = await leads.get(actor, callback_data.id)
+    await query.answer()
+    field = callback_data.arg
+    if msg is None:
+        return
+    if field == "source":
+        await msg.edit_reply_markup(reply_markup=sources_keyboard(lead, leads.sources))
+    elif field in LEAD_FIELDS:
+        await state.set_state(LeadInput.field)
+        await state.set_data({"lead_id": lead.id, "field": field})
+        await msg.answer(QUESTIONS[field]() + " " + _("(or /cancel)"))
+
+
+async def on_junk(query: CallbackQuery, callback_data: LeadCb, actor: User,
+                  msg: Message | None, leads: LeadService, state: FSMContext) -> None:
+    lead = await leads.get(actor, callback_data.id)
+    await query.answer()
+    if msg is None:
+        return
+    await state.set_state(LeadInput.junk_reason)
+    await state.set_data({"lead_id": lead.id})
+    await msg.answer(_("Why is this lead junk? Send the reason in one message (or /cancel)."))
+
+
+async def got_junk_reason(message: Message, state: FSMContext, actor: User,
+                          leads: LeadService) -> None:
+    lead_id = int((await state.get_data()).get("lead_id", 0))
+    await finish_input(
+        message, state, leads,
+        lambda: leads.set_status(actor, lead_id, LeadStatus.JUNK.value, message.text),
+    )
+
+
+async def got_lead_field(message: Message, state: FSMContext, actor: User,
+                         leads: LeadService) -> None:
+    data = await state.get_data()
+    await finish_input(
+        message, state, leads,
+        lambda: leads.update_field(
+            actor, int(data.get("lead_id", 0)), str(data.get("field")), message.text or ""
+        ),
+    )
+
+
 def create_router() -> Router:
     router = Router(name="lead_card")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
     router.callback_query.middleware(AlertOnDomainError())
 
-    @router.message(Command("leads"))
-    async def cmd_leads(message: Message, actor: User, leads: LeadService) -> None:
-        page = await leads.list_leads(actor, None, 0, PAGE)
-        if not page.total:
-            await message.answer(_("You have no leads yet. Add one with /lead."))
-            return
-        await message.answer(list_text(page), reply_markup=list_keyboard(page))
-
-    @router.callback_query(LeadCb.filter(F.action == LeadAction.LIST))
-    async def on_list(query: CallbackQuery, callback_data: LeadCb, actor: User,
-                      msg: Message | None, leads: LeadService) -> None:
-        page = await leads.list_leads(actor, callback_data.arg or None, callback_data.offset,
-                                      PAGE)
-        await query.answer()
-        if msg:
-            await msg.edit_text(list_text(page), reply_markup=list_keyboard(page))
-
-    @router.callback_query(LeadCb.filter(F.action.in_(CHOICES)))
-    async def on_convert(query: CallbackQuery, callback_data: LeadCb, actor: User,
-                         msg: Message | None, leads: LeadService) -> None:
-        action = callback_data.action
-        conv = await leads.convert(actor, callback_data.id, CHOICES[action],
-                                   callback_data.arg or None)
-        await query.answer()
-        if msg is None:
-            return
-        if conv.duplicates:
-            await msg.answer(
-                duplicates_text(conv.duplicates),
-                reply_markup=duplicates_keyboard(conv.lead, conv.duplicates),
-            )
-            return
-        if action != LeadAction.CONVERT:
-            await msg.edit_reply_markup(reply_markup=None)
-        await msg.answer(conversion_text(conv), reply_markup=conversion_keyboard(conv))
-
-    @router.callback_query(LeadCb.filter(F.action == LeadAction.STATUS))
-    async def on_status(query: CallbackQuery, callback_data: LeadCb, actor: User,
-                        msg: Message | None, leads: LeadService) -> None:
-        lead = await leads.set_status(actor, callback_data.id, callback_data.arg)
-        await query.answer()
-        if msg:
-            await redraw(msg, lead, leads)
-
-    @router.callback_query(LeadCb.filter(F.action == LeadAction.SOURCE))
-    async def on_source(query: CallbackQuery, callback_data: LeadCb, actor: User,
-                        msg: Message | None, leads: LeadService) -> None:
-        lead = await leads.update_field(actor, callback_data.id, "source", callback_data.arg)
-        await query.answer()
-        if msg:
-            await redraw(msg, lead, leads)
-
-    @router.callback_query(LeadCb.filter(F.action == LeadAction.OPEN))
-    async def on_open(query: CallbackQuery, callback_data: LeadCb, actor: User,
-                      msg: Message | None, leads: LeadService) -> None:
-        lead = await leads.get(actor, callback_data.id)
-        await query.answer()
-        if msg is None:
-            return
-        if callback_data.arg == "back":  # the edit keyboard's Back: the same card again
-            await redraw(msg, lead, leads)
-        else:
-            await msg.answer(lead_card(lead),
-                             reply_markup=lead_keyboard(lead, leads.allowed_statuses(lead)))
-
-    @router.callback_query(LeadCb.filter(F.action == LeadAction.EDIT))
-    async def on_edit(query: CallbackQuery, callback_data: LeadCb, actor: User,
-                      msg: Message | None, leads: LeadService) -> None:
-        lead = await leads.get(actor, callback_data.id)
-        await query.answer()
-        if msg:
-            await msg.edit_reply_markup(reply_markup=edit_keyboard(lead))
-
-    @router.callback_query(LeadCb.filter(F.action == LeadAction.FIELD))
-    async def on_field(query: CallbackQuery, callback_data: LeadCb, actor: User,
-                       msg: Message | None, leads: LeadService, state: FSMContext) -> None:
-        lead = await leads.get(actor, callback_data.id)
-        await query.answer()
-        field = callback_data.arg
-        if msg is None:
-            return
-        if field == "source":
-            await msg.edit_reply_markup(reply_markup=sources_keyboard(lead, leads.sources))
-        elif field in LEAD_FIELDS:
-            await state.set_state(LeadInput.field)
-            await state.set_data({"lead_id": lead.id, "field": field})
-            await msg.answer(QUESTIONS[field]() + " " + _("(or /cancel)"))
-
-    @router.callback_query(LeadCb.filter(F.action == LeadAction.JUNK))
-    async def on_junk(query: CallbackQuery, callback_data: LeadCb, actor: User,
-                      msg: Message | None, leads: LeadService, state: FSMContext) -> None:
-        lead = await leads.get(actor, callback_data.id)
-        await query.answer()
-        if msg is None:
-            return
-        await state.set_state(LeadInput.junk_reason)
-        await state.set_data({"lead_id": lead.id})
-        await msg.answer(_("Why is this lead junk? Send the reason in one message (or /cancel)."))
-
-    @router.message(StateFilter(LeadInput.junk_reason), HasText())
-    async def got_junk_reason(message: Message, state: FSMContext, actor: User,
-                              leads: LeadService) -> None:
-        lead_id = int((await state.get_data()).get("lead_id", 0))
-        await finish_input(
-            message, state, leads,
-            lambda: leads.set_status(actor, lead_id, LeadStatus.JUNK.value, message.text),
-        )
-
-    @router.message(StateFilter(LeadInput.field), HasText())
-    async def got_lead_field(message: Message, state: FSMContext, actor: User,
-                             leads: LeadService) -> None:
-        data = await state.get_data()
-        await finish_input(
-            message, state, leads,
-            lambda: leads.update_field(
-                actor, int(data.get("lead_id", 0)), str(data.get("field")), message.text or ""
-            ),
-        )
+    router.message.register(cmd_leads, Command("leads"))
+    router.callback_query.register(on_list, LeadCb.filter(F.action == LeadAction.LIST))
+    router.callback_query.register(on_convert, LeadCb.filter(F.action.in_(CHOICES)))
+    router.callback_query.register(on_status, LeadCb.filter(F.action == LeadAction.STATUS))
+    router.callback_query.register(on_source, LeadCb.filter(F.action == LeadAction.SOURCE))
+    router.callback_query.register(on_open, LeadCb.filter(F.action == LeadAction.OPEN))
+    router.callback_query.register(on_edit, LeadCb.filter(F.action == LeadAction.EDIT))
+    router.callback_query.register(on_field, LeadCb.filter(F.action == LeadAction.FIELD))
+    router.callback_query.register(on_junk, LeadCb.filter(F.action == LeadAction.JUNK))
+    router.message.register(got_junk_reason, StateFilter(LeadInput.junk_reason), HasText())
+    router.message.register(got_lead_field, StateFilter(LeadInput.field), HasText())
 
     return router
