@@ -18,6 +18,10 @@ class SqlAuditRepository:
         entity: str,
         entity_id: int | None,
         data: dict[str, Any] | None = None,
+        *,
+        company_id: int | None = None,
+        deal_id: int | None = None,
     ) -> None:
         self._s.add(AuditEntry(actor_id=actor_id, action=action, entity=entity,
-                               entity_id=entity_id, data=data or {}))
+                               entity_id=entity_id, data=data or {}, company_id=company_id,
+                               deal_id=deal_id))

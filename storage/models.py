@@ -250,6 +250,12 @@ class Company(Base):
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Issue 13 (migration 0008): the client's language and price list, archive, merge.
+    language: Mapped[str | None] = mapped_column(String(8))
+    price_list: Mapped[str | None] = mapped_column(String(32))
+    archived_at: Mapped[datetime | None]
+    archive_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = fk("companies.id", nullable=True)
     created_at: Mapped[datetime] = created()
     updated_at: Mapped[datetime] = created()
 
@@ -288,6 +294,9 @@ class Contact(Base):
     customer_user_id: Mapped[int | None] = fk("users.id", nullable=True)
     language: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Migration 0008: documents and reminders go to the company's primary contact.
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created()
 
 
@@ -423,6 +432,7 @@ class _Commercial:
     discount_total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     vat_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    price_list: Mapped[str | None] = mapped_column(String(32))  # migration 0008
     created_at: Mapped[datetime] = created()
     # Requisites as they were at issue (migration 0002): later edits never change a document.
     seller_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -431,7 +441,8 @@ class _Commercial:
 
 class Quote(_Commercial, Base):
     __tablename__ = "quotes"
-    __table_args__ = (UniqueConstraint("series_id", "number"),)
+    __table_args__ = (UniqueConstraint("series_id", "number"),
+                      Index("ix_quotes_number", "number"))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     organization_id: Mapped[int] = fk("organizations.id")
@@ -456,6 +467,9 @@ class Invoice(_Commercial, Base):
         Index("ix_invoices_owner_status", "owner_id", "status"),
         Index("ix_invoices_status_due", "status", "due_date"),
         Index("ix_invoices_number_text", "number_text"),
+        Index("ix_invoices_number", "number"),
+        Index("ix_invoices_total", "total_minor"),
+        Index("ix_invoices_owner_total", "owner_id", "total_minor"),
     )
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
@@ -477,6 +491,8 @@ class Invoice(_Commercial, Base):
     viewed_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)  # migration 0008
+    credited_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # credit notes issued
     reminders_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     reminders_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -488,6 +504,9 @@ class DocumentLine(Base):
     id: Mapped[int] = pk()
     quote_id: Mapped[int | None] = fk("quotes.id", nullable=True, ondelete="CASCADE")
     invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True, ondelete="CASCADE")
+    credit_note_id: Mapped[int | None] = fk("credit_notes.id", nullable=True,
+                                           ondelete="CASCADE")  # migration 0008
+    source_line_id: Mapped[int | None] = fk("document_lines.id", nullable=True)  # credited line
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10), default="item")  # item | shipping | charge
     product_id: Mapped[int | None] = fk("products.id", nullable=True)
@@ -501,6 +520,34 @@ class DocumentLine(Base):
     net_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     vat_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CreditNote(Base):
+    """A correction reducing what an issued invoice asks for (migration 0008): whole or chosen
+    lines; numbered in its own gapless series (kind "credit_note"). A refund of it is an
+    outgoing payment (``payments.direction = "out"``, ``credit_note_id`` set)."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (UniqueConstraint("series_id", "number"),
+                      Index("ix_credit_notes_number", "number"))
+    id: Mapped[int] = pk()
+    invoice_id: Mapped[int] = fk("invoices.id")
+    organization_id: Mapped[int] = fk("organizations.id")
+    owner_id: Mapped[int] = fk("users.id")
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    series_id: Mapped[int | None] = fk("number_series.id", nullable=True)
+    number: Mapped[int | None] = mapped_column(Integer)
+    number_text: Mapped[str | None] = mapped_column(String(64))
+    issue_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="issued")  # issued | refunded
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
 
 
 class Document(Base):
@@ -575,6 +622,8 @@ class Payment(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_payments_status", "status"),
+        Index("ix_payments_amount", "amount_minor"),
+        Index("ix_payments_doc_number", "doc_number"),
     )
     id: Mapped[int] = pk()
     source: Mapped[str] = mapped_column(String(16))  # bank | cash | card | telegram
@@ -591,6 +640,8 @@ class Payment(Base):
     purpose: Mapped[str | None] = mapped_column(Text)
     doc_number: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="unmatched")
+    direction: Mapped[str] = mapped_column(String(3), default="in")  # in | out (a refund)
+    credit_note_id: Mapped[int | None] = fk("credit_notes.id", nullable=True)
     reversed_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = fk("users.id", nullable=True)
     created_at: Mapped[datetime] = created()
@@ -665,6 +716,18 @@ class Task(Base):
     ends_at: Mapped[datetime | None]
     remind_client: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)  # migration 0008
+    created_at: Mapped[datetime] = created()
+
+
+class TaskComment(Base):
+    """A comment on a task (migration 0008)."""
+
+    __tablename__ = "task_comments"
+    id: Mapped[int] = pk()
+    task_id: Mapped[int] = fk("tasks.id", ondelete="CASCADE")
+    author_id: Mapped[int] = fk("users.id")
+    text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created()
 
 
@@ -680,7 +743,30 @@ class Interaction(Base):
     lead_id: Mapped[int | None] = fk("leads.id", nullable=True)
     text: Mapped[str] = mapped_column(Text, default="")
     document_id: Mapped[int | None] = fk("documents.id", nullable=True)
+    file_id: Mapped[int | None] = fk("files.id", nullable=True)  # migration 0008
     occurred_at: Mapped[datetime] = created()
+
+
+class StoredFile(Base):
+    """A file a manager sent to a client or deal card (migration 0008): Telegram keeps the
+    bytes, we keep its file_id (to send it back) plus name, size and type."""
+
+    __tablename__ = "files"
+    __table_args__ = (Index("ix_files_company", "company_id", "created_at"),
+                      Index("ix_files_deal", "deal_id", "created_at"))
+    id: Mapped[int] = pk()
+    owner_id: Mapped[int] = fk("users.id")
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    deal_id: Mapped[int | None] = fk("deals.id", nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # document | photo | voice | video | ...
+    telegram_file_id: Mapped[str] = mapped_column(String(255))
+    telegram_unique_id: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    caption: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
 
 
 # --- infrastructure ---------------------------------------------------------------------------
@@ -728,6 +814,9 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(BigInteger)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Migration 0008: the client and deal an entry belongs to, for their timelines.
+    company_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    deal_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     at: Mapped[datetime] = created()
 
 

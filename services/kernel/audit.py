@@ -15,7 +15,13 @@ class AuditRepository(Protocol):
         entity: str,
         entity_id: int | None,
         data: dict[str, Any] | None = None,
-    ) -> None: ...
+        *,
+        company_id: int | None = None,
+        deal_id: int | None = None,
+    ) -> None:
+        """Record an action. ``company_id`` / ``deal_id`` name the client and the deal whose
+        timelines show the entry; an edit's ``data`` is ``{"changes": [{"field", "old",
+        "new"}]}`` with values as the user typed or saw them."""
 
 
 class AuditedUnitOfWork(UnitOfWork, Protocol):

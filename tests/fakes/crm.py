@@ -93,10 +93,12 @@ class FakeAuditRepository:
         self._t = state
 
     async def add(self, actor_id: int | None, action: str, entity: str, entity_id: int | None,
-                  data: dict[str, Any] | None = None) -> None:
+                  data: dict[str, Any] | None = None, *, company_id: int | None = None,
+                  deal_id: int | None = None) -> None:
         self._t.audit.append({"id": self._t.next_id("audit"), "actor_id": actor_id,
                               "action": action, "entity": entity, "entity_id": entity_id,
-                              "data": dict(data or {}), "at": self._t.clock_now()})
+                              "data": dict(data or {}), "company_id": company_id,
+                              "deal_id": deal_id, "at": self._t.clock_now()})
 
 
 # --- companies and contacts -----------------------------------------------------------------
