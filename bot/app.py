@@ -38,6 +38,7 @@ from services.customers import CustomerService
 from services.deals import DealService
 from services.delivery import DeliveryService, DeliverySettings
 from services.exports import ExportService
+from services.files import FileService
 from services.funnel import FunnelService
 from services.interactions import InteractionService
 from services.invoices import InvoiceService
@@ -126,6 +127,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
                                              settings.default_timezone)
     services.exports = ExportService(db.uow, clock,
                                      FileExportWriter(), settings.default_timezone)
+    services.files = FileService(db.uow, clock)
     return services
 
 

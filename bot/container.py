@@ -25,6 +25,7 @@ from services.customers import CustomerService
 from services.deals import DealService
 from services.delivery import DeliveryService
 from services.exports import ExportService
+from services.files import FileService
 from services.funnel import FunnelService
 from services.interactions import InteractionService
 from services.invoices import InvoiceService
@@ -64,6 +65,7 @@ class Services:
     shipments: ShipmentService = field(init=False)
     receivables: ReceivableService = field(init=False)
     exports: ExportService = field(init=False)
+    files: FileService = field(init=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Handler arguments by name (the access service is passed on its own)."""
@@ -77,7 +79,8 @@ class Services:
                 "payments": self.payments,
                 "alerts": self.alerts, "contracts": self.contracts,
                 "card_payments": self.card_payments, "shipments": self.shipments,
-                "receivables": self.receivables, "exports": self.exports}
+                "receivables": self.receivables, "exports": self.exports,
+                "files": self.files}
 
 
 @dataclass

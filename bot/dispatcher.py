@@ -20,6 +20,7 @@ from handlers import customer as customer_handlers
 from handlers import deals as deal_handlers
 from handlers import delivery as delivery_handlers
 from handlers import exports as export_handlers
+from handlers import files as file_handlers
 from handlers import funnel as funnel_handlers
 from handlers import invoices as invoice_handlers
 from handlers import leads as lead_handlers
@@ -72,6 +73,9 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         export_handlers.create_router(),
         manual_payment_handlers.create_router(),
         printing_handlers.create_router(),
+        # Files sent to a card (its attach step, or a reply to it): before the statement
+        # import below takes a document outside any flow.
+        file_handlers.create_router(),
         # Documents and photos outside any flow: a bank statement (after the flows above). It
         # owns the payment push's buttons (PayCb), its Ship and Issue act too.
         payment_handlers.create_router(),

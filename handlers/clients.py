@@ -19,6 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers.callback import message_of
 from handlers.companies import with_company_buttons
 from handlers.deals.keyboards import client_card_keyboard
+from handlers.files import with_file_buttons
 from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.texts import error_text
 from services.clients import ClientService, Company, CompanyDraft, Page
@@ -177,8 +178,8 @@ async def on_open(query: CallbackQuery, callback_data: ClientCb, actor: User,
     await query.answer()
     if msg := message_of(query):
         await msg.answer(company_card(company),
-                         reply_markup=with_company_buttons(
-                             client_card_keyboard(company.id), company.id, actor))
+                         reply_markup=with_file_buttons(with_company_buttons(
+                             client_card_keyboard(company.id), company.id, actor), company.id))
 
 
 async def cmd_newclient(message: Message, state: FSMContext) -> None:

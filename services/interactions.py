@@ -5,6 +5,9 @@ Invariants:
 - an interaction is attached to a deal or a company the actor may see (else NotFound);
   one on a deal is also attached to the deal's company, so it shows on the client's timeline;
 - a voice note or a photo is kept as a file in the documents table (kind "interaction");
+  when Telegram's file_id came with it, it is also kept in `files` (interactions.file_id), so
+  it opens from the timeline by file_id; one over the 20 MB download limit is kept by
+  file_id only (the bot cannot download it);
 - an interaction has text or a file; text is at most TEXT_MAX characters.
 """
 
@@ -21,6 +24,7 @@ from services.clients import Company, CompanyRepository
 from services.clock import Clock
 from services.deals import DealRepository
 from services.errors import InvalidInput, NotFound
+from services.files import FileRepository, IncomingFile, clean_incoming
 from services.kernel import AuditedUnitOfWork, UowFactory
 from services.users import Actor
 
@@ -40,7 +44,8 @@ class InteractionKind(StrEnum):
 class Attachment:
     filename: str
     mime_type: str
-    content: bytes
+    content: bytes  # empty when only Telegram's file_id is kept (over the download limit)
+    telegram: IncomingFile | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,7 @@ class Interaction:
     document_id: int | None
     file_mime: str | None
     occurred_at: datetime
+    file_id: int | None = None  # the voice or photo in `files` (sent back by file_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +105,7 @@ def clean_text(text: str | None, has_file: bool) -> str:
 class InteractionRepository(Protocol):
     async def add(self, *, owner_id: int, kind: str, company_id: int | None,
                   deal_id: int | None, text: str, document_id: int | None,
-                  now: datetime) -> Interaction: ...
+                  now: datetime, file_id: int | None = None) -> Interaction: ...
     async def for_company(self, company_id: int, limit: int) -> Sequence[Interaction]: ...
     async def for_deal(self, deal_id: int, limit: int) -> Sequence[Interaction]: ...
     async def deals_of_company(self, company_id: int) -> Sequence[DealSummary]: ...
@@ -120,6 +126,8 @@ class InteractionUnitOfWork(AuditedUnitOfWork, Protocol):
     def deals(self) -> DealRepository: ...
     @property
     def companies(self) -> CompanyRepository: ...
+    @property
+    def files(self) -> FileRepository: ...
 
 
 class InteractionService:
@@ -137,20 +145,32 @@ class InteractionService:
         body = clean_text(text, attachment is not None)
         if attachment is not None and len(attachment.content) > FILE_MAX:
             raise InvalidInput("file_too_large", field="file")
+        if attachment is not None and not attachment.content and attachment.telegram is None:
+            raise InvalidInput("empty", field="file")
+        telegram = (clean_incoming(attachment.telegram)
+                    if attachment is not None and attachment.telegram is not None else None)
         if deal_id is None and company_id is None:
             raise InvalidInput("no_subject", field="subject")
         now = self._clock.now()
+        card_owner = actor.id
         async with self._uow() as uow:
             if deal_id is not None:
                 deal = await uow.deals.get(deal_id, actor.owner_scope())
                 if deal is None:
                     raise NotFound(entity="deal", id=deal_id)
-                company_id = deal.company_id
-            elif company_id is not None and await uow.companies.get(
-                    company_id, actor.owner_scope()) is None:
-                raise NotFound(entity="company", id=company_id)
-            document_id = None
-            if attachment is not None:
+                company_id, card_owner = deal.company_id, deal.owner_id
+            elif company_id is not None:
+                company = await uow.companies.get(company_id, actor.owner_scope())
+                if company is None:
+                    raise NotFound(entity="company", id=company_id)
+                card_owner = company.owner_id
+            document_id = file_id = None
+            if telegram is not None:
+                kept = await uow.files.add(
+                    owner_id=card_owner, company_id=company_id, deal_id=deal_id, file=telegram,
+                    created_by=actor.id, now=now)
+                file_id = kept.id
+            if attachment is not None and attachment.content:
                 document_id = await uow.interaction_files.add(
                     filename=attachment.filename[:255], mime_type=attachment.mime_type[:100],
                     content=attachment.content,
@@ -158,7 +178,7 @@ class InteractionService:
                     created_by=actor.id, now=now)
             item = await uow.interactions.add(
                 owner_id=actor.id, kind=kind, company_id=company_id, deal_id=deal_id,
-                text=body, document_id=document_id, now=now)
+                text=body, document_id=document_id, now=now, file_id=file_id)
             if deal_id is not None:
                 await uow.deals.update(deal_id, {}, now)  # the deal's last activity
             await uow.audit.add(actor.id, "interaction.add", "interaction", item.id,

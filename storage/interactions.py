@@ -6,18 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions import DealSummary, Interaction
 from storage import models as m
+
+# A note's voice or photo: its bytes' type, else (kept by file_id only) the file's.
+NOTE_MIME = func.coalesce(m.Document.mime_type, m.StoredFile.mime_type)
 
 
 def _to_interaction(row: m.Interaction, mime: str | None) -> Interaction:
     return Interaction(id=row.id, owner_id=row.owner_id, kind=row.kind,
                        company_id=row.company_id, deal_id=row.deal_id, text=row.text,
                        document_id=row.document_id, file_mime=mime,
-                       occurred_at=row.occurred_at)
+                       occurred_at=row.occurred_at, file_id=row.file_id)
 
 
 class SqlInteractionRepository:
@@ -26,22 +29,26 @@ class SqlInteractionRepository:
 
     async def add(self, *, owner_id: int, kind: str, company_id: int | None,
                   deal_id: int | None, text: str, document_id: int | None,
-                  now: datetime) -> Interaction:
+                  now: datetime, file_id: int | None = None) -> Interaction:
         row = m.Interaction(owner_id=owner_id, kind=kind, company_id=company_id,
                             deal_id=deal_id, text=text, document_id=document_id,
-                            occurred_at=now)
+                            file_id=file_id, occurred_at=now)
         self._s.add(row)
         await self._s.flush()
         mime = None
         if document_id is not None:
             mime = await self._s.scalar(select(m.Document.mime_type)
                                         .where(m.Document.id == document_id))
+        elif file_id is not None:
+            mime = await self._s.scalar(select(m.StoredFile.mime_type)
+                                        .where(m.StoredFile.id == file_id))
         return _to_interaction(row, mime)
 
     async def for_company(self, company_id: int, limit: int) -> Sequence[Interaction]:
         deal_ids = select(m.Deal.id).where(m.Deal.company_id == company_id)
-        q = (select(m.Interaction, m.Document.mime_type)
+        q = (select(m.Interaction, NOTE_MIME)
              .outerjoin(m.Document, m.Document.id == m.Interaction.document_id)
+             .outerjoin(m.StoredFile, m.StoredFile.id == m.Interaction.file_id)
              .where(or_(m.Interaction.company_id == company_id,
                         m.Interaction.deal_id.in_(deal_ids)))
              .order_by(m.Interaction.occurred_at.desc(), m.Interaction.id.desc())
@@ -49,8 +56,9 @@ class SqlInteractionRepository:
         return [_to_interaction(r, mime) for r, mime in (await self._s.execute(q)).all()]
 
     async def for_deal(self, deal_id: int, limit: int) -> Sequence[Interaction]:
-        q = (select(m.Interaction, m.Document.mime_type)
+        q = (select(m.Interaction, NOTE_MIME)
              .outerjoin(m.Document, m.Document.id == m.Interaction.document_id)
+             .outerjoin(m.StoredFile, m.StoredFile.id == m.Interaction.file_id)
              .where(m.Interaction.deal_id == deal_id)
              .order_by(m.Interaction.occurred_at.desc(), m.Interaction.id.desc())
              .limit(limit))

@@ -19,6 +19,7 @@ from storage.db import is_sqlite
 from storage.deals import SqlDealRepository
 from storage.delivery import SqlDeliveryRepository
 from storage.documents import SqlStoredDocumentRepository
+from storage.files import SqlFileRepository
 from storage.funnel import SqlFunnelRepository
 from storage.interactions import SqlInteractionFileRepository, SqlInteractionRepository
 from storage.invoices import SqlInvoiceRepository, SqlQuoteRepository
@@ -92,6 +93,10 @@ class SqlUnitOfWork:
     @cached_property
     def interaction_files(self) -> SqlInteractionFileRepository:
         return SqlInteractionFileRepository(self.session)
+
+    @cached_property
+    def files(self) -> SqlFileRepository:
+        return SqlFileRepository(self.session)
 
     @cached_property
     def funnel(self) -> SqlFunnelRepository:

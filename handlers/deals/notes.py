@@ -4,7 +4,6 @@ card's Timeline and Add note."""
 from __future__ import annotations
 
 import secrets
-from io import BytesIO
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
@@ -16,11 +15,12 @@ from handlers.callback import AlertOnDomainError
 from handlers.deals.callbacks import ClientAction, ClientExtraCb, DealInput, FlowAction, FlowCb
 from handlers.deals.keyboards import note_keyboard
 from handlers.deals.texts import note_prompt, timeline_text
+from handlers.files import note_attachment, timeline_file_buttons
 from handlers.filters import IsStaff, SameFlow
 from handlers.texts import error_text
 from services.deals import DealService
 from services.errors import DomainError
-from services.interactions import Attachment, InteractionService
+from services.interactions import InteractionService
 from services.tasks import TaskService
 from services.users import User
 
@@ -40,15 +40,8 @@ def create_router() -> Router:
         if message.text and message.text.startswith("/"):
             await message.answer(_("Unknown command. Finish this step or send /cancel."))
             return
-        if message.voice is not None:
-            buf = await bot.download(message.voice, destination=BytesIO())
-            assert isinstance(buf, BytesIO)
-            attachment = Attachment("voice.ogg", message.voice.mime_type or "audio/ogg",
-                                    buf.getvalue())
-        elif message.photo:
-            buf = await bot.download(message.photo[-1], destination=BytesIO())
-            assert isinstance(buf, BytesIO)
-            attachment = Attachment("photo.jpg", "image/jpeg", buf.getvalue())
+        if message.voice is not None or message.photo:
+            attachment = await note_attachment(bot, message)  # also kept by file_id
         elif message.text is None:
             await message.answer(_("Send text, a voice message or a photo, or /cancel."))
             return
@@ -87,7 +80,8 @@ def create_client_router() -> Router:
         timeline = await interactions.timeline(actor, callback_data.id)
         await query.answer()
         if msg:
-            await msg.answer(timeline_text(timeline, deals, tasks.zone(actor)))
+            await msg.answer(timeline_text(timeline, deals, tasks.zone(actor)),
+                             reply_markup=timeline_file_buttons(timeline, tasks.zone(actor)))
 
     @router.callback_query(ClientExtraCb.filter(F.action == ClientAction.NOTE))
     async def on_client_note(query: CallbackQuery, callback_data: ClientExtraCb, actor: User,
