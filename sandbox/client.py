@@ -195,23 +195,87 @@ class SandboxClient:
         data: bytes,
         mime_type: str | None = None,
         caption: str | None = None,
+        reply_to: int | None = None,
+        declared_size: int | None = None,
     ) -> dict[str, Any]:
+        """`reply_to`: the message it answers; `declared_size`: the size Telegram reports,
+        to stand in a large file with a few bytes (getFile refuses it over 20 MB)."""
         return await self._send_file(
-            user_id, "document", data, file_name=filename, mime_type=mime_type, caption=caption
+            user_id,
+            "document",
+            data,
+            file_name=filename,
+            mime_type=mime_type,
+            caption=caption,
+            reply_to=reply_to,
+            declared_size=declared_size,
         )
 
     async def send_photo(
-        self, user_id: int, data: bytes, caption: str | None = None
+        self,
+        user_id: int,
+        data: bytes,
+        caption: str | None = None,
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
         return await self._send_file(
-            user_id, "photo", data, mime_type="image/jpeg", caption=caption
+            user_id, "photo", data, mime_type="image/jpeg", caption=caption, reply_to=reply_to
         )
 
     async def send_sticker(self, user_id: int, data: bytes = b"RIFF\x00WEBP") -> dict[str, Any]:
         return await self._send_file(user_id, "sticker", data, mime_type="image/webp")
 
-    async def send_voice(self, user_id: int, data: bytes = b"OggS\x00voice") -> dict[str, Any]:
-        return await self._send_file(user_id, "voice", data, mime_type="audio/ogg")
+    async def send_voice(
+        self,
+        user_id: int,
+        data: bytes = b"OggS\x00voice",
+        reply_to: int | None = None,
+        declared_size: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._send_file(
+            user_id,
+            "voice",
+            data,
+            mime_type="audio/ogg",
+            reply_to=reply_to,
+            declared_size=declared_size,
+        )
+
+    async def send_video(
+        self,
+        user_id: int,
+        data: bytes,
+        filename: str | None = None,
+        caption: str | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._send_file(
+            user_id,
+            "video",
+            data,
+            file_name=filename,
+            mime_type="video/mp4",
+            caption=caption,
+            reply_to=reply_to,
+        )
+
+    async def send_video_note(
+        self, user_id: int, data: bytes, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        return await self._send_file(
+            user_id, "video_note", data, mime_type="video/mp4", reply_to=reply_to
+        )
+
+    async def send_audio(
+        self,
+        user_id: int,
+        data: bytes,
+        filename: str | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._send_file(
+            user_id, "audio", data, file_name=filename, mime_type="audio/mpeg", reply_to=reply_to
+        )
 
     async def press(
         self,

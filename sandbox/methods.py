@@ -99,7 +99,18 @@ class Params:
 Method = Callable[[BotState, Params], Any]
 METHODS: dict[str, Method] = {}
 # Only these count against the flood limits (edits and callback answers are not limited).
-RATE_LIMITED = {"sendmessage", "senddocument", "sendphoto", "sendinvoice"}
+# The Bot API serves bots files of at most 20 MB (getFile refuses larger ones).
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+RATE_LIMITED = {
+    "sendmessage",
+    "senddocument",
+    "sendphoto",
+    "sendinvoice",
+    "sendvoice",
+    "sendvideo",
+    "sendvideonote",
+    "sendaudio",
+}
 
 
 def method(name: str) -> Callable[[Method], Method]:
@@ -444,6 +455,28 @@ def send_photo(state: BotState, p: Params) -> Any:
     return _send_file(state, p, "photo")
 
 
+@method("sendVoice")
+def send_voice(state: BotState, p: Params) -> Any:
+    return _send_file(state, p, "voice")
+
+
+@method("sendVideo")
+def send_video(state: BotState, p: Params) -> Any:
+    return _send_file(state, p, "video")
+
+
+@method("sendVideoNote")
+def send_video_note(state: BotState, p: Params) -> Any:
+    if p.string("caption"):
+        raise bad_request("video notes can't have a caption")
+    return _send_file(state, p, "video_note")
+
+
+@method("sendAudio")
+def send_audio(state: BotState, p: Params) -> Any:
+    return _send_file(state, p, "audio")
+
+
 _ACTIONS = {
     "typing",
     "upload_photo",
@@ -645,6 +678,8 @@ def get_file(state: BotState, p: Params) -> Any:
     stored = state.files.get(p.string("file_id") or "")
     if stored is None:
         raise bad_request("invalid file_id")
+    if stored.size > DOWNLOAD_LIMIT:
+        raise bad_request("file is too big")
     return stored.get_file_api()
 
 

@@ -530,8 +530,11 @@ class BotApiSandbox:
     async def _c_send_file(self, request: web.Request) -> web.StreamResponse:
         def run(bot: _Bot, a: dict[str, Any]) -> Any:
             kind = str(a["kind"])
-            if kind not in ("document", "photo", "sticker", "voice"):
+            if kind not in ("document", "photo", "sticker", "voice", "video", "video_note",
+                            "audio"):
                 raise ApiError(400, f"unknown file kind {kind!r}")
+            reply_to = a.get("reply_to")
+            size = a.get("declared_size")
             return bot.state.send_file(
                 int(a["user_id"]),
                 kind,
@@ -539,6 +542,8 @@ class BotApiSandbox:
                 file_name=a.get("file_name"),
                 mime_type=a.get("mime_type"),
                 caption=a.get("caption"),
+                reply_to=int(reply_to) if reply_to is not None else None,
+                declared_size=int(size) if size is not None else None,
             )
 
         return await self._run_control(request, run)

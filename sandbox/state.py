@@ -219,17 +219,23 @@ class StoredFile:
     file_unique_id: str
     file_path: str
     data: bytes
-    kind: str  # document, photo, sticker, voice
+    kind: str  # document, photo, sticker, voice, video, video_note, audio
     file_name: str | None = None
     mime_type: str | None = None
     width: int = 0
     height: int = 0
+    # The size Telegram reports, when a test stands in a large file with a few bytes.
+    declared_size: int | None = None
+
+    @property
+    def size(self) -> int:
+        return self.declared_size if self.declared_size is not None else len(self.data)
 
     def get_file_api(self) -> dict[str, Any]:
         return {
             "file_id": self.file_id,
             "file_unique_id": self.file_unique_id,
-            "file_size": len(self.data),
+            "file_size": self.size,
             "file_path": self.file_path,
         }
 
@@ -238,7 +244,7 @@ class StoredFile:
         base: dict[str, Any] = {
             "file_id": self.file_id,
             "file_unique_id": self.file_unique_id,
-            "file_size": len(self.data),
+            "file_size": self.size,
         }
         if self.kind == "photo":
             return [{**base, "width": self.width, "height": self.height}]
@@ -254,6 +260,12 @@ class StoredFile:
             }
         if self.kind == "voice":
             return {**base, "duration": 1, "mime_type": self.mime_type or "audio/ogg"}
+        if self.kind == "video_note":
+            return {**base, "length": 240, "duration": 1}
+        if self.kind == "video":
+            base.update(width=640, height=360, duration=1)
+        elif self.kind == "audio":
+            base["duration"] = 1
         if self.file_name:
             base["file_name"] = self.file_name
         if self.mime_type:
@@ -399,11 +411,17 @@ class BotState:
         kind: str,
         file_name: str | None = None,
         mime_type: str | None = None,
+        declared_size: int | None = None,
     ) -> StoredFile:
         file_id = f"{kind[:3].upper()}{_new_id()}"
-        folder = {"photo": "photos", "sticker": "stickers", "voice": "voice"}.get(
-            kind, "documents"
-        )
+        folder = {
+            "photo": "photos",
+            "sticker": "stickers",
+            "voice": "voice",
+            "video": "videos",
+            "video_note": "video_notes",
+            "audio": "music",
+        }.get(kind, "documents")
         suffix = ""
         if file_name and "." in file_name:
             suffix = "." + file_name.rsplit(".", 1)[1]
@@ -421,6 +439,7 @@ class BotState:
             mime_type=mime_type,
             width=width,
             height=height,
+            declared_size=declared_size,
         )
         self.files[file_id] = stored
         self.files_by_path[path] = stored
@@ -554,7 +573,7 @@ class BotState:
                 {
                     "file_name": stored.file_name,
                     "mime_type": stored.mime_type,
-                    "size": len(stored.data),
+                    "size": stored.size,
                     "file_id": stored.file_id,
                 }
                 if stored is not None and stored.kind == "document"
@@ -563,6 +582,7 @@ class BotState:
             "photo": stored is not None and stored.kind == "photo",
             "sticker": stored is not None and stored.kind == "sticker",
             "voice": stored is not None and stored.kind == "voice",
+            "media_kind": stored.kind if stored is not None else None,
             "file_id": message.file_id,
             "contact": message.extra.get("contact"),
             "invoice": message.extra.get("invoice"),
@@ -660,9 +680,20 @@ class BotState:
         file_name: str | None = None,
         mime_type: str | None = None,
         caption: str | None = None,
+        reply_to: int | None = None,
+        declared_size: int | None = None,
     ) -> dict[str, Any]:
-        stored = self.store_file(data, kind, file_name=file_name, mime_type=mime_type)
-        return self._user_message(user_id, file_id=stored.file_id, caption=caption)
+        if reply_to is not None:
+            chat = self.chats.get(user_id)
+            replied = chat.messages.get(reply_to) if chat else None
+            if replied is None or replied.deleted:
+                raise ApiError(400, f"message {reply_to} to reply to not found")
+        stored = self.store_file(
+            data, kind, file_name=file_name, mime_type=mime_type, declared_size=declared_size
+        )
+        return self._user_message(
+            user_id, file_id=stored.file_id, caption=caption, reply_to=reply_to
+        )
 
     def press(
         self,

@@ -459,6 +459,50 @@ async def test_user_content_parses_in_aiogram(bot: Bot, client: SandboxClient, c
     assert out.getvalue() == b"OggS-voice"
 
 
+async def test_media_by_file_id_replies_and_the_download_limit(
+    bot: Bot, client: SandboxClient, chat: int
+) -> None:
+    """Voice, video, video note and audio from a user (one a reply) parse in aiogram and go
+    back by file_id with their own methods; a file over 20 MB is described but not served."""
+    await bot.get_updates(offset=-1)
+    card = await bot.send_message(chat, "card", reply_markup=keyboard(("Files", "fl:l:1:0:0")))
+    await client.send_voice(chat, b"OggS-v", reply_to=card.message_id)
+    await client.send_video(chat, b"mp4-video", filename="demo.mp4", caption="demo")
+    await client.send_video_note(chat, b"mp4-round")
+    await client.send_audio(chat, b"ID3-audio", filename="song.mp3")
+    await client.send_document(chat, "big.zip", b"PK", declared_size=21 * 1024 * 1024)
+    messages = [u.message for u in await bot.get_updates() if u.message is not None][-5:]
+    voice, video, note, audio, big = messages
+    assert voice.voice is not None and voice.reply_to_message is not None
+    assert voice.reply_to_message.message_id == card.message_id
+    markup = voice.reply_to_message.reply_markup
+    assert markup is not None and markup.inline_keyboard[0][0].callback_data == "fl:l:1:0:0"
+    assert video.video is not None and video.video.file_name == "demo.mp4"
+    assert video.caption == "demo"
+    assert note.video_note is not None and note.video_note.length > 0
+    assert audio.audio is not None and audio.audio.file_name == "song.mp3"
+    assert big.document is not None and big.document.file_size == 21 * 1024 * 1024
+    with pytest.raises(TelegramBadRequest, match="file is too big"):
+        await bot.get_file(big.document.file_id)
+
+    sent = [
+        await bot.send_voice(chat, voice.voice.file_id),
+        await bot.send_video(chat, video.video.file_id),
+        await bot.send_video_note(chat, note.video_note.file_id),
+        await bot.send_audio(chat, audio.audio.file_id),
+        await bot.send_document(chat, big.document.file_id),
+    ]
+    assert sent[0].voice is not None and sent[0].voice.file_id == voice.voice.file_id
+    assert sent[1].video is not None and sent[2].video_note is not None
+    assert sent[3].audio is not None and sent[4].document is not None
+    views = (await client.messages(chat))[-5:]
+    assert [v["media_kind"] for v in views] == ["voice", "video", "video_note", "audio",
+                                                "document"]
+    assert views[0]["file_id"] == voice.voice.file_id
+    assert [c["method"] for c in (await client.calls())[-5:]] == [
+        "sendVoice", "sendVideo", "sendVideoNote", "sendAudio", "sendDocument"]
+
+
 async def test_inline_query_invoice_and_payment(
     bot: Bot, client: SandboxClient, chat: int
 ) -> None:
