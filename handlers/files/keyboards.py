@@ -53,7 +53,7 @@ def listing_keyboard(listing: FileListing) -> InlineKeyboardMarkup:
 
 def done_keyboard(deal_id: int | None, company_id: int | None) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Done"), callback_data=FileCb(
+    kb.button(text=_("✅ Done"), callback_data=FileCb(
         action=FileAction.DONE, deal=deal_id or 0, co=company_id or 0))
     return kb.as_markup()
 
