@@ -81,25 +81,27 @@ async def on_attach(query: CallbackQuery, callback_data: FileCb, actor: User, ms
 
 
 async def attach(message: Message, actor: User, files: FileService, incoming: IncomingFile,
-                 deal_id: int | None, company_id: int | None) -> None:
+                 deal_id: int | None, company_id: int | None, in_step: bool) -> None:
+    """Keeps the file; in the attach step the answer offers «Done»."""
     try:
         attached = await files.attach(actor, incoming, deal_id=deal_id, company_id=company_id)
     except DomainError as err:
         await message.answer(error_text(err))
         return
     await message.answer(attached_text(attached.file, attached.count),
-                         reply_markup=done_keyboard(deal_id, company_id))
+                         reply_markup=done_keyboard(deal_id, company_id) if in_step else None)
 
 
 async def got_reply_file(message: Message, actor: User, files: FileService,
                          incoming: IncomingFile, card: tuple[int | None, int | None]) -> None:
-    await attach(message, actor, files, incoming, card[0], card[1])
+    await attach(message, actor, files, incoming, card[0], card[1], in_step=False)
 
 
 async def got_file(message: Message, actor: User, state: FSMContext, files: FileService,
                    incoming: IncomingFile) -> None:
     data = await state.get_data()
-    await attach(message, actor, files, incoming, data.get("deal_id"), data.get("company_id"))
+    await attach(message, actor, files, incoming, data.get("deal_id"), data.get("company_id"),
+                 in_step=True)
 
 
 async def got_other(message: Message) -> None:

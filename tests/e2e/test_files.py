@@ -213,6 +213,7 @@ async def test_a_reply_to_the_client_card_attaches_there_and_the_card_lists_deal
     answer = await bot.client.wait_for(IVAN)
     assert answer["text"] == ("Прикреплено: Реквизиты.pdf (PDF, 2,9 КБ). "
                               "Файлов на карточке: 1.")
+    assert buttons(answer) == []  # no step to finish
     await bot.client.send_video(IVAN, b"\x00\x00\x00\x18ftypmp42video", "Склад.mp4",
                                 reply_to=card["message_id"])
     answer = await bot.client.wait_for(IVAN)
