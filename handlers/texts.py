@@ -129,6 +129,8 @@ ERRORS = {
     "bad_postpone": __("This task cannot be postponed like that."),
     "bad_interaction_kind": __("Unknown kind of interaction."),
     "file_too_large": __("The file is too large."),
+    "file_kind": __("This cannot be kept on a card: send a document, a photo, a voice "
+                    "message, a video or audio."),
     "bad_period": __("Unknown period."),
     "phone_foreign": __("This looks like a number from another country: add its +code "
                         "(e.g. {dial}...)."),
