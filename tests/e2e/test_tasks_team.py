@@ -216,6 +216,9 @@ async def test_assign_to_a_colleague_who_is_told_then_comments(bot: Harness) -> 
     ask = await bot.press(PETR, card, "Комментарий")
     assert ask["text"] == "Ваш комментарий к «Отправить КП»?"
     assert (await bot.say(PETR, "   "))["text"] == "Поле «текст» не может быть пустым."
+    await bot.client.send_sticker(PETR)
+    assert (await bot.client.wait_for(PETR))["text"] == (
+        "Пришлите это текстом, пожалуйста (или /cancel).")
     saved = await bot.say(PETR, "Клиент просит скидку 5%")
     assert saved["text"] == ("Комментарий сохранён.\n\n📌 Задача: Отправить КП\n"
                              "Срок: 07.12 18:00\nСтатус: запланировано\n"
@@ -268,6 +271,8 @@ async def test_week_in_the_managers_zone_and_overdue_on_today(bot: Harness) -> N
         "📌 Задача: Сегодня · 16:00 (запланировано)"]
     assert buttons(items[0]) == ["Выполнено", "+1 день", "+1 неделя", "Открыть"]
 
+    commands = await bot.client.commands(scope="chat", chat_id=IVAN)
+    assert {"command": "week", "description": "Мои задачи и события на семь дней"} in commands
     week = await bot.say(IVAN, "/week")
     assert week["text"] == (
         "Неделя 07.12–13.12: 4\n\n"
