@@ -30,6 +30,7 @@ STAFF = [
     ("newdeal", __("Add a deal")),
     ("task", __("Add a task or an event")),
     ("today", __("My tasks and events today")),
+    ("week", __("My tasks and events for seven days")),
     ("funnel", __("Sales funnel")),
     ("invoice", __("New invoice")),
     ("invoices", __("My invoices")),

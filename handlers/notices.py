@@ -26,6 +26,7 @@ from handlers.payments import (
     review_keyboard,
     thanks_text,
 )
+from handlers.tasks.notices import task_assigned, task_comment
 from services import notices as n
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
@@ -139,6 +140,8 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.REMINDER_ANSWER: _reminder_answer,
     n.DOCUMENT_DELIVERED: _document_delivered,
     n.DOCUMENT_FAILED: _document_failed,
+    n.TASK_ASSIGNED: task_assigned,
+    n.TASK_COMMENT: task_comment,
 }
 
 

@@ -69,6 +69,7 @@ FIELD_NAMES = {
     "file": __("file"),
     "template": __("template"),
     "doc_number": __("document number"),
+    "assignee": __("assignee"),
 }
 
 ERRORS = {
@@ -125,6 +126,11 @@ ERRORS = {
     "when_in_past": __("This moment has already passed."),
     "end_before_start": __("The end must be after the start."),
     "task_closed": __("This task is already closed."),
+    "task_open": __("This task is open; there is nothing to restore."),
+    "task_same_status": __("The task already has this status."),
+    "bad_assignee": __("The task can only go to an active colleague: a manager or a head of "
+                       "sales."),
+    "already_assignee": __("This task is already with this colleague."),
     "bad_task_status": __("This status does not fit this task."),
     "bad_postpone": __("This task cannot be postponed like that."),
     "bad_interaction_kind": __("Unknown kind of interaction."),

@@ -32,7 +32,7 @@ from storage.receivables import SqlReceivableRepository
 from storage.requisites import SqlCompanyTransferRepository, SqlRequisitesRepository
 from storage.search import SqlSearchRepository
 from storage.shipments import SqlShipmentRepository
-from storage.tasks import SqlTaskRepository
+from storage.tasks import SqlTaskCommentRepository, SqlTaskRepository
 from storage.users import SqlInviteRepository, SqlUserRepository
 
 
@@ -85,6 +85,10 @@ class SqlUnitOfWork:
     @cached_property
     def tasks(self) -> SqlTaskRepository:
         return SqlTaskRepository(self.session)
+
+    @cached_property
+    def task_comments(self) -> SqlTaskCommentRepository:
+        return SqlTaskCommentRepository(self.session)
 
     @cached_property
     def interactions(self) -> SqlInteractionRepository:

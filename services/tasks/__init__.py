@@ -4,10 +4,15 @@ Invariants:
 - times are stored in UTC; what a manager types ("25.11 15:00", "tomorrow 10:00",
   "завтра 10:00") is read in the manager's own time zone (users.timezone, else the default);
 - a task's status is one of TASK_STATUSES, an event's one of EVENT_STATUSES;
-- every read and write is scoped by the actor: another manager's task is NotFound;
+- every read and write is scoped by the actor: another manager's task is NotFound (a task
+  a manager set for a colleague stays in their reach: see services/tasks/team.py);
+- a task's status change is audited "task.<new status>" (moving it: "task.deferred";
+  reopening a done or cancelled one: "task.restore"), with its client and deal;
+- "cancelled" archives a task: it leaves /today, /week and the deal card;
 - a task created on a deal belongs to a deal the actor may see (else NotFound)."""
 
 from services.tasks.model import (
+    CANCELLED,
     CLOSED_STATUSES,
     DAY_WORDS,
     DEFAULT_EVENT_LENGTH,
@@ -15,16 +20,22 @@ from services.tasks.model import (
     EVENT_STATUSES,
     TASK_STATUSES,
     TITLE_MAX,
+    WEEK_DAYS,
     Task,
+    TaskCard,
+    TaskComment,
     TaskDraft,
     TaskKind,
     Today,
+    Week,
+    clean_comment,
     clean_title,
     parse_end,
     parse_when,
     zone_of,
 )
 from services.tasks.ports import (
+    TaskCommentRepository,
     TaskDeal,
     TaskDeals,
     TaskRepository,
@@ -35,6 +46,7 @@ from services.tasks.service import (
 )
 
 __all__ = [
+    "CANCELLED",
     "CLOSED_STATUSES",
     "DAY_WORDS",
     "DEFAULT_EVENT_LENGTH",
@@ -42,7 +54,11 @@ __all__ = [
     "EVENT_STATUSES",
     "TASK_STATUSES",
     "TITLE_MAX",
+    "WEEK_DAYS",
     "Task",
+    "TaskCard",
+    "TaskComment",
+    "TaskCommentRepository",
     "TaskDeal",
     "TaskDeals",
     "TaskDraft",
@@ -51,6 +67,8 @@ __all__ = [
     "TaskService",
     "TaskUnitOfWork",
     "Today",
+    "Week",
+    "clean_comment",
     "clean_title",
     "parse_end",
     "parse_when",

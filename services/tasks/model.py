@@ -23,9 +23,19 @@ class TaskKind(StrEnum):
     CALL = "call"
 
 
-TASK_STATUSES = ("planned", "not_started", "waiting", "deferred", "in_progress", "done")
-EVENT_STATUSES = ("planned", "held", "not_held")
+TASK_STATUSES = ("planned", "not_started", "waiting", "deferred", "in_progress", "done",
+                 "cancelled")
+EVENT_STATUSES = ("planned", "held", "not_held", "cancelled")
 CLOSED_STATUSES = frozenset({"done", "held", "not_held", "cancelled"})
+# A cancelled task is archived: it leaves /today, /week and the deal card; "Restore" reopens it.
+CANCELLED = "cancelled"
+# What a manager sets from a card's buttons (deferring goes through `defer`, done through
+# `complete`); the events have no "in progress" or "waiting".
+TASK_MARKS = frozenset({"in_progress", "waiting", "cancelled"})
+EVENT_MARKS = frozenset({"cancelled"})
+COMMENT_MAX = 2000
+LAST_COMMENTS = 3
+WEEK_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,7 @@ class Task:
     remind_client: bool
     done_at: datetime | None
     created_at: datetime
+    created_by: int | None = None  # who set it (an assigned task keeps its creator)
 
     @property
     def is_event(self) -> bool:
@@ -74,6 +85,42 @@ class Today:
     tasks: Sequence[Task]
     day: date
     zone: str
+    # Open ones due before `day` (they come first in `tasks`).
+    overdue: Sequence[Task] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskComment:
+    id: int
+    task_id: int
+    author_id: int
+    author_name: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCard:
+    """A task with the names of its people and its last comments (newest last)."""
+
+    task: Task
+    owner_name: str
+    creator_name: str | None  # only when someone else set it
+    comments: Sequence[TaskComment]
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """Seven days from today in the actor's zone: the overdue open ones, then each day's."""
+
+    start: date
+    zone: str
+    overdue: Sequence[Task]
+    days: Sequence[tuple[date, Sequence[Task]]]
+
+    @property
+    def count(self) -> int:
+        return len(self.overdue) + sum(len(tasks) for _, tasks in self.days)
 
 
 # --- reading times people type -------------------------------------------------------------
@@ -181,3 +228,22 @@ def parse_end(text: str, start: datetime, zone: ZoneInfo) -> datetime:
 
 def clean_title(text: str) -> str:
     return clean_name(text, TITLE_MAX, field="title")
+
+
+def clean_comment(text: str) -> str:
+    """A comment: what was typed, trimmed, at most COMMENT_MAX characters; never empty."""
+    body = "\n".join(line.rstrip() for line in text.strip().splitlines()).strip()
+    if not body:
+        raise InvalidInput("empty", field="text")
+    if len(body) > COMMENT_MAX:
+        raise InvalidInput("too_long", field="text", limit=COMMENT_MAX)
+    return body
+
+
+def local_text(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """A moment as a person saw it on the card (audit values are shown in the timeline)."""
+    return None if moment is None else moment.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+
+def audit_change(field: str, old: str | None, new: str | None) -> dict[str, str | None]:
+    return {"field": field, "old": old, "new": new}

@@ -9,7 +9,9 @@ from typing import Any, Protocol
 
 from services.clients import CompanyRepository
 from services.kernel import AuditedUnitOfWork
-from services.tasks.model import Task
+from services.outbox import OutboxRepository
+from services.tasks.model import Task, TaskComment
+from services.users import UserRepository
 
 
 class TaskRepository(Protocol):
@@ -18,10 +20,31 @@ class TaskRepository(Protocol):
         """None when absent or not owned by `owner_id` (None = any owner)."""
         ...
 
+    async def visible(self, task_id: int, user_id: int | None) -> Task | None:
+        """None when absent, or when `user_id` is neither its owner nor the one who set it
+        (None = anyone's)."""
+        ...
+
     async def update(self, task_id: int, values: dict[str, Any]) -> None: ...
     async def due_until(self, owner_id: int, start: datetime, end: datetime
-                        ) -> Sequence[Task]: ...
+                        ) -> Sequence[Task]:
+        """The owner's tasks due in [start, end) but the cancelled ones, plus the open ones
+        overdue before start: open first, each group by time."""
+        ...
+
+    async def closed(self, owner_id: int, limit: int) -> Sequence[Task]:
+        """The owner's done and cancelled ones, the last closed first."""
+        ...
+
     async def next_for_deal(self, deal_id: int) -> Task | None: ...
+
+
+class TaskCommentRepository(Protocol):
+    async def add(self, task_id: int, author_id: int, text: str, now: datetime
+                  ) -> TaskComment: ...
+    async def latest(self, task_id: int, limit: int) -> Sequence[TaskComment]:
+        """The last `limit` comments, oldest first, with their authors' names."""
+        ...
 
 
 class TaskDeal(Protocol):
@@ -44,3 +67,9 @@ class TaskUnitOfWork(AuditedUnitOfWork, Protocol):
     def deals(self) -> TaskDeals: ...
     @property
     def companies(self) -> CompanyRepository: ...
+    @property
+    def task_comments(self) -> TaskCommentRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...

@@ -12,23 +12,27 @@ from services.kernel import UowFactory
 from services.tasks.model import (
     CLOSED_STATUSES,
     DEFAULT_EVENT_LENGTH,
+    EVENT_MARKS,
     EVENT_STATUSES,
+    TASK_MARKS,
     TASK_STATUSES,
     Task,
     TaskDraft,
     TaskKind,
     Today,
     _at,
+    audit_change,
     clean_title,
+    local_text,
     parse_end,
     parse_when,
-    zone_of,
 )
 from services.tasks.ports import TaskUnitOfWork
+from services.tasks.team import TeamUseCases
 from services.users import Actor
 
 
-class TaskService:
+class TaskService(TeamUseCases):
     """Tasks and events of managers; see the module docstring for the invariants."""
 
     def __init__(self, uow: UowFactory[TaskUnitOfWork], clock: Clock,
@@ -36,10 +40,6 @@ class TaskService:
         self._uow = uow
         self._clock = clock
         self._tz = default_timezone
-
-    def zone(self, actor: Actor) -> ZoneInfo:
-        """The time zone the actor reads and types times in."""
-        return zone_of(actor.timezone, self._tz)
 
     def read_when(self, actor: Actor, text: str) -> datetime:
         """Validates a typed due time / start (the flows check it before the last step)."""
@@ -74,7 +74,7 @@ class TaskService:
                     raise NotFound(entity="company", id=company_id)
             values: dict[str, Any] = {
                 "kind": kind.value, "title": title, "status": "planned",
-                "deal_id": draft.deal_id, "company_id": company_id,
+                "deal_id": draft.deal_id, "company_id": company_id, "created_by": actor.id,
                 "remind_client": bool(draft.remind_client and kind == TaskKind.MEETING),
             }
             if kind == TaskKind.TASK:
@@ -82,20 +82,22 @@ class TaskService:
             else:
                 values["starts_at"], values["ends_at"] = when, ends
             task = await uow.tasks.add(actor.id, values, now)
-            await uow.audit.add(actor.id, "task.create", "task", task.id)
+            await uow.audit.add(actor.id, "task.create", "task", task.id,
+                                company_id=company_id, deal_id=draft.deal_id)
             await uow.commit()
         return task
 
     async def get(self, actor: Actor, task_id: int) -> Task:
+        """A task the actor may open: their own or one they set (heads and admins: any)."""
         async with self._uow(readonly=True) as uow:
-            task = await uow.tasks.get(task_id, actor.owner_scope())
+            task = await uow.tasks.visible(task_id, actor.owner_scope())
         if task is None:
             raise NotFound(entity="task", id=task_id)
         return task
 
     async def today(self, actor: Actor) -> Today:
         """The actor's own open tasks and events due today (in their zone), the overdue ones
-        first, then today's done ones."""
+        first, then today's done ones; the cancelled ones are left out."""
         zone = self.zone(actor)
         now = self._clock.now()
         day = now.astimezone(zone).date()
@@ -103,12 +105,17 @@ class TaskService:
         end = _at(day + timedelta(days=1), time(0, 0), zone)
         async with self._uow(readonly=True) as uow:
             tasks = await uow.tasks.due_until(actor.id, start, end)
-        return Today(tasks=tasks, day=day, zone=zone.key)
+        overdue = [t for t in tasks if t.is_open and t.when is not None and t.when < start]
+        return Today(tasks=tasks, day=day, zone=zone.key, overdue=overdue)
 
     async def complete(self, actor: Actor, task_id: int) -> Task:
         """A task becomes done; an event becomes held."""
-        return await self._change(actor, task_id, lambda t, now: {
-            "status": "held" if t.is_event else "done", "done_at": now})
+        def change(task: Task, now: datetime) -> dict[str, Any]:
+            if not task.is_open:
+                raise Conflict("task_closed")
+            return {"status": "held" if task.is_event else "done", "done_at": now}
+
+        return await self._change(actor, task_id, change)
 
     async def set_status(self, actor: Actor, task_id: int, status: str) -> Task:
         def change(task: Task, now: datetime) -> dict[str, Any]:
@@ -117,6 +124,44 @@ class TaskService:
                 raise InvalidInput("bad_task_status", field="status")
             closed = status in CLOSED_STATUSES
             return {"status": status, "done_at": now if closed else None}
+
+        return await self._change(actor, task_id, change)
+
+    async def mark(self, actor: Actor, task_id: int, status: str) -> Task:
+        """An open task's button: in progress, waiting (tasks only) or cancelled (archived)."""
+        def change(task: Task, now: datetime) -> dict[str, Any]:
+            if status not in (EVENT_MARKS if task.is_event else TASK_MARKS):
+                raise InvalidInput("bad_task_status", field="status")
+            if not task.is_open:
+                raise Conflict("task_closed")
+            if task.status == status:
+                raise Conflict("task_same_status")
+            return {"status": status, "done_at": now if status in CLOSED_STATUSES else None}
+
+        return await self._change(actor, task_id, change)
+
+    async def restore(self, actor: Actor, task_id: int) -> Task:
+        """A done or cancelled one is open again ("planned")."""
+        def change(task: Task, now: datetime) -> dict[str, Any]:
+            if task.is_open:
+                raise Conflict("task_open")
+            return {"status": "planned", "done_at": None}
+
+        return await self._change(actor, task_id, change, action="task.restore")
+
+    def read_defer(self, actor: Actor, text: str) -> datetime:
+        """The date (and time) a task is deferred to, typed like a due time; in the future."""
+        return parse_when(text, self.zone(actor), self._clock.now())
+
+    async def defer(self, actor: Actor, task_id: int, text: str) -> Task:
+        """A task is "deferred" to the moment typed (its due time moves); an event moves
+        there with its length."""
+        when = self.read_defer(actor, text)
+
+        def change(task: Task, now: datetime) -> dict[str, Any]:
+            if not task.is_open:
+                raise Conflict("task_closed")
+            return _moved(task, when)
 
         return await self._change(actor, task_id, change)
 
@@ -134,26 +179,48 @@ class TaskService:
             local = base.astimezone(zone)
             day = local.date() if base >= now else now.astimezone(zone).date()
             # The wall-clock time is kept across a change of summer time.
-            new = _at(day + timedelta(days=days), local.time(), zone)
-            if not task.is_event:
-                return {"due_at": new, "status": "deferred"}
-            length = (task.ends_at - task.starts_at) if task.ends_at and task.starts_at \
-                else DEFAULT_EVENT_LENGTH
-            return {"starts_at": new, "ends_at": new + length}
+            return _moved(task, _at(day + timedelta(days=days), local.time(), zone))
 
         return await self._change(actor, task_id, change)
 
-    async def _change(self, actor: Actor, task_id: int, change: Any) -> Task:
+    async def _change(self, actor: Actor, task_id: int, change: Any,
+                      action: str | None = None) -> Task:
         now = self._clock.now()
+        zone = self.zone(actor)
         async with self._uow() as uow:
-            task = await uow.tasks.get(task_id, actor.owner_scope())
+            task = await uow.tasks.visible(task_id, actor.owner_scope())
             if task is None:
                 raise NotFound(entity="task", id=task_id)
             values = change(task, now)
             await uow.tasks.update(task.id, values)
-            await uow.audit.add(actor.id, "task.update", "task", task.id,
-                                {k: str(v) for k, v in values.items()})
+            changes = _changes(task, values, zone)
+            status = values.get("status", task.status)
+            await uow.audit.add(
+                actor.id, action or f"task.{status if status != task.status else 'deferred'}",
+                "task", task.id, {"changes": changes},
+                company_id=task.company_id, deal_id=task.deal_id)
             updated = await uow.tasks.get(task.id, None)
             await uow.commit()
         assert updated is not None
         return updated
+
+
+def _moved(task: Task, when: datetime) -> dict[str, Any]:
+    """A task deferred to `when`; an event moved there with its length."""
+    if not task.is_event:
+        return {"due_at": when, "status": "deferred"}
+    length = (task.ends_at - task.starts_at) if task.ends_at and task.starts_at \
+        else DEFAULT_EVENT_LENGTH
+    return {"starts_at": when, "ends_at": when + length}
+
+
+def _changes(task: Task, values: dict[str, Any], zone: ZoneInfo) -> list[dict[str, str | None]]:
+    """The audit's old → new of a change: the status code, the times as the card shows them."""
+    out = []
+    if "status" in values and values["status"] != task.status:
+        out.append(audit_change("status", task.status, values["status"]))
+    for column, field in (("due_at", "due"), ("starts_at", "starts")):
+        if column in values:
+            out.append(audit_change(field, local_text(getattr(task, column), zone),
+                              local_text(values[column], zone)))
+    return out

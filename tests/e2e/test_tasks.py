@@ -45,7 +45,7 @@ async def test_today_with_done_and_postpone(bot: Harness) -> None:
     second = await bot.client.wait_for(MANAGER)
     assert first["text"] == "📌 Task: Call Anna · 15:00 (planned)"
     assert second["text"] == "🤝 Meeting: Demo at the client's · 16:00–17:30 (planned) 🔔"
-    assert buttons(first) == ["Done", "+1 day", "+1 week"]
+    assert buttons(first) == ["Done", "+1 day", "+1 week", "Open"]
 
     answer = await bot.press_for_answer(MANAGER, first["message_id"], text="Done")
     assert answer == "Done."

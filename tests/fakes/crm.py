@@ -14,7 +14,7 @@ from services.clients import Company, CompanyDraft
 from services.contacts_norm import normalize_name
 from services.deals import Deal, StageChange
 from services.leads import ClientMatch, Lead, LeadDraft, NewCompany, NewContact
-from services.tasks import CLOSED_STATUSES, Task
+from services.tasks import CANCELLED, CLOSED_STATUSES, Task, TaskComment
 from services.users import Invite, Role, User
 
 if TYPE_CHECKING:
@@ -318,7 +318,7 @@ class FakeDealRepository:
 TASK_DEFAULTS: dict[str, Any] = {
     "kind": "task", "title": "", "status": "planned", "deal_id": None, "company_id": None,
     "contact_id": None, "due_at": None, "starts_at": None, "ends_at": None,
-    "remind_client": False, "done_at": None}
+    "remind_client": False, "done_at": None, "created_by": None}
 
 
 def new_task_row(state: State, owner_id: int, values: dict[str, Any],
@@ -337,7 +337,7 @@ def to_task(row: dict[str, Any]) -> Task:
                 status=row["status"], deal_id=row["deal_id"], company_id=row["company_id"],
                 due_at=row["due_at"], starts_at=row["starts_at"], ends_at=row["ends_at"],
                 remind_client=bool(row["remind_client"]), done_at=row["done_at"],
-                created_at=row["created_at"])
+                created_at=row["created_at"], created_by=row["created_by"])
 
 
 class FakeTaskRepository:
@@ -353,8 +353,15 @@ class FakeTaskRepository:
             return None
         return to_task(row)
 
+    async def visible(self, task_id: int, user_id: int | None) -> Task | None:
+        row = self._t.tasks.get(task_id)
+        if row is None or (user_id is not None
+                           and user_id not in (row["owner_id"], row["created_by"])):
+            return None
+        return to_task(row)
+
     async def update(self, task_id: int, values: dict[str, Any]) -> None:
-        unknown = set(values) - set(TASK_DEFAULTS)
+        unknown = set(values) - set(TASK_DEFAULTS) - {"owner_id"}
         if unknown:
             raise TypeError(f"unknown task columns {sorted(unknown)}")
         row = self._t.tasks.get(task_id)
@@ -368,17 +375,47 @@ class FakeTaskRepository:
             if row["owner_id"] != owner_id or when is None:
                 return False
             is_open = row["status"] not in CLOSED_STATUSES
-            return start <= when < end or (when < start and is_open)
+            in_window = start <= when < end and row["status"] != CANCELLED
+            return in_window or (when < start and is_open)
 
         rows = sorted((r for r in self._t.tasks.values() if wanted(r)),
                       key=lambda r: (r["status"] in CLOSED_STATUSES, _stamp(_when(r)), r["id"]))
         return [to_task(r) for r in rows]
+
+    async def closed(self, owner_id: int, limit: int) -> Sequence[Task]:
+        rows = [r for r in self._t.tasks.values()
+                if r["owner_id"] == owner_id and r["status"] in CLOSED_STATUSES]
+        rows.sort(key=lambda r: (r["done_at"] is None, -_stamp(r["done_at"]), -r["id"]))
+        return [to_task(r) for r in rows[:limit]]
 
     async def next_for_deal(self, deal_id: int) -> Task | None:
         rows = [r for r in self._t.tasks.values()
                 if r["deal_id"] == deal_id and r["status"] not in CLOSED_STATUSES]
         rows.sort(key=lambda r: (_when(r) is None, _stamp(_when(r)), r["id"]))
         return to_task(rows[0]) if rows else None
+
+
+class FakeTaskCommentRepository:
+    def __init__(self, state: State) -> None:
+        self._t = state
+
+    async def add(self, task_id: int, author_id: int, text: str, now: datetime
+                  ) -> TaskComment:
+        row = {"id": self._t.next_id("task_comments"), "task_id": task_id,
+               "author_id": author_id, "text": text, "created_at": now}
+        self._t.task_comments.append(row)
+        return self._comment(row)
+
+    async def latest(self, task_id: int, limit: int) -> Sequence[TaskComment]:
+        rows = [r for r in self._t.task_comments if r["task_id"] == task_id]
+        rows.sort(key=lambda r: (r["created_at"], r["id"]))
+        return [self._comment(r) for r in rows[-limit:]]
+
+    def _comment(self, row: dict[str, Any]) -> TaskComment:
+        author = self._t.users.get(row["author_id"])
+        return TaskComment(id=row["id"], task_id=row["task_id"], author_id=row["author_id"],
+                           author_name=author.full_name if author else "", text=row["text"],
+                           created_at=row["created_at"])
 
 
 # --- leads ----------------------------------------------------------------------------------

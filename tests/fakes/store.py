@@ -27,6 +27,7 @@ from tests.fakes.crm import (
     FakeDealRepository,
     FakeInviteRepository,
     FakeLeadRepository,
+    FakeTaskCommentRepository,
     FakeTaskRepository,
     FakeUserRepository,
     new_contact_row,
@@ -77,6 +78,7 @@ class State:
     deals: dict[int, Row] = field(default_factory=dict)
     stage_changes: list[Row] = field(default_factory=list)
     tasks: dict[int, Row] = field(default_factory=dict)
+    task_comments: list[Row] = field(default_factory=list)
     interactions: dict[int, Row] = field(default_factory=dict)
     leads: dict[int, Row] = field(default_factory=dict)
     organizations: dict[int, Organization] = field(default_factory=dict)
@@ -128,6 +130,7 @@ class FakeUnitOfWork:
         self.audit = FakeAuditRepository(state)
         self.deals = FakeDealRepository(state)
         self.tasks = FakeTaskRepository(state)
+        self.task_comments = FakeTaskCommentRepository(state)
         self.leads = FakeLeadRepository(state)
         self.organizations = FakeOrganizationRepository(state)
         self.products = FakeProductRepository(state)

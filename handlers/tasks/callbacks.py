@@ -1,0 +1,77 @@
+"""The tasks feature's buttons and steps: "tk" (a /today line: Done, +1 day, +1 week), "tc"
+(the task card and the lists that open it) and "tf" (the /task flow's buttons)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.state import State, StatesGroup
+
+
+class TaskAction(StrEnum):
+    DONE = "d"
+    DAY = "p1"
+    WEEK = "p7"
+
+
+POSTPONE_DAYS = {TaskAction.DAY: 1, TaskAction.WEEK: 7}
+
+
+class TaskCb(CallbackData, prefix="tk"):
+    action: TaskAction
+    id: int
+
+
+class Card(StrEnum):
+    OPEN = "o"
+    DONE = "d"
+    DAY = "p1"
+    WEEK = "p7"
+    PROGRESS = "ip"
+    WAITING = "w"
+    CANCEL = "x"
+    RESTORE = "r"
+    DEFER = "df"
+    ASSIGN = "a"
+    ASSIGN_TO = "at"
+    COMMENT = "c"
+    CLOSED = "cl"  # the list of done and cancelled ones (id 0)
+
+
+CARD_POSTPONE = {Card.DAY: 1, Card.WEEK: 7}
+CARD_MARKS = {Card.PROGRESS: "in_progress", Card.WAITING: "waiting", Card.CANCEL: "cancelled"}
+
+
+class TaskCardCb(CallbackData, prefix="tc"):
+    action: Card
+    id: int
+    to: int = 0  # the colleague of ASSIGN_TO
+
+
+class TaskFlowAction(StrEnum):
+    KIND = "k"
+    SKIP = "s"
+    YES = "y"
+    NO = "n"
+
+
+class TaskFlowCb(CallbackData, prefix="tf"):
+    action: TaskFlowAction
+    flow: str
+    kind: str = ""
+
+
+class NewTask(StatesGroup):
+    kind = State()
+    title = State()
+    when = State()
+    end = State()
+    remind = State()
+
+
+class TaskStep(StatesGroup):
+    """A card's typed step: the date to defer to, a comment (the task id in the FSM data)."""
+
+    defer = State()
+    comment = State()
