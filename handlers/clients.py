@@ -20,6 +20,7 @@ from handlers.callback import message_of
 from handlers.companies import with_company_buttons
 from handlers.deals.keyboards import client_card_keyboard
 from handlers.filters import HasText, IsStaff, SameFlow
+from handlers.invoices.repeat_buttons import with_repeat
 from handlers.texts import error_text
 from services.clients import ClientService, Company, CompanyDraft, Page
 from services.errors import DomainError
@@ -177,8 +178,8 @@ async def on_open(query: CallbackQuery, callback_data: ClientCb, actor: User,
     await query.answer()
     if msg := message_of(query):
         await msg.answer(company_card(company),
-                         reply_markup=with_company_buttons(
-                             client_card_keyboard(company.id), company.id, actor))
+                         reply_markup=with_repeat(with_company_buttons(
+                             client_card_keyboard(company.id), company.id, actor), company.id))
 
 
 async def cmd_newclient(message: Message, state: FSMContext) -> None:

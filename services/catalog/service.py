@@ -61,6 +61,11 @@ class CatalogService:
             return str(clean_price(text, currency))
         raise InvalidInput("unknown_field", field=field)
 
+    @staticmethod
+    def clean_price_list(text: str) -> str:
+        """A price list's name as typed (services.catalog.clean_price_list)."""
+        return clean_price_list(text)
+
     async def search(self, actor: Actor, query: str, limit: int = 8,
                      archived: bool = False) -> Sequence[Product]:
         """Active (with `archived`: archived) products whose SKU equals the query or whose
