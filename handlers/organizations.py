@@ -61,7 +61,7 @@ class EditOrg(StatesGroup):
 
 # The organization's fields as the admin sees them (the flow's summary, the edit buttons).
 LABELS = {
-    "name": __("Name"),
+    "name": __("Name on documents"),
     "legal_name": __("Legal name"),
     "country": __("Country"),
     "tax_id": __("Tax id"),

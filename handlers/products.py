@@ -59,7 +59,7 @@ class ProductEdit(StatesGroup):
     price = State()
 
 
-FIELD_BUTTONS = {"name": __("Name"), "vat": __("VAT rate"), "unit": __("Unit")}
+FIELD_BUTTONS = {"name": __("Product name"), "vat": __("VAT rate"), "unit": __("Unit")}
 FIELD_QUESTIONS = {
     "name": __("New name of the product?"),
     "vat": __("New VAT rate? 22, 10, 0 or none."),
@@ -126,7 +126,7 @@ def page_keyboard(page: ProductPage) -> InlineKeyboardMarkup:
         nav.append(("▶", page.offset + page.limit))
     for text, offset in nav:
         kb.button(text=text, callback_data=ProductCb(action=Pr.PAGE, id=offset, arg=archived))
-    kb.button(text=_("Active products") if page.archived else _("Archive"),
+    kb.button(text=_("Show active") if page.archived else _("Show archived"),
               callback_data=ProductCb(action=Pr.PAGE, arg=1 - archived))
     kb.adjust(*([1] * len(page.items)), *([len(nav)] if nav else []), 1)
     return kb.as_markup()
