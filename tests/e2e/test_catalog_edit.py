@@ -249,3 +249,24 @@ async def test_an_admin_edits_the_organization_validated_as_when_added(bot: Harn
                                forged=True)
     await bot.settled()
     assert len(await audit(bot, "organization.edit")) == 2
+
+
+async def test_the_new_organization_summary_shows_labels_not_field_keys(bot: Harness) -> None:
+    await seed(bot)
+    ask = await bot.press(ADMIN, await bot.say(ADMIN, "/org"), "Добавить организацию")
+    ask = await bot.say(ADMIN, "Test SRL")
+    ask = await bot.press(ADMIN, ask, "RO")
+    await bot.say(ADMIN, "RO18547290")
+    ask = await bot.say(ADMIN, "Str. Exemplu 1, București")
+    await bot.press(ADMIN, ask, "RON")
+    for answer in ("TST", "Banca Exemplu", "RO49AAAA1B31007593840000"):
+        await bot.say(ADMIN, answer)
+    summary = await bot.say(ADMIN, "RZBRROBU")
+    lines = summary["text"].splitlines()
+    assert lines[1:] == [
+        "Название (в документах): Test SRL", "Страна: RO",
+        "ИНН / налоговый номер: 18547290", "Юридический адрес: Str. Exemplu 1, București",
+        "Валюта: RON", "Префикс номера счёта: TST", "Банк: Banca Exemplu",
+        "IBAN: RO49AAAA1B31007593840000", "BIC: RZBRROBU", lines[-1]]
+    assert not any(x.split(":")[0] in ("name", "tax_id", "invoice_prefix", "bank_name", "bic")
+                   for x in lines)
