@@ -146,6 +146,9 @@ class CatalogService:
             product = await uow.products.get(product_id)
             if product is None:
                 raise NotFound(entity="product", id=product_id)
+            # The same list however it is typed ("опт" is the existing «Опт»).
+            known = {x.casefold(): x for x in await uow.products.price_lists()}
+            code = known.get(code.casefold(), code)
             old = product.exact_price(cur, code)
             if old != amount:
                 await uow.products.set_prices(product.id, [Price(code, cur, amount)])

@@ -97,9 +97,12 @@ class DocumentEditor(Generic[D, U]):
         return fresh
 
     async def _save_in(self, uow: U, actor: Actor, doc: D, lines: Sequence[Line],
-                       header: dict[str, Any], audit: dict[str, Any] | None = None) -> D:
+                       header: dict[str, Any], audit: dict[str, Any] | None = None,
+                       audited: bool = True) -> D:
         """Prices `lines` with `doc`'s terms changed by `header` and stores lines, totals and
-        header together (the caller commits)."""
+        header together (the caller commits). Audited as "<kind>.edit" (with `audit` as its
+        data: then tied to the client and the deal, for their timelines) unless the caller
+        audits the change itself (`audited` false)."""
         if len(lines) > MAX_LINES:
             raise InvalidInput("too_many_lines", field="line", limit=MAX_LINES)
         currency = header.get("currency", doc.currency)
@@ -112,8 +115,11 @@ class DocumentEditor(Generic[D, U]):
         repo = self._repo(uow)
         await repo.save_draft(doc.id, [line_to_row(x, currency) for x in priced],
                               totals, header)
-        await uow.audit.add(actor.id, f"{self.kind}.edit", self.kind, doc.id, audit,
-                            company_id=doc.company_id, deal_id=doc.deal_id)
+        if audit is not None:
+            await uow.audit.add(actor.id, f"{self.kind}.edit", self.kind, doc.id, audit,
+                                company_id=doc.company_id, deal_id=doc.deal_id)
+        elif audited:
+            await uow.audit.add(actor.id, f"{self.kind}.edit", self.kind, doc.id)
         fresh = await repo.get(doc.id, None)
         assert fresh is not None
         return fresh

@@ -68,7 +68,7 @@ class InvoiceRepeating(InvoiceIssuing):
                   "discount_amount": doc.discount_amount, "language": doc.language}
         if doc.issue_date is not None and doc.due_date is not None:
             header["due_date"] = self.today() + (doc.due_date - doc.issue_date)
-        fresh = await self._save_in(uow, actor, new, lines, header)
+        fresh = await self._save_in(uow, actor, new, lines, header, audited=False)
         await uow.audit.add(actor.id, "invoice.repeat", "invoice", new_id,
                             {"from": doc.id, "price_list": price_list, "changed": changed},
                             company_id=doc.company_id, deal_id=deal_id)

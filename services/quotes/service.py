@@ -113,7 +113,8 @@ class QuoteService(DocumentEditor[Quote, QuoteUnitOfWork]):
             fresh = await self._save_in(uow, actor, new, lines, {
                 "contact_id": doc.contact_id, "tax_mode": doc.tax_mode,
                 "discount_percent": doc.discount_percent,
-                "discount_amount": doc.discount_amount, "language": doc.language})
+                "discount_amount": doc.discount_amount, "language": doc.language},
+                audited=False)
             await uow.audit.add(actor.id, "quote.repeat", "quote", new_id,
                                 {"from": doc.id, "price_list": price_list, "changed": changed},
                                 company_id=doc.company_id, deal_id=doc.deal_id)

@@ -42,6 +42,7 @@ async def test_a_head_edits_a_product_and_every_change_is_audited(w: World) -> N
     edited = await w.catalog.edit(head, product.id, "unit", "компл")
     edited = await w.catalog.set_price(head, product.id, "base", "RUB", "2 700,50")
     edited = await w.catalog.set_price(head, product.id, "Опт", "RUB", "2300")
+    edited = await w.catalog.set_price(head, product.id, "опт", "RUB", "2300")  # the same
     assert (edited.name, edited.vat_code, edited.unit) == ("Кресло офисное", "10", "компл")
     assert edited.exact_price("RUB", "base") == D("2700.50")
     assert edited.exact_price("RUB", "Опт") == D("2300.00")
