@@ -116,6 +116,10 @@ async def test_the_clients_price_list_prices_new_drafts_and_another_can_be_chose
     assert [x.unit_price for x in done.doc.lines] == [D("2500.00"), D("9000.00"), D("500.00")]
     assert (done.doc.price_list, done.changed, done.fallback) == ("base", 1, 0)
     assert done.doc.grand_total == D("17690.00")
+    back = await w.invoices.set_price_list(w.m1, inv.id, "Опт")
+    assert (back.changed, back.fallback) == (1, 1)  # the chair again; the table from base
+    assert [x.unit_price for x in back.doc.lines] == [D("2300.00"), D("9000.00"), D("500.00")]
+    done = await w.invoices.set_price_list(w.m1, inv.id, "base")
     before = copy.deepcopy((w.db.state.invoices, w.db.state.audit))
     with pytest.raises(InvalidInput) as err:
         await w.invoices.set_price_list(w.m1, inv.id, "Розница")
