@@ -110,7 +110,8 @@ def steps(country: str | None) -> list[str]:
 def org_text(org: Organization) -> str:
     acc = org.default_account
     lines = [f"<b>{html.escape(org.name)}</b> ({org.country})",
-             f"{org.tax_id_label}: {org.tax_id or '—'}" + (f", KPP {org.kpp}" if org.kpp else ""),
+             f"{org.tax_id_label}: {org.tax_id or '—'}"
+             + (f", {LABELS['kpp']} {org.kpp}" if org.kpp else ""),
              html.escape(org.address),
              _("Currency: {currency}; invoices {prefix}").format(
                  currency=org.currency, prefix=html.escape(org.invoice_prefix)),
@@ -119,7 +120,8 @@ def org_text(org: Organization) -> str:
         if value := org_value(org, field):
             lines.append(f"{LABELS[field]}: {html.escape(value)}")
     if acc:
-        bank = f"BIK {acc.bik}, {acc.account}" if acc.bik else f"IBAN {acc.account}, {acc.bic}"
+        bank = (f"{LABELS['bik']} {acc.bik}, {acc.account}" if acc.bik
+                else f"IBAN {acc.account}, {acc.bic}")
         lines.append(_("Bank: {bank}").format(bank=bank))
     return "\n".join(lines)
 

@@ -229,7 +229,8 @@ async def test_an_admin_edits_the_organization_validated_as_when_added(bot: Harn
                              "Попробуйте ещё раз или отправьте /cancel.")
     assert await rows(bot, m.Organization.tax_id, m.Organization.payment_terms_days) == before
     saved = await bot.say(ADMIN, "7736207543")
-    assert saved["text"].startswith("Сохранено.\nDemo LLC (RU)\nИНН: 7736207543")
+    assert saved["text"].startswith("Сохранено.\nDemo LLC (RU)\nИНН: 7736207543, КПП 773601001")
+    assert "Банк: БИК 044525225, 40702810938000000001" in saved["text"]
     await bot.press(ADMIN, fields, "Срок оплаты, дней")
     reply = await bot.say(ADMIN, "0")
     assert reply["text"].startswith("Срок оплаты — число дней от 1 до 365.")
