@@ -16,6 +16,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
+from handlers import products
 from handlers.filters import HasRole, HasText, IsStaff
 from handlers.texts import error_text
 from services.catalog import (
@@ -89,20 +90,21 @@ ORDER: Final = ("name", "sku", "vat", "currency", "price")
 def create_router() -> Router:
     router = Router(name="catalog")
     router.message.filter(IsStaff())
+    router.include_router(products.create_router())
 
     @router.message(Command("products"))
     async def cmd_products(message: Message, command: CommandObject, actor: User,
                            catalog: CatalogService) -> None:
         query = (command.args or "").strip()
-        if not query:
-            await message.answer(_("Type /products and the start of a name or an SKU, e.g. "
-                                   "/products chair."))
+        if not query:  # the catalog list, its price lists and the archive filter
+            await products.show_catalog(message, actor, catalog)
             return
         found = await catalog.search(actor, query, limit=20)
         if not found:
             await message.answer(_("Nothing found."))
             return
-        await message.answer("\n".join(product_line(p) for p in found))
+        await message.answer("\n".join(product_line(p) for p in found),
+                             reply_markup=products.found_keyboard(list(found)))
 
     @router.message(Command("newproduct"), HasRole(Role.ADMIN, Role.HEAD))
     async def cmd_newproduct(message: Message, state: FSMContext) -> None:

@@ -21,6 +21,7 @@ from handlers.companies import with_company_buttons
 from handlers.deals.keyboards import client_card_keyboard
 from handlers.files import with_file_buttons
 from handlers.filters import HasText, IsStaff, SameFlow
+from handlers.invoices.repeat_buttons import with_repeat
 from handlers.texts import error_text
 from services.clients import ClientService, Company, CompanyDraft, Page
 from services.errors import DomainError
@@ -178,8 +179,9 @@ async def on_open(query: CallbackQuery, callback_data: ClientCb, actor: User,
     await query.answer()
     if msg := message_of(query):
         await msg.answer(company_card(company),
-                         reply_markup=with_file_buttons(with_company_buttons(
-                             client_card_keyboard(company.id), company.id, actor), company.id))
+                         reply_markup=with_file_buttons(with_repeat(with_company_buttons(
+                             client_card_keyboard(company.id), company.id, actor), company.id),
+                             company.id))
 
 
 async def cmd_newclient(message: Message, state: FSMContext) -> None:

@@ -22,7 +22,13 @@ from handlers.callback import message_of
 from handlers.filters import HasRole, HasText, SameFlow
 from handlers.texts import error_text
 from services.errors import DomainError
-from services.organizations import Organization, OrganizationDraft, OrganizationService
+from services.organizations import (
+    Organization,
+    OrganizationDraft,
+    OrganizationService,
+    editable_fields,
+    org_value,
+)
 from services.users import Role, User
 
 COUNTRIES: Final = ("RU", "BY", "MD", "RO")
@@ -34,6 +40,8 @@ class OrgAction(StrEnum):
     CURRENCY = "cur"
     SAVE = "save"
     CANCEL = "x"
+    EDIT = "e"  # v: the organization's id
+    FIELD = "f"  # v: "<organization id>.<field>"
 
 
 class OrgCb(CallbackData, prefix="og"):
@@ -45,6 +53,32 @@ class OrgCb(CallbackData, prefix="og"):
 class NewOrg(StatesGroup):
     step = State()
     confirm = State()
+
+
+class EditOrg(StatesGroup):
+    value = State()
+
+
+# The organization's fields as the admin sees them (the flow's summary, the edit buttons).
+LABELS = {
+    "name": __("Name on documents"),
+    "legal_name": __("Legal name"),
+    "country": __("Country"),
+    "tax_id": __("Tax id"),
+    "kpp": __("KPP"),
+    "address": __("Legal address"),
+    "director": __("Director"),
+    "accountant": __("Chief accountant"),
+    "currency": __("Currency"),
+    "invoice_prefix": __("Invoice prefix"),
+    "payment_terms_days": __("Payment terms, days"),
+    "bik": __("BIK"),
+    "bank_name": __("Bank"),
+    "account": __("Settlement account"),
+    "corr_account": __("Correspondent account"),
+    "iban": __("IBAN"),
+    "bic": __("BIC"),
+}
 
 
 QUESTIONS = {
@@ -76,20 +110,26 @@ def steps(country: str | None) -> list[str]:
 def org_text(org: Organization) -> str:
     acc = org.default_account
     lines = [f"<b>{html.escape(org.name)}</b> ({org.country})",
-             f"{org.tax_id_label}: {org.tax_id or '—'}" + (f", KPP {org.kpp}" if org.kpp else ""),
+             f"{org.tax_id_label}: {org.tax_id or '—'}"
+             + (f", {LABELS['kpp']} {org.kpp}" if org.kpp else ""),
              html.escape(org.address),
              _("Currency: {currency}; invoices {prefix}").format(
-                 currency=org.currency, prefix=html.escape(org.invoice_prefix))]
+                 currency=org.currency, prefix=html.escape(org.invoice_prefix)),
+             _("Payment terms: {days} days").format(days=org.payment_terms_days)]
+    for field in ("legal_name", "director", "accountant"):
+        if value := org_value(org, field):
+            lines.append(f"{LABELS[field]}: {html.escape(value)}")
     if acc:
-        bank = f"BIK {acc.bik}, {acc.account}" if acc.bik else f"IBAN {acc.account}, {acc.bic}"
+        bank = (f"{LABELS['bik']} {acc.bik}, {acc.account}" if acc.bik
+                else f"IBAN {acc.account}, {acc.bic}")
         lines.append(_("Bank: {bank}").format(bank=bank))
     return "\n".join(lines)
 
 
 def summary(data: dict[str, Any]) -> str:
     keys = steps(data.get("country"))
-    rows = [_("New organization:")] + [f"{k}: {html.escape(str(data.get(k) or '—'))}"
-                                       for k in keys]
+    rows = [_("New organization:")] + [
+        f"{LABELS[k]}: {html.escape(str(data.get(k) or '—'))}" for k in keys]
     return "\n".join([*rows, _("Save?")])
 
 
@@ -129,7 +169,11 @@ async def cmd_org(message: Message, actor: User, organizations: OrganizationServ
     await state.clear()
     orgs = await organizations.list(actor)
     kb = InlineKeyboardBuilder()
+    for org in orgs:
+        kb.button(text=_("Edit «{name}»").format(name=org.name[:40]),
+                  callback_data=OrgCb(action=OrgAction.EDIT, v=str(org.id)))
     kb.button(text=_("Add organization"), callback_data=OrgCb(action=OrgAction.ADD))
+    kb.adjust(1)
     text = "\n\n".join(org_text(o) for o in orgs) if orgs else _(
         "No organizations yet: add the one that issues your invoices.")
     await message.answer(text, reply_markup=kb.as_markup())
@@ -208,6 +252,67 @@ async def on_save(query: CallbackQuery, state: FSMContext, actor: User,
     await msg.edit_text(_("Saved.") + "\n" + org_text(org))
 
 
+def fields_keyboard(org: Organization) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for field in editable_fields(org):
+        kb.button(text=str(LABELS[field]),
+                  callback_data=OrgCb(action=OrgAction.FIELD, v=f"{org.id}.{field}"))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+async def on_edit(query: CallbackQuery, callback_data: OrgCb, actor: User,
+                  organizations: OrganizationService, state: FSMContext) -> None:
+    msg = message_of(query)
+    try:
+        org = await organizations.get(actor, int(callback_data.v or 0))
+    except (DomainError, ValueError) as err:
+        text = error_text(err) if isinstance(err, DomainError) else _(
+            "This button is no longer active.")
+        await query.answer(text, show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    if msg is not None:
+        await msg.answer(_("What to change in «{name}»?").format(name=html.escape(org.name)),
+                         reply_markup=fields_keyboard(org))
+
+
+async def on_field(query: CallbackQuery, callback_data: OrgCb, actor: User,
+                   organizations: OrganizationService, state: FSMContext) -> None:
+    msg = message_of(query)
+    org_id, _dot, field = callback_data.v.partition(".")
+    try:
+        org = await organizations.get(actor, int(org_id or 0))
+    except (DomainError, ValueError) as err:
+        text = error_text(err) if isinstance(err, DomainError) else _(
+            "This button is no longer active.")
+        await query.answer(text, show_alert=True)
+        return
+    if field not in editable_fields(org) or msg is None:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    await state.set_state(EditOrg.value)
+    await state.set_data({"org": org.id, "field": field})
+    await query.answer()
+    current = org_value(org, field) or "—"
+    await msg.answer(_("New value of «{label}»? Now: {value}").format(
+        label=LABELS[field], value=html.escape(current)))
+
+
+async def got_edit(message: Message, actor: User, state: FSMContext,
+                   organizations: OrganizationService) -> None:
+    data = await state.get_data()
+    try:
+        org = await organizations.edit(actor, int(data["org"]), str(data["field"]),
+                                       message.text or "")
+    except DomainError as err:
+        await message.answer(error_text(err) + "\n" + _("Try again, or send /cancel."))
+        return
+    await state.clear()
+    await message.answer(_("Saved.") + "\n" + org_text(org))
+
+
 async def on_stale(query: CallbackQuery) -> None:
     """A flow's button whose run is over (or whose message is gone)."""
     if message_of(query) is None:
@@ -223,6 +328,9 @@ def create_router() -> Router:
 
     router.message.register(cmd_org, Command("org"))
     router.message.register(got_value, StateFilter(NewOrg.step), HasText())
+    router.message.register(got_edit, StateFilter(EditOrg.value), HasText())
+    router.callback_query.register(on_edit, OrgCb.filter(F.action == OrgAction.EDIT))
+    router.callback_query.register(on_field, OrgCb.filter(F.action == OrgAction.FIELD))
     router.callback_query.register(on_add, OrgCb.filter(F.action == OrgAction.ADD))
     router.callback_query.register(
         on_choice, OrgCb.filter(F.action.in_({OrgAction.COUNTRY, OrgAction.CURRENCY})),

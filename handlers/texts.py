@@ -70,6 +70,9 @@ FIELD_NAMES = {
     "template": __("template"),
     "doc_number": __("document number"),
     "assignee": __("assignee"),
+    "price_list": __("price list"),
+    "director": __("director"),
+    "accountant": __("chief accountant"),
 }
 
 ERRORS = {
@@ -192,6 +195,12 @@ ERRORS = {
     "bad_price": __("The price is not a valid amount."),
     "bad_sku": __("An SKU has no spaces and at most {limit} characters."),
     "sku_taken": __("A product with this SKU already exists."),
+    "unknown_price_list": __("Unknown price list: no product has a price in it."),
+    "bad_price_list": __("A price list's name has letters, digits, spaces, - and _ only."),
+    "repeat_draft": __("A draft is not repeated: edit it instead."),
+    "no_last_invoice": __("This client has no issued invoice yet to repeat."),
+    "bad_terms_days": __("Payment terms are a number of days from 1 to {limit}."),
+    "unknown_field": __("This field cannot be changed here."),
     "bad_kind": __("Unknown product kind: good or service."),
     "csv_no_header": __("The first line must name the columns: name, vat, price, currency "
                         "(and sku, unit, price_list if you have them)."),

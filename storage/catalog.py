@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalog import Price, Product, ProductDraft, price_from_minor, price_minor
+from services.catalog import (
+    BASE_LIST,
+    Price,
+    Product,
+    ProductDraft,
+    price_from_minor,
+    price_minor,
+)
 from storage import models as m
 
 
@@ -47,14 +55,40 @@ class SqlProductRepository:
                                    .order_by(m.Product.id).limit(1))
         return (await self._load([row]))[0] if row else None
 
-    async def search(self, query: str, limit: int) -> Sequence[Product]:
+    async def search(self, query: str, limit: int, archived: bool = False
+                     ) -> Sequence[Product]:
         rows = list(await self._s.scalars(
             select(m.Product)
-            .where(m.Product.is_active.is_(True),
+            .where(m.Product.is_active.is_(not archived),
                    or_(m.Product.sku == query,
                        m.Product.name_norm.like(_like_prefix(norm(query)), escape="\\")))
             .order_by(m.Product.name_norm, m.Product.id).limit(limit)))
         return await self._load(rows)
+
+    async def page(self, archived: bool, offset: int, limit: int
+                   ) -> tuple[Sequence[Product], int]:
+        where = m.Product.is_active.is_(not archived)
+        rows = list(await self._s.scalars(select(m.Product).where(where)
+                                          .order_by(m.Product.name_norm, m.Product.id)
+                                          .offset(offset).limit(limit)))
+        total = await self._s.scalar(select(func.count()).select_from(m.Product).where(where))
+        return await self._load(rows), int(total or 0)
+
+    async def set_fields(self, product_id: int, values: Mapping[str, Any]) -> None:
+        fields = dict(values)
+        if "name" in fields:
+            fields["name_norm"] = norm(str(fields["name"]))
+        await self._s.execute(update(m.Product).where(m.Product.id == product_id)
+                              .values(**fields))
+
+    async def price_lists(self) -> Sequence[str]:
+        found = list(await self._s.scalars(select(m.ProductPrice.price_list).distinct()
+                                           .order_by(m.ProductPrice.price_list)))
+        return sorted(found, key=lambda code: (code != BASE_LIST, code.casefold()))
+
+    async def company_price_list(self, company_id: int) -> str | None:
+        return await self._s.scalar(select(m.Company.price_list)
+                                    .where(m.Company.id == company_id))
 
     async def add(self, draft: ProductDraft) -> Product:
         row = m.Product(sku=draft.sku, name=draft.name, name_norm=norm(draft.name),

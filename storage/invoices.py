@@ -43,7 +43,7 @@ def _common(row: Any, buyer_name: str | None, lines: tuple[Line, ...]) -> dict[s
         "vat_total": from_minor(row.vat_minor, c),
         "grand_total": from_minor(row.total_minor, c),
         "series_id": row.series_id, "number": row.number, "number_text": row.number_text,
-        "created_at": row.created_at, "lines": lines,
+        "created_at": row.created_at, "lines": lines, "price_list": row.price_list or "base",
         "seller": Party.from_dict(row.seller_snapshot) if row.seller_snapshot else None,
         "buyer": Party.from_dict(row.buyer_snapshot) if row.buyer_snapshot else None,
     }
@@ -182,6 +182,15 @@ class SqlInvoiceRepository(_SqlDocuments[Invoice]):
             select(m.Invoice.id)
             .where(m.Invoice.quote_id == quote_id, m.Invoice.status != "cancelled")
             .order_by(m.Invoice.id).limit(1))
+
+    async def last_issued(self, company_id: int, owner_id: int | None) -> int | None:
+        q = (select(m.Invoice.id)
+             .where(m.Invoice.company_id == company_id,
+                    m.Invoice.status.not_in(["draft", "cancelled"]))
+             .order_by(m.Invoice.issued_at.desc(), m.Invoice.id.desc()).limit(1))
+        if owner_id is not None:
+            q = q.where(m.Invoice.owner_id == owner_id)
+        return await self._s.scalar(q)
 
     def _build(self, row: Any, buyer_name: str | None, lines: tuple[Line, ...]) -> Invoice:
         return to_invoice(row, buyer_name, lines)

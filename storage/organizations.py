@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.organizations import BankAccount, Organization, OrganizationDraft
@@ -81,3 +82,11 @@ class SqlOrganizationRepository:
         org_id = await self._s.scalar(select(m.Organization.id).order_by(m.Organization.id)
                                       .limit(1))
         return await self.get(org_id) if org_id is not None else None
+
+    async def update(self, org_id: int, values: Mapping[str, Any]) -> None:
+        await self._s.execute(update(m.Organization).where(m.Organization.id == org_id)
+                              .values(**values))
+
+    async def update_account(self, account_id: int, values: Mapping[str, Any]) -> None:
+        await self._s.execute(update(m.OrganizationAccount)
+                              .where(m.OrganizationAccount.id == account_id).values(**values))

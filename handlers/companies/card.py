@@ -19,6 +19,7 @@ from handlers.companies.keyboards import countries_keyboard, with_company_button
 from handlers.companies.texts import company_text, reassigned_text, requisites_lines
 from handlers.deals.keyboards import client_card_keyboard
 from handlers.filters import IsStaff
+from handlers.invoices.repeat_buttons import with_repeat
 from services.clients import ClientService
 from services.companies import CompanyService
 from services.users import User
@@ -35,8 +36,9 @@ def create_router() -> Router:
         company = await clients.get_company(actor, callback_data.id)
         await query.answer()
         if msg:
-            await msg.answer(company_text(company), reply_markup=with_company_buttons(
-                client_card_keyboard(company.id), company.id, actor))
+            await msg.answer(company_text(company), reply_markup=with_repeat(
+                with_company_buttons(client_card_keyboard(company.id), company.id, actor),
+                company.id))
 
     @router.callback_query(CompanyCb.filter(F.action == CompanyAction.REQUISITES))
     async def on_requisites(query: CallbackQuery, callback_data: CompanyCb, actor: User,

@@ -21,6 +21,7 @@ from handlers.deals.callbacks import (
 from handlers.deals.texts import INTERACTION_KINDS, QUESTIONS, stage_name
 from handlers.files import keyboards as file_keyboards
 from handlers.invoices import keyboards as invoice_keyboards
+from handlers.invoices import repeat_buttons as invoice_repeat_buttons
 from handlers.quotes import keyboards as quote_keyboards
 from services.deals import Deal, DealCard, DealService
 from services.pipelines import DEAL_FIELDS, FieldType, PipelineKind
@@ -29,7 +30,7 @@ PAGE = 8
 
 # The rows other features add under a deal card, each deciding from the deal.
 CARD_ROWS = (invoice_keyboards.deal_card_buttons, quote_keyboards.deal_card_buttons,
-             file_keyboards.deal_card_buttons)
+             invoice_repeat_buttons.deal_repeat_buttons, file_keyboards.deal_card_buttons)
 
 
 def deal_card_keyboard(card: DealCard, deals: DealService) -> InlineKeyboardMarkup:

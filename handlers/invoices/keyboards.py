@@ -10,6 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import delivery, manual_payments, shipments
 from handlers.invoices.callbacks import Inv, cb, invoice_cb
+from handlers.invoices.repeat_buttons import repeat_card_buttons
 from handlers.invoices.texts import FILTER_NAMES, STATUS_NAMES
 from handlers.line_editor import keyboards as line_keyboards
 from handlers.line_editor.keyboards import draft_buttons
@@ -17,7 +18,7 @@ from services.deals import Deal
 from services.invoices import Invoice, InvoicePage
 
 CARD_ROWS = (delivery.invoice_card_buttons, shipments.invoice_card_buttons,
-             manual_payments.invoice_card_buttons)
+             manual_payments.invoice_card_buttons, repeat_card_buttons)
 
 
 def card_keyboard(inv: Invoice) -> InlineKeyboardMarkup:

@@ -8,7 +8,13 @@ from typing import Final
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from handlers.line_editor.texts import TAX_MODE_NAMES, lines_text, money, totals_text
+from handlers.line_editor.texts import (
+    TAX_MODE_NAMES,
+    lines_text,
+    money,
+    price_list_text,
+    totals_text,
+)
 from services.invoices import OPEN_STATUSES, Invoice, InvoicePage
 
 STATUS_NAMES = {
@@ -40,6 +46,7 @@ def card_text(inv: Invoice) -> str:
         out.append(_("Issued on {date}").format(date=inv.issue_date.strftime("%d.%m.%Y")))
     if inv.due_date:
         out.append(_("Due on {date}").format(date=inv.due_date.strftime("%d.%m.%Y")))
+    out.extend(price_list_text(inv))
     out.append("")
     if not inv.lines:
         out.append(_("No lines yet: add a product or a line."))

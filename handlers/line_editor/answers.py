@@ -3,6 +3,7 @@ asked about which document; the draft itself lives in the database)."""
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.filters import HasText, IsStaff
 from handlers.line_editor.keyboards import products_keyboard
 from handlers.line_editor.kind import DocumentKind
-from handlers.line_editor.texts import ASK
+from handlers.line_editor.texts import ASK, price_list_name
 from handlers.texts import error_text
 from services.catalog import CatalogService
 from services.errors import DomainError
@@ -52,21 +53,29 @@ def create_answers_router(kind: DocumentKind) -> Router:
             await message.answer(_("Nothing found. Type another name or SKU, or /cancel."))
             return
         await message.answer(_("Choose the product:"),
-                             reply_markup=products_keyboard(doc.id, found, doc.currency, make))
+                             reply_markup=products_keyboard(doc.id, found, doc.currency, make,
+                                                            doc.price_list))
 
     @router.message(StateFilter(states.product_qty), HasText())
     async def got_product_qty(message: Message, actor: User, state: FSMContext,
-                              **data: Any) -> None:
+                              catalog: CatalogService, **data: Any) -> None:
         values = await state.get_data()
         try:
             qty = clean_quantity(message.text or "")
             doc = await kind.service(data).add_product(actor, int(values[key]),
                                                        int(values["product"]), qty)
+            product = await catalog.card(actor, int(values["product"]))
         except DomainError as err:
             await reply_error(message, err)
             return
         await state.clear()
-        await kind.show(message, actor, doc, "")
+        prefix = ""
+        if doc.price_list != "base" and product.exact_price(doc.currency,
+                                                            doc.price_list) is None:
+            prefix = _("«{product}» has no price in the price list «{name}»: the base price "
+                       "is used.").format(product=html.escape(product.name),
+                                          name=html.escape(price_list_name(doc.price_list)))
+        await kind.show(message, actor, doc, prefix)
 
     @router.message(StateFilter(states.line_name), HasText())
     async def got_line_name(message: Message, state: FSMContext) -> None:

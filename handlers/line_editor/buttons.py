@@ -4,6 +4,7 @@ a Message."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from aiogram import F, Router
@@ -16,13 +17,20 @@ from handlers.filters import IsStaff
 from handlers.line_editor.keyboards import (
     line_keyboard,
     lines_keyboard,
+    price_lists_keyboard,
     tax_keyboard,
     vat_keyboard,
 )
 from handlers.line_editor.kind import DocumentKind, LineAction
-from handlers.line_editor.texts import ASK, TAX_MODE_CODES, line_text
+from handlers.line_editor.texts import (
+    ASK,
+    TAX_MODE_CODES,
+    line_text,
+    price_list_name,
+    repriced_text,
+)
 from handlers.texts import error_text
-from services.catalog import vat_from_code
+from services.catalog import CatalogService, vat_from_code
 from services.errors import DomainError
 from services.users import User
 
@@ -173,6 +181,28 @@ def create_buttons_router(kind: DocumentKind) -> Router:
         doc = await service.set_tax_mode(actor, doc.id, mode)
         await query.answer()
         await kind.show(msg, actor, doc, "")
+
+    @on(LineAction.PRICE_LIST)
+    async def on_price_list(query: CallbackQuery, callback_data: Any, actor: User,
+                            msg: Message, catalog: CatalogService, **data: Any) -> None:
+        doc = await kind.load(kind.service(data), actor, callback_data.id)
+        lists = await catalog.price_lists(actor)
+        await query.answer()
+        await msg.answer(_("Price list of the draft (now «{name}»)? Catalog lines are priced "
+                           "again from it; lines typed by hand stay.").format(
+                               name=html.escape(price_list_name(doc.price_list))),
+                         reply_markup=price_lists_keyboard(doc.id, doc.price_list, lists,
+                                                           make))
+
+    @on(LineAction.SET_PRICE_LIST)
+    async def on_set_price_list(query: CallbackQuery, callback_data: Any, actor: User,
+                                msg: Message, **data: Any) -> None:
+        service = kind.service(data)
+        doc = await kind.load(service, actor, callback_data.id)
+        done = await service.set_price_list(actor, doc.id, callback_data.v)
+        await query.answer()
+        await kind.show(msg, actor, done.doc,
+                        repriced_text(done.price_list, done.changed, done.fallback))
 
     @on(LineAction.CURRENCY)
     async def on_currency(query: CallbackQuery, callback_data: Any, actor: User,

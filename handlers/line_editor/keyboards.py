@@ -10,7 +10,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.line_editor.kind import LineAction, MakeCb
-from handlers.line_editor.texts import TAX_MODE_CODES, TAX_MODE_NAMES, money, vat_label
+from handlers.line_editor.texts import (
+    TAX_MODE_CODES,
+    TAX_MODE_NAMES,
+    money,
+    price_list_name,
+    vat_label,
+)
 from services.catalog import Product, vat_code
 from services.invoices import CommercialDoc
 from services.pricing import VatRate
@@ -53,7 +59,8 @@ def draft_buttons(kb: InlineKeyboardBuilder, doc: CommercialDoc, make: MakeCb,
     button(_("Tax mode"), LineAction.TAX)
     button(date_text, date_action)
     button(_("Currency"), LineAction.CURRENCY)
-    return [2, 2, 2 if doc.lines else 1, 3]
+    button(_("Price list"), LineAction.PRICE_LIST)
+    return [2, 2, 2 if doc.lines else 1, 2, 2]
 
 
 def list_keyboard(page: DocPage, flt: str, make: MakeCb, open_action: str, list_action: str,
@@ -89,10 +96,10 @@ def clients_keyboard(clients: Sequence[tuple[int, str]], make: MakeCb) -> Inline
 
 
 def products_keyboard(doc_id: int, found: Sequence[Product], currency: str,
-                      make: MakeCb) -> InlineKeyboardMarkup:
+                      make: MakeCb, price_list: str = "base") -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for p in found:
-        price = p.price(currency)
+        price = p.price(currency, price_list)
         if price is not None:
             label = f"{p.name[:40]} · {money(price, currency)}"
         else:
@@ -131,6 +138,21 @@ def vat_keyboard(doc_id: int, position: int, rates: Sequence[VatRate],
     for rate in rates:
         kb.button(text=vat_label(rate), callback_data=make(LineAction.SET_VAT, doc_id, position,
                                                           vat_code(rate)))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def price_lists_keyboard(doc_id: int, current: str, lists: Sequence[str], make: MakeCb
+                         ) -> InlineKeyboardMarkup:
+    """The price lists a draft may be priced from (the current one marked); a list whose name
+    does not fit in callback data is left out."""
+    kb = InlineKeyboardBuilder()
+    for code in lists:
+        data = make(LineAction.SET_PRICE_LIST, doc_id, 0, code)
+        if len(data.pack().encode()) > 64:
+            continue
+        mark = "• " if code == current else ""
+        kb.button(text=mark + price_list_name(code), callback_data=data)
     kb.adjust(2)
     return kb.as_markup()
 

@@ -43,6 +43,8 @@ class LineAction(StrEnum):
     TAX = "tx"
     SET_TAX = "st"
     CURRENCY = "cu"
+    PRICE_LIST = "pl"
+    SET_PRICE_LIST = "spl"
 
 
 class DraftEditing(Protocol):
@@ -61,6 +63,7 @@ class DraftEditing(Protocol):
                            amount: Decimal | None) -> Any: ...
     async def set_tax_mode(self, actor: User, doc_id: int, mode: str) -> Any: ...
     async def set_currency(self, actor: User, doc_id: int, currency: str) -> Any: ...
+    async def set_price_list(self, actor: User, doc_id: int, price_list: str) -> Any: ...
 
 
 @dataclass(frozen=True)

@@ -95,3 +95,26 @@ def totals_text(doc: CommercialDoc) -> list[str]:
             out.append(key.format(rate=vat_code(group.rate), amount=money(group.vat, c)))
     out.append("<b>" + _("Total: {amount}").format(amount=money(doc.grand_total, c)) + "</b>")
     return out
+
+
+def price_list_name(code: str) -> str:
+    """A price list as people see it: the base list by name, the others by their code."""
+    return _("Base") if code == "base" else code
+
+
+def price_list_text(doc: CommercialDoc) -> list[str]:
+    """The draft card's price list line (a draft's catalog lines are priced from it)."""
+    if doc.status != "draft":
+        return []
+    return [_("Price list: {name}").format(name=html.escape(price_list_name(doc.price_list)))]
+
+
+def repriced_text(price_list: str, changed: int, fallback: int) -> str:
+    """What re-pricing a draft did (a repeat, another price list chosen)."""
+    name = price_list_name(price_list)
+    out = [_("Prices updated from the price list «{name}» as of today; lines changed: "
+             "{count}.").format(name=html.escape(name), count=changed)]
+    if fallback:
+        out.append(_("Lines without a price in «{name}», priced from the base list: {count}.")
+                   .format(count=fallback, name=html.escape(name)))
+    return " ".join(out)

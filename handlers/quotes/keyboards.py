@@ -32,6 +32,9 @@ def card_keyboard(q: Quote) -> InlineKeyboardMarkup:
     elif q.status == "accepted":
         kb.button(text=_("Make invoice"), callback_data=cb(Qt.INVOICE, q.id))
         rows.append(1)
+    if q.status != "draft":
+        kb.button(text=_("Repeat"), callback_data=cb(Qt.REPEAT, q.id))
+        rows.append(1)
     if rows:
         kb.adjust(*rows)
     return kb.as_markup()

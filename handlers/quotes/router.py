@@ -13,7 +13,7 @@ from handlers import line_editor
 from handlers.callback import AlertOnDomainError
 from handlers.filters import IsStaff
 from handlers.line_editor import DocumentKind, LineStates
-from handlers.quotes import card, listing
+from handlers.quotes import card, listing, repeat
 from handlers.quotes.callbacks import QuoteCb, QuoteInput, quote_cb
 from handlers.quotes.card import show_quote
 from services.quotes import Quote
@@ -45,7 +45,8 @@ def create_router() -> Router:
     # Inner: it runs for the handler the filters chose, in every sub-router.
     router.callback_query.middleware(AlertOnDomainError(needs_message=True))
     router.include_routers(listing.create_router(), card.create_router(),
-                           line_editor.create_router(QUOTE), create_stale_router())
+                           repeat.create_router(), line_editor.create_router(QUOTE),
+                           create_stale_router())
     return router
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from handlers.line_editor.texts import TAX_MODE_NAMES, lines_text, totals_text
+from handlers.line_editor.texts import TAX_MODE_NAMES, lines_text, price_list_text, totals_text
 from services.quotes import Quote, QuoteCard, QuotePage
 
 STATUS_NAMES = {
@@ -47,6 +47,7 @@ def card_text(card: QuoteCard, timezone: str | None = None) -> str:
                currency=q.currency, mode=TAX_MODE_NAMES.get(q.tax_mode, q.tax_mode))]
     if q.valid_until:
         out.append(_("Valid until {date}").format(date=q.valid_until.strftime("%d.%m.%Y")))
+    out.extend(price_list_text(q))
     if q.status == "accepted" and q.accepted_at:
         out.append(_("Accepted by {name} at {time}").format(
             name=html.escape(card.accepted_by or "—"), time=local_time(q.accepted_at, timezone)))

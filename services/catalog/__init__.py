@@ -8,8 +8,12 @@ Invariants:
   same name) and creates the others;
 - import is all-or-nothing per row: a row with any bad value is rejected whole and reported
   with its line number and reason; the valid rows are written in one transaction;
-- every staff member may search the catalog; only admins and heads add products, only admins
-  import."""
+- every staff member may search the catalog; only admins and heads add and edit products
+  (price, VAT rate, unit, name, archive), only admins import;
+- an archived product (is_active false) leaves the catalog list and the draft's product
+  picker (a filter shows it); documents that have it keep their lines;
+- a price list is a code of `product_prices.price_list` ("base" and the others); a product
+  without a price in a list is priced from "base" (`Product.price`)."""
 
 from services.catalog.model import (
     BASE_LIST,
@@ -19,6 +23,8 @@ from services.catalog.model import (
     NAME_MAX,
     NO_VAT_WORDS,
     PRICE_LIST_MAX,
+    PRICE_LIST_NAME_MAX,
+    PRODUCT_EDIT_FIELDS,
     PRODUCT_KINDS,
     SKU_MAX,
     UNIT_MAX,
@@ -26,10 +32,12 @@ from services.catalog.model import (
     Price,
     Product,
     ProductDraft,
+    ProductPage,
     RejectedRow,
     clean_currency,
     clean_name,
     clean_price,
+    clean_price_list,
     clean_sku,
     clean_unit,
     parse_csv,
@@ -55,6 +63,8 @@ __all__ = [
     "NAME_MAX",
     "NO_VAT_WORDS",
     "PRICE_LIST_MAX",
+    "PRICE_LIST_NAME_MAX",
+    "PRODUCT_EDIT_FIELDS",
     "PRODUCT_KINDS",
     "SKU_MAX",
     "UNIT_MAX",
@@ -64,11 +74,13 @@ __all__ = [
     "Price",
     "Product",
     "ProductDraft",
+    "ProductPage",
     "ProductRepository",
     "RejectedRow",
     "clean_currency",
     "clean_name",
     "clean_price",
+    "clean_price_list",
     "clean_sku",
     "clean_unit",
     "parse_csv",

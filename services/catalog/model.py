@@ -25,7 +25,11 @@ NAME_MAX: Final = 300
 SKU_MAX: Final = 64
 UNIT_MAX: Final = 16
 PRICE_LIST_MAX: Final = 32
+# A price list named in chat travels in callback data (64 bytes): a shorter name.
+PRICE_LIST_NAME_MAX: Final = 20
 BASE_LIST: Final = "base"
+# What a product's card edits (a price is set per price list and currency instead).
+PRODUCT_EDIT_FIELDS: Final = ("name", "vat", "unit")
 # Every rate some supported country has, now or before its last change (services.pricing).
 KNOWN_RATES: Final = frozenset({"22", "21", "20", "19", "11", "10", "9", "8", "5", "0"})
 NO_VAT_WORDS: Final = frozenset({"none", "no", "без ндс", "без", "fără", "fara", "-", "—",
@@ -65,6 +69,17 @@ class Product:
             return self.price(currency)
         return None
 
+    def exact_price(self, currency: str, price_list: str) -> Decimal | None:
+        """The price in exactly this price list (no fall back to the base list)."""
+        for p in self.prices:
+            if p.currency == currency and p.price_list == price_list:
+                return p.amount
+        return None
+
+    @property
+    def price_lists(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.price_list for p in self.prices))
+
 
 @dataclass(frozen=True, slots=True)
 class ProductDraft:
@@ -74,6 +89,15 @@ class ProductDraft:
     sku: str | None = None
     unit: str = "pcs"
     kind: str = "good"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    items: tuple[Product, ...]
+    total: int
+    offset: int
+    limit: int
+    archived: bool  # the archived products instead of the active ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +162,21 @@ def clean_unit(text: str) -> str:
     if len(unit) > UNIT_MAX:
         raise InvalidInput("too_long", field="unit", limit=UNIT_MAX)
     return unit
+
+
+def clean_price_list(text: str) -> str:
+    """A price list's name as typed in chat: letters, digits, spaces, "-" and "_", at most
+    `PRICE_LIST_NAME_MAX` characters; "base" (any case) is the base list."""
+    name = normalize_typed(text)
+    if not name:
+        raise InvalidInput("empty", field="price_list")
+    if name.casefold() == BASE_LIST:
+        return BASE_LIST
+    if len(name) > PRICE_LIST_NAME_MAX:
+        raise InvalidInput("too_long", field="price_list", limit=PRICE_LIST_NAME_MAX)
+    if not all(c.isalnum() or c in " -_" for c in name):
+        raise InvalidInput("bad_price_list", field="price_list")
+    return name
 
 
 def clean_currency(text: str) -> str:

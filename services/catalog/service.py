@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.catalog.model import (
+    BASE_LIST,
+    PRODUCT_EDIT_FIELDS,
     ImportReport,
     Price,
     Product,
     ProductDraft,
+    ProductPage,
     clean_currency,
     clean_name,
     clean_price,
+    clean_price_list,
     clean_sku,
     clean_unit,
     parse_csv,
@@ -27,9 +31,14 @@ from services.money import (
 from services.text import normalize_typed
 from services.users import Actor, Role
 
+EDITORS = (Role.ADMIN, Role.HEAD)
+# The product card's fields and their columns.
+COLUMNS = {"name": "name", "vat": "vat_rate", "unit": "unit"}
+
 
 class CatalogService:
-    """Search is open to all staff; adding needs admin or head; import needs admin."""
+    """Search is open to all staff; adding and editing need admin or head; import needs
+    admin."""
 
     def __init__(self, uow: UowFactory[CatalogUnitOfWork], clock: Clock) -> None:
         self._uow = uow
@@ -52,15 +61,131 @@ class CatalogService:
             return str(clean_price(text, currency))
         raise InvalidInput("unknown_field", field=field)
 
-    async def search(self, actor: Actor, query: str, limit: int = 8) -> Sequence[Product]:
-        """Active products whose SKU equals the query or whose name starts with it."""
+    @staticmethod
+    def clean_price_list(text: str) -> str:
+        """A price list's name as typed (services.catalog.clean_price_list)."""
+        return clean_price_list(text)
+
+    async def search(self, actor: Actor, query: str, limit: int = 8,
+                     archived: bool = False) -> Sequence[Product]:
+        """Active (with `archived`: archived) products whose SKU equals the query or whose
+        name starts with it."""
         if not actor.is_staff:
             raise Forbidden()
         query = normalize_typed(query)
         if not query:
             return []
         async with self._uow(readonly=True) as uow:
-            return await uow.products.search(query, limit)
+            return await uow.products.search(query, limit, archived)
+
+    async def page(self, actor: Actor, archived: bool = False, offset: int = 0,
+                   limit: int = 10) -> ProductPage:
+        """The catalog list: active products (or the archived ones) by name."""
+        if not actor.is_staff:
+            raise Forbidden()
+        offset = max(0, offset)
+        async with self._uow(readonly=True) as uow:
+            items, total = await uow.products.page(archived, offset, limit)
+        return ProductPage(tuple(items), total, offset, limit, archived)
+
+    async def price_lists(self, actor: Actor) -> Sequence[str]:
+        """The price lists products have prices in, the base list first."""
+        if not actor.is_staff:
+            raise Forbidden()
+        async with self._uow(readonly=True) as uow:
+            found = list(await uow.products.price_lists())
+        return [BASE_LIST, *(x for x in found if x != BASE_LIST)]
+
+    async def card(self, actor: Actor, product_id: int) -> Product:
+        """A product as its card shows it, archived or not."""
+        if not actor.is_staff:
+            raise Forbidden()
+        async with self._uow(readonly=True) as uow:
+            product = await uow.products.get(product_id)
+        if product is None:
+            raise NotFound(entity="product", id=product_id)
+        return product
+
+    @staticmethod
+    def may_edit(actor: Actor) -> bool:
+        return actor.role in EDITORS
+
+    async def edit(self, actor: Actor, product_id: int, field: str, text: str) -> Product:
+        """Changes the product's name, VAT rate ("vat") or unit, validated as at creation;
+        audited with the old and the new value. Documents keep their lines."""
+        if actor.role not in EDITORS:
+            raise Forbidden()
+        if field not in PRODUCT_EDIT_FIELDS:
+            raise InvalidInput("unknown_field", field=field)
+        value = self.clean_field(field, text)
+        async with self._uow() as uow:
+            product = await uow.products.get(product_id)
+            if product is None:
+                raise NotFound(entity="product", id=product_id)
+            old = {"name": product.name, "vat": product.vat_code, "unit": product.unit}[field]
+            if old != value:
+                await uow.products.set_fields(product.id, {COLUMNS[field]: value})
+                await uow.audit.add(actor.id, "product.edit", "product", product.id, {
+                    "changes": [{"field": field, "old": old, "new": value}]})
+            fresh = await uow.products.get(product.id)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
+
+    async def set_price(self, actor: Actor, product_id: int, price_list: str, currency: str,
+                        text: str) -> Product:
+        """The product's price in a price list and currency (a new list is made by giving a
+        price in it), validated as at creation; audited with the old and the new price."""
+        if actor.role not in EDITORS:
+            raise Forbidden()
+        code = clean_price_list(price_list)
+        cur = clean_currency(currency)
+        amount = clean_price(text, cur)
+        to_minor(amount, cur)
+        async with self._uow() as uow:
+            product = await uow.products.get(product_id)
+            if product is None:
+                raise NotFound(entity="product", id=product_id)
+            # The same list however it is typed ("опт" is the existing «Опт»).
+            known = {x.casefold(): x for x in await uow.products.price_lists()}
+            code = known.get(code.casefold(), code)
+            old = product.exact_price(cur, code)
+            if old != amount:
+                await uow.products.set_prices(product.id, [Price(code, cur, amount)])
+                await uow.audit.add(actor.id, "product.edit", "product", product.id, {
+                    "changes": [{"field": "price", "price_list": code, "currency": cur,
+                                 "old": None if old is None else str(old),
+                                 "new": str(amount)}]})
+            fresh = await uow.products.get(product.id)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
+
+    async def archive(self, actor: Actor, product_id: int) -> Product:
+        return await self._set_active(actor, product_id, False)
+
+    async def restore(self, actor: Actor, product_id: int) -> Product:
+        return await self._set_active(actor, product_id, True)
+
+    async def _set_active(self, actor: Actor, product_id: int, active: bool) -> Product:
+        if actor.role not in EDITORS:
+            raise Forbidden()
+        async with self._uow() as uow:
+            product = await uow.products.get(product_id)
+            if product is None:
+                raise NotFound(entity="product", id=product_id)
+            if product.is_active != active:
+                await uow.products.set_fields(product.id, {"is_active": active})
+                states = ("archived", "active")
+                await uow.audit.add(
+                    actor.id, "product.restore" if active else "product.archive", "product",
+                    product.id, {"changes": [{"field": "status",
+                                              "old": states[product.is_active],
+                                              "new": states[active]}]})
+            fresh = await uow.products.get(product.id)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
 
     async def get(self, actor: Actor, product_id: int) -> Product:
         if not actor.is_staff:

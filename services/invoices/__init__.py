@@ -19,7 +19,7 @@ and the invoice use cases `drafts`, `issuing`, `copying`, `reading`, composed in
 
 from __future__ import annotations
 
-from services.invoices.editor import LINE_FIELDS, D, DocumentEditor
+from services.invoices.editor import LINE_FIELDS, D, DocumentEditor, Repriced
 from services.invoices.lines import line_from_row, line_to_row, price_document, product_line
 from services.invoices.model import (
     DUE_MAX_DAYS,
@@ -70,6 +70,7 @@ __all__ = [
     "InvoiceStatus",
     "Line",
     "Party",
+    "Repriced",
     "S",
     "VatGroup",
     "check_transition",

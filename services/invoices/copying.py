@@ -37,7 +37,7 @@ class InvoiceCopying(InvoiceIssuing):
                        extra: dict[str, Any]) -> int:
         """A new invoice draft with `doc`'s client, terms and lines, priced again."""
         new_id = await self._create_in(uow, actor, None, doc.deal_id, doc.organization_id,
-                                       doc.currency, **extra)
+                                       doc.currency, **{"price_list": doc.price_list, **extra})
         header = {"company_id": doc.company_id, "contact_id": doc.contact_id,
                   "tax_mode": doc.tax_mode, "discount_percent": doc.discount_percent,
                   "discount_amount": doc.discount_amount, "language": doc.language}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.catalog import BASE_LIST
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices.editor import DocumentEditor
@@ -78,6 +79,9 @@ class InvoiceDrafts(DocumentEditor[Invoice, InvoiceUnitOfWork]):
             raise NotFound(entity="company", id=company_id)
         org = await self._organization(uow, organization_id)
         code = clean_currency(currency) if currency else org.currency
+        if "price_list" not in extra:  # the client's price list is the default
+            extra["price_list"] = (await uow.products.company_price_list(company_id)
+                                   if company_id is not None else None) or BASE_LIST
         acc = org.default_account
         fields: dict[str, Any] = {
             "owner_id": actor.id, "organization_id": org.id,

@@ -5,12 +5,13 @@ again."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from services.catalog import BASE_LIST
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices.lines import line_to_row, price_document, product_line
@@ -28,6 +29,17 @@ D = TypeVar("D", bound=CommercialDoc)
 U = TypeVar("U", bound=EditorUnitOfWork)
 LINE_FIELDS: Final = frozenset({"name", "quantity", "unit_price", "vat_rate", "discount",
                                 "unit"})
+
+
+@dataclass(frozen=True)
+class Repriced(Generic[D]):
+    """A draft whose catalog lines were priced from `price_list` today: how many prices
+    changed, and how many came from the base list (no price in `price_list`)."""
+
+    doc: D
+    price_list: str
+    changed: int
+    fallback: int
 
 
 class DocumentEditor(Generic[D, U]):
@@ -80,23 +92,82 @@ class DocumentEditor(Generic[D, U]):
             org = await uow.organizations.get(doc.organization_id)
             assert org is not None
             lines, header = change(doc, org)
-            if len(lines) > MAX_LINES:
-                raise InvalidInput("too_many_lines", field="line", limit=MAX_LINES)
-            currency = header.get("currency", doc.currency)
-            merged = {
-                "tax_mode": doc.tax_mode, "discount_percent": doc.discount_percent,
-                "discount_amount": doc.discount_amount, **header}
-            priced, totals = price_document(lines, currency, merged["tax_mode"],
-                                            merged["discount_percent"],
-                                            merged["discount_amount"])
-            repo = self._repo(uow)
-            await repo.save_draft(doc.id, [line_to_row(x, currency) for x in priced],
-                                  totals, header)
-            await uow.audit.add(actor.id, f"{self.kind}.edit", self.kind, doc.id)
-            fresh = await repo.get(doc.id, None)
+            fresh = await self._save_in(uow, actor, doc, lines, header)
             await uow.commit()
+        return fresh
+
+    async def _save_in(self, uow: U, actor: Actor, doc: D, lines: Sequence[Line],
+                       header: dict[str, Any], audit: dict[str, Any] | None = None,
+                       audited: bool = True) -> D:
+        """Prices `lines` with `doc`'s terms changed by `header` and stores lines, totals and
+        header together (the caller commits). Audited as "<kind>.edit" (with `audit` as its
+        data: then tied to the client and the deal, for their timelines) unless the caller
+        audits the change itself (`audited` false)."""
+        if len(lines) > MAX_LINES:
+            raise InvalidInput("too_many_lines", field="line", limit=MAX_LINES)
+        currency = header.get("currency", doc.currency)
+        merged = {
+            "tax_mode": doc.tax_mode, "discount_percent": doc.discount_percent,
+            "discount_amount": doc.discount_amount, **header}
+        priced, totals = price_document(lines, currency, merged["tax_mode"],
+                                        merged["discount_percent"],
+                                        merged["discount_amount"])
+        repo = self._repo(uow)
+        await repo.save_draft(doc.id, [line_to_row(x, currency) for x in priced],
+                              totals, header)
+        if audit is not None:
+            await uow.audit.add(actor.id, f"{self.kind}.edit", self.kind, doc.id, audit,
+                                company_id=doc.company_id, deal_id=doc.deal_id)
+        elif audited:
+            await uow.audit.add(actor.id, f"{self.kind}.edit", self.kind, doc.id)
+        fresh = await repo.get(doc.id, None)
         assert fresh is not None
         return fresh
+
+    async def _reprice(self, uow: U, lines: Sequence[Line], currency: str, price_list: str
+                       ) -> tuple[list[Line], int, int]:
+        """Catalog lines at today's price of `price_list` (the base price where the product
+        has none there; kept as they are where it has no price in `currency` at all); other
+        lines unchanged. Returns the lines, how many prices changed and how many fell back
+        to the base list."""
+        out: list[Line] = []
+        changed = fallback = 0
+        for line in lines:
+            product = (await uow.products.get(line.product_id)
+                       if line.product_id is not None and line.kind == "item" else None)
+            price = product.exact_price(currency, price_list) if product else None
+            if product is not None and price is None:
+                price = product.price(currency)
+                if price is not None and price_list != BASE_LIST:
+                    fallback += 1
+            if price is None:
+                out.append(line)
+                continue
+            if price != line.unit_price:
+                changed += 1
+            out.append(replace(line, unit_price=price))
+        return out, changed, fallback
+
+    async def known_price_list(self, uow: U, code: str) -> str:
+        """`code` if some product has a price in it (or it is the base list)."""
+        if code != BASE_LIST and code not in await uow.products.price_lists():
+            raise InvalidInput("unknown_price_list", field="price_list")
+        return code
+
+    async def set_price_list(self, actor: Actor, doc_id: int, price_list: str
+                             ) -> Repriced[D]:
+        """Another price list for a draft: its catalog lines that have a price there are
+        priced again from it (the others from the base list); lines typed by hand stay."""
+        async with self._uow() as uow:
+            doc = await self._load(uow, actor, doc_id)
+            if doc.status not in self.editable:
+                raise Conflict("not_draft", status=doc.status)
+            code = await self.known_price_list(uow, price_list)
+            lines, changed, fallback = await self._reprice(uow, doc.lines, doc.currency, code)
+            fresh = await self._save_in(uow, actor, doc, lines, {"price_list": code}, {
+                "changes": [{"field": "price_list", "old": doc.price_list, "new": code}]})
+            await uow.commit()
+        return Repriced(fresh, code, changed, fallback)
 
     async def add_line(self, actor: Actor, doc_id: int, line: Line) -> D:
         if line.kind not in LINE_KINDS:
@@ -107,17 +178,18 @@ class DocumentEditor(Generic[D, U]):
 
     async def add_product(self, actor: Actor, doc_id: int, product_id: int,
                           quantity: Decimal, unit_price: Decimal | None = None,
-                          price_list: str = "base") -> D:
-        """A catalog line at the product's price in the document's currency (or
-        `unit_price`), with the product's VAT rate, unit and name."""
+                          price_list: str | None = None) -> D:
+        """A catalog line at the product's price in the document's currency and price list
+        (the base price when it has none there; or `unit_price`), with the product's VAT
+        rate, unit and name."""
         async with self._uow(readonly=True) as uow:
             product = await uow.products.get(product_id)
         if product is None or not product.is_active:
             raise NotFound(entity="product", id=product_id)
 
         def change(doc: D, _org: Organization) -> tuple[Sequence[Line], dict[str, Any]]:
-            price = unit_price if unit_price is not None else product.price(doc.currency,
-                                                                            price_list)
+            price = unit_price if unit_price is not None else product.price(
+                doc.currency, price_list or doc.price_list)
             if price is None:
                 raise InvalidInput("no_price_in_currency", field="price",
                                    currency=doc.currency)

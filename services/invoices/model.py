@@ -198,6 +198,7 @@ class CommercialDoc:
     number_text: str | None
     created_at: datetime
     lines: tuple[Line, ...]
+    price_list: str  # the price list catalog lines are priced from ("base" when none)
     seller: Party | None
     buyer: Party | None
 

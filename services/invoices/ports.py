@@ -46,6 +46,11 @@ class InvoiceRepository(DocumentRepository[Invoice], Protocol):
         """The live (not cancelled) invoice made from this quote, if any."""
         ...
 
+    async def last_issued(self, company_id: int, owner_id: int | None) -> int | None:
+        """The client's latest issued (not draft, not cancelled) invoice of `owner_id` (None:
+        anyone's), if any."""
+        ...
+
 
 class EditorUnitOfWork(AuditedUnitOfWork, Protocol):
     """What editing a draft of either kind needs besides the kind's own repository."""

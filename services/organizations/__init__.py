@@ -6,7 +6,8 @@ Invariants:
   correspondent account, the others an IBAN + BIC;
 - its currency, document language and invoice number pattern always have valid values
   (defaults by country);
-- only admins add organizations; every staff member may read them (they print on documents)."""
+- only admins add and edit organizations (every field validated as when added, audited with
+  the old and the new value); every staff member may read them (they print on documents)."""
 
 from services.organizations.model import (
     ADDRESS_MAX,
@@ -14,14 +15,19 @@ from services.organizations.model import (
     DEFAULT_LANGUAGE,
     DEFAULT_TAX_MODE,
     DEMO_ORGANIZATIONS,
+    IBAN_BANK_FIELDS,
     NAME_MAX,
+    ORG_EDIT_FIELDS,
     PREFIX_MAX,
+    RU_BANK_FIELDS,
     TAX_ID_LABEL,
     BankAccount,
     Organization,
     OrganizationDraft,
     check_draft,
     clean_org_field,
+    editable_fields,
+    org_value,
 )
 from services.organizations.ports import (
     OrganizationRepository,
@@ -38,8 +44,11 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "DEFAULT_TAX_MODE",
     "DEMO_ORGANIZATIONS",
+    "IBAN_BANK_FIELDS",
     "NAME_MAX",
+    "ORG_EDIT_FIELDS",
     "PREFIX_MAX",
+    "RU_BANK_FIELDS",
     "TAX_ID_LABEL",
     "BankAccount",
     "Organization",
@@ -49,5 +58,7 @@ __all__ = [
     "OrganizationUnitOfWork",
     "check_draft",
     "clean_org_field",
+    "editable_fields",
+    "org_value",
     "seed_demo_organization",
 ]

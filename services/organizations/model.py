@@ -32,6 +32,13 @@ TAX_ID_LABEL: Final = {"RU": "ИНН", "BY": "УНП", "MD": "IDNO", "RO": "CUI"
 NAME_MAX: Final = 200
 ADDRESS_MAX: Final = 500
 PREFIX_MAX: Final = 16
+TERMS_MAX_DAYS: Final = 365
+# What an admin edits on an organization (the /org flow's fields and the printed ones), and
+# on its default bank account (Russian or IBAN).
+ORG_EDIT_FIELDS: Final = ("name", "legal_name", "tax_id", "kpp", "address", "director",
+                          "accountant", "currency", "invoice_prefix", "payment_terms_days")
+RU_BANK_FIELDS: Final = ("bank_name", "bik", "account", "corr_account")
+IBAN_BANK_FIELDS: Final = ("bank_name", "iban", "bic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +188,38 @@ def clean_org_field(field: str, text: str, data: Mapping[str, Any] | None = None
         return str(_requisite("bic", lambda: validate_bic(text)))
     if field == "number_pattern":
         return validate_pattern(text)
+    if field == "legal_name":
+        return _text(text, "legal_name", NAME_MAX)
+    if field in ("director", "accountant"):
+        return _text(text, field, NAME_MAX)
+    if field == "payment_terms_days":
+        days = text.strip()
+        if not days.isdigit() or not 0 < int(days) <= TERMS_MAX_DAYS:
+            raise InvalidInput("bad_terms_days", field=field, limit=TERMS_MAX_DAYS)
+        return str(int(days))
     raise InvalidInput("unknown_field", field=field)
+
+
+def editable_fields(org: Organization) -> tuple[str, ...]:
+    """The fields an admin may edit on `org` (KPP and the Russian bank details only in
+    Russia)."""
+    own = tuple(f for f in ORG_EDIT_FIELDS if f != "kpp" or org.country == "RU")
+    acc = org.default_account
+    if acc is None:
+        return own
+    return own + (RU_BANK_FIELDS if acc.bik else IBAN_BANK_FIELDS)
+
+
+def org_value(org: Organization, field: str) -> str | None:
+    """The current value of an editable field, as text."""
+    acc = org.default_account
+    if field in ("iban", "account") and acc is not None:
+        return acc.account
+    if field in ("bank_name", "bik", "bic", "corr_account"):
+        value = getattr(acc, field) if acc is not None else None
+        return str(value) if value else None
+    value = getattr(org, field)
+    return None if value is None or value == "" else str(value)
 
 
 def check_draft(draft: OrganizationDraft) -> OrganizationDraft:

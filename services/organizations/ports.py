@@ -3,9 +3,9 @@ use cases (`storage/uow.py` satisfies them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from services.kernel import AuditedUnitOfWork
 from services.organizations.model import Organization, OrganizationDraft
@@ -17,6 +17,14 @@ class OrganizationRepository(Protocol):
     async def list(self) -> Sequence[Organization]: ...
     async def first(self) -> Organization | None:
         """The default seller: the first organization added."""
+        ...
+
+    async def update(self, org_id: int, values: Mapping[str, Any]) -> None:
+        """Sets columns of the organization row."""
+        ...
+
+    async def update_account(self, account_id: int, values: Mapping[str, Any]) -> None:
+        """Sets columns of a bank account row (bank_name, bik, bic, account, corr_account)."""
         ...
 
 

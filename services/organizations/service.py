@@ -7,15 +7,18 @@ from dataclasses import replace
 from typing import Any
 
 from services.clock import Clock
-from services.errors import Forbidden, NotFound
+from services.errors import Forbidden, InvalidInput, NotFound
 from services.kernel import UowFactory
 from services.organizations.model import (
     DEFAULT_CURRENCY,
     DEMO_ORGANIZATIONS,
+    RU_BANK_FIELDS,
     Organization,
     OrganizationDraft,
     check_draft,
     clean_org_field,
+    editable_fields,
+    org_value,
 )
 from services.organizations.ports import OrganizationUnitOfWork
 from services.users import Actor, Role
@@ -70,6 +73,41 @@ class OrganizationService:
         if org is None:
             raise NotFound(entity="organization", id=org_id)
         return org
+
+
+    async def edit(self, actor: Actor, org_id: int, field: str, text: str) -> Organization:
+        """Changes one field of the organization (or of its default bank account), validated
+        as when it was added; a new BIK must agree with the accounts. Audited as
+        "organization.edit" with the old and the new value; nothing changes on bad input."""
+        if actor.role != Role.ADMIN:
+            raise Forbidden()
+        async with self._uow() as uow:
+            org = await uow.organizations.get(org_id)
+            if org is None:
+                raise NotFound(entity="organization", id=org_id)
+            if field not in editable_fields(org):
+                raise InvalidInput("unknown_field", field=field)
+            acc = org.default_account
+            data = {"country": org.country, "bik": acc.bik if acc else None}
+            value = clean_org_field(field, text, data)
+            old = org_value(org, field)
+            if value != old:
+                if field in RU_BANK_FIELDS or field in ("iban", "bic"):
+                    assert acc is not None
+                    if field == "bik":  # the accounts' control keys depend on the BIK
+                        clean_org_field("account", acc.account, {"bik": value})
+                        clean_org_field("corr_account", acc.corr_account or "", {"bik": value})
+                    column = "account" if field == "iban" else field
+                    await uow.organizations.update_account(acc.id, {column: value})
+                else:
+                    stored: Any = int(value) if field == "payment_terms_days" else value
+                    await uow.organizations.update(org.id, {field: stored})
+                await uow.audit.add(actor.id, "organization.edit", "organization", org.id, {
+                    "changes": [{"field": field, "old": old, "new": value}]})
+            fresh = await uow.organizations.get(org.id)
+            await uow.commit()
+        assert fresh is not None
+        return fresh
 
 
 async def seed_demo_organization(service: OrganizationService, country: str = "RU",

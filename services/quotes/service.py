@@ -13,12 +13,14 @@ from services.alerts import (
     quote_expires_at,
     quote_expiry_messages,
 )
+from services.catalog import BASE_LIST
 from services.clock import Clock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices import (
     DocumentEditor,
     Invoice,
     InvoiceService,
+    Repriced,
     check_transition,
     clean_currency,
 )
@@ -59,28 +61,65 @@ class QuoteService(DocumentEditor[Quote, QuoteUnitOfWork]):
                            deal_id: int | None = None, organization_id: int | None = None,
                            currency: str | None = None) -> Quote:
         async with self._uow() as uow:
-            if company_id is not None and await uow.companies.get(
-                    company_id, actor.owner_scope()) is None:
-                raise NotFound(entity="company", id=company_id)
-            if deal_id is not None and await uow.deals.get(
-                    deal_id, actor.owner_scope()) is None:
-                raise NotFound(entity="deal", id=deal_id)
-            org = (await uow.organizations.get(organization_id) if organization_id
-                   else await uow.organizations.first())
-            if org is None:
-                raise Conflict("no_organization")
-            code = clean_currency(currency) if currency else org.currency
-            doc_id = await uow.quotes.add({
-                "owner_id": actor.id, "organization_id": org.id, "company_id": company_id,
-                "deal_id": deal_id, "currency": code, "tax_mode": org.default_tax_mode,
-                "language": org.language or DEFAULT_LANGUAGE.get(org.country, "ru"),
-                "status": DRAFT, "created_at": self._clock.now(),
-                "valid_until": self.today() + timedelta(days=VALID_DAYS)})
-            await uow.audit.add(actor.id, "quote.create", "quote", doc_id)
+            doc_id = await self._create_in(uow, actor, company_id, deal_id, organization_id,
+                                           currency)
             quote = await uow.quotes.get(doc_id, None)
             await uow.commit()
         assert quote is not None
         return quote
+
+    async def _create_in(self, uow: QuoteUnitOfWork, actor: Actor, company_id: int | None,
+                         deal_id: int | None, organization_id: int | None,
+                         currency: str | None, price_list: str | None = None) -> int:
+        """An empty quote draft; its price list is `price_list`, else the client's."""
+        if company_id is not None and await uow.companies.get(
+                company_id, actor.owner_scope()) is None:
+            raise NotFound(entity="company", id=company_id)
+        if deal_id is not None and await uow.deals.get(
+                deal_id, actor.owner_scope()) is None:
+            raise NotFound(entity="deal", id=deal_id)
+        org = (await uow.organizations.get(organization_id) if organization_id
+               else await uow.organizations.first())
+        if org is None:
+            raise Conflict("no_organization")
+        code = clean_currency(currency) if currency else org.currency
+        if price_list is None:
+            price_list = (await uow.products.company_price_list(company_id)
+                          if company_id is not None else None) or BASE_LIST
+        doc_id = await uow.quotes.add({
+            "owner_id": actor.id, "organization_id": org.id, "company_id": company_id,
+            "deal_id": deal_id, "currency": code, "tax_mode": org.default_tax_mode,
+            "language": org.language or DEFAULT_LANGUAGE.get(org.country, "ru"),
+            "status": DRAFT, "created_at": self._clock.now(), "price_list": price_list,
+            "valid_until": self.today() + timedelta(days=VALID_DAYS)})
+        await uow.audit.add(actor.id, "quote.create", "quote", doc_id)
+        return doc_id
+
+    async def repeat(self, actor: Actor, quote_id: int) -> Repriced[Quote]:
+        """A new quote draft like this one (same client, contact, deal, lines and terms), its
+        catalog lines at today's prices of the client's price list."""
+        async with self._uow() as uow:
+            doc = await self._load(uow, actor, quote_id)
+            if doc.status == DRAFT:
+                raise Conflict("repeat_draft")
+            price_list = (await uow.products.company_price_list(doc.company_id)
+                          if doc.company_id is not None else None) or doc.price_list
+            new_id = await self._create_in(uow, actor, doc.company_id, doc.deal_id,
+                                           doc.organization_id, doc.currency, price_list)
+            new = await uow.quotes.get(new_id, None)
+            assert new is not None
+            lines, changed, fallback = await self._reprice(uow, doc.lines, doc.currency,
+                                                           price_list)
+            fresh = await self._save_in(uow, actor, new, lines, {
+                "contact_id": doc.contact_id, "tax_mode": doc.tax_mode,
+                "discount_percent": doc.discount_percent,
+                "discount_amount": doc.discount_amount, "language": doc.language},
+                audited=False)
+            await uow.audit.add(actor.id, "quote.repeat", "quote", new_id,
+                                {"from": doc.id, "price_list": price_list, "changed": changed},
+                                company_id=doc.company_id, deal_id=doc.deal_id)
+            await uow.commit()
+        return Repriced(fresh, price_list, changed, fallback)
 
     async def create_for_deal(self, actor: Actor, deal_id: int) -> Quote:
         """The "Quote" button of a deal card: a draft for the deal's company and currency."""

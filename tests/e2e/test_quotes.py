@@ -114,7 +114,7 @@ async def test_quote_from_a_deal_accepted_then_invoiced_in_one_tap(bot: Harness)
     card = await bot.press(MANAGER, listing, row)
     accepted_at = bot.clock.now().strftime("%d.%m.%Y %H:%M")
     assert f"Accepted by Olga at {accepted_at}" in card["text"], card["text"]
-    assert buttons(card) == ["Make invoice"]
+    assert buttons(card) == ["Make invoice", "Repeat"]
 
     invoice = await bot.press(MANAGER, card, "Make invoice")
     text = invoice["text"]

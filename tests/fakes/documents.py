@@ -4,6 +4,7 @@ lines, in memory; each method does what its SQL twin in storage/ does."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,15 @@ class FakeOrganizationRepository:
     async def first(self) -> Organization | None:
         return min(self._t.organizations.items())[1] if self._t.organizations else None
 
+    async def update(self, org_id: int, values: Mapping[str, Any]) -> None:
+        self._t.organizations[org_id] = replace(self._t.organizations[org_id], **values)
+
+    async def update_account(self, account_id: int, values: Mapping[str, Any]) -> None:
+        for org_id, org in list(self._t.organizations.items()):
+            accounts = tuple(replace(a, **values) if a.id == account_id else a
+                             for a in org.accounts)
+            self._t.organizations[org_id] = replace(org, accounts=accounts)
+
 
 # --- catalog --------------------------------------------------------------------------------
 
@@ -86,9 +96,10 @@ class FakeProductRepository:
                       key=lambda r: r["id"])
         return self._product(rows[0]) if rows else None
 
-    async def search(self, query: str, limit: int) -> Sequence[Product]:
+    async def search(self, query: str, limit: int, archived: bool = False
+                     ) -> Sequence[Product]:
         key = _norm(query)
-        rows = sorted((r for r in self._t.products.values() if r["is_active"]
+        rows = sorted((r for r in self._t.products.values() if bool(r["is_active"]) != archived
                        and (r["sku"] == query or r["name_norm"].startswith(key))),
                       key=lambda r: (r["name_norm"], r["id"]))
         return [self._product(r) for r in rows[:limit]]
@@ -130,6 +141,30 @@ class FakeProductRepository:
                 "id": new_id, "product_id": product_id, "price_list": p.price_list,
                 "currency": p.currency, "price_minor": minor}
 
+    async def page(self, archived: bool, offset: int, limit: int
+                   ) -> tuple[Sequence[Product], int]:
+        rows = sorted((r for r in self._t.products.values()
+                       if bool(r["is_active"]) != archived),
+                      key=lambda r: (r["name_norm"], r["id"]))
+        return [self._product(r) for r in rows[offset:offset + limit]], len(rows)
+
+    async def set_fields(self, product_id: int, values: Mapping[str, Any]) -> None:
+        row = self._t.products[product_id]
+        unknown = set(values) - {"name", "unit", "vat_rate", "is_active"}
+        if unknown:
+            raise TypeError(f"unknown product columns {sorted(unknown)}")
+        row.update(values)
+        if "name" in values:
+            row["name_norm"] = _norm(str(values["name"]))
+
+    async def price_lists(self) -> Sequence[str]:
+        codes = {p["price_list"] for p in self._t.product_prices.values()}
+        return sorted(codes, key=lambda c: (c != "base", c.casefold()))
+
+    async def company_price_list(self, company_id: int) -> str | None:
+        row = self._t.companies.get(company_id)
+        return row.get("price_list") if row else None
+
 
 # --- numbering ------------------------------------------------------------------------------
 
@@ -165,7 +200,7 @@ COMMERCIAL_DEFAULTS: dict[str, Any] = {
     "number": None, "number_text": None, "status": "draft", "tax_mode": "per_line",
     "language": "ru", "discount_percent": None, "discount_minor": None, "subtotal_minor": 0,
     "discount_total_minor": 0, "vat_minor": 0, "total_minor": 0, "seller_snapshot": None,
-    "buyer_snapshot": None}
+    "buyer_snapshot": None, "price_list": None}
 INVOICE_DEFAULTS: dict[str, Any] = {
     **COMMERCIAL_DEFAULTS, "bank_account_id": None, "quote_id": None, "issue_date": None,
     "due_date": None, "paid_minor": 0, "issued_at": None, "sent_at": None, "viewed_at": None,
@@ -196,6 +231,7 @@ def _common(row: Mapping[str, Any], buyer_name: str | None,
         "grand_total": from_minor(row["total_minor"], c),
         "series_id": row["series_id"], "number": row["number"],
         "number_text": row["number_text"], "created_at": row["created_at"], "lines": lines,
+        "price_list": row.get("price_list") or "base",
         "seller": Party.from_dict(row["seller_snapshot"]) if row["seller_snapshot"] else None,
         "buyer": Party.from_dict(row["buyer_snapshot"]) if row["buyer_snapshot"] else None}
 
@@ -317,6 +353,14 @@ class FakeInvoiceRepository(_FakeDocuments):
                        issue_date=row["issue_date"], due_date=row["due_date"],
                        paid=from_minor(row["paid_minor"], row["currency"]),
                        issued_at=row["issued_at"], cancelled_at=row["cancelled_at"])
+
+    async def last_issued(self, company_id: int, owner_id: int | None) -> int | None:
+        rows = sorted((r for r in self._rows.values()
+                       if r["company_id"] == company_id
+                       and r["status"] not in ("draft", "cancelled")
+                       and (owner_id is None or r["owner_id"] == owner_id)),
+                      key=lambda r: (r["issued_at"], r["id"]))
+        return rows[-1]["id"] if rows else None
 
     async def id_from_quote(self, quote_id: int) -> int | None:
         ids = sorted(r["id"] for r in self._rows.values()
