@@ -200,7 +200,7 @@ async def test_from_the_deal_card_to_the_customers_chat_in_two_presses(bot: Harn
 async def test_forged_repeat_buttons_of_another_manager_create_nothing(bot: Harness) -> None:
     issued = await issued_invoice(bot)
     card = await bot.press(MANAGER, await bot.say(MANAGER, "/clients"), "Ромашка")
-    assert buttons(card)[-1] == "Счёт как в прошлый раз"
+    assert "Счёт как в прошлый раз" in buttons(card)
     before = await counts(bot)
     own = await bot.say(MANAGER2, "/start")
     for data in (f"in:rp:{issued.invoice}:0:", f"in:la:{issued.company}:0:",
