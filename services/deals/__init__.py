@@ -10,6 +10,8 @@ Invariants:
 
 from services.deals.model import (
     COMPANY_SEARCH_LIMIT,
+    EDIT_FIELDS,
+    EDITS_SHOWN,
     HISTORY_SHOWN,
     TEXT_MAX,
     TITLE_MAX,
@@ -17,6 +19,7 @@ from services.deals.model import (
     Deal,
     DealCard,
     DealDraft,
+    DealEdit,
     MoveResult,
     StageChange,
     is_filled,
@@ -33,6 +36,8 @@ from services.deals.service import (
 
 __all__ = [
     "COMPANY_SEARCH_LIMIT",
+    "EDITS_SHOWN",
+    "EDIT_FIELDS",
     "HISTORY_SHOWN",
     "TEXT_MAX",
     "TITLE_MAX",
@@ -40,6 +45,7 @@ __all__ = [
     "Deal",
     "DealCard",
     "DealDraft",
+    "DealEdit",
     "DealMoveUow",
     "DealRepository",
     "DealService",
