@@ -451,7 +451,7 @@ class FakeLeadRepository:
                    ) -> tuple[Sequence[Lead], int]:
         rows = [r for r in self._t.leads.values()
                 if (owner_id is None or r["owner_id"] == owner_id)
-                and (status is None or r["status"] == status)]
+                and (r["status"] != "junk" if status is None else r["status"] == status)]
         rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
         return [to_lead(r) for r in _page(rows, offset, limit)], len(rows)
 
