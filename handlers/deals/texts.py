@@ -49,7 +49,7 @@ QUESTIONS: dict[str, Any] = {
 }
 # The Edit menu's buttons and the names of the fields in the card's "Changes" lines.
 EDIT_LABELS: dict[str, Any] = {
-    "title": __("Name"),
+    "title": __("Deal name"),
     "amount": __("Amount"),
     "currency": __("Currency"),
     "expected_close": __("Expected close"),
