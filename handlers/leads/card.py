@@ -78,7 +78,8 @@ async def finish_input(message: Message, state: FSMContext, leads: LeadService,
 
 async def cmd_leads(message: Message, actor: User, leads: LeadService) -> None:
     page = await leads.list_leads(actor, None, 0, PAGE)
-    if not page.total:
+    # Junk leaves the list but not the filters: only junk left still shows them.
+    if not page.total and not (await leads.list_leads(actor, "junk", 0, 1)).total:
         await message.answer(_("You have no leads yet. Add one with /lead."))
         return
     await message.answer(list_text(page), reply_markup=list_keyboard(page))
@@ -144,6 +145,8 @@ async def on_open(query: CallbackQuery, callback_data: LeadCb, actor: User,
 async def on_edit(query: CallbackQuery, callback_data: LeadCb, actor: User,
                   msg: Message | None, leads: LeadService) -> None:
     lead = await leads.get(actor, callback_data.id)
+    if lead.status == LeadStatus.CONVERTED:  # a card drawn before the conversion
+        raise Conflict("lead_converted")
     await query.answer()
     if msg:
         await msg.edit_reply_markup(reply_markup=edit_keyboard(lead))
@@ -152,6 +155,8 @@ async def on_edit(query: CallbackQuery, callback_data: LeadCb, actor: User,
 async def on_field(query: CallbackQuery, callback_data: LeadCb, actor: User,
                    msg: Message | None, leads: LeadService, state: FSMContext) -> None:
     lead = await leads.get(actor, callback_data.id)
+    if lead.status == LeadStatus.CONVERTED:
+        raise Conflict("lead_converted")
     await query.answer()
     field = callback_data.arg
     if msg is None:
