@@ -8,6 +8,9 @@ Invariants:
   move reports the missing fields and changes nothing;
 - every stage change is logged with who and when; closed (won/lost) deals do not move."""
 
+from services.deals.editing import (
+    DealService,
+)
 from services.deals.model import (
     COMPANY_SEARCH_LIMIT,
     EDIT_FIELDS,
@@ -29,9 +32,6 @@ from services.deals.ports import (
     DealMoveUow,
     DealRepository,
     DealUnitOfWork,
-)
-from services.deals.service import (
-    DealService,
 )
 
 __all__ = [
