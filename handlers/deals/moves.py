@@ -104,8 +104,7 @@ def create_router() -> Router:
                          deals: DealService, tasks: TaskService) -> None:
         data = await state.get_data()
         try:
-            card = await deals.set_field_card(actor, data["deal_id"], "amount",
-                                              message.text or "")
+            card = await deals.edit(actor, data["deal_id"], "amount", message.text or "")
         except DomainError as err:
             await message.answer(error_text(err))
             return
