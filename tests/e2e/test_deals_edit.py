@@ -415,6 +415,16 @@ async def test_forged_buttons_for_another_managers_deal(bot: Harness) -> None:
     # The owner's own card still works.
     menu = await press_edit(bot, MANAGER, card, "Изменить ✏️")
     assert buttons(menu) == EDIT_MENU
+    # Lost, the deal cannot be restored by the other manager either.
+    reasons = await bot.press(MANAGER, await open_card(bot, MANAGER, "Секретная сделка · Новая"),
+                              "Проиграна ❌")
+    lost = await press_edit(bot, MANAGER, reasons, "Дорого")
+    restore = callback(lost, "Восстановить ↩️")
+    answer = await bot.press_for_answer(MANAGER2, own["message_id"], restore, forged=True)
+    assert answer == NOT_FOUND
+    row = await db_deal(bot, deal_id)
+    assert (row["status"], row["lost_reason"]) == ("lost", "price")
+    assert await db_audit(bot, "deal.restore") == []
 
 
 async def test_issuing_the_deals_invoice_moves_the_deal(bot: Harness) -> None:
