@@ -17,7 +17,8 @@ def audit(w: World, action: str) -> list[dict[str, object]]:
 
 async def test_edit_cleans_as_at_creation_and_audits_old_and_new(w: World) -> None:
     lead = await w.leads.create(w.m1, LeadDraft(contact_name="Анна", phone="+79161234567"))
-    for name, bad, code in (("phone", "не телефон", "not_a_number"), ("email", "anna@", "invalid_email"),
+    for name, bad, code in (("phone", "не телефон", "not_a_number"),
+                            ("email", "anna@", "invalid_email"),
                             ("tax_id", "7707083894", "tax_id_checksum"),
                             ("contact_name", "  ", "empty"), ("city", "x" * 121, "too_long"),
                             ("deal_id", "5", "unknown_field")):
