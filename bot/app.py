@@ -45,7 +45,12 @@ from services.invoices import InvoiceService
 from services.leads import LeadService, LeadSettings
 from services.organizations import OrganizationService
 from services.payments import PaymentService
-from services.pipelines import PipelineConfig, PipelineConfigError, load_pipelines
+from services.pipelines import (
+    PipelineConfig,
+    PipelineConfigError,
+    load_lost_reasons,
+    load_pipelines,
+)
 from services.quotes import QuoteService
 from services.receivables import ReceivableService
 from services.search import SearchService
@@ -81,13 +86,17 @@ def build_services(db: Database, settings: Settings, clock: Clock,
                    renderer: PdfRenderer | None = None) -> Services:
     invoices = InvoiceService(db.uow, clock, settings.default_timezone,
                               settings.payment_terms_days)
+    deals = DealService(db.uow, clock, pipelines, settings.default_currency,
+                        load_lost_reasons(Path(settings.pipelines_file)),
+                        settings.default_timezone)
+    invoices.deals = deals  # an issued invoice moves its deal (pipelines.toml)
     services = Services(
         access=AccessService(db.uow, clock, settings.default_timezone,
                              identity_ttl=identity_ttl(settings)),
         clients=ClientService(db.uow, clock, settings.default_region),
         search=SearchService(db.uow, settings.default_region),
         companies=CompanyService(db.uow, clock),
-        deals=DealService(db.uow, clock, pipelines, settings.default_currency),
+        deals=deals,
         tasks=TaskService(db.uow, clock, settings.default_timezone),
         interactions=InteractionService(db.uow, clock),
         funnel=FunnelService(db.uow, clock, pipelines, settings.default_timezone),

@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.companies import CompanyAction, CompanyCb
 from handlers.customer import KIND_CODES, title_of
+from handlers.deals.callbacks import DealAction, DealCb
 from handlers.delivery import DeliveryCb, Dv
 from handlers.leads import open_lead_keyboard, web_push_text
 from handlers.payments import (
@@ -90,6 +91,14 @@ def _reassigned(p: Mapping[str, Any]) -> Rendered:
         who=who, name=name, owner=html.escape(str(p.get("owner") or ""))), None
 
 
+def _deal_reassigned(p: Mapping[str, Any]) -> Rendered:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("Open deal"), callback_data=DealCb(action=DealAction.OPEN,
+                                                        id=int(p["deal_id"])))
+    return (_("{who} gave you a deal:").format(who=html.escape(str(p.get("who") or "")))
+            + f"\n<b>{html.escape(str(p.get('deal') or ''))}</b>", kb.as_markup())
+
+
 def _reminder_answer(p: Mapping[str, Any]) -> Rendered:
     who = html.escape(str(p.get("customer") or ""))
     what, heading = p.get("answer"), html.escape(str(p.get("title") or ""))
@@ -137,6 +146,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.CUSTOMER_ACTION: _customer_action,
     n.LEAD_PUSH: _lead_push,
     n.REASSIGNED: _reassigned,
+    n.DEAL_REASSIGNED: _deal_reassigned,
     n.REMINDER_ANSWER: _reminder_answer,
     n.DOCUMENT_DELIVERED: _document_delivered,
     n.DOCUMENT_FAILED: _document_failed,

@@ -42,6 +42,7 @@ THANKS: Final = "customer_thanks"
 CUSTOMER_ACTION: Final = "customer_action"
 LEAD_PUSH: Final = "lead_push"
 REASSIGNED: Final = "client_reassigned"
+DEAL_REASSIGNED: Final = "deal_reassigned"
 REMINDER_ANSWER: Final = "reminder_answer"
 DOCUMENT_DELIVERED: Final = "document_delivered"
 DOCUMENT_FAILED: Final = "document_failed"
@@ -56,7 +57,7 @@ FILE: Final = "file"
 NOTICE_KINDS: Final = frozenset({
     PAYMENT_APPLIED, PAYMENT_TEAM, PAYMENT_RECEIPT, PAYMENT_REVIEW, THANKS, CUSTOMER_ACTION,
     LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
-    TASK_ASSIGNED, TASK_COMMENT,
+    TASK_ASSIGNED, TASK_COMMENT, DEAL_REASSIGNED,
 })
 FILE_KINDS: Final = frozenset({DOCUMENT, DOCUMENT_QR, FILE})
 

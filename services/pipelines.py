@@ -7,6 +7,7 @@ the bot refuses to start on a bad file rather than failing in the middle of a sa
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -69,6 +70,8 @@ class PipelineConfig:
     kind: PipelineKind
     stages: tuple[StageConfig, ...]
     default: bool
+    # The stage a deal moves to when one of its invoices is issued (None: it stays).
+    on_invoice_issued: str | None = None
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names["en"]
@@ -102,7 +105,7 @@ def parse_pipelines(data: dict[str, Any]) -> tuple[PipelineConfig, ...]:
         where = f"pipeline {code!r}"
         if not isinstance(body, dict):
             raise PipelineConfigError(f"{where}: must be a table")
-        unknown_keys = set(body) - {"kind", "name", "stages", "default"}
+        unknown_keys = set(body) - {"kind", "name", "stages", "default", "on_invoice_issued"}
         if unknown_keys:
             raise PipelineConfigError(f"{where}: unknown key {sorted(unknown_keys)[0]!r}")
         try:
@@ -151,24 +154,92 @@ def parse_pipelines(data: dict[str, Any]) -> tuple[PipelineConfig, ...]:
             for needed in ("won", "lost"):
                 if not any(s.outcome == needed for s in stages):
                     raise PipelineConfigError(f"{where}: needs a stage with outcome = {needed!r}")
+        on_issued = body.get("on_invoice_issued")
+        if on_issued is not None:
+            stage = next((s for s in stages if s.code == on_issued), None)
+            if stage is None or stage.outcome in ("won", "lost"):
+                raise PipelineConfigError(
+                    f"{where}: on_invoice_issued must name one of its stages other than the "
+                    f"won and lost ones, not {on_issued!r}")
         result.append(PipelineConfig(code=code, names=_names(body.get("name", code), where),
                                      kind=kind, stages=tuple(stages),
-                                     default=bool(body.get("default", False))))
+                                     default=bool(body.get("default", False)),
+                                     on_invoice_issued=on_issued))
     defaults = [p for p in result if p.default]
     if len(defaults) > 1:
         raise PipelineConfigError("more than one pipeline has default = true")
+    unknown_tables = set(data) - {"pipelines", "lost_reasons"}
+    if unknown_tables:
+        raise PipelineConfigError(f"unknown table {sorted(unknown_tables)[0]!r}")
+    parse_lost_reasons(data)  # checked at start-up with the rest of the file
     return tuple(result)
 
 
-def load_pipelines(path: Path) -> tuple[PipelineConfig, ...]:
+@dataclass(frozen=True, slots=True)
+class LostReason:
+    """A reason a deal is lost, chosen with a button (the free-text one is OTHER_REASON)."""
+
+    code: str
+    names: dict[str, str]
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names["en"]
+
+
+OTHER_REASON = "other"
+REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,19}")
+DEFAULT_LOST_REASONS = (
+    LostReason("price", {"en": "Too expensive", "ru": "Дорого", "ro": "Prea scump"}),
+    LostReason("competitor", {"en": "Chose a competitor", "ru": "Выбрали конкурента",
+                              "ro": "Au ales un concurent"}),
+    LostReason("no_budget", {"en": "No budget", "ru": "Нет бюджета", "ro": "Fără buget"}),
+    LostReason("no_answer", {"en": "Stopped answering", "ru": "Перестал отвечать",
+                             "ro": "Nu mai răspunde"}),
+)
+
+
+def parse_lost_reasons(data: dict[str, Any]) -> tuple[LostReason, ...]:
+    """`[lost_reasons]`: code = name (text or {en, ru, ro}), in the order of the buttons.
+    Absent: DEFAULT_LOST_REASONS. "other" (typed by the manager) is always offered and may
+    not be configured."""
+    raw = data.get("lost_reasons")
+    if raw is None:
+        return DEFAULT_LOST_REASONS
+    if not isinstance(raw, dict) or not raw:
+        raise PipelineConfigError("[lost_reasons] must be a table of code = name")
+    result = []
+    for code, name in raw.items():
+        where = f"lost reason {code!r}"
+        if code == OTHER_REASON:
+            raise PipelineConfigError(f"{where}: 'other' is built in (the manager types it)")
+        if not REASON_CODE.fullmatch(code):
+            raise PipelineConfigError(
+                f"{where}: a code is lower-case latin letters, digits and _, up to 20")
+        result.append(LostReason(code, _names(name, where)))
+    return tuple(result)
+
+
+def _read(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PipelineConfigError(f"{path}: file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise PipelineConfigError(f"{path}: {exc}") from None
+
+
+def load_pipelines(path: Path) -> tuple[PipelineConfig, ...]:
+    data = _read(path)
     try:
         return parse_pipelines(data)
+    except PipelineConfigError as exc:
+        raise PipelineConfigError(f"{path}: {exc}") from None
+
+
+def load_lost_reasons(path: Path) -> tuple[LostReason, ...]:
+    data = _read(path)
+    try:
+        return parse_lost_reasons(data)
     except PipelineConfigError as exc:
         raise PipelineConfigError(f"{path}: {exc}") from None
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from services.clients import Company
 from services.contacts_norm import normalize_name
-from services.deals import Deal, StageChange
+from services.deals import Deal, DealEdit, StageChange
 from services.pipelines import PipelineConfig
 from storage import models as m
 from storage.companies import to_company
@@ -142,20 +142,50 @@ class SqlDealRepository:
 
     async def stage_history(self, deal_id: int) -> Sequence[StageChange]:
         f, t = aliased(m.Stage), aliased(m.Stage)
+        fp, tp = aliased(m.Pipeline), aliased(m.Pipeline)
         rows = (await self._s.execute(
-            select(m.DealStageChange, f.code, t.code, m.User.full_name)
+            select(m.DealStageChange, f.code, t.code, m.User.full_name, fp.code, tp.code)
             .outerjoin(f, f.id == m.DealStageChange.from_stage_id)
             .outerjoin(t, t.id == m.DealStageChange.to_stage_id)
+            .outerjoin(fp, fp.id == f.pipeline_id)
+            .outerjoin(tp, tp.id == t.pipeline_id)
             .outerjoin(m.User, m.User.id == m.DealStageChange.actor_id)
             .where(m.DealStageChange.deal_id == deal_id)
             .order_by(m.DealStageChange.at, m.DealStageChange.id))).all()
         return [StageChange(from_stage=fc, to_stage=tc or ch.note, actor_id=ch.actor_id,
-                            actor_name=name or "", at=ch.at, note=ch.note)
-                for ch, fc, tc, name in rows]
+                            actor_name=name or "", at=ch.at, note=ch.note,
+                            from_pipeline=fpc, to_pipeline=tpc)
+                for ch, fc, tc, name, fpc, tpc in rows]
 
     async def update(self, deal_id: int, changes: dict[str, Any], now: datetime) -> None:
+        if "title" in changes:  # the search form follows the title
+            changes = {**changes, "title_norm": norm(changes["title"])}
         await self._s.execute(update(m.Deal).where(m.Deal.id == deal_id).values(
             **changes, updated_at=now, last_activity_at=now))
+
+    async def relocate(self, deal_id: int, pipeline_code: str, stage_code: str | None,
+                       actor_id: int | None, now: datetime) -> None:
+        from_id = await self._s.scalar(select(m.Deal.stage_id).where(m.Deal.id == deal_id))
+        pid, sid = await self._stage_id(pipeline_code, stage_code)
+        await self._s.execute(update(m.Deal).where(m.Deal.id == deal_id).values(
+            pipeline_id=pid, stage_id=sid, updated_at=now, last_activity_at=now))
+        self._s.add(m.DealStageChange(deal_id=deal_id, from_stage_id=from_id, to_stage_id=sid,
+                                      actor_id=actor_id, at=now, note=None))
+        await self._s.flush()
+
+    async def edits(self, deal_id: int, limit: int) -> Sequence[DealEdit]:
+        rows = (await self._s.execute(
+            select(m.AuditEntry, m.User.full_name)
+            .outerjoin(m.User, m.User.id == m.AuditEntry.actor_id)
+            .where(m.AuditEntry.deal_id == deal_id, m.AuditEntry.action == "deal.edit")
+            .order_by(m.AuditEntry.id.desc()).limit(limit))).all()
+        out = []
+        for entry, name in reversed(rows):
+            changes = tuple(
+                (str(c.get("field")), c.get("old"), c.get("new"))
+                for c in (entry.data or {}).get("changes", []) if isinstance(c, dict))
+            out.append(DealEdit(at=entry.at, actor_name=name or "", changes=changes))
+        return out
 
     async def create_company_for(self, deal: Deal, name: str, now: datetime) -> int:
         row = m.Company(owner_id=deal.owner_id, name=name, name_norm=norm(name),

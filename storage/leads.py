@@ -109,6 +109,8 @@ class SqlLeadRepository:
             q, c = q.where(m.Lead.owner_id == owner_id), c.where(m.Lead.owner_id == owner_id)
         if status is not None:
             q, c = q.where(m.Lead.status == status), c.where(m.Lead.status == status)
+        else:  # junk leaves the list; its filter shows it
+            q, c = q.where(m.Lead.status != "junk"), c.where(m.Lead.status != "junk")
         rows = await self._s.scalars(
             q.order_by(m.Lead.created_at.desc(), m.Lead.id.desc()).offset(offset).limit(limit)
         )

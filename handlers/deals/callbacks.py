@@ -20,6 +20,14 @@ class DealAction(StrEnum):
     NOTE = "a"
     AMOUNT = "m"
     BACK = "b"
+    EDIT = "e"  # to: the card's version
+    FIELD = "f"  # to: "<field>.<version>"
+    CURRENCY = "y"  # to: "<currency>.<version>"
+    PIPELINE = "g"  # to: "<pipeline>.<version>"
+    RELOCATE = "h"  # to: "<pipeline>/<stage>.<version>"
+    OWNER = "u"  # to: "<user id>.<version>"
+    REASON = "r"  # to: "<lost reason code>.<version>"
+    RESTORE = "x"  # to: the card's version
 
 
 class DealCb(CallbackData, prefix="dl"):
@@ -68,4 +76,11 @@ class DealInput(StatesGroup):
     lost_reason = State()
     amount = State()
     note = State()
+    edit = State()  # a field of the card's Edit menu, typed
+
+
+def split_arg(to: str) -> tuple[str, str]:
+    """ "<value>.<version>" → (value, version); a bare value has no version."""
+    value, _, version = to.rpartition(".")
+    return (value, version) if value else (to, "")
 

@@ -37,20 +37,14 @@ MOVE_TARGETS = {DealAction.NEXT: "next", DealAction.WON: "won"}
 
 async def cmd_deals(message: Message, actor: User, deals: DealService) -> None:
     items, total = await deals.list_deals(actor, "open", 0, PAGE)
+    lost = (await deals.list_deals(actor, "lost", 0, 1))[1]  # lost ones behind a button
     if not total:
-        await message.answer(_("You have no open deals. Add one with /newdeal."))
+        await message.answer(_("You have no open deals. Add one with /newdeal."),
+                             reply_markup=list_keyboard(items, 0, 0, deals, "open", lost)
+                             if lost else None)
         return
     await message.answer(_("Open deals: {total}").format(total=total),
-                         reply_markup=list_keyboard(items, total, 0, deals))
-
-
-async def on_page(query: CallbackQuery, callback_data: DealCb, actor: User,
-                  msg: Message | None, deals: DealService) -> None:
-    offset = callback_data.id
-    items, total = await deals.list_deals(actor, "open", offset, PAGE)
-    await query.answer()
-    if msg:
-        await msg.edit_reply_markup(reply_markup=list_keyboard(items, total, offset, deals))
+                         reply_markup=list_keyboard(items, total, 0, deals, "open", lost))
 
 
 async def on_open(query: CallbackQuery, callback_data: DealCb, actor: User,
@@ -88,17 +82,6 @@ async def on_move(query: CallbackQuery, callback_data: DealCb, actor: User,
     await query.answer()
     if msg:
         await after_move(msg, adv, state, deals, tasks, actor, edit=adv.result.moved)
-
-
-async def on_lost(query: CallbackQuery, callback_data: DealCb, actor: User,
-                  msg: Message | None, deals: DealService, state: FSMContext) -> None:
-    card = await deals.card(actor, callback_data.id)
-    await query.answer()
-    if msg is None:
-        return
-    await state.set_state(DealInput.lost_reason)
-    await state.set_data({"flow": secrets.token_hex(4), "deal_id": card.deal.id})
-    await msg.answer(_("Why was the deal lost? Write the reason."))
 
 
 async def on_amount(query: CallbackQuery, callback_data: DealCb, actor: User,
@@ -142,7 +125,6 @@ def create_router() -> Router:
     router.callback_query.middleware(AlertOnDomainError())
 
     router.message.register(cmd_deals, Command("deals"))
-    router.callback_query.register(on_page, DealCb.filter(F.action == DealAction.PAGE))
     router.callback_query.register(on_open, DealCb.filter(F.action == DealAction.OPEN))
     router.callback_query.register(on_choose, DealCb.filter(F.action == DealAction.CHOOSE))
     router.callback_query.register(on_back, DealCb.filter(F.action == DealAction.BACK))
@@ -150,10 +132,9 @@ def create_router() -> Router:
         on_move, DealCb.filter(F.action.in_(
         {DealAction.NEXT, DealAction.STAGE, DealAction.WON})))
 
-    # Lost, Change amount and Add note: the deal is read before asking, so a forged or stale
-    # button learns nothing.
+    # Change amount and Add note: the deal is read before asking, so a forged or stale
+    # button learns nothing (Lost and the Edit menu: handlers/deals/edit.py).
 
-    router.callback_query.register(on_lost, DealCb.filter(F.action == DealAction.LOST))
     router.callback_query.register(on_amount, DealCb.filter(F.action == DealAction.AMOUNT))
     router.callback_query.register(on_note, DealCb.filter(F.action == DealAction.NOTE))
     router.callback_query.register(on_task, DealCb.filter(F.action == DealAction.TASK))

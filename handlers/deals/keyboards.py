@@ -18,13 +18,21 @@ from handlers.deals.callbacks import (
     FlowAction,
     FlowCb,
 )
-from handlers.deals.texts import INTERACTION_KINDS, QUESTIONS, stage_name
+from handlers.deals.texts import (
+    EDIT_LABELS,
+    INTERACTION_KINDS,
+    QUESTIONS,
+    lang,
+    stage_name,
+)
 from handlers.files import keyboards as file_keyboards
 from handlers.invoices import keyboards as invoice_keyboards
 from handlers.invoices import repeat_buttons as invoice_repeat_buttons
 from handlers.quotes import keyboards as quote_keyboards
-from services.deals import Deal, DealCard, DealService
-from services.pipelines import DEAL_FIELDS, FieldType, PipelineKind
+from services.deals import EDIT_FIELDS, Deal, DealCard, DealService
+from services.money import CURRENCIES
+from services.pipelines import DEAL_FIELDS, OTHER_REASON, FieldType, PipelineKind
+from services.users import User
 
 PAGE = 8
 
@@ -56,16 +64,22 @@ def deal_card_keyboard(card: DealCard, deals: DealService) -> InlineKeyboardMark
         if "won" in card.targets or pipeline.kind == PipelineKind.NONE:
             kb.button(text=_("Won ✅"), callback_data=DealCb(action=DealAction.WON, id=deal.id))
             outcome_row += 1
-        kb.button(text=_("Lost ❌"), callback_data=DealCb(action=DealAction.LOST, id=deal.id))
+        kb.button(text=_("Lost ❌"), callback_data=DealCb(action=DealAction.LOST, id=deal.id,
+                                                         to=deal.version))
         rows.append(outcome_row + 1)
         kb.button(text=_("Add task"), callback_data=DealCb(action=DealAction.TASK, id=deal.id))
         kb.button(text=_("Add note"), callback_data=DealCb(action=DealAction.NOTE, id=deal.id))
         kb.button(text=_("Change amount"),
                   callback_data=DealCb(action=DealAction.AMOUNT, id=deal.id))
-        rows.append(3)
+        kb.button(text=_("Edit ✏️"),
+                  callback_data=DealCb(action=DealAction.EDIT, id=deal.id, to=deal.version))
+        rows.append(4)
     else:
         kb.button(text=_("Add note"), callback_data=DealCb(action=DealAction.NOTE, id=deal.id))
-        rows.append(1)
+        if deal.status == "lost":
+            kb.button(text=_("Restore ↩️"), callback_data=DealCb(
+                action=DealAction.RESTORE, id=deal.id, to=deal.version))
+        rows.append(2 if deal.status == "lost" else 1)
     for buttons in CARD_ROWS:
         row = buttons(deal)
         if row:
@@ -89,20 +103,103 @@ def choose_stage_keyboard(card: DealCard, deals: DealService) -> InlineKeyboardM
 
 
 def list_keyboard(items: Sequence[Deal], total: int, offset: int,
-                  deals: DealService) -> InlineKeyboardMarkup:
+                  deals: DealService, status: str = "open", lost: int = 0
+                  ) -> InlineKeyboardMarkup:
+    """A page of open deals (with a "Lost" filter button when there are lost ones) or, with
+    `status` "lost", of lost deals (with their reason and a way back)."""
     kb = InlineKeyboardBuilder()
     for d in items:
-        stage = stage_name(deals, d.pipeline_code, d.stage_code) if d.stage_code else ""
-        label = f"{d.title[:40]} · {stage}" if stage else d.title[:50]
+        if status == "lost":
+            reason = deals.lost_reason_name(d.lost_reason, lang())
+            label = f"{d.title[:40]} · {reason[:20]}" if reason else d.title[:50]
+        else:
+            stage = stage_name(deals, d.pipeline_code, d.stage_code) if d.stage_code else ""
+            label = f"{d.title[:40]} · {stage}" if stage else d.title[:50]
         kb.button(text=label, callback_data=DealCb(action=DealAction.OPEN, id=d.id))
+    filt = "" if status == "open" else status
     nav = []
     if offset > 0:
         nav.append(("◀", max(0, offset - PAGE)))
     if offset + PAGE < total:
         nav.append(("▶", offset + PAGE))
     for text, to in nav:
-        kb.button(text=text, callback_data=DealCb(action=DealAction.PAGE, id=to))
-    kb.adjust(*([1] * len(items)), len(nav) or 1)
+        kb.button(text=text, callback_data=DealCb(action=DealAction.PAGE, id=to, to=filt))
+    sizes = [*([1] * len(items)), len(nav) or 1]
+    if status == "lost":
+        kb.button(text=_("« Open deals"), callback_data=DealCb(action=DealAction.PAGE, id=0))
+        sizes.append(1)
+    elif lost:
+        kb.button(text=_("Lost deals: {count}").format(count=lost),
+                  callback_data=DealCb(action=DealAction.PAGE, id=0, to="lost"))
+        sizes.append(1)
+    kb.adjust(*sizes)
+    return kb.as_markup()
+
+
+def edit_keyboard(deal: Deal, actor: User) -> InlineKeyboardMarkup:
+    """The card's Edit menu: a button per field (the owner only for a head or an admin)."""
+    kb = InlineKeyboardBuilder()
+    for name in EDIT_FIELDS:
+        if name == "owner" and not actor.sees_everything:
+            continue
+        kb.button(text=str(EDIT_LABELS[name]), callback_data=DealCb(
+            action=DealAction.FIELD, id=deal.id, to=f"{name}.{deal.version}"))
+    kb.button(text=_("« Back"), callback_data=DealCb(action=DealAction.BACK, id=deal.id))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def currency_keyboard(deal: Deal) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for code in CURRENCIES:
+        if code != deal.currency:
+            kb.button(text=code, callback_data=DealCb(action=DealAction.CURRENCY, id=deal.id,
+                                                      to=f"{code}.{deal.version}"))
+    kb.button(text=_("« Back"), callback_data=DealCb(action=DealAction.BACK, id=deal.id))
+    kb.adjust(3)
+    return kb.as_markup()
+
+
+def pipelines_keyboard(deal: Deal, deals: DealService) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for p in deals.pipeline_targets(deal):
+        kb.button(text=p.name(lang()), callback_data=DealCb(
+            action=DealAction.PIPELINE, id=deal.id, to=f"{p.code}.{deal.version}"))
+    kb.button(text=_("« Back"), callback_data=DealCb(action=DealAction.BACK, id=deal.id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def pipeline_stages_keyboard(deal: Deal, deals: DealService, pipeline_code: str
+                             ) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for st in deals.pipeline(pipeline_code).working_stages:
+        kb.button(text=st.name(lang()), callback_data=DealCb(
+            action=DealAction.RELOCATE, id=deal.id,
+            to=f"{pipeline_code}/{st.code}.{deal.version}"))
+    kb.button(text=_("« Back"), callback_data=DealCb(action=DealAction.BACK, id=deal.id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def owners_keyboard(deal: Deal, staff: Sequence[User]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for user in staff:
+        kb.button(text=(user.full_name or str(user.telegram_id))[:40], callback_data=DealCb(
+            action=DealAction.OWNER, id=deal.id, to=f"{user.id}.{deal.version}"))
+    kb.button(text=_("« Back"), callback_data=DealCb(action=DealAction.BACK, id=deal.id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def lost_reasons_keyboard(deal: Deal, deals: DealService) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for reason in deals.lost_reasons.values():
+        kb.button(text=reason.name(lang()), callback_data=DealCb(
+            action=DealAction.REASON, id=deal.id, to=f"{reason.code}.{deal.version}"))
+    kb.button(text=_("Other (type the reason)"), callback_data=DealCb(
+        action=DealAction.REASON, id=deal.id, to=f"{OTHER_REASON}.{deal.version}"))
+    kb.adjust(1)
     return kb.as_markup()
 
 

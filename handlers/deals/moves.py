@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.deals.callbacks import DealInput, FlowAction, FlowCb
 from handlers.deals.keyboards import deal_card_keyboard, question
-from handlers.deals.texts import deal_card_text, field_names, stage_name
+from handlers.deals.texts import deal_card_text, field_names, target_name
 from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.texts import error_text
 from services.deals import Advance, DealCard, DealService
@@ -43,7 +43,7 @@ async def after_move(msg: Message, adv: Advance, state: FSMContext, deals: DealS
     if result.moved:
         await state.clear()
         moved_to = _("Moved to «{stage}».").format(
-            stage=stage_name(deals, adv.card.deal.pipeline_code, result.target))
+            stage=target_name(deals, adv.card.deal.pipeline_code, result.target))
         await send_card(msg, adv.card, deals, tasks, actor, prefix=moved_to, edit=edit)
         return
     flow = secrets.token_hex(4)
@@ -60,7 +60,7 @@ async def after_move(msg: Message, adv: Advance, state: FSMContext, deals: DealS
                           "field": field})
     text, markup = question(field, flow)
     if data.get("target") != result.target or data.get("deal_id") != deal_id:
-        stage = stage_name(deals, adv.card.deal.pipeline_code, result.target)
+        stage = target_name(deals, adv.card.deal.pipeline_code, result.target)
         text = _("To move to «{stage}» fill in: {fields}").format(
             stage=stage, fields=field_names(result.missing)) + "\n\n" + text
     await msg.answer(text, reply_markup=markup)
@@ -99,26 +99,12 @@ def create_router() -> Router:
         await msg.edit_reply_markup(reply_markup=None)
         await after_move(msg, adv, state, deals, tasks, actor, edit=False)
 
-    @router.message(StateFilter(DealInput.lost_reason), HasText())
-    async def got_lost_reason(message: Message, state: FSMContext, actor: User,
-                              deals: DealService, tasks: TaskService) -> None:
-        data = await state.get_data()
-        reason = " ".join((message.text or "").split())[:500]
-        try:
-            adv = await deals.advance(actor, data["deal_id"], "lost", note=reason)
-        except DomainError as err:
-            await state.clear()
-            await message.answer(error_text(err))
-            return
-        await after_move(message, adv, state, deals, tasks, actor, edit=False)
-
     @router.message(StateFilter(DealInput.amount), HasText())
     async def got_amount(message: Message, state: FSMContext, actor: User,
                          deals: DealService, tasks: TaskService) -> None:
         data = await state.get_data()
         try:
-            card = await deals.set_field_card(actor, data["deal_id"], "amount",
-                                              message.text or "")
+            card = await deals.edit(actor, data["deal_id"], "amount", message.text or "")
         except DomainError as err:
             await message.answer(error_text(err))
             return

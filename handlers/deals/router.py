@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 
-from handlers.deals import card, moves, new_deal, notes
+from handlers.deals import card, edit, moves, new_deal, notes
 from handlers.deals.callbacks import FlowCb
 from handlers.filters import IsStaff
 
@@ -17,7 +17,8 @@ def create_router() -> Router:
     router = Router(name="deals")
     # Order matters for messages: a note step takes any message (it refuses a command), so
     # /deals comes before it and /newdeal after it, as they always did.
-    router.include_routers(card.create_router(), moves.create_router(), notes.create_router(),
+    router.include_routers(card.create_router(), edit.create_router(), moves.create_router(),
+                           notes.create_router(),
                            notes.create_client_router(), new_deal.create_router(),
                            create_finished_step_router())
     return router

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.texts import FIELD_NAMES
-from services.deals import Deal, DealCard, DealService
+from services.deals import Deal, DealCard, DealEdit, DealService
 from services.interactions import Timeline
 from services.money import Lang, format_money, from_minor
 from services.pipelines import PipelineKind
@@ -47,6 +47,20 @@ QUESTIONS: dict[str, Any] = {
     "contract_number": __("Contract number?"),
     "next_task": __("Next task: what is to be done?"),
 }
+# The Edit menu's buttons and the names of the fields in the card's "Changes" lines.
+EDIT_LABELS: dict[str, Any] = {
+    "title": __("Deal name"),
+    "amount": __("Amount"),
+    "currency": __("Currency"),
+    "expected_close": __("Expected close"),
+    "pipeline": __("Pipeline"),
+    "owner": __("Responsible"),
+}
+EDIT_QUESTIONS: dict[str, Any] = {
+    "title": __("New name of the deal?"),
+    "amount": __("New amount? For example: 1 200,50"),
+    "expected_close": __("New expected close date (DD.MM.YYYY)?"),
+}
 INTERACTION_KINDS = {
     "note": __("Note"),
     "call": __("Call"),
@@ -71,22 +85,44 @@ def field_names(fields: Sequence[str]) -> str:
     return ", ".join(str(FIELD_NAMES.get(f, f)) for f in fields)
 
 
-def status_line(deal: Deal) -> str | None:
+def status_line(deal: Deal, deals: DealService | None = None) -> str | None:
     if deal.status == "won":
         return _("Status: won ✅")
     if deal.status == "lost":
-        return _("Status: lost ❌ ({reason})").format(reason=html.escape(deal.lost_reason or ""))
+        reason = (deals.lost_reason_name(deal.lost_reason, lang()) if deals
+                  else deal.lost_reason or "")
+        return _("Status: lost ❌ ({reason})").format(reason=html.escape(reason))
     return None
 
 
+def target_name(deals: DealService, pipeline_code: str, target: str) -> str:
+    """A move's target: a stage of the deal's pipeline, or "<pipeline>/<stage>" of another."""
+    if "/" not in target:
+        return stage_name(deals, pipeline_code, target)
+    other, stage = target.split("/", 1)
+    pipeline = deals.pipeline(other)
+    name = html.escape(pipeline.name(lang()))
+    return f"{name} · {stage_name(deals, other, stage)}" if stage else name
+
+
 def history_line(deals: DealService, deal: Deal, change: Any, zone: tzinfo) -> str:
-    to = stage_name(deals, deal.pipeline_code, change.to_stage)
+    to_pipeline = change.to_pipeline or deal.pipeline_code
+    from_pipeline = change.from_pipeline or deal.pipeline_code
+    to = stage_name(deals, to_pipeline, change.to_stage)
     who = html.escape(change.actor_name or "—")
     if change.from_stage is None and change.to_stage == deal_first_stage(deals, deal):
         what = _("created in «{stage}»").format(stage=to)
     else:
-        what = f"{stage_name(deals, deal.pipeline_code, change.from_stage)} → {to}"
+        what = f"{stage_name(deals, from_pipeline, change.from_stage)} → {to}"
     return f"• {local(change.at, zone)} · {what} · {who}"
+
+
+def edit_line(edit: DealEdit) -> str:
+    parts = [
+        f"{EDIT_LABELS.get(field, field)}: {html.escape(old or '—')} → "
+        f"{html.escape(new or '—')}"
+        for field, old, new in edit.changes]
+    return "• " + "; ".join(parts) + f" · {html.escape(edit.actor_name or '—')}"
 
 
 def deal_first_stage(deals: DealService, deal: Deal) -> str | None:
@@ -107,7 +143,11 @@ def deal_card_text(card: DealCard, deals: DealService, zone: tzinfo) -> str:
     lines.append(_("Pipeline: {pipeline} · stage: {stage}").format(
         pipeline=html.escape(pipeline.name(lang())), stage=stage))
     lines.append(_("Responsible: {name}").format(name=html.escape(card.owner_name or "—")))
-    status = status_line(deal)
+    expected = deal.fields.get("expected_close")
+    if isinstance(expected, str) and expected:
+        lines.append(_("Expected close: {date}").format(
+            date=".".join(reversed(expected.split("-")))))
+    status = status_line(deal, deals)
     if status:
         lines.append(status)
     task = card.next_task
@@ -121,6 +161,10 @@ def deal_card_text(card: DealCard, deals: DealService, zone: tzinfo) -> str:
         lines.append("")
         lines.append(_("History:"))
         lines.extend(history_line(deals, deal, h, zone) for h in card.history)
+    if card.edits:
+        lines.append("")
+        lines.append(_("Changes:"))
+        lines.extend(edit_line(e) for e in card.edits)
     return "\n".join(lines)
 
 

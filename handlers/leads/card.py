@@ -20,6 +20,7 @@ from handlers.leads.keyboards import (
     conversion_keyboard,
     duplicates_keyboard,
     edit_keyboard,
+    junk_keyboard,
     lead_keyboard,
     list_keyboard,
     sources_keyboard,
@@ -32,8 +33,16 @@ from handlers.leads.texts import (
     list_text,
 )
 from handlers.texts import error_text
-from services.errors import DomainError, InvalidInput, NotFound
-from services.leads import LEAD_FIELDS, ConvertChoice, Lead, LeadService, LeadStatus
+from services.errors import Conflict, DomainError, InvalidInput, NotFound
+from services.leads import (
+    EDIT_FIELDS,
+    JUNK_REASONS,
+    OTHER_JUNK,
+    ConvertChoice,
+    Lead,
+    LeadService,
+    LeadStatus,
+)
 from services.users import User
 
 PAGE = 8
@@ -69,7 +78,8 @@ async def finish_input(message: Message, state: FSMContext, leads: LeadService,
 
 async def cmd_leads(message: Message, actor: User, leads: LeadService) -> None:
     page = await leads.list_leads(actor, None, 0, PAGE)
-    if not page.total:
+    # Junk leaves the list but not the filters: only junk left still shows them.
+    if not page.total and not (await leads.list_leads(actor, "junk", 0, 1)).total:
         await message.answer(_("You have no leads yet. Add one with /lead."))
         return
     await message.answer(list_text(page), reply_markup=list_keyboard(page))
@@ -135,6 +145,8 @@ async def on_open(query: CallbackQuery, callback_data: LeadCb, actor: User,
 async def on_edit(query: CallbackQuery, callback_data: LeadCb, actor: User,
                   msg: Message | None, leads: LeadService) -> None:
     lead = await leads.get(actor, callback_data.id)
+    if lead.status == LeadStatus.CONVERTED:  # a card drawn before the conversion
+        raise Conflict("lead_converted")
     await query.answer()
     if msg:
         await msg.edit_reply_markup(reply_markup=edit_keyboard(lead))
@@ -143,13 +155,15 @@ async def on_edit(query: CallbackQuery, callback_data: LeadCb, actor: User,
 async def on_field(query: CallbackQuery, callback_data: LeadCb, actor: User,
                    msg: Message | None, leads: LeadService, state: FSMContext) -> None:
     lead = await leads.get(actor, callback_data.id)
+    if lead.status == LeadStatus.CONVERTED:
+        raise Conflict("lead_converted")
     await query.answer()
     field = callback_data.arg
     if msg is None:
         return
     if field == "source":
         await msg.edit_reply_markup(reply_markup=sources_keyboard(lead, leads.sources))
-    elif field in LEAD_FIELDS:
+    elif field in EDIT_FIELDS:
         await state.set_state(LeadInput.field)
         await state.set_data({"lead_id": lead.id, "field": field})
         await msg.answer(QUESTIONS[field]() + " " + _("(or /cancel)"))
@@ -157,13 +171,29 @@ async def on_field(query: CallbackQuery, callback_data: LeadCb, actor: User,
 
 async def on_junk(query: CallbackQuery, callback_data: LeadCb, actor: User,
                   msg: Message | None, leads: LeadService, state: FSMContext) -> None:
+    """Junk: first the reasons as buttons; a reason marks the lead junk, Other asks it."""
+    reason = callback_data.arg
+    if reason in JUNK_REASONS:
+        lead = await leads.set_status(actor, callback_data.id, LeadStatus.JUNK.value, reason)
+        await query.answer()
+        if msg:
+            await redraw(msg, lead, leads)
+        return
     lead = await leads.get(actor, callback_data.id)
+    if LeadStatus.JUNK not in leads.allowed_statuses(lead):
+        raise Conflict("lead_converted" if lead.status == LeadStatus.CONVERTED
+                       else "lead_status")
     await query.answer()
     if msg is None:
         return
-    await state.set_state(LeadInput.junk_reason)
-    await state.set_data({"lead_id": lead.id})
-    await msg.answer(_("Why is this lead junk? Send the reason in one message (or /cancel)."))
+    if reason == OTHER_JUNK:
+        await state.set_state(LeadInput.junk_reason)
+        await state.set_data({"lead_id": lead.id})
+        await msg.edit_text(
+            _("Why is this lead junk? Send the reason in one message (or /cancel)."))
+        return
+    await msg.answer(_("Why is this lead junk? Choose the reason."),
+                     reply_markup=junk_keyboard(lead))
 
 
 async def got_junk_reason(message: Message, state: FSMContext, actor: User,

@@ -13,11 +13,22 @@ from handlers.leads.callbacks import LeadAction, LeadCb, LeadFlowAction, LeadFlo
 from handlers.leads.texts import (
     EDIT_LABELS,
     FIELD_LABELS,
+    JUNK_REASON_NAMES,
     STATUS_BUTTONS,
     source_name,
     status_name,
 )
-from services.leads import LEAD_FIELDS, ClientMatch, Conversion, Lead, LeadPage, LeadStatus
+from services.leads import (
+    EDIT_FIELDS,
+    JUNK_REASONS,
+    LEAD_FIELDS,
+    OTHER_JUNK,
+    ClientMatch,
+    Conversion,
+    Lead,
+    LeadPage,
+    LeadStatus,
+)
 
 
 def step_keyboard(
@@ -61,7 +72,12 @@ def draft_keyboard(flow: str, missing: Sequence[str]) -> InlineKeyboardMarkup:
 def lead_keyboard(lead: Lead, allowed: Collection[str]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     sizes = []
-    statuses = [s for s in ("in_progress", "qualified") if s in allowed]
+    if lead.status == LeadStatus.JUNK and "in_progress" in allowed:
+        kb.button(text=_("Restore ↩️"), callback_data=LeadCb(
+            action=LeadAction.STATUS, id=lead.id, arg="in_progress"))
+        sizes.append(1)
+    statuses = [s for s in ("in_progress", "qualified") if s in allowed
+                and lead.status != LeadStatus.JUNK]
     for status in statuses:
         kb.button(
             text=STATUS_BUTTONS[status](),
@@ -93,9 +109,21 @@ def open_lead_keyboard(lead_id: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+def junk_keyboard(lead: Lead) -> InlineKeyboardMarkup:
+    """The common junk reasons, and Other (typed)."""
+    kb = InlineKeyboardBuilder()
+    for code in JUNK_REASONS:
+        kb.button(text=JUNK_REASON_NAMES[code](),
+                  callback_data=LeadCb(action=LeadAction.JUNK, id=lead.id, arg=code))
+    kb.button(text=_("Other (type the reason)"),
+              callback_data=LeadCb(action=LeadAction.JUNK, id=lead.id, arg=OTHER_JUNK))
+    kb.adjust(2, 2, 1)
+    return kb.as_markup()
+
+
 def edit_keyboard(lead: Lead) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    for name in LEAD_FIELDS:
+    for name in EDIT_FIELDS:
         kb.button(
             text=EDIT_LABELS[name](),
             callback_data=LeadCb(action=LeadAction.FIELD, id=lead.id, arg=name),

@@ -29,6 +29,7 @@ QUESTIONS: dict[str, Callable[[], str]] = {
     "city": lambda: _("City?"),
     "topic": lambda: _("What are they interested in?"),
     "source": lambda: _("Where did the lead come from?"),
+    "tax_id": lambda: _("Tax id (INN, UNP, IDNO or CUI)?"),
 }
 FIELD_LABELS: dict[str, Callable[[], str]] = {
     "contact_name": lambda: _("Name"),
@@ -47,6 +48,13 @@ EDIT_LABELS: dict[str, Callable[[], str]] = {
     "city": lambda: _("Edit city"),
     "topic": lambda: _("Edit topic"),
     "source": lambda: _("Edit source"),
+    "tax_id": lambda: _("Edit tax id"),
+}
+JUNK_REASON_NAMES: dict[str, Callable[[], str]] = {
+    "spam": lambda: _("Spam"),
+    "duplicate": lambda: _("Duplicate"),
+    "not_target": lambda: _("Not our customer"),
+    "no_contact": lambda: _("Cannot be reached"),
 }
 SOURCE_NAMES: dict[str, Callable[[], str]] = {
     "website": lambda: _("Website"),
@@ -82,6 +90,12 @@ def source_name(code: str | None) -> str:
         return DASH
     name = SOURCE_NAMES.get(code)
     return name() if name else html.escape(code)
+
+
+def junk_reason_name(reason: str) -> str:
+    """A reason chosen with a button in the reader's language; a typed one as typed."""
+    name = JUNK_REASON_NAMES.get(reason)
+    return name() if name else html.escape(reason)
 
 
 def status_name(code: str) -> str:
@@ -151,7 +165,7 @@ def lead_card(lead: Lead) -> str:
     }
     lines += field_lines(values)
     if lead.junk_reason:
-        lines.append(_("Junk because: {reason}").format(reason=html.escape(lead.junk_reason)))
+        lines.append(_("Junk because: {reason}").format(reason=junk_reason_name(lead.junk_reason)))
     if lead.deal_id:
         lines.append(_("Converted into deal #{id}.").format(id=lead.deal_id))
     return "\n".join(lines)

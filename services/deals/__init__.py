@@ -8,8 +8,13 @@ Invariants:
   move reports the missing fields and changes nothing;
 - every stage change is logged with who and when; closed (won/lost) deals do not move."""
 
+from services.deals.editing import (
+    DealService,
+)
 from services.deals.model import (
     COMPANY_SEARCH_LIMIT,
+    EDIT_FIELDS,
+    EDITS_SHOWN,
     HISTORY_SHOWN,
     TEXT_MAX,
     TITLE_MAX,
@@ -17,6 +22,7 @@ from services.deals.model import (
     Deal,
     DealCard,
     DealDraft,
+    DealEdit,
     MoveResult,
     StageChange,
     is_filled,
@@ -27,12 +33,11 @@ from services.deals.ports import (
     DealRepository,
     DealUnitOfWork,
 )
-from services.deals.service import (
-    DealService,
-)
 
 __all__ = [
     "COMPANY_SEARCH_LIMIT",
+    "EDITS_SHOWN",
+    "EDIT_FIELDS",
     "HISTORY_SHOWN",
     "TEXT_MAX",
     "TITLE_MAX",
@@ -40,6 +45,7 @@ __all__ = [
     "Deal",
     "DealCard",
     "DealDraft",
+    "DealEdit",
     "DealMoveUow",
     "DealRepository",
     "DealService",

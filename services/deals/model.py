@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,6 +35,15 @@ class Deal:
     closed_at: datetime | None
     open_tasks: int = 0
 
+    @property
+    def version(self) -> str:
+        """A short stamp of what a card shows of the deal: a button carries it, and a card
+        drawn before a colleague changed or closed the deal is refused as stale."""
+        state = (self.status, self.pipeline_code, self.stage_code, self.title,
+                 self.amount_minor, self.currency, self.owner_id,
+                 self.fields.get("expected_close"), self.updated_at.isoformat())
+        return format(zlib.crc32(repr(state).encode()), "08x")
+
 
 @dataclass(frozen=True, slots=True)
 class DealDraft:
@@ -54,6 +64,18 @@ class StageChange:
     actor_name: str
     at: datetime
     note: str | None
+    # The pipelines of the two stages (they differ when the deal moved to another pipeline).
+    from_pipeline: str | None = None
+    to_pipeline: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DealEdit:
+    """One audited edit of the deal (the card's "Changes" lines)."""
+
+    at: datetime
+    actor_name: str
+    changes: tuple[tuple[str, str | None, str | None], ...]  # (field, old, new)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +99,7 @@ class DealCard:
     history: tuple[StageChange, ...]
     targets: tuple[str, ...]
     next_target: str | None
+    edits: tuple[DealEdit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +111,9 @@ class Advance:
 
 
 HISTORY_SHOWN = 5
+EDITS_SHOWN = 3
+# The fields of the deal card's Edit menu (pipeline and owner have their own steps).
+EDIT_FIELDS = ("title", "amount", "currency", "expected_close", "pipeline", "owner")
 COMPANY_SEARCH_LIMIT = 8
 
 

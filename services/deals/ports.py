@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.clients import Company, CompanyRepository
-from services.deals.model import Deal, StageChange
+from services.deals.model import Deal, DealEdit, StageChange
 from services.kernel import AuditedUnitOfWork, AuditRepository
+from services.outbox import OutboxRepository
 from services.tasks import TaskRepository
+from services.users import UserRepository
 
 
 class DealRepository(Protocol):
@@ -33,6 +35,15 @@ class DealRepository(Protocol):
     async def card_names(self, deal: Deal) -> tuple[str | None, str | None, str]: ...
     async def find_companies(self, owner_id: int | None, prefix: str, limit: int
                              ) -> Sequence[Company]: ...
+    async def relocate(self, deal_id: int, pipeline_code: str, stage_code: str | None,
+                       actor_id: int | None, now: datetime) -> None:
+        """Moves the deal into another pipeline (at `stage_code`) and logs the stage change
+        from the stage it leaves."""
+        ...
+
+    async def edits(self, deal_id: int, limit: int) -> Sequence[DealEdit]:
+        """The deal's last audited edits ("deal.edit"), oldest first."""
+        ...
 
 
 class DealMoveUow(Protocol):
@@ -51,3 +62,7 @@ class DealUnitOfWork(AuditedUnitOfWork, Protocol):
     def companies(self) -> CompanyRepository: ...
     @property
     def tasks(self) -> TaskRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...

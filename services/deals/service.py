@@ -11,6 +11,7 @@ from services.clients import Company
 from services.clock import Clock
 from services.deals.model import (
     COMPANY_SEARCH_LIMIT,
+    EDITS_SHOWN,
     HISTORY_SHOWN,
     TEXT_MAX,
     TITLE_MAX,
@@ -26,10 +27,17 @@ from services.deals.model import (
 from services.deals.ports import DealMoveUow, DealUnitOfWork
 from services.errors import Conflict, InvalidInput, NotFound
 from services.kernel import UowFactory
-from services.money import AmountError, check_currency, parse_amount, to_minor
+from services.money import (
+    AmountError,
+    check_currency,
+    parse_amount,
+    to_minor,
+)
 from services.pipelines import (
     DEAL_FIELDS,
+    DEFAULT_LOST_REASONS,
     FieldType,
+    LostReason,
     PipelineConfig,
     PipelineKind,
     StageConfig,
@@ -39,15 +47,21 @@ from services.text import clean_name, normalize_typed
 from services.users import Actor
 
 
-class DealService:
+class DealCore:
+    """Creating, reading and moving deals (`DealService` adds editing and closing)."""
+
     def __init__(self, uow: UowFactory[DealUnitOfWork], clock: Clock,
                  pipelines: Sequence[PipelineConfig],
-                 default_currency: str = "RUB") -> None:
+                 default_currency: str = "RUB",
+                 lost_reasons: Sequence[LostReason] = DEFAULT_LOST_REASONS,
+                 timezone: str = "UTC") -> None:
         self._uow = uow
         self._clock = clock
         self.pipelines = {p.code: p for p in pipelines}
         self._default = default_pipeline(tuple(pipelines))
         self._currency = default_currency
+        self.lost_reasons = {r.code: r for r in lost_reasons}
+        self._tz = timezone
 
     def pipeline(self, code: str) -> PipelineConfig:
         return self.pipelines[code]
@@ -289,25 +303,20 @@ class DealService:
             company, contact, owner = await uow.deals.card_names(deal)
             next_task = await uow.tasks.next_for_deal(deal.id)
             history = await uow.deals.stage_history(deal.id)
+            edits = await uow.deals.edits(deal.id, EDITS_SHOWN)
         nxt = self.next_stage(deal)
         return DealCard(deal=deal, company_name=company, contact_name=contact,
                         owner_name=owner, next_task=next_task,
                         history=tuple(history[-HISTORY_SHOWN:]),
                         targets=tuple(s.code for s in self.allowed_targets(deal)),
-                        next_target=nxt.code if nxt else None)
+                        next_target=nxt.code if nxt else None,
+                        edits=tuple(edits))
 
     async def advance(self, actor: Actor, deal_id: int, target: str,
                       note: str | None = None, expected_stage: str | None = None) -> Advance:
         """`move`, then the card as it is now (moved, or with the fields still missing)."""
         result = await self.move(actor, deal_id, target, note, expected_stage)
         return Advance(result, await self.card(actor, deal_id))
-
-    async def fill_and_advance(self, actor: Actor, deal_id: int, name: str, raw: str,
-                               target: str) -> Advance:
-        """Fills one required field, then tries the move again: the answer says what is
-        still missing, or that the deal moved. An invalid value changes nothing."""
-        await self.set_field(actor, deal_id, name, raw)
-        return await self.advance(actor, deal_id, target)
 
     async def set_field_card(self, actor: Actor, deal_id: int, name: str, raw: str
                              ) -> DealCard:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from services.deals import DealService
 from services.errors import Conflict
 from services.invoices.drafts import InvoiceDrafts
 from services.invoices.model import INVOICE_TRANSITIONS, Invoice, S, check_transition, seller_party
@@ -16,6 +17,9 @@ from services.users import Actor
 
 class InvoiceIssuing(InvoiceDrafts):
     """Issue, status transitions and cancellation of invoices."""
+
+    # Set by the container: moves the invoice's deal to its pipeline's on_invoice_issued stage.
+    deals: DealService | None = None
 
     async def issue(self, actor: Actor, invoice_id: int) -> Invoice:
         """Draft → issued: the seller's and buyer's requisites are frozen into the invoice,
@@ -53,6 +57,8 @@ class InvoiceIssuing(InvoiceDrafts):
             raise Conflict("bad_transition", current="?", target=S.ISSUED)
         await uow.audit.add(actor.id, "invoice.issue", "invoice", doc.id,
                             {"number": number.text})
+        if doc.deal_id is not None and self.deals is not None:
+            await self.deals.advance_on_invoice(uow, doc.deal_id, actor.id, self._clock.now())
         fresh = await uow.invoices.get(doc.id, None)
         assert fresh is not None
         return fresh

@@ -18,12 +18,22 @@ from services.contacts_norm import (
 from services.deals import DealService
 from services.errors import InvalidInput
 from services.leads.model import (
+    _COUNTRY_BY_LENGTH,
     LEAD_FIELDS,
     LIMITS,
     PHONE_REGIONS,
+    TAX_ID_NAMES,
     LeadDraft,
     LeadSettings,
     _collapse,
+)
+from services.requisites import (
+    TAX_ID_FIELD,
+    Country,
+    RequisiteError,
+    TaxId,
+    detect_tax_id,
+    validate_tax_id,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +91,37 @@ class LeadFields:
                 raise InvalidInput("unknown_source", field="source")
             return value
         raise InvalidInput("unknown_field", field=name)
+
+    def clean_tax_id(self, text: str) -> TaxId:
+        """A company tax id typed (bare or labelled: ИНН, UNP, IDNO, CUI...), of our region
+        first; InvalidInput naming the failed check (the tax id shortcut and the lead card's
+        Edit use it alike)."""
+        found = detect_tax_id(text)
+        if found:
+            return next((t for t in found if t.country == self._region), found[0])
+        raise self._tax_id_error(text)
+
+    def _tax_id_error(self, text: str) -> InvalidInput:
+        digits = "".join(c for c in text if c.isalnum())
+        upper = text.strip().upper()
+        country: Country
+        if upper.startswith(("ИНН", "INN")):
+            country = "RU"
+        elif upper.startswith(("УНП", "UNP")):
+            country = "BY"
+        elif upper.startswith("IDNO"):
+            country = "MD"
+        elif upper.startswith(("CUI", "CIF", "RO", "C.U.I", "C.I.F")):
+            country = "RO"
+        else:
+            country = _COUNTRY_BY_LENGTH.get(len(digits), "RO")
+        kind = TAX_ID_NAMES[TAX_ID_FIELD[country]]
+        try:
+            validate_tax_id(country, text)
+        except RequisiteError as err:
+            return InvalidInput(f"tax_id_{err.code}", field="tax_id", kind=kind)
+        return InvalidInput("tax_id_invalid", field="tax_id", kind=kind)  # pragma: no cover
+
 
     def _clean_phone(self, text: str) -> str:
         try:

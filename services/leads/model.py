@@ -20,6 +20,11 @@ LIMITS = {"contact_name": 200, "company_name": 300, "city": 120, "topic": 2000}
 MESSAGE_MAX = 4000
 # The order of the /lead flow and of the summary card.
 LEAD_FIELDS = ("contact_name", "company_name", "phone", "email", "city", "topic", "source")
+# What the lead card's Edit menu offers (the flow's fields and the tax id).
+EDIT_FIELDS = (*LEAD_FIELDS, "tax_id")
+# The junk reasons offered as buttons (their code is kept; "other" is typed).
+JUNK_REASONS = ("spam", "duplicate", "not_target", "no_contact")
+OTHER_JUNK = "other"
 DEFAULT_SOURCES = ("website", "call", "referral", "exhibition", "advertising", "telegram")
 WEB_SOURCE = "website"
 PHONE_REGIONS = ("RU", "BY", "MD", "RO")

@@ -7,7 +7,16 @@ from typing import Any
 
 from services.errors import Conflict, InvalidInput, NotFound
 from services.leads.fields import LeadFields
-from services.leads.model import LEAD_FIELDS, TRANSITIONS, Lead, LeadPage, LeadStatus, _collapse
+from services.leads.model import (
+    EDIT_FIELDS,
+    OTHER_JUNK,
+    TRANSITIONS,
+    Lead,
+    LeadPage,
+    LeadStatus,
+    _collapse,
+    tax_id_label,
+)
 from services.users import Actor
 
 
@@ -44,6 +53,8 @@ class LeadQualification(LeadFields):
         except ValueError:
             raise InvalidInput("unknown_status", field="status") from None
         reason = _collapse(reason or "")
+        if reason == OTHER_JUNK:
+            reason = ""
         if target == LeadStatus.JUNK and not reason:
             raise InvalidInput("empty", field="junk_reason")
         if len(reason) > 500:
@@ -64,18 +75,31 @@ class LeadQualification(LeadFields):
                 "junk_reason": reason if target == LeadStatus.JUNK else None,
             }
             await uow.leads.update(lead.id, changes, now)
-            await uow.audit.add(
-                actor.id, "lead.status", "lead", lead.id, {"from": lead.status, "to": target.value}
-            )
+            data: dict[str, Any]
+            if target == LeadStatus.JUNK:
+                action, data = "lead.junk", {"from": lead.status, "reason": reason}
+            elif lead.status == LeadStatus.JUNK:
+                action, data = "lead.restore", {"to": target.value, "reason": lead.junk_reason}
+            else:
+                action, data = "lead.status", {"from": lead.status, "to": target.value}
+            await uow.audit.add(actor.id, action, "lead", lead.id, data)
             updated = await uow.leads.get(lead.id, None)
             await uow.commit()
         assert updated is not None
         return updated
 
     async def update_field(self, actor: Actor, lead_id: int, name: str, text: str) -> Lead:
-        if name not in LEAD_FIELDS:
+        """Edits one field of a lead not yet converted, validated as at creation (the same
+        cleaning; a tax id as the tax id shortcut checks it); audited "lead.edit" with the old
+        and new values."""
+        if name not in EDIT_FIELDS:
             raise InvalidInput("unknown_field", field=name)
-        value: str | None = self.clean_field(name, text)
+        values: dict[str, Any]
+        if name == "tax_id":
+            tax = self.clean_tax_id(text)
+            values = {"country": tax.country, "tax_id": tax.value, "vat_payer": tax.vat_payer}
+        else:
+            values = {name: self.clean_field(name, text)}
         now = self._clock.now()
         async with self._uow() as uow:
             lead = await uow.leads.get(lead_id, actor.owner_scope(), for_update=True)
@@ -83,10 +107,16 @@ class LeadQualification(LeadFields):
                 raise NotFound(entity="lead", id=lead_id)
             if lead.status == LeadStatus.CONVERTED:
                 raise Conflict("lead_converted")
-            await uow.leads.update(lead.id, {name: value}, now)
-            await uow.audit.add(actor.id, "lead.edit", "lead", lead.id, {"field": name})
+            if name == "tax_id":
+                old = tax_id_label(lead.country, lead.tax_id) or None
+                new = tax_id_label(values["country"], values["tax_id"])
+            else:
+                old, new = getattr(lead, name) or None, values[name]
+            if old != new:
+                await uow.leads.update(lead.id, values, now)
+                await uow.audit.add(actor.id, "lead.edit", "lead", lead.id,
+                                    {"changes": [{"field": name, "old": old, "new": new}]})
             updated = await uow.leads.get(lead.id, None)
             await uow.commit()
         assert updated is not None
         return updated
-

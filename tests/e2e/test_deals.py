@@ -134,10 +134,14 @@ async def test_won_and_lost_with_a_reason(bot: Harness) -> None:
     assert not {"Won ✅", "Lost ❌", "Add task", "Choose stage"} & set(buttons(won))
 
     card = await new_deal(bot, MANAGER, "Desks")
-    ask = await bot.press(MANAGER, card, "Lost ❌")
+    reasons = await bot.press(MANAGER, card, "Lost ❌")
+    assert reasons["text"] == "Why was the deal lost? Choose the reason."
+    assert buttons(reasons)[-1] == "Other (type the reason)"
+    await bot.client.press(MANAGER, reasons["message_id"], text="Other (type the reason)")
+    ask = await bot.client.wait_for_edit(MANAGER, reasons["message_id"])
     assert ask["text"] == "Why was the deal lost? Write the reason."
     lost = await bot.say(MANAGER, "Too expensive")
-    assert lost["text"].startswith("Moved to «Lost».")
+    assert lost["text"].startswith("The deal is lost.")
     assert "Status: lost ❌ (Too expensive)" in lost["text"]
     # A button of the closed deal left on the screen changes nothing.
     stale = await bot.press_for_answer(MANAGER, card["message_id"],

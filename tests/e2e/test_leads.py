@@ -284,11 +284,15 @@ async def test_junk_reason_asked_in_chat(bot: Harness) -> None:
     assert "does not look like a phone number" in bad["text"]
     card = await bot.say(ADMIN, "+373 22 123 456")
     assert "Phone: +37322123456" in card["text"]
-    ask = await bot.press(ADMIN, card, "Junk")
-    assert ask["text"].startswith("Why is this lead junk?")
+    reasons = await bot.press(ADMIN, card, "Junk")
+    assert reasons["text"] == "Why is this lead junk? Choose the reason."
+    assert buttons(reasons)[-1] == "Other (type the reason)"
+    await bot.client.press(ADMIN, reasons["message_id"], text="Other (type the reason)")
+    ask = await bot.client.wait_for_edit(ADMIN, reasons["message_id"])
+    assert ask["text"].startswith("Why is this lead junk? Send the reason")
     junk = await bot.say(ADMIN, "sells us SEO")
     assert "· junk" in junk["text"] and "Junk because: sells us SEO" in junk["text"]
-    assert buttons(junk) == ["In progress", "Edit"]
+    assert buttons(junk) == ["Restore ↩️", "Edit"]
     (row,) = await leads_in_db(bot)
     assert (row["status"], row["junk_reason"]) == ("junk", "sells us SEO")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.clients import Company, CompanyDraft
 from services.contacts_norm import normalize_name
-from services.deals import Deal, StageChange
+from services.deals import Deal, DealEdit, StageChange
 from services.leads import ClientMatch, Lead, LeadDraft, NewCompany, NewContact
 from services.tasks import CANCELLED, CLOSED_STATUSES, Task, TaskComment
 from services.users import Invite, Role, User
@@ -277,7 +277,31 @@ class FakeDealRepository:
     async def update(self, deal_id: int, changes: dict[str, Any], now: datetime) -> None:
         row = self._t.deals.get(deal_id)
         if row is not None:
+            if "title" in changes:
+                changes = {**changes, "title_norm": normalize_name(changes["title"])}
             row.update(changes, updated_at=now)
+
+    async def relocate(self, deal_id: int, pipeline_code: str, stage_code: str | None,
+                       actor_id: int | None, now: datetime) -> None:
+        row = self._t.deals[deal_id]
+        from_stage = row["stage_code"]
+        stage = self._stage(pipeline_code, stage_code)
+        row.update(pipeline_code=pipeline_code, stage_code=stage, updated_at=now)
+        self._t.stage_changes.append({
+            "id": self._t.next_id("stage_changes"), "deal_id": deal_id,
+            "from_stage": from_stage, "to_stage": stage, "actor_id": actor_id, "at": now,
+            "note": None})
+
+    async def edits(self, deal_id: int, limit: int) -> Sequence[DealEdit]:
+        rows = [a for a in self._t.audit if a["deal_id"] == deal_id
+                and a["action"] == "deal.edit"][-limit:] if limit else []
+        out = []
+        for a in rows:
+            actor = self._t.users.get(a["actor_id"]) if a["actor_id"] is not None else None
+            out.append(DealEdit(at=a["at"], actor_name=actor.full_name if actor else "",
+                                changes=tuple((c["field"], c["old"], c["new"])
+                                              for c in a["data"].get("changes", []))))
+        return out
 
     async def create_company_for(self, deal: Deal, name: str, now: datetime) -> int:
         company = new_company_row(self._t, deal.owner_id, name, now)
@@ -464,7 +488,7 @@ class FakeLeadRepository:
                    ) -> tuple[Sequence[Lead], int]:
         rows = [r for r in self._t.leads.values()
                 if (owner_id is None or r["owner_id"] == owner_id)
-                and (status is None or r["status"] == status)]
+                and (r["status"] != "junk" if status is None else r["status"] == status)]
         rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
         return [to_lead(r) for r in _page(rows, offset, limit)], len(rows)
 
