@@ -312,7 +312,7 @@ async def test_lost_with_a_reason_leaves_the_list_and_is_restored(bot: Harness) 
     lost = await press_edit(bot, MANAGER, reasons, "Выбрали конкурента")
     assert lost["text"].startswith("Сделка проиграна.")
     assert "Статус: проиграна ❌ (Выбрали конкурента)" in lost["text"]
-    assert buttons(lost) == ["Добавить заметку", "Восстановить ↩️"]
+    assert buttons(lost) == ["Добавить заметку", "Восстановить ↩️", "📎 Файлы", "Прикрепить файл"]
     row = await db_deal(bot, deal_id)
     assert (row["status"], row["stage"], row["lost_reason"]) == ("lost", "lost", "competitor")
     assert row["closed_at"] is not None
