@@ -84,12 +84,12 @@ def identity_ttl(settings: Settings) -> float:
 def build_services(db: Database, settings: Settings, clock: Clock,
                    pipelines: tuple[PipelineConfig, ...],
                    renderer: PdfRenderer | None = None) -> Services:
-    invoices = InvoiceService(db.uow, clock, settings.default_timezone,
-                              settings.payment_terms_days)
     deals = DealService(db.uow, clock, pipelines, settings.default_currency,
                         load_lost_reasons(Path(settings.pipelines_file)),
                         settings.default_timezone)
-    invoices.deals = deals  # an issued invoice moves its deal (pipelines.toml)
+    # An issued invoice moves its deal (pipelines.toml: on_invoice_issued).
+    invoices = InvoiceService(db.uow, clock, settings.default_timezone,
+                              settings.payment_terms_days, deals=deals)
     services = Services(
         access=AccessService(db.uow, clock, settings.default_timezone,
                              identity_ttl=identity_ttl(settings)),
@@ -106,7 +106,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
         quotes=QuoteService(db.uow, clock, invoices, settings.default_timezone),
         leads=LeadService(
             db.uow, clock,
-            DealService(db.uow, clock, pipelines, settings.default_currency),
+            deals,
             LeadSettings(sources=tuple(settings.lead_sources),
                          required=frozenset(settings.lead_required_fields),
                          default_region=settings.default_region,

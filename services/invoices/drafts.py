@@ -8,6 +8,7 @@ from typing import Any
 
 from services.catalog import BASE_LIST
 from services.clock import Clock
+from services.deals import DealService
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.invoices.editor import DocumentEditor
 from services.invoices.model import Invoice, S
@@ -26,9 +27,11 @@ class InvoiceDrafts(DocumentEditor[Invoice, InvoiceUnitOfWork]):
     kind = "invoice"
 
     def __init__(self, uow: UowFactory[InvoiceUnitOfWork], clock: Clock, timezone: str = "UTC",
-                 payment_terms_days: int = 5) -> None:
+                 payment_terms_days: int = 5, deals: DealService | None = None) -> None:
         super().__init__(uow, clock, timezone)
         self.payment_terms_days = payment_terms_days
+        # Moves an issued invoice's deal to its pipeline's on_invoice_issued stage.
+        self.deals = deals
 
     def _repo(self, uow: InvoiceUnitOfWork) -> DocumentRepository[Invoice]:
         return uow.invoices

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from services.deals import DealService
 from services.errors import Conflict
 from services.invoices.drafts import InvoiceDrafts
 from services.invoices.model import INVOICE_TRANSITIONS, Invoice, S, check_transition, seller_party
@@ -17,9 +16,6 @@ from services.users import Actor
 
 class InvoiceIssuing(InvoiceDrafts):
     """Issue, status transitions and cancellation of invoices."""
-
-    # Set by the container: moves the invoice's deal to its pipeline's on_invoice_issued stage.
-    deals: DealService | None = None
 
     async def issue(self, actor: Actor, invoice_id: int) -> Invoice:
         """Draft → issued: the seller's and buyer's requisites are frozen into the invoice,
