@@ -45,8 +45,11 @@ class CompanyRepository(Protocol):
         ...
 
     async def list(
-        self, owner_id: int | None, offset: int, limit: int
-    ) -> tuple[Sequence[Company], int]: ...
+        self, owner_id: int | None, offset: int, limit: int, archived: bool = False
+    ) -> tuple[Sequence[Company], int]:
+        """Active clients (archived and merged ones left out), or only the archived ones."""
+        ...
+
     async def reassign_owner(self, from_owner: int, to_owner: int) -> int:
         """Moves every client (companies, contacts, open deals, leads) of one manager to
         another; returns how many companies moved."""
@@ -71,6 +74,24 @@ def clean_name(text: str) -> str:
     return clean_typed_name(text, NAME_MAX)
 
 
+def clean_contact_field(field: str, text: str, region: str) -> str:
+    """Validates and normalises one typed value: name, phone (E.164) or e-mail."""
+    if field == "name":
+        return clean_name(text)
+    if field == "phone":
+        try:
+            return normalize_phone(text, region)
+        except PhoneError as exc:
+            code = "not_a_number" if exc.code == "not_a_number" else "invalid_phone"
+            raise InvalidInput(code, field="phone") from None
+    if field == "email":
+        try:
+            return normalize_email(text)
+        except EmailError:
+            raise InvalidInput("invalid_email", field="email") from None
+    raise InvalidInput("unknown_field", field=field)
+
+
 class ClientService:
     """Every read and write is limited to what the actor owns, unless the actor is a head or
     an admin. A record outside the actor's scope is reported as NotFound, never Forbidden."""
@@ -83,20 +104,7 @@ class ClientService:
 
     def clean_field(self, field: str, text: str) -> str:
         """Validates and normalises one typed value: name, phone (E.164) or e-mail."""
-        if field == "name":
-            return clean_name(text)
-        if field == "phone":
-            try:
-                return normalize_phone(text, self._region)
-            except PhoneError as exc:
-                code = "not_a_number" if exc.code == "not_a_number" else "invalid_phone"
-                raise InvalidInput(code, field="phone") from None
-        if field == "email":
-            try:
-                return normalize_email(text)
-            except EmailError:
-                raise InvalidInput("invalid_email", field="email") from None
-        raise InvalidInput("unknown_field", field=field)
+        return clean_contact_field(field, text, self._region)
 
     async def create_company(self, actor: Actor, draft: CompanyDraft) -> Company:
         draft = CompanyDraft(
@@ -119,8 +127,11 @@ class ClientService:
             raise NotFound(entity="company", id=company_id)
         return company
 
-    async def list_companies(self, actor: Actor, offset: int = 0, limit: int = 10) -> Page:
+    async def list_companies(self, actor: Actor, offset: int = 0, limit: int = 10,
+                             archived: bool = False) -> Page:
+        """The actor's active clients, or (`archived`) the archived ones."""
         offset = max(0, offset)
         async with self._uow(readonly=True) as uow:
-            items, total = await uow.companies.list(actor.owner_scope(), offset, limit)
+            items, total = await uow.companies.list(actor.owner_scope(), offset, limit,
+                                                    archived=archived)
         return Page(items=items, total=total, offset=offset, limit=limit)
