@@ -114,7 +114,7 @@ def contacts_keyboard(p: ClientProfile) -> InlineKeyboardMarkup:
 def contact_keyboard(c: ContactCard) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for field in CONTACT_FIELDS:
-        kb.button(text=field_button(field, None),
+        kb.button(text=field_button(field, None, contact=True),
                   callback_data=CardCb(action=CardAction.CONTACT_FIELD, id=c.id, code=field))
     if not c.is_primary:
         kb.button(text=_("Make primary"), callback_data=CardCb(action=CardAction.PRIMARY,

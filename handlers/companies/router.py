@@ -19,9 +19,11 @@ async def on_finished_card_flow(query: CallbackQuery) -> None:
 
 def create_router() -> Router:
     router = Router(name="companies")
-    router.callback_query.filter(IsStaff())
+    # A button of an edit, a new contact, an archive reason or a merge that is over: after
+    # the routers that handle the live ones (a router's own handlers would come first).
+    finished = Router(name="client_card_finished")
+    finished.callback_query.filter(IsStaff())
+    finished.callback_query.register(on_finished_card_flow, CardFlowCb.filter())
     router.include_routers(card.create_router(), requisites.create_router(),
-                           edit.create_router(), lifecycle.create_router())
-    # A button of an edit, a new contact, an archive reason or a merge that is over.
-    router.callback_query.register(on_finished_card_flow, CardFlowCb.filter())
+                           edit.create_router(), lifecycle.create_router(), finished)
     return router

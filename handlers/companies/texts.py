@@ -9,6 +9,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
+from handlers.texts import FIELD_NAMES
 from services.clients import Company
 from services.companies import (
     ClientLoad,
@@ -112,16 +113,21 @@ def reassigned_text(moved: Reassignment) -> str:
 
 # --- the client card: profile, edits, contacts, archive, merge ------------------------------
 
+TAX_FIELDS = {"RU": "inn", "BY": "unp", "MD": "idno", "RO": "cui"}
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English", "ro": "Română"}
 DATE = "%d.%m.%Y"
 
 
-def field_button(field: str, country: str | None) -> str:
-    """A field's name on its edit button and in its question."""
+def field_button(field: str, country: str | None, contact: bool = False) -> str:
+    """A field's name on its edit button and in its question (a company's or a contact's)."""
+    if field == "name" and not contact:
+        return _("Company name")
     if field == "tax_id":
-        return TAX_ID_NAMES.get(country or "", _("Tax id"))
+        kind = TAX_FIELDS.get(country or "")
+        return str(FIELD_NAMES[kind]) if kind else _("Tax id")
     labels: dict[str, Callable[[], str]] = {
-        "name": lambda: _("Name"), "kpp": lambda: "KPP", "ogrn": lambda: "OGRN",
+        "name": lambda: _("Name"), "kpp": lambda: str(FIELD_NAMES["kpp"]),
+        "ogrn": lambda: str(FIELD_NAMES["ogrn"]),
         "legal_address": lambda: _("Legal address"), "phone": lambda: _("Phone"),
         "email": lambda: _("E-mail"), "timezone": lambda: _("Time zone"),
         "language": lambda: _("Language"), "price_list": lambda: _("Price list"),
@@ -152,12 +158,10 @@ def profile_text(p: ClientProfile, zone: tzinfo) -> str:
         lines.append(_("Phone: {phone}").format(phone=p.phone))
     if p.email:
         lines.append(_("E-mail: {email}").format(email=html.escape(p.email)))
-    if p.tax_id:
-        lines.append(f"{TAX_ID_NAMES.get(p.country or '', _('Tax id'))}: {html.escape(p.tax_id)}")
-    for key, label in (("kpp", "KPP"), ("ogrn", "OGRN")):
+    for key in ("tax_id", "kpp", "ogrn"):
         value = getattr(p, key)
         if value:
-            lines.append(f"{label}: {html.escape(value)}")
+            lines.append(f"{field_button(key, p.country)}: {html.escape(value)}")
     if p.legal_address:
         lines.append(_("Legal address: {v}").format(v=html.escape(p.legal_address)))
     for field in ("timezone", "language", "price_list", "payment_terms_days"):
@@ -238,7 +242,7 @@ def contact_question(c: ContactCard | None, field: str) -> str:
         return ask
     value = getattr(c, field)
     return "\n".join([
-        f"«{html.escape(c.name)}» · {field_button(field, None)}",
+        f"«{html.escape(c.name)}» · {field_button(field, None, contact=True)}",
         _("Now: {value}").format(value=html.escape(value) if value else "—"),
         ask])
 

@@ -147,7 +147,8 @@ class ClientEditing:
             await uow.profiles.set_primary(company_id,
                                            primary.id if primary else contact_id)
             await uow.audit.add(actor.id, "contact.add", "contact", contact_id, {
-                "changes": [change(k, None, v) for k, v in clean.items()]},
+                "name": draft.name,
+                "changes": [change(k, None, v) for k, v in clean.items() if k != "name"]},
                 company_id=company_id)
             added = await uow.profiles.contact(contact_id)
             await uow.commit()
