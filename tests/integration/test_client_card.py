@@ -257,3 +257,28 @@ async def test_merge_moves_everything_in_one_go(db: Database, people: dict[str, 
     actions = [e.audit.action for e in timeline.entries if e.audit is not None]
     assert actions.count("company.merge") == 2 and actions.count("contact.add") == 2
     assert all(e.audit.actor_name == "Иван" for e in timeline.entries if e.audit)
+
+
+async def test_documents_and_reminders_go_to_the_primary_contact(
+        db: Database, people: dict[str, User], companies: CompanyService) -> None:
+    """A document without its own contact goes to the company's primary contact (before,
+    the latest bound one), its e-mail suggested first."""
+    ivan = people["ivan"]
+    cid = await new_company(db, ivan, "Ромашка")
+    anna = await companies.add_contact(ivan, cid, {"name": "Анна", "email": "anna@r.ru"})
+    boris = await companies.add_contact(ivan, cid, {"name": "Борис", "email": "boris@r.ru"})
+    async with db.uow() as uow:
+        for contact, chat in ((anna, 7001), (boris, 7002)):
+            await uow.session.execute(m.Contact.__table__.update().where(
+                m.Contact.id == contact.id).values(telegram_user_id=chat))
+        await uow.commit()
+
+    async def chosen() -> tuple[int | None, str | None]:
+        async with db.uow(readonly=True) as uow:
+            bound = await uow.delivery.bound_contact(None, cid)
+            return (bound.id if bound else None,
+                    await uow.delivery.suggested_email(None, cid))
+
+    assert await chosen() == (anna.id, "anna@r.ru")
+    await companies.make_primary(ivan, boris.id)
+    assert await chosen() == (boris.id, "boris@r.ru")
