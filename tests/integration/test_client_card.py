@@ -184,7 +184,7 @@ async def test_archive_refused_with_open_work_then_restored(
         db: Database, people: dict[str, User], companies: CompanyService) -> None:
     ivan = people["ivan"]
     cid = await new_company(db, ivan, "Ромашка")
-    deal, invoice = await deal_and_invoice(db, ivan, cid, "open", "issued")
+    await deal_and_invoice(db, ivan, cid, "open", "issued")
     with pytest.raises(Conflict) as err:
         await companies.archive(ivan, cid, "дубль")
     assert (err.value.code, err.value.params) == ("client_busy", {"deals": 1, "invoices": 1})
