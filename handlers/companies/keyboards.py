@@ -37,8 +37,10 @@ def _card(text: str, action: CardAction, ident: int, to: int = 0, code: str = ""
         action=action, id=ident, to=to, code=code).pack())
 
 
-def company_buttons(company_id: int, actor: User, archived: bool = False
-                    ) -> list[list[InlineKeyboardButton]]:
+def company_buttons(company_id: int, actor: User, archived: bool = False,
+                    merged: bool = False) -> list[list[InlineKeyboardButton]]:
+    if merged:
+        return []  # merged into another client: its records live there now
     if archived:
         return [[_card(_("Restore"), CardAction.RESTORE, company_id)]]
     row = [InlineKeyboardButton(text=_("Requisites"), callback_data=CompanyCb(
@@ -54,12 +56,13 @@ def company_buttons(company_id: int, actor: User, archived: bool = False
 
 
 def with_company_buttons(markup: InlineKeyboardMarkup | None, company_id: int,
-                         actor: User, archived: bool = False) -> InlineKeyboardMarkup:
+                         actor: User, archived: bool = False, merged: bool = False
+                         ) -> InlineKeyboardMarkup:
     """The client card's keyboard plus Requisites (and Reassign for heads and admins), Edit,
     Contacts, Merge and Archive; an archived client's card has Restore only."""
     rows = list(markup.inline_keyboard) if markup else []
     return InlineKeyboardMarkup(
-        inline_keyboard=rows + company_buttons(company_id, actor, archived))
+        inline_keyboard=rows + company_buttons(company_id, actor, archived, merged))
 
 
 def edit_menu(p: ClientProfile) -> InlineKeyboardMarkup:

@@ -16,7 +16,8 @@ from services.users import User
 def card_of(p: ClientProfile, actor: User, tasks: TaskService
             ) -> tuple[str, InlineKeyboardMarkup]:
     return (profile_text(p, tasks.zone(actor)),
-            with_company_buttons(client_card_keyboard(p.id), p.id, actor, p.archived))
+            with_company_buttons(client_card_keyboard(p.id), p.id, actor, p.archived,
+                                 p.merged_into_id is not None))
 
 
 async def send_card(msg: Message, p: ClientProfile, actor: User, tasks: TaskService,

@@ -14,6 +14,7 @@ from services.companies.model import (
     _country,
     check_requisites,
     clean_step,
+    requisites_changes,
     reassign_notices,
     requisite_steps,
 )
@@ -62,12 +63,14 @@ class CompanyService(ClientEditing):
                               ) -> CompanyRequisites:
         update = check_requisites(data)
         async with self._uow() as uow:
-            if await uow.requisites.get(company_id, actor.owner_scope()) is None:
+            before = await uow.requisites.get(company_id, actor.owner_scope())
+            if before is None:
                 raise NotFound(entity="company", id=company_id)
             await uow.requisites.save(company_id, update, self._clock.now())
             await uow.audit.add(actor.id, "company.requisites", "company", company_id,
                                 {"country": update.country, "tax_id": update.tax_id,
-                                 "account": update.account is not None},
+                                 "account": update.account is not None,
+                                 "changes": requisites_changes(before, update)},
                                 company_id=company_id)
             saved = await uow.requisites.get(company_id, None)
             await uow.commit()

@@ -394,6 +394,10 @@ async def test_merge_two_clients(bot: Harness) -> None:
     assert merges[0].data["merged"] == other and merges[1].data["into"] == keep
     listing = await bot.say(IVAN, "/clients")
     assert buttons(listing) == ["Ромашка", "Клиенты в архиве: 1"]
+    shelf = await bot.press(IVAN, listing, "Клиенты в архиве: 1")
+    merged_card = await bot.press(IVAN, shelf, "Ромашка ООО")
+    assert merged_card["text"].startswith("🏢 Ромашка ООО · объединён с другим клиентом")
+    assert buttons(merged_card) == ["Лента событий", "Добавить заметку"]
     timeline = await bot.press(IVAN, new_card, "Лента событий")
     assert "Клиенты объединены с «Ромашка ООО»: телефон — → +79123456789" in timeline["text"]
 

@@ -131,6 +131,13 @@ async def test_requisite_fields_checked_like_the_flow(db: Database, people: dict
         "country": "RU", "legal_form": "ПАО", "legal_name": "Сбербанк",
         "tax_id": "7707083893", "kpp": "773601001", "ogrn": "1027700132195",
         "legal_address": "Москва, ул. Вавилова, 19"})
+    (saved_req,) = await rows(db, m.AuditEntry, action="company.requisites")
+    assert saved_req.company_id == cid and saved_req.data["changes"] == [
+        {"field": "name", "old": "Сбер", "new": "Сбербанк"},
+        {"field": "tax_id", "old": None, "new": "7707083893"},
+        {"field": "kpp", "old": None, "new": "773601001"},
+        {"field": "ogrn", "old": None, "new": "1027700132195"},
+        {"field": "legal_address", "old": None, "new": "Москва, ул. Вавилова, 19"}]
     with pytest.raises(InvalidInput) as err:
         await companies.edit_field(ivan, cid, "tax_id", "7707083894", "7707083893")
     assert err.value.code == "req_checksum"
