@@ -85,8 +85,7 @@ def company_card(c: Company) -> str:
     return "\n".join(lines)
 
 
-def list_keyboard(page: Page, archived: bool = False, archived_total: int = 0
-                  ) -> InlineKeyboardMarkup:
+def list_keyboard(page: Page, archived: bool = False) -> InlineKeyboardMarkup:
     """The clients of a page with ◀ ▶; the active list ends with Archived clients when some
     are archived."""
     paging = ClientAction.ARCHIVED if archived else ClientAction.PAGE
@@ -101,8 +100,8 @@ def list_keyboard(page: Page, archived: bool = False, archived_total: int = 0
     for text, offset in nav:
         kb.button(text=text, callback_data=ClientCb(action=paging, id=offset))
     sizes = [*([1] * len(page.items)), len(nav) or 1]
-    if archived_total and not archived:
-        kb.button(text=_("Archived clients: {n}").format(n=archived_total),
+    if page.archived and not archived:
+        kb.button(text=_("Archived clients: {n}").format(n=page.archived),
                   callback_data=ClientCb(action=ClientAction.ARCHIVED, id=0))
         sizes = [*([1] * len(page.items)), *([len(nav)] if nav else []), 1]
     kb.adjust(*sizes)
@@ -163,21 +162,19 @@ async def ask_next(message: Message, state: FSMContext) -> None:
 
 async def cmd_clients(message: Message, actor: User, clients: ClientService) -> None:
     page = await clients.list_companies(actor, 0, PAGE)
-    archived = (await clients.list_companies(actor, 0, 1, archived=True)).total
-    if not page.total and not archived:
+    if not page.total and not page.archived:
         await message.answer(_("You have no clients yet. Add one with /newclient."))
         return
     await message.answer(_("Clients: {total}").format(total=page.total),
-                         reply_markup=list_keyboard(page, archived_total=archived))
+                         reply_markup=list_keyboard(page))
 
 
 async def on_page(query: CallbackQuery, callback_data: ClientCb, actor: User,
                   clients: ClientService) -> None:
     page = await clients.list_companies(actor, callback_data.id, PAGE)
-    archived = (await clients.list_companies(actor, 0, 1, archived=True)).total
     await query.answer()
     if msg := message_of(query):
-        await msg.edit_reply_markup(reply_markup=list_keyboard(page, archived_total=archived))
+        await msg.edit_reply_markup(reply_markup=list_keyboard(page))
 
 
 async def on_archived(query: CallbackQuery, callback_data: ClientCb, actor: User,

@@ -67,6 +67,7 @@ class Page:
     total: int
     offset: int
     limit: int
+    archived: int = 0  # how many archived clients the actor has (in the active list)
 
 
 def clean_name(text: str) -> str:
@@ -134,4 +135,6 @@ class ClientService:
         async with self._uow(readonly=True) as uow:
             items, total = await uow.companies.list(actor.owner_scope(), offset, limit,
                                                     archived=archived)
-        return Page(items=items, total=total, offset=offset, limit=limit)
+            shelved = 0 if archived else (await uow.companies.list(
+                actor.owner_scope(), 0, 0, archived=True))[1]
+        return Page(items=items, total=total, offset=offset, limit=limit, archived=shelved)

@@ -41,8 +41,8 @@ from handlers.companies.texts import (
 )
 from handlers.filters import HasText, IsStaff, SameFlow
 from handlers.texts import error_text
-from services.companies import COMPANY_FIELDS, CONTACT_FIELDS, CompanyService, requisite_fields
-from services.errors import Conflict, DomainError, InvalidInput
+from services.companies import CompanyService
+from services.errors import DomainError, InvalidInput
 from services.tasks import TaskService
 from services.users import User
 
@@ -65,11 +65,7 @@ async def on_edit(query: CallbackQuery, callback_data: CardCb, actor: User,
 async def on_field(query: CallbackQuery, callback_data: CardCb, actor: User,
                    msg: Message | None, state: FSMContext, companies: CompanyService) -> None:
     field = callback_data.code
-    p = await companies.editable(actor, callback_data.id)
-    if field not in COMPANY_FIELDS:
-        raise InvalidInput("unknown_field", field=field)
-    if field in ("tax_id", "kpp", "ogrn") and field not in requisite_fields(p):
-        raise Conflict("requisites_first")
+    p, lists = await companies.edit_prompt(actor, callback_data.id, field)
     await query.answer()
     if msg is None:
         return
@@ -80,7 +76,7 @@ async def on_field(query: CallbackQuery, callback_data: CardCb, actor: User,
     if field == "language":
         markup = language_choices(flow)
     elif field == "price_list":
-        markup = flow_choices(flow, [(code, code) for code in await companies.price_lists()])
+        markup = flow_choices(flow, [(code, code) for code in lists])
     else:
         markup = flow_buttons(flow)
     await msg.answer(edit_question(p, field), reply_markup=markup)
@@ -93,9 +89,8 @@ async def save_value(message: Message, data: dict[str, Any], text: str, actor: U
     archived client ends the edit."""
     try:
         if data["kind"] == "contact":
-            contact = await companies.edit_contact(actor, data["id"], data["field"], text,
-                                                   data["seen"])
-            p, _c = await companies.contact(actor, contact.id)
+            p, contact = await companies.edit_contact(actor, data["id"], data["field"], text,
+                                                      data["seen"])
             body, markup = contact_text(p, contact), contact_keyboard(contact)
         else:
             p = await companies.edit_field(actor, data["id"], data["field"], text,
@@ -169,11 +164,7 @@ async def on_contact_field(query: CallbackQuery, callback_data: CardCb, actor: U
                            msg: Message | None, state: FSMContext,
                            companies: CompanyService) -> None:
     field = callback_data.code
-    p, c = await companies.contact(actor, callback_data.id)
-    if field not in CONTACT_FIELDS:
-        raise InvalidInput("unknown_field", field=field)
-    if p.archived:
-        raise Conflict("client_archived")
+    _p, c = await companies.contact_for_edit(actor, callback_data.id, field)
     await query.answer()
     if msg is None:
         return
@@ -210,8 +201,7 @@ async def next_contact_step(message: Message, state: FSMContext, data: dict[str,
                              reply_markup=flow_buttons(data["flow"], _("Skip")))
         return
     try:
-        await companies.add_contact(actor, data["id"], data["values"])
-        p = await companies.profile(actor, data["id"])
+        p, _added = await companies.add_contact(actor, data["id"], data["values"])
     except DomainError as err:
         await state.clear()
         await message.answer(error_text(err))
@@ -256,9 +246,7 @@ async def on_primary(query: CallbackQuery, callback_data: CardCb, actor: User,
 
 async def on_detach(query: CallbackQuery, callback_data: CardCb, actor: User,
                     msg: Message | None, companies: CompanyService) -> None:
-    p, c = await companies.contact(actor, callback_data.id)
-    if p.archived:
-        raise Conflict("client_archived")
+    p, c = await companies.contact_for_edit(actor, callback_data.id)
     await query.answer()
     if msg:
         await msg.answer(

@@ -41,8 +41,7 @@ from services.users import User
 async def on_archive(query: CallbackQuery, callback_data: CardCb, actor: User,
                      msg: Message | None, state: FSMContext,
                      companies: CompanyService) -> None:
-    await companies.archive_check(actor, callback_data.id)
-    p = await companies.editable(actor, callback_data.id)
+    p = await companies.archive_check(actor, callback_data.id)
     await query.answer()
     if msg is None:
         return

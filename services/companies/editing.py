@@ -24,6 +24,7 @@ from services.companies.ports import CompanyUnitOfWork
 from services.companies.profile import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
+    REQUISITE_FIELDS,
     UNPAID_STATUSES,
     ClientLoad,
     ClientProfile,
@@ -35,6 +36,7 @@ from services.companies.profile import (
     clean_contact_value,
     clean_reason,
     merge_fill,
+    requisite_fields,
     stale,
 )
 from services.contacts_norm import normalize_name
@@ -79,6 +81,21 @@ class ClientEditing:
         if profile.archived:
             raise Conflict("client_archived")
         return profile
+
+    async def edit_prompt(self, actor: Actor, company_id: int, field: str
+                          ) -> tuple[ClientProfile, list[str]]:
+        """The client before one of its fields is edited, and the choices for that field
+        (the price lists; none for a typed field)."""
+        if field not in COMPANY_FIELDS:
+            raise InvalidInput("unknown_field", field=field)
+        async with self._uow(readonly=True) as uow:
+            profile = await self._profile(uow, actor, company_id)
+            lists = list(await uow.profiles.price_lists()) if field == "price_list" else []
+        if profile.archived:
+            raise Conflict("client_archived")
+        if field in REQUISITE_FIELDS and field not in requisite_fields(profile):
+            raise Conflict("requisites_first")
+        return profile, lists
 
     async def price_lists(self) -> list[str]:
         async with self._uow(readonly=True) as uow:
@@ -126,11 +143,23 @@ class ClientEditing:
         async with self._uow(readonly=True) as uow:
             return await self._contact(uow, actor, contact_id)
 
+    async def contact_for_edit(self, actor: Actor, contact_id: int, field: str | None = None
+                               ) -> tuple[ClientProfile, ContactCard]:
+        """The contact and its client before a change (a field's edit, detaching): refused
+        when the client is archived or the field is not a contact's."""
+        if field is not None and field not in CONTACT_FIELDS:
+            raise InvalidInput("unknown_field", field=field)
+        async with self._uow(readonly=True) as uow:
+            profile, contact = await self._contact(uow, actor, contact_id)
+        if profile.archived:
+            raise Conflict("client_archived")
+        return profile, contact
+
     def clean_contact_value(self, field: str, text: str) -> str:
         return clean_contact_value(field, text, self._region)
 
     async def add_contact(self, actor: Actor, company_id: int, values: Mapping[str, Any]
-                          ) -> ContactCard:
+                          ) -> tuple[ClientProfile, ContactCard]:
         """A new contact of the company from the typed values (name required); the first
         contact of a company becomes its primary one."""
         clean = {key: self.clean_contact_value(key, str(values[key]))
@@ -151,12 +180,13 @@ class ClientEditing:
                 "changes": [change(k, None, v) for k, v in clean.items() if k != "name"]},
                 company_id=company_id)
             added = await uow.profiles.contact(contact_id)
+            saved = await self._profile(uow, actor, company_id)
             await uow.commit()
         assert added is not None
-        return added
+        return saved, added
 
     async def edit_contact(self, actor: Actor, contact_id: int, field: str, text: str,
-                           seen: str | None) -> ContactCard:
+                           seen: str | None) -> tuple[ClientProfile, ContactCard]:
         if field not in CONTACT_FIELDS:
             raise InvalidInput("unknown_field", field=field)
         value = self.clean_contact_value(field, text)
@@ -168,7 +198,7 @@ class ClientEditing:
             if old != seen:
                 raise Conflict("client_changed")
             if old == value:
-                return contact
+                return profile, contact
             await uow.profiles.set_contact_fields(contact_id, {field: value})
             await uow.audit.add(actor.id, "contact.edit", "contact", contact_id, {
                 "name": contact.name, "changes": [change(field, old, value)]},
@@ -176,7 +206,7 @@ class ClientEditing:
             saved = await uow.profiles.contact(contact_id)
             await uow.commit()
         assert saved is not None
-        return saved
+        return profile, saved
 
     async def detach_contact(self, actor: Actor, contact_id: int) -> ClientProfile:
         """The contact leaves the company (its history and bound chat stay); when it was the
@@ -214,15 +244,16 @@ class ClientEditing:
 
     # --- archive ----------------------------------------------------------------------------
 
-    async def archive_check(self, actor: Actor, company_id: int) -> ClientLoad:
-        """What keeps the client from being archived (raises Conflict when something does)."""
+    async def archive_check(self, actor: Actor, company_id: int) -> ClientProfile:
+        """The client, when it may be archived; Conflict("client_busy") with the counts of
+        its open deals and unpaid invoices when it may not."""
         async with self._uow(readonly=True) as uow:
             profile = await self._profile(uow, actor, company_id)
             if profile.archived:
                 raise Conflict("client_archived")
             load = await uow.profiles.load(company_id, UNPAID_STATUSES)
         _refuse_busy(load)
-        return load
+        return profile
 
     async def archive(self, actor: Actor, company_id: int, reason: str | None
                       ) -> ClientProfile:

@@ -14,9 +14,9 @@ from services.companies.model import (
     _country,
     check_requisites,
     clean_step,
-    requisites_changes,
     reassign_notices,
     requisite_steps,
+    requisites_changes,
 )
 from services.companies.ports import CompanyUnitOfWork
 from services.errors import Conflict, NotFound

@@ -155,8 +155,11 @@ async def test_contacts_one_primary_detach_keeps_chat(db: Database, people: dict
                                                       companies: CompanyService) -> None:
     ivan = people["ivan"]
     cid = await new_company(db, ivan, "Ромашка")
-    first = await companies.add_contact(ivan, cid, {"name": "Анна", "phone": "+79120000001"})
-    second = await companies.add_contact(ivan, cid, {"name": "Борис", "position": "Бухгалтер"})
+    _p, first = await companies.add_contact(ivan, cid, {"name": "Анна",
+                                                         "phone": "+79120000001"})
+    profile, second = await companies.add_contact(ivan, cid, {"name": "Борис",
+                                                              "position": "Бухгалтер"})
+    assert [c.name for c in profile.contacts] == ["Анна", "Борис"]
     assert first.is_primary and not second.is_primary
     with pytest.raises(InvalidInput) as err:
         await companies.add_contact(ivan, cid, {"name": "Вера", "email": "vera@"})
@@ -168,8 +171,8 @@ async def test_contacts_one_primary_detach_keeps_chat(db: Database, people: dict
     profile = await companies.make_primary(ivan, second.id)
     assert [c.name for c in profile.contacts if c.is_primary] == ["Борис"]
     assert [r.is_primary for r in await rows(db, m.Contact, company_id=cid)] == [False, True]
-    edited = await companies.edit_contact(ivan, first.id, "phone", "+7 912 000-00-09",
-                                          "+79120000001")
+    _p, edited = await companies.edit_contact(ivan, first.id, "phone", "+7 912 000-00-09",
+                                              "+79120000001")
     assert edited.phone == "+79120000009"
     profile = await companies.detach_contact(ivan, second.id)
     assert [c.name for c in profile.contacts] == ["Анна"] and profile.contacts[0].is_primary
@@ -223,7 +226,7 @@ async def test_merge_moves_everything_in_one_go(db: Database, people: dict[str, 
     keep = await new_company(db, ivan, "Ромашка")
     other = await new_company(db, ivan, "Ромашка ООО", "+7 912 345-67-89")
     await companies.add_contact(ivan, keep, {"name": "Анна"})
-    moved_contact = await companies.add_contact(ivan, other, {"name": "Борис"})
+    _p, moved_contact = await companies.add_contact(ivan, other, {"name": "Борис"})
     deal, invoice = await deal_and_invoice(db, ivan, other, "won", "paid")
     async with db.uow() as uow:
         for account in ("40702810938000012345", "40702810938000099999"):
@@ -272,8 +275,9 @@ async def test_documents_and_reminders_go_to_the_primary_contact(
     the latest bound one), its e-mail suggested first."""
     ivan = people["ivan"]
     cid = await new_company(db, ivan, "Ромашка")
-    anna = await companies.add_contact(ivan, cid, {"name": "Анна", "email": "anna@r.ru"})
-    boris = await companies.add_contact(ivan, cid, {"name": "Борис", "email": "boris@r.ru"})
+    _p, anna = await companies.add_contact(ivan, cid, {"name": "Анна", "email": "anna@r.ru"})
+    _p, boris = await companies.add_contact(ivan, cid, {"name": "Борис",
+                                                        "email": "boris@r.ru"})
     async with db.uow() as uow:
         for contact, chat in ((anna, 7001), (boris, 7002)):
             await uow.session.execute(m.Contact.__table__.update().where(
