@@ -117,7 +117,8 @@ class ClientService:
         )
         async with self._uow() as uow:
             company = await uow.companies.add(actor.id, draft, self._clock.now())
-            await uow.audit.add(actor.id, "company.create", "company", company.id)
+            await uow.audit.add(actor.id, "company.create", "company", company.id,
+                                company_id=company.id)
             await uow.commit()
         return company
 

@@ -179,6 +179,7 @@ async def test_edit_company_fields_audited_and_in_the_timeline(bot: Harness) -> 
     assert re.search(r"📝 \d\d\.\d\d \d\d:\d\d · Иван · Клиент изменён: телефон "
                      r"\+79123456789 → \+79120001122", timeline["text"]), timeline["text"]
     assert "Клиент изменён: отсрочка оплаты, дн. — → 14" in timeline["text"]
+    assert timeline["text"].rstrip().endswith("· Иван · Клиент создан")
     assert "payment_terms_days" not in timeline["text"] and "UTC" not in timeline["text"]
 
 
