@@ -10,7 +10,6 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 
 from handlers.texts import FIELD_NAMES
-from services.clients import Company
 from services.companies import (
     ClientLoad,
     ClientProfile,
@@ -91,15 +90,6 @@ def requisites_lines(data: dict[str, Any] | CompanyRequisites) -> list[str]:
     if values.get("bic"):
         lines.append(f"BIC: {esc(str(values['bic']))}")
     return lines
-
-
-def company_text(company: Company) -> str:
-    lines = [f"🏢 <b>{html.escape(company.name)}</b>"]
-    if company.phone:
-        lines.append(_("Phone: {phone}").format(phone=company.phone))
-    if company.email:
-        lines.append(_("E-mail: {email}").format(email=html.escape(company.email)))
-    return "\n".join(lines)
 
 
 def reassigned_text(moved: Reassignment) -> str:
