@@ -179,7 +179,7 @@ async def test_contacts_one_primary_detach_keeps_chat(db: Database, people: dict
     (boris,) = await rows(db, m.Contact, id=second.id)
     assert boris.company_id is None and boris.telegram_user_id == 555
     actions = [r.action for r in await rows(db, m.AuditEntry) if r.company_id == cid]
-    assert actions == ["contact.add", "contact.add", "contact.primary", "contact.edit",
+    assert actions == ["company.create", "contact.add", "contact.add", "contact.primary", "contact.edit",
                        "contact.detach"]
     # Another manager: no contact of Ivan's client.
     for call in (companies.make_primary(people["petr"], first.id),
@@ -216,7 +216,7 @@ async def test_archive_refused_with_open_work_then_restored(
     assert not restored.archived
     audit = [(r.action, r.data.get("reason")) for r in await rows(db, m.AuditEntry)
              if r.company_id == cid]
-    assert audit == [("company.archive", "ушли к конкурентам"),
+    assert audit == [("company.create", None), ("company.archive", "ушли к конкурентам"),
                      ("company.restore", "ушли к конкурентам")]
 
 
