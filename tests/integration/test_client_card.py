@@ -179,8 +179,8 @@ async def test_contacts_one_primary_detach_keeps_chat(db: Database, people: dict
     (boris,) = await rows(db, m.Contact, id=second.id)
     assert boris.company_id is None and boris.telegram_user_id == 555
     actions = [r.action for r in await rows(db, m.AuditEntry) if r.company_id == cid]
-    assert actions == ["company.create", "contact.add", "contact.add", "contact.primary", "contact.edit",
-                       "contact.detach"]
+    assert actions == ["company.create", "contact.add", "contact.add", "contact.primary",
+                       "contact.edit", "contact.detach"]
     # Another manager: no contact of Ivan's client.
     for call in (companies.make_primary(people["petr"], first.id),
                  companies.detach_contact(people["petr"], first.id),
