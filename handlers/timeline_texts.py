@@ -114,8 +114,11 @@ def field_label(field: str) -> str:
     return str(label) if label is not None else _("field")
 
 
+LINE_MAX = 300  # characters of one entry before escaping: a timeline stays one message
+
+
 def _value(value: Any) -> str:
-    return "—" if value is None or value == "" else html.escape(str(value)[:100])
+    return "—" if value is None or value == "" else str(value)[:100]
 
 
 def _details(data: Mapping[str, Any]) -> list[str]:
@@ -129,18 +132,21 @@ def _details(data: Mapping[str, Any]) -> list[str]:
 
 
 def audit_line(record: AuditRecord, when: str) -> str:
-    """One audit entry of a timeline, already escaped; `when` is the local date and time."""
-    who = html.escape(record.actor_name) if record.actor_name else _("the bot")
+    """One audit entry of a timeline, escaped and at most LINE_MAX characters of text;
+    `when` is the local date and time."""
+    who = record.actor_name or _("the bot")
     text = action_label(record.action)
     name = record.data.get("name")
     if name and record.action == "company.merge":
-        text += " " + _("with «{name}»").format(name=html.escape(str(name)))
+        text += " " + _("with «{name}»").format(name=str(name)[:100])
     elif name and record.entity == "contact":
-        text += f" «{html.escape(str(name))}»"
+        text += f" «{str(name)[:100]}»"
     details = _details(record.data)
     reason = record.data.get("reason")
     if reason:
-        details.append(_("reason: {reason}").format(reason=html.escape(str(reason)[:200])))
+        details.append(_("reason: {reason}").format(reason=str(reason)[:200]))
     if details:
         text += ": " + "; ".join(details)
-    return f"📝 {when} · {who} · {text}"
+    if len(text) > LINE_MAX:
+        text = text[:LINE_MAX - 1] + "…"
+    return f"📝 {when} · {html.escape(who)} · {html.escape(text)}"

@@ -153,6 +153,8 @@ def timeline_text(tl: Timeline, deals: DealService, zone: tzinfo) -> str:
             lines.append(f"💼 {when} · {text}")
         elif e.audit is not None:
             lines.append(audit_line(e.audit, when))
+    while len(lines) > 2 and len("\n".join(lines)) > 4000:  # one Telegram message: the newest
+        lines.pop()
     return "\n".join(lines)
 
 

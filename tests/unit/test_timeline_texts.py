@@ -55,3 +55,15 @@ def test_the_action_codes_of_issue_13_have_labels() -> None:
                   "title", "amount", "currency", "expected_close", "pipeline", "owner",
                   "price", "vat_rate", "unit", "status", "due", "assignee"):
         assert field in FIELD_LABELS, field
+
+
+def test_a_long_entry_is_cut_to_keep_the_timeline_one_message() -> None:
+    long = line("company.merge", {"name": "Ромашка", "changes": [
+        {"field": "legal_address", "old": None, "new": "<" * 150},
+        {"field": "email", "old": None, "new": "x" * 150},
+        {"field": "phone", "old": None, "new": "+79120000000"},
+        {"field": "timezone", "old": None, "new": "Europe/Moscow"}]})
+    assert long.startswith("📝 20.11 12:00 · Иван · Клиенты объединены с «Ромашка»: "
+                           "юридический адрес — → &lt;&lt;")
+    assert long.endswith("…") and "&lt;&lt;" in long and "Europe/Moscow" not in long
+    assert len(long.replace("&lt;", "<")) <= len("📝 20.11 12:00 · Иван · ") + 300
