@@ -284,12 +284,16 @@ async def test_documents_and_reminders_go_to_the_primary_contact(
                 m.Contact.id == contact.id).values(telegram_user_id=chat))
         await uow.commit()
 
-    async def chosen() -> tuple[int | None, str | None]:
+    _deal, invoice = await deal_and_invoice(db, ivan, cid, "won", "issued")
+
+    async def chosen() -> tuple[int | None, str | None, int | None]:
         async with db.uow(readonly=True) as uow:
             bound = await uow.delivery.bound_contact(None, cid)
+            target = await uow.alerts.invoice_target(invoice)  # where reminders go
             return (bound.id if bound else None,
-                    await uow.delivery.suggested_email(None, cid))
+                    await uow.delivery.suggested_email(None, cid),
+                    target.chat_id if target else None)
 
-    assert await chosen() == (anna.id, "anna@r.ru")
+    assert await chosen() == (anna.id, "anna@r.ru", 7001)
     await companies.make_primary(ivan, boris.id)
-    assert await chosen() == (boris.id, "boris@r.ru")
+    assert await chosen() == (boris.id, "boris@r.ru", 7002)
