@@ -24,7 +24,6 @@ from services.companies.ports import CompanyUnitOfWork
 from services.companies.profile import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
-    REQUISITE_FIELDS,
     UNPAID_STATUSES,
     ClientLoad,
     ClientProfile,
@@ -32,11 +31,11 @@ from services.companies.profile import (
     ContactDraft,
     MergeCounts,
     change,
+    check_applies,
     clean_company_value,
     clean_contact_value,
     clean_reason,
     merge_fill,
-    requisite_fields,
     stale,
 )
 from services.contacts_norm import normalize_name
@@ -93,8 +92,7 @@ class ClientEditing:
             lists = list(await uow.profiles.price_lists()) if field == "price_list" else []
         if profile.archived:
             raise Conflict("client_archived")
-        if field in REQUISITE_FIELDS and field not in requisite_fields(profile):
-            raise Conflict("requisites_first")
+        check_applies(profile, field)
         return profile, lists
 
     async def price_lists(self) -> list[str]:

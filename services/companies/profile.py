@@ -152,6 +152,16 @@ def requisite_fields(profile: ClientProfile) -> tuple[str, ...]:
     return ("tax_id", "kpp", "ogrn")
 
 
+def check_applies(profile: ClientProfile, field: str) -> None:
+    """A requisite field that does not apply to this client is refused: a KPP for an
+    entrepreneur as the requisites check says it, anything before the country is known (the
+    Requisites flow sets it)."""
+    if field in REQUISITE_FIELDS and field not in requisite_fields(profile):
+        if field == "kpp" and profile.country == "RU":
+            raise InvalidInput("req_kpp_not_applicable", field="kpp")
+        raise Conflict("requisites_first")
+
+
 def clean_company_value(profile: ClientProfile, field: str, text: str, region: str,
                         price_lists: tuple[str, ...]) -> dict[str, Any]:
     """The columns to store for one typed (or chosen) value; InvalidInput with the same code
@@ -163,12 +173,9 @@ def clean_company_value(profile: ClientProfile, field: str, text: str, region: s
     if field == "legal_address":
         return {"legal_address": clean_address(text)}
     if field in REQUISITE_FIELDS:
-        if field not in requisite_fields(profile):
-            raise Conflict("requisites_first")
+        check_applies(profile, field)
         assert profile.country is not None
         values = clean_step(profile.country, field, text, {"tax_id": profile.tax_id})
-        if field == "kpp" and len(profile.tax_id or "") == 12:
-            raise InvalidInput("req_kpp_not_applicable", field="kpp")
         if field == "tax_id" and profile.country == "RU":
             ogrn = profile.ogrn or ""
             if ogrn and len(ogrn) != (13 if len(values["tax_id"]) == 10 else 15):
