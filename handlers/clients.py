@@ -17,14 +17,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
-from handlers.companies import with_company_buttons
-from handlers.deals.keyboards import client_card_keyboard
-from handlers.files import with_file_buttons
+from handlers.companies.show import send_card
 from handlers.filters import HasText, IsStaff, SameFlow
-from handlers.invoices.repeat_buttons import with_repeat
 from handlers.texts import error_text
 from services.clients import ClientService, Company, CompanyDraft, Page
+from services.companies import CompanyService
 from services.errors import DomainError
+from services.tasks import TaskService
 from services.users import User
 
 PAGE = 8
@@ -33,6 +32,7 @@ PAGE = 8
 class ClientAction(StrEnum):
     OPEN = "o"
     PAGE = "p"
+    ARCHIVED = "a"  # the archived clients' list, id = offset
 
 
 class ClientCb(CallbackData, prefix="cl"):
@@ -85,7 +85,10 @@ def company_card(c: Company) -> str:
     return "\n".join(lines)
 
 
-def list_keyboard(page: Page) -> InlineKeyboardMarkup:
+def list_keyboard(page: Page, archived: bool = False) -> InlineKeyboardMarkup:
+    """The clients of a page with ◀ ▶; the active list ends with Archived clients when some
+    are archived."""
+    paging = ClientAction.ARCHIVED if archived else ClientAction.PAGE
     kb = InlineKeyboardBuilder()
     for c in page.items:
         kb.button(text=c.name[:60], callback_data=ClientCb(action=ClientAction.OPEN, id=c.id))
@@ -95,8 +98,13 @@ def list_keyboard(page: Page) -> InlineKeyboardMarkup:
     if page.offset + page.limit < page.total:
         nav.append(("▶", page.offset + page.limit))
     for text, offset in nav:
-        kb.button(text=text, callback_data=ClientCb(action=ClientAction.PAGE, id=offset))
-    kb.adjust(*([1] * len(page.items)), len(nav) or 1)
+        kb.button(text=text, callback_data=ClientCb(action=paging, id=offset))
+    sizes = [*([1] * len(page.items)), len(nav) or 1]
+    if page.archived and not archived:
+        kb.button(text=_("Archived clients: {n}").format(n=page.archived),
+                  callback_data=ClientCb(action=ClientAction.ARCHIVED, id=0))
+        sizes = [*([1] * len(page.items)), *([len(nav)] if nav else []), 1]
+    kb.adjust(*sizes)
     return kb.as_markup()
 
 
@@ -154,7 +162,7 @@ async def ask_next(message: Message, state: FSMContext) -> None:
 
 async def cmd_clients(message: Message, actor: User, clients: ClientService) -> None:
     page = await clients.list_companies(actor, 0, PAGE)
-    if not page.total:
+    if not page.total and not page.archived:
         await message.answer(_("You have no clients yet. Add one with /newclient."))
         return
     await message.answer(_("Clients: {total}").format(total=page.total),
@@ -169,19 +177,29 @@ async def on_page(query: CallbackQuery, callback_data: ClientCb, actor: User,
         await msg.edit_reply_markup(reply_markup=list_keyboard(page))
 
 
+async def on_archived(query: CallbackQuery, callback_data: ClientCb, actor: User,
+                      clients: ClientService) -> None:
+    """The archived clients (a card of one has Restore)."""
+    page = await clients.list_companies(actor, callback_data.id, PAGE, archived=True)
+    await query.answer()
+    if msg := message_of(query):
+        text = _("Archived clients: {n}").format(n=page.total)
+        if callback_data.id == 0:
+            await msg.answer(text, reply_markup=list_keyboard(page, archived=True))
+        else:
+            await msg.edit_reply_markup(reply_markup=list_keyboard(page, archived=True))
+
+
 async def on_open(query: CallbackQuery, callback_data: ClientCb, actor: User,
-                  clients: ClientService) -> None:
+                  companies: CompanyService, tasks: TaskService) -> None:
     try:
-        company = await clients.get_company(actor, callback_data.id)
+        profile = await companies.profile(actor, callback_data.id)
     except DomainError as err:
         await query.answer(error_text(err), show_alert=True)
         return
     await query.answer()
     if msg := message_of(query):
-        await msg.answer(company_card(company),
-                         reply_markup=with_file_buttons(with_repeat(with_company_buttons(
-                             client_card_keyboard(company.id), company.id, actor), company.id),
-                             company.id))
+        await send_card(msg, profile, actor, tasks)
 
 
 async def cmd_newclient(message: Message, state: FSMContext) -> None:
@@ -264,6 +282,8 @@ def create_router() -> Router:
     router.message.register(cmd_clients, Command("clients"))
     router.callback_query.register(on_page, ClientCb.filter(F.action == ClientAction.PAGE))
     router.callback_query.register(on_open, ClientCb.filter(F.action == ClientAction.OPEN))
+    router.callback_query.register(on_archived,
+                                   ClientCb.filter(F.action == ClientAction.ARCHIVED))
     router.message.register(cmd_newclient, Command("newclient"))
     router.message.register(got_name, StateFilter(NewClient.name), HasText())
     router.message.register(got_phone, StateFilter(NewClient.phone), HasText())

@@ -74,6 +74,9 @@ FIELD_NAMES = {
     "price_list": __("price list"),
     "director": __("director"),
     "accountant": __("chief accountant"),
+    "position": __("position"),
+    "reason": __("reason"),
+    "payment_terms_days": __("payment terms"),
 }
 
 ERRORS = {
@@ -93,6 +96,17 @@ ERRORS = {
     "query_too_short": __("Type at least {limit} characters to search."),
     "query_unreadable": __("Search by the start of a name, a phone, an e-mail or a tax id."),
     "already_owner": __("This client already belongs to that manager."),
+    # the client card: edits, contacts, archive, merge (services/companies/editing.py)
+    "client_archived": __("This client is archived: restore it first. Nothing was changed."),
+    "client_changed": __("The client was changed by someone else since this card was shown. "
+                         "Open the card again; nothing was changed."),
+    "client_busy": __("The client has open deals: {deals} and unpaid invoices: {invoices}. "
+                      "Close them first; the client was not archived."),
+    "client_not_archived": __("This client is not archived."),
+    "client_merged": __("This client was merged into another one and cannot be restored."),
+    "merge_self": __("A client cannot be merged with itself."),
+    "requisites_first": __("Fill in the requisites first with the Requisites button."),
+    "bad_terms": __("Payment terms are a whole number of days from 0 to {limit}."),
     "bad_legal_form": __("Please choose the legal form with the buttons."),
     "req_required": __("{field}: a value is required."),
     "req_digits": __("{field}: digits only, please."),

@@ -45,8 +45,11 @@ class CompanyRepository(Protocol):
         ...
 
     async def list(
-        self, owner_id: int | None, offset: int, limit: int
-    ) -> tuple[Sequence[Company], int]: ...
+        self, owner_id: int | None, offset: int, limit: int, archived: bool = False
+    ) -> tuple[Sequence[Company], int]:
+        """Active clients (archived and merged ones left out), or only the archived ones."""
+        ...
+
     async def reassign_owner(self, from_owner: int, to_owner: int) -> int:
         """Moves every client (companies, contacts, open deals, leads) of one manager to
         another; returns how many companies moved."""
@@ -64,11 +67,30 @@ class Page:
     total: int
     offset: int
     limit: int
+    archived: int = 0  # how many archived clients the actor has (in the active list)
 
 
 def clean_name(text: str) -> str:
     """A company's name as typed, normalized (services.text); blank or invisible is "empty"."""
     return clean_typed_name(text, NAME_MAX)
+
+
+def clean_contact_field(field: str, text: str, region: str) -> str:
+    """Validates and normalises one typed value: name, phone (E.164) or e-mail."""
+    if field == "name":
+        return clean_name(text)
+    if field == "phone":
+        try:
+            return normalize_phone(text, region)
+        except PhoneError as exc:
+            code = "not_a_number" if exc.code == "not_a_number" else "invalid_phone"
+            raise InvalidInput(code, field="phone") from None
+    if field == "email":
+        try:
+            return normalize_email(text)
+        except EmailError:
+            raise InvalidInput("invalid_email", field="email") from None
+    raise InvalidInput("unknown_field", field=field)
 
 
 class ClientService:
@@ -83,20 +105,7 @@ class ClientService:
 
     def clean_field(self, field: str, text: str) -> str:
         """Validates and normalises one typed value: name, phone (E.164) or e-mail."""
-        if field == "name":
-            return clean_name(text)
-        if field == "phone":
-            try:
-                return normalize_phone(text, self._region)
-            except PhoneError as exc:
-                code = "not_a_number" if exc.code == "not_a_number" else "invalid_phone"
-                raise InvalidInput(code, field="phone") from None
-        if field == "email":
-            try:
-                return normalize_email(text)
-            except EmailError:
-                raise InvalidInput("invalid_email", field="email") from None
-        raise InvalidInput("unknown_field", field=field)
+        return clean_contact_field(field, text, self._region)
 
     async def create_company(self, actor: Actor, draft: CompanyDraft) -> Company:
         draft = CompanyDraft(
@@ -108,7 +117,8 @@ class ClientService:
         )
         async with self._uow() as uow:
             company = await uow.companies.add(actor.id, draft, self._clock.now())
-            await uow.audit.add(actor.id, "company.create", "company", company.id)
+            await uow.audit.add(actor.id, "company.create", "company", company.id,
+                                company_id=company.id)
             await uow.commit()
         return company
 
@@ -119,8 +129,13 @@ class ClientService:
             raise NotFound(entity="company", id=company_id)
         return company
 
-    async def list_companies(self, actor: Actor, offset: int = 0, limit: int = 10) -> Page:
+    async def list_companies(self, actor: Actor, offset: int = 0, limit: int = 10,
+                             archived: bool = False) -> Page:
+        """The actor's active clients, or (`archived`) the archived ones."""
         offset = max(0, offset)
         async with self._uow(readonly=True) as uow:
-            items, total = await uow.companies.list(actor.owner_scope(), offset, limit)
-        return Page(items=items, total=total, offset=offset, limit=limit)
+            items, total = await uow.companies.list(actor.owner_scope(), offset, limit,
+                                                    archived=archived)
+            shelved = 0 if archived else (await uow.companies.list(
+                actor.owner_scope(), 0, 0, archived=True))[1]
+        return Page(items=items, total=total, offset=offset, limit=limit, archived=shelved)

@@ -1,5 +1,6 @@
 """Interactions: logged calls, meetings, e-mails, messages and notes on a client or a deal,
-and the client's timeline (interactions and deals, newest first).
+and the client's timeline (interactions, deals and the audit entries naming the client,
+newest first).
 
 Invariants:
 - an interaction is attached to a deal or a company the actor may see (else NotFound);
@@ -14,11 +15,11 @@ Invariants:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from services.clients import Company, CompanyRepository
 from services.clock import Clock
@@ -76,11 +77,26 @@ class DealSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """An audit entry as the timeline shows it: who, what, and `data` (an edit's
+    {"changes": [{"field", "old", "new"}]}, an archive's "reason", ...)."""
+
+    id: int
+    at: datetime
+    actor_name: str | None
+    action: str
+    entity: str
+    entity_id: int | None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     at: datetime
     interaction: Interaction | None = None
     deal: DealSummary | None = None
     event: str = ""  # for a deal: created | won | lost
+    audit: AuditRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +133,16 @@ class InteractionFileRepository(Protocol):
     async def content(self, document_id: int) -> bytes | None: ...
 
 
+class AuditLogRepository(Protocol):
+    async def for_company(self, company_id: int, limit: int) -> Sequence[AuditRecord]:
+        """The entries naming the client (audit_log.company_id) and the clients merged into
+        it, newest first."""
+        ...
+
+
 class InteractionUnitOfWork(AuditedUnitOfWork, Protocol):
+    @property
+    def audit_log(self) -> AuditLogRepository: ...
     @property
     def interactions(self) -> InteractionRepository: ...
     @property
@@ -187,14 +212,17 @@ class InteractionService:
         return item
 
     async def timeline(self, actor: Actor, company_id: int, limit: int = 15) -> Timeline:
-        """The client's interactions (their own and their deals') and deals, newest first."""
+        """The client's interactions (their own and their deals'), deals and audit entries,
+        newest first."""
         async with self._uow(readonly=True) as uow:
             company = await uow.companies.get(company_id, actor.owner_scope())
             if company is None:
                 raise NotFound(entity="company", id=company_id)
             items = await uow.interactions.for_company(company_id, limit)
             deals = await uow.interactions.deals_of_company(company_id)
+            audits = await uow.audit_log.for_company(company_id, limit)
         entries = [TimelineEntry(at=i.occurred_at, interaction=i) for i in items]
+        entries.extend(TimelineEntry(at=a.at, audit=a) for a in audits)
         for d in deals:
             entries.append(TimelineEntry(at=d.created_at, deal=d, event="created"))
             if d.status in ("won", "lost") and d.closed_at is not None:

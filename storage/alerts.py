@@ -88,6 +88,9 @@ class SqlAlertRepository:
             select(m.Contact)
             .where(m.Contact.company_id == inv.company_id)
             .order_by(
+                # the primary contact first among those who can be reached
+                and_(m.Contact.telegram_user_id.is_(None), m.Contact.email.is_(None)),
+                m.Contact.is_primary.desc(),
                 m.Contact.telegram_user_id.is_(None), m.Contact.email.is_(None), m.Contact.id
             )
             .limit(1)
@@ -480,7 +483,7 @@ class SqlAlertRepository:
         return await self._s.scalar(
             select(m.Contact)
             .where(m.Contact.company_id == company_id, m.Contact.telegram_user_id.is_not(None))
-            .order_by(m.Contact.id.desc())
+            .order_by(m.Contact.is_primary.desc(), m.Contact.id.desc())
             .limit(1)
         )
 

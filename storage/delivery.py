@@ -138,7 +138,7 @@ class SqlDeliveryRepository:
         row = await self._s.scalar(
             select(m.Contact).where(m.Contact.company_id == company_id,
                                     m.Contact.telegram_user_id.is_not(None))
-            .order_by(m.Contact.id.desc()).limit(1))
+            .order_by(m.Contact.is_primary.desc(), m.Contact.id.desc()).limit(1))
         return to_contact(row) if row else None
 
     async def suggested_email(self, contact_id: int | None, company_id: int | None
@@ -152,7 +152,7 @@ class SqlDeliveryRepository:
             return None
         email = await self._s.scalar(select(m.Contact.email).where(
             m.Contact.company_id == company_id, m.Contact.email.is_not(None))
-            .order_by(m.Contact.id).limit(1))
+            .order_by(m.Contact.is_primary.desc(), m.Contact.id).limit(1))
         if email:
             return str(email)
         email = await self._s.scalar(select(m.Company.email).where(m.Company.id == company_id))

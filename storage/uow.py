@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.alerts import SqlAlertRepository
-from storage.audit import SqlAuditRepository
+from storage.audit import SqlAuditLogRepository, SqlAuditRepository
 from storage.catalog import SqlProductRepository
-from storage.companies import SqlCompanyRepository
+from storage.companies import SqlClientProfileRepository, SqlCompanyRepository
 from storage.contracts import SqlContractRepository
 from storage.db import is_sqlite
 from storage.deals import SqlDealRepository
@@ -65,6 +65,14 @@ class SqlUnitOfWork:
     @cached_property
     def audit(self) -> SqlAuditRepository:
         return SqlAuditRepository(self.session)
+
+    @cached_property
+    def audit_log(self) -> SqlAuditLogRepository:
+        return SqlAuditLogRepository(self.session)
+
+    @cached_property
+    def profiles(self) -> SqlClientProfileRepository:
+        return SqlClientProfileRepository(self.session)
 
     @cached_property
     def deals(self) -> SqlDealRepository:

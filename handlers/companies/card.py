@@ -15,13 +15,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import AlertOnDomainError
 from handlers.companies.callbacks import CompanyAction, CompanyCb, RequisitesFlow
-from handlers.companies.keyboards import countries_keyboard, with_company_buttons
-from handlers.companies.texts import company_text, reassigned_text, requisites_lines
-from handlers.deals.keyboards import client_card_keyboard
+from handlers.companies.keyboards import countries_keyboard
+from handlers.companies.show import send_card
+from handlers.companies.texts import reassigned_text, requisites_lines
 from handlers.filters import IsStaff
-from handlers.invoices.repeat_buttons import with_repeat
-from services.clients import ClientService
 from services.companies import CompanyService
+from services.tasks import TaskService
 from services.users import User
 
 
@@ -32,13 +31,12 @@ def create_router() -> Router:
 
     @router.callback_query(CompanyCb.filter(F.action == CompanyAction.OPEN))
     async def on_open(query: CallbackQuery, callback_data: CompanyCb, actor: User,
-                      msg: Message | None, clients: ClientService) -> None:
-        company = await clients.get_company(actor, callback_data.id)
+                      msg: Message | None, companies: CompanyService,
+                      tasks: TaskService) -> None:
+        profile = await companies.profile(actor, callback_data.id)
         await query.answer()
         if msg:
-            await msg.answer(company_text(company), reply_markup=with_repeat(
-                with_company_buttons(client_card_keyboard(company.id), company.id, actor),
-                company.id))
+            await send_card(msg, profile, actor, tasks)
 
     @router.callback_query(CompanyCb.filter(F.action == CompanyAction.REQUISITES))
     async def on_requisites(query: CallbackQuery, callback_data: CompanyCb, actor: User,

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import tzinfo
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from services.clients import Company
-from services.companies import CompanyRequisites, Reassignment
+from handlers.texts import FIELD_NAMES
+from services.companies import (
+    ClientLoad,
+    ClientProfile,
+    CompanyRequisites,
+    ContactCard,
+    MergeCounts,
+    Reassignment,
+)
 
 COUNTRY_NAMES: dict[str, Callable[[], str]] = {
     "RU": lambda: _("Russia"), "BY": lambda: _("Belarus"), "MD": lambda: _("Moldova"),
@@ -84,15 +92,6 @@ def requisites_lines(data: dict[str, Any] | CompanyRequisites) -> list[str]:
     return lines
 
 
-def company_text(company: Company) -> str:
-    lines = [f"🏢 <b>{html.escape(company.name)}</b>"]
-    if company.phone:
-        lines.append(_("Phone: {phone}").format(phone=company.phone))
-    if company.email:
-        lines.append(_("E-mail: {email}").format(email=html.escape(company.email)))
-    return "\n".join(lines)
-
-
 def reassigned_text(moved: Reassignment) -> str:
     return _("«{name}» now belongs to {owner}. Moved with it: {contacts} contacts, {deals} "
              "open deals, {leads} leads, {invoices} unpaid invoices.").format(
@@ -100,3 +99,155 @@ def reassigned_text(moved: Reassignment) -> str:
         owner=html.escape(moved.new_owner.full_name or str(moved.new_owner.telegram_id)),
         contacts=moved.moved.contacts, deals=moved.moved.deals, leads=moved.moved.leads,
         invoices=moved.moved.invoices)
+
+
+# --- the client card: profile, edits, contacts, archive, merge ------------------------------
+
+TAX_FIELDS = {"RU": "inn", "BY": "unp", "MD": "idno", "RO": "cui"}
+LANGUAGE_NAMES = {"ru": "Русский", "en": "English", "ro": "Română"}
+DATE = "%d.%m.%Y"
+
+
+def field_button(field: str, country: str | None, contact: bool = False) -> str:
+    """A field's name on its edit button and in its question (a company's or a contact's)."""
+    if field == "name" and not contact:
+        return _("Company name")
+    if field == "tax_id":
+        kind = TAX_FIELDS.get(country or "")
+        return str(FIELD_NAMES[kind]) if kind else _("Tax id")
+    labels: dict[str, Callable[[], str]] = {
+        "name": lambda: _("Name"), "kpp": lambda: str(FIELD_NAMES["kpp"]),
+        "ogrn": lambda: str(FIELD_NAMES["ogrn"]),
+        "legal_address": lambda: _("Legal address"), "phone": lambda: _("Phone"),
+        "email": lambda: _("E-mail"), "timezone": lambda: _("Time zone"),
+        "language": lambda: _("Language"), "price_list": lambda: _("Price list"),
+        "payment_terms_days": lambda: _("Payment terms"), "position": lambda: _("Position"),
+    }
+    return labels[field]() if field in labels else _("Field")
+
+
+def shown_value(field: str, value: str | None) -> str:
+    if value is None:
+        return "—"
+    if field == "language":
+        return LANGUAGE_NAMES.get(value, value)
+    if field == "payment_terms_days":
+        return _("{days} days").format(days=value)
+    return html.escape(value)
+
+
+def profile_text(p: ClientProfile, zone: tzinfo) -> str:
+    """The client card: the company's fields, its contacts and, when archived, why."""
+    head = f"🏢 <b>{html.escape(p.name)}</b>"
+    if p.merged_into_id is not None:
+        head += " · " + _("merged into another client")
+    elif p.archived:
+        head += " · " + _("archived")
+    lines = [head]
+    if p.phone:
+        lines.append(_("Phone: {phone}").format(phone=p.phone))
+    if p.email:
+        lines.append(_("E-mail: {email}").format(email=html.escape(p.email)))
+    for key in ("tax_id", "kpp", "ogrn"):
+        value = getattr(p, key)
+        if value:
+            lines.append(f"{field_button(key, p.country)}: {html.escape(value)}")
+    if p.legal_address:
+        lines.append(_("Legal address: {v}").format(v=html.escape(p.legal_address)))
+    for field in ("timezone", "language", "price_list", "payment_terms_days"):
+        value = p.shown(field)
+        if value is not None:
+            lines.append(f"{field_button(field, p.country)}: {shown_value(field, value)}")
+    if p.contacts:
+        primary = p.primary
+        lines.append(_("Contacts: {count}; primary: {name}").format(
+            count=len(p.contacts), name=html.escape(primary.name) if primary else "—"))
+    if p.archived_at is not None:
+        lines.append(_("Archived on {date}").format(
+            date=p.archived_at.astimezone(zone).strftime(DATE))
+            + (f": {html.escape(p.archive_reason)}" if p.archive_reason else ""))
+    return "\n".join(lines)
+
+
+def edit_question(p: ClientProfile, field: str) -> str:
+    now = _("Now: {value}").format(value=shown_value(field, p.shown(field)))
+    if field in ("tax_id", "kpp", "ogrn", "legal_address") and p.country:
+        ask = question(field, p.country)
+    else:
+        asks: dict[str, Callable[[], str]] = {
+            "name": lambda: _("New name?"),
+            "phone": lambda: _("New phone number?"),
+            "email": lambda: _("New e-mail?"),
+            "legal_address": lambda: _("Legal address?"),
+            "timezone": lambda: _("Time zone? For example Europe/Moscow, Europe/Chisinau or "
+                                  "Europe/Bucharest."),
+            "language": lambda: _("The client's language?"),
+            "price_list": lambda: _("The client's price list?"),
+            "payment_terms_days": lambda: _("Payment terms in days? A number from 0 to 365."),
+        }
+        ask = asks[field]() if field in asks else ""
+    return "\n".join([f"«{html.escape(p.name)}» · {field_button(field, p.country)}", now, ask])
+
+
+def contact_line(c: ContactCard) -> str:
+    parts = [("⭐ " if c.is_primary else "👤 ") + html.escape(c.name)]
+    for value in (c.position, c.phone, c.email):
+        if value:
+            parts.append(html.escape(value))
+    if c.chat_bound:
+        parts.append(_("Telegram chat bound"))
+    return " · ".join(parts)
+
+
+def contacts_text(p: ClientProfile) -> str:
+    lines = [_("Contacts of «{name}»:").format(name=html.escape(p.name))]
+    lines.extend(contact_line(c) for c in p.contacts)
+    if not p.contacts:
+        lines.append(_("No contacts yet."))
+    return "\n".join(lines)
+
+
+def contact_text(p: ClientProfile, c: ContactCard) -> str:
+    dash = "—"
+    lines = [f"👤 <b>{html.escape(c.name)}</b> · «{html.escape(p.name)}»"]
+    if c.is_primary:
+        lines.append(_("Primary contact: documents and reminders go to them."))
+    lines.append(_("Position: {v}").format(v=html.escape(c.position or dash)))
+    lines.append(_("Phone: {phone}").format(phone=c.phone or dash))
+    lines.append(_("E-mail: {email}").format(email=html.escape(c.email or dash)))
+    if c.chat_bound:
+        lines.append(_("Telegram chat bound"))
+    return "\n".join(lines)
+
+
+def contact_question(c: ContactCard | None, field: str) -> str:
+    asks: dict[str, Callable[[], str]] = {
+        "name": lambda: _("Contact's name?"),
+        "phone": lambda: _("Contact's phone?"),
+        "email": lambda: _("Contact's e-mail?"),
+        "position": lambda: _("Contact's position?"),
+    }
+    ask = asks[field]()
+    if c is None:
+        return ask
+    value = getattr(c, field)
+    return "\n".join([
+        f"«{html.escape(c.name)}» · {field_button(field, None, contact=True)}",
+        _("Now: {value}").format(value=html.escape(value) if value else "—"),
+        ask])
+
+
+def busy_text(load: ClientLoad) -> str:
+    return _("The client has open deals: {deals} and unpaid invoices: {invoices}. Close them "
+             "first; the client was not archived.").format(deals=load.open_deals,
+                                                           invoices=load.unpaid_invoices)
+
+
+def merged_text(p: ClientProfile, other: str, moved: MergeCounts) -> str:
+    return _("«{other}» is merged into «{name}». Moved: {deals} deals, {invoices} invoices, "
+             "{quotes} quotes, {payments} payments, {contacts} contacts, {interactions} "
+             "timeline entries, {files} files, {tasks} tasks.").format(
+        other=html.escape(other), name=html.escape(p.name), deals=moved.deals,
+        invoices=moved.invoices, quotes=moved.quotes, payments=moved.payments,
+        contacts=moved.contacts, interactions=moved.interactions, files=moved.files,
+        tasks=moved.tasks)

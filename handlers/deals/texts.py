@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.texts import FIELD_NAMES
+from handlers.timeline_texts import audit_line
 from services.deals import Deal, DealCard, DealEdit, DealService
 from services.interactions import Timeline
 from services.money import Lang, format_money, from_minor
@@ -194,6 +195,10 @@ def timeline_text(tl: Timeline, deals: DealService, zone: tzinfo) -> str:
             else:
                 text = _("Deal «{title}» lost").format(title=title)
             lines.append(f"💼 {when} · {text}")
+        elif e.audit is not None:
+            lines.append(audit_line(e.audit, when))
+    while len(lines) > 2 and len("\n".join(lines)) > 4000:  # one Telegram message: the newest
+        lines.pop()
     return "\n".join(lines)
 
 

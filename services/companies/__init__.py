@@ -23,9 +23,21 @@ from services.companies.model import (
     requisite_steps,
 )
 from services.companies.ports import (
+    ClientProfileRepository,
     CompanyTransferRepository,
     CompanyUnitOfWork,
     RequisitesRepository,
+)
+from services.companies.profile import (
+    COMPANY_FIELDS,
+    CONTACT_FIELDS,
+    LANGUAGES,
+    ClientLoad,
+    ClientProfile,
+    ContactCard,
+    ContactDraft,
+    MergeCounts,
+    requisite_fields,
 )
 from services.companies.service import (
     CompanyService,
@@ -33,14 +45,23 @@ from services.companies.service import (
 
 __all__ = [
     "ADDRESS_MAX",
+    "COMPANY_FIELDS",
+    "CONTACT_FIELDS",
+    "LANGUAGES",
     "LEGAL_FORMS",
     "OPEN_LEAD_EXCLUDED",
     "OPTIONAL_STEPS",
     "BankAccount",
+    "ClientLoad",
+    "ClientProfile",
+    "ClientProfileRepository",
     "CompanyRequisites",
     "CompanyService",
     "CompanyTransferRepository",
     "CompanyUnitOfWork",
+    "ContactCard",
+    "ContactDraft",
+    "MergeCounts",
     "Reassignment",
     "RequisitesRepository",
     "RequisitesUpdate",
@@ -49,5 +70,6 @@ __all__ = [
     "clean_address",
     "clean_step",
     "reassign_notices",
+    "requisite_fields",
     "requisite_steps",
 ]

@@ -244,3 +244,13 @@ def check_requisites(data: Mapping[str, Any]) -> RequisitesUpdate:
                             tax_id=valid.tax_id.value, kpp=valid.kpp, ogrn=valid.ogrn,
                             vat_payer=valid.tax_id.vat_payer, legal_address=address,
                             account=account)
+
+
+def requisites_changes(before: CompanyRequisites, after: RequisitesUpdate
+                       ) -> list[dict[str, str | None]]:
+    """What the requisites flow changed, as an edit's audit records it (old → new)."""
+    pairs = {"name": (before.name, after.name), "tax_id": (before.tax_id, after.tax_id),
+             "kpp": (before.kpp, after.kpp), "ogrn": (before.ogrn, after.ogrn),
+             "legal_address": (before.legal_address, after.legal_address)}
+    return [{"field": field, "old": old or None, "new": new or None}
+            for field, (old, new) in pairs.items() if (old or None) != (new or None)]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.clock import Clock
+from services.companies.editing import ClientEditing
 from services.companies.model import (
     OPEN_LEAD_EXCLUDED,
     CompanyRequisites,
@@ -15,6 +16,7 @@ from services.companies.model import (
     clean_step,
     reassign_notices,
     requisite_steps,
+    requisites_changes,
 )
 from services.companies.ports import CompanyUnitOfWork
 from services.errors import Conflict, NotFound
@@ -25,14 +27,17 @@ from services.requisites import (
 from services.users import Actor, Role, User
 
 
-class CompanyService:
-    """Requisites and reassignment. Reads and writes are scoped like every client record: a
-    company outside the actor's scope is NotFound. Reassignment belongs to heads and admins; a
-    manager trying it (a forged button) also gets NotFound, so nothing is learned."""
+class CompanyService(ClientEditing):
+    """Requisites and reassignment, and the client card's edits (ClientEditing). Reads and
+    writes are scoped like every client record: a company outside the actor's scope is
+    NotFound. Reassignment belongs to heads and admins; a manager trying it (a forged button)
+    also gets NotFound, so nothing is learned."""
 
-    def __init__(self, uow: UowFactory[CompanyUnitOfWork], clock: Clock) -> None:
+    def __init__(self, uow: UowFactory[CompanyUnitOfWork], clock: Clock,
+                 default_region: str = "RU") -> None:
         self._uow = uow
         self._clock = clock
+        self._region = default_region
 
     @staticmethod
     def country(value: str) -> Country:
@@ -58,12 +63,15 @@ class CompanyService:
                               ) -> CompanyRequisites:
         update = check_requisites(data)
         async with self._uow() as uow:
-            if await uow.requisites.get(company_id, actor.owner_scope()) is None:
+            before = await uow.requisites.get(company_id, actor.owner_scope())
+            if before is None:
                 raise NotFound(entity="company", id=company_id)
             await uow.requisites.save(company_id, update, self._clock.now())
             await uow.audit.add(actor.id, "company.requisites", "company", company_id,
                                 {"country": update.country, "tax_id": update.tax_id,
-                                 "account": update.account is not None})
+                                 "account": update.account is not None,
+                                 "changes": requisites_changes(before, update)},
+                                company_id=company_id)
             saved = await uow.requisites.get(company_id, None)
             await uow.commit()
         assert saved is not None

@@ -150,10 +150,11 @@ class FakeCompanyRepository:
             return None
         return to_company(row)
 
-    async def list(self, owner_id: int | None, offset: int, limit: int
-                   ) -> tuple[Sequence[Company], int]:
+    async def list(self, owner_id: int | None, offset: int, limit: int,
+                   archived: bool = False) -> tuple[Sequence[Company], int]:
         rows = sorted((r for r in self._t.companies.values()
-                       if owner_id is None or r["owner_id"] == owner_id),
+                       if (owner_id is None or r["owner_id"] == owner_id)
+                       and (r.get("archived_at") is not None) == archived),
                       key=lambda r: (r["name_norm"], r["id"]))
         return [to_company(r) for r in _page(rows, offset, limit)], len(rows)
 
