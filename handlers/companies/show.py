@@ -21,7 +21,9 @@ def card_of(p: ClientProfile, actor: User, tasks: TaskService
                                   p.merged_into_id is not None)
     if not p.archived:
         markup = with_repeat(markup, p.id)  # "Invoice like the last one"
-    return profile_text(p, tasks.zone(actor)), with_file_buttons(markup, p.id)
+    if p.merged_into_id is None:  # a merged client's files are the survivor's now
+        markup = with_file_buttons(markup, p.id)
+    return profile_text(p, tasks.zone(actor)), markup
 
 
 async def send_card(msg: Message, p: ClientProfile, actor: User, tasks: TaskService,

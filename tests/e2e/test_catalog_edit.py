@@ -215,7 +215,7 @@ async def test_an_admin_edits_the_organization_validated_as_when_added(bot: Harn
     assert "Срок оплаты: 5 дн." in orgs["text"]
     assert buttons(orgs) == ["Изменить «Demo LLC»", "Добавить организацию"]
     fields = await bot.press(ADMIN, orgs, "Изменить «Demo LLC»")
-    assert fields["text"] == "Что изменить в «Demo LLC»?"
+    assert fields["text"] == "Что изменить у «Demo LLC»?"
     assert buttons(fields) == [
         "Название (в документах)", "Юридическое название", "ИНН / налоговый номер", "КПП",
         "Юридический адрес", "Директор", "Главный бухгалтер", "Валюта",

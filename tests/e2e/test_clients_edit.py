@@ -113,7 +113,8 @@ async def test_edit_company_fields_audited_and_in_the_timeline(bot: Harness) -> 
     card = await open_card(bot, IVAN, "Ромашка")
     assert card["text"] == "🏢 Ромашка\nТелефон: +79123456789", card["text"]
     assert buttons(card) == ["Лента событий", "Добавить заметку", "Реквизиты", "Изменить",
-                             "Контакты", "Объединить с…", "В архив"]
+                             "Контакты", "Объединить с…", "В архив", "Счёт как в прошлый раз",
+                             "📎 Файлы", "Прикрепить файл"]
     menu = await bot.press(IVAN, card, "Изменить")
     assert menu["text"] == "Что изменить у «Ромашка»?"
     assert buttons(menu) == ["Название", "Юридический адрес", "Телефон", "E-mail",
@@ -316,7 +317,8 @@ async def test_archive_refused_with_open_work_then_archived_and_restored(bot: Ha
     assert archived["text"].startswith("«Ромашка» в архиве.\n🏢 Ромашка · в архиве\n"), \
         archived["text"]
     assert re.search(r"В архиве с \d\d\.\d\d\.\d{4}: Закрылись", archived["text"])
-    assert buttons(archived) == ["Лента событий", "Добавить заметку", "Восстановить"]
+    assert buttons(archived) == ["Лента событий", "Добавить заметку", "Восстановить",
+                                 "📎 Файлы", "Прикрепить файл"]
     row = await company(bot, "Ромашка")
     assert row.archived_at is not None and row.archive_reason == "Закрылись"
     (entry,) = await audit(bot, "company.archive")
