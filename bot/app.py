@@ -34,6 +34,7 @@ from services.clients import ClientService
 from services.clock import Clock, SystemClock
 from services.companies import CompanyService
 from services.contracts import ContractService
+from services.credit_notes import CreditNoteService
 from services.customers import CustomerService
 from services.deals import DealService
 from services.delivery import DeliveryService, DeliverySettings
@@ -126,6 +127,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
                                              settings.default_timezone)
     services.exports = ExportService(db.uow, clock,
                                      FileExportWriter(), settings.default_timezone)
+    services.credit_notes = CreditNoteService(db.uow, clock, settings.default_timezone)
     return services
 
 

@@ -21,6 +21,7 @@ from services.clients import ClientService
 from services.clock import Clock
 from services.companies import CompanyService
 from services.contracts import ContractService
+from services.credit_notes import CreditNoteService
 from services.customers import CustomerService
 from services.deals import DealService
 from services.delivery import DeliveryService
@@ -64,6 +65,7 @@ class Services:
     shipments: ShipmentService = field(init=False)
     receivables: ReceivableService = field(init=False)
     exports: ExportService = field(init=False)
+    credit_notes: CreditNoteService = field(init=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Handler arguments by name (the access service is passed on its own)."""
@@ -77,7 +79,8 @@ class Services:
                 "payments": self.payments,
                 "alerts": self.alerts, "contracts": self.contracts,
                 "card_payments": self.card_payments, "shipments": self.shipments,
-                "receivables": self.receivables, "exports": self.exports}
+                "receivables": self.receivables, "exports": self.exports,
+                "credit_notes": self.credit_notes}
 
 
 @dataclass

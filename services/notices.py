@@ -45,6 +45,7 @@ REASSIGNED: Final = "client_reassigned"
 REMINDER_ANSWER: Final = "reminder_answer"
 DOCUMENT_DELIVERED: Final = "document_delivered"
 DOCUMENT_FAILED: Final = "document_failed"
+INVOICE_CANCELLED: Final = "invoice_cancelled"  # to the customer who had received it
 # Kinds that carry a stored file into a customer's chat; their delivery is recorded (and an
 # invoice becomes "sent") only once Telegram accepted it.
 DOCUMENT: Final = "document"
@@ -54,6 +55,7 @@ FILE: Final = "file"
 NOTICE_KINDS: Final = frozenset({
     PAYMENT_APPLIED, PAYMENT_TEAM, PAYMENT_RECEIPT, PAYMENT_REVIEW, THANKS, CUSTOMER_ACTION,
     LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
+    INVOICE_CANCELLED,
 })
 FILE_KINDS: Final = frozenset({DOCUMENT, DOCUMENT_QR, FILE})
 

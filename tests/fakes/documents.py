@@ -316,7 +316,9 @@ class FakeInvoiceRepository(_FakeDocuments):
                        bank_account_id=row["bank_account_id"], quote_id=row["quote_id"],
                        issue_date=row["issue_date"], due_date=row["due_date"],
                        paid=from_minor(row["paid_minor"], row["currency"]),
-                       issued_at=row["issued_at"], cancelled_at=row["cancelled_at"])
+                       issued_at=row["issued_at"], cancelled_at=row["cancelled_at"],
+                       credited=from_minor(row.get("credited_minor") or 0, row["currency"]),
+                       cancel_reason=row.get("cancel_reason"), sent_at=row.get("sent_at"))
 
     async def id_from_quote(self, quote_id: int) -> int | None:
         ids = sorted(r["id"] for r in self._rows.values()
