@@ -40,9 +40,9 @@ def credit_prefix(org: Organization) -> str:
 def clean_reason(text: str) -> str:
     reason = " ".join(text.split())
     if not reason:
-        raise InvalidInput("reason_empty", field="reason")
+        raise InvalidInput("reason_empty", field="junk_reason")
     if len(reason) > REASON_MAX:
-        raise InvalidInput("too_long", field="reason", limit=REASON_MAX)
+        raise InvalidInput("too_long", field="junk_reason", limit=REASON_MAX)
     return reason
 
 
