@@ -43,7 +43,7 @@ def picks_of(data: dict[str, Any]) -> dict[int, Decimal]:
 def picker_text(st: CreditState, picks: dict[int, Decimal]) -> str:
     out = [_("Credit note to invoice {number}. At most {amount} can be credited.").format(
         number=html.escape(st.number_text), amount=money(st.creditable, st.currency)),
-        _("The whole invoice, or choose lines and type quantities; then «Done».")]
+        _("The whole invoice, or choose lines and type quantities; then «That's all».")]
     for line in st.lines:
         if line.quantity_left <= 0:
             continue
@@ -67,7 +67,8 @@ def picker_keyboard(st: CreditState, picks: dict[int, Decimal]) -> Any:
             kb.button(text=f"{line.position}. {line.name}"[:60], callback_data=CreditCb(
                 action=Cn.LINE, id=st.invoice_id, arg=line.id))
     if picks:
-        kb.button(text=_("Done"), callback_data=CreditCb(action=Cn.DONE, id=st.invoice_id))
+        kb.button(text=_("That's all"), callback_data=CreditCb(action=Cn.DONE,
+                                                              id=st.invoice_id))
     kb.adjust(1)
     return kb.as_markup()
 
