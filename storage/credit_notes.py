@@ -52,25 +52,29 @@ class SqlCreditNoteRepository:
                             credited_minor=int(r.credited_minor or 0))
 
     async def invoice_lines(self, invoice_id: int) -> list[InvoiceLineLeft]:
-        src = m.DocumentLine.__table__.alias("src")
-        credited = (select(src.c.source_line_id.label("line_id"),
-                           func.sum(src.c.quantity).label("qty"),
-                           func.sum(src.c.net_minor).label("net"),
-                           func.sum(src.c.vat_minor).label("vat"))
-                    .where(src.c.source_line_id.is_not(None),
-                           src.c.credit_note_id.is_not(None))
-                    .group_by(src.c.source_line_id).subquery())
         rows = (await self._s.execute(
             select(L.id, L.position, L.kind, L.product_id, L.name, L.unit, L.quantity,
                    L.unit_price_minor, L.discount_percent, L.vat_rate, L.net_minor,
-                   L.vat_minor, L.total_minor, credited.c.qty, credited.c.net, credited.c.vat)
-            .outerjoin(credited, credited.c.line_id == L.id)
+                   L.vat_minor, L.total_minor)
             .where(L.invoice_id == invoice_id).order_by(L.position, L.id))).all()
-        return [InvoiceLineLeft(
-            int(r.id), int(r.position), r.kind, r.product_id, r.name, r.unit,
-            Decimal(r.quantity), int(r.unit_price_minor), r.discount_percent, r.vat_rate,
-            int(r.net_minor), int(r.vat_minor), int(r.total_minor),
-            Decimal(r.qty or 0), int(r.net or 0), int(r.vat or 0)) for r in rows]
+        # What earlier credit notes took, summed here: quantities are exact decimals stored
+        # as text, which SQL would sum as floats (SQLite) or not at all (PostgreSQL).
+        taken: dict[int, tuple[Decimal, int, int]] = {}
+        ids = [int(r.id) for r in rows]
+        if ids:
+            for line_id, qty, net, vat in (await self._s.execute(
+                    select(L.source_line_id, L.quantity, L.net_minor, L.vat_minor)
+                    .where(L.source_line_id.in_(ids), L.credit_note_id.is_not(None)))).all():
+                q, n, v = taken.get(int(line_id), (Decimal(0), 0, 0))
+                taken[int(line_id)] = (q + Decimal(qty), n + int(net), v + int(vat))
+        out = []
+        for r in rows:
+            q, n, v = taken.get(int(r.id), (Decimal(0), 0, 0))
+            out.append(InvoiceLineLeft(
+                int(r.id), int(r.position), r.kind, r.product_id, r.name, r.unit,
+                Decimal(r.quantity), int(r.unit_price_minor), r.discount_percent, r.vat_rate,
+                int(r.net_minor), int(r.vat_minor), int(r.total_minor), q, n, v))
+        return out
 
     async def add(self, fields: Mapping[str, Any], lines: Sequence[CreditLine]) -> int:
         row = CN(**fields)
