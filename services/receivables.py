@@ -63,6 +63,18 @@ class StatementPayment:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementCorrection:
+    """A credit note (it lowers what the client owes) or a refund (money paid back to them,
+    against a credit note) on the client's statement."""
+
+    kind: str  # "credit_note" | "refund"
+    day: date
+    number: str
+    currency: str
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
 class ExportInvoice:
     number_text: str
     issue_date: date | None
@@ -138,6 +150,7 @@ class ClientStatement:
     payments: tuple[StatementPayment, ...]
     balance: dict[str, Decimal]  # owed to us per currency (open invoices)
     credit: dict[str, Decimal]  # the client's unallocated payments per currency
+    corrections: tuple[StatementCorrection, ...] = ()  # credit notes and refunds
 
 
 class ReceivableRepository(Protocol):
@@ -146,6 +159,10 @@ class ReceivableRepository(Protocol):
     async def client_invoices(self, company_id: int, owner_id: int | None
                               ) -> list[DebtInvoice]: ...
     async def client_payments(self, company_id: int) -> list[StatementPayment]: ...
+    async def client_corrections(self, company_id: int, owner_id: int | None
+                                 ) -> list[StatementCorrection]:
+        """The client's credit notes (on the invoices in scope) and refunds, oldest first."""
+        ...
     async def company_name(self, company_id: int, owner_id: int | None) -> str | None: ...
     async def export_invoices(self, start: date, end: date, owner_id: int | None
                               ) -> list[ExportInvoice]: ...
@@ -246,6 +263,7 @@ class ReceivableService:
                 raise NotFound(entity="company", id=company_id)
             invoices = await uow.receivables.client_invoices(company_id, scope)
             payments = await uow.receivables.client_payments(company_id)
+            corrections = await uow.receivables.client_corrections(company_id, scope)
         balance: dict[str, int] = {}
         for inv in invoices:
             if inv.status in ("issued", "sent", "viewed", "partially_paid", "overdue"):
@@ -257,4 +275,4 @@ class ReceivableService:
         return ClientStatement(
             company_id, name, self.today(), tuple(invoices), tuple(payments),
             {c: from_minor(v, c) for c, v in balance.items()},
-            {c: from_minor(v, c) for c, v in credit.items()})
+            {c: from_minor(v, c) for c, v in credit.items()}, tuple(corrections))

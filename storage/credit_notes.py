@@ -62,9 +62,10 @@ class SqlCreditNoteRepository:
         taken: dict[int, tuple[Decimal, int, int]] = {}
         ids = [int(r.id) for r in rows]
         if ids:
-            for line_id, qty, net, vat in (await self._s.execute(
-                    select(L.source_line_id, L.quantity, L.net_minor, L.vat_minor)
-                    .where(L.source_line_id.in_(ids), L.credit_note_id.is_not(None)))).all():
+            found: Any = (await self._s.execute(
+                select(L.source_line_id, L.quantity, L.net_minor, L.vat_minor)
+                .where(L.source_line_id.in_(ids), L.credit_note_id.is_not(None)))).all()
+            for line_id, qty, net, vat in found:
                 q, n, v = taken.get(int(line_id), (Decimal(0), 0, 0))
                 taken[int(line_id)] = (q + Decimal(qty), n + int(net), v + int(vat))
         out = []

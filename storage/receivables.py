@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.invoices import OPEN_STATUSES
-from services.receivables import DebtInvoice, ExportInvoice, ExportPayment, StatementPayment
+from services.receivables import (
+    DebtInvoice,
+    ExportInvoice,
+    ExportPayment,
+    StatementCorrection,
+    StatementPayment,
+)
 from storage import models as m
 
 _INVOICE_COLUMNS = (m.Invoice.id, m.Invoice.owner_id, m.User.full_name, m.Invoice.company_id,
@@ -68,6 +74,24 @@ class SqlReceivableRepository:
             .order_by(m.Payment.received_on, m.Payment.id))).all()
         return [StatementPayment(int(i), d, s, n or "", c, int(a), int(a) - int(al or 0), st)
                 for i, d, s, n, c, a, al, st in rows]
+
+    async def client_corrections(self, company_id: int, owner_id: int | None
+                                 ) -> list[StatementCorrection]:
+        cn = m.CreditNote
+        q = (select(cn.issue_date, cn.number_text, cn.currency, cn.total_minor, cn.id)
+             .where(cn.company_id == company_id).order_by(cn.issue_date, cn.id))
+        r = (select(m.Payment.received_on, m.Payment.doc_number, m.Payment.currency,
+                    m.Payment.amount_minor, m.Payment.id)
+             .join(cn, cn.id == m.Payment.credit_note_id)
+             .where(cn.company_id == company_id, m.Payment.direction == "out")
+             .order_by(m.Payment.received_on, m.Payment.id))
+        if owner_id is not None:
+            q, r = q.where(cn.owner_id == owner_id), r.where(cn.owner_id == owner_id)
+        out = [StatementCorrection("credit_note", d, n or f"#{i}", c, int(a))
+               for d, n, c, a, i in (await self._s.execute(q)).all()]
+        out += [StatementCorrection("refund", d, n or "", c, int(a))
+                for d, n, c, a, _ in (await self._s.execute(r)).all()]
+        return out
 
     async def company_name(self, company_id: int, owner_id: int | None) -> str | None:
         q = select(m.Company.name).where(m.Company.id == company_id)

@@ -230,3 +230,7 @@ async def test_open_amount_everywhere_and_refunds_are_money_out(
     assert credits == []
     statement = await receivables.statement(w.m1, w.company)
     assert [p.amount_minor for p in statement.payments] == [60000]
+    assert [(c.kind, c.number, c.amount_minor) for c in statement.corrections] == [
+        ("credit_note", first.number_text, 30000), ("credit_note", second.number_text, 50000),
+        ("refund", first.number_text, 25000)]
+    assert (await receivables.statement(w.m2, w.other_company)).corrections == ()
