@@ -127,6 +127,8 @@ async def test_cancel_with_a_reason_stops_reminders_and_tells_the_customer(
     pending = await rows(bot, m.OutboxMessage.status,
                          where=m.OutboxMessage.invoice_id == seeded.invoice_id)
     assert pending and {s for (s,) in pending} == {"pending"}
+    deal_before = await rows(bot, m.Deal.status, m.Deal.stage_id,
+                             where=m.Deal.id == seeded.deal_id)
     card = await open_card(bot, seeded.number)
     assert "Аннулировать" in buttons(card)
     why = await bot.press(MANAGER, card, "Аннулировать")
@@ -166,9 +168,12 @@ async def test_cancel_with_a_reason_stops_reminders_and_tells_the_customer(
     told = await bot.client.wait_for_text(CUSTOMER, "аннулирован")
     assert told["text"] == (f"Счёт {seeded.number} аннулирован: оплачивать его не нужно. "
                             "Напоминаний о нём больше не будет.")
+    # Nothing else reached the customer: the answer to /start and this notice, no reminder.
+    texts = [x["text"] for x in await bot.client.messages(CUSTOMER)]
+    assert len(texts) == 2 and texts[-1] == told["text"]
     # The deal stays where it was.
-    [(stage_status,)] = await rows(bot, m.Deal.status, where=m.Deal.id == seeded.deal_id)
-    assert stage_status == "open"
+    assert await rows(bot, m.Deal.status, m.Deal.stage_id,
+                      where=m.Deal.id == seeded.deal_id) == deal_before
     # The old confirmation changes nothing more.
     again = await bot.press_for_answer(MANAGER, sure["message_id"], text="Да, аннулировать")
     assert again == "В текущем статусе документа это действие недоступно."
