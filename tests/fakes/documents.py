@@ -170,7 +170,7 @@ INVOICE_DEFAULTS: dict[str, Any] = {
     **COMMERCIAL_DEFAULTS, "bank_account_id": None, "quote_id": None, "issue_date": None,
     "due_date": None, "paid_minor": 0, "issued_at": None, "sent_at": None, "viewed_at": None,
     "paid_at": None, "cancelled_at": None, "reminders_paused": False,
-    "reminders_stopped": False}
+    "reminders_stopped": False, "cancel_reason": None, "credited_minor": 0}
 QUOTE_DEFAULTS: dict[str, Any] = {
     **COMMERCIAL_DEFAULTS, "valid_until": None, "accepted_by_telegram_id": None,
     "accepted_at": None, "change_request": None}
@@ -317,8 +317,8 @@ class FakeInvoiceRepository(_FakeDocuments):
                        issue_date=row["issue_date"], due_date=row["due_date"],
                        paid=from_minor(row["paid_minor"], row["currency"]),
                        issued_at=row["issued_at"], cancelled_at=row["cancelled_at"],
-                       credited=from_minor(row.get("credited_minor") or 0, row["currency"]),
-                       cancel_reason=row.get("cancel_reason"), sent_at=row.get("sent_at"))
+                       credited=from_minor(row["credited_minor"], row["currency"]),
+                       cancel_reason=row["cancel_reason"], sent_at=row["sent_at"])
 
     async def id_from_quote(self, quote_id: int) -> int | None:
         ids = sorted(r["id"] for r in self._rows.values()
