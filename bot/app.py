@@ -34,6 +34,7 @@ from services.clients import ClientService
 from services.clock import Clock, SystemClock
 from services.companies import CompanyService
 from services.contracts import ContractService
+from services.credit_notes import CreditNoteService
 from services.customers import CustomerService
 from services.deals import DealService
 from services.delivery import DeliveryService, DeliverySettings
@@ -137,6 +138,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
     services.exports = ExportService(db.uow, clock,
                                      FileExportWriter(), settings.default_timezone)
     services.files = FileService(db.uow, clock)
+    services.credit_notes = CreditNoteService(db.uow, clock, settings.default_timezone)
     return services
 
 

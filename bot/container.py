@@ -21,6 +21,7 @@ from services.clients import ClientService
 from services.clock import Clock
 from services.companies import CompanyService
 from services.contracts import ContractService
+from services.credit_notes import CreditNoteService
 from services.customers import CustomerService
 from services.deals import DealService
 from services.delivery import DeliveryService
@@ -66,6 +67,7 @@ class Services:
     receivables: ReceivableService = field(init=False)
     exports: ExportService = field(init=False)
     files: FileService = field(init=False)
+    credit_notes: CreditNoteService = field(init=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Handler arguments by name (the access service is passed on its own)."""
@@ -80,7 +82,7 @@ class Services:
                 "alerts": self.alerts, "contracts": self.contracts,
                 "card_payments": self.card_payments, "shipments": self.shipments,
                 "receivables": self.receivables, "exports": self.exports,
-                "files": self.files}
+                "files": self.files, "credit_notes": self.credit_notes}
 
 
 @dataclass

@@ -29,7 +29,7 @@ def invoice_rows(data: ExportData) -> list[tuple[str, ...]]:
     return [(i.number_text, _day(i.issue_date), _day(i.due_date), i.company_name, i.tax_id,
              i.owner_name, i.status, i.currency, str(from_minor(i.total_minor, i.currency)),
              str(from_minor(i.paid_minor, i.currency)),
-             str(from_minor(max(i.total_minor - i.paid_minor, 0), i.currency)))
+             str(from_minor(i.open_minor, i.currency)))
             for i in data.invoices]
 
 

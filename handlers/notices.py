@@ -137,6 +137,12 @@ def _document_failed(p: Mapping[str, Any]) -> Rendered:
     return text, kb.as_markup()
 
 
+def _invoice_cancelled(p: Mapping[str, Any]) -> Rendered:
+    return _("Invoice {number} has been cancelled: there is nothing to pay on it. Reminders "
+             "about it will not come any more.").format(
+        number=html.escape(str(p.get("number") or ""))), None
+
+
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.PAYMENT_APPLIED: _payment_applied,
     n.PAYMENT_TEAM: _payment_team,
@@ -152,6 +158,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.DOCUMENT_FAILED: _document_failed,
     n.TASK_ASSIGNED: task_assigned,
     n.TASK_COMMENT: task_comment,
+    n.INVOICE_CANCELLED: _invoice_cancelled,
 }
 
 

@@ -112,6 +112,9 @@ def statement_text(st: ClientStatement) -> str:
             total=money(from_minor(inv.total_minor, inv.currency), inv.currency),
             paid=money(from_minor(inv.paid_minor, inv.currency), inv.currency),
             status=str(STATUS_NAMES.get(inv.status, inv.status))))
+        if inv.credited_minor:
+            lines[-1] += " " + _("· credit notes {amount}").format(
+                amount=money(from_minor(inv.credited_minor, inv.currency), inv.currency))
     lines += ["", _("<b>Payments</b>")]
     if not st.payments:
         lines.append(_("No payments."))

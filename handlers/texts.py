@@ -204,6 +204,16 @@ ERRORS = {
     "no_organization": __("No seller organization yet: an admin adds one with /org."),
     "bad_transition": __("This cannot be done in the current status of the document."),
     "has_payments": __("Payments were received for this invoice; it cannot be cancelled."),
+    "has_credit_notes": __("This invoice has credit notes; it cannot be cancelled."),
+    "not_creditable": __("A credit note is issued only against an issued invoice that is not "
+                         "cancelled."),
+    "fully_credited": __("This invoice is already fully credited."),
+    "credit_empty": __("Choose at least one line and a quantity to credit."),
+    "credit_over_invoice": __("The credit note is larger than what the invoice has left."),
+    "credit_quantity_over": __("Line {line} has less left to credit than that."),
+    "nothing_to_refund": __("There is nothing to refund on this credit note."),
+    "refund_over": __("That is more than can be refunded on this credit note."),
+    "reason_empty": __("Write the reason, please."),
     "currency_has_lines": __("Change the currency before adding lines."),
     "unknown_currency": __("Unknown currency. Use RUB, BYN, MDL, RON, EUR or USD."),
     "no_price_in_currency": __("This product has no price in {currency}: add it as a line "

@@ -28,7 +28,7 @@ from services.deals import DealService
 from services.errors import Conflict, InvalidInput
 from services.invoices import OPEN_STATUSES
 from services.kernel import UowFactory
-from services.money import from_minor, to_minor
+from services.money import from_minor, open_minor, to_minor
 from services.notices import payment_messages
 from services.payment_events import PaymentApplied, PaymentEvent, ReviewNeeded
 from services.payments import (
@@ -192,7 +192,8 @@ class CardPaymentService:
             event = PaymentApplied(
                 payment_id=payment_id, invoice_id=inv.id, invoice_number=party.number_text,
                 company_name=party.company_name, amount=from_minor(take, currency),
-                remaining=from_minor(inv.total_minor - paid, currency), currency=currency,
+                remaining=from_minor(open_minor(inv.total_minor, paid, inv.credited_minor),
+                                     currency), currency=currency,
                 manager_chat=party.manager_chat, manager_language=party.manager_language,
                 customer_chat=party.customer_chat, customer_language=party.customer_language,
                 deal_stage=move.stage if move else None, deal_won=move.won if move else False)

@@ -118,6 +118,14 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-exp).quantize(Decimal(1).scaleb(-exp))
 
 
+def open_minor(total_minor: int, paid_minor: int, credited_minor: int) -> int:
+    """What a client still owes on an invoice, in minor units: its total less the money paid
+    and the credit notes issued against it, never below zero. THE one place this is computed
+    (receivables, reminders, alerts, matching and the invoice card all read it from here;
+    storage's SQL twin is `storage.amounts.open_minor_sql`)."""
+    return max(total_minor - paid_minor - credited_minor, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount in one currency, always at the currency's minor-unit precision.

@@ -48,6 +48,7 @@ DOCUMENT_DELIVERED: Final = "document_delivered"
 DOCUMENT_FAILED: Final = "document_failed"
 TASK_ASSIGNED: Final = "task_assigned"
 TASK_COMMENT: Final = "task_comment"
+INVOICE_CANCELLED: Final = "invoice_cancelled"  # to the customer who had received it
 # Kinds that carry a stored file into a customer's chat; their delivery is recorded (and an
 # invoice becomes "sent") only once Telegram accepted it.
 DOCUMENT: Final = "document"
@@ -57,7 +58,7 @@ FILE: Final = "file"
 NOTICE_KINDS: Final = frozenset({
     PAYMENT_APPLIED, PAYMENT_TEAM, PAYMENT_RECEIPT, PAYMENT_REVIEW, THANKS, CUSTOMER_ACTION,
     LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
-    TASK_ASSIGNED, TASK_COMMENT, DEAL_REASSIGNED,
+    TASK_ASSIGNED, TASK_COMMENT, DEAL_REASSIGNED, INVOICE_CANCELLED,
 })
 FILE_KINDS: Final = frozenset({DOCUMENT, DOCUMENT_QR, FILE})
 

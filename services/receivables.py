@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from services.clock import Clock
 from services.errors import Forbidden, NotFound
 from services.kernel import UnitOfWork, UowFactory
-from services.money import from_minor
+from services.money import from_minor, open_minor
 from services.shipments import InstallmentRow, ShipmentRepository, spread_paid
 from services.users import Actor
 
@@ -43,6 +43,11 @@ class DebtInvoice:
     issue_date: date | None
     due_date: date | None
     status: str
+    credited_minor: int = 0  # credit notes against it
+
+    @property
+    def open_minor(self) -> int:
+        return open_minor(self.total_minor, self.paid_minor, self.credited_minor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,18 @@ class StatementPayment:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementCorrection:
+    """A credit note (it lowers what the client owes) or a refund (money paid back to them,
+    against a credit note) on the client's statement."""
+
+    kind: str  # "credit_note" | "refund"
+    day: date
+    number: str
+    currency: str
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
 class ExportInvoice:
     number_text: str
     issue_date: date | None
@@ -69,6 +86,11 @@ class ExportInvoice:
     currency: str
     total_minor: int
     paid_minor: int
+    credited_minor: int = 0
+
+    @property
+    def open_minor(self) -> int:
+        return open_minor(self.total_minor, self.paid_minor, self.credited_minor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +150,7 @@ class ClientStatement:
     payments: tuple[StatementPayment, ...]
     balance: dict[str, Decimal]  # owed to us per currency (open invoices)
     credit: dict[str, Decimal]  # the client's unallocated payments per currency
+    corrections: tuple[StatementCorrection, ...] = ()  # credit notes and refunds
 
 
 class ReceivableRepository(Protocol):
@@ -136,6 +159,10 @@ class ReceivableRepository(Protocol):
     async def client_invoices(self, company_id: int, owner_id: int | None
                               ) -> list[DebtInvoice]: ...
     async def client_payments(self, company_id: int) -> list[StatementPayment]: ...
+    async def client_corrections(self, company_id: int, owner_id: int | None
+                                 ) -> list[StatementCorrection]:
+        """The client's credit notes (on the invoices in scope) and refunds, oldest first."""
+        ...
     async def company_name(self, company_id: int, owner_id: int | None) -> str | None: ...
     async def export_invoices(self, start: date, end: date, owner_id: int | None
                               ) -> list[ExportInvoice]: ...
@@ -169,17 +196,19 @@ def bucket_of(due: date, today: date) -> str:
 def open_parts(inv: DebtInvoice, installments: Sequence[InstallmentRow]
                ) -> list[tuple[date, int]]:
     """(due date, open minor) of an invoice: per installment when it has a schedule."""
-    open_minor = max(inv.total_minor - inv.paid_minor, 0)
-    if open_minor <= 0:
+    owed = inv.open_minor
+    if owed <= 0:
         return []
     fallback = inv.due_date or inv.issue_date or date.min
     if not installments:
-        return [(fallback, open_minor)]
+        return [(fallback, owed)]
     before = inv.total_minor - sum(r.amount_minor for r in installments)
+    # A credit note settles the schedule as money would, oldest installment first.
+    covered = inv.paid_minor + inv.credited_minor
     parts = [(row.due_date, row.amount_minor - paid)
-             for row, paid in spread_paid(installments, inv.paid_minor - max(before, 0))
+             for row, paid in spread_paid(installments, covered - max(before, 0))
              if row.amount_minor > paid]
-    rest = open_minor - sum(a for _, a in parts)
+    rest = owed - sum(a for _, a in parts)
     if rest > 0:  # owed before the schedule started
         parts.insert(0, (fallback, rest))
     return parts
@@ -234,11 +263,11 @@ class ReceivableService:
                 raise NotFound(entity="company", id=company_id)
             invoices = await uow.receivables.client_invoices(company_id, scope)
             payments = await uow.receivables.client_payments(company_id)
+            corrections = await uow.receivables.client_corrections(company_id, scope)
         balance: dict[str, int] = {}
         for inv in invoices:
             if inv.status in ("issued", "sent", "viewed", "partially_paid", "overdue"):
-                balance[inv.currency] = balance.get(inv.currency, 0) + max(
-                    inv.total_minor - inv.paid_minor, 0)
+                balance[inv.currency] = balance.get(inv.currency, 0) + inv.open_minor
         credit: dict[str, int] = {}
         for p in payments:
             if p.status == "credit" and p.unallocated_minor > 0:
@@ -246,4 +275,4 @@ class ReceivableService:
         return ClientStatement(
             company_id, name, self.today(), tuple(invoices), tuple(payments),
             {c: from_minor(v, c) for c, v in balance.items()},
-            {c: from_minor(v, c) for c, v in credit.items()})
+            {c: from_minor(v, c) for c, v in credit.items()}, tuple(corrections))

@@ -35,9 +35,11 @@ from services.alerts import (
     TaskDue,
     Upcoming,
 )
+from services.money import open_minor
 from services.reminders import InstallmentForReminders
 from services.users import STAFF_ROLES
 from storage import models as m
+from storage.amounts import open_minor_sql
 
 INV = m.Invoice
 OUT = m.OutboxMessage
@@ -122,6 +124,7 @@ class SqlAlertRepository:
             currency=inv.currency,
             total_minor=inv.total_minor,
             paid_minor=inv.paid_minor,
+            credited_minor=int(inv.credited_minor or 0),
             reminders_paused=bool(inv.reminders_paused),
             reminders_stopped=bool(inv.reminders_stopped),
             ladder=org.reminder_ladder if org else None,
@@ -240,6 +243,7 @@ class SqlAlertRepository:
                     INV.currency,
                     INV.total_minor,
                     INV.paid_minor,
+                    INV.credited_minor,
                     m.Company.name,
                 )
                 .outerjoin(m.Company, m.Company.id == INV.company_id)
@@ -255,7 +259,7 @@ class SqlAlertRepository:
                 r.number_text or f"#{r.id}",
                 r.due_date,
                 r.currency,
-                max(r.total_minor - r.paid_minor, 0),
+                open_minor(r.total_minor, r.paid_minor, r.credited_minor or 0),
                 r.name or "",
             )
             for r in rows
@@ -382,6 +386,7 @@ class SqlAlertRepository:
                 INV.currency,
                 INV.total_minor,
                 INV.paid_minor,
+                INV.credited_minor,
                 m.Company.name,
             )
             .join(INV, INV.id == s.invoice_id)
@@ -390,7 +395,7 @@ class SqlAlertRepository:
                 s.on_credit.is_(True),
                 s.guarantee_until.is_not(None),
                 INV.status.in_(OPEN_INVOICE_STATUSES),
-                INV.paid_minor < INV.total_minor,
+                open_minor_sql(INV) > 0,
             )
         )
 
@@ -404,7 +409,7 @@ class SqlAlertRepository:
                 number=r.number_text or f"#{r.invoice_id}",
                 promised=r.guarantee_until,
                 currency=r.currency,
-                remaining_minor=max(r.total_minor - r.paid_minor, 0),
+                remaining_minor=open_minor(r.total_minor, r.paid_minor, r.credited_minor or 0),
                 company_name=r.name or "",
             )
             for r in rows
@@ -627,7 +632,7 @@ class SqlAlertRepository:
                 select(
                     INV.currency,
                     func.count().label("n"),
-                    func.sum(INV.total_minor - INV.paid_minor).label("owed"),
+                    func.sum(open_minor_sql(INV)).label("owed"),
                 )
                 .where(open_mine, INV.due_date < today)
                 .group_by(INV.currency)

@@ -40,7 +40,8 @@ def to_header(kind: str, row: Any, buyer_name: str | None) -> DocHeader:
         number_text=row.number_text, language=row.language, currency=c,
         grand_total=from_minor(row.total_minor, c),
         paid=from_minor(row.paid_minor, c) if kind == "invoice" else from_minor(0, c),
-        due_date=row.due_date if kind == "invoice" else None, buyer_name=buyer_name or "")
+        due_date=row.due_date if kind == "invoice" else None, buyer_name=buyer_name or "",
+        credited=from_minor(row.credited_minor, c) if kind == "invoice" else from_minor(0, c))
 
 
 class SqlDeliveryRepository:

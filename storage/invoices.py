@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import delete, func, insert, select, update
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.invoices import (
     BuyerRequisites,
     CommercialDoc,
+    CreditRef,
     Invoice,
     Line,
     Party,
@@ -49,11 +51,15 @@ def _common(row: Any, buyer_name: str | None, lines: tuple[Line, ...]) -> dict[s
     }
 
 
-def to_invoice(row: m.Invoice, buyer_name: str | None, lines: tuple[Line, ...]) -> Invoice:
+def to_invoice(row: m.Invoice, buyer_name: str | None, lines: tuple[Line, ...],
+               credit_notes: tuple[CreditRef, ...] = ()) -> Invoice:
     return Invoice(**_common(row, buyer_name, lines), bank_account_id=row.bank_account_id,
                    quote_id=row.quote_id, issue_date=row.issue_date, due_date=row.due_date,
                    paid=from_minor(row.paid_minor, row.currency), issued_at=row.issued_at,
-                   cancelled_at=row.cancelled_at)
+                   cancelled_at=row.cancelled_at,
+                   credited=from_minor(row.credited_minor or 0, row.currency),
+                   cancel_reason=row.cancel_reason, sent_at=row.sent_at,
+                   credit_notes=credit_notes)
 
 
 def to_quote(row: m.Quote, buyer_name: str | None, lines: tuple[Line, ...]) -> Quote:
@@ -194,6 +200,22 @@ class SqlInvoiceRepository(_SqlDocuments[Invoice]):
 
     def _build(self, row: Any, buyer_name: str | None, lines: tuple[Line, ...]) -> Invoice:
         return to_invoice(row, buyer_name, lines)
+
+    async def get(self, doc_id: int, owner_id: int | None) -> Invoice | None:
+        """The invoice with its lines and the credit notes issued against it."""
+        inv = await super().get(doc_id, owner_id)
+        if inv is None or not inv.number:
+            return inv
+        c = inv.currency
+        rows = (await self._s.execute(
+            select(m.CreditNote.id, m.CreditNote.number_text, m.CreditNote.total_minor,
+                   m.CreditNote.refunded_minor, m.CreditNote.status)
+            .where(m.CreditNote.invoice_id == doc_id).order_by(m.CreditNote.id))).all()
+        if not rows:
+            return inv
+        refs = tuple(CreditRef(int(i), n or f"#{i}", from_minor(int(t), c),
+                               from_minor(int(r), c), s) for i, n, t, r, s in rows)
+        return replace(inv, credit_notes=refs)
 
 
 class SqlQuoteRepository(_SqlDocuments[Quote]):

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.invoices import OPEN_STATUSES
 from services.matching import OpenInvoice
+from services.money import open_minor
 from services.payments import (
     PENDING,
     InvoiceMoney,
@@ -64,7 +65,8 @@ def _to_payment(row: Any, allocated: Any) -> Payment:
 _MONEY_COLUMNS = (m.Invoice.id, m.Invoice.owner_id, m.Invoice.organization_id,
                   m.Invoice.company_id, m.Invoice.deal_id, m.Invoice.number_text,
                   m.Invoice.currency, m.Invoice.total_minor, m.Invoice.paid_minor,
-                  m.Invoice.status, m.Invoice.due_date, m.Invoice.sent_at, m.Invoice.viewed_at)
+                  m.Invoice.status, m.Invoice.due_date, m.Invoice.sent_at, m.Invoice.viewed_at,
+                  m.Invoice.credited_minor)
 
 
 def _to_money(row: Any) -> InvoiceMoney:
@@ -73,7 +75,8 @@ def _to_money(row: Any) -> InvoiceMoney:
                         number_text=row.number_text or f"#{row.id}", currency=row.currency,
                         total_minor=row.total_minor, paid_minor=row.paid_minor,
                         status=row.status, due_date=row.due_date,
-                        sent=row.sent_at is not None, viewed=row.viewed_at is not None)
+                        sent=row.sent_at is not None, viewed=row.viewed_at is not None,
+                        credited_minor=int(row.credited_minor or 0))
 
 
 class SqlPaymentRepository:
@@ -342,9 +345,9 @@ class SqlPaymentRepository:
         result = await self._s.stream(
             select(m.Invoice.id, m.Invoice.number_text, m.Invoice.number, m.Invoice.company_id,
                    m.Invoice.currency, m.Invoice.total_minor, m.Invoice.paid_minor,
-                   m.Invoice.issue_date, m.Invoice.due_date, m.Invoice.owner_id,
-                   m.Invoice.created_at, m.Company.tax_id, m.NumberSeries.prefix,
-                   m.NumberSeries.year)
+                   m.Invoice.credited_minor, m.Invoice.issue_date, m.Invoice.due_date,
+                   m.Invoice.owner_id, m.Invoice.created_at, m.Company.tax_id,
+                   m.NumberSeries.prefix, m.NumberSeries.year)
             .join(m.Company, m.Company.id == m.Invoice.company_id)
             .outerjoin(m.NumberSeries, m.NumberSeries.id == m.Invoice.series_id)
             .where(where))
@@ -369,7 +372,8 @@ class SqlPaymentRepository:
                 company_id=int(r.company_id), company_tax_id=r.tax_id or "",
                 confirmed_accounts=frozenset(accounts.get(int(r.company_id), ())),
                 currency=r.currency, total_minor=total,
-                open_minor=min(max(total - int(r.paid_minor), 0), total),
+                open_minor=min(open_minor(total, int(r.paid_minor),
+                                          int(r.credited_minor or 0)), total),
                 issue_date=issued, due_date=r.due_date or issued, owner_id=int(r.owner_id)))
         return out
 

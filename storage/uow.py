@@ -15,6 +15,7 @@ from storage.audit import SqlAuditLogRepository, SqlAuditRepository
 from storage.catalog import SqlProductRepository
 from storage.companies import SqlClientProfileRepository, SqlCompanyRepository
 from storage.contracts import SqlContractRepository
+from storage.credit_notes import SqlCreditNoteRepository
 from storage.db import is_sqlite
 from storage.deals import SqlDealRepository
 from storage.delivery import SqlDeliveryRepository
@@ -169,6 +170,10 @@ class SqlUnitOfWork:
     @cached_property
     def receivables(self) -> SqlReceivableRepository:
         return SqlReceivableRepository(self.session)
+
+    @cached_property
+    def credit_notes(self) -> SqlCreditNoteRepository:
+        return SqlCreditNoteRepository(self.session, self.dialect)
 
     async def __aenter__(self) -> Self:
         if self._write_lock is not None:

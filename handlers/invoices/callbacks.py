@@ -40,6 +40,8 @@ class Inv(StrEnum):
     CANCEL = "cx"
     REISSUE = "ri"
     LIST = "li"
+    CANCEL_REASON = "cr"  # v: a common reason's code, "" for the one typed
+    CANCEL_OK = "ck"
 
 
 class InvoiceCb(CallbackData, prefix="in"):
@@ -61,6 +63,7 @@ class InvoiceInput(StatesGroup):
     discount = State()
     due_date = State()
     currency = State()
+    cancel_reason = State()
 
 
 def cb(action: Inv, inv_id: int, arg: int = 0, v: str = "") -> InvoiceCb:
@@ -69,3 +72,28 @@ def cb(action: Inv, inv_id: int, arg: int = 0, v: str = "") -> InvoiceCb:
 
 def invoice_cb(action: str, doc_id: int, arg: int, v: str) -> CallbackData:
     return cb(Inv(action), doc_id, arg, v)
+
+
+class Cn(StrEnum):
+    NEW = "n"  # id: the invoice
+    WHOLE = "w"
+    LINE = "l"  # arg: the invoice line
+    DONE = "d"
+    REASON = "r"  # v: a common reason's code
+    REFUND = "rf"  # id: the credit note
+    REFUND_ALL = "ra"
+
+
+class CreditCb(CallbackData, prefix="cn"):
+    """Credit notes and refunds: `id` is the invoice (the credit note for REFUND*)."""
+
+    action: Cn
+    id: int = 0
+    arg: int = 0
+    v: str = ""
+
+
+class CreditInput(StatesGroup):
+    quantity = State()
+    reason = State()
+    refund_amount = State()

@@ -78,18 +78,6 @@ def create_router() -> Router:
             number=html.escape(inv.number_text or "")))
         await offer_credit(msg, actor, inv, payments)
 
-    @router.callback_query(InvoiceCb.filter(F.action == Inv.CANCEL))
-    async def on_cancel(query: CallbackQuery, callback_data: InvoiceCb, actor: User,
-                        msg: Message, invoices: InvoiceService) -> None:
-        inv = await invoices.get(actor, callback_data.id)
-        inv = await invoices.cancel(actor, inv.id)
-        await query.answer()
-        if inv.number_text:
-            await show_invoice(msg, inv, _("Invoice {number} is cancelled; its number is "
-                                           "kept.").format(number=html.escape(inv.number_text)))
-        else:
-            await msg.answer(_("Draft cancelled."))
-
     @router.callback_query(InvoiceCb.filter(F.action == Inv.REISSUE))
     async def on_reissue(query: CallbackQuery, callback_data: InvoiceCb, actor: User,
                          msg: Message, invoices: InvoiceService) -> None:

@@ -4,16 +4,19 @@ shipments' Ship, manual payments' 💰 Payment), each function deciding from the
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers import delivery, manual_payments, shipments
-from handlers.invoices.callbacks import Inv, cb, invoice_cb
+from handlers.invoices.callbacks import Cn, CreditCb, Inv, cb, invoice_cb
 from handlers.invoices.repeat_buttons import repeat_card_buttons
 from handlers.invoices.texts import FILTER_NAMES, STATUS_NAMES
 from handlers.line_editor import keyboards as line_keyboards
 from handlers.line_editor.keyboards import draft_buttons
+from services.credit_notes import CREDITABLE
 from services.deals import Deal
 from services.invoices import Invoice, InvoicePage
 
@@ -31,15 +34,18 @@ def card_keyboard(inv: Invoice) -> InlineKeyboardMarkup:
         rows.append(2)
     else:
         actions = []
-        if inv.status in ("issued", "sent", "viewed", "overdue"):
+        # Paid ones too: the answer says what to do with the payments first.
+        if inv.status in ("issued", "sent", "viewed", "overdue", "partially_paid", "paid") \
+                and not inv.credit_notes:
             actions.append((_("Cancel invoice"), Inv.CANCEL))
-        if inv.status in ("issued", "sent", "viewed", "overdue", "cancelled"):
+        if inv.status in ("issued", "sent", "viewed", "overdue", "cancelled") \
+                and not inv.credit_notes:
             actions.append((_("Reissue"), Inv.REISSUE))
         for text, action in actions:
             kb.button(text=text, callback_data=cb(action, inv.id))
         if actions:
             rows.append(len(actions))
-    for buttons in CARD_ROWS:
+    for buttons in (*CARD_ROWS, credit_buttons):
         row = buttons(inv)
         if row:
             kb.add(*row)
@@ -47,6 +53,23 @@ def card_keyboard(inv: Invoice) -> InlineKeyboardMarkup:
     if rows:
         kb.adjust(*rows)
     return kb.as_markup()
+
+
+def credit_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
+    """"Credit note" while something is left to credit; "Refund" per credit note that has
+    money to pay back (the service says how much)."""
+    row = []
+    if inv.status in CREDITABLE and inv.credited < inv.grand_total:
+        row.append(InlineKeyboardButton(text=_("Credit note"), callback_data=CreditCb(
+            action=Cn.NEW, id=inv.id).pack()))
+    overpaid = inv.paid + inv.credited - inv.grand_total \
+        - sum((n.refunded for n in inv.credit_notes), Decimal(0))
+    if overpaid > 0:
+        row += [InlineKeyboardButton(
+            text=_("Refund {number}").format(number=n.number_text),
+            callback_data=CreditCb(action=Cn.REFUND, id=n.id).pack())
+            for n in inv.credit_notes if n.refunded < n.total]
+    return row
 
 
 def invoice_button(deal_id: int) -> InlineKeyboardButton:

@@ -56,7 +56,27 @@ def card_text(inv: Invoice) -> str:
     out.extend(totals_text(inv))
     if inv.paid:
         out.append(_("Paid: {amount}").format(amount=money(inv.paid, c)))
+    out.extend(corrections_text(inv))
     return "\n".join(out)
+
+
+def corrections_text(inv: Invoice) -> list[str]:
+    """Credit notes, what is left to pay after them, and why the invoice was cancelled."""
+    out = []
+    for note in inv.credit_notes:
+        line = _("Credit note {number} for {amount}").format(
+            number=html.escape(note.number_text), amount=money(note.total, inv.currency))
+        if note.refunded:
+            line += " · " + _("refunded {amount}").format(
+                amount=money(note.refunded, inv.currency))
+        out.append(line)
+    if inv.credited and inv.status in OPEN_STATUSES:
+        out.append(_("Left to pay: {amount}").format(amount=money(inv.remaining,
+                                                                   inv.currency)))
+    if inv.status == "cancelled" and inv.cancel_reason:
+        out.append(_("Cancellation reason: {reason}").format(
+            reason=html.escape(inv.cancel_reason)))
+    return out
 
 
 def list_text(page: InvoicePage, flt: str) -> str:

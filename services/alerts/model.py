@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from services.money import open_minor
 from services.outbox import OutboxStats
 from services.reminders import (
     DEFAULT_SEND_HOUR,
@@ -91,10 +92,11 @@ class InvoiceTarget:
     language: str | None
     company_name: str = ""
     installments: tuple[InstallmentForReminders, ...] = ()
+    credited_minor: int = 0
 
     @property
     def remaining_minor(self) -> int:
-        return max(self.total_minor - self.paid_minor, 0)
+        return open_minor(self.total_minor, self.paid_minor, self.credited_minor)
 
     @property
     def is_open(self) -> bool:

@@ -118,10 +118,12 @@ class DocHeader:
     paid: Decimal
     due_date: date | None
     buyer_name: str
+    credited: Decimal = Decimal("0.00")  # credit notes against an invoice
 
     @property
     def remaining(self) -> Decimal:
-        return self.grand_total - self.paid
+        """What the client still owes (`services.money.open_minor`)."""
+        return max(self.grand_total - self.paid - self.credited, Decimal("0.00"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,10 @@ class PrintingMixin(RenderingMixin):
         for p in statement.payments:
             entries.setdefault(p.currency, []).append(StatementEntry(
                 p.received_on, "payment", p.doc_number, from_minor(p.amount_minor, p.currency)))
+        for c in statement.corrections:
+            kind: Any = c.kind
+            entries.setdefault(c.currency, []).append(StatementEntry(
+                c.day, kind, c.number, from_minor(c.amount_minor, c.currency)))
         out = []
         for currency in sorted(entries) or [org.currency]:
             view = build_statement_view(

@@ -113,6 +113,8 @@ def labels_for(language: str) -> DocumentLabels:
         col_credit=pgettext("column", "Credit"),
         col_balance=pgettext("column", "Balance"),
         payment_row=_("Payment"),
+        credit_note_row=_("Credit note"),
+        refund_row=_("Refund"),
         owed_to_seller=_("{buyer} owes {seller}: {amount}"),
         owed_to_buyer=_("{seller} owes {buyer} (prepayment): {amount}"),
         settled=_("Nothing is owed: the accounts are settled."),

@@ -112,6 +112,8 @@ class DocumentLabels:
     purpose_vat: str  # "VAT {rate}% {amount}": one rate in a Russian payment purpose
     purpose_with_vat: str  # "{purpose}, incl. {vat}"
     purpose_without_vat: str  # "{purpose}, without VAT"
+    credit_note_row: str = "Credit note"  # a statement row: a credit (issue 13)
+    refund_row: str = "Refund"  # a statement row: money paid back, a debit
 
     def title(self, kind: str) -> str:
         return {

@@ -61,10 +61,11 @@ class StatementView:
 
 @dataclass(frozen=True, slots=True)
 class StatementEntry:
-    """One invoice (debit) or payment (credit) for `build_statement_view`."""
+    """One invoice or refund (debit), payment or credit note (credit) for
+    `build_statement_view`."""
 
     day: date
-    kind: Literal["invoice", "payment"]
+    kind: Literal["invoice", "payment", "credit_note", "refund"]
     number: str
     amount: Decimal
 
@@ -85,6 +86,13 @@ def build_statement_view(*, seller: PartyView, buyer: PartyView, currency: str,
         amount = round_money(e.amount, currency)
         if e.kind == "invoice":
             text = f"{labels.invoice} {labels.number_sign} {e.number}"
+            debit, credit = amount, zero
+        elif e.kind == "credit_note":
+            text = f"{labels.credit_note_row} {labels.number_sign} {e.number}"
+            debit, credit = zero, amount
+        elif e.kind == "refund":
+            sign = f" {labels.number_sign} {e.number}" if e.number else ""
+            text = f"{labels.refund_row}{sign}"
             debit, credit = amount, zero
         else:
             sign = f" {labels.number_sign} {e.number}" if e.number else ""

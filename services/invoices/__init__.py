@@ -5,8 +5,11 @@ Invariants:
   result (lines and totals, in minor units) in the same transaction: the draft card, the
   database and the PDF show the same numbers;
 - bad input changes nothing: it raises InvalidInput before anything is written;
-- only drafts are edited; an issued invoice is corrected by cancelling and reissuing (a new
-  draft with the same lines) or by a new document;
+- only drafts are edited; an issued invoice is corrected by cancelling it with a reason and
+  reissuing (a new draft with the same lines), or by a credit note (`services.credit_notes`);
+  an invoice with money or credit notes on it is not cancelled (Conflict "has_payments" with
+  the amount paid, "has_credit_notes");
+- what the client owes is `services.money.open_minor(total, paid, credited)` (`remaining`);
 - a number is assigned only when the invoice is issued, in the issuing transaction
   (`services.numbering`); a cancelled invoice keeps its number;
 - status changes follow `INVOICE_TRANSITIONS`; any other is a Conflict;
@@ -14,7 +17,8 @@ Invariants:
 
 The package: `model` (statuses, transitions, lines, parties, documents), `parsing` (what people
 type), `lines` (pricing a document, storage rows), `editor` (DocumentEditor, shared with quotes),
-and the invoice use cases `drafts`, `issuing`, `copying`, `reading`, composed in `service`.
+and the invoice use cases `drafts`, `issuing`, `copying`, `reading`, composed in `service`;
+`cancelling` is what follows a cancellation (reminders withdrawn, the customer told).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from services.invoices.model import (
     UNIT_MAX,
     BuyerRequisites,
     CommercialDoc,
+    CreditRef,
     Invoice,
     InvoiceForRender,
     InvoicePage,
@@ -61,6 +66,7 @@ __all__ = [
     "UNIT_MAX",
     "BuyerRequisites",
     "CommercialDoc",
+    "CreditRef",
     "D",
     "DocumentEditor",
     "Invoice",

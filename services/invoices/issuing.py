@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.errors import Conflict
+from services.invoices.cancelling import after_cancel
 from services.invoices.drafts import InvoiceDrafts
 from services.invoices.model import INVOICE_TRANSITIONS, Invoice, S, check_transition, seller_party
 from services.invoices.ports import InvoiceUnitOfWork
@@ -79,23 +80,39 @@ class InvoiceIssuing(InvoiceDrafts):
         assert fresh is not None
         return fresh
 
-    async def cancel(self, actor: Actor, invoice_id: int) -> Invoice:
-        """A draft or an unpaid issued invoice → cancelled (an issued one keeps its number)."""
+    async def cancel(self, actor: Actor, invoice_id: int, reason: str | None = None) -> Invoice:
+        """A draft or an unpaid issued invoice → cancelled (an issued one keeps its number),
+        with the reason given; its pending reminders are withdrawn and a customer who had
+        received it is told (`services.invoices.cancelling`)."""
         async with self._uow() as uow:
             doc = await self._load(uow, actor, invoice_id)
-            await self._cancel_in(uow, actor, doc)
+            await self._cancel_in(uow, actor, doc, reason)
             fresh = await uow.invoices.get(doc.id, None)
             await uow.commit()
         assert fresh is not None
         return fresh
 
-    async def _cancel_in(self, uow: InvoiceUnitOfWork, actor: Actor, doc: Invoice) -> None:
-        check_transition(INVOICE_TRANSITIONS, doc.status, S.CANCELLED)
+    def check_cancel(self, doc: Invoice) -> None:
+        """Whether `doc` may be cancelled: Conflict("has_payments", paid=…) while money is on
+        it (reverse or move the payments first), Conflict("has_credit_notes") once credited,
+        else the transition rule."""
         if doc.paid > 0:
-            raise Conflict("has_payments")
-        if not await uow.invoices.update(doc.id, {"status": S.CANCELLED,
-                                                  "cancelled_at": self._clock.now()},
-                                         expected=[doc.status]):
+            raise Conflict("has_payments", paid=doc.paid, currency=doc.currency)
+        if doc.credited > 0:
+            raise Conflict("has_credit_notes")
+        check_transition(INVOICE_TRANSITIONS, doc.status, S.CANCELLED)
+
+    async def _cancel_in(self, uow: InvoiceUnitOfWork, actor: Actor, doc: Invoice,
+                         reason: str | None = None) -> None:
+        self.check_cancel(doc)
+        values: dict[str, Any] = {"status": S.CANCELLED, "cancelled_at": self._clock.now()}
+        if reason:
+            values["cancel_reason"] = reason
+        if not await uow.invoices.update(doc.id, values, expected=[doc.status]):
             raise Conflict("bad_transition", current=doc.status, target=S.CANCELLED)
-        await uow.audit.add(actor.id, "invoice.cancel", "invoice", doc.id)
+        await uow.audit.add(actor.id, "invoice.cancel", "invoice", doc.id,
+                            {"reason": reason} if reason else None,
+                            company_id=doc.company_id, deal_id=doc.deal_id)
+        if doc.status != S.DRAFT:
+            await after_cancel(uow, doc, reason, self._clock.now())
 

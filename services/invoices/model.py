@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from services.errors import Conflict
+from services.money import open_minor
 from services.organizations import TAX_ID_LABEL, Organization
 from services.pricing import LineInput, TaxMode, VatRate
 
@@ -222,6 +223,17 @@ class CommercialDoc:
 
 
 @dataclass(frozen=True, slots=True)
+class CreditRef:
+    """A credit note as the invoice card names it."""
+
+    id: int
+    number_text: str
+    total: Decimal
+    refunded: Decimal
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class Invoice(CommercialDoc):
     bank_account_id: int | None
     quote_id: int | None
@@ -230,10 +242,15 @@ class Invoice(CommercialDoc):
     paid: Decimal
     issued_at: datetime | None
     cancelled_at: datetime | None
+    credited: Decimal = Decimal("0.00")  # credit notes issued against it
+    cancel_reason: str | None = None
+    sent_at: datetime | None = None
+    credit_notes: tuple[CreditRef, ...] = ()  # read by `get` only, oldest first
 
     @property
     def remaining(self) -> Decimal:
-        return self.grand_total - self.paid
+        """What the client still owes (`services.money.open_minor`)."""
+        return max(self.grand_total - self.paid - self.credited, Decimal("0.00"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +300,13 @@ class InvoiceMoney:
     due_date: date | None
     sent: bool
     viewed: bool
+    credited_minor: int = 0
 
     @property
     def open_minor(self) -> int:
-        return max(self.total_minor - self.paid_minor, 0)
+        return open_minor(self.total_minor, self.paid_minor, self.credited_minor)
+
+    @property
+    def due_minor(self) -> int:
+        """The total less the credit notes: what paying in full means."""
+        return self.total_minor - self.credited_minor

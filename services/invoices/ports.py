@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
+from services.alerts import AlertRepos
 from services.catalog import ProductRepository
 from services.clients import CompanyRepository
 from services.deals import DealRepository
@@ -61,7 +62,7 @@ class EditorUnitOfWork(AuditedUnitOfWork, Protocol):
     def products(self) -> ProductRepository: ...
 
 
-class InvoiceUnitOfWork(EditorUnitOfWork, NumberingUow, Protocol):
+class InvoiceUnitOfWork(EditorUnitOfWork, NumberingUow, AlertRepos, Protocol):
     @property
     def invoices(self) -> InvoiceRepository: ...
     @property

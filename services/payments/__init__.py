@@ -25,7 +25,9 @@ the same transaction as the money (`services.notices`): a crash after the commit
 The package, one module per use case (submodules import `model`, never this `__init__`):
 `model` (values, statuses, limits), `rules` (pure functions), `base` (the service's state and
 shared internals), `manual` (typed in: record, credit, reverse), `review` (apply, split, not
-ours), `statement_import` (bank statements), `service` (`PaymentService` composing them).
+ours), `statement_import` (bank statements), `refunds` (money paid back against a credit
+note: an outgoing payment, never counted as money in), `service` (`PaymentService`
+composing them).
 """
 
 from services.payment_events import (

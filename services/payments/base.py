@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from services.clock import Clock
 from services.deals import DealService
 from services.errors import Conflict, NotFound
-from services.money import from_minor
+from services.money import from_minor, open_minor
 from services.notices import payment_messages
 from services.payment_events import PaymentApplied, PaymentEvent
 from services.payments.model import (
@@ -80,7 +80,8 @@ class _Base:
         await uow.payments.set_invoices_paid([update])
         move = (await self._settlement.after_money(uow, [settled(inv, update)], actor_id,
                                                    now)).get(inv.id)
-        return _Applied(payment_id, inv.id, take, inv.total_minor - paid, inv.currency,
+        return _Applied(payment_id, inv.id, take,
+                        open_minor(inv.total_minor, paid, inv.credited_minor), inv.currency,
                         move.stage if move else None, move.won if move else False)
 
     async def _settle(self, uow: PaymentUnitOfWork, payment_id: int, company_id: int | None,

@@ -17,6 +17,8 @@ from services.money import CURRENCIES, from_minor
 from services.payment_events import PaymentEvent, ReviewCandidate
 
 SOURCES: Final = ("bank", "cash", "card")
+#: The source of an outgoing payment, a refund (`services.payments.refunds`).
+REFUND_SOURCE: Final = "refund"
 DOC_NUMBER_MAX: Final = 64
 REASON_MAX: Final = 500
 #: A transfer typed in by hand and its line in the bank statement may differ by this many days.
@@ -38,6 +40,7 @@ class PaymentStatus(StrEnum):
     IGNORED = "ignored"  # "Not ours"
     TWIN = "twin"  # the bank's line for a transfer already recorded by hand: no money twice
     REVERSED = "reversed"
+    REFUND = "refund"  # money out: paid back to the client against a credit note
 
 
 PENDING: Final = frozenset({PaymentStatus.REVIEW, PaymentStatus.UNMATCHED})
@@ -123,6 +126,8 @@ class NewPaymentRow:
     doc_number: str
     status: str
     created_by: int | None
+    direction: str = "in"  # "out": a refund
+    credit_note_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,8 @@ def status_after(inv: InvoiceMoney, paid_minor: int, today: date) -> str:
     """The invoice status once `paid_minor` is paid. Forward moves follow the invoice
     transitions; with nothing paid any more (a reversal) the invoice returns to where money
     found it: overdue when past due, else viewed, sent or issued."""
-    if paid_minor >= inv.total_minor > 0:
+    # What paying in full means: the total less the credit notes (`InvoiceMoney.due_minor`).
+    if paid_minor > 0 and paid_minor >= inv.due_minor and inv.total_minor > 0:
         target = "paid"
     elif paid_minor > 0:
         target = "partially_paid"
@@ -108,8 +109,8 @@ def manual_key(actor_id: int, action_key: str | None) -> str:
 def may_reverse(actor: Actor, payment: Payment) -> bool:
     """Admins and heads reverse any payment they see; a manager only one they recorded by
     hand (their own typo). Money the bank or Telegram reported is not a manager's to undo."""
-    if payment.status == PaymentStatus.REVERSED or not actor.is_staff:
-        return False
+    if payment.status in (PaymentStatus.REVERSED, PaymentStatus.REFUND) or not actor.is_staff:
+        return False  # a refund is corrected by its credit note's next refund, not undone
     if actor.role in (Role.ADMIN, Role.HEAD):
         return True
     return payment.source in SOURCES and payment.created_by == actor.id
@@ -169,4 +170,5 @@ def payment_values(row: NewPaymentRow) -> dict[str, Any]:
             "payer_name": row.payer_name, "payer_tax_id": row.payer_tax_id,
             "payer_account": row.payer_account, "purpose": row.purpose,
             "doc_number": row.doc_number, "status": str(row.status),
-            "created_by": row.created_by}
+            "created_by": row.created_by, "direction": row.direction,
+            "credit_note_id": row.credit_note_id}

@@ -21,7 +21,7 @@ from services.matching import (
     confirmed_account_to_remember,
     match_payments,
 )
-from services.money import from_minor
+from services.money import from_minor, open_minor
 from services.payment_events import PaymentEvent, ReviewCandidate, ReviewNeeded
 from services.payments.base import _Base
 from services.payments.model import (
@@ -310,8 +310,8 @@ class StatementImportMixin(_Base):
             if i % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
             inv = locked.get(invoice_id)
-            room = inv.total_minor - paid[invoice_id] if inv and inv.status in OPEN_STATUSES \
-                else 0
+            room = open_minor(inv.total_minor, paid[invoice_id], inv.credited_minor) \
+                if inv and inv.status in OPEN_STATUSES else 0
             take = min(amount, max(room, 0))
             if take < amount:  # someone paid it meanwhile: the rest stays a credit
                 short[payment_id] = short.get(payment_id, 0) + amount - take
@@ -321,7 +321,8 @@ class StatementImportMixin(_Base):
             rows.append((payment_id, invoice_id, take))
             assert inv is not None
             applied.append(_Applied(payment_id, invoice_id, take,
-                                    inv.total_minor - paid[invoice_id], inv.currency))
+                                    open_minor(inv.total_minor, paid[invoice_id],
+                                               inv.credited_minor), inv.currency))
         await repo.add_allocations(rows, actor_id, now)
         updates = []
         for i, (invoice_id, inv) in enumerate(locked.items()):

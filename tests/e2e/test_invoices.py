@@ -125,7 +125,7 @@ async def test_manager_builds_and_issues_an_invoice(bot: Harness) -> None:
     assert f"Issued: invoice INV-{year}-00001." in issued["text"]
     assert f"Total: {rub('7467.22')}" in issued["text"]
     assert buttons(issued) == ["Cancel invoice", "Reissue", "Send…", "Ship",
-                               "💰 Payment", "Repeat"]
+                               "💰 Payment", "Repeat", "Credit note"]
     (inv,), lines, _ = await db_state(bot)
     assert inv == ("issued", "RUB", D(10), None, 680075, 134655, 746722, f"INV-{year}-00001")
     assert [(x[0], x[5], x[6], x[7]) for x in lines] == [

@@ -205,7 +205,7 @@ INVOICE_DEFAULTS: dict[str, Any] = {
     **COMMERCIAL_DEFAULTS, "bank_account_id": None, "quote_id": None, "issue_date": None,
     "due_date": None, "paid_minor": 0, "issued_at": None, "sent_at": None, "viewed_at": None,
     "paid_at": None, "cancelled_at": None, "reminders_paused": False,
-    "reminders_stopped": False}
+    "reminders_stopped": False, "cancel_reason": None, "credited_minor": 0}
 QUOTE_DEFAULTS: dict[str, Any] = {
     **COMMERCIAL_DEFAULTS, "valid_until": None, "accepted_by_telegram_id": None,
     "accepted_at": None, "change_request": None}
@@ -352,7 +352,9 @@ class FakeInvoiceRepository(_FakeDocuments):
                        bank_account_id=row["bank_account_id"], quote_id=row["quote_id"],
                        issue_date=row["issue_date"], due_date=row["due_date"],
                        paid=from_minor(row["paid_minor"], row["currency"]),
-                       issued_at=row["issued_at"], cancelled_at=row["cancelled_at"])
+                       issued_at=row["issued_at"], cancelled_at=row["cancelled_at"],
+                       credited=from_minor(row["credited_minor"], row["currency"]),
+                       cancel_reason=row["cancel_reason"], sent_at=row["sent_at"])
 
     async def last_issued(self, company_id: int, owner_id: int | None) -> int | None:
         rows = sorted((r for r in self._rows.values()

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from services.alerts import replan_invoice
 from services.catalog import Price, ProductDraft
 from services.deals import DealDraft
 from services.errors import Conflict, InvalidInput, NotFound
@@ -162,3 +163,37 @@ async def test_invoices_issued_at_once_get_distinct_numbers_in_a_row(w: World) -
         drafts.append(draft.id)
     issued_docs = await asyncio.gather(*(w.invoices.issue(w.m1, i) for i in drafts))
     assert sorted(d.number for d in issued_docs if d.number) == [1, 2, 3, 4, 5]
+
+
+async def test_cancel_with_a_reason_withdraws_reminders_and_tells_the_customer(
+        w: World) -> None:
+    await w.db.add_contact(w.m1.id, "Ольга", company_id=w.c1, telegram_user_id=777,
+                           language="ru")
+    await issued(w)
+    (doc,) = (await w.invoices.list(w.m1, ["issued"])).items
+    await w.invoices.transition(w.m1, doc.id, "sent")
+    async with w.db.uow() as uow:
+        assert (await replan_invoice(uow, doc.id, w.clock.now()))[0] > 0
+        await uow.commit()
+    cancelled = await w.invoices.cancel(w.m1, doc.id, "Клиент отказался")
+    assert (cancelled.status, cancelled.cancel_reason) == ("cancelled", "Клиент отказался")
+    (entry,) = [e for e in w.db.state.audit if e["action"] == "invoice.cancel"]
+    assert (entry["data"], entry["company_id"]) == ({"reason": "Клиент отказался"}, w.c1)
+    rows = w.db.outbox_rows()
+    assert [r.status for r in rows if r.invoice_id == doc.id] \
+        and {r.status for r in rows if r.invoice_id == doc.id} == {"cancelled"}
+    told = [r for r in rows if r.kind == "invoice_cancelled"]
+    assert [(r.chat_id, r.payload["lang"], r.payload["number"]) for r in told] == [
+        (777, "ru", cancelled.number_text)]
+
+
+async def test_an_invoice_with_money_on_it_is_not_cancelled(w: World) -> None:
+    await issued(w)
+    (doc,) = (await w.invoices.list(w.m1, ["issued"])).items
+    await w.payments.record_manual(w.m1, doc.id, "cash", "40", action_key="a1")
+    with pytest.raises(Conflict) as err:
+        await w.invoices.cancel(w.m1, doc.id, "Ошибка")
+    assert (err.value.code, err.value.params["paid"]) == ("has_payments", D("40.00"))
+    fresh = await w.invoices.get(w.m1, doc.id)
+    assert (fresh.status, fresh.cancel_reason) == ("partially_paid", None)
+    assert not [e for e in w.db.state.audit if e["action"] == "invoice.cancel"]
