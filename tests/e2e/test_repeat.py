@@ -111,8 +111,8 @@ async def test_repeat_an_invoice_and_a_quote_at_todays_prices(bot: Harness) -> N
     issued = await issued_invoice(bot)
     listing = await bot.say(MANAGER, "/invoices")
     card = await bot.press(MANAGER, listing, buttons(listing)[0])
-    assert buttons(card) == ["Отменить счёт", "Перевыставить", "Отправить…", "Отгрузить",
-                             "💰 Оплата", "Повторить"]
+    assert buttons(card) == ["Аннулировать", "Перевыставить", "Отправить…", "Отгрузить",
+                             "💰 Оплата", "Повторить", "Кредит-нота"]
     draft = await bot.press(MANAGER, card, "Повторить")
     text = draft["text"]
     assert text.startswith("Новый черновик как в прошлом счёте. Цены обновлены по "
