@@ -13,6 +13,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
+from handlers.tasks.texts import STATUS_NAMES
 from services.interactions import AuditRecord
 
 ACTION_LABELS: dict[str, Any] = {
@@ -40,12 +41,20 @@ ACTION_LABELS: dict[str, Any] = {
     "deal.restore": __("Deal restored"),
     "deal.lost": __("Deal lost"),
     "deal.won": __("Deal won"),
+    "deal.create": __("Deal created"),
+    "deal.move": __("Deal moved to another stage"),
+    "deal.set_field": __("Deal field filled"),
+    "lead.junk": __("Lead marked as junk"),
     # products and organizations
     "product.edit": __("Product edited"),
     "product.archive": __("Product archived"),
     "product.restore": __("Product restored"),
     "organization.edit": __("Organization edited"),
     # money documents
+    "invoice.create": __("Invoice draft created"),
+    "invoice.issue": __("Invoice issued"),
+    "invoice.reissue": __("Invoice reissued"),
+    "invoice.ship": __("Goods shipped"),
     "invoice.edit": __("Invoice edited"),
     "invoice.cancel": __("Invoice cancelled"),
     "invoice.repeat": __("Invoice repeated"),
@@ -56,6 +65,11 @@ ACTION_LABELS: dict[str, Any] = {
     # files
     "file.add": __("File added"),
     # tasks
+    "task.create": __("Task created"),
+    "task.restore": __("Task restored"),
+    "task.held": __("Event held"),
+    "task.not_held": __("Event did not take place"),
+    "task.planned": __("Task planned again"),
     "task.edit": __("Task edited"),
     "task.in_progress": __("Task in progress"),
     "task.waiting": __("Task waiting"),
@@ -93,6 +107,7 @@ FIELD_LABELS: dict[str, Any] = {
     "unit": __("unit"),
     "status": __("status"),
     "due": __("due"),
+    "starts": __("starts"),
     "assignee": __("assignee"),
     "reason": __("reason"),
     "city": __("city"),
@@ -117,8 +132,15 @@ def field_label(field: str) -> str:
 LINE_MAX = 300  # characters of one entry before escaping: a timeline stays one message
 
 
-def _value(value: Any) -> str:
-    return "—" if value is None or value == "" else str(value)[:100]
+# Values stored as codes, shown in words (a task's status).
+VALUE_NAMES: dict[str, Mapping[str, Any]] = {"status": STATUS_NAMES}
+
+
+def _value(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    name = VALUE_NAMES.get(field, {}).get(str(value))
+    return str(name) if name is not None else str(value)[:100]
 
 
 def _details(data: Mapping[str, Any]) -> list[str]:
@@ -126,8 +148,9 @@ def _details(data: Mapping[str, Any]) -> list[str]:
     for item in data.get("changes") or ():
         if not isinstance(item, Mapping):
             continue
-        parts.append(f"{field_label(str(item.get('field')))} {_value(item.get('old'))} → "
-                     f"{_value(item.get('new'))}")
+        field = str(item.get("field"))
+        parts.append(f"{field_label(field)} {_value(field, item.get('old'))} → "
+                     f"{_value(field, item.get('new'))}")
     return parts
 
 

@@ -42,13 +42,21 @@ def test_other_streams_entries_and_unknown_codes() -> None:
     assert "gizmo" not in unknown and "zzz_code" not in unknown
 
 
+def test_a_task_status_is_shown_in_words() -> None:
+    text = line("task.in_progress", {"changes": [
+        {"field": "status", "old": "planned", "new": "in_progress"}]})
+    assert text == ("📝 20.11 12:00 · Иван · Задача в работе: статус запланировано → в работе")
+
+
 def test_the_action_codes_of_issue_13_have_labels() -> None:
     for code in ("company.edit", "company.archive", "company.restore", "company.merge",
                  "contact.edit", "lead.edit", "deal.edit", "deal.archive", "product.edit",
                  "product.archive", "organization.edit", "invoice.cancel",
                  "credit_note.issue", "payment.refund", "task.in_progress", "task.waiting",
                  "task.deferred", "task.done", "task.cancelled", "task.assign",
-                 "task.comment", "file.add"):
+                 "task.comment", "file.add", "task.restore", "task.held", "task.create",
+                 "deal.lost", "deal.restore", "deal.move", "lead.junk", "lead.restore",
+                 "invoice.repeat", "quote.repeat", "product.restore"):
         assert code in ACTION_LABELS, code
     for field in ("name", "tax_id", "kpp", "ogrn", "legal_address", "phone", "email",
                   "timezone", "language", "price_list", "payment_terms_days", "position",
