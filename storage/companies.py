@@ -24,6 +24,16 @@ def to_company(row: m.Company) -> Company:
                    created_at=row.created_at)
 
 
+
+async def lacks_primary(session: AsyncSession, company_id: int | None) -> bool:
+    """Whether a contact joining this company becomes its primary one (it has none yet):
+    every path that adds a contact to a company keeps "exactly one primary" true."""
+    if company_id is None:
+        return False
+    found = await session.scalar(select(m.Contact.id).where(
+        m.Contact.company_id == company_id, m.Contact.is_primary.is_(True)).limit(1))
+    return found is None
+
 class SqlCompanyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session

@@ -13,7 +13,7 @@ from services.contacts_norm import normalize_name
 from services.deals import Deal, DealEdit, StageChange
 from services.pipelines import PipelineConfig
 from storage import models as m
-from storage.companies import to_company
+from storage.companies import lacks_primary, to_company
 
 
 def norm(text: str) -> str:
@@ -195,12 +195,13 @@ class SqlDealRepository:
         if deal.contact_id is not None:
             await self._s.execute(update(m.Contact).where(
                 m.Contact.id == deal.contact_id, m.Contact.company_id.is_(None)
-            ).values(company_id=row.id))
+            ).values(company_id=row.id, is_primary=await lacks_primary(self._s, row.id)))
         return row.id
 
     async def create_contact_for(self, deal: Deal, name: str, now: datetime) -> int:
         row = m.Contact(owner_id=deal.owner_id, company_id=deal.company_id, name=name,
-                        name_norm=norm(name), created_at=now)
+                        name_norm=norm(name), created_at=now,
+                        is_primary=await lacks_primary(self._s, deal.company_id))
         self._s.add(row)
         await self._s.flush()
         return row.id

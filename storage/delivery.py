@@ -13,6 +13,7 @@ from services.contacts_norm import normalize_name
 from services.delivery import AccessLink, BoundContact, Delivery, DocHeader
 from services.money import from_minor
 from storage import models as m
+from storage.companies import lacks_primary
 
 _MODELS: dict[str, Any] = {"invoice": m.Invoice, "quote": m.Quote}
 
@@ -162,7 +163,8 @@ class SqlDeliveryRepository:
     async def add_contact(self, owner_id: int, company_id: int | None, name: str,
                           language: str | None, now: datetime) -> int:
         row = m.Contact(owner_id=owner_id, company_id=company_id, name=name,
-                        name_norm=normalize_name(name), language=language, created_at=now)
+                        name_norm=normalize_name(name), language=language, created_at=now,
+                        is_primary=await lacks_primary(self._s, company_id))
         self._s.add(row)
         await self._s.flush()
         return int(row.id)

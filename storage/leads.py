@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.contacts_norm import normalize_name
 from services.leads import ClientMatch, Lead, LeadDraft, NewCompany, NewContact
 from storage import models as m
+from storage.companies import lacks_primary
 
 MATCH_LIMIT = 5
 
@@ -280,6 +281,7 @@ class SqlLeadRepository:
             email=contact.email,
             city=contact.city,
             telegram_user_id=contact.telegram_user_id,
+            is_primary=await lacks_primary(self._s, contact.company_id),
             created_at=now,
         )
         self._s.add(row)

@@ -236,6 +236,7 @@ async def test_legal_entity_duplicate_by_phone_in_another_format(team: Team) -> 
     assert (company.email, company.phone) == ("anna@acme.example", "+79123456789")
     contact = await team.row(m.Contact, merged.contact_id)
     assert contact.company_id == existing.id
+    assert contact.is_primary  # the company's first contact: documents go to them
     assert merged.deal is not None and merged.deal.company_id == existing.id
 
 
