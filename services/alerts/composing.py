@@ -30,7 +30,8 @@ class Composing(AlertServiceBase):
     async def compose(self, item: OutboxItem) -> Composed | None:
         """The facts to render for a claimed row, read now; None when the message no longer
         applies (invoice deleted, paid, cancelled, paused or stopped; meeting moved, closed or
-        started, or a later reminder of it already due; task closed or moved; installment or
+        started, or a later reminder of it already due; task closed, moved or assigned to someone
+        else; installment or
         guarantee letter paid; quote no longer expired; digest past noon of its day): the row
         is then cancelled instead of sent. Late rows (the bot was down) pass the same test."""
         lang = item.payload.get("lang")
@@ -104,6 +105,8 @@ class Composing(AlertServiceBase):
             task = await uow.alerts.task(task_id)
         if task is None or task.due_at != datetime.fromisoformat(str(p["due_at"])):
             return None
+        if p.get("owner_id", task.owner_id) != task.owner_id:
+            return None  # assigned to a colleague since: it is theirs, no longer this user's
         return p
 
     async def _contract_applies(

@@ -279,6 +279,7 @@ class StaffAlerts(MeetingReminders):
                     t.due_at,
                     {
                         "task_id": t.task_id,
+                        "owner_id": t.owner_id,
                         "title": t.title,
                         "due_at": t.due_at.isoformat(),
                         "tz": self._tz(owner.timezone),

@@ -484,6 +484,23 @@ async def test_staff_alerts_digest_overdue_contract_task_once(stack: Stack) -> N
             await uow.session.scalar(select(m.Invoice.status).where(m.Invoice.id == invoice))
             == "overdue"
         )
+    # A task assigned to a colleague after its alert was queued: the old owner is not told.
+    async with stack.db.uow() as uow:
+        uow.session.add(m.Task(owner_id=w.manager, kind="task", title="Send the contract",
+                               status="planned", due_at=datetime(2026, 6, 18, 8, 0, tzinfo=UTC)))
+        await uow.commit()
+    stack.clock.set(datetime(2026, 6, 18, 7, 58, tzinfo=UTC))
+    await stack.jobs.enqueue_alerts()
+    async with stack.db.uow() as uow:
+        await uow.session.execute(update(m.Task).where(m.Task.title == "Send the contract")
+                                  .values(owner_id=w.admin))
+        await uow.commit()
+    stack.clock.set(datetime(2026, 6, 18, 8, 1, tzinfo=UTC))
+    await stack.jobs.drain()
+    assert len(await texts(stack.client, MANAGER_TG)) == 4
+    moved = [r for r in await outbox_rows(stack.db, kind="task_alert")
+             if r.payload["title"] == "Send the contract"]
+    assert [(r.recipient_user_id, r.status) for r in moved] == [(w.manager, "cancelled")]
     # The next day: a new digest, no second overdue or contract alert.
     stack.clock.set(datetime(2026, 6, 19, 6, 30, tzinfo=UTC))
     await stack.jobs.enqueue_alerts()
