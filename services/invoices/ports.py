@@ -9,6 +9,7 @@ from services.catalog import ProductRepository
 from services.clients import CompanyRepository
 from services.deals import DealRepository
 from services.invoices.model import BuyerRequisites, CommercialDoc, Invoice
+from services.invoices.query import InvoiceQuery
 from services.kernel import AuditedUnitOfWork
 from services.numbering import NumberingUow
 from services.organizations import OrganizationRepository
@@ -44,6 +45,16 @@ class DocumentRepository(Protocol[DocT]):
 class InvoiceRepository(DocumentRepository[Invoice], Protocol):
     async def id_from_quote(self, quote_id: int) -> int | None:
         """The live (not cancelled) invoice made from this quote, if any."""
+        ...
+
+    async def list_filtered(self, owner_id: int | None, query: InvoiceQuery, offset: int,
+                            limit: int) -> tuple[Sequence[Invoice], int]:
+        """The invoices `query` matches, newest first, without lines; and how many."""
+        ...
+
+    async def sums_filtered(self, owner_id: int | None, query: InvoiceQuery
+                            ) -> dict[str, int]:
+        """Total minor units per currency of what `query` matches."""
         ...
 
 
