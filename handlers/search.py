@@ -78,7 +78,7 @@ def status_name(hit: SearchHit) -> str | None:
         label = LEAD_STATUSES.get(code)
         return label() if label else code
     if hit.kind == HitKind.DEAL:
-        return {"open": _("open"), "won": _("won"), "lost": _("lost")}.get(code, code)
+        return {"open": _("in progress"), "won": _("won"), "lost": _("lost")}.get(code, code)
     if hit.kind == HitKind.CREDIT_NOTE:
         return {"issued": _("issued"), "refunded": _("refunded")}.get(code, code)
     if hit.kind == HitKind.PAYMENT:
