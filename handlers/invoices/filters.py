@@ -162,7 +162,8 @@ async def got_client(message: Message, actor: User, search: SearchService,
                      state: FSMContext) -> None:
     flt = InvoiceFilter.unpack(str((await state.get_data()).get("invoice_filter", "")))
     try:
-        result = await search.search(actor, message.text or "")
+        # An archived client keeps its invoices: it is found here too.
+        result = await search.search(actor, message.text or "", archived=True)
     except DomainError as err:
         await message.answer(error_text(err))
         return
