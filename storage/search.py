@@ -24,7 +24,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     literal,
     null,
@@ -33,6 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from services.matching.normalize import _fold_prefix
 from services.search import HitKind, SearchHit, SearchKeys
@@ -286,11 +286,16 @@ def _doc_statement(shape: _DocShape) -> Select[Any]:
 def _payment_visible(owner: Any) -> ColumnElement[bool]:
     """A manager's payment: one they recorded, allocated to their invoice, or of their
     client."""
-    p, a, i, c = m.Payment, m.PaymentAllocation, m.Invoice, m.Company
-    return or_(
-        p.created_by == owner,
-        exists().where(a.payment_id == p.id, i.id == a.invoice_id, i.owner_id == owner),
-        exists().where(c.id == p.company_id, c.owner_id == owner))
+    p = m.Payment
+    a, i, c = aliased(m.PaymentAllocation), aliased(m.Invoice), aliased(m.Company)
+    # Correlated lookups by the payment's keys (LIMIT 1 keeps SQLite from turning them into
+    # "every payment of the owner's invoices", which costs as much as the owner has).
+    allocated = (select(i.owner_id).select_from(a).join(i, i.id == a.invoice_id)
+                 .where(a.payment_id == p.id, i.owner_id + 0 == owner).limit(1)
+                 .scalar_subquery())
+    client = (select(c.owner_id).where(c.id == p.company_id, c.owner_id + 0 == owner)
+              .limit(1).scalar_subquery())
+    return or_(p.created_by == owner, allocated.is_not(None), client.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -306,21 +311,26 @@ class _PayShape:
 def _payment_statement(shape: _PayShape) -> Select[Any]:
     """Payments by amount, by payment order number and allocated to the found invoices."""
     owner = bindparam("owner", type_=BigInteger)
-    p, a, i, c = m.Payment, m.PaymentAllocation, m.Invoice, m.Company
-    # The invoice the payment opens: its first live allocation the actor may see.
-    first = (select(a.invoice_id).join(i, i.id == a.invoice_id)
+    p, c = m.Payment, m.Company
+
+    def first(column: str) -> Any:
+        """A column of the invoice the payment opens: its first live allocation the actor
+        may see (a correlated lookup of its own, never nested in another subquery)."""
+        a, i = aliased(m.PaymentAllocation), aliased(m.Invoice)
+        q = (select(getattr(i, column)).select_from(a).join(i, i.id == a.invoice_id)
              .where(a.payment_id == p.id, a.reversed_at.is_(None)))
-    if shape.scoped:
-        first = first.where(i.owner_id == owner)
-    first = first.order_by(a.id).limit(1)
-    number = select(i.number_text).where(i.id == first.scalar_subquery()).scalar_subquery()
+        if shape.scoped:
+            q = q.where(i.owner_id + 0 == owner)
+        return q.order_by(a.id).limit(1).scalar_subquery()
+
     client = select(c.name).where(c.id == p.company_id).scalar_subquery()
     owner_of = select(c.owner_id).where(c.id == p.company_id).scalar_subquery()
     columns = [literal(HitKind.PAYMENT.value).label("kind"), p.id,
                func.coalesce(owner_of, p.created_by, 0).label("owner_id"),
                p.payer_name, p.doc_number, p.status, p.amount_minor, p.currency,
-               p.received_on.label("on"), first.scalar_subquery().label("invoice_id"),
-               number.label("invoice_number"), p.company_id, client.label("company_name"),
+               p.received_on.label("on"), first("id").label("invoice_id"),
+               first("number_text").label("invoice_number"), p.company_id,
+               client.label("company_name"),
                p.direction]
     conditions: list[ColumnElement[bool]] = []
     if shape.amount:
@@ -329,9 +339,10 @@ def _payment_statement(shape: _PayShape) -> Select[Any]:
     if shape.doc_numbers:
         conditions.append(p.doc_number.in_(bindparam("docs", expanding=True)))
     if shape.invoices:
+        found = aliased(m.PaymentAllocation)
         conditions.append(p.id.in_(
-            select(a.payment_id).where(a.invoice_id.in_(bindparam("invoices",
-                                                                  expanding=True)))))
+            select(found.payment_id).where(found.invoice_id.in_(
+                bindparam("invoices", expanding=True)))))
     parts = []
     for condition in conditions:
         q = select(*columns).where(condition, p.status.notin_(("ignored", "twin")))
