@@ -150,3 +150,27 @@ async def test_invoice_filters(db: Database, world: World) -> None:
         await invoices.filtered(ivan, InvoiceFilter(company_id=world.vasilek), 0, 10)
     assert await ids(world.petr, InvoiceFilter(status="overdue")) == []
     assert await ids(world.admin, InvoiceFilter(company_id=world.vasilek)) == [world.petr_big]
+
+
+async def test_credit_note_by_number_opens_its_invoice(db: Database, search: SearchService,
+                                                       world: World) -> None:
+    from storage import models as m
+
+    async with db.uow() as uow:
+        org = (await uow.session.execute(m.Organization.__table__.select())).first()
+        assert org is not None
+        series = m.NumberSeries(organization_id=org.id, kind="credit_note", year=2026,
+                                prefix="CN", last_number=1)
+        uow.session.add(series)
+        await uow.session.flush()
+        uow.session.add(m.CreditNote(invoice_id=world.big, organization_id=org.id,
+                                     owner_id=world.ivan.id, company_id=world.romashka,
+                                     series_id=series.id, number=1, number_text="CN-2026-00001",
+                                     issue_date=T0.date(), currency="RUB", total_minor=12200))
+        await uow.commit()
+    result = await search.search(world.ivan, "CN-2026-00001")
+    notes = [h for h in result.hits if h.kind == HitKind.CREDIT_NOTE]
+    assert [(h.number, h.invoice_id, h.amount_minor) for h in notes] == [
+        ("CN-2026-00001", world.big, 12200)]
+    assert of(result, HitKind.INVOICE) == []  # INV-2026-00001 is another series
+    assert of(await search.search(world.petr, "CN-2026-00001"), HitKind.CREDIT_NOTE) == []
