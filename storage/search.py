@@ -27,7 +27,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     union_all,
 )
@@ -283,19 +282,26 @@ def _doc_statement(shape: _DocShape) -> Select[Any]:
     return union_all(*parts)  # type: ignore[return-value]
 
 
-def _payment_visible(owner: Any) -> ColumnElement[bool]:
-    """A manager's payment: one they recorded, allocated to their invoice, or of their
-    client."""
-    p = m.Payment
+def _payment_ids(p: Any, condition: ColumnElement[bool], owner: Any, scoped: bool,
+                 limit: int) -> list[Select[Any]]:
+    """The ids of the newest payments matching `condition` that the owner may see: one they
+    recorded, one of their client, one allocated to their invoice. One query per reason, each
+    an index walk with one small lookup per payment of the key (migration 0009's covering
+    indexes keep all of it inside indexes), never an OR of all three: SQLite then evaluates
+    every check for every payment of, say, a common round amount."""
+    base = select(p.id).where(condition, p.status.notin_(("ignored", "twin")))
+    if not scoped:
+        return [base.order_by(p.id.desc()).limit(limit)]
     a, i, c = aliased(m.PaymentAllocation), aliased(m.Invoice), aliased(m.Company)
-    # Correlated lookups by the payment's keys (LIMIT 1 keeps SQLite from turning them into
-    # "every payment of the owner's invoices", which costs as much as the owner has).
+    # LIMIT 1 keeps SQLite from turning the lookup into "every payment of the owner's
+    # invoices", which costs as much as the owner has.
     allocated = (select(i.owner_id).select_from(a).join(i, i.id == a.invoice_id)
                  .where(a.payment_id == p.id, i.owner_id + 0 == owner).limit(1)
                  .scalar_subquery())
-    client = (select(c.owner_id).where(c.id == p.company_id, c.owner_id + 0 == owner)
-              .limit(1).scalar_subquery())
-    return or_(p.created_by == owner, allocated.is_not(None), client.is_not(None))
+    return [q.order_by(p.id.desc()).limit(limit) for q in (
+        base.where(p.created_by == owner),
+        base.join(c, c.id == p.company_id).where(c.owner_id + 0 == owner),
+        base.where(allocated.is_not(None)))]
 
 
 @dataclass(frozen=True)
@@ -309,7 +315,8 @@ class _PayShape:
 
 @lru_cache(maxsize=32)
 def _payment_statement(shape: _PayShape) -> Select[Any]:
-    """Payments by amount, by payment order number and allocated to the found invoices."""
+    """Payments by amount, by payment order number and allocated to the found invoices: first
+    the few ids (`_payment_ids`), then what is shown of them."""
     owner = bindparam("owner", type_=BigInteger)
     p, c = m.Payment, m.Company
 
@@ -332,26 +339,23 @@ def _payment_statement(shape: _PayShape) -> Select[Any]:
                first("number_text").label("invoice_number"), p.company_id,
                client.label("company_name"),
                p.direction]
+    q = aliased(m.Payment)
     conditions: list[ColumnElement[bool]] = []
     if shape.amount:
-        conditions.append(p.amount_minor.between(bindparam("low", type_=BigInteger),
+        conditions.append(q.amount_minor.between(bindparam("low", type_=BigInteger),
                                                  bindparam("high", type_=BigInteger)))
     if shape.doc_numbers:
-        conditions.append(p.doc_number.in_(bindparam("docs", expanding=True)))
+        conditions.append(q.doc_number.in_(bindparam("docs", expanding=True)))
     if shape.invoices:
         found = aliased(m.PaymentAllocation)
-        conditions.append(p.id.in_(
+        conditions.append(q.id.in_(
             select(found.payment_id).where(found.invoice_id.in_(
                 bindparam("invoices", expanding=True)))))
-    parts = []
-    for condition in conditions:
-        q = select(*columns).where(condition, p.status.notin_(("ignored", "twin")))
-        if shape.scoped:
-            q = q.where(_payment_visible(owner))
-        parts.append(select(q.order_by(p.id.desc()).limit(shape.limit).subquery()))
-    if len(parts) == 1:
-        return parts[0]
-    return union_all(*parts)  # type: ignore[return-value]
+    parts = [select(ids.subquery().c.id) for condition in conditions
+             for ids in _payment_ids(q, condition, owner, shape.scoped, shape.limit)]
+    ids: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+    return (select(*columns).where(p.id.in_(ids)).order_by(p.id.desc())
+            .limit(shape.limit * len(parts)))
 
 
 def _doc_prepare(keys: SearchKeys, owner_id: int | None, limit: int
