@@ -293,15 +293,15 @@ def _payment_ids(p: Any, condition: ColumnElement[bool], owner: Any, scoped: boo
     if not scoped:
         return [base.order_by(p.id.desc()).limit(limit)]
     a, i, c = aliased(m.PaymentAllocation), aliased(m.Invoice), aliased(m.Company)
-    # LIMIT 1 keeps SQLite from turning the lookup into "every payment of the owner's
-    # invoices", which costs as much as the owner has.
-    allocated = (select(i.owner_id).select_from(a).join(i, i.id == a.invoice_id)
-                 .where(a.payment_id == p.id, i.owner_id + 0 == owner).limit(1)
-                 .scalar_subquery())
+    # Joins driven by the payment's key ("+ 0": never walk the owner's invoices or clients,
+    # which costs as much as the owner has); a join is about twice as fast as a correlated
+    # lookup per payment in SQLite.
+    allocated = (base.join(a, a.payment_id == p.id).join(i, i.id == a.invoice_id)
+                 .where(i.owner_id + 0 == owner).distinct())
     return [q.order_by(p.id.desc()).limit(limit) for q in (
         base.where(p.created_by == owner),
         base.join(c, c.id == p.company_id).where(c.owner_id + 0 == owner),
-        base.where(allocated.is_not(None)))]
+        allocated)]
 
 
 @dataclass(frozen=True)
