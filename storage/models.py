@@ -626,7 +626,7 @@ class Payment(Base):
         Index("ix_payments_status", "status"),
         # Migration 0009: whose a payment is, read from the index (storage/search.py).
         Index("ix_payments_amount_visible", "amount_minor", "status", "company_id",
-              "created_by"),
+              "created_by", "id"),
         Index("ix_payments_doc_number", "doc_number"),
     )
     id: Mapped[int] = pk()

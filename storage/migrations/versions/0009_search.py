@@ -20,8 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
+        # "id" last: PostgreSQL indexes do not carry it (SQLite's carry the rowid anyway).
         batch_op.create_index("ix_payments_amount_visible",
-                              ["amount_minor", "status", "company_id", "created_by"],
+                              ["amount_minor", "status", "company_id", "created_by", "id"],
                               unique=False)
         batch_op.drop_index("ix_payments_amount")
     with op.batch_alter_table("payment_allocations", schema=None) as batch_op:
