@@ -94,7 +94,11 @@ ERRORS = {
     "invalid_phone": __("This phone number is not valid. Add the country code, e.g. +373..."),
     "invalid_email": __("This e-mail address is not valid. Example: name@company.ru."),
     "query_too_short": __("Type at least {limit} characters to search."),
-    "query_unreadable": __("Search by the start of a name, a phone, an e-mail or a tax id."),
+    "query_unreadable": __("Search by the start of a name, a phone, an e-mail, a tax id, an "
+                           "account, a document number or an amount."),
+    "bad_date_range": __("That is not a period. Example: 01.11.2026–30.11.2026."),
+    "period_reversed": __("The period ends before it starts."),
+    "period_too_long": __("A period can be at most ten years long."),
     "already_owner": __("This client already belongs to that manager."),
     # the client card: edits, contacts, archive, merge (services/companies/editing.py)
     "client_archived": __("This client is archived: restore it first. Nothing was changed."),

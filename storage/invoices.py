@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.invoices import (
@@ -18,6 +18,7 @@ from services.invoices import (
     Party,
     line_from_row,
 )
+from services.invoices.query import InvoiceQuery
 from services.money import from_minor, to_minor
 from services.quotes import Quote
 from storage import models as m
@@ -216,6 +217,47 @@ class SqlInvoiceRepository(_SqlDocuments[Invoice]):
         refs = tuple(CreditRef(int(i), n or f"#{i}", from_minor(int(t), c),
                                from_minor(int(r), c), s) for i, n, t, r, s in rows)
         return replace(inv, credit_notes=refs)
+
+    async def list_filtered(self, owner_id: int | None, query: InvoiceQuery, offset: int,
+                            limit: int) -> tuple[Sequence[Invoice], int]:
+        where = _filter_conditions(owner_id, query)
+        rows: Any = (await self._s.execute(
+            select(m.Invoice, m.Company.name)
+            .outerjoin(m.Company, m.Company.id == m.Invoice.company_id).where(*where)
+            .order_by(m.Invoice.created_at.desc(), m.Invoice.id.desc())
+            .offset(offset).limit(limit))).all()
+        total = await self._s.scalar(select(func.count()).select_from(m.Invoice).where(*where))
+        return [self._build(r, name, ()) for r, name in rows], int(total or 0)
+
+    async def sums_filtered(self, owner_id: int | None, query: InvoiceQuery
+                            ) -> dict[str, int]:
+        rows: Any = (await self._s.execute(
+            select(m.Invoice.currency, func.sum(m.Invoice.total_minor))
+            .where(*_filter_conditions(owner_id, query))
+            .group_by(m.Invoice.currency))).all()
+        return {str(cur): int(total or 0) for cur, total in rows}
+
+
+def _filter_conditions(owner_id: int | None, query: InvoiceQuery) -> list[Any]:
+    """The WHERE of a filtered invoice list (`services.invoices.filters`)."""
+    inv = m.Invoice
+    where: list[Any] = []
+    if owner_id is not None:
+        where.append(inv.owner_id == owner_id)
+    if query.statuses is not None:
+        where.append(inv.status.in_(list(query.statuses)))
+    if query.company_id is not None:
+        where.append(inv.company_id == query.company_id)
+    if query.due_before is not None:
+        where.append(inv.due_date < query.due_before)
+    if query.start is not None and query.end is not None:
+        issued: Any = inv.issue_date.between(query.start, query.end)
+        if query.created_from is not None and query.created_to is not None:
+            issued = or_(issued, and_(inv.issue_date.is_(None),
+                                      inv.created_at >= query.created_from,
+                                      inv.created_at < query.created_to))
+        where.append(issued)
+    return where
 
 
 class SqlQuoteRepository(_SqlDocuments[Quote]):

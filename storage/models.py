@@ -234,6 +234,7 @@ class Company(Base):
         Index("ix_companies_tax_id", "tax_id"),
         pattern_index("ix_companies_owner_name_pattern", "owner_id", "name_norm"),
         pattern_index("ix_companies_name_pattern", "name_norm"),
+        Index("ix_companies_id_owner", "id", "owner_id"),  # migration 0009
     )
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
@@ -470,6 +471,7 @@ class Invoice(_Commercial, Base):
         Index("ix_invoices_number", "number"),
         Index("ix_invoices_total", "total_minor"),
         Index("ix_invoices_owner_total", "owner_id", "total_minor"),
+        Index("ix_invoices_id_owner", "id", "owner_id"),  # migration 0009
     )
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
@@ -622,7 +624,9 @@ class Payment(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_payments_status", "status"),
-        Index("ix_payments_amount", "amount_minor"),
+        # Migration 0009: whose a payment is, read from the index (storage/search.py).
+        Index("ix_payments_amount_visible", "amount_minor", "status", "company_id",
+              "created_by", "id"),
         Index("ix_payments_doc_number", "doc_number"),
     )
     id: Mapped[int] = pk()
@@ -649,6 +653,8 @@ class Payment(Base):
 
 class PaymentAllocation(Base):
     __tablename__ = "payment_allocations"
+    __table_args__ = (Index("ix_payment_allocations_payment_invoice", "payment_id",
+                            "invoice_id"),)  # migration 0009
     id: Mapped[int] = pk()
     payment_id: Mapped[int] = fk("payments.id")
     invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True)

@@ -13,12 +13,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers import delivery, manual_payments, shipments
 from handlers.invoices.callbacks import Cn, CreditCb, Inv, cb, invoice_cb
 from handlers.invoices.repeat_buttons import repeat_card_buttons
-from handlers.invoices.texts import FILTER_NAMES, STATUS_NAMES
-from handlers.line_editor import keyboards as line_keyboards
 from handlers.line_editor.keyboards import draft_buttons
 from services.credit_notes import CREDITABLE
 from services.deals import Deal
-from services.invoices import Invoice, InvoicePage
+from services.invoices import Invoice
 
 CARD_ROWS = (delivery.invoice_card_buttons, shipments.invoice_card_buttons,
              manual_payments.invoice_card_buttons, repeat_card_buttons)
@@ -81,8 +79,3 @@ def invoice_button(deal_id: int) -> InlineKeyboardButton:
 def deal_card_buttons(deal: Deal) -> list[InlineKeyboardButton]:
     """The deal card's row from invoices: "Invoice" unless the deal is lost."""
     return [invoice_button(deal.id)] if deal.status != "lost" else []
-
-
-def list_keyboard(page: InvoicePage, flt: str) -> InlineKeyboardMarkup:
-    return line_keyboards.list_keyboard(page, flt, invoice_cb, Inv.OPEN, Inv.LIST, STATUS_NAMES,
-                                        FILTER_NAMES)

@@ -1,24 +1,26 @@
-"""/invoice (choose the client of a new draft), /invoices and its filtered pages."""
+"""/invoice (choose the client of a new draft), /invoices and its filtered pages (the filters:
+handlers.invoices.filters)."""
 
 from __future__ import annotations
 
 from typing import Final
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.filters import IsStaff
+from handlers.filters import HasText, IsStaff
+from handlers.invoices import filters
 from handlers.invoices.callbacks import Inv, InvoiceCb, invoice_cb
-from handlers.invoices.keyboards import list_keyboard
-from handlers.invoices.texts import FILTERS, list_text
+from handlers.invoices.filters import FilterAction, InvoiceFilterCb, InvoiceFilterInput
 from handlers.line_editor.keyboards import clients_keyboard
 from services.invoices import InvoiceService
+from services.invoices.filters import InvoiceFilter
 from services.users import User
 
-PAGE: Final = 8
+PAGE: Final = filters.PAGE
 
 
 def create_router() -> Router:
@@ -41,18 +43,21 @@ def create_router() -> Router:
     async def cmd_invoices(message: Message, actor: User, invoices: InvoiceService,
                            state: FSMContext) -> None:
         await state.clear()
-        page = await invoices.list(actor, None, 0, PAGE)
-        if not page.total:
+        view = await invoices.filtered(actor, InvoiceFilter(), 0, PAGE)
+        if not view.page.total:
             await message.answer(_("No invoices yet. Create one with /invoice."))
             return
-        await message.answer(list_text(page, "all"), reply_markup=list_keyboard(page, "all"))
+        await message.answer(filters.list_text(view), reply_markup=filters.list_keyboard(view))
 
-    @router.callback_query(InvoiceCb.filter(F.action == Inv.LIST))
-    async def on_list(query: CallbackQuery, callback_data: InvoiceCb, actor: User,
-                      msg: Message, invoices: InvoiceService) -> None:
-        flt = callback_data.v if callback_data.v in FILTERS else "all"
-        page = await invoices.list(actor, FILTERS[flt], callback_data.arg, PAGE)
-        await query.answer()
-        await msg.edit_text(list_text(page, flt), reply_markup=list_keyboard(page, flt))
-
+    router.callback_query.register(filters.on_list, InvoiceCb.filter(F.action == Inv.LIST))
+    router.callback_query.register(
+        filters.on_clients, InvoiceFilterCb.filter(F.action == FilterAction.CLIENTS))
+    router.callback_query.register(
+        filters.on_periods, InvoiceFilterCb.filter(F.action == FilterAction.PERIODS))
+    router.callback_query.register(
+        filters.on_custom, InvoiceFilterCb.filter(F.action == FilterAction.CUSTOM))
+    router.message.register(filters.got_client, StateFilter(InvoiceFilterInput.client),
+                            HasText())
+    router.message.register(filters.got_period, StateFilter(InvoiceFilterInput.period),
+                            HasText())
     return router

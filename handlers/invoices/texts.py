@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from typing import Final
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
@@ -15,19 +14,13 @@ from handlers.line_editor.texts import (
     price_list_text,
     totals_text,
 )
-from services.invoices import OPEN_STATUSES, Invoice, InvoicePage
+from services.invoices import OPEN_STATUSES, Invoice
 
 STATUS_NAMES = {
     "draft": __("draft"), "issued": __("issued"), "sent": __("sent"), "viewed": __("viewed"),
     "partially_paid": __("partially paid"), "paid": __("paid"), "overdue": __("overdue"),
     "cancelled": __("cancelled"),
 }
-FILTERS: Final[dict[str, tuple[str, ...] | None]] = {
-    "all": None, "draft": ("draft",), "open": tuple(sorted(OPEN_STATUSES)),
-    "overdue": ("overdue",), "paid": ("paid",), "cancelled": ("cancelled",),
-}
-FILTER_NAMES = {"all": __("All"), "draft": __("Drafts"), "open": __("Unpaid"),
-                "overdue": __("Overdue"), "paid": __("Paid"), "cancelled": __("Cancelled")}
 
 
 def invoice_title(inv: Invoice) -> str:
@@ -78,10 +71,3 @@ def corrections_text(inv: Invoice) -> list[str]:
             reason=html.escape(inv.cancel_reason)))
     return out
 
-
-def list_text(page: InvoicePage, flt: str) -> str:
-    out = [_("Invoices ({filter}): {total}").format(filter=FILTER_NAMES[flt], total=page.total)]
-    for currency, amount in page.sums.items():
-        out.append(_("Total in {currency}: {amount}").format(currency=currency,
-                                                             amount=money(amount, currency)))
-    return "\n".join(out)

@@ -10,6 +10,7 @@ from services.catalog import ProductRepository
 from services.clients import CompanyRepository
 from services.deals import DealRepository
 from services.invoices.model import BuyerRequisites, CommercialDoc, Invoice
+from services.invoices.query import InvoiceQuery
 from services.kernel import AuditedUnitOfWork
 from services.numbering import NumberingUow
 from services.organizations import OrganizationRepository
@@ -50,6 +51,16 @@ class InvoiceRepository(DocumentRepository[Invoice], Protocol):
     async def last_issued(self, company_id: int, owner_id: int | None) -> int | None:
         """The client's latest issued (not draft, not cancelled) invoice of `owner_id` (None:
         anyone's), if any."""
+        ...
+
+    async def list_filtered(self, owner_id: int | None, query: InvoiceQuery, offset: int,
+                            limit: int) -> tuple[Sequence[Invoice], int]:
+        """The invoices `query` matches, newest first, without lines; and how many."""
+        ...
+
+    async def sums_filtered(self, owner_id: int | None, query: InvoiceQuery
+                            ) -> dict[str, int]:
+        """Total minor units per currency of what `query` matches."""
         ...
 
 

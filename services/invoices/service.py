@@ -4,10 +4,10 @@ shared line editing of `DocumentEditor`."""
 from __future__ import annotations
 
 from services.invoices.copying import InvoiceCopying
-from services.invoices.reading import InvoiceReading
+from services.invoices.filters import InvoiceFiltering
 from services.invoices.repeating import InvoiceRepeating
 
 
-class InvoiceService(InvoiceCopying, InvoiceReading, InvoiceRepeating):
+class InvoiceService(InvoiceCopying, InvoiceFiltering, InvoiceRepeating):
     """Invoices: drafts and their lines, issue with a gapless number, status changes, reissue
     and copies from quotes, lists and rendering. Method names are the use cases'."""

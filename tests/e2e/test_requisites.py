@@ -126,4 +126,4 @@ async def test_reassignment_notifies_both_managers(bot: Harness) -> None:
     assert "no clients yet" in (await bot.say(IVAN, "/clients"))["text"]
     assert buttons(await bot.say(PETR, "/clients")) == ["Ромашка"]
     found = await bot.say(PETR, "/find 89123456789")
-    assert buttons(found) == ["🏢 Ромашка"]
+    assert buttons(found) == ["🏢 Ромашка", "🗄 Show archive"]

@@ -57,7 +57,7 @@ async def test_find_by_phone_typed_any_way_opens_the_card(bot: Harness) -> None:
     assert "Found for «8 (912) 345-67-89»: 1" in found["text"], found["text"]
     assert "Ромашка" in found["text"] and "+79123456789" in found["text"]
     assert "Лютик" not in found["text"]
-    assert buttons(found) == ["🏢 Ромашка"]
+    assert buttons(found) == ["🏢 Ромашка", "🗄 Show archive"]
     assert found["buttons"][0][0]["callback_data"].startswith("cl:o:")
     card = await bot.press(IVAN, found, "🏢 Ромашка")
     assert "Ромашка" in card["text"] and "Phone: +79123456789" in card["text"]
@@ -77,9 +77,9 @@ async def test_find_by_cyrillic_name_prefix_in_any_case(bot: Harness) -> None:
     await new_client(bot, IVAN, "Лесоторг")
     for query in ("ЕЛОЧ", "ёлочка т", "елочка ТРЕЙД"):
         found = await bot.say(IVAN, f"/find {query}")
-        assert buttons(found) == ["🏢 Ёлочка Трейд"], (query, found["text"])
+        assert buttons(found) == ["🏢 Ёлочка Трейд", "🗄 Show archive"], (query, found["text"])
     both = await bot.say(IVAN, "/find Ел")
-    assert buttons(both) == ["🏢 Елисеевский", "🏢 Ёлочка Трейд"]
+    assert buttons(both) == ["🏢 Елисеевский", "🏢 Ёлочка Трейд", "🗄 Show archive"]
 
 
 async def test_a_manager_never_sees_another_managers_client(bot: Harness) -> None:
@@ -91,7 +91,8 @@ async def test_a_manager_never_sees_another_managers_client(bot: Harness) -> Non
     # /find
     for query in ("секрет", "+79123456789", "8 912 345 67 89"):
         reply = await bot.say(PETR, f"/find {query}")
-        assert "Nothing found" in reply["text"] and not reply["buttons"], reply["text"]
+        assert "Nothing found" in reply["text"], reply["text"]
+        assert buttons(reply) == ["🗄 Show archive"], reply["buttons"]
     # inline mode
     articles = await inline(bot, IVAN, "секрет")
     assert [a["title"] for a in articles] == ["🏢 Секретная Ромашка"]

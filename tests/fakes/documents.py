@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.catalog import Price, Product, ProductDraft, price_from_minor, price_minor
 from services.invoices import BuyerRequisites, Invoice, Line, Party, line_from_row
+from services.invoices.query import InvoiceQuery
 from services.money import from_minor, to_minor
 from services.organizations import BankAccount, Organization, OrganizationDraft
 from services.quotes import Quote
@@ -368,6 +369,37 @@ class FakeInvoiceRepository(_FakeDocuments):
         ids = sorted(r["id"] for r in self._rows.values()
                      if r["quote_id"] == quote_id and r["status"] != "cancelled")
         return ids[0] if ids else None
+
+    def _matches(self, r: dict[str, Any], owner_id: int | None, q: InvoiceQuery) -> bool:
+        if owner_id is not None and r["owner_id"] != owner_id:
+            return False
+        if q.statuses is not None and r["status"] not in q.statuses:
+            return False
+        if q.company_id is not None and r["company_id"] != q.company_id:
+            return False
+        if q.due_before is not None and not (r["due_date"] and r["due_date"] < q.due_before):
+            return False
+        if q.start is not None and q.end is not None:
+            if r["issue_date"] is not None:
+                return bool(q.start <= r["issue_date"] <= q.end)
+            return (q.created_from is not None and q.created_to is not None
+                    and q.created_from <= r["created_at"] < q.created_to)
+        return True
+
+    async def list_filtered(self, owner_id: int | None, query: InvoiceQuery, offset: int,
+                            limit: int) -> tuple[Sequence[Any], int]:
+        rows = [r for r in self._rows.values() if self._matches(r, owner_id, query)]
+        rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
+        page = rows[max(0, offset):max(0, offset) + limit]
+        return [self._doc(r, with_lines=False) for r in page], len(rows)
+
+    async def sums_filtered(self, owner_id: int | None, query: InvoiceQuery
+                            ) -> dict[str, int]:
+        sums: dict[str, int] = {}
+        for r in self._rows.values():
+            if self._matches(r, owner_id, query):
+                sums[r["currency"]] = sums.get(r["currency"], 0) + int(r["total_minor"])
+        return sums
 
 
 class FakeQuoteRepository(_FakeDocuments):
