@@ -150,7 +150,7 @@ async def on_list(query: CallbackQuery, callback_data: CallbackData, actor: User
 async def on_clients(query: CallbackQuery, callback_data: InvoiceFilterCb, actor: User,
                      msg: Message, invoices: InvoiceService, state: FSMContext) -> None:
     flt = InvoiceFilter.unpack(callback_data.v)
-    clients = await invoices.pick_clients(actor, CLIENTS_SHOWN)
+    clients = await invoices.pick_clients(actor, CLIENTS_SHOWN, archived_too=True)
     await state.set_state(InvoiceFilterInput.client)
     await state.update_data(invoice_filter=flt.pack())
     await query.answer()

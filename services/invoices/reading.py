@@ -62,10 +62,17 @@ class InvoiceReading(InvoiceDrafts):
             total_discount_percent=doc.discount_percent,
             total_discount_amount=doc.discount_amount, paid_amount=doc.paid)
 
-    async def pick_clients(self, actor: Actor, limit: int = 20) -> Sequence[tuple[int, str]]:
-        """(id, name) of the actor's clients for the "/invoice: choose the client" step."""
+    async def pick_clients(self, actor: Actor, limit: int = 20, archived_too: bool = False
+                           ) -> Sequence[tuple[int, str]]:
+        """(id, name) of the actor's clients for the "/invoice: choose the client" step (the
+        active ones), or with `archived_too` for filtering the invoice list (an archived
+        client's invoices are still theirs), the archived ones after the active ones."""
         if not actor.is_staff:
             raise Forbidden()
         async with self._uow(readonly=True) as uow:
             items, _ = await uow.companies.list(actor.owner_scope(), 0, limit)
+            if archived_too and len(items) < limit:
+                more, _ = await uow.companies.list(actor.owner_scope(), 0,
+                                                   limit - len(items), archived=True)
+                items = [*items, *more]
         return [(c.id, c.name) for c in items]
