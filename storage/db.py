@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+SQLITE_MMAP_BYTES = 1 << 30  # address space only; SQLite maps as much of the file as it has
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
 
@@ -56,6 +57,11 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Reads through a memory map of the file (the OS page cache, shared by every
+        # connection) instead of a read() per page into SQLite's own 2 MB cache: a search
+        # that looks up a thousand index entries spread over a large file gets them without
+        # a system call each. Costs address space, not memory.
+        cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cur.close()
 
     @event.listens_for(sync_engine, "begin")
