@@ -38,13 +38,15 @@ from services.search import SearchService, search_keys
 from services.users import Role, User
 from storage.db import create_engine
 from storage.migrate import upgrade
+from storage.payment_scopes import BACKFILL
 from storage.search import document_statements, search_statement
 from storage.uow import Database
 
 MANAGERS = 100
 SEARCHES = 200
-# v2: invoices and payments too (the v1 file had only companies and contacts).
-CACHE = Path("/tmp/dealchat_bench_search_v2.db")
+# v2: invoices and payments too (the v1 file had only companies and contacts); v3: and
+# payment_scopes (migration 0010).
+CACHE = Path("/tmp/dealchat_bench_search_v3.db")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 ORGS = ("INV", "SCH", "FAC", "RB", "MD")  # one series prefix per organization
 YEARS = (2023, 2024, 2025, 2026)
@@ -332,6 +334,7 @@ def build_sqlite(path: Path, rows: int, invoices: int) -> float:
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         contact_rows(rows - n_companies, 1, n_companies, rnd))
     fill_invoices_sqlite(con, invoices, n_companies)
+    con.execute(BACKFILL)  # who may see each payment, as migration 0010 fills it
     con.execute("COMMIT")
     for _, sql in indexes:
         con.execute(sql)
@@ -369,6 +372,7 @@ async def build_postgres(url: str, rows: int, invoices: int) -> float:
             await con.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                               f"(SELECT max(id) FROM {table}))")
         await fill_invoices_pg(con, invoices, n_companies)
+        await con.execute(BACKFILL)  # who may see each payment, as migration 0010 fills it
         # What autovacuum does to a loaded table: statistics and the visibility map (without
         # it an index-only scan still reads every row).
         await con.execute("VACUUM ANALYZE")

@@ -11,6 +11,7 @@ from services.clients import Company, CompanyDraft
 from services.companies import ClientLoad, ClientProfile, ContactCard, ContactDraft, MergeCounts
 from services.contacts_norm import normalize_name
 from storage import models as m
+from storage.payment_scopes import grant_company_payments, grant_invoice_payments
 
 
 def _norm(text: str) -> str:
@@ -69,6 +70,11 @@ class SqlCompanyRepository:
         return [to_company(r) for r in rows], int(total)
 
     async def reassign_owner(self, from_owner: int, to_owner: int) -> int:
+        # Before the updates, while the old owner still finds what moves.
+        await grant_company_payments(self._s, m.Company.owner_id == from_owner,
+                                     owner_id=to_owner)
+        await grant_invoice_payments(self._s, to_owner, m.Invoice.owner_id == from_owner,
+                                     m.Invoice.status.notin_(("paid", "cancelled")))
         moved = await self._s.execute(
             update(m.Company).where(m.Company.owner_id == from_owner).values(owner_id=to_owner)
         )
@@ -181,6 +187,7 @@ class SqlClientProfileRepository:
             result = await self._s.execute(update(model).where(model.company_id == merged_id)
                                            .values(company_id=survivor_id))
             moved[key] = int(result.rowcount)  # type: ignore[attr-defined]
+        await grant_company_payments(self._s, m.Company.id == survivor_id)
         # Contacts follow with their bound customer chats; the survivor's owner owns them.
         owner = await self._s.scalar(select(m.Company.owner_id)
                                      .where(m.Company.id == survivor_id))

@@ -665,6 +665,21 @@ class PaymentAllocation(Base):
     reversed_at: Mapped[datetime | None]
 
 
+class PaymentScope(Base):
+    """Who may see a payment, by amount (migration 0010): one row per (manager, payment) for
+    each reason a manager may see it (they recorded it, it is of their client, it is allocated
+    to their invoice), written with the payment, its allocation or an ownership change
+    (storage/payment_scopes.py). A scoped search by amount reads a handful of these from the
+    primary key and still checks each payment (a stale row shows nothing)."""
+
+    __tablename__ = "payment_scopes"
+    __table_args__ = {"sqlite_with_rowid": False}
+    owner_id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
+    amount_minor: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                              autoincrement=False)
+    payment_id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
+
+
 class Shipment(Base):
     __tablename__ = "shipments"
     id: Mapped[int] = pk()

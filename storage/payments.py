@@ -31,6 +31,7 @@ from services.payments import (
     payment_values,
 )
 from storage import models as m
+from storage.payment_scopes import grant_payments
 
 CHUNK: Final = 250
 MATCH_ACTION: Final = "payment.match"
@@ -117,7 +118,10 @@ class SqlPaymentRepository:
                 .on_conflict_do_nothing(index_elements=["source", "external_id"])
                 .returning(m.Payment.id))
         found = (await self._s.execute(stmt)).scalar()
-        return int(found) if found is not None else None
+        if found is None:
+            return None
+        await grant_payments(self._s, [int(found)])
+        return int(found)
 
     async def insert_payments(self, rows: Sequence[NewPaymentRow]) -> dict[str, int]:
         """The same, for many rows: external id → new id, for the rows actually inserted."""
@@ -127,8 +131,9 @@ class SqlPaymentRepository:
         for chunk in _chunks(rows):
             values = [payment_values(r) for r in chunk]
             result = await self._s.execute(stmt, values)
-            for row in result.all():
-                ids[str(row[1])] = int(row[0])
+            new = [(str(row[1]), int(row[0])) for row in result.all()]
+            ids.update(new)
+            await grant_payments(self._s, [i for _, i in new])
         return ids
 
     async def existing_keys(self, source: str, keys: Sequence[str]) -> set[str]:
@@ -150,7 +155,10 @@ class SqlPaymentRepository:
         if expect is not None:
             q = q.where(m.Payment.status.in_([str(s) for s in expect]))
         result = await self._s.execute(q.values(**values))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        done = bool(result.rowcount)  # type: ignore[attr-defined]
+        if done and company_id is not None:
+            await grant_payments(self._s, [payment_id])
+        return done
 
     async def credits(self, company_id: int, currency: str, lock: bool = False
                       ) -> list[Payment]:
@@ -179,6 +187,7 @@ class SqlPaymentRepository:
                    "created_at": now} for p, i, a in rows]
         for chunk in _chunks(values):
             await self._s.execute(insert(_table(m.PaymentAllocation)), list(chunk))
+        await grant_payments(self._s, [p for p, _, _ in rows])
 
     async def allocations(self, payment_id: int) -> list[tuple[int, int]]:
         rows = (await self._s.execute(

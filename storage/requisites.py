@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.companies import BankAccount, CompanyRequisites, RequisitesUpdate, TransferCounts
 from services.contacts_norm import normalize_name
 from storage import models as m
+from storage.payment_scopes import grant_company_payments, grant_invoice_payments
 
 
 def _rowcount(result: object) -> int:
@@ -72,6 +73,11 @@ class SqlCompanyTransferRepository:
                            lead_statuses_closed: Sequence[str], now: datetime
                            ) -> TransferCounts:
         """The company, its contacts, open deals, open leads and unpaid invoices."""
+        # Before the updates, while the invoices that move can still be told apart.
+        await grant_company_payments(self._s, m.Company.id == company_id, owner_id=to_owner)
+        await grant_invoice_payments(self._s, to_owner, m.Invoice.company_id == company_id,
+                                     m.Invoice.status.notin_(("paid", "cancelled")),
+                                     m.Invoice.owner_id != to_owner)
         await self._s.execute(update(m.Company).where(m.Company.id == company_id)
                               .values(owner_id=to_owner, updated_at=now))
         contacts = await self._s.execute(
