@@ -93,6 +93,14 @@ async def seed(bot: Harness, paid: str = "0") -> Seeded:
         if paid != "0":
             await PaymentService(db.uow, bot.clock, deals, "UTC").record_manual(
                 ivan, inv.id, "cash", paid, "ПКО-1")
+            # Its pushes count as delivered before the test: sent by the outbox whenever it
+            # wakes, they would otherwise land amid the replies a test waits for.
+            async with db.uow() as uow:
+                await uow.session.execute(
+                    update(m.OutboxMessage).where(m.OutboxMessage.kind.in_(
+                        ("payment_applied", "payment_team", "payment_receipt")))
+                    .values(status="sent", sent_at=bot.clock.now()))
+                await uow.commit()
         await AlertService(db.uow, bot.clock, AlertConfig()).replan(inv.id)  # type: ignore[arg-type]
     finally:
         await db.dispose()
