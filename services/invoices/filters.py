@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
+from services.dateranges import read_range
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.invoices.model import OPEN_STATUSES, InvoicePage, S
 from services.invoices.query import InvoiceQuery
@@ -42,9 +43,6 @@ STATUS_FILTERS: Final[dict[str, tuple[str, ...] | None]] = {
 }
 PERIODS: Final = ("", "this", "last")  # plus "YYYYMMDD-YYYYMMDD"
 _CUSTOM: Final = re.compile(r"(\d{8})-(\d{8})")
-_TYPED_PERIOD: Final = re.compile(
-    r"\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*(?:[-\u2010-\u2015]|по|to|până\s+la)\s*"
-    r"(\d{1,2})[./](\d{1,2})[./](\d{4})\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,17 +89,14 @@ class FilteredPage:
 
 
 def parse_period(text: str) -> str:
-    """"01.11.2026–30.11.2026" (any dash, "по", "to") as a filter's period code."""
-    match = _TYPED_PERIOD.fullmatch(text)
-    if match is None:
-        raise InvalidInput("bad_date_range", field="period")
-    d1, m1, y1, d2, m2, y2 = (int(g) for g in match.groups())
+    """"01.11.2026–30.11.2026" (any dash, "по", "to"; a year is required) as a filter's period
+    code. A date that does not exist is "bad_date_range" here, like any unreadable period."""
     try:
-        start, end = date(y1, m1, d1), date(y2, m2, d2)
-    except ValueError:
+        start, end = read_range(text)
+    except InvalidInput as err:
+        if err.code != "bad_date":
+            raise
         raise InvalidInput("bad_date_range", field="period") from None
-    if end < start:
-        raise InvalidInput("period_reversed", field="period")
     if (end - start).days > MAX_PERIOD_DAYS:
         raise InvalidInput("period_too_long", field="period")
     return f"{start:%Y%m%d}-{end:%Y%m%d}"

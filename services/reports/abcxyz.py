@@ -1,0 +1,176 @@
+"""ABC / XYZ analysis of clients or products (issue 14, report c). Pure: plain values in, plain
+values out. All amounts are integer minor units of ONE currency (the caller never mixes
+currencies); no float anywhere: the classes come from exact integer comparisons, the shown
+figures are Decimals.
+
+ABC, by revenue share (A 80 %, B 15 %, C 5 %):
+  * items are sorted by revenue, largest first; equal revenues by name, then id;
+  * `total` is the sum of the positive revenues; an item's cumulative share is the revenue of
+    the items before it plus its own, over `total`;
+  * an item is A if its cumulative share is at most 80 %, and so is the first item that
+    crosses 80 % (so there is always an A when anything sold): exactly, A when the cumulative
+    share BEFORE it is below 80 %;
+  * likewise B when the cumulative share before it is below 95 % (80 + 15);
+  * the rest are C, as is any item with no positive revenue (it adds nothing to the total).
+
+XYZ, by the coefficient of variation of monthly purchases over N months (6 or 12; a month
+with no purchase is a 0 in the series):
+  * mean = S / N, population standard deviation = sqrt(sum((x - mean)^2) / N)
+    = sqrt(N*Q - S^2) / N, where S = sum(x), Q = sum(x^2);
+  * CV = deviation / mean; X when CV <= 10 %, Y when CV <= 25 %, Z otherwise;
+  * an item whose mean is 0 (or below) is Z and has no CV;
+  * the test CV <= t is done exactly as 100^2 * (N*Q - S^2) <= t^2 * S^2 (t in percent).
+
+The matrix: for each of the nine cells AX ... CZ, how many items and how much revenue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Final
+
+ABC_A: Final = 80  # percent of revenue, cumulative
+ABC_B: Final = 95  # 80 + 15
+XYZ_X: Final = 10  # CV, percent
+XYZ_Y: Final = 25
+ABC_CLASSES: Final = ("A", "B", "C")
+XYZ_CLASSES: Final = ("X", "Y", "Z")
+CELLS: Final = tuple(a + x for a in ABC_CLASSES for x in XYZ_CLASSES)
+_CENT: Final = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A client or a product: its revenue in the report's period and its purchases in each of
+    the last N months (oldest first), all in minor units of one currency."""
+
+    id: int
+    name: str
+    revenue_minor: int
+    monthly_minor: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One item classified. `share`/`cumulative` are percent of the total revenue, `mean` and
+    `deviation` minor units per month, `cv` percent (None when the mean is 0); all rounded
+    half-up to 0.01 for showing (the classes come from exact arithmetic)."""
+
+    id: int
+    name: str
+    revenue_minor: int
+    share: Decimal
+    cumulative: Decimal
+    abc: str
+    mean: Decimal
+    deviation: Decimal
+    cv: Decimal | None
+    xyz: str
+
+    @property
+    def cell(self) -> str:
+        return self.abc + self.xyz
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    code: str  # "AX" ... "CZ"
+    count: int
+    revenue_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Rows in ABC order (revenue descending, then name, then id), the total revenue and the
+    nine cells in the order AX, AY, AZ, BX, ... CZ (empty cells included)."""
+
+    rows: tuple[Row, ...]
+    total_minor: int
+    cells: tuple[Cell, ...]
+
+    def cell(self, code: str) -> Cell:
+        return self.cells[CELLS.index(code)]
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    if whole <= 0:
+        return Decimal("0.00")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(_CENT, ROUND_HALF_UP)
+
+
+def abc_order(items: Iterable[Item]) -> list[Item]:
+    """Revenue descending; equal revenues by name, then id (a stable, repeatable order)."""
+    return sorted(items, key=lambda i: (-i.revenue_minor, i.name, i.id))
+
+
+def abc_class(before_minor: int, revenue_minor: int, total_minor: int) -> str:
+    """The ABC class of an item given the revenue of the items before it in `abc_order`."""
+    if revenue_minor <= 0 or total_minor <= 0:
+        return "C"
+    if before_minor * 100 < ABC_A * total_minor:
+        return "A"
+    if before_minor * 100 < ABC_B * total_minor:
+        return "B"
+    return "C"
+
+
+@dataclass(frozen=True, slots=True)
+class Variation:
+    mean: Decimal
+    deviation: Decimal
+    cv: Decimal | None
+    xyz: str
+
+
+def variation(monthly_minor: Sequence[int]) -> Variation:
+    """Mean, population deviation, CV and XYZ class of a monthly series (see the module)."""
+    n = len(monthly_minor)
+    if n == 0:
+        raise ValueError("a monthly series needs at least one month")
+    s = sum(monthly_minor)
+    q = sum(x * x for x in monthly_minor)
+    spread = n * q - s * s  # n^2 * variance, an exact integer >= 0
+    with localcontext() as ctx:
+        ctx.prec = 40
+        mean = Decimal(s) / n
+        deviation = Decimal(spread).sqrt() / n
+        cv = deviation * 100 / mean if s > 0 else None
+    if s <= 0:
+        xyz = "Z"
+    elif 100 * 100 * spread <= XYZ_X * XYZ_X * s * s:
+        xyz = "X"
+    elif 100 * 100 * spread <= XYZ_Y * XYZ_Y * s * s:
+        xyz = "Y"
+    else:
+        xyz = "Z"
+    return Variation(mean.quantize(_CENT, ROUND_HALF_UP),
+                     deviation.quantize(_CENT, ROUND_HALF_UP),
+                     cv.quantize(_CENT, ROUND_HALF_UP) if cv is not None else None, xyz)
+
+
+def analyse(items: Iterable[Item]) -> Analysis:
+    """ABC and XYZ of every item, and the matrix. Every item must carry the same number of
+    months (at least one); otherwise ValueError (a caller's bug, not a user's input)."""
+    ordered = abc_order(items)
+    lengths = {len(i.monthly_minor) for i in ordered}
+    if len(lengths) > 1 or 0 in lengths:
+        raise ValueError(f"every item needs the same, non-zero number of months: {lengths}")
+    total = sum(i.revenue_minor for i in ordered if i.revenue_minor > 0)
+    rows: list[Row] = []
+    before = 0
+    for item in ordered:
+        counted = max(item.revenue_minor, 0)
+        var = variation(item.monthly_minor)
+        rows.append(Row(
+            id=item.id, name=item.name, revenue_minor=item.revenue_minor,
+            share=_percent(counted, total), cumulative=_percent(before + counted, total),
+            abc=abc_class(before, item.revenue_minor, total),
+            mean=var.mean, deviation=var.deviation, cv=var.cv, xyz=var.xyz))
+        before += counted
+    cells = tuple(
+        Cell(code, sum(1 for r in rows if r.cell == code),
+             sum(r.revenue_minor for r in rows if r.cell == code))
+        for code in CELLS)
+    return Analysis(tuple(rows), total, cells)
