@@ -27,8 +27,10 @@ echo "TEST_REDIS_URL=${TEST_REDIS_URL:-<unset: Redis tests skip>}"
 .venv/bin/lint-imports --no-cache  # the import contracts of pyproject.toml
 # Three workers (pytest-xdist): the tests mostly wait on the sandbox, the databases and the PDF
 # processes, so three share this machine's two cores well (10 min in one process, 6 in three).
-# Each worker has its own SQLite files and its own PostgreSQL database.
+# Each worker has its own SQLite files and its own PostgreSQL database. Work stealing: the few
+# slow tests (killed processes, simulated months) never leave one worker finishing alone.
 # Tests marked "alone" (the whole demo, which waits on a live bot like a person would) run
 # afterwards by themselves; exit code 5 = none selected by the arguments given.
-.venv/bin/python -m pytest -rs -q -n "${PYTEST_WORKERS:-3}" -m "not alone" "$@"
+.venv/bin/python -m pytest -rs -q -n "${PYTEST_WORKERS:-3}" --dist worksteal -m "not alone" \
+  "$@"
 .venv/bin/python -m pytest -rs -q -m alone "$@" || [ $? -eq 5 ]
