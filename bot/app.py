@@ -54,6 +54,7 @@ from services.pipelines import (
 )
 from services.quotes import QuoteService
 from services.receivables import ReceivableService
+from services.reports.service import ReportService
 from services.search import SearchService
 from services.settlement import Settlement
 from services.shipments import ShipmentService
@@ -139,6 +140,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
                                      FileExportWriter(), settings.default_timezone)
     services.files = FileService(db.uow, clock)
     services.credit_notes = CreditNoteService(db.uow, clock, settings.default_timezone)
+    services.reports = ReportService(db.uow, clock, timezone=settings.default_timezone)
     return services
 
 

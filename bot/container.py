@@ -35,6 +35,7 @@ from services.organizations import OrganizationService
 from services.payments import PaymentService
 from services.quotes import QuoteService
 from services.receivables import ReceivableService
+from services.reports.service import ReportService
 from services.search import SearchService
 from services.shipments import ShipmentService
 from services.tasks import TaskService
@@ -68,6 +69,7 @@ class Services:
     exports: ExportService = field(init=False)
     files: FileService = field(init=False)
     credit_notes: CreditNoteService = field(init=False)
+    reports: ReportService = field(init=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Handler arguments by name (the access service is passed on its own)."""
@@ -82,7 +84,8 @@ class Services:
                 "alerts": self.alerts, "contracts": self.contracts,
                 "card_payments": self.card_payments, "shipments": self.shipments,
                 "receivables": self.receivables, "exports": self.exports,
-                "files": self.files, "credit_notes": self.credit_notes}
+                "files": self.files, "credit_notes": self.credit_notes,
+                "reports": self.reports}
 
 
 @dataclass

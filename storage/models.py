@@ -307,7 +307,8 @@ class Lead(Base):
                       Index("ix_leads_name_norm", "name_norm"),
                       Index("ix_leads_owner_name", "owner_id", "name_norm",
                             postgresql_ops=pattern_ops("name_norm")),
-                      pattern_index("ix_leads_name_pattern", "name_norm"))
+                      pattern_index("ix_leads_name_pattern", "name_norm"),
+                      Index("ix_leads_owner_created", "owner_id", "created_at"))  # 0011
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     status: Mapped[str] = mapped_column(String(16), default="new")
@@ -362,7 +363,8 @@ class Deal(Base):
                       Index("ix_deals_title_norm", "title_norm"),
                       Index("ix_deals_owner_title", "owner_id", "title_norm",
                             postgresql_ops=pattern_ops("title_norm")),
-                      pattern_index("ix_deals_title_pattern", "title_norm"))
+                      pattern_index("ix_deals_title_pattern", "title_norm"),
+                      Index("ix_deals_closed", "status", "closed_at", "owner_id"))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     pipeline_id: Mapped[int] = fk("pipelines.id")
@@ -384,6 +386,7 @@ class Deal(Base):
 
 class DealStageChange(Base):
     __tablename__ = "deal_stage_changes"
+    __table_args__ = (Index("ix_deal_stage_changes_deal_at", "deal_id", "at"),)  # 0011
     id: Mapped[int] = pk()
     deal_id: Mapped[int] = fk("deals.id", ondelete="CASCADE")
     from_stage_id: Mapped[int | None] = fk("stages.id", nullable=True)
@@ -472,6 +475,9 @@ class Invoice(_Commercial, Base):
         Index("ix_invoices_total", "total_minor"),
         Index("ix_invoices_owner_total", "owner_id", "total_minor"),
         Index("ix_invoices_id_owner", "id", "owner_id"),  # migration 0009
+        Index("ix_invoices_report", "currency", "issue_date", "owner_id", "company_id",
+              "organization_id", "status", "total_minor", "paid_minor",
+              "credited_minor"),  # migration 0011
     )
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
@@ -628,6 +634,8 @@ class Payment(Base):
         Index("ix_payments_amount_visible", "amount_minor", "status", "company_id",
               "created_by", "id"),
         Index("ix_payments_doc_number", "doc_number"),
+        Index("ix_payments_received", "currency", "received_on", "status",
+              "direction"),  # migration 0011
     )
     id: Mapped[int] = pk()
     source: Mapped[str] = mapped_column(String(16))  # bank | cash | card | telegram
@@ -654,7 +662,9 @@ class Payment(Base):
 class PaymentAllocation(Base):
     __tablename__ = "payment_allocations"
     __table_args__ = (Index("ix_payment_allocations_payment_invoice", "payment_id",
-                            "invoice_id"),)  # migration 0009
+                            "invoice_id"),  # migration 0009
+                      Index("ix_payment_allocations_invoice", "invoice_id", "reversed_at",
+                            "payment_id", "amount_minor"))  # migration 0011
     id: Mapped[int] = pk()
     payment_id: Mapped[int] = fk("payments.id")
     invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True)
@@ -694,7 +704,8 @@ class Shipment(Base):
 
 class Installment(Base):
     __tablename__ = "installments"
-    __table_args__ = (Index("ix_installments_due", "status", "due_date"),)
+    __table_args__ = (Index("ix_installments_due", "status", "due_date"),
+                      Index("ix_installments_invoice_due", "invoice_id", "due_date"))  # 0011
     id: Mapped[int] = pk()
     invoice_id: Mapped[int] = fk("invoices.id", ondelete="CASCADE")
     due_date: Mapped[date] = mapped_column(Date)
@@ -723,7 +734,8 @@ class Task(Base):
     """A task (due time) or an event: meeting / call (start and end)."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_owner_due", "owner_id", "status", "due_at"),)
+    __table_args__ = (Index("ix_tasks_owner_due", "owner_id", "status", "due_at"),
+                      Index("ix_tasks_owner_done", "owner_id", "done_at"))  # migration 0011
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     kind: Mapped[str] = mapped_column(String(8))  # task | meeting | call
@@ -754,7 +766,9 @@ class TaskComment(Base):
 
 class Interaction(Base):
     __tablename__ = "interactions"
-    __table_args__ = (Index("ix_interactions_subject", "company_id", "contact_id", "deal_id"),)
+    __table_args__ = (Index("ix_interactions_subject", "company_id", "contact_id", "deal_id"),
+                      Index("ix_interactions_owner_at", "owner_id", "occurred_at"),  # 0011
+                      Index("ix_interactions_lead_at", "lead_id", "occurred_at"))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     kind: Mapped[str] = mapped_column(String(8))  # call | meeting | email | message | note
@@ -839,6 +853,34 @@ class AuditEntry(Base):
     company_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     deal_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     at: Mapped[datetime] = created()
+
+
+class SalesPlan(Base):
+    """A manager's sales plan for a month in one currency (migration 0011): `basis` says what
+    counts towards it, "paid" (money received in the month on their invoices) or "invoiced"
+    (invoices issued in the month); `month` is the month's first day."""
+
+    __tablename__ = "sales_plans"
+    __table_args__ = (UniqueConstraint("user_id", "month", "currency"),)
+    id: Mapped[int] = pk()
+    user_id: Mapped[int] = mapped_column(ID, ForeignKey("users.id"))
+    month: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    basis: Mapped[str] = mapped_column(String(8))  # paid | invoiced
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    set_by: Mapped[int | None] = mapped_column(ID, ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = created()
+
+
+class ReportOptout(Base):
+    """A report push a user turned off from its own button (migration 0011): kind "weekly"
+    (heads, Monday) or "monthly" (admins, the 1st)."""
+
+    __tablename__ = "report_optouts"
+    user_id: Mapped[int] = mapped_column(ID, ForeignKey("users.id"), primary_key=True,
+                                         autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = created()
 
 
 class FsmRecord(Base):

@@ -30,6 +30,7 @@ from storage.organizations import SqlOrganizationRepository
 from storage.outbox import SqlOutboxQueries
 from storage.payments import SqlPaymentRepository
 from storage.receivables import SqlReceivableRepository
+from storage.reports import SqlReportRepository
 from storage.requisites import SqlCompanyTransferRepository, SqlRequisitesRepository
 from storage.search import SqlSearchRepository
 from storage.shipments import SqlShipmentRepository
@@ -114,6 +115,10 @@ class SqlUnitOfWork:
     @cached_property
     def funnel(self) -> SqlFunnelRepository:
         return SqlFunnelRepository(self.session)
+
+    @cached_property
+    def reports(self) -> SqlReportRepository:
+        return SqlReportRepository(self.session)
 
     @cached_property
     def leads(self) -> SqlLeadRepository:
