@@ -264,6 +264,12 @@ async def test_abc_xyz_of_clients(abc_world: World) -> None:
     ]
     cells = {c.code: (c.count, c.revenue_minor) for c in report.analysis.cells if c.count}
     assert cells == {"AX": (1, 100000), "AZ": (1, 500000), "BY": (1, 50000), "CZ": (1, 10000)}
+    # June–November as the period: every purchase of the six months is revenue.
+    half = await w.reports.abc(w.m1, ask("abc_clients", period=Period(date(2026, 6, 1),
+                                                                     date(2026, 11, 30))))
+    assert [(r.name, r.revenue_minor, r.abc, r.xyz) for r in half.analysis.rows] == [
+        ("Beta", 800000, "A", "Z"), ("Alfa", 600000, "A", "X"), ("Gamma", 300000, "B", "Y"),
+        ("Delta", 10000, "C", "Z")]
     # The team adds Boris's client.
     team = await w.reports.abc(w.admin, ask("abc_clients", "team"))
     assert [r.name for r in team.analysis.rows] == ["Beta", "Omega", "Alfa", "Gamma", "Delta"]
