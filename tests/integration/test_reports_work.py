@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import ConfigError, load_settings
 from services.access import AccessService
 from services.catalog import CatalogService, Price, ProductDraft
 from services.clients import ClientService, CompanyDraft
@@ -393,3 +394,23 @@ async def test_an_empty_period(db: Database) -> None:
     assert abc.analysis.rows == () and abc.analysis.total_minor == 0
     activity = await w.reports.activity(w.m1, ask("activity", period=summer))
     assert figures(activity)["Anna"] == (0, None, 0, 0, 0, 0)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_report_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORT_STUCK_DAYS", "21")
+    monkeypatch.setenv("REPORT_PLAN_BASIS", " Invoiced ")
+    got = load_settings(_env_file=None)
+    assert (got.report_stuck_days, got.report_plan_basis) == (21, "invoiced")
+    monkeypatch.delenv("REPORT_STUCK_DAYS")
+    monkeypatch.delenv("REPORT_PLAN_BASIS")
+    assert (load_settings(_env_file=None).report_stuck_days,
+            load_settings(_env_file=None).report_plan_basis) == (14, "paid")
+    for name, value in (("REPORT_STUCK_DAYS", "0"), ("REPORT_PLAN_BASIS", "shipped")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ConfigError) as err:
+            load_settings(_env_file=None)
+        assert str(err.value).startswith(name)
+        monkeypatch.delenv(name)
