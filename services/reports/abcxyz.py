@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
+from math import isqrt
 from typing import Final
 
 ABC_A: Final = 80  # percent of revenue, cumulative
@@ -38,7 +39,6 @@ XYZ_Y: Final = 25
 ABC_CLASSES: Final = ("A", "B", "C")
 XYZ_CLASSES: Final = ("X", "Y", "Z")
 CELLS: Final = tuple(a + x for a in ABC_CLASSES for x in XYZ_CLASSES)
-_CENT: Final = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +94,17 @@ class Analysis:
         return self.cells[CELLS.index(code)]
 
 
+def _cents(numerator: int, denominator: int) -> Decimal:
+    """numerator / denominator rounded half up to 0.01 (denominator > 0), exactly."""
+    if numerator >= 0:
+        return Decimal((numerator * 200 + denominator) // (2 * denominator)).scaleb(-2)
+    return -_cents(-numerator, denominator)
+
+
 def _percent(part: int, whole: int) -> Decimal:
     if whole <= 0:
         return Decimal("0.00")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(_CENT, ROUND_HALF_UP)
+    return _cents(part * 100, whole)
 
 
 def abc_order(items: Iterable[Item]) -> list[Item]:
@@ -124,19 +131,24 @@ class Variation:
     xyz: str
 
 
+def _root_cents(radicand: int, divisor: int) -> Decimal:
+    """sqrt(radicand) / divisor rounded half up to 0.01 (radicand >= 0, divisor > 0), exactly:
+    floor((2·100·sqrt(r) + d) / 2d) = floor((floor(2·100·sqrt(r)) + d) / 2d) for whole d."""
+    return Decimal((isqrt(radicand * 40_000) + divisor) // (2 * divisor)).scaleb(-2)
+
+
 def variation(monthly_minor: Sequence[int]) -> Variation:
-    """Mean, population deviation, CV and XYZ class of a monthly series (see the module)."""
+    """Mean, population deviation, CV and XYZ class of a monthly series (see the module).
+    Integer arithmetic throughout (the report classifies tens of thousands of items)."""
     n = len(monthly_minor)
     if n == 0:
         raise ValueError("a monthly series needs at least one month")
     s = sum(monthly_minor)
     q = sum(x * x for x in monthly_minor)
     spread = n * q - s * s  # n^2 * variance, an exact integer >= 0
-    with localcontext() as ctx:
-        ctx.prec = 40
-        mean = Decimal(s) / n
-        deviation = Decimal(spread).sqrt() / n
-        cv = deviation * 100 / mean if s > 0 else None
+    mean = _cents(s, n)
+    deviation = _root_cents(spread, n)  # sqrt(spread) / n
+    cv = _root_cents(spread * 10_000, s) if s > 0 else None  # 100 · sqrt(spread) / s
     if s <= 0:
         xyz = "Z"
     elif 100 * 100 * spread <= XYZ_X * XYZ_X * s * s:
@@ -145,9 +157,7 @@ def variation(monthly_minor: Sequence[int]) -> Variation:
         xyz = "Y"
     else:
         xyz = "Z"
-    return Variation(mean.quantize(_CENT, ROUND_HALF_UP),
-                     deviation.quantize(_CENT, ROUND_HALF_UP),
-                     cv.quantize(_CENT, ROUND_HALF_UP) if cv is not None else None, xyz)
+    return Variation(mean, deviation, cv, xyz)
 
 
 def analyse(items: Iterable[Item]) -> Analysis:
@@ -169,8 +179,10 @@ def analyse(items: Iterable[Item]) -> Analysis:
             abc=abc_class(before, item.revenue_minor, total),
             mean=var.mean, deviation=var.deviation, cv=var.cv, xyz=var.xyz))
         before += counted
-    cells = tuple(
-        Cell(code, sum(1 for r in rows if r.cell == code),
-             sum(r.revenue_minor for r in rows if r.cell == code))
-        for code in CELLS)
+    counts = dict.fromkeys(CELLS, 0)
+    sums = dict.fromkeys(CELLS, 0)
+    for row in rows:
+        counts[row.cell] += 1
+        sums[row.cell] += row.revenue_minor
+    cells = tuple(Cell(code, counts[code], sums[code]) for code in CELLS)
     return Analysis(tuple(rows), total, cells)
