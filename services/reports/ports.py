@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from services.reports.drill import DrillDeal, DrillInvoice
 from services.reports.model import Named
 
 
@@ -35,3 +36,16 @@ class ReportRepository(Protocol):
     # --- money reports: sales, payment calendar, plan vs fact (storage/reports/money.py) ------
 
     # --- work reports: funnel, ABC/XYZ, activity (storage/reports/work.py) --------------------
+
+    # --- drill-down: one manager's deals and invoices (storage/reports/drill.py) --------------
+    async def drill_deals(self, owner_id: int, start: datetime, end: datetime,
+                          limit: int) -> tuple[Sequence[DrillDeal], int]:
+        """Deals of `owner_id` created or closed in [start, end), newest first (at most
+        `limit`), and how many there are."""
+        ...
+
+    async def drill_invoices(self, owner_id: int, start: datetime, end: datetime,
+                             currency: str, limit: int) -> tuple[Sequence[DrillInvoice], int]:
+        """Issued invoices of `owner_id` in `currency` issued in [start, end), newest first
+        (at most `limit`), and how many there are."""
+        ...
