@@ -141,7 +141,10 @@ def build_services(db: Database, settings: Settings, clock: Clock,
                                      FileExportWriter(), settings.default_timezone)
     services.files = FileService(db.uow, clock)
     services.credit_notes = CreditNoteService(db.uow, clock, settings.default_timezone)
-    services.reports = ReportService(db.uow, clock, timezone=settings.default_timezone)
+    services.reports = ReportService(
+        db.uow, clock, timezone=settings.default_timezone,
+        pipeline=next((p.code for p in pipelines if p.default), pipelines[0].code),
+        stuck_days=settings.report_stuck_days, plan_basis=settings.report_plan_basis)
     return services
 
 

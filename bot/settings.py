@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     default_currency: str = "RUB"
     payment_terms_days: int = Field(default=5, ge=0, le=365)
     log_level: str = "INFO"
+    # Reports (issue 14): an open deal is "stuck" after this many days without a stage change;
+    # what counts towards a sales plan ("paid": payments received, "invoiced": invoices issued).
+    report_stuck_days: int = Field(default=14, ge=1, le=3650)
+    report_plan_basis: str = "paid"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -137,6 +141,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("report_plan_basis")
+    @classmethod
+    def _plan_basis(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("paid", "invoiced"):
+            raise ValueError("must be paid or invoiced")
         return value
 
     @field_validator("default_language")

@@ -5,7 +5,8 @@ minor units of `q.currency` only; `q.organization_id` None is every organization
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -79,6 +80,64 @@ class ReportRepository(Protocol):
                                 ) -> dict[int, int]: ...
 
     # --- work reports: funnel, ABC/XYZ, activity (storage/reports/work.py) --------------------
+    async def pipeline_stages(self, pipeline: str) -> Sequence[PipelineStage]:
+        """The pipeline's stages in position order ([] for an unknown code)."""
+        ...
+
+    async def funnel_owners(self, pipeline: str) -> Sequence[int]:
+        """Owners of the pipeline's deals (any status, any time)."""
+        ...
+
+    async def stage_flow(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+                         end: datetime, currency: str,
+                         next_stage: Mapping[int, int]) -> Sequence[StageFlow]:
+        """Per owner and stage: distinct deals that entered the stage in [start, end), the
+        sum of their current amounts in `currency`, and how many of them entered
+        `next_stage[stage]` at or after their first entry in the window."""
+        ...
+
+    async def stage_stays(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+                          end: datetime) -> Sequence[StageStay]:
+        """Per owner and stage: stays that began in [start, end) and have ended (the next
+        logged change of the deal), their count and total seconds."""
+        ...
+
+    async def stuck_deals(self, pipeline: str, owner_ids: Sequence[int],
+                          before: datetime) -> Sequence[OwnerCount]:
+        """Per owner and current stage (`key` = stage id): open deals whose last stage change
+        is older than `before`."""
+        ...
+
+    async def closed_deals(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+                           end: datetime) -> Sequence[OwnerCount]:
+        """Per owner and status (`key` = "won" | "lost"): deals closed in [start, end)."""
+        ...
+
+    async def revenue(self, q: ReportQuery, subject: str) -> Sequence[ItemRevenue]:
+        """Per client ("clients") or product ("products"): revenue of the invoices issued in
+        the period (largest first)."""
+        ...
+
+    async def monthly_revenue(self, q: ReportQuery, subject: str, first: date,
+                              last: date) -> Sequence[MonthRevenue]:
+        """Per item with revenue in the period and calendar month of [first, last]: the
+        same sums (months without a sale have no row)."""
+        ...
+
+    async def lead_contacts(self, owner_ids: Sequence[int], start: datetime,
+                            end: datetime) -> Sequence[LeadContacts]:
+        """Per owner: leads created in [start, end), how many have a first contact and the
+        total seconds to it."""
+        ...
+
+    async def activity_counts(self, q: ReportQuery, owner_ids: Sequence[int], start: datetime,
+                              end: datetime, now: datetime) -> Sequence[OwnerCount]:
+        """Per owner and figure (`key`: "interactions", "tasks_done", "tasks_overdue",
+        "invoices_issued"): the counts of the activity report."""
+        ...
+
+
+# --- work reports' rows -------------------------------------------------------------------------
 
     # --- drill-down: one manager's deals and invoices (storage/reports/drill.py) --------------
     async def drill_deals(self, owner_id: int, start: datetime, end: datetime,
@@ -92,3 +151,57 @@ class ReportRepository(Protocol):
         """Issued invoices of `owner_id` in `currency` issued in [start, end), newest first
         (at most `limit`), and how many there are."""
         ...
+
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStage:
+    id: int
+    code: str
+    outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StageFlow:
+    owner_id: int
+    stage_id: int
+    count: int
+    amount_minor: int
+    converted: int
+
+
+@dataclass(frozen=True, slots=True)
+class StageStay:
+    owner_id: int
+    stage_id: int
+    stays: int
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerCount:
+    owner_id: int
+    key: str | int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRevenue:
+    id: int
+    name: str
+    revenue_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRevenue:
+    id: int
+    month: date  # the first day
+    revenue_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeadContacts:
+    owner_id: int
+    leads: int
+    contacted: int
+    seconds: int

@@ -1,11 +1,50 @@
-"""c. ABC / XYZ of clients or products (the arithmetic is services/reports/abcxyz.py)."""
+"""c. ABC / XYZ of clients or products (the arithmetic is services/reports/abcxyz.py).
+
+Revenue of an item: Σ over the invoices issued in the period (issue date in it, issued and not
+cancelled, of the query's currency, owner and organization) —
+- clients: the invoice totals by client (invoices without a client are left out);
+- products: the invoice lines' totals by product (credit-note lines and free-text lines,
+  without a product, are left out).
+Monthly purchases (XYZ): the same sums per calendar month over the `months` whole months
+ending with the month of the period's end (oldest first, a month without a purchase is 0),
+for the items with revenue in the period. Both are GROUP BYs in the database.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
+from services.reports.abcxyz import Item, analyse
 from services.reports.model import AbcReport, ReportQuery
 from services.reports.ports import ReportRepository
+
+SUBJECTS = ("clients", "products")
+
+
+def months_back(last: date, months: int) -> list[date]:
+    """The first days of the `months` calendar months ending with `last`'s, oldest first."""
+    index = last.year * 12 + last.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - months + 1, index + 1)]
+
+
+def _month_end(day: date) -> date:
+    index = day.year * 12 + day.month  # the next month
+    return date.fromordinal(date(index // 12, index % 12 + 1, 1).toordinal() - 1)
 
 
 async def build(repo: ReportRepository, q: ReportQuery, subject: str,
                 months: int) -> AbcReport:
-    raise NotImplementedError  # issue 14: being built
+    if subject not in SUBJECTS:
+        raise ValueError(f"subject must be one of {SUBJECTS}")
+    firsts = months_back(q.period.end, months)
+    revenue = await repo.revenue(q, subject)
+    series: dict[int, list[int]] = {r.id: [0] * months for r in revenue}
+    if revenue:
+        slot = {first: n for n, first in enumerate(firsts)}
+        for row in await repo.monthly_revenue(q, subject, firsts[0],
+                                              _month_end(q.period.end)):
+            if row.id in series and row.month in slot:
+                series[row.id][slot[row.month]] += row.revenue_minor
+    analysis = analyse(Item(r.id, r.name, r.revenue_minor, tuple(series[r.id]))
+                       for r in revenue)
+    return AbcReport(query=q, subject=subject, months=months, analysis=analysis)

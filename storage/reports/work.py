@@ -1,9 +1,267 @@
-"""Work reports' queries: funnel per manager, ABC/XYZ inputs, manager activity."""
+"""Work reports' queries: funnel per manager, ABC/XYZ inputs, manager activity.
+
+Every figure is a GROUP BY in the database (owner, stage / item, month / owner); Python only
+reads the summed rows. Owners are always given as a list (`owner_id IN (...)`): that is both
+the scope (active staff) and what lets the (owner_id, …) indexes of migration 0011 be read as
+a few ranges. Durations are summed in whole seconds by the database (julianday on SQLite,
+EXTRACT(EPOCH) on PostgreSQL); calendar months of invoices likewise (strftime / to_char).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from services.invoices.model import InvoiceStatus
+from services.reports.model import ReportQuery
+from services.reports.ports import (
+    ItemRevenue,
+    LeadContacts,
+    MonthRevenue,
+    OwnerCount,
+    PipelineStage,
+    StageFlow,
+    StageStay,
+)
+from services.tasks.model import CLOSED_STATUSES, EVENT_STATUSES, TASK_STATUSES
+from storage import models as m
+
+# Issued and not cancelled (drafts have no number; a cancelled invoice asks for nothing).
+_ISSUED = tuple(s.value for s in InvoiceStatus
+                if s not in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED))
+_OPEN_TASK = tuple(sorted(set(TASK_STATUSES + EVENT_STATUSES) - CLOSED_STATUSES))
+_DONE_TASK = ("done", "held")
+
+
+def _n(value: Any) -> int:
+    """A count or a sum as the driver gives it (None for an empty SUM) as an int."""
+    return int(value or 0)
 
 
 class WorkQueries:
     _s: AsyncSession
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _dialect(self) -> str:
+        return self._s.get_bind().dialect.name
+
+    def _seconds(self, since: ColumnElement[datetime],
+                 until: ColumnElement[datetime]) -> ColumnElement[int]:
+        """Whole seconds from `since` to `until`, computed by the database."""
+        if self._dialect() == "postgresql":
+            return cast(func.round(func.extract("epoch", until - since)), BigInteger)
+        return cast(func.round((func.julianday(until) - func.julianday(since)) * 86400),
+                    Integer)
+
+    def _month(self, day: Any) -> ColumnElement[str]:
+        """"YYYY-MM" of a date column."""
+        if self._dialect() == "postgresql":
+            return func.to_char(day, "YYYY-MM")
+        return func.strftime("%Y-%m", day)
+
+    @staticmethod
+    def _pipeline_id(pipeline: str) -> ColumnElement[int]:
+        return select(m.Pipeline.id).where(m.Pipeline.code == pipeline).scalar_subquery()
+
+    # --- b. funnel --------------------------------------------------------------------------
+
+    async def pipeline_stages(self, pipeline: str) -> Sequence[PipelineStage]:
+        s = m.Stage
+        rows = (await self._s.execute(
+            select(s.id, s.code, s.outcome).where(s.pipeline_id == self._pipeline_id(pipeline))
+            .order_by(s.position, s.id))).all()
+        return [PipelineStage(sid, code, outcome) for sid, code, outcome in rows]
+
+    async def funnel_owners(self, pipeline: str) -> Sequence[int]:
+        d = m.Deal
+        rows = await self._s.execute(select(d.owner_id).distinct().where(
+            d.pipeline_id == self._pipeline_id(pipeline)))
+        return [owner for (owner,) in rows.all()]
+
+    async def stage_flow(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+                         end: datetime, currency: str,
+                         next_stage: Mapping[int, int]) -> Sequence[StageFlow]:
+        ch, d = m.DealStageChange, m.Deal
+        entries = (
+            select(ch.deal_id, ch.to_stage_id.label("stage_id"),
+                   func.min(ch.at).label("first_at"))
+            .join(d, d.id == ch.deal_id)
+            .where(d.pipeline_id == self._pipeline_id(pipeline), d.owner_id.in_(owner_ids),
+                   ch.at >= start, ch.at < end, ch.to_stage_id.is_not(None))
+            .group_by(ch.deal_id, ch.to_stage_id)).subquery()
+        converted: ColumnElement[int]
+        if next_stage:
+            later = aliased(ch)
+            went_on = exists().where(
+                later.deal_id == entries.c.deal_id,
+                later.to_stage_id == case(dict(next_stage), value=entries.c.stage_id),
+                later.at >= entries.c.first_at)
+            converted = func.sum(case((went_on, 1), else_=0))
+        else:
+            converted = literal(0)
+        amount = func.sum(case((d.currency == currency, func.coalesce(d.amount_minor, 0)),
+                               else_=0))
+        q = (select(d.owner_id, entries.c.stage_id, func.count(), amount, converted)
+             .join(d, d.id == entries.c.deal_id)
+             .group_by(d.owner_id, entries.c.stage_id))
+        return [StageFlow(_n(owner), _n(stage), _n(n), _n(total), _n(went))
+                for owner, stage, n, total, went in (await self._s.execute(q)).all()]
+
+    async def stage_stays(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+                          end: datetime) -> Sequence[StageStay]:
+        ch, d = m.DealStageChange, m.Deal
+        in_window = (select(ch.deal_id).join(d, d.id == ch.deal_id)
+                     .where(d.pipeline_id == self._pipeline_id(pipeline),
+                            d.owner_id.in_(owner_ids), ch.at >= start, ch.at < end))
+        log = (select(ch.deal_id, ch.to_stage_id.label("stage_id"), ch.at,
+                      func.lead(ch.at).over(partition_by=ch.deal_id,
+                                            order_by=(ch.at, ch.id)).label("left_at"))
+               .where(ch.deal_id.in_(in_window))).subquery()
+        q = (select(d.owner_id, log.c.stage_id, func.count(),
+                    func.sum(self._seconds(log.c.at, log.c.left_at)))
+             .join(d, d.id == log.c.deal_id)
+             .where(log.c.at >= start, log.c.at < end, log.c.left_at.is_not(None),
+                    log.c.stage_id.is_not(None))
+             .group_by(d.owner_id, log.c.stage_id))
+        return [StageStay(_n(owner), _n(stage), _n(n), _n(seconds))
+                for owner, stage, n, seconds in (await self._s.execute(q)).all()]
+
+    async def stuck_deals(self, pipeline: str, owner_ids: Sequence[int],
+                          before: datetime) -> Sequence[OwnerCount]:
+        ch, d = m.DealStageChange, m.Deal
+        last = select(func.max(ch.at)).where(ch.deal_id == d.id).scalar_subquery()
+        q = (select(d.owner_id, d.stage_id, func.count())
+             .where(d.owner_id.in_(owner_ids), d.status == "open",
+                    d.pipeline_id == self._pipeline_id(pipeline), d.stage_id.is_not(None),
+                    func.coalesce(last, d.created_at) < before)
+             .group_by(d.owner_id, d.stage_id))
+        return [OwnerCount(_n(owner), _n(stage), _n(n))
+                for owner, stage, n in (await self._s.execute(q)).all()]
+
+    async def closed_deals(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+                           end: datetime) -> Sequence[OwnerCount]:
+        d = m.Deal
+        q = (select(d.owner_id, d.status, func.count())
+             .where(d.status.in_(("won", "lost")), d.closed_at >= start, d.closed_at < end,
+                    d.owner_id.in_(owner_ids), d.pipeline_id == self._pipeline_id(pipeline))
+             .group_by(d.owner_id, d.status))
+        return [OwnerCount(_n(owner), str(status), _n(n))
+                for owner, status, n in (await self._s.execute(q)).all()]
+
+    # --- c. ABC / XYZ -----------------------------------------------------------------------
+
+    @staticmethod
+    def _issued(q: ReportQuery, first: date, last: date) -> list[ColumnElement[bool]]:
+        i = m.Invoice
+        where = [i.currency == q.currency, i.issue_date >= first, i.issue_date <= last,
+                 i.status.in_(_ISSUED)]
+        if q.owner_id is not None:
+            where.append(i.owner_id == q.owner_id)
+        if q.organization_id is not None:
+            where.append(i.organization_id == q.organization_id)
+        return where
+
+    async def revenue(self, q: ReportQuery, subject: str) -> Sequence[ItemRevenue]:
+        i, line = m.Invoice, m.DocumentLine
+        where = self._issued(q, q.period.start, q.period.end)
+        if subject == "clients":
+            sums = (select(i.company_id.label("id"), func.sum(i.total_minor).label("minor"))
+                    .where(*where, i.company_id.is_not(None)).group_by(i.company_id)).subquery()
+            named = select(sums.c.id, m.Company.name, sums.c.minor).join(
+                m.Company, m.Company.id == sums.c.id)
+        else:
+            sums = (select(line.product_id.label("id"), func.sum(line.total_minor).label("minor"))
+                    .join(i, i.id == line.invoice_id)
+                    .where(*where, line.credit_note_id.is_(None), line.product_id.is_not(None))
+                    .group_by(line.product_id)).subquery()
+            named = select(sums.c.id, m.Product.name, sums.c.minor).join(
+                m.Product, m.Product.id == sums.c.id)
+        rows = (await self._s.execute(named.order_by(sums.c.minor.desc(), sums.c.id))).all()
+        return [ItemRevenue(_n(item), str(name), _n(minor)) for item, name, minor in rows]
+
+    async def monthly_revenue(self, q: ReportQuery, subject: str, first: date,
+                              last: date) -> Sequence[MonthRevenue]:
+        i, line = m.Invoice, m.DocumentLine
+        where = self._issued(q, first, last)
+        month = self._month(i.issue_date).label("month")
+        if subject == "clients":
+            items = select(i.company_id).where(
+                *self._issued(q, q.period.start, q.period.end), i.company_id.is_not(None))
+            stmt = (select(i.company_id, month, func.sum(i.total_minor))
+                    .where(*where, i.company_id.in_(items.distinct()))
+                    .group_by(i.company_id, month))
+        else:
+            items = (select(line.product_id).join(i, i.id == line.invoice_id)
+                     .where(*self._issued(q, q.period.start, q.period.end),
+                            line.credit_note_id.is_(None), line.product_id.is_not(None)))
+            stmt = (select(line.product_id, month, func.sum(line.total_minor))
+                    .join(i, i.id == line.invoice_id)
+                    .where(*where, line.credit_note_id.is_(None),
+                           line.product_id.in_(items.distinct()))
+                    .group_by(line.product_id, month))
+        return [MonthRevenue(_n(item), date(int(ym[:4]), int(ym[5:7]), 1), _n(minor))
+                for item, ym, minor in (await self._s.execute(stmt)).all()]
+
+    # --- f. activity ------------------------------------------------------------------------
+
+    async def lead_contacts(self, owner_ids: Sequence[int], start: datetime,
+                            end: datetime) -> Sequence[LeadContacts]:
+        lead, ix = m.Lead, m.Interaction
+        first = (select(func.min(ix.occurred_at))
+                 .where(or_(ix.lead_id == lead.id,
+                            and_(lead.deal_id.is_not(None), ix.deal_id == lead.deal_id),
+                            and_(lead.company_id.is_not(None),
+                                 ix.company_id == lead.company_id)),
+                        ix.occurred_at > lead.created_at)
+                 .scalar_subquery())
+        leads = (select(lead.owner_id, lead.created_at, first.label("first_at"))
+                 .where(lead.owner_id.in_(owner_ids), lead.created_at >= start,
+                        lead.created_at < end)).subquery()
+        q = (select(leads.c.owner_id, func.count(), func.count(leads.c.first_at),
+                    func.sum(self._seconds(leads.c.created_at, leads.c.first_at)))
+             .group_by(leads.c.owner_id))
+        return [LeadContacts(_n(owner), _n(n), _n(contacted), _n(seconds))
+                for owner, n, contacted, seconds in (await self._s.execute(q)).all()]
+
+    async def activity_counts(self, q: ReportQuery, owner_ids: Sequence[int], start: datetime,
+                              end: datetime, now: datetime) -> Sequence[OwnerCount]:
+        ix, t, i = m.Interaction, m.Task, m.Invoice
+        queries: dict[str, Select[Any, Any]] = {
+            "interactions": select(ix.owner_id, func.count()).where(
+                ix.owner_id.in_(owner_ids), ix.occurred_at >= start, ix.occurred_at < end
+            ).group_by(ix.owner_id),
+            "tasks_done": select(t.owner_id, func.count()).where(
+                t.owner_id.in_(owner_ids), t.done_at >= start, t.done_at < end,
+                t.status.in_(_DONE_TASK)
+            ).group_by(t.owner_id),
+            "tasks_overdue": select(t.owner_id, func.count()).where(
+                t.owner_id.in_(owner_ids), t.status.in_(_OPEN_TASK), t.due_at < now
+            ).group_by(t.owner_id),
+            "invoices_issued": select(i.owner_id, func.count()).where(
+                *self._issued(q, q.period.start, q.period.end), i.owner_id.in_(owner_ids)
+            ).group_by(i.owner_id),
+        }
+        found: list[OwnerCount] = []
+        for key, stmt in queries.items():
+            found += [OwnerCount(_n(owner), key, _n(n))
+                      for owner, n in (await self._s.execute(stmt)).all()]
+        return found
