@@ -108,8 +108,8 @@ class ReportRepository(Protocol):
         is older than `before`."""
         ...
 
-    async def closed_deals(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
-                           end: datetime) -> Sequence[OwnerCount]:
+    async def funnel_closed(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+                            end: datetime) -> Sequence[OwnerCount]:
         """Per owner and status (`key` = "won" | "lost"): deals closed in [start, end)."""
         ...
 
