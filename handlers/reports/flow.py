@@ -224,8 +224,12 @@ def result_keyboard(cb: RepCb, report: Report, actor: User, currencies: int
 
 
 async def send_step(msg: Message, cb: RepCb, actor: User, reports: ReportService,
-                    deals: DealService, renderer: Renderer) -> None:
-    step = await next_step(cb, actor, reports)
+                    deals: DealService, renderer: Renderer,
+                    step: tuple[str, InlineKeyboardMarkup] | RepCb | None = None) -> None:
+    """Asks the next question, or sends the report (`step`: next_step's answer when the
+    caller already has it)."""
+    if step is None:
+        step = await next_step(cb, actor, reports)
     if not isinstance(step, RepCb):
         text, markup = step
         await msg.answer(text, reply_markup=markup)
@@ -302,7 +306,7 @@ def create_router() -> Router:
             await reports.query(actor, ReportRequest(kind, period, step.c, scope_of(step),
                                                      step.o or None))
         await query.answer()
-        await send_step(msg, callback_data, actor, reports, deals, report_renderer)
+        await send_step(msg, callback_data, actor, reports, deals, report_renderer, step)
 
     @router.callback_query(RepCb.filter(F.a == TYPE))
     async def on_type(query: CallbackQuery, callback_data: RepCb, msg: Message,

@@ -170,6 +170,13 @@ async def test_every_report_text_chart_and_xlsx(bot: Harness, lang: str) -> None
             assert Decimal(str(by_manager[w["total"]][2])) == seeded.invoice_total
             assert Decimal(str(by_manager["Ivan"][3])) == Decimal("500")
             assert "👤 Ivan" in buttons(result) and "🏢 Ромашка" in buttons(result)
+            drill = await bot.press(ADMIN, result, "👤 Ivan")
+            assert "Поставка" in drill["text"] and "Василёк" not in drill["text"]
+            invoice_button = next(b for b in buttons(drill) if b.startswith("🧾 "))
+            card = await bot.press(ADMIN, drill, invoice_button)
+            assert invoice_button[2:] in card["text"]
+            client = await bot.press(ADMIN, result, "🏢 Ромашка")
+            assert "Ромашка" in client["text"]
         elif kind == "abc_clients":
             assert "Ромашка" in text and rows[0][0] == "Ромашка"
             assert Decimal(str(rows[-1][1])) == seeded.invoice_total
@@ -189,6 +196,9 @@ async def test_every_report_text_chart_and_xlsx(bot: Harness, lang: str) -> None
 
 async def test_a_manager_cannot_forge_team_or_another_manager(bot: Harness) -> None:
     seeded = await seed(bot, "en")
+    await bot.client.user(3999, first_name="Stranger", language_code="en")
+    refused = await bot.say(3999, "/reports")
+    assert refused["text"].startswith("Sorry, this is a private bot")
     mine = await bot.say(MANAGER, "/reports")
     # A manager is not asked whose figures: "me" only.
     result = await choose(bot, MANAGER, mine, "Sales", "This month")
