@@ -113,15 +113,11 @@ class ReportRepository(Protocol):
         """Per owner and status (`key` = "won" | "lost"): deals closed in [start, end)."""
         ...
 
-    async def revenue(self, q: ReportQuery, subject: str) -> Sequence[ItemRevenue]:
-        """Per client ("clients") or product ("products"): revenue of the invoices issued in
-        the period (largest first)."""
-        ...
-
-    async def monthly_revenue(self, q: ReportQuery, subject: str, first: date,
-                              last: date) -> Sequence[MonthRevenue]:
-        """Per item with revenue in the period and calendar month of [first, last]: the
-        same sums (months without a sale have no row)."""
+    async def abc_items(self, q: ReportQuery, subject: str,
+                        months: Sequence[date]) -> Sequence[ItemRevenue]:
+        """Per client ("clients") or product ("products") with invoices issued in the
+        period: its revenue there, and its sums in each calendar month starting on the
+        `months` days (first days, oldest first); largest revenue first."""
         ...
 
     async def lead_contacts(self, owner_ids: Sequence[int], start: datetime,
@@ -190,13 +186,7 @@ class ItemRevenue:
     id: int
     name: str
     revenue_minor: int
-
-
-@dataclass(frozen=True, slots=True)
-class MonthRevenue:
-    id: int
-    month: date  # the first day
-    revenue_minor: int
+    monthly_minor: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)

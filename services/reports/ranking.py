@@ -7,7 +7,7 @@ cancelled, of the query's currency, owner and organization) —
   without a product, are left out).
 Monthly purchases (XYZ): the same sums per calendar month over the `months` whole months
 ending with the month of the period's end (oldest first, a month without a purchase is 0),
-for the items with revenue in the period. Both are GROUP BYs in the database.
+for the items with invoices in the period. One GROUP BY item in the database gives both.
 """
 
 from __future__ import annotations
@@ -27,24 +27,10 @@ def months_back(last: date, months: int) -> list[date]:
     return [date(i // 12, i % 12 + 1, 1) for i in range(index - months + 1, index + 1)]
 
 
-def _month_end(day: date) -> date:
-    index = day.year * 12 + day.month  # the next month
-    return date.fromordinal(date(index // 12, index % 12 + 1, 1).toordinal() - 1)
-
-
 async def build(repo: ReportRepository, q: ReportQuery, subject: str,
                 months: int) -> AbcReport:
     if subject not in SUBJECTS:
         raise ValueError(f"subject must be one of {SUBJECTS}")
-    firsts = months_back(q.period.end, months)
-    revenue = await repo.revenue(q, subject)
-    series: dict[int, list[int]] = {r.id: [0] * months for r in revenue}
-    if revenue:
-        slot = {first: n for n, first in enumerate(firsts)}
-        for row in await repo.monthly_revenue(q, subject, firsts[0],
-                                              _month_end(q.period.end)):
-            if row.id in series and row.month in slot:
-                series[row.id][slot[row.month]] += row.revenue_minor
-    analysis = analyse(Item(r.id, r.name, r.revenue_minor, tuple(series[r.id]))
-                       for r in revenue)
+    found = await repo.abc_items(q, subject, months_back(q.period.end, months))
+    analysis = analyse(Item(r.id, r.name, r.revenue_minor, r.monthly_minor) for r in found)
     return AbcReport(query=q, subject=subject, months=months, analysis=analysis)

@@ -4,13 +4,15 @@ Every figure is a GROUP BY in the database (owner, stage / item, month / owner);
 reads the summed rows. Owners are always given as a list (`owner_id IN (...)`): that is both
 the scope (active staff) and what lets the (owner_id, …) indexes of migration 0011 be read as
 a few ranges. Durations are summed in whole seconds by the database (julianday on SQLite,
-EXTRACT(EPOCH) on PostgreSQL); calendar months of invoices likewise (strftime / to_char).
+EXTRACT(EPOCH) on PostgreSQL); the months of XYZ are conditional sums over date bounds (the
+same SQL on both engines).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import (
@@ -35,7 +37,6 @@ from services.reports.model import ReportQuery
 from services.reports.ports import (
     ItemRevenue,
     LeadContacts,
-    MonthRevenue,
     OwnerCount,
     PipelineStage,
     StageFlow,
@@ -49,6 +50,10 @@ _ISSUED = tuple(s.value for s in InvoiceStatus
                 if s not in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED))
 _OPEN_TASK = tuple(sorted(set(TASK_STATUSES + EVENT_STATUSES) - CLOSED_STATUSES))
 _DONE_TASK = ("done", "held")
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _n(value: Any) -> int:
@@ -71,12 +76,6 @@ class WorkQueries:
             return cast(func.round(func.extract("epoch", until - since)), BigInteger)
         return cast(func.round((func.julianday(until) - func.julianday(since)) * 86400),
                     Integer)
-
-    def _month(self, day: Any) -> ColumnElement[str]:
-        """"YYYY-MM" of a date column."""
-        if self._dialect() == "postgresql":
-            return func.to_char(day, "YYYY-MM")
-        return func.strftime("%Y-%m", day)
 
     @staticmethod
     def _pipeline_id(pipeline: str) -> ColumnElement[int]:
@@ -180,46 +179,43 @@ class WorkQueries:
             where.append(i.organization_id == q.organization_id)
         return where
 
-    async def revenue(self, q: ReportQuery, subject: str) -> Sequence[ItemRevenue]:
+    async def abc_items(self, q: ReportQuery, subject: str,
+                        months: Sequence[date]) -> Sequence[ItemRevenue]:
+        # One GROUP BY item over the covering range of ix_invoices_report (currency,
+        # issue_date, ...) from the earlier of the period's start and the first month to the
+        # end of the last month, limited to the period's items; the period's revenue and each
+        # month's sum are conditional sums of the same rows (a row per item, not per month).
         i, line = m.Invoice, m.DocumentLine
-        where = self._issued(q, q.period.start, q.period.end)
+        bounds = [*months, _next_month(months[-1])]
+        day = i.issue_date
+        in_period = and_(day >= q.period.start, day <= q.period.end)
+        item: Any
+        names: type[m.Company] | type[m.Product]
         if subject == "clients":
-            sums = (select(i.company_id.label("id"), func.sum(i.total_minor).label("minor"))
-                    .where(*where, i.company_id.is_not(None)).group_by(i.company_id)).subquery()
-            named = select(sums.c.id, m.Company.name, sums.c.minor).join(
-                m.Company, m.Company.id == sums.c.id)
+            item, minor, names = i.company_id, i.total_minor, m.Company
+            kept = [i.company_id.is_not(None)]
         else:
-            sums = (select(line.product_id.label("id"), func.sum(line.total_minor).label("minor"))
-                    .join(i, i.id == line.invoice_id)
-                    .where(*where, line.credit_note_id.is_(None), line.product_id.is_not(None))
-                    .group_by(line.product_id)).subquery()
-            named = select(sums.c.id, m.Product.name, sums.c.minor).join(
-                m.Product, m.Product.id == sums.c.id)
-        rows = (await self._s.execute(named.order_by(sums.c.minor.desc(), sums.c.id))).all()
-        return [ItemRevenue(_n(item), str(name), _n(minor)) for item, name, minor in rows]
-
-    async def monthly_revenue(self, q: ReportQuery, subject: str, first: date,
-                              last: date) -> Sequence[MonthRevenue]:
-        i, line = m.Invoice, m.DocumentLine
-        where = self._issued(q, first, last)
-        month = self._month(i.issue_date).label("month")
-        if subject == "clients":
-            items = select(i.company_id).where(
-                *self._issued(q, q.period.start, q.period.end), i.company_id.is_not(None))
-            stmt = (select(i.company_id, month, func.sum(i.total_minor))
-                    .where(*where, i.company_id.in_(items.distinct()))
-                    .group_by(i.company_id, month))
-        else:
-            items = (select(line.product_id).join(i, i.id == line.invoice_id)
-                     .where(*self._issued(q, q.period.start, q.period.end),
-                            line.credit_note_id.is_(None), line.product_id.is_not(None)))
-            stmt = (select(line.product_id, month, func.sum(line.total_minor))
-                    .join(i, i.id == line.invoice_id)
-                    .where(*where, line.credit_note_id.is_(None),
-                           line.product_id.in_(items.distinct()))
-                    .group_by(line.product_id, month))
-        return [MonthRevenue(_n(item), date(int(ym[:4]), int(ym[5:7]), 1), _n(minor))
-                for item, ym, minor in (await self._s.execute(stmt)).all()]
+            item, minor, names = line.product_id, line.total_minor, m.Product
+            kept = [line.credit_note_id.is_(None), line.product_id.is_not(None)]
+        chosen = select(item).where(*self._issued(q, q.period.start, q.period.end), *kept)
+        sums = select(item.label("id"),
+                      func.sum(case((in_period, minor), else_=0)).label("period"),
+                      *(func.sum(case((and_(day >= start, day < end), minor), else_=0))
+                        for start, end in pairwise(bounds)))
+        if subject != "clients":
+            chosen = chosen.join(i, i.id == line.invoice_id)
+            sums = sums.join(i, i.id == line.invoice_id)
+        # `item + 0`: checked against the period's items, not probed by its own index (which
+        # would read every invoice the item ever had).
+        grouped = (sums.where(*self._issued(q, min(q.period.start, bounds[0]),
+                                            bounds[-1] - timedelta(days=1)),
+                              *kept, (item + 0).in_(chosen.distinct()))
+                   .group_by(item)).subquery()
+        named = (select(grouped, names.name).join(names, names.id == grouped.c.id)
+                 .order_by(grouped.c.period.desc(), grouped.c.id))
+        return [ItemRevenue(_n(row[0]), str(row[-1]), _n(row[1]),
+                            tuple(_n(v) for v in row[2:-1]))
+                for row in (await self._s.execute(named)).all()]
 
     # --- f. activity ------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import ConfigError, load_settings
 from services.access import AccessService
 from services.catalog import CatalogService, Price, ProductDraft
 from services.clients import ClientService, CompanyDraft
@@ -264,6 +265,12 @@ async def test_abc_xyz_of_clients(abc_world: World) -> None:
     ]
     cells = {c.code: (c.count, c.revenue_minor) for c in report.analysis.cells if c.count}
     assert cells == {"AX": (1, 100000), "AZ": (1, 500000), "BY": (1, 50000), "CZ": (1, 10000)}
+    # June–November as the period: every purchase of the six months is revenue.
+    half = await w.reports.abc(w.m1, ask("abc_clients", period=Period(date(2026, 6, 1),
+                                                                     date(2026, 11, 30))))
+    assert [(r.name, r.revenue_minor, r.abc, r.xyz) for r in half.analysis.rows] == [
+        ("Beta", 800000, "A", "Z"), ("Alfa", 600000, "A", "X"), ("Gamma", 300000, "B", "Y"),
+        ("Delta", 10000, "C", "Z")]
     # The team adds Boris's client.
     team = await w.reports.abc(w.admin, ask("abc_clients", "team"))
     assert [r.name for r in team.analysis.rows] == ["Beta", "Omega", "Alfa", "Gamma", "Delta"]
@@ -387,3 +394,23 @@ async def test_an_empty_period(db: Database) -> None:
     assert abc.analysis.rows == () and abc.analysis.total_minor == 0
     activity = await w.reports.activity(w.m1, ask("activity", period=summer))
     assert figures(activity)["Anna"] == (0, None, 0, 0, 0, 0)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_report_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORT_STUCK_DAYS", "21")
+    monkeypatch.setenv("REPORT_PLAN_BASIS", " Invoiced ")
+    got = load_settings(_env_file=None)
+    assert (got.report_stuck_days, got.report_plan_basis) == (21, "invoiced")
+    monkeypatch.delenv("REPORT_STUCK_DAYS")
+    monkeypatch.delenv("REPORT_PLAN_BASIS")
+    assert (load_settings(_env_file=None).report_stuck_days,
+            load_settings(_env_file=None).report_plan_basis) == (14, "paid")
+    for name, value in (("REPORT_STUCK_DAYS", "0"), ("REPORT_PLAN_BASIS", "shipped")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ConfigError) as err:
+            load_settings(_env_file=None)
+        assert str(err.value).startswith(name)
+        monkeypatch.delenv(name)
