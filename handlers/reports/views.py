@@ -26,6 +26,7 @@ from services.pipelines import (
     DEFAULT_LOST_REASONS,
     LostReason,
     PipelineConfig,
+    PipelineConfigError,
     load_lost_reasons,
     load_pipelines,
 )
@@ -84,7 +85,7 @@ def default_names() -> Names:
     try:
         pipelines = {p.code: p for p in load_pipelines(CONFIG)}
         reasons = load_lost_reasons(CONFIG)
-    except Exception:  # no file: codes fall back to the built-in names
+    except PipelineConfigError:  # no file: the built-in lost reasons, stage codes as they are
         pipelines, reasons = {}, DEFAULT_LOST_REASONS
     return Names(pipelines, {r.code: r for r in reasons})
 
