@@ -22,6 +22,7 @@ from bot.images import PoolImageTools
 from bot.mailer import SmtpMailer
 from bot.origin import OriginGuard
 from bot.pdf import PdfRenderer
+from bot.report_render import ReportRenderer
 from bot.scheduler import create_scheduler, start_outbox_sender
 from bot.settings import ConfigError, Settings
 from bot.telegram import RateLimiter, create_bot
@@ -201,7 +202,9 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
     # What the bot sends on its own must leave through the outbox (bot/origin.py).
     bot.session.middleware(OriginGuard(strict=settings.strict_outbox))
     dp = create_dispatcher(access=services.access, storage=storage, i18n=i18n,
-                           settings=settings, **services.as_kwargs())
+                           settings=settings,
+                           report_renderer=ReportRenderer(pool_runner(renderer)),
+                           **services.as_kwargs())
     app = App(settings, db, services, i18n, storage, bot, dp, clock)
     if settings.pdf_warmup:
         app.background.append(asyncio.create_task(renderer.start()))

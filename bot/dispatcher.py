@@ -11,6 +11,7 @@ from aiogram.utils.i18n import I18n
 from bot.charts import funnel_chart
 from bot.i18n import ActorI18nMiddleware
 from bot.origin import AnsweringMiddleware
+from bot.report_render import ReportRenderer
 from handlers import admin, clients, common, fallback
 from handlers import card_payments as card_payment_handlers
 from handlers import catalog as catalog_handlers
@@ -31,6 +32,7 @@ from handlers import printing as printing_handlers
 from handlers import quotes as quote_handlers
 from handlers import receivables as receivable_handlers
 from handlers import reminders as reminder_handlers
+from handlers import reports as report_handlers
 from handlers import search as search_handlers
 from handlers import shipments as shipment_handlers
 from handlers import tasks as task_handlers
@@ -39,9 +41,12 @@ from services.access import AccessService
 
 
 def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n,
+                      report_renderer: ReportRenderer | None = None,
                       **services: Any) -> Dispatcher:
-    """`services` become handler arguments by name (clients=ClientService, ...)."""
-    dp = Dispatcher(storage=storage, access=access, funnel_chart=funnel_chart, **services)
+    """`services` become handler arguments by name (clients=ClientService, ...).
+    `report_renderer` draws the reports' charts and XLSX: the bot passes one on its CPU pool."""
+    dp = Dispatcher(storage=storage, access=access, funnel_chart=funnel_chart,
+                    report_renderer=report_renderer or ReportRenderer(), **services)
     dp.update.outer_middleware(PerUserSerialMiddleware())
     dp.update.outer_middleware(AnsweringMiddleware())
     dp.errors.outer_middleware(AnsweringMiddleware())  # the error answer, same chat
@@ -71,6 +76,7 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         shipment_handlers.create_router(),
         receivable_handlers.create_router(),
         export_handlers.create_router(),
+        report_handlers.create_router(),
         manual_payment_handlers.create_router(),
         printing_handlers.create_router(),
         # Files sent to a card (its attach step, or a reply to it): before the statement

@@ -44,6 +44,10 @@ STAFF = [
     ("contracts", __("My contracts")),
     ("debts", __("Who owes us, aged")),
     ("export", __("Export invoices and payments")),
+    ("reports", __("Reports: sales, funnel, ABC, payment calendar, plans")),
+]
+PLANS = [
+    ("plan", __("Set a manager's monthly plan")),
 ]
 ADMIN = [
     ("invite", __("Invite a manager")),
@@ -63,8 +67,8 @@ ADMIN_DOCUMENTS = [
     ("signature", __("Upload the signature image")),
 ]
 ROLE_COMMANDS = {
-    Role.ADMIN: STAFF + ADMIN + ADMIN_DOCUMENTS + COMMON,
-    Role.HEAD: STAFF + COMMON,
+    Role.ADMIN: STAFF + PLANS + ADMIN + ADMIN_DOCUMENTS + COMMON,
+    Role.HEAD: STAFF + PLANS + COMMON,
     Role.MANAGER: STAFF + COMMON,
     Role.CUSTOMER: CUSTOMER + COMMON,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
@@ -98,7 +100,14 @@ ERRORS = {
                            "account, a document number or an amount."),
     "bad_date_range": __("That is not a period. Example: 01.11.2026–30.11.2026."),
     "period_reversed": __("The period ends before it starts."),
-    "period_too_long": __("A period can be at most ten years long."),
+    "period_too_long": __("A period can be at most {years} years long."),
+    # the reports (issue 14)
+    "bad_report": __("Unknown report."),
+    "bad_scope": __("Unknown choice of whose figures to show."),
+    "bad_currency": __("Unknown currency."),
+    "bad_months": __("XYZ is computed over 6 or 12 months."),
+    "plan_not_positive": __("A plan must be more than zero. Nothing was saved."),
+    "bad_basis": __("A plan counts either paid or invoiced amounts."),
     "already_owner": __("This client already belongs to that manager."),
     # the client card: edits, contacts, archive, merge (services/companies/editing.py)
     "client_archived": __("This client is archived: restore it first. Nothing was changed."),
@@ -313,6 +322,9 @@ def error_text(err: DomainError) -> str:
     if template is None:
         return _("This cannot be done: {reason}.").format(reason=err.code)
     params = dict(err.params)
+    if err.code == "bad_date" and "text" in params:  # the date as typed, e.g. in a period
+        template = __("There is no date {text}. Example: 25.11.2026.")
+        params["text"] = html.escape(str(params["text"]))
     field = params.get("field")
     if field is not None:
         params["field"] = str(FIELD_NAMES.get(field, field))

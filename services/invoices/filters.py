@@ -98,7 +98,7 @@ def parse_period(text: str) -> str:
             raise
         raise InvalidInput("bad_date_range", field="period") from None
     if (end - start).days > MAX_PERIOD_DAYS:
-        raise InvalidInput("period_too_long", field="period")
+        raise InvalidInput("period_too_long", field="period", years=MAX_PERIOD_DAYS // 366)
     return f"{start:%Y%m%d}-{end:%Y%m%d}"
 
 

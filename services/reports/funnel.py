@@ -77,7 +77,7 @@ async def build(repo: ReportRepository, q: ReportQuery, w: Window, now: datetime
         for c in await repo.stuck_deals(pipeline, ids, now - timedelta(days=stuck_days)):
             for owner in (c.owner_id, None):
                 stuck[owner, int(c.key)] += c.count
-        for c in await repo.closed_deals(pipeline, ids, w.start, w.end):
+        for c in await repo.funnel_closed(pipeline, ids, w.start, w.end):
             for owner in (c.owner_id, None):
                 closed[owner, str(c.key)] += c.count
 

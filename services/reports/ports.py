@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from services.reports.model import Named, ReportQuery
+from services.reports.drill import DrillDeal, DrillInvoice
+from services.reports.model import Named, ReportQuery, SalesRow
 
 
 class ReportRepository(Protocol):
@@ -34,6 +35,49 @@ class ReportRepository(Protocol):
     async def set_optout(self, user_id: int, kind: str, off: bool, at: datetime) -> None: ...
 
     # --- money reports: sales, payment calendar, plan vs fact (storage/reports/money.py) ------
+    # "The report's invoices": issued (numbered, not cancelled), of q.currency, issued within
+    # q.period, of q.owner_id / q.organization_id when set. "Received": live allocations of
+    # incoming payments that are money (not reversed, ignored or a twin) received in the days
+    # given, on the scope's issued invoices of the currency (any issue date).
+    async def sales_rows(self, q: ReportQuery, by: str) -> Sequence[SalesRow]:
+        """The report's invoices summed: by "total" (one row), "manager" (by name) or
+        "client" (largest invoiced first, then name; no client = Named(None, ""))."""
+        ...
+
+    async def sales_products(self, q: ReportQuery) -> Sequence[SalesRow]:
+        """Their lines by product (free-text lines by name, id None), largest first."""
+        ...
+
+    async def invoiced_by_day(self, q: ReportQuery) -> Sequence[tuple[date, int]]: ...
+
+    async def received_by_day(self, q: ReportQuery, start: date, end: date
+                              ) -> Sequence[tuple[date, int]]: ...
+
+    async def closed_deals(self, q: ReportQuery, start: datetime, end: datetime
+                           ) -> Sequence[tuple[str, str | None, int, int, int]]:
+        """Won / lost deals closed in [start, end) in scope, of the currency or without an
+        amount: (status, lost_reason, count, count priced in the currency, Σ their amount)."""
+        ...
+
+    async def open_by_due(self, q: ReportQuery) -> Sequence[tuple[date | None, int]]:
+        """Open parts of the scope's open invoices summed per due date, split as /debts
+        (installments paid oldest first; a guarantee letter's date replaces the invoice's)."""
+        ...
+
+    async def overdue_by_client(self, q: ReportQuery, today: date) -> Sequence[SalesRow]: ...
+
+    async def plan_rows(self, month: date, currency: str, owner_id: int | None
+                        ) -> Sequence[tuple[Named, str | None, int | None]]:
+        """Active staff in scope that are managers or have a plan: (who, basis, plan)."""
+        ...
+
+    async def invoiced_by_owner(self, q: ReportQuery, start: date, end: date
+                                ) -> dict[int, int]:
+        """Σ (total − credited) of invoices issued in the days, per owner."""
+        ...
+
+    async def received_by_owner(self, q: ReportQuery, start: date, end: date
+                                ) -> dict[int, int]: ...
 
     # --- work reports: funnel, ABC/XYZ, activity (storage/reports/work.py) --------------------
     async def pipeline_stages(self, pipeline: str) -> Sequence[PipelineStage]:
@@ -64,8 +108,8 @@ class ReportRepository(Protocol):
         is older than `before`."""
         ...
 
-    async def closed_deals(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
-                           end: datetime) -> Sequence[OwnerCount]:
+    async def funnel_closed(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+                            end: datetime) -> Sequence[OwnerCount]:
         """Per owner and status (`key` = "won" | "lost"): deals closed in [start, end)."""
         ...
 
@@ -90,6 +134,20 @@ class ReportRepository(Protocol):
 
 
 # --- work reports' rows -------------------------------------------------------------------------
+
+    # --- drill-down: one manager's deals and invoices (storage/reports/drill.py) --------------
+    async def drill_deals(self, owner_id: int, start: datetime, end: datetime,
+                          limit: int) -> tuple[Sequence[DrillDeal], int]:
+        """Deals of `owner_id` created or closed in [start, end), newest first (at most
+        `limit`), and how many there are."""
+        ...
+
+    async def drill_invoices(self, owner_id: int, start: datetime, end: datetime,
+                             currency: str, limit: int) -> tuple[Sequence[DrillInvoice], int]:
+        """Issued invoices of `owner_id` in `currency` issued in [start, end), newest first
+        (at most `limit`), and how many there are."""
+        ...
+
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 from services.clock import Clock
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.kernel import UnitOfWork, UowFactory
+from services.money import AmountError, parse_amount, to_minor
 from services.reports import activity, calendar, funnel, plans, ranking, sales
+from services.reports.drill import LIMIT, Drill
 from services.reports.model import (
     BASES,
     KINDS,
@@ -194,7 +196,40 @@ class ReportService:
         assert isinstance(got, ActivityReport)
         return got
 
+    # --- drill-down -------------------------------------------------------------------------
+
+    async def drill(self, actor: Actor, manager_id: int, period: Period,
+                    currency: str) -> Drill:
+        """One manager's deals and invoices of the period. The scope is re-checked here: a
+        manager may only drill into their own figures (anyone else's is Forbidden), a head or
+        an admin naming someone who is not active staff gets NotFound."""
+        owner = await self.owner_for(actor, str(manager_id))
+        assert owner is not None
+        currency = currency.upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise InvalidInput("bad_currency", field="currency")
+        w = window(period, self.zone(actor))
+        async with self._uow(readonly=True) as uow:
+            found = list(await uow.reports.managers(owner))
+            if not found:
+                raise NotFound()
+            deals, n_deals = await uow.reports.drill_deals(owner, w.start, w.end, LIMIT)
+            invoices, n_inv = await uow.reports.drill_invoices(owner, w.start, w.end,
+                                                               currency, LIMIT)
+        return Drill(found[0], period, currency, tuple(deals), n_deals, tuple(invoices), n_inv)
+
     # --- plans ------------------------------------------------------------------------------
+
+    def plan_amount(self, text: str, currency: str) -> int:
+        """A plan amount as typed, in minor units: unreadable text is "amount_<code>" (as
+        anywhere money is typed), 0 or less "plan_not_positive"."""
+        try:
+            amount = parse_amount(text, currency, allow_negative=True)
+        except AmountError as exc:
+            raise InvalidInput(f"amount_{exc.code}", field="amount") from None
+        if amount <= 0:
+            raise InvalidInput("plan_not_positive", field="amount")
+        return to_minor(amount, currency)
 
     async def set_plan(self, actor: Actor, manager_id: int, month: date, currency: str,
                        amount_minor: int, basis: str | None = None) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reports.model import Named
 from storage import models as m
+from storage.reports.drill import DrillQueries
 from storage.reports.money import MoneyQueries
 from storage.reports.work import WorkQueries
 
@@ -19,7 +20,7 @@ STAFF = ("admin", "head", "manager")
 ISSUED = ("issued", "sent", "viewed", "partially_paid", "overdue", "paid")
 
 
-class SqlReportRepository(MoneyQueries, WorkQueries):
+class SqlReportRepository(MoneyQueries, WorkQueries, DrillQueries):
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 

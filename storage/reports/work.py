@@ -156,7 +156,7 @@ class WorkQueries:
         return [OwnerCount(_n(owner), _n(stage), _n(n))
                 for owner, stage, n in (await self._s.execute(q)).all()]
 
-    async def closed_deals(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
+    async def funnel_closed(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
                            end: datetime) -> Sequence[OwnerCount]:
         d = m.Deal
         q = (select(d.owner_id, d.status, func.count())
