@@ -54,6 +54,7 @@ from services.pipelines import (
 )
 from services.quotes import QuoteService
 from services.receivables import ReceivableService
+from services.reports.pushes import ReportPushFigures
 from services.reports.service import ReportService
 from services.search import SearchService
 from services.settlement import Settlement
@@ -141,6 +142,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
     services.files = FileService(db.uow, clock)
     services.credit_notes = CreditNoteService(db.uow, clock, settings.default_timezone)
     services.reports = ReportService(db.uow, clock, timezone=settings.default_timezone)
+    services.alerts.reports = ReportPushFigures(services.reports)  # the report pushes
     return services
 
 
