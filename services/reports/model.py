@@ -126,11 +126,16 @@ class SalesReport:
     won_minor: int
     lost: int
     lost_reasons: tuple[LostReason, ...]  # most frequent first
+    # Won deals with an amount in the query's currency: the ones `won_minor` sums, so the
+    # average's divisor (None: every won deal has one; a deal without an amount says nothing
+    # about the deal size and must not pull the average down).
+    won_priced: int | None = None
 
     @property
     def average_deal_minor(self) -> int | None:
-        """The average won deal (None when nothing was won), rounded half up."""
-        return (self.won_minor * 2 + self.won) // (2 * self.won) if self.won else None
+        """The average won deal with an amount (None when there is none), rounded half up."""
+        n = self.won if self.won_priced is None else self.won_priced
+        return (self.won_minor * 2 + n) // (2 * n) if n else None
 
     @property
     def empty(self) -> bool:
