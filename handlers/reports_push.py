@@ -62,7 +62,9 @@ def _vs(now: int, before: int, lang: str | None) -> str:
     pct = change(now, before)
     if pct is not None:
         return f" ({percent_text(pct, lang)})"
-    return f" ({_('before: none')})" if now else ""
+    if not now:
+        return ""
+    return " ({none})".format(none=_("none before"))
 
 
 def _figures_lines(c: PushCurrency, lang: str | None) -> list[str]:
@@ -82,6 +84,8 @@ def _figures_lines(c: PushCurrency, lang: str | None) -> list[str]:
 def _plan_lines(plan: PlanReport, currency: str, lang: str | None) -> list[str]:
     lines = []
     for row in plan.rows:
+        if not row.plan_minor and not row.fact_minor:
+            continue  # a manager with no plan and nothing yet: nothing to tell
         name = html.escape(row.manager.name)
         fact = money_text(row.fact_minor, currency, lang)
         if row.plan_minor and row.progress is not None:

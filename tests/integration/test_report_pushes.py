@@ -78,7 +78,8 @@ async def pushes(db: Database) -> list[tuple[str, int | None, str, datetime]]:
     async with db.uow(readonly=True) as uow:
         rows = (await uow.session.execute(
             select(o.idempotency_key, o.recipient_user_id, o.status, o.due_at)
-            .where(o.kind.in_(("report_weekly", "report_monthly"))).order_by(o.idempotency_key))).all()
+            .where(o.kind.in_(("report_weekly", "report_monthly")))
+            .order_by(o.idempotency_key))).all()
     return [(k, r, s, d if d.tzinfo else d.replace(tzinfo=UTC)) for k, r, s, d in rows]
 
 
