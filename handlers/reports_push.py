@@ -1,8 +1,9 @@
 """The report pushes (issue 14 item 4): the text and buttons the outbox sender renders
-(`render_push`, in the recipient's language) and the router of their buttons, prefix "rp":
-"Open reports" (`PushAction.OPEN`), "Turn off these reports" (`OFF`, answered by a
-confirmation with "Turn them back on", `ON`). Turning off or on is always about oneself
-(`ReportService.set_optout` takes the acting user)."""
+(`render_push`, in the recipient's language) and the router of their own buttons, prefix
+"rpo": "Turn off these reports" (`OFF`, answered by a confirmation with "Turn them back on",
+`ON`). Turning off or on is always about oneself (`ReportService.set_optout` takes the acting
+user). "Open reports" belongs to the /reports menu (handlers/reports, prefix "rp"): it opens
+the sales report of the pushed period for the team (`OPEN_REPORTS`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import html
 from decimal import Decimal
 from enum import StrEnum
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -28,16 +29,19 @@ from services.users import User
 
 
 class PushAction(StrEnum):
-    OPEN = "o"
     OFF = "x"
     ON = "y"
 
 
 PUSH_CODES = {WEEKLY: "w", MONTHLY: "m"}
 PUSH_OF_CODE = {v: k for k, v in PUSH_CODES.items()}
+# The /reports menu's button (handlers.reports.callbacks.RepCb, packed as
+# RepCb(k="s", p="lw" | "lm", s="t").pack()): sales, last week / last month, the team; the
+# menu asks for what is left (organization, currency).
+OPEN_REPORTS = {WEEKLY: "rp:g:s:lw:t:-1:", MONTHLY: "rp:g:s:lm:t:-1:"}
 
 
-class ReportPushCb(CallbackData, prefix="rp"):
+class ReportPushCb(CallbackData, prefix="rpo"):
     action: PushAction
     push: str  # "w" weekly, "m" monthly (PUSH_CODES)
 
@@ -133,7 +137,7 @@ def push_text(push: ReportPush, lang: str | None) -> str:
 
 def push_keyboard(kind: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Open reports"), callback_data=push_cb(PushAction.OPEN, kind))
+    kb.button(text=_("Open reports"), callback_data=OPEN_REPORTS[kind])
     kb.button(text=_("Turn off these reports"),
               callback_data=push_cb(PushAction.OFF, kind))
     kb.adjust(1)
@@ -146,14 +150,6 @@ def render_push(push: ReportPush, lang: str | None
 
 
 # --- the buttons --------------------------------------------------------------------------------
-
-
-async def on_open(query: CallbackQuery) -> None:
-    """Until the /reports menu takes this button over: tell where the reports are."""
-    await query.answer()
-    msg = message_of(query)
-    if msg is not None:
-        await msg.answer(_("Send /reports to open the reports."))
 
 
 async def on_switch(query: CallbackQuery, callback_data: ReportPushCb, actor: User,
@@ -188,9 +184,7 @@ async def on_switch(query: CallbackQuery, callback_data: ReportPushCb, actor: Us
 
 
 def create_router() -> Router:
-    """The "rp" buttons of the report pushes (staff only)."""
+    """The "rpo" buttons of the report pushes (staff only)."""
     router = Router(name="reports_push")
-    router.callback_query.register(on_open, ReportPushCb.filter(F.action == PushAction.OPEN),
-                                   IsStaff())
     router.callback_query.register(on_switch, ReportPushCb.filter(), IsStaff())
     return router

@@ -213,7 +213,8 @@ async def stack_fixture(db: Database) -> AsyncIterator[Stack]:
 
 async def texts(client: SandboxClient, chat: int) -> list[Any]:
     """The report pushes that reached the chat (the morning digest goes there too)."""
-    return [msg["text"] for msg in await client.messages(chat) if "report" in msg["text"]]
+    return [msg["text"] for msg in await client.messages(chat)
+            if "report" in (msg["text"] or "")]
 
 
 async def test_opt_out_after_enqueue_cancels_at_send_time(stack: Stack) -> None:
@@ -249,3 +250,34 @@ async def test_a_head_demoted_or_deactivated_after_enqueue_gets_nothing(stack: S
     assert [s for _k, _r, s, _d in await pushes(stack.db)] == ["cancelled", "cancelled"]
     assert await texts(stack.client, HEAD_MSK_TG) == []
     assert await texts(stack.client, HEAD_BUC_TG) == []
+
+
+async def test_the_admin_gets_last_month_against_the_month_before(stack: Stack) -> None:
+    p = await seed(stack.db)
+    async with stack.db.uow() as uow:
+        s = uow.session
+        org = m.Organization(name="Seller LLC", country="RU", currency="RUB")
+        company = m.Company(owner_id=p.manager, name="Acme", name_norm="acme")
+        s.add_all([org, company])
+        await s.flush()
+        for number, issued, total in (("N-1", date(2026, 11, 10), 100_000),
+                                      ("O-1", date(2026, 10, 15), 80_000)):
+            s.add(m.Invoice(owner_id=p.manager, organization_id=org.id, company_id=company.id,
+                            currency="RUB", status="sent", issue_date=issued,
+                            due_date=issued + timedelta(days=30), total_minor=total,
+                            paid_minor=0, number_text=number, language="en"))
+        await uow.commit()
+    first = date(2026, 12, 1)
+    await run_at(stack.alerts, stack.clock, utc(first, 6, 0))  # 09:00 in Moscow
+    await stack.jobs.drain()
+    assert await texts(stack.client, ADMIN_TG) == [
+        "Monthly report, 01.11.2026 – 30.11.2026\n"
+        "Compared with 01.10.2026 – 31.10.2026.\n"
+        "\n"
+        "RUB\n"
+        "Invoiced: RUB\u00a01,000.00 (+25.0\u00a0%)\n"
+        "Received: RUB\u00a00.00\n"
+        "Deals won: 0 for RUB\u00a00.00"
+    ]
+    statuses = {k: s for k, _r, s, _d in await pushes(stack.db)}
+    assert statuses[f"report:monthly:{p.admin}:2026-12"] == "sent"
