@@ -55,6 +55,7 @@ from services.pipelines import (
 )
 from services.quotes import QuoteService
 from services.receivables import ReceivableService
+from services.reports.pushes import ReportPushFigures
 from services.reports.service import ReportService
 from services.search import SearchService
 from services.settlement import Settlement
@@ -145,6 +146,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
         db.uow, clock, timezone=settings.default_timezone,
         pipeline=next((p.code for p in pipelines if p.default), pipelines[0].code),
         stuck_days=settings.report_stuck_days, plan_basis=settings.report_plan_basis)
+    services.alerts.reports = ReportPushFigures(services.reports)  # the report pushes
     return services
 
 

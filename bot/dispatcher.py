@@ -33,6 +33,7 @@ from handlers import quotes as quote_handlers
 from handlers import receivables as receivable_handlers
 from handlers import reminders as reminder_handlers
 from handlers import reports as report_handlers
+from handlers import reports_push as report_push_handlers
 from handlers import search as search_handlers
 from handlers import shipments as shipment_handlers
 from handlers import tasks as task_handlers
@@ -72,6 +73,7 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         company_handlers.create_router(),
         delivery_handlers.create_router(),
         reminder_handlers.create_router(),
+        report_push_handlers.create_router(),
         contract_handlers.create_router(),
         shipment_handlers.create_router(),
         receivable_handlers.create_router(),

@@ -1,6 +1,6 @@
-"""Delivers outbox messages (`services.outbox.Sender`): reminders and alerts (composed from
-the database at send time), notices (rendered from their payload: handlers/notices.py) and
-files into customers' chats; Telegram through the bot's own session
+"""Delivers outbox messages (`services.outbox.Sender`): reminders, alerts and report pushes
+(composed from the database at send time), notices (rendered from their payload:
+handlers/notices.py) and files into customers' chats; Telegram through the bot's own session
 (so its rate limiter, ~30/s overall and ~1/s per chat, and its 429 / 5xx / network retries
 apply to reminders too) and e-mail through SMTP (aiosmtplib).
 
@@ -11,7 +11,8 @@ Outcomes, as the dispatcher records them (attempts, last_error on the row):
   invoice's manager;
 * network and server errors -> retry with the dispatcher's backoff;
 * the message no longer applies (invoice paid, cancelled, paused, stopped or deleted;
-  meeting moved) -> the claimed row is cancelled, nothing is sent.
+  meeting moved; a report push turned off or stale) -> the claimed row is cancelled, nothing
+  is sent.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from aiogram.utils.i18n import I18n
 from handlers.customer import customer_keyboard, document_caption, qr_caption
 from handlers.notices import render_notice
 from handlers.reminders import lang_of, render
-from services.alerts import AlertService
+from handlers.reports_push import render_push
+from services.alerts import REPORT_PUSH_KINDS, AlertService
 from services.clock import Clock
 from services.delivery import DeliveryService
 from services.errors import NotFound
@@ -182,7 +184,10 @@ class OutboxSender:
             logger.info("outbox %s no longer applies: cancelled", item.key)
             return SendResult.sent()
         with self._i18n.context(), self._i18n.use_locale(lang_of(composed.language)):
-            text, markup = render(composed, item.payload, item.invoice_id)
+            if item.kind in REPORT_PUSH_KINDS:  # the head's weekly / the admin's monthly
+                text, markup = render_push(composed.facts, composed.language)
+            else:
+                text, markup = render(composed, item.payload, item.invoice_id)
         if item.channel == "email":
             return await self._email(item, text)
         if item.chat_id is None:

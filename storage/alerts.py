@@ -37,9 +37,10 @@ from services.alerts import (
 )
 from services.money import open_minor
 from services.reminders import InstallmentForReminders
-from services.users import STAFF_ROLES
+from services.users import STAFF_ROLES, User
 from storage import models as m
 from storage.amounts import open_minor_sql
+from storage.users import to_user
 
 INV = m.Invoice
 OUT = m.OutboxMessage
@@ -294,6 +295,14 @@ class SqlAlertRepository:
     async def user(self, user_id: int) -> StaffMember | None:
         u = await self._s.get(m.User, user_id)
         return None if u is None else _staff(u)
+
+    async def active_user(self, user_id: int) -> User | None:
+        u = await self._s.get(m.User, user_id)
+        return None if u is None or not u.is_active else to_user(u)
+
+    async def report_optouts(self, kind: str) -> set[int]:
+        o = m.ReportOptout
+        return set((await self._s.scalars(select(o.user_id).where(o.kind == kind))).all())
 
     async def mark_chat_dead(self, telegram_id: int) -> None:
         await self._s.execute(

@@ -18,7 +18,10 @@ that runs twice, or after a restart, never doubles a message:
   (09:00 local, `contract:{contract}:{days}d`), a task due (`task:{task}:{due time}`), a
   quote expired (`QuoteService.expire_due`: the manager and the customer's bound chat,
   `quote:{quote}:expired:{valid until}...`);
-* meetings with "remind the client": 24 h and 2 h before, with Confirm / Reschedule buttons.
+* meetings with "remind the client": 24 h and 2 h before, with Confirm / Reschedule buttons;
+* report pushes (`report_pushes`): heads' weekly report Monday 09:00 local
+  (`report:weekly:{user}:{monday}`), admins' monthly one the 1st 09:00 local
+  (`report:monthly:{user}:{yyyy-mm}`), never to a user who turned it off.
 
 Nothing is missed across downtime. The alerts job (and the quote job) keeps a watermark in the
 database, the moment of its last successful run, and handles everything due in
@@ -32,7 +35,9 @@ message says the same, only the newer goes: of a meeting's reminders the latest 
 24 h one is dropped once the 2 h one is due too), of a contract's steps the current one (a
 contract that ended while the bot was down is told "ended"). The morning digest is sent late
 only until noon local of its day (`DIGEST_LATEST`): a stale digest is dropped, the next
-morning brings a fresh one.
+morning brings a fresh one. A report push is sent late until the next one of its kind is due
+(the figures are of a closed week or month); only the latest occasion is enqueued, and an
+opt-out pressed after the enqueue cancels the row at send time.
 
 Every moment is UTC; local wall time is used only to decide when in the reader's day.
 Every read and write of a manager is scoped by `owner_scope()`: another manager's reminder is
@@ -65,6 +70,8 @@ from services.alerts.model import (
     MEETING_KINDS_PREFIX,
     OPEN_INVOICE_STATUSES,
     QUOTES_JOB,
+    REPORT_PUSH_HOUR,
+    REPORT_PUSH_KINDS,
     SNOOZE,
     STALE_DEAL_DAYS,
     TASK_LOOKAHEAD,
@@ -93,9 +100,11 @@ from services.alerts.ports import (
     AlertRepository,
     AlertUnitOfWork,
     AlertUowFactory,
+    ReportFigures,
 )
 from services.alerts.quote_expiry import quote_expires_at, quote_expiry_messages
 from services.alerts.reminder_controls import ReminderControls
+from services.alerts.report_pushes import latest_occasion, next_occasion, occasion_key
 from services.alerts.service import AlertService
 from services.alerts.staff_alerts import StaffAlerts, _staff_message, contract_step, job_since
 
@@ -112,6 +121,8 @@ __all__ = [
     "MEETING_KINDS_PREFIX",
     "OPEN_INVOICE_STATUSES",
     "QUOTES_JOB",
+    "REPORT_PUSH_HOUR",
+    "REPORT_PUSH_KINDS",
     "SNOOZE",
     "STALE_DEAL_DAYS",
     "TASK_LOOKAHEAD",
@@ -140,6 +151,7 @@ __all__ = [
     "OverdueInvoice",
     "QuoteExpiry",
     "ReminderControls",
+    "ReportFigures",
     "StaffAlerts",
     "StaffMember",
     "TaskDue",
@@ -152,7 +164,10 @@ __all__ = [
     "job_since",
     "ladder_days",
     "ladder_of",
+    "latest_occasion",
     "meeting_lead",
+    "next_occasion",
+    "occasion_key",
     "quote_expires_at",
     "quote_expiry_messages",
     "replan_invoice",

@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from services.alerts.base import AlertServiceBase
 from services.alerts.invoice_reminders import replan_invoice
 from services.alerts.meetings import meeting_lead
 from services.alerts.model import (
@@ -15,16 +14,18 @@ from services.alerts.model import (
     DIGEST_LATEST,
     INVOICE_KINDS,
     MEETING_KINDS_PREFIX,
+    REPORT_PUSH_KINDS,
     STALE_DEAL_DAYS,
     Composed,
     StaffMember,
 )
+from services.alerts.report_pushes import ReportPushes
 from services.alerts.staff_alerts import _staff_message, contract_step
 from services.outbox import NewOutboxMessage, OutboxItem
 from services.reminders import MEETING_OFFSETS, local_to_utc, validate_timezone
 
 
-class Composing(AlertServiceBase):
+class Composing(ReportPushes):
     """What the sender asks before and after sending a claimed row."""
 
     async def compose(self, item: OutboxItem) -> Composed | None:
@@ -32,8 +33,9 @@ class Composing(AlertServiceBase):
         applies (invoice deleted, paid, cancelled, paused or stopped; meeting moved, closed or
         started, or a later reminder of it already due; task closed, moved or assigned to someone
         else; installment or
-        guarantee letter paid; quote no longer expired; digest past noon of its day): the row
-        is then cancelled instead of sent. Late rows (the bot was down) pass the same test."""
+        guarantee letter paid; quote no longer expired; digest past noon of its day; a report
+        push stale or turned off: `report_pushes`): the row is then cancelled instead of sent.
+        Late rows (the bot was down) pass the same test."""
         lang = item.payload.get("lang")
         tz = str(item.payload.get("tz") or self.config.default_timezone)
         now = self._clock.now()
@@ -66,6 +68,8 @@ class Composing(AlertServiceBase):
             ):
                 return None  # late: a later reminder of the same meeting is due as well
             return Composed(item.kind, lang or meet.language, tz, meet)
+        if item.kind in REPORT_PUSH_KINDS:
+            return await self._report_push_composed(item, now)
         if item.kind == "digest":
             user_id = int(item.payload["user_id"])
             day = date.fromisoformat(str(item.payload["day"]))

@@ -54,6 +54,9 @@ INVOICE_KINDS = frozenset(
 MEETING_KINDS_PREFIX = "meeting_"
 CUSTOMER_PAID_ACTION = "invoice.customer_paid"
 MEETING_ANSWERS = ("confirm", "reschedule")
+# The report pushes (services/alerts/report_pushes.py): outbox kind -> the opt-out kind.
+REPORT_PUSH_KINDS = {"report_weekly": "weekly", "report_monthly": "monthly"}
+REPORT_PUSH_HOUR = time(9)
 
 
 # --- values ----------------------------------------------------------------------------------

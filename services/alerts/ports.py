@@ -23,6 +23,7 @@ from services.alerts.model import (
 )
 from services.kernel import UnitOfWork, UowFactory
 from services.outbox import OutboxRepository
+from services.users import User
 
 
 class AlertRepository(Protocol):
@@ -110,6 +111,13 @@ class AlertRepository(Protocol):
         ...
 
     async def mark_chat_dead(self, telegram_id: int) -> None: ...
+    async def report_optouts(self, kind: str) -> set[int]:
+        """Ids of the users who turned the report push `kind` ("weekly", "monthly") off."""
+        ...
+
+    async def active_user(self, user_id: int) -> User | None:
+        """The user while active (as an actor of the reports); None otherwise."""
+        ...
     async def company_for_timezone(self, company_id: int, owner_id: int | None) -> str | None:
         """The company's name, None when absent or not owned."""
         ...
@@ -130,6 +138,20 @@ class AlertRepository(Protocol):
         data: dict[str, Any],
         at: datetime | None = None,
     ) -> None: ...
+
+
+class ReportFigures(Protocol):
+    """The report pushes' figures, from the reports feature (above the alerts: `bot/` wires
+    `services.reports.pushes.ReportPushFigures` in)."""
+
+    def gets_push(self, role: str, kind: str) -> bool:
+        """Whether a staff member of `role` gets the push `kind` ("weekly", "monthly")."""
+        ...
+
+    async def figures(self, actor: User, kind: str, occasion: date) -> Any:
+        """What the push due on `occasion` (a Monday, a 1st) tells `actor`, read now as the
+        actor (their scope, their time zone)."""
+        ...
 
 
 class AlertRepos(Protocol):

@@ -1,7 +1,7 @@
 """Staff alerts, the minute job (`enqueue_alerts`): the morning digest, invoices that became
 overdue, installments due, guarantee letters unpaid past their date, contracts ending, tasks
-due, and the meetings' client reminders. Everything due since the job's watermark is enqueued
-and the watermark moves in the same transaction."""
+due, the meetings' client reminders and the report pushes (`report_pushes`). Everything due
+since the job's watermark is enqueued and the watermark moves in the same transaction."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from services.alerts.model import (
     StaffMember,
 )
 from services.alerts.ports import AlertRepository, AlertUnitOfWork
+from services.alerts.report_pushes import ReportPushes
 from services.outbox import NewOutboxMessage
 from services.reminders import DIGEST_HOUR, local_to_utc, validate_timezone
 
@@ -55,14 +56,15 @@ async def job_since(repo: AlertRepository, job: str, now: datetime) -> datetime:
     return mark if mark is not None else now - FIRST_RUN_LOOKBACK
 
 
-class StaffAlerts(MeetingReminders):
+class StaffAlerts(ReportPushes, MeetingReminders):
     """The minute job and the staff alerts it enqueues."""
 
     async def enqueue_alerts(self) -> int:
         """The minute job: digests, overdue invoices, installments, guarantee letters,
-        contracts, tasks, meetings. Everything due since the job's watermark (its last
-        successful run) is enqueued and the watermark moves to now in the same transaction,
-        so a run that fails changes nothing and the next one covers its window too.
+        contracts, tasks, meetings, report pushes. Everything due since the job's watermark
+        (its last successful run) is enqueued and the watermark moves to now in the same
+        transaction, so a run that fails changes nothing and the next one covers its window
+        too.
         Returns how many new outbox rows were stored."""
         now = self._clock.now()
         stored = 0
@@ -76,6 +78,7 @@ class StaffAlerts(MeetingReminders):
             messages += await self._contracts(uow, staff, since, now)
             messages += await self._tasks(uow, staff, since, now)
             messages += await self._meetings(uow, since, now)
+            messages += await self._report_pushes(uow, staff.values(), since, now)
             stored = await uow.outbox.enqueue(messages)
             await uow.alerts.set_watermark(ALERTS_JOB, now)
             await uow.commit()
