@@ -83,39 +83,57 @@ def _title(sheet: Sheet, taken: set[str]) -> str:
     return title
 
 
+def _shown(value: object, money: bool) -> int:
+    if isinstance(value, date):
+        return 10
+    return (len(str(value)) if value is not None else 0) + (4 if money else 0)
+
+
 def workbook_xlsx(sheets: tuple[Sheet, ...]) -> bytes:
+    """The sheets as one workbook, streamed (openpyxl's write-only mode: a report of tens of
+    thousands of rows is written in one pass, never re-read); numbers stay numeric cells."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     taken: set[str] = set()
+    bold = Font(bold=True)
     for sheet in sheets or (Sheet("Report", (), ()),):
         ws = book.create_sheet(_title(sheet, taken))
-        ws.append(list(sheet.header))
-        for cell in ws[1] if sheet.header else ():
-            cell.font = Font(bold=True)
-        widths = [len(h) for h in sheet.header]
+        money = set(sheet.money_columns)
+        width = max([len(sheet.header), *(len(r) for r in sheet.rows)], default=0)
+        widths = [len(h) for h in sheet.header] + [0] * (width - len(sheet.header))
         for row in sheet.rows:
-            ws.append(list(row))
             for col, value in enumerate(row):
-                c = ws.cell(row=ws.max_row, column=col + 1)
-                if isinstance(value, date):
-                    c.number_format = DATE_FORMAT
-                elif col in sheet.money_columns and isinstance(value, Decimal | int):
-                    c.number_format = MONEY_FORMAT
-                shown = len(value.strftime("%d.%m.%Y")) if isinstance(value, date) \
-                    else len(str(value)) if value is not None else 0
-                if col >= len(widths):
-                    widths.append(0)
-                widths[col] = max(widths[col], shown + (4 if col in sheet.money_columns else 0))
-        for col, width in enumerate(widths, 1):
-            ws.column_dimensions[get_column_letter(col)].width = min(60, max(8, width + 2))
+                widths[col] = max(widths[col], _shown(value, col in money))
+        for col, w in enumerate(widths, 1):  # before any row: write-only needs them first
+            ws.column_dimensions[get_column_letter(col)].width = min(60, max(8, w + 2))
         ws.freeze_panes = "A2"
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+        header = []
+        for text in sheet.header:
+            cell = WriteOnlyCell(ws, value=text)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for row in sheet.rows:
+            out: list[object] = []
+            for col, value in enumerate(row):
+                if isinstance(value, date):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = DATE_FORMAT
+                    out.append(cell)
+                elif col in money and isinstance(value, Decimal | int):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = MONEY_FORMAT
+                    out.append(cell)
+                else:
+                    out.append(value)
+            ws.append(out)
+    stream = BytesIO()
+    book.save(stream)
+    return stream.getvalue()
 
 
 def render_report(view: ReportView) -> RenderedReport:
