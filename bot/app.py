@@ -88,8 +88,8 @@ def identity_ttl(settings: Settings) -> float:
 def build_services(db: Database, settings: Settings, clock: Clock,
                    pipelines: tuple[PipelineConfig, ...],
                    renderer: PdfRenderer | None = None) -> Services:
-    deals = DealService(db.uow, clock, pipelines, settings.default_currency,
-                        load_lost_reasons(Path(settings.pipelines_file)),
+    lost_reasons = load_lost_reasons(Path(settings.pipelines_file))
+    deals = DealService(db.uow, clock, pipelines, settings.default_currency, lost_reasons,
                         settings.default_timezone)
     # An issued invoice moves its deal (pipelines.toml: on_invoice_issued).
     invoices = InvoiceService(db.uow, clock, settings.default_timezone,
@@ -145,7 +145,8 @@ def build_services(db: Database, settings: Settings, clock: Clock,
     services.reports = ReportService(
         db.uow, clock, timezone=settings.default_timezone,
         pipeline=next((p.code for p in pipelines if p.default), pipelines[0].code),
-        stuck_days=settings.report_stuck_days, plan_basis=settings.report_plan_basis)
+        stuck_days=settings.report_stuck_days, plan_basis=settings.report_plan_basis,
+        lost_codes=[r.code for r in lost_reasons])
     services.alerts.reports = ReportPushFigures(services.reports)  # the report pushes
     return services
 

@@ -12,6 +12,7 @@ storage/reports/); the modules next to this one turn the rows into reports.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -67,7 +68,8 @@ class ReportRequest:
 class ReportService:
     def __init__(self, uow: UowFactory[ReportUnitOfWork], clock: Clock, *,
                  timezone: str = "UTC", pipeline: str = "sales", stuck_days: int = 14,
-                 plan_basis: str = "paid", week_start: int = MONDAY) -> None:
+                 plan_basis: str = "paid", week_start: int = MONDAY,
+                 lost_codes: Collection[str] | None = None) -> None:
         if plan_basis not in BASES:
             raise ValueError(f"plan basis must be one of {BASES}")
         self._uow = uow
@@ -77,6 +79,9 @@ class ReportService:
         self.stuck_days = stuck_days
         self.plan_basis = plan_basis
         self.week_start = week_start
+        # The configured lost reasons' codes (pipelines.toml [lost_reasons]); None: anything
+        # shaped like a code is read as one.
+        self.lost_codes = frozenset(lost_codes) if lost_codes is not None else None
 
     # --- who and when ----------------------------------------------------------------------
 
@@ -153,7 +158,7 @@ class ReportService:
         async with self._uow(readonly=True) as uow:
             repo = uow.reports
             if request.kind == "sales":
-                return await sales.build(repo, q, window(q.period, zone))
+                return await sales.build(repo, q, window(q.period, zone), self.lost_codes)
             if request.kind == "funnel":
                 return await funnel.build(repo, q, window(q.period, zone), now,
                                           self.pipeline, self.stuck_days)
