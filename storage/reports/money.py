@@ -200,16 +200,16 @@ class MoneyQueries:
                             partition_by=ins.invoice_id, order_by=order,
                             rows=(None, 0)) - ins.amount_minor).label("before_it"),
                         func.sum(ins.amount_minor).over(
-                            partition_by=ins.invoice_id).label("scheduled"))
+                            partition_by=ins.invoice_id).label("scheduled"),
+                        inv.c.total.label("total"), inv.c.covered.label("covered"))
                  .join(inv, inv.c.id == ins.invoice_id)).cte("sched")
         # What the schedule's money covers: paid + credited less what was owed before it.
-        cover = inv.c.covered - _positive(inv.c.total - sched.c.scheduled)
+        cover = sched.c.covered - _positive(sched.c.total - sched.c.scheduled)
         # `spread_paid` in SQL: an installment takes what is left of `cover` after the
         # installments due before it, at most its amount.
         taken = _least(sched.c.amount, _positive(cover - sched.c.before_it))
         shares = (select(sched.c.invoice_id.label("invoice_id"), sched.c.due.label("due"),
                          (sched.c.amount - taken).label("open"))
-                  .join(inv, inv.c.id == sched.c.invoice_id)
                   .where(sched.c.amount > taken)).cte("shares")
         per_inv = (select(shares.c.invoice_id.label("invoice_id"),
                           func.sum(shares.c.open).label("open"))
