@@ -37,6 +37,14 @@ class Period(StrEnum):
     ALL = "all"
 
 
+def conversion(converted: int | None, count: int) -> Decimal | None:
+    """Percent of `count` that went on, one decimal; None when nobody entered the stage or it
+    is the last row (`converted` None)."""
+    if converted is None or not count:
+        return None
+    return (Decimal(converted * 100) / count).quantize(Decimal("0.1"))
+
+
 @dataclass(frozen=True, slots=True)
 class StageEntry:
     deal_id: int
@@ -55,10 +63,7 @@ class FunnelRow:
 
     @property
     def conversion(self) -> Decimal | None:
-        """Percent, one decimal; None when nobody entered the stage or it is the last row."""
-        if self.converted is None or not self.count:
-            return None
-        return (Decimal(self.converted * 100) / self.count).quantize(Decimal("0.1"))
+        return conversion(self.converted, self.count)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from services.funnel import conversion
 from services.reports.abcxyz import Analysis
 from services.reports.periods import Period
 
@@ -162,9 +163,7 @@ class FunnelStage:
 
     @property
     def conversion(self) -> Decimal | None:
-        if self.converted is None or not self.count:
-            return None
-        return (Decimal(self.converted * 100) / self.count).quantize(Decimal("0.1"))
+        return conversion(self.converted, self.count)
 
 
 @dataclass(frozen=True, slots=True)
