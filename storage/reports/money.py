@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, func, or_, select, union_all
+from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.invoices import OPEN_STATUSES
@@ -169,19 +169,23 @@ class MoneyQueries:
 
     # --- payment calendar -------------------------------------------------------------------
 
-    def _open_parts(self, q: ReportQuery) -> Any:
-        """Every open part of the scope's open invoices as (invoice id, due date or NULL,
-        open minor), split exactly as /debts (`services.receivables.open_parts`): per
-        installment, paid (and credited) oldest due first, the rest owed before the schedule
-        at the invoice's date; an invoice's date is its guarantee letter's promised date, else
-        its due date."""
+    def _open_split(self, q: ReportQuery) -> tuple[Any, Any]:
+        """The scope's open invoices split exactly as /debts (`services.receivables.
+        open_parts`): (`inv`: open invoices, read from `ix_invoices_open`, with id, client,
+        total, paid, credited, owed and their date: the guarantee letter's promised date, else
+        the due date; `shares`: one row per installment of the ~2 % of them with a schedule,
+        with its open share — 0 when paid — and its invoice's date, owed and figures). Paid
+        (and credited) money settles the oldest installment first; what is owed before the
+        schedule falls at the invoice's date. An invoice without installments owes all of
+        `owed` at its date (see `_plain`)."""
         i, s, ins = m.Invoice, m.Shipment, m.Installment
         promised = (select(s.invoice_id.label("invoice_id"),
                            func.max(s.guarantee_until).label("until"))
                     .where(s.on_credit.is_(True), s.guarantee_until.is_not(None))
                     .group_by(s.invoice_id).subquery("promised"))
-        inv_q = (select(i.id.label("id"), i.total_minor.label("total"),
-                        (i.paid_minor + i.credited_minor).label("covered"),
+        inv_q = (select(i.id.label("id"), i.company_id.label("company_id"),
+                        i.total_minor.label("total"), i.paid_minor.label("paid"),
+                        i.credited_minor.label("credited"),
                         open_minor_sql(i).label("owed"),
                         func.coalesce(promised.c.until, i.due_date).label("due"))
                  .outerjoin(promised, promised.c.invoice_id == i.id)
@@ -200,31 +204,49 @@ class MoneyQueries:
                             partition_by=ins.invoice_id, order_by=order,
                             rows=(None, 0)) - ins.amount_minor).label("before_it"),
                         func.sum(ins.amount_minor).over(
-                            partition_by=ins.invoice_id).label("scheduled"))
+                            partition_by=ins.invoice_id).label("scheduled"),
+                        inv.c.due.label("inv_due"), inv.c.owed, inv.c.company_id,
+                        inv.c.total, inv.c.paid, inv.c.credited)
                  .join(inv, inv.c.id == ins.invoice_id)).cte("sched")
         # What the schedule's money covers: paid + credited less what was owed before it.
-        cover = inv.c.covered - _positive(inv.c.total - sched.c.scheduled)
+        cover = sched.c.paid + sched.c.credited - _positive(sched.c.total - sched.c.scheduled)
         # `spread_paid` in SQL: an installment takes what is left of `cover` after the
         # installments due before it, at most its amount.
         taken = _least(sched.c.amount, _positive(cover - sched.c.before_it))
-        shares = (select(sched.c.invoice_id.label("invoice_id"), sched.c.due.label("due"),
-                         (sched.c.amount - taken).label("open"))
-                  .join(inv, inv.c.id == sched.c.invoice_id)
-                  .where(sched.c.amount > taken)).cte("shares")
-        per_inv = (select(shares.c.invoice_id.label("invoice_id"),
-                          func.sum(shares.c.open).label("open"))
-                   .group_by(shares.c.invoice_id).subquery("per_inv"))
-        rest = inv.c.owed - func.coalesce(per_inv.c.open, 0)
-        whole = (select(inv.c.id.label("invoice_id"), inv.c.due.label("due"),
-                        rest.label("open"))
-                 .outerjoin(per_inv, per_inv.c.invoice_id == inv.c.id)
-                 .where(rest > 0))
-        parts = union_all(select(shares.c.invoice_id, shares.c.due, shares.c.open), whole)
-        return parts.subquery("parts")
+        shares = select(sched.c.invoice_id, sched.c.due,
+                        case((sched.c.amount > taken, sched.c.amount - taken),
+                             else_=0).label("open"),
+                        sched.c.inv_due, sched.c.owed, sched.c.company_id, sched.c.total,
+                        sched.c.paid, sched.c.credited).cte("shares")
+        return inv, shares
+
+    @staticmethod
+    def _plain(inv: Any) -> Any:
+        """Open invoices without installments."""
+        ins = m.Installment
+        return ~select(ins.id).where(ins.invoice_id == inv.c.id).exists()
+
+    @staticmethod
+    def _rest(shares: Any) -> Any:
+        """Per invoice with installments: what is owed before its schedule (open at the
+        invoice's date: `rest`, kept when positive), with its date and figures."""
+        sh = shares.c
+        rest = sh.owed - func.sum(sh.open)
+        return (select(sh.invoice_id, sh.inv_due.label("due"), rest.label("rest"),
+                       sh.company_id, sh.total, sh.paid, sh.credited)
+                .group_by(sh.invoice_id, sh.inv_due, sh.owed, sh.company_id, sh.total,
+                          sh.paid, sh.credited)
+                .having(rest > 0).subquery("rest"))
 
     async def open_by_due(self, q: ReportQuery) -> Sequence[tuple[date | None, int]]:
         """Σ open parts per due date (None: no date)."""
-        parts = self._open_parts(q)
+        inv, shares = self._open_split(q)
+        rest = self._rest(shares)
+        parts = union_all(
+            select(inv.c.due, func.sum(inv.c.owed).label("open"))
+            .where(self._plain(inv)).group_by(inv.c.due),
+            select(shares.c.due, shares.c.open).where(shares.c.open > 0),
+            select(rest.c.due, rest.c.rest)).subquery("parts")
         stmt = select(parts.c.due, func.sum(parts.c.open)).group_by(parts.c.due)
         rows: Any = await self._all(stmt)
         return [(d, int(v or 0)) for d, v in rows]
@@ -232,17 +254,33 @@ class MoneyQueries:
     async def overdue_by_client(self, q: ReportQuery, today: date) -> Sequence[SalesRow]:
         """Clients with parts due before `today`: count of such invoices, their totals, paid
         and credited, and outstanding = the overdue parts only; largest overdue first."""
-        parts = self._open_parts(q)
-        i = m.Invoice
-        late = (select(parts.c.invoice_id.label("invoice_id"),
-                       func.sum(parts.c.open).label("open"))
-                .where(parts.c.due < today).group_by(parts.c.invoice_id).subquery("late"))
-        grouped = (select(i.company_id.label("who"), func.count().label("n"),
-                          func.sum(i.total_minor).label("invoiced"),
-                          func.sum(i.paid_minor).label("paid"),
-                          func.sum(i.credited_minor).label("credited"),
-                          func.sum(late.c.open).label("outstanding"))
-                   .join(i, i.id == late.c.invoice_id).group_by(i.company_id).subquery())
+        inv, shares = self._open_split(q)
+        rest = self._rest(shares)
+        sh = shares.c
+        # Invoices with installments: Σ their parts due before today (every part > 0).
+        late_parts = union_all(
+            select(sh.invoice_id, sh.open, sh.company_id, sh.total, sh.paid, sh.credited)
+            .where(sh.open > 0, sh.due < today),
+            select(rest.c.invoice_id, rest.c.rest, rest.c.company_id, rest.c.total,
+                   rest.c.paid, rest.c.credited).where(rest.c.due < today)).subquery("lp")
+        late = (select(late_parts.c.company_id.label("who"), literal(1).label("n"),
+                       late_parts.c.total, late_parts.c.paid, late_parts.c.credited,
+                       func.sum(late_parts.c.open).label("open"))
+                .group_by(late_parts.c.invoice_id, late_parts.c.company_id,
+                          late_parts.c.total, late_parts.c.paid, late_parts.c.credited))
+        # Invoices without: all they owe, when their date has passed; summed per client.
+        plain = (select(inv.c.company_id.label("who"), func.count().label("n"),
+                        func.sum(inv.c.total).label("total"),
+                        func.sum(inv.c.paid).label("paid"),
+                        func.sum(inv.c.credited).label("credited"),
+                        func.sum(inv.c.owed).label("open"))
+                 .where(inv.c.due < today, self._plain(inv)).group_by(inv.c.company_id))
+        both = union_all(plain, late).subquery("both")
+        c = both.c
+        grouped = (select(c.who, func.sum(c.n).label("n"), func.sum(c.total).label("invoiced"),
+                          func.sum(c.paid).label("paid"), func.sum(c.credited).label("credited"),
+                          func.sum(c.open).label("outstanding"))
+                   .group_by(c.who).subquery())
         stmt = (select(grouped, m.Company.name)
                 .outerjoin(m.Company, m.Company.id == grouped.c.who)
                 .order_by(grouped.c.outstanding.desc(), m.Company.name, grouped.c.who))
