@@ -514,6 +514,8 @@ class DocumentLine(Base):
     """A priced line of a quote or an invoice (exactly one of the two is set)."""
 
     __tablename__ = "document_lines"
+    __table_args__ = (Index("ix_document_lines_report", "invoice_id", "credit_note_id",
+                            "product_id", "total_minor"),)  # migration 0011: sales by product
     id: Mapped[int] = pk()
     quote_id: Mapped[int | None] = fk("quotes.id", nullable=True, ondelete="CASCADE")
     invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True, ondelete="CASCADE")

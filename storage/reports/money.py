@@ -14,7 +14,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.invoices import OPEN_STATUSES
@@ -102,21 +114,30 @@ class MoneyQueries:
     async def sales_products(self, q: ReportQuery) -> Sequence[SalesRow]:
         """Lines of the report's invoices (not credit notes' lines) by product, free-text lines
         by name (id None): invoiced = Σ line totals, count = distinct invoices; the largest
-        first, then name."""
+        first, then name. The month's invoices come from `ix_invoices_report`, their lines from
+        `ix_document_lines_report` (product lines from the index alone; a free-text line's
+        name from its row)."""
         i, line, p = m.Invoice, m.DocumentLine, m.Product
-        free_name = case((line.product_id.is_(None), line.name), else_=None)
-        grouped = _scoped(
-            select(line.product_id.label("pid"), free_name.label("free"),
-                   func.count(distinct(line.invoice_id)).label("n"),
-                   func.coalesce(func.sum(line.total_minor), 0).label("invoiced"))
-            .select_from(i).join(line, line.invoice_id == i.id), i, q.currency, q.owner_id,
-            q.organization_id).where(
-            i.issue_date >= q.period.start, i.issue_date <= q.period.end,
-            line.credit_note_id.is_(None)).group_by(line.product_id, free_name).subquery()
-        name = func.coalesce(p.name, grouped.c.free, "")
-        stmt = (select(grouped.c.pid, name, grouped.c.n, grouped.c.invoiced)
-                .outerjoin(p, p.id == grouped.c.pid)
-                .order_by(grouped.c.invoiced.desc(), name, grouped.c.pid))
+
+        def grouped(key: Any, free: Any, product_line: Any) -> Any:
+            return _scoped(
+                select(key.label("pid"), free.label("free"),
+                       func.count(distinct(line.invoice_id)).label("n"),
+                       func.coalesce(func.sum(line.total_minor), 0).label("invoiced"))
+                .select_from(i).join(line, line.invoice_id == i.id), i, q.currency,
+                q.owner_id, q.organization_id).where(
+                i.issue_date >= q.period.start, i.issue_date <= q.period.end,
+                line.credit_note_id.is_(None), product_line).group_by(key, free)
+
+        none = null()
+        both = union_all(
+            grouped(line.product_id, cast(none, line.name.type), line.product_id.is_not(None)),
+            grouped(cast(none, line.product_id.type), line.name, line.product_id.is_(None)),
+        ).subquery()
+        name = func.coalesce(p.name, both.c.free, "")
+        stmt = (select(both.c.pid, name, both.c.n, both.c.invoiced)
+                .outerjoin(p, p.id == both.c.pid)
+                .order_by(both.c.invoiced.desc(), name, both.c.pid))
         return [SalesRow(Named(pid, str(nm or "")), int(n), int(inv), 0, 0, 0)
                 for pid, nm, n, inv in await self._all(stmt)]
 

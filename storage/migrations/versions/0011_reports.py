@@ -50,6 +50,9 @@ INDEXES = (
      ["payment_id", "reversed_at", "invoice_id", "amount_minor"]),
     ("invoices", "ix_invoices_id_scope", ["id", "currency", "status", "owner_id",
                                            "organization_id"]),
+    # Sales by product: the lines of a period's invoices, read from the index alone.
+    ("document_lines", "ix_document_lines_report",
+     ["invoice_id", "credit_note_id", "product_id", "total_minor"]),
 )
 
 
