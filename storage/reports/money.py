@@ -21,7 +21,6 @@ from sqlalchemy import (
     cast,
     distinct,
     func,
-    literal,
     null,
     or_,
     select,
@@ -74,7 +73,9 @@ class MoneyQueries:
     _s: AsyncSession
 
     async def _all(self, stmt: Any) -> Any:
-        return (await self._s.execute(stmt)).all()
+        # Core execution on the session's connection: no ORM row loading (the reports read
+        # tens of thousands of plain rows).
+        return (await (await self._s.connection()).execute(stmt)).all()
 
     # --- sales ----------------------------------------------------------------------------
 
@@ -284,21 +285,18 @@ class MoneyQueries:
             .where(sh.open > 0, sh.due < today),
             select(rest.c.invoice_id, rest.c.rest, rest.c.company_id, rest.c.total,
                    rest.c.paid, rest.c.credited).where(rest.c.due < today)).subquery("lp")
-        late = (select(late_parts.c.company_id.label("who"), literal(1).label("n"),
-                       late_parts.c.total, late_parts.c.paid, late_parts.c.credited,
+        late = (select(late_parts.c.company_id.label("who"), late_parts.c.total,
+                       late_parts.c.paid, late_parts.c.credited,
                        func.sum(late_parts.c.open).label("open"))
                 .group_by(late_parts.c.invoice_id, late_parts.c.company_id,
                           late_parts.c.total, late_parts.c.paid, late_parts.c.credited))
-        # Invoices without: all they owe, when their date has passed; summed per client.
-        plain = (select(inv.c.company_id.label("who"), func.count().label("n"),
-                        func.sum(inv.c.total).label("total"),
-                        func.sum(inv.c.paid).label("paid"),
-                        func.sum(inv.c.credited).label("credited"),
-                        func.sum(inv.c.owed).label("open"))
-                 .where(inv.c.due < today, self._plain(inv)).group_by(inv.c.company_id))
+        # Invoices without: all they owe, when their date has passed.
+        plain = (select(inv.c.company_id.label("who"), inv.c.total, inv.c.paid,
+                        inv.c.credited, inv.c.owed.label("open"))
+                 .where(inv.c.due < today, self._plain(inv)))
         both = union_all(plain, late).subquery("both")
         c = both.c
-        grouped = (select(c.who, func.sum(c.n).label("n"), func.sum(c.total).label("invoiced"),
+        grouped = (select(c.who, func.count().label("n"), func.sum(c.total).label("invoiced"),
                           func.sum(c.paid).label("paid"), func.sum(c.credited).label("credited"),
                           func.sum(c.open).label("outstanding"))
                    .group_by(c.who).subquery())
