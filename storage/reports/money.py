@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Select,
     and_,
     case,
@@ -48,12 +49,18 @@ def _scoped(q: Any, inv: Any, currency: str, owner_id: int | None,
     return q
 
 
+def _int(total: Any) -> Any:
+    """A sum of minor units as a BIGINT (PostgreSQL sums bigints into NUMERIC, which the
+    driver hands over as Decimal, slowly, for tens of thousands of rows)."""
+    return cast(total, BigInteger)
+
+
 def _sums(inv: Any) -> tuple[Any, ...]:
     return (func.count().label("n"),
-            func.coalesce(func.sum(inv.total_minor), 0).label("invoiced"),
-            func.coalesce(func.sum(inv.paid_minor), 0).label("paid"),
-            func.coalesce(func.sum(inv.credited_minor), 0).label("credited"),
-            func.coalesce(func.sum(open_minor_sql(inv)), 0).label("outstanding"))
+            _int(func.coalesce(func.sum(inv.total_minor), 0)).label("invoiced"),
+            _int(func.coalesce(func.sum(inv.paid_minor), 0)).label("paid"),
+            _int(func.coalesce(func.sum(inv.credited_minor), 0)).label("credited"),
+            _int(func.coalesce(func.sum(open_minor_sql(inv)), 0)).label("outstanding"))
 
 
 def _row(who: Named, n: Any, invoiced: Any, paid: Any, credited: Any, open_: Any) -> SalesRow:
@@ -205,31 +212,37 @@ class MoneyQueries:
                            func.max(s.guarantee_until).label("until"))
                     .where(s.on_credit.is_(True), s.guarantee_until.is_not(None))
                     .group_by(s.invoice_id).subquery("promised"))
-        inv_q = (select(i.id.label("id"), i.company_id.label("company_id"),
-                        i.total_minor.label("total"), i.paid_minor.label("paid"),
-                        i.credited_minor.label("credited"),
-                        open_minor_sql(i).label("owed"),
-                        func.coalesce(promised.c.until, i.due_date).label("due"))
-                 .outerjoin(promised, promised.c.invoice_id == i.id)
-                 .where(i.currency == q.currency,
-                        i.status.in_([str(x) for x in OPEN_STATUSES]),
-                        i.number.is_not(None)))
-        if q.owner_id is not None:
-            inv_q = inv_q.where(i.owner_id == q.owner_id)
-        if q.organization_id is not None:
-            inv_q = inv_q.where(i.organization_id == q.organization_id)
-        inv = inv_q.where(open_minor_sql(i) > 0).cte("open_inv")
+        due = func.coalesce(promised.c.until, i.due_date)
+
+        def scoped(stmt: Any) -> Any:
+            stmt = stmt.outerjoin(promised, promised.c.invoice_id == i.id).where(
+                i.currency == q.currency, i.status.in_([str(x) for x in OPEN_STATUSES]),
+                i.number.is_not(None), open_minor_sql(i) > 0)
+            if q.owner_id is not None:
+                stmt = stmt.where(i.owner_id == q.owner_id)
+            if q.organization_id is not None:
+                stmt = stmt.where(i.organization_id == q.organization_id)
+            return stmt
+
+        inv = scoped(select(i.id.label("id"), i.company_id.label("company_id"),
+                            i.total_minor.label("total"), i.paid_minor.label("paid"),
+                            i.credited_minor.label("credited"),
+                            open_minor_sql(i).label("owed"), due.label("due"))).cte("open_inv")
+        # The invoices with a schedule are joined from their installments (in invoice
+        # order, each invoice by its key), not from `inv`: neither is read whole twice.
         order = (ins.due_date, ins.id)
-        sched = (select(ins.invoice_id.label("invoice_id"), ins.due_date.label("due"),
-                        ins.amount_minor.label("amount"),
-                        (func.sum(ins.amount_minor).over(
-                            partition_by=ins.invoice_id, order_by=order,
-                            rows=(None, 0)) - ins.amount_minor).label("before_it"),
-                        func.sum(ins.amount_minor).over(
-                            partition_by=ins.invoice_id).label("scheduled"),
-                        inv.c.due.label("inv_due"), inv.c.owed, inv.c.company_id,
-                        inv.c.total, inv.c.paid, inv.c.credited)
-                 .join(inv, inv.c.id == ins.invoice_id)).cte("sched")
+        sched = scoped(
+            select(ins.invoice_id.label("invoice_id"), ins.due_date.label("due"),
+                   ins.amount_minor.label("amount"),
+                   (func.sum(ins.amount_minor).over(
+                       partition_by=ins.invoice_id, order_by=order,
+                       rows=(None, 0)) - ins.amount_minor).label("before_it"),
+                   func.sum(ins.amount_minor).over(
+                       partition_by=ins.invoice_id).label("scheduled"),
+                   due.label("inv_due"), open_minor_sql(i).label("owed"),
+                   i.company_id.label("company_id"), i.total_minor.label("total"),
+                   i.paid_minor.label("paid"), i.credited_minor.label("credited"))
+            .select_from(ins).join(i, i.id == ins.invoice_id)).cte("sched")
         # What the schedule's money covers: paid + credited less what was owed before it.
         cover = sched.c.paid + sched.c.credited - _positive(sched.c.total - sched.c.scheduled)
         # `spread_paid` in SQL: an installment takes what is left of `cover` after the
@@ -296,9 +309,11 @@ class MoneyQueries:
                  .where(inv.c.due < today, self._plain(inv)))
         both = union_all(plain, late).subquery("both")
         c = both.c
-        grouped = (select(c.who, func.count().label("n"), func.sum(c.total).label("invoiced"),
-                          func.sum(c.paid).label("paid"), func.sum(c.credited).label("credited"),
-                          func.sum(c.open).label("outstanding"))
+        grouped = (select(c.who, func.count().label("n"),
+                          _int(func.sum(c.total)).label("invoiced"),
+                          _int(func.sum(c.paid)).label("paid"),
+                          _int(func.sum(c.credited)).label("credited"),
+                          _int(func.sum(c.open)).label("outstanding"))
                    .group_by(c.who).subquery())
         stmt = (select(grouped, m.Company.name)
                 .outerjoin(m.Company, m.Company.id == grouped.c.who)
