@@ -4,7 +4,9 @@ Every figure is summed by the database. The report's invoices are read from
 `ix_invoices_report` (currency, issue date, owner, client, organization, status and the three
 amounts: a covering range scan); "issued" is a status of ISSUED, which is exactly "numbered and
 not cancelled" (a number is given at issue, a draft has none). Money received is read from
-`ix_payments_received` (currency, day) joined to its allocations and their invoices. Open amounts
+`ix_payments_received` (currency, day) joined to its live allocations
+(`ix_payment_allocations_payment_live`) and their invoices' scope (`ix_invoices_id_scope`), all
+from indexes alone. The calendar's open invoices are read from `ix_invoices_open`. Open amounts
 are `open_minor_sql`, the one SQL twin of `services.money.open_minor` (/debts, /export).
 """
 
