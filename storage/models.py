@@ -478,6 +478,11 @@ class Invoice(_Commercial, Base):
         Index("ix_invoices_report", "currency", "issue_date", "owner_id", "company_id",
               "organization_id", "status", "total_minor", "paid_minor",
               "credited_minor"),  # migration 0011
+        Index("ix_invoices_open", "currency", "status", "due_date", "owner_id",
+              "organization_id", "company_id", "number", "total_minor", "paid_minor",
+              "credited_minor", "id"),  # migration 0011: payment calendar
+        Index("ix_invoices_id_scope", "id", "currency", "status", "owner_id",
+              "organization_id"),  # migration 0011: money received
     )
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
@@ -509,6 +514,8 @@ class DocumentLine(Base):
     """A priced line of a quote or an invoice (exactly one of the two is set)."""
 
     __tablename__ = "document_lines"
+    __table_args__ = (Index("ix_document_lines_report", "invoice_id", "credit_note_id",
+                            "product_id", "total_minor"),)  # migration 0011: sales by product
     id: Mapped[int] = pk()
     quote_id: Mapped[int | None] = fk("quotes.id", nullable=True, ondelete="CASCADE")
     invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True, ondelete="CASCADE")
@@ -664,7 +671,10 @@ class PaymentAllocation(Base):
     __table_args__ = (Index("ix_payment_allocations_payment_invoice", "payment_id",
                             "invoice_id"),  # migration 0009
                       Index("ix_payment_allocations_invoice", "invoice_id", "reversed_at",
-                            "payment_id", "amount_minor"))  # migration 0011
+                            "payment_id", "amount_minor"),  # migration 0011
+                      Index("ix_payment_allocations_payment_live", "payment_id",
+                            "reversed_at", "invoice_id",
+                            "amount_minor"))  # migration 0011: money received
     id: Mapped[int] = pk()
     payment_id: Mapped[int] = fk("payments.id")
     invoice_id: Mapped[int | None] = fk("invoices.id", nullable=True)

@@ -50,10 +50,13 @@ async def build(repo: ReportRepository, q: ReportQuery, today: date,
     members = await repo.plan_rows(month, q.currency, q.owner_id)
     invoiced: dict[int, int] = {}
     paid: dict[int, int] = {}
-    if passed and members:
+    bases = {basis or default_basis for _who, basis, _plan in members}
+    if passed and members:  # only the facts some row counts by
         upto = month.replace(day=passed)
-        invoiced = dict(await repo.invoiced_by_owner(q, month, upto))
-        paid = dict(await repo.received_by_owner(q, month, upto))
+        if BASIS_INVOICED in bases:
+            invoiced = dict(await repo.invoiced_by_owner(q, month, upto))
+        if bases - {BASIS_INVOICED}:
+            paid = dict(await repo.received_by_owner(q, month, upto))
     rows = []
     for who, basis, plan in members:
         chosen = basis or default_basis
@@ -61,7 +64,6 @@ async def build(repo: ReportRepository, q: ReportQuery, today: date,
         fact = (invoiced if chosen == BASIS_INVOICED else paid).get(who.id, 0)
         rows.append(PlanRow(who, chosen, plan, fact, forecast(fact, days, passed)))
     plans = [r.plan_minor for r in rows if r.plan_minor is not None]
-    bases = {r.basis for r in rows}
     total = PlanRow(Named(None, ""), bases.pop() if len(bases) == 1 else default_basis,
                     sum(plans) if plans else None, sum(r.fact_minor for r in rows),
                     sum(r.forecast_minor for r in rows))

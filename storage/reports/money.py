@@ -4,7 +4,9 @@ Every figure is summed by the database. The report's invoices are read from
 `ix_invoices_report` (currency, issue date, owner, client, organization, status and the three
 amounts: a covering range scan); "issued" is a status of ISSUED, which is exactly "numbered and
 not cancelled" (a number is given at issue, a draft has none). Money received is read from
-`ix_payments_received` (currency, day) joined to its allocations and their invoices. Open amounts
+`ix_payments_received` (currency, day) joined to its live allocations
+(`ix_payment_allocations_payment_live`) and their invoices' scope (`ix_invoices_id_scope`), all
+from indexes alone. The calendar's open invoices are read from `ix_invoices_open`. Open amounts
 are `open_minor_sql`, the one SQL twin of `services.money.open_minor` (/debts, /export).
 """
 
@@ -14,7 +16,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, func, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.invoices import OPEN_STATUSES
@@ -37,12 +51,18 @@ def _scoped(q: Any, inv: Any, currency: str, owner_id: int | None,
     return q
 
 
+def _int(total: Any) -> Any:
+    """A sum of minor units as a BIGINT (PostgreSQL sums bigints into NUMERIC, which the
+    driver hands over as Decimal, slowly, for tens of thousands of rows)."""
+    return cast(total, BigInteger)
+
+
 def _sums(inv: Any) -> tuple[Any, ...]:
     return (func.count().label("n"),
-            func.coalesce(func.sum(inv.total_minor), 0).label("invoiced"),
-            func.coalesce(func.sum(inv.paid_minor), 0).label("paid"),
-            func.coalesce(func.sum(inv.credited_minor), 0).label("credited"),
-            func.coalesce(func.sum(open_minor_sql(inv)), 0).label("outstanding"))
+            _int(func.coalesce(func.sum(inv.total_minor), 0)).label("invoiced"),
+            _int(func.coalesce(func.sum(inv.paid_minor), 0)).label("paid"),
+            _int(func.coalesce(func.sum(inv.credited_minor), 0)).label("credited"),
+            _int(func.coalesce(func.sum(open_minor_sql(inv)), 0)).label("outstanding"))
 
 
 def _row(who: Named, n: Any, invoiced: Any, paid: Any, credited: Any, open_: Any) -> SalesRow:
@@ -62,7 +82,9 @@ class MoneyQueries:
     _s: AsyncSession
 
     async def _all(self, stmt: Any) -> Any:
-        return (await self._s.execute(stmt)).all()
+        # Core execution on the session's connection: no ORM row loading (the reports read
+        # tens of thousands of plain rows).
+        return (await (await self._s.connection()).execute(stmt)).all()
 
     # --- sales ----------------------------------------------------------------------------
 
@@ -102,21 +124,30 @@ class MoneyQueries:
     async def sales_products(self, q: ReportQuery) -> Sequence[SalesRow]:
         """Lines of the report's invoices (not credit notes' lines) by product, free-text lines
         by name (id None): invoiced = Σ line totals, count = distinct invoices; the largest
-        first, then name."""
+        first, then name. The month's invoices come from `ix_invoices_report`, their lines from
+        `ix_document_lines_report` (product lines from the index alone; a free-text line's
+        name from its row)."""
         i, line, p = m.Invoice, m.DocumentLine, m.Product
-        free_name = case((line.product_id.is_(None), line.name), else_=None)
-        grouped = _scoped(
-            select(line.product_id.label("pid"), free_name.label("free"),
-                   func.count(distinct(line.invoice_id)).label("n"),
-                   func.coalesce(func.sum(line.total_minor), 0).label("invoiced"))
-            .select_from(i).join(line, line.invoice_id == i.id), i, q.currency, q.owner_id,
-            q.organization_id).where(
-            i.issue_date >= q.period.start, i.issue_date <= q.period.end,
-            line.credit_note_id.is_(None)).group_by(line.product_id, free_name).subquery()
-        name = func.coalesce(p.name, grouped.c.free, "")
-        stmt = (select(grouped.c.pid, name, grouped.c.n, grouped.c.invoiced)
-                .outerjoin(p, p.id == grouped.c.pid)
-                .order_by(grouped.c.invoiced.desc(), name, grouped.c.pid))
+
+        def grouped(key: Any, free: Any, product_line: Any) -> Any:
+            return _scoped(
+                select(key.label("pid"), free.label("free"),
+                       func.count(distinct(line.invoice_id)).label("n"),
+                       func.coalesce(func.sum(line.total_minor), 0).label("invoiced"))
+                .select_from(i).join(line, line.invoice_id == i.id), i, q.currency,
+                q.owner_id, q.organization_id).where(
+                i.issue_date >= q.period.start, i.issue_date <= q.period.end,
+                line.credit_note_id.is_(None), product_line).group_by(key, free)
+
+        none = null()
+        both = union_all(
+            grouped(line.product_id, cast(none, line.name.type), line.product_id.is_not(None)),
+            grouped(cast(none, line.product_id.type), line.name, line.product_id.is_(None)),
+        ).subquery()
+        name = func.coalesce(p.name, both.c.free, "")
+        stmt = (select(both.c.pid, name, both.c.n, both.c.invoiced)
+                .outerjoin(p, p.id == both.c.pid)
+                .order_by(both.c.invoiced.desc(), name, both.c.pid))
         return [SalesRow(Named(pid, str(nm or "")), int(n), int(inv), 0, 0, 0)
                 for pid, nm, n, inv in await self._all(stmt)]
 
@@ -169,62 +200,90 @@ class MoneyQueries:
 
     # --- payment calendar -------------------------------------------------------------------
 
-    def _open_parts(self, q: ReportQuery) -> Any:
-        """Every open part of the scope's open invoices as (invoice id, due date or NULL,
-        open minor), split exactly as /debts (`services.receivables.open_parts`): per
-        installment, paid (and credited) oldest due first, the rest owed before the schedule
-        at the invoice's date; an invoice's date is its guarantee letter's promised date, else
-        its due date."""
+    def _open_split(self, q: ReportQuery) -> tuple[Any, Any]:
+        """The scope's open invoices split exactly as /debts (`services.receivables.
+        open_parts`): (`inv`: open invoices, read from `ix_invoices_open`, with id, client,
+        total, paid, credited, owed and their date: the guarantee letter's promised date, else
+        the due date; `shares`: one row per installment of the ~2 % of them with a schedule,
+        with its open share — 0 when paid — and its invoice's date, owed and figures). Paid
+        (and credited) money settles the oldest installment first; what is owed before the
+        schedule falls at the invoice's date. An invoice without installments owes all of
+        `owed` at its date (see `_plain`)."""
         i, s, ins = m.Invoice, m.Shipment, m.Installment
         promised = (select(s.invoice_id.label("invoice_id"),
                            func.max(s.guarantee_until).label("until"))
                     .where(s.on_credit.is_(True), s.guarantee_until.is_not(None))
                     .group_by(s.invoice_id).subquery("promised"))
-        inv_q = (select(i.id.label("id"), i.total_minor.label("total"),
-                        (i.paid_minor + i.credited_minor).label("covered"),
-                        open_minor_sql(i).label("owed"),
-                        func.coalesce(promised.c.until, i.due_date).label("due"))
-                 .outerjoin(promised, promised.c.invoice_id == i.id)
-                 .where(i.currency == q.currency,
-                        i.status.in_([str(x) for x in OPEN_STATUSES]),
-                        i.number.is_not(None)))
-        if q.owner_id is not None:
-            inv_q = inv_q.where(i.owner_id == q.owner_id)
-        if q.organization_id is not None:
-            inv_q = inv_q.where(i.organization_id == q.organization_id)
-        inv = inv_q.where(open_minor_sql(i) > 0).cte("open_inv")
+        due = func.coalesce(promised.c.until, i.due_date)
+
+        def scoped(stmt: Any) -> Any:
+            stmt = stmt.outerjoin(promised, promised.c.invoice_id == i.id).where(
+                i.currency == q.currency, i.status.in_([str(x) for x in OPEN_STATUSES]),
+                i.number.is_not(None), open_minor_sql(i) > 0)
+            if q.owner_id is not None:
+                stmt = stmt.where(i.owner_id == q.owner_id)
+            if q.organization_id is not None:
+                stmt = stmt.where(i.organization_id == q.organization_id)
+            return stmt
+
+        inv = scoped(select(i.id.label("id"), i.company_id.label("company_id"),
+                            i.total_minor.label("total"), i.paid_minor.label("paid"),
+                            i.credited_minor.label("credited"),
+                            open_minor_sql(i).label("owed"), due.label("due"))).cte("open_inv")
+        # The invoices with a schedule are joined from their installments (in invoice
+        # order, each invoice by its key), not from `inv`: neither is read whole twice.
         order = (ins.due_date, ins.id)
-        sched = (select(ins.invoice_id.label("invoice_id"), ins.due_date.label("due"),
-                        ins.amount_minor.label("amount"),
-                        (func.sum(ins.amount_minor).over(
-                            partition_by=ins.invoice_id, order_by=order,
-                            rows=(None, 0)) - ins.amount_minor).label("before_it"),
-                        func.sum(ins.amount_minor).over(
-                            partition_by=ins.invoice_id).label("scheduled"),
-                        inv.c.total.label("total"), inv.c.covered.label("covered"))
-                 .join(inv, inv.c.id == ins.invoice_id)).cte("sched")
+        sched = scoped(
+            select(ins.invoice_id.label("invoice_id"), ins.due_date.label("due"),
+                   ins.amount_minor.label("amount"),
+                   (func.sum(ins.amount_minor).over(
+                       partition_by=ins.invoice_id, order_by=order,
+                       rows=(None, 0)) - ins.amount_minor).label("before_it"),
+                   func.sum(ins.amount_minor).over(
+                       partition_by=ins.invoice_id).label("scheduled"),
+                   due.label("inv_due"), open_minor_sql(i).label("owed"),
+                   i.company_id.label("company_id"), i.total_minor.label("total"),
+                   i.paid_minor.label("paid"), i.credited_minor.label("credited"))
+            .select_from(ins).join(i, i.id == ins.invoice_id)).cte("sched")
         # What the schedule's money covers: paid + credited less what was owed before it.
-        cover = sched.c.covered - _positive(sched.c.total - sched.c.scheduled)
+        cover = sched.c.paid + sched.c.credited - _positive(sched.c.total - sched.c.scheduled)
         # `spread_paid` in SQL: an installment takes what is left of `cover` after the
         # installments due before it, at most its amount.
         taken = _least(sched.c.amount, _positive(cover - sched.c.before_it))
-        shares = (select(sched.c.invoice_id.label("invoice_id"), sched.c.due.label("due"),
-                         (sched.c.amount - taken).label("open"))
-                  .where(sched.c.amount > taken)).cte("shares")
-        per_inv = (select(shares.c.invoice_id.label("invoice_id"),
-                          func.sum(shares.c.open).label("open"))
-                   .group_by(shares.c.invoice_id).subquery("per_inv"))
-        rest = inv.c.owed - func.coalesce(per_inv.c.open, 0)
-        whole = (select(inv.c.id.label("invoice_id"), inv.c.due.label("due"),
-                        rest.label("open"))
-                 .outerjoin(per_inv, per_inv.c.invoice_id == inv.c.id)
-                 .where(rest > 0))
-        parts = union_all(select(shares.c.invoice_id, shares.c.due, shares.c.open), whole)
-        return parts.subquery("parts")
+        shares = select(sched.c.invoice_id, sched.c.due,
+                        case((sched.c.amount > taken, sched.c.amount - taken),
+                             else_=0).label("open"),
+                        sched.c.inv_due, sched.c.owed, sched.c.company_id, sched.c.total,
+                        sched.c.paid, sched.c.credited).cte("shares")
+        return inv, shares
+
+    @staticmethod
+    def _plain(inv: Any) -> Any:
+        """Open invoices without installments."""
+        ins = m.Installment
+        return ~select(ins.id).where(ins.invoice_id == inv.c.id).exists()
+
+    @staticmethod
+    def _rest(shares: Any) -> Any:
+        """Per invoice with installments: what is owed before its schedule (open at the
+        invoice's date: `rest`, kept when positive), with its date and figures."""
+        sh = shares.c
+        rest = sh.owed - func.sum(sh.open)
+        return (select(sh.invoice_id, sh.inv_due.label("due"), rest.label("rest"),
+                       sh.company_id, sh.total, sh.paid, sh.credited)
+                .group_by(sh.invoice_id, sh.inv_due, sh.owed, sh.company_id, sh.total,
+                          sh.paid, sh.credited)
+                .having(rest > 0).subquery("rest"))
 
     async def open_by_due(self, q: ReportQuery) -> Sequence[tuple[date | None, int]]:
         """Σ open parts per due date (None: no date)."""
-        parts = self._open_parts(q)
+        inv, shares = self._open_split(q)
+        rest = self._rest(shares)
+        parts = union_all(
+            select(inv.c.due, func.sum(inv.c.owed).label("open"))
+            .where(self._plain(inv)).group_by(inv.c.due),
+            select(shares.c.due, shares.c.open).where(shares.c.open > 0),
+            select(rest.c.due, rest.c.rest)).subquery("parts")
         stmt = select(parts.c.due, func.sum(parts.c.open)).group_by(parts.c.due)
         rows: Any = await self._all(stmt)
         return [(d, int(v or 0)) for d, v in rows]
@@ -232,17 +291,32 @@ class MoneyQueries:
     async def overdue_by_client(self, q: ReportQuery, today: date) -> Sequence[SalesRow]:
         """Clients with parts due before `today`: count of such invoices, their totals, paid
         and credited, and outstanding = the overdue parts only; largest overdue first."""
-        parts = self._open_parts(q)
-        i = m.Invoice
-        late = (select(parts.c.invoice_id.label("invoice_id"),
-                       func.sum(parts.c.open).label("open"))
-                .where(parts.c.due < today).group_by(parts.c.invoice_id).subquery("late"))
-        grouped = (select(i.company_id.label("who"), func.count().label("n"),
-                          func.sum(i.total_minor).label("invoiced"),
-                          func.sum(i.paid_minor).label("paid"),
-                          func.sum(i.credited_minor).label("credited"),
-                          func.sum(late.c.open).label("outstanding"))
-                   .join(i, i.id == late.c.invoice_id).group_by(i.company_id).subquery())
+        inv, shares = self._open_split(q)
+        rest = self._rest(shares)
+        sh = shares.c
+        # Invoices with installments: Σ their parts due before today (every part > 0).
+        late_parts = union_all(
+            select(sh.invoice_id, sh.open, sh.company_id, sh.total, sh.paid, sh.credited)
+            .where(sh.open > 0, sh.due < today),
+            select(rest.c.invoice_id, rest.c.rest, rest.c.company_id, rest.c.total,
+                   rest.c.paid, rest.c.credited).where(rest.c.due < today)).subquery("lp")
+        late = (select(late_parts.c.company_id.label("who"), late_parts.c.total,
+                       late_parts.c.paid, late_parts.c.credited,
+                       func.sum(late_parts.c.open).label("open"))
+                .group_by(late_parts.c.invoice_id, late_parts.c.company_id,
+                          late_parts.c.total, late_parts.c.paid, late_parts.c.credited))
+        # Invoices without: all they owe, when their date has passed.
+        plain = (select(inv.c.company_id.label("who"), inv.c.total, inv.c.paid,
+                        inv.c.credited, inv.c.owed.label("open"))
+                 .where(inv.c.due < today, self._plain(inv)))
+        both = union_all(plain, late).subquery("both")
+        c = both.c
+        grouped = (select(c.who, func.count().label("n"),
+                          _int(func.sum(c.total)).label("invoiced"),
+                          _int(func.sum(c.paid)).label("paid"),
+                          _int(func.sum(c.credited)).label("credited"),
+                          _int(func.sum(c.open)).label("outstanding"))
+                   .group_by(c.who).subquery())
         stmt = (select(grouped, m.Company.name)
                 .outerjoin(m.Company, m.Company.id == grouped.c.who)
                 .order_by(grouped.c.outstanding.desc(), m.Company.name, grouped.c.who))

@@ -40,6 +40,19 @@ INDEXES = (
     ("interactions", "ix_interactions_lead_at", ["lead_id", "occurred_at"]),
     ("tasks", "ix_tasks_owner_done", ["owner_id", "done_at"]),
     ("installments", "ix_installments_invoice_due", ["invoice_id", "due_date"]),
+    # Payment calendar: the open invoices of a currency, read by status from the index alone.
+    ("invoices", "ix_invoices_open",
+     ["currency", "status", "due_date", "owner_id", "organization_id", "company_id", "number",
+      "total_minor", "paid_minor", "credited_minor", "id"]),
+    # Sales "received", payment calendar "arrived", plan "paid": a period's payments' live
+    # allocations and their invoices' scope, read from indexes alone.
+    ("payment_allocations", "ix_payment_allocations_payment_live",
+     ["payment_id", "reversed_at", "invoice_id", "amount_minor"]),
+    ("invoices", "ix_invoices_id_scope", ["id", "currency", "status", "owner_id",
+                                           "organization_id"]),
+    # Sales by product: the lines of a period's invoices, read from the index alone.
+    ("document_lines", "ix_document_lines_report",
+     ["invoice_id", "credit_note_id", "product_id", "total_minor"]),
 )
 
 
