@@ -1,11 +1,12 @@
-"""Draws a report (issue 14): the ChartSpec as a PNG with matplotlib and the sheets as an XLSX
-with openpyxl, both in the CPU worker pool (`bot.cpu_pool.pool_runner`), never on the event
-loop.
+"""Draws a report (issue 14): the ChartSpec as a PNG with matplotlib (Agg) and the sheets as
+an XLSX with our writer (bot/xlsx.py), both in the CPU worker pool (`bot.cpu_pool.pool_runner`),
+never on the event loop.
 
-Invariants: a Figure per call (Agg, no pyplot state); numbers stay numeric cells, money is
-written from Decimal with the "#,##0.00" format (never through float in our code); dates are
-date cells shown dd.mm.yyyy; sheet titles are at most 31 characters and unique; no chart (None)
-gives no PNG.
+Invariants: a Figure per call (no pyplot state), 800x500 px whatever the data (the view keeps
+the bars few), no tight_layout; a drawn label is at most LABEL characters; numbers stay numeric
+cells, money is written from Decimal with the "#,##0.00" format (never through float); dates
+are date cells shown dd.mm.yyyy; sheet titles are at most 31 characters and unique; no chart
+(None) gives no PNG.
 """
 
 from __future__ import annotations
@@ -19,21 +20,30 @@ from bot.xlsx import Table, workbook
 from services.reports.model import ChartSpec, RenderedReport, ReportView, Sheet
 
 RunCpu = Callable[..., Awaitable[Any]]
+LABEL = 24  # characters of a label drawn
+TICKS = 16  # labels along a vertical chart's axis at most
 COLORS = ("#3b7dd8", "#59a14f", "#f28e2b", "#b07aa1", "#e15759", "#76b7b2")
 
 
+def short(label: str, limit: int = LABEL) -> str:
+    """A label as drawn: at most `limit` characters (the XLSX keeps it whole)."""
+    return label if len(label) <= limit else label[:limit - 1] + "…"
+
+
 def chart_png(spec: ChartSpec) -> bytes:
-    """The chart: vertical bars side by side, horizontal bars (first label on top) or lines."""
+    """The chart: vertical bars side by side, horizontal bars (first label on top) or lines, on
+    a figure of fixed size with fixed margins (no tight_layout: it lays the text out once more
+    and cost a third of the drawing); the view keeps the labels few (top N and "Others")."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     n = max(1, len(spec.labels))
-    if spec.kind == "hbar":
-        fig = Figure(figsize=(7.2, 1.4 + 0.5 * n * max(1, len(spec.series)) ** 0.5), dpi=100)
-    else:
-        fig = Figure(figsize=(max(6.4, min(14.0, 0.45 * n * len(spec.series) + 2)), 4.2),
-                     dpi=100)
+    labels = [short(label) for label in spec.labels]
+    fig = Figure(figsize=(8.0, 5.0), dpi=100)
     FigureCanvasAgg(fig)
+    rotate = spec.kind != "hbar" and n > 8
+    fig.subplots_adjust(left=0.27 if spec.kind == "hbar" else 0.12, right=0.97, top=0.91,
+                        bottom=0.27 if rotate else 0.1)
     ax = fig.add_subplot()
     positions = list(range(len(spec.labels)))
     count = max(1, len(spec.series))
@@ -49,23 +59,23 @@ def chart_png(spec: ChartSpec) -> bytes:
         else:
             ax.bar(shifted, values, width=width, color=color, label=series.name)
     if spec.kind == "hbar":
-        ax.set_yticks(positions, labels=list(spec.labels))
+        ax.set_yticks(positions, labels=labels)
         ax.invert_yaxis()
         if spec.value_label:
             ax.set_xlabel(spec.value_label)
     else:
-        ax.set_xticks(positions, labels=list(spec.labels),
-                      rotation=45 if n > 8 else 0, ha="right" if n > 8 else "center")
+        step = -(-n // TICKS)  # a long time series names every step-th bucket
+        ax.set_xticks(positions[::step], labels=labels[::step],
+                      rotation=45 if rotate else 0, ha="right" if rotate else "center")
         if spec.value_label:
             ax.set_ylabel(spec.value_label)
-    ax.set_title(spec.title)
+    ax.set_title(short(spec.title, 80))
     if len(spec.series) > 1:
         ax.legend()
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
     out = BytesIO()
-    fig.savefig(out, format="png")
+    fig.savefig(out, format="png", pil_kwargs={"compress_level": 3})
     return out.getvalue()
 
 

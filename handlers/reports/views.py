@@ -49,6 +49,7 @@ from services.reports.model import (
 from services.reports.periods import Period
 
 TOP = 10
+CHART_TOP = 15  # bars a chart of people draws; the rest goes into one "Others" bar
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "pipelines.toml"
 
 
@@ -107,8 +108,17 @@ def money(minor: int, currency: str) -> str:
     return format_money(from_minor(minor, currency), currency, lang())
 
 
+@cache
+def _exponent(currency: str) -> int:
+    return exponent(currency)
+
+
 def dec(minor: int, currency: str) -> Decimal:
-    return from_minor(minor, currency)
+    """`from_minor` for tens of thousands of sheet cells: the same Decimal (its exponent the
+    currency's, "12.30" not "12.3"), the currency looked up once."""
+    if type(minor) is not int:  # bool or anything else: from_minor refuses it
+        return from_minor(minor, currency)
+    return Decimal(minor).scaleb(-_exponent(currency))
 
 
 def esc(text: str) -> str:
@@ -137,15 +147,16 @@ def total_row(label: str, rows: Sequence[Sequence[Cell]], skip: int = 1) -> tupl
     """The sum of each numeric column of `rows` (the first `skip` columns are labels)."""
     width = len(rows[0]) if rows else 0
     out: list[Cell] = [label, *([None] * (skip - 1))]
+    columns = list(zip(*rows, strict=True))  # the rows of a sheet have one width
     for col in range(skip, width):
-        values = [r[col] for r in rows]
-        numbers = [v for v in values if isinstance(v, int | Decimal) and not isinstance(v, bool)]
-        if not values or len(numbers) != len(values):
+        values = columns[col]
+        kinds = set(map(type, values))
+        if not values or not kinds <= {int, Decimal}:  # a label, a date, bool or empty
             out.append(None)
-        elif all(isinstance(v, int) for v in numbers):
-            out.append(sum(int(v) for v in numbers))
+        elif kinds == {int}:
+            out.append(sum(values))
         else:
-            out.append(sum((Decimal(v) for v in numbers), Decimal(0)))
+            out.append(sum(values, Decimal(0)))
     return tuple(out)
 
 
@@ -154,6 +165,24 @@ def with_total(rows: Iterable[tuple[Cell, ...]], skip: int = 1) -> tuple[tuple[C
     if not body:
         return body
     return (*body, total_row(_("Total"), body, skip))
+
+
+def top_chart(kind: str, title: str, labels: Sequence[str], series: Sequence[Series],
+              value_label: str = "", top: int = CHART_TOP) -> ChartSpec:
+    """A chart of at most `top` bars, the largest by the sum of their series (largest first,
+    ties in the report's order), and an "Others" bar with the sum of the rest of each series;
+    the text and the sheets keep every row."""
+    if len(labels) <= top + 1:
+        return ChartSpec(kind, title, tuple(labels), tuple(series), value_label)
+    weight = [sum(values, Decimal(0)) for values in zip(*(s.values for s in series), strict=True)]
+    order = sorted(range(len(labels)), key=lambda i: weight[i], reverse=True)
+    kept, rest = order[:top], order[top:]
+    return ChartSpec(
+        kind, title, (*(labels[i] for i in kept), _("Others")),
+        tuple(Series(s.name, (*(s.values[i] for i in kept),
+                              sum((s.values[i] for i in rest), Decimal(0))))
+              for s in series),
+        value_label)
 
 
 # --- a. sales ---------------------------------------------------------------------------------
@@ -399,8 +428,8 @@ def plan_view(r: PlanReport, names: Names, scope: str) -> ReportView:
                 name=esc(who(row.manager.name)), fact=money(row.fact_minor, cur),
                 plan=money(row.plan_minor, cur), progress=percent(row.progress),
                 forecast=money(row.forecast_minor, cur)))
-    chart = ChartSpec(
-        "hbar", title, tuple(who(x.manager.name) for x in r.rows),
+    chart = top_chart(
+        "hbar", title, [who(x.manager.name) for x in r.rows],
         (Series(_("Plan"), tuple(dec(x.plan_minor or 0, cur) for x in r.rows)),
          Series(_("Fact"), tuple(dec(x.fact_minor, cur) for x in r.rows))), cur)
     body = tuple((who(x.manager.name), basis_name(x.basis), dec(x.plan_minor or 0, cur),
@@ -444,8 +473,8 @@ def activity_view(r: ActivityReport, names: Names, scope: str) -> ReportView:
         name=esc(who(x.manager.name)), leads=x.leads, interactions=x.interactions,
         done=x.tasks_done, overdue=x.tasks_overdue, invoices=x.invoices_issued)
         for x in r.rows[:TOP]]
-    labels = tuple(who(x.manager.name) for x in r.rows)
-    chart = ChartSpec("bar", title, labels, (
+    labels = [who(x.manager.name) for x in r.rows]
+    chart = top_chart("bar", title, labels, (
         Series(_("Leads"), tuple(Decimal(x.leads) for x in r.rows)),
         Series(_("Interactions"), tuple(Decimal(x.interactions) for x in r.rows)),
         Series(_("Tasks done"), tuple(Decimal(x.tasks_done) for x in r.rows)),
