@@ -8,7 +8,7 @@ xl/worksheets/sheetN.xml); strings are inline (t="inlineStr"), XML-escaped, char
 forbids dropped; ints and Decimals are written as plain decimal numbers (never through float);
 dates are serial day numbers of the 1900 date system with the date style; money columns get
 "#,##0.00"; the first row is bold and frozen; a None cell is left out; sheet names are unique,
-at most 31 characters and free of []:*?/\\.
+at most 31 characters, free of []:*?/\\ and of an apostrophe at either end.
 """
 
 from __future__ import annotations
@@ -253,11 +253,13 @@ def sheet_xml(table: Table) -> str:
 
 
 def titles(names: Sequence[str]) -> list[str]:
-    """Sheet names Excel accepts: no []:*?/\\, at most 31 characters, unique (case aside)."""
+    """Sheet names Excel accepts: no []:*?/\\ nor an apostrophe at either end, at most 31
+    characters, unique (case aside)."""
     taken: set[str] = set()
     out = []
     for name in names:
-        base = (FORBIDDEN.sub("", name).translate(BAD_TITLE).strip() or "Sheet")[:31]
+        clean = FORBIDDEN.sub("", name).translate(BAD_TITLE).strip(" '")
+        base = (clean or "Sheet")[:31].rstrip(" '")
         title, k = base, 2
         while title.lower() in taken:
             suffix = f" {k}"

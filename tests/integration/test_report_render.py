@@ -108,7 +108,7 @@ def test_the_package_is_valid_ooxml_and_odd_text_survives() -> None:
     a sheet."""
     odd = ("  spaced ", "a\x01b\x0bc", "<b>&amp;</b>", "line\nbreak")
     sheets = (Sheet("A/B:C", ("Текст",), tuple((t,) for t in odd)),
-              Sheet("a/b:c", ("x",), ((1,),)), Sheet("", (), ()))
+              Sheet("a/b:c", ("x",), ((1,),)), Sheet("", (), ()), Sheet("'Итоги'", (), ()))
     xlsx = workbook_xlsx(sheets)
     with ZipFile(BytesIO(xlsx)) as z:
         assert z.testzip() is None
@@ -119,7 +119,7 @@ def test_the_package_is_valid_ooxml_and_odd_text_survives() -> None:
             "xl/worksheets/sheet3.xml"} <= names
     assert "spreadsheetml.sheet.main+xml" in types and "spreadsheetml.worksheet+xml" in types
     book = load_workbook(BytesIO(xlsx))
-    assert book.sheetnames == ["A B C", "a b c 2", "Sheet"]
+    assert book.sheetnames == ["A B C", "a b c 2", "Sheet", "Итоги"]
     assert [r[0].value for r in book["A B C"].iter_rows(min_row=2)] == [
         "  spaced ", "abc", "<b>&amp;</b>", "line\nbreak"]
     assert load_workbook(BytesIO(workbook_xlsx(()))).sheetnames == ["Report"]
