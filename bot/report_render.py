@@ -12,6 +12,7 @@ are date cells shown dd.mm.yyyy; sheet titles are at most 31 characters and uniq
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable
 from io import BytesIO
 from typing import Any
@@ -87,9 +88,18 @@ def workbook_xlsx(sheets: tuple[Sheet, ...]) -> bytes:
 
 
 def render_report(view: ReportView) -> RenderedReport:
-    """Both files of a report (runs in a worker process)."""
-    png = chart_png(view.chart) if view.chart is not None and view.chart.labels else None
-    return RenderedReport(png, workbook_xlsx(view.sheets))
+    """Both files of a report (runs in a worker process). The cyclic collector waits until
+    both are done: the view just unpickled holds hundreds of thousands of cells, and every
+    full collection walked them all (the sales report's view, chart and XLSX in one process:
+    0.30-0.54 s CPU over three runs with the collector, 0.30-0.31 s without)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        png = chart_png(view.chart) if view.chart is not None and view.chart.labels else None
+        return RenderedReport(png, workbook_xlsx(view.sheets))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class ReportRenderer:

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
-from itertools import chain, repeat, zip_longest
+from itertools import chain, compress, count, repeat, zip_longest
+from operator import is_not
+from typing import cast
 from xml.sax.saxutils import escape, quoteattr
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -58,7 +60,9 @@ MAX_TEXT = 32767  # characters a cell holds
 BAD_TITLE = str.maketrans({c: " " for c in "[]:*?/\\"})
 # What a string may not carry as is: markup characters and those XML 1.0 forbids.
 SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
+# In a column's strings joined by NUL: a forbidden character or whitespace at a string's end.
+UNUSUAL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+                     r"|(?:^|\x00)\s|\s(?:\x00|$)")
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 Value = str | int | Decimal | date | None
@@ -161,18 +165,19 @@ def shown_width(value: Value, money: bool) -> int:
     return len(str(value))
 
 
-def converted(values: Sequence[Value], kind: type) -> tuple[list[str], str, str, int] | None:
+def converted(values: Sequence[Value], kind: type, pure: bool
+              ) -> tuple[Sequence[str], str, str, int] | None:
     """A column whose cells are mostly of one `kind`, converted whole (at C speed): each cell's
     text (garbage where the cell is of another kind: those rows are written cell by cell), what
     goes before and after it, and the widest shown length; None for a kind written cell by
-    cell."""
+    cell. `pure`: every cell is of that kind."""
     if kind is str:
-        strings = [v if type(v) is str else "" for v in values]
+        strings = cast(Sequence[str], values) if pure else \
+            [v if type(v) is str else "" for v in values]
         width = max(map(len, strings), default=0)
         joined = "\x00".join(strings)
         if width > MAX_TEXT or joined.count("\x00") != len(strings) - 1 \
-                or FORBIDDEN.search(joined.replace("\x00", "")) is not None \
-                or EDGE_SPACE.search(joined) is not None:  # rare: string by string
+                or UNUSUAL.search(joined) is not None:  # rare: string by string
             return [inline(v) for v in strings], '<c t="inlineStr">', "</c>", width
         if "&" in joined or "<" in joined or ">" in joined:
             strings = escape(joined).split("\x00")
@@ -198,19 +203,20 @@ def sheet_xml(table: Table) -> str:
     money = set(table.money_columns)
     widths = [len(h) for h in table.header] + [0] * (width - len(table.header))
     odd: set[int] = set()  # a short row gets None cells from zip_longest: odd too
-    columns: list[list[str]] = []
+    columns: list[Sequence[str]] = []
     glue = ['<row r="']
     closing = '">'
     for col, values in enumerate(zip_longest(*rows) if rows else ()):
         kinds = list(map(type, values))
         kind = Counter(kinds).most_common(1)[0][0]
-        done = converted(values, kind)
+        pure = kinds.count(kind) == len(kinds)
+        done = converted(values, kind, pure)
         if done is None:  # no usual kind (mostly empty, or of another type): all cell by cell
             odd.update(range(len(rows)))
             break
         shown, before, after, w = done
-        if kinds.count(kind) != len(kinds):
-            odd.update(i for i, k in enumerate(kinds) if k is not kind)
+        if not pure:
+            odd.update(compress(count(), map(is_not, kinds, repeat(kind))))
         if col in money and kind in (int, Decimal):
             before = f'<c s="{MONEY}"><v>'
             w += 4
