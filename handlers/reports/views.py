@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from itertools import repeat
+from operator import attrgetter, mul
 from pathlib import Path
 
 from aiogram.utils.i18n import gettext as _
@@ -136,6 +138,20 @@ def who(name: str) -> str:
     return name or _("without a name")
 
 
+def whos(rows: Iterable[object], attr: str = "who.name") -> list[str]:
+    """`who` of a whole column (the fallback translated once)."""
+    nameless = _("without a name")
+    return [name or nameless for name in map(attrgetter(attr), rows)]
+
+
+def decs(rows: Iterable[object], attr: str, currency: str) -> list[Decimal]:
+    """`dec` of a whole column of minor units, at C speed (the same Decimals)."""
+    minors = list(map(attrgetter(attr), rows))
+    if not set(map(type, minors)) <= {int}:  # from_minor refuses anything else, as it should
+        return [from_minor(m, currency) for m in minors]
+    return list(map(Decimal.scaleb, map(Decimal, minors), repeat(-_exponent(currency))))
+
+
 def header(title: str, period: str, currency: str, scope: str) -> str:
     parts = [title, period, currency]
     if scope:
@@ -195,9 +211,10 @@ def bucket_label(day: date, bucket: str) -> str:
 
 
 def sales_rows(rows: Sequence[SalesRow], cur: str) -> tuple[tuple[Cell, ...], ...]:
-    return with_total((who(r.who.name), r.count, dec(r.invoiced_minor, cur),
-                       dec(r.paid_minor, cur), dec(r.credited_minor, cur),
-                       dec(r.outstanding_minor, cur)) for r in rows)
+    return with_total(zip(whos(rows), map(attrgetter("count"), rows),
+                          decs(rows, "invoiced_minor", cur), decs(rows, "paid_minor", cur),
+                          decs(rows, "credited_minor", cur), decs(rows, "outstanding_minor", cur),
+                          strict=True))
 
 
 def sales_view(r: SalesReport, names: Names, scope: str) -> ReportView:
@@ -249,8 +266,8 @@ def sales_view(r: SalesReport, names: Names, scope: str) -> ReportView:
         Sheet(_("By client"), (_("Client"), *money_head), sales_rows(r.by_client, cur),
               (2, 3, 4, 5)),
         Sheet(_("By product"), (_("Product"), _("Lines"), _("Invoiced")),
-              with_total((who(p.who.name), p.count, dec(p.invoiced_minor, cur))
-                         for p in r.by_product), (2,)),
+              with_total(zip(whos(r.by_product), map(attrgetter("count"), r.by_product),
+                             decs(r.by_product, "invoiced_minor", cur), strict=True)), (2,)),
         Sheet(_("Revenue"), (_("From"), _("Invoiced"), _("Received")),
               with_total((p.start, dec(p.invoiced_minor, cur), dec(p.received_minor, cur))
                           for p in r.revenue), (1, 2)),
@@ -341,9 +358,15 @@ def abc_view(r: AbcReport, names: Names, scope: str) -> ReportView:
             _("Share, %"), _("Cumulative, %"), _("ABC"), _("Monthly mean"), _("Deviation"),
             _("CV, %"), _("XYZ"))
     scale = Decimal(1).scaleb(-exponent(cur))
-    body = tuple((who(row.name), dec(row.revenue_minor, cur), row.share, row.cumulative, row.abc,
-                  (row.mean * scale).quantize(scale), (row.deviation * scale).quantize(scale),
-                  row.cv, row.xyz) for row in a.rows)
+    def scaled(attr: str) -> list[Decimal]:  # (value * scale).quantize(scale), column-wide
+        return list(map(Decimal.quantize, map(mul, map(attrgetter(attr), a.rows),
+                                              repeat(scale)), repeat(scale)))
+
+    body = tuple(zip(whos(a.rows, "name"), decs(a.rows, "revenue_minor", cur),
+                     map(attrgetter("share"), a.rows), map(attrgetter("cumulative"), a.rows),
+                     map(attrgetter("abc"), a.rows), scaled("mean"), scaled("deviation"),
+                     map(attrgetter("cv"), a.rows), map(attrgetter("xyz"), a.rows),
+                     strict=True))
     rows_total: tuple[Cell, ...] = (_("Total"), sum((b[1] for b in body), Decimal(0)),
                                     *([None] * 7)) if body else ()
     sheets = (
@@ -391,8 +414,8 @@ def calendar_view(r: CalendarReport, names: Names, scope: str) -> ReportView:
         Sheet(_("Calendar"), (_("Week"), _("Expected"), _("Arrived")), with_total(week_rows),
               (1, 2)),
         Sheet(_("Overdue"), (_("Client"), _("Invoices"), _("Outstanding")),
-              with_total((who(c.who.name), c.count, dec(c.outstanding_minor, cur))
-                         for c in r.overdue), (2,)),
+              with_total(zip(whos(r.overdue), map(attrgetter("count"), r.overdue),
+                             decs(r.overdue, "outstanding_minor", cur), strict=True)), (2,)),
     )
     return ReportView("\n".join(lines), chart, sheets, "calendar.xlsx")
 
