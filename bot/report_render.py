@@ -34,31 +34,52 @@ def short(label: str, limit: int = LABEL) -> str:
 def chart_png(spec: ChartSpec) -> bytes:
     """The chart: vertical bars side by side, horizontal bars (first label on top) or lines, on
     a figure of fixed size with fixed margins (no tight_layout: it lays the text out once more
-    and cost a third of the drawing); the view keeps the labels few (top N and "Others")."""
+    and cost a third of the drawing); a series' bars are one PolyCollection (a Rectangle
+    artist per bar cost ~0.7 ms each); the view keeps the labels few (top N and "Others")."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
     n = max(1, len(spec.labels))
     labels = [short(label) for label in spec.labels]
     fig = Figure(figsize=(8.0, 5.0), dpi=100)
     FigureCanvasAgg(fig)
     rotate = spec.kind != "hbar" and n > 8
-    fig.subplots_adjust(left=0.27 if spec.kind == "hbar" else 0.12, right=0.97, top=0.91,
-                        bottom=0.27 if rotate else 0.1)
+    longest = max(map(len, labels), default=0)  # ~7 px a character at 10 pt
+    fig.subplots_adjust(left=0.07 + 0.009 * longest if spec.kind == "hbar" else 0.12,
+                        right=0.97, top=0.88, bottom=0.08 + 0.011 * longest if rotate else 0.1)
     ax = fig.add_subplot()
     positions = list(range(len(spec.labels)))
     count = max(1, len(spec.series))
     width = 0.8 / count
+    handles = []
+    lowest = highest = 0.0
     for i, series in enumerate(spec.series):
         values = [float(v) for v in series.values]  # drawing only: the XLSX keeps Decimal
         color = COLORS[i % len(COLORS)]
-        shifted = [p - 0.4 + width * (i + 0.5) for p in positions]
-        if spec.kind == "hbar":
-            ax.barh(shifted, values, height=width, color=color, label=series.name)
-        elif spec.kind == "line":
+        if spec.kind == "line":
             ax.plot(positions, values, marker="o", color=color, label=series.name)
+            continue
+        bars = []
+        for p, v in zip(positions, values, strict=True):
+            a, b = p - 0.4 + width * i, p - 0.4 + width * (i + 1)
+            bars.append([(0.0, a), (v, a), (v, b), (0.0, b)] if spec.kind == "hbar"
+                        else [(a, 0.0), (a, v), (b, v), (b, 0.0)])
+        ax.add_collection(PolyCollection(bars, facecolors=color, edgecolors="none"))
+        handles.append(Patch(facecolor=color, label=series.name))
+        lowest, highest = min(lowest, *values), max(highest, *values)
+    if spec.kind != "line":
+        span = (highest - lowest) or 1.0
+        limits = (lowest - 0.05 * span if lowest < 0 else 0.0,
+                  highest + 0.05 * span if highest > 0 else 0.0)
+        edge = (-0.6, len(positions) - 0.4)
+        if spec.kind == "hbar":
+            ax.set_xlim(*limits)
+            ax.set_ylim(*edge)
         else:
-            ax.bar(shifted, values, width=width, color=color, label=series.name)
+            ax.set_xlim(*edge)
+            ax.set_ylim(*limits)
     if spec.kind == "hbar":
         ax.set_yticks(positions, labels=labels)
         ax.invert_yaxis()
@@ -70,9 +91,10 @@ def chart_png(spec: ChartSpec) -> bytes:
                       rotation=45 if rotate else 0, ha="right" if rotate else "center")
         if spec.value_label:
             ax.set_ylabel(spec.value_label)
-    ax.set_title(short(spec.title, 80))
-    if len(spec.series) > 1:
-        ax.legend()
+    ax.set_title(short(spec.title, 60), loc="left", pad=22)
+    if len(spec.series) > 1:  # above the plot, never over a bar (and no "best" place search)
+        ax.legend(handles=handles or None, loc="lower right", bbox_to_anchor=(1.0, 1.0),
+                  ncols=len(spec.series), frameon=False, fontsize="small")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     out = BytesIO()
