@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 from itertools import chain, compress, count, repeat, zip_longest
-from operator import is_not
+from operator import is_, is_not
 from typing import cast
 from xml.sax.saxutils import escape, quoteattr
 
@@ -70,12 +70,37 @@ Value = str | int | Decimal | date | None
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """One worksheet: its title, the header row, the rows and which columns hold money."""
+    """One worksheet: its title, the header row, the rows and which columns hold money. Or,
+    instead of `rows`, its `columns` (what crosses to a worker process cheaply): then the
+    text cells of a `numeric` column are numbers already written out (`number`)."""
 
     title: str
     header: Sequence[str]
     rows: Sequence[Sequence[Value]]
     money_columns: Sequence[int] = ()
+    columns: Sequence[Sequence[Value]] | None = None
+    numeric: frozenset[int] = frozenset()
+
+
+def column_major(table: Table) -> Table:
+    """The table by columns, its Decimal columns written out as numbers (pickling a string
+    costs a tenth of pickling a Decimal, and the writer needs the text anyway)."""
+    if table.columns is not None:
+        return table
+    columns: list[Sequence[Value]] = list(zip_longest(*table.rows)) if table.rows else []
+    numeric = set()
+    for col, values in enumerate(columns):
+        kinds = set(map(type, values))
+        if Decimal in kinds and kinds <= {Decimal, int, type(None)}:
+            shown: list[Value] = list(map(str, values))
+            if "E" in "".join(map(str, shown)):  # an exponent somewhere: plain digits
+                shown = [None if v is None else number(v) for v in values]  # type: ignore[arg-type]
+            for i in compress(count(), map(is_, values, repeat(None))):
+                shown[i] = None
+            columns[col] = shown
+            numeric.add(col)
+    return Table(table.title, table.header, (), table.money_columns, columns,
+                 frozenset(numeric))
 
 
 def letters(col: int) -> str:
@@ -139,7 +164,8 @@ def cell(value: Value, money: bool, ref: str = "") -> str:
     return f'<c{r} t="inlineStr">{inline(str(value))}</c>'
 
 
-def row_xml(n: int, values: Sequence[Value], money: set[int]) -> str:
+def row_xml(n: int, values: Sequence[Value], money: set[int],
+            numeric: frozenset[int] = frozenset()) -> str:
     """One row cell by cell: a cell after a left-out one names its place."""
     out = [f'<row r="{n}">']
     gap = False
@@ -147,7 +173,13 @@ def row_xml(n: int, values: Sequence[Value], money: set[int]) -> str:
         if value is None:
             gap = True
             continue
-        out.append(cell(value, col in money, f"{letters(col)}{n}" if gap else ""))
+        ref = f"{letters(col)}{n}" if gap else ""
+        if col in numeric and type(value) is str:  # a number written out already
+            r = f' r="{ref}"' if ref else ""
+            style = f' s="{MONEY}"' if col in money else ""
+            out.append(f"<c{r}{style}><v>{value}</v></c>")
+        else:
+            out.append(cell(value, col in money, ref))
         gap = False
     out.append("</row>")
     return "".join(out)
@@ -198,21 +230,32 @@ def sheet_xml(table: Table) -> str:
     the rows. Columns are converted whole and the rows joined from them at C speed; a row
     with a cell not of its column's usual kind (a total row, an empty cell) is written cell
     by cell."""
-    rows = table.rows
-    width = max([len(table.header), *map(len, rows)], default=0)
+    cols = list(table.columns) if table.columns is not None else \
+        list(zip_longest(*table.rows)) if table.rows else []
+    size = len(cols[0]) if cols else 0
+    width = max(len(table.header), len(cols))
     money = set(table.money_columns)
     widths = [len(h) for h in table.header] + [0] * (width - len(table.header))
     odd: set[int] = set()  # a short row gets None cells from zip_longest: odd too
     columns: list[Sequence[str]] = []
     glue = ['<row r="']
     closing = '">'
-    for col, values in enumerate(zip_longest(*rows) if rows else ()):
+    for col, values in enumerate(cols):
+        if col in table.numeric:  # numbers written out, None where the cell is empty
+            empty = list(compress(count(), map(is_, values, repeat(None))))
+            odd.update(empty)
+            w = max(map(len, filter(None, values)), default=0)
+            glue.append(closing + (f'<c s="{MONEY}"><v>' if col in money else "<c><v>"))
+            closing = "</v></c>"
+            columns.append(values)  # type: ignore[arg-type]
+            widths[col] = max(widths[col], w + (4 if col in money else 0))
+            continue
         kinds = list(map(type, values))
         kind = Counter(kinds).most_common(1)[0][0]
         pure = kinds.count(kind) == len(kinds)
         done = converted(values, kind, pure)
         if done is None:  # no usual kind (mostly empty, or of another type): all cell by cell
-            odd.update(range(len(rows)))
+            odd.update(range(size))
             break
         shown, before, after, w = done
         if not pure:
@@ -228,9 +271,9 @@ def sheet_xml(table: Table) -> str:
     head = "".join(f'<c r="{letters(c)}1" s="{BOLD}" t="inlineStr">{inline(h)}</c>'
                    for c, h in enumerate(table.header))
     body = [f'<row r="1">{head}</row>']
-    numbers = list(map(str, range(2, len(rows) + 2)))
+    numbers = list(map(str, range(2, size + 2)))
     start = 0
-    for stop in [*sorted(odd), len(rows)]:
+    for stop in [*sorted(odd), size]:
         if stop > start:  # rows start..stop-1, all of their columns' kinds
             k = stop - start
             parts = [numbers[start:stop], *(c[start:stop] for c in columns)]
@@ -238,15 +281,18 @@ def sheet_xml(table: Table) -> str:
                        for x in pair]
             streams.append(repeat(glue[-1], k))
             body.append("".join(chain.from_iterable(zip(*streams, strict=True))))
-        if stop < len(rows):
-            body.append(row_xml(stop + 2, rows[stop], money))
-            for col, value in enumerate(rows[stop]):
-                widths[col] = max(widths[col], shown_width(value, col in money))
+        if stop < size:
+            row = [c[stop] for c in cols]
+            body.append(row_xml(stop + 2, row, money, table.numeric))
+            for col, value in enumerate(row):
+                widths[col] = max(widths[col], shown_width(value, col in money)
+                                  + (4 if col in money and col in table.numeric
+                                     and type(value) is str else 0))
         start = stop + 1
-    last = max(1, len(rows) + 1)
+    last = max(1, size + 1)
     dimension = f"A1:{letters(max(width, 1) - 1)}{last}"
-    cols = "".join(f'<col min="{c}" max="{c}" width="{min(60, max(8, w + 2))}" customWidth="1"/>'
-                   for c, w in enumerate(widths, 1))
+    sizes = "".join(f'<col min="{c}" max="{c}" width="{min(60, max(8, w + 2))}" '
+                    'customWidth="1"/>' for c, w in enumerate(widths, 1))
     return (f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
             f'<dimension ref="{dimension}"/>'
             '<sheetViews><sheetView workbookViewId="0">'
@@ -254,7 +300,7 @@ def sheet_xml(table: Table) -> str:
             '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
             '</sheetView></sheetViews>'
             '<sheetFormatPr defaultRowHeight="15"/>'
-            + (f"<cols>{cols}</cols>" if cols else "")
+            + (f"<cols>{sizes}</cols>" if sizes else "")
             + "<sheetData>" + "".join(body) + "</sheetData></worksheet>")
 
 

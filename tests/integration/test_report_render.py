@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from bot.cpu_pool import pool_runner
 from bot.pdf import PdfRenderer
-from bot.report_render import ReportRenderer, workbook_xlsx
+from bot.report_render import ReportRenderer, packed, render_packed, workbook_xlsx
 from services.reports.model import ChartSpec, ReportView, Series, Sheet
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -76,9 +76,11 @@ async def test_without_the_pool_a_thread_draws_the_same() -> None:
     assert rendered.png is not None and rendered.png.startswith(PNG)
 
 
-def test_a_30k_row_sheet_parses_back_to_the_same_cells() -> None:
-    """The streamed writer on a report's size: every row back with its text, number, money
-    and date; the odd rows (a total with empty cells, a short row) in place."""
+@pytest.mark.parametrize("by_columns", [False, True])
+def test_a_30k_row_sheet_parses_back_to_the_same_cells(by_columns: bool) -> None:
+    """The streamed writer on a report's size, from the rows and from the columns the worker
+    gets: every row back with its text, number, money and date; the odd rows (a total with
+    empty cells, a short row) in place."""
     rows: list[tuple[str | int | Decimal | date | None, ...]] = [
         (f"Клиент № {i}" + (" & <Co>" if i % 997 == 0 else ""), i % 7,
          Decimal(i * 137).scaleb(-2), Decimal(i % 3).scaleb(-2), date(2026, 11, 1 + i % 30))
@@ -86,8 +88,9 @@ def test_a_30k_row_sheet_parses_back_to_the_same_cells() -> None:
     rows.insert(5, ("short",))
     total = sum((r[2] for r in rows if len(r) > 2 and isinstance(r[2], Decimal)), Decimal(0))
     rows.append(("Итого", None, total, None, None))
-    xlsx = workbook_xlsx((Sheet("Клиенты", ("Клиент", "Счетов", "Сумма", "Доля", "Дата"),
-                                tuple(rows), (2,)),))
+    sheet = Sheet("Клиенты", ("Клиент", "Счетов", "Сумма", "Доля", "Дата"), tuple(rows), (2,))
+    view = ReportView("text", None, (sheet,))
+    xlsx = render_packed(*packed(view)).xlsx if by_columns else workbook_xlsx((sheet,))
     ws = load_workbook(BytesIO(xlsx)).worksheets[0]
     back = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=2)]
     assert len(back) == len(rows) == 30_002
