@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from itertools import repeat
+from operator import attrgetter, mul
 from pathlib import Path
 
 from aiogram.utils.i18n import gettext as _
@@ -49,6 +51,7 @@ from services.reports.model import (
 from services.reports.periods import Period
 
 TOP = 10
+CHART_TOP = 15  # bars a chart of people draws; the rest goes into one "Others" bar
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "pipelines.toml"
 
 
@@ -107,8 +110,17 @@ def money(minor: int, currency: str) -> str:
     return format_money(from_minor(minor, currency), currency, lang())
 
 
+@cache
+def _exponent(currency: str) -> int:
+    return exponent(currency)
+
+
 def dec(minor: int, currency: str) -> Decimal:
-    return from_minor(minor, currency)
+    """`from_minor` for tens of thousands of sheet cells: the same Decimal (its exponent the
+    currency's, "12.30" not "12.3"), the currency looked up once."""
+    if type(minor) is not int:  # bool or anything else: from_minor refuses it
+        return from_minor(minor, currency)
+    return Decimal(minor).scaleb(-_exponent(currency))
 
 
 def esc(text: str) -> str:
@@ -126,6 +138,20 @@ def who(name: str) -> str:
     return name or _("without a name")
 
 
+def whos(rows: Iterable[object], attr: str = "who.name") -> list[str]:
+    """`who` of a whole column (the fallback translated once)."""
+    nameless = _("without a name")
+    return [name or nameless for name in map(attrgetter(attr), rows)]
+
+
+def decs(rows: Iterable[object], attr: str, currency: str) -> list[Decimal]:
+    """`dec` of a whole column of minor units, at C speed (the same Decimals)."""
+    minors = list(map(attrgetter(attr), rows))
+    if not set(map(type, minors)) <= {int}:  # from_minor refuses anything else, as it should
+        return [from_minor(m, currency) for m in minors]
+    return list(map(Decimal.scaleb, map(Decimal, minors), repeat(-_exponent(currency))))
+
+
 def header(title: str, period: str, currency: str, scope: str) -> str:
     parts = [title, period, currency]
     if scope:
@@ -137,15 +163,16 @@ def total_row(label: str, rows: Sequence[Sequence[Cell]], skip: int = 1) -> tupl
     """The sum of each numeric column of `rows` (the first `skip` columns are labels)."""
     width = len(rows[0]) if rows else 0
     out: list[Cell] = [label, *([None] * (skip - 1))]
+    columns = list(zip(*rows, strict=True))  # the rows of a sheet have one width
     for col in range(skip, width):
-        values = [r[col] for r in rows]
-        numbers = [v for v in values if isinstance(v, int | Decimal) and not isinstance(v, bool)]
-        if not values or len(numbers) != len(values):
+        values = columns[col]
+        kinds = set(map(type, values))
+        if not values or not kinds <= {int, Decimal}:  # a label, a date, bool or empty
             out.append(None)
-        elif all(isinstance(v, int) for v in numbers):
-            out.append(sum(int(v) for v in numbers))
+        elif kinds == {int}:
+            out.append(sum(values))
         else:
-            out.append(sum((Decimal(v) for v in numbers), Decimal(0)))
+            out.append(sum(values, Decimal(0)))
     return tuple(out)
 
 
@@ -154,6 +181,24 @@ def with_total(rows: Iterable[tuple[Cell, ...]], skip: int = 1) -> tuple[tuple[C
     if not body:
         return body
     return (*body, total_row(_("Total"), body, skip))
+
+
+def top_chart(kind: str, title: str, labels: Sequence[str], series: Sequence[Series],
+              value_label: str = "", top: int = CHART_TOP) -> ChartSpec:
+    """A chart of at most `top` bars, the largest by the sum of their series (largest first,
+    ties in the report's order), and an "Others" bar with the sum of the rest of each series;
+    the text and the sheets keep every row."""
+    if len(labels) <= top + 1:
+        return ChartSpec(kind, title, tuple(labels), tuple(series), value_label)
+    weight = [sum(values, Decimal(0)) for values in zip(*(s.values for s in series), strict=True)]
+    order = sorted(range(len(labels)), key=lambda i: weight[i], reverse=True)
+    kept, rest = order[:top], order[top:]
+    return ChartSpec(
+        kind, title, (*(labels[i] for i in kept), _("Others")),
+        tuple(Series(s.name, (*(s.values[i] for i in kept),
+                              sum((s.values[i] for i in rest), Decimal(0))))
+              for s in series),
+        value_label)
 
 
 # --- a. sales ---------------------------------------------------------------------------------
@@ -166,9 +211,10 @@ def bucket_label(day: date, bucket: str) -> str:
 
 
 def sales_rows(rows: Sequence[SalesRow], cur: str) -> tuple[tuple[Cell, ...], ...]:
-    return with_total((who(r.who.name), r.count, dec(r.invoiced_minor, cur),
-                       dec(r.paid_minor, cur), dec(r.credited_minor, cur),
-                       dec(r.outstanding_minor, cur)) for r in rows)
+    return with_total(zip(whos(rows), map(attrgetter("count"), rows),
+                          decs(rows, "invoiced_minor", cur), decs(rows, "paid_minor", cur),
+                          decs(rows, "credited_minor", cur), decs(rows, "outstanding_minor", cur),
+                          strict=True))
 
 
 def sales_view(r: SalesReport, names: Names, scope: str) -> ReportView:
@@ -220,8 +266,8 @@ def sales_view(r: SalesReport, names: Names, scope: str) -> ReportView:
         Sheet(_("By client"), (_("Client"), *money_head), sales_rows(r.by_client, cur),
               (2, 3, 4, 5)),
         Sheet(_("By product"), (_("Product"), _("Lines"), _("Invoiced")),
-              with_total((who(p.who.name), p.count, dec(p.invoiced_minor, cur))
-                         for p in r.by_product), (2,)),
+              with_total(zip(whos(r.by_product), map(attrgetter("count"), r.by_product),
+                             decs(r.by_product, "invoiced_minor", cur), strict=True)), (2,)),
         Sheet(_("Revenue"), (_("From"), _("Invoiced"), _("Received")),
               with_total((p.start, dec(p.invoiced_minor, cur), dec(p.received_minor, cur))
                           for p in r.revenue), (1, 2)),
@@ -312,9 +358,15 @@ def abc_view(r: AbcReport, names: Names, scope: str) -> ReportView:
             _("Share, %"), _("Cumulative, %"), _("ABC"), _("Monthly mean"), _("Deviation"),
             _("CV, %"), _("XYZ"))
     scale = Decimal(1).scaleb(-exponent(cur))
-    body = tuple((who(row.name), dec(row.revenue_minor, cur), row.share, row.cumulative, row.abc,
-                  (row.mean * scale).quantize(scale), (row.deviation * scale).quantize(scale),
-                  row.cv, row.xyz) for row in a.rows)
+    def scaled(attr: str) -> list[Decimal]:  # (value * scale).quantize(scale), column-wide
+        return list(map(Decimal.quantize, map(mul, map(attrgetter(attr), a.rows),
+                                              repeat(scale)), repeat(scale)))
+
+    body = tuple(zip(whos(a.rows, "name"), decs(a.rows, "revenue_minor", cur),
+                     map(attrgetter("share"), a.rows), map(attrgetter("cumulative"), a.rows),
+                     map(attrgetter("abc"), a.rows), scaled("mean"), scaled("deviation"),
+                     map(attrgetter("cv"), a.rows), map(attrgetter("xyz"), a.rows),
+                     strict=True))
     rows_total: tuple[Cell, ...] = (_("Total"), sum((b[1] for b in body), Decimal(0)),
                                     *([None] * 7)) if body else ()
     sheets = (
@@ -362,8 +414,8 @@ def calendar_view(r: CalendarReport, names: Names, scope: str) -> ReportView:
         Sheet(_("Calendar"), (_("Week"), _("Expected"), _("Arrived")), with_total(week_rows),
               (1, 2)),
         Sheet(_("Overdue"), (_("Client"), _("Invoices"), _("Outstanding")),
-              with_total((who(c.who.name), c.count, dec(c.outstanding_minor, cur))
-                         for c in r.overdue), (2,)),
+              with_total(zip(whos(r.overdue), map(attrgetter("count"), r.overdue),
+                             decs(r.overdue, "outstanding_minor", cur), strict=True)), (2,)),
     )
     return ReportView("\n".join(lines), chart, sheets, "calendar.xlsx")
 
@@ -399,8 +451,8 @@ def plan_view(r: PlanReport, names: Names, scope: str) -> ReportView:
                 name=esc(who(row.manager.name)), fact=money(row.fact_minor, cur),
                 plan=money(row.plan_minor, cur), progress=percent(row.progress),
                 forecast=money(row.forecast_minor, cur)))
-    chart = ChartSpec(
-        "hbar", title, tuple(who(x.manager.name) for x in r.rows),
+    chart = top_chart(
+        "hbar", title, [who(x.manager.name) for x in r.rows],
         (Series(_("Plan"), tuple(dec(x.plan_minor or 0, cur) for x in r.rows)),
          Series(_("Fact"), tuple(dec(x.fact_minor, cur) for x in r.rows))), cur)
     body = tuple((who(x.manager.name), basis_name(x.basis), dec(x.plan_minor or 0, cur),
@@ -444,8 +496,8 @@ def activity_view(r: ActivityReport, names: Names, scope: str) -> ReportView:
         name=esc(who(x.manager.name)), leads=x.leads, interactions=x.interactions,
         done=x.tasks_done, overdue=x.tasks_overdue, invoices=x.invoices_issued)
         for x in r.rows[:TOP]]
-    labels = tuple(who(x.manager.name) for x in r.rows)
-    chart = ChartSpec("bar", title, labels, (
+    labels = [who(x.manager.name) for x in r.rows]
+    chart = top_chart("bar", title, labels, (
         Series(_("Leads"), tuple(Decimal(x.leads) for x in r.rows)),
         Series(_("Interactions"), tuple(Decimal(x.interactions) for x in r.rows)),
         Series(_("Tasks done"), tuple(Decimal(x.tasks_done) for x in r.rows)),

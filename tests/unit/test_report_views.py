@@ -230,3 +230,36 @@ def test_activity_rows_and_totals() -> None:
 def test_no_raw_codes_or_iso_dates(lang: str) -> None:
     text = view(sales(), lang).text
     assert "2026-" not in text and "lost_reason" not in text and "invoiced_minor" not in text
+
+
+def test_a_chart_of_50_managers_draws_the_top_15_and_others() -> None:
+    """The chart keeps the 15 largest bars (largest first) and one "Others" bar holding the
+    rest of each series; the text and the sheet keep all 50 managers."""
+    people = [Named(i, f"Менеджер {i:02}") for i in range(50)]
+    plan = tuple(PlanRow(p, "paid", 1_000_00 * (i % 7 + 1), 100_00 * i, 200_00 * i)
+                 for i, p in enumerate(people))
+    total = PlanRow(NOBODY, "paid", sum(r.plan_minor or 0 for r in plan),
+                    sum(r.fact_minor for r in plan), sum(r.forecast_minor for r in plan))
+    activity = tuple(ActivityRow(p, i, None, 100 - i, i % 5, 0, 1) for i, p in enumerate(people))
+    atotal = ActivityRow(NOBODY, sum(range(50)), None, sum(100 - i for i in range(50)),
+                         sum(i % 5 for i in range(50)), 0, 50)
+    for r, lang, others in ((PlanReport(Q, date(2026, 11, 1), 15, 30, plan, total), "en",
+                             "Others"),
+                            (ActivityReport(Q, activity, atotal), "ru", "Остальные")):
+        v = view(r, lang)
+        assert v.chart is not None and len(v.chart.labels) == 16
+        assert v.chart.labels[-1] == others
+        weights = [sum(s.values[i] for s in v.chart.series) for i in range(15)]
+        assert weights == sorted(weights, reverse=True)
+        assert len(v.sheets[0].rows) == 51  # every manager and the total
+        full = {row[0]: row for row in v.sheets[0].rows[:-1]}
+        assert set(v.chart.labels[:15]) < set(full)
+        for series in v.chart.series:
+            assert len(series.values) == 16
+    v = view(PlanReport(Q, date(2026, 11, 1), 15, 30, plan, total))
+    assert v.chart is not None
+    plan_series, fact_series = v.chart.series
+    assert sum(plan_series.values) == Decimal(total.plan_minor or 0).scaleb(-2)
+    assert sum(fact_series.values) == Decimal(total.fact_minor).scaleb(-2)
+    largest = max(plan, key=lambda row: (row.plan_minor or 0) + row.fact_minor)
+    assert v.chart.labels[0] == largest.manager.name == "Менеджер 48"  # 7 000 + 4 800
