@@ -278,6 +278,10 @@ def _worker_init(niceness: int = 0) -> None:
     for language in LANGUAGES:  # each reads its catalog once: not on a customer's document
         labels_for(language)
     engine.render(specimen_view())
+    # The same pool draws the reports' charts (bot/report_render.py): matplotlib warm too.
+    from bot.report_render import warm_up
+
+    warm_up()
 
 
 def _render_job(view: Printable, template_source: str | None) -> tuple[bytes, float]:

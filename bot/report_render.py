@@ -102,6 +102,16 @@ def chart_png(spec: ChartSpec) -> bytes:
     return out.getvalue()
 
 
+def warm_up() -> None:
+    """Draw one tiny chart: matplotlib's first figure in a process costs ~0.6 s (imports, font
+    cache), so a pool worker does it at start, not on a head's first report."""
+    from decimal import Decimal
+
+    from services.reports.model import Series
+
+    chart_png(ChartSpec("bar", "", ("-",), (Series("-", (Decimal(1),)),)))
+
+
 def workbook_xlsx(sheets: tuple[Sheet, ...]) -> bytes:
     """The sheets as one workbook (bot/xlsx.py: tens of thousands of rows in tens of
     milliseconds, where openpyxl took seconds); numbers stay numeric cells."""
