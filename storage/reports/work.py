@@ -99,29 +99,32 @@ class WorkQueries:
     async def stage_flow(self, pipeline: str, owner_ids: Sequence[int], start: datetime,
                          end: datetime, currency: str,
                          next_stage: Mapping[int, int]) -> Sequence[StageFlow]:
+        # The window's changes are one range of ix_deal_stage_changes_at; each deal is read
+        # once (its owner and amount ride along the GROUP BY deal, functionally dependent on
+        # deals.id); "went on" is one probe of ix_deal_stage_changes_deal_to.
         ch, d = m.DealStageChange, m.Deal
         entries = (
             select(ch.deal_id, ch.to_stage_id.label("stage_id"),
-                   func.min(ch.at).label("first_at"))
+                   func.min(ch.at).label("first_at"), d.owner_id,
+                   case((d.currency == currency, func.coalesce(d.amount_minor, 0)),
+                        else_=0).label("amount"))
             .join(d, d.id == ch.deal_id)
             .where(d.pipeline_id == self._pipeline_id(pipeline), d.owner_id.in_(owner_ids),
                    ch.at >= start, ch.at < end, ch.to_stage_id.is_not(None))
-            .group_by(ch.deal_id, ch.to_stage_id)).subquery()
+            .group_by(d.id, ch.deal_id, ch.to_stage_id)).subquery()
         converted: ColumnElement[int]
         if next_stage:
             later = aliased(ch)
-            went_on = exists().where(
+            went_on = (select(later.id).where(
                 later.deal_id == entries.c.deal_id,
                 later.to_stage_id == case(dict(next_stage), value=entries.c.stage_id),
-                later.at >= entries.c.first_at)
+                later.at >= entries.c.first_at)).exists()
             converted = func.sum(case((went_on, 1), else_=0))
         else:
             converted = literal(0)
-        amount = func.sum(case((d.currency == currency, func.coalesce(d.amount_minor, 0)),
-                               else_=0))
-        q = (select(d.owner_id, entries.c.stage_id, func.count(), amount, converted)
-             .join(d, d.id == entries.c.deal_id)
-             .group_by(d.owner_id, entries.c.stage_id))
+        q = (select(entries.c.owner_id, entries.c.stage_id, func.count(),
+                    func.sum(entries.c.amount), converted)
+             .group_by(entries.c.owner_id, entries.c.stage_id))
         return [StageFlow(_n(owner), _n(stage), _n(n), _n(total), _n(went))
                 for owner, stage, n, total, went in (await self._s.execute(q)).all()]
 
@@ -146,12 +149,17 @@ class WorkQueries:
 
     async def stuck_deals(self, pipeline: str, owner_ids: Sequence[int],
                           before: datetime) -> Sequence[OwnerCount]:
+        # Stuck: the last change (else the creation) is before `before`, i.e. no change at or
+        # after `before`, and either some change or the creation before it. The deals changed
+        # since `before` are one range of ix_deal_stage_changes_at (a few days of the log), not
+        # a probe of every open deal's log; the open deals are read from ix_deals_funnel.
         ch, d = m.DealStageChange, m.Deal
-        last = select(func.max(ch.at)).where(ch.deal_id == d.id).scalar_subquery()
+        recent = select(ch.deal_id).where(ch.at >= before)
+        logged = exists().where(ch.deal_id == d.id)
         q = (select(d.owner_id, d.stage_id, func.count())
-             .where(d.owner_id.in_(owner_ids), d.status == "open",
-                    d.pipeline_id == self._pipeline_id(pipeline), d.stage_id.is_not(None),
-                    func.coalesce(last, d.created_at) < before)
+             .where(d.pipeline_id == self._pipeline_id(pipeline), d.status == "open",
+                    d.owner_id.in_(owner_ids), d.stage_id.is_not(None),
+                    d.id.not_in(recent), or_(d.created_at < before, logged))
              .group_by(d.owner_id, d.stage_id))
         return [OwnerCount(_n(owner), _n(stage), _n(n))
                 for owner, stage, n in (await self._s.execute(q)).all()]

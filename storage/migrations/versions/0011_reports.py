@@ -40,6 +40,11 @@ INDEXES = (
     ("interactions", "ix_interactions_lead_at", ["lead_id", "occurred_at"]),
     ("tasks", "ix_tasks_owner_done", ["owner_id", "done_at"]),
     ("installments", "ix_installments_invoice_due", ["invoice_id", "due_date"]),
+    # Funnel: the window's stage changes as one range (entries, stays, deals changed lately
+    # for "stuck"); "went on to the next stage" as one probe; the open deals of a pipeline.
+    ("deal_stage_changes", "ix_deal_stage_changes_at", ["at", "deal_id", "to_stage_id"]),
+    ("deal_stage_changes", "ix_deal_stage_changes_deal_to", ["deal_id", "to_stage_id", "at"]),
+    ("deals", "ix_deals_funnel", ["pipeline_id", "status", "owner_id", "stage_id", "created_at"]),
 )
 
 
