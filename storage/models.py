@@ -484,6 +484,9 @@ class Invoice(_Commercial, Base):
         Index("ix_invoices_report", "currency", "issue_date", "owner_id", "company_id",
               "organization_id", "status", "total_minor", "paid_minor",
               "credited_minor"),  # migration 0011
+        # migration 0011, ABC/XYZ of clients: each client's months as one range
+        Index("ix_invoices_client_report", "currency", "company_id", "issue_date", "status",
+              "total_minor", "owner_id", "organization_id"),
     )
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")

@@ -45,6 +45,10 @@ INDEXES = (
     ("deal_stage_changes", "ix_deal_stage_changes_at", ["at", "deal_id", "to_stage_id"]),
     ("deal_stage_changes", "ix_deal_stage_changes_deal_to", ["deal_id", "to_stage_id", "at"]),
     ("deals", "ix_deals_funnel", ["pipeline_id", "status", "owner_id", "stage_id", "created_at"]),
+    # ABC/XYZ of clients: the months of each of the period's clients as one range.
+    ("invoices", "ix_invoices_client_report",
+     ["currency", "company_id", "issue_date", "status", "total_minor", "owner_id",
+      "organization_id"]),
 )
 
 
