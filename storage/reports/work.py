@@ -267,9 +267,11 @@ class WorkQueries:
                                  ix.company_id == lead.company_id)),
                         ix.occurred_at > lead.created_at)
                  .scalar_subquery())
+        # Materialized: inlined, the first contact's subquery ran once per use of its value
+        # (twice a lead, on both engines).
         leads = (select(lead.owner_id, lead.created_at, first.label("first_at"))
                  .where(lead.owner_id.in_(owner_ids), lead.created_at >= start,
-                        lead.created_at < end)).subquery()
+                        lead.created_at < end)).cte("taken").prefix_with("MATERIALIZED")
         q = (select(leads.c.owner_id, func.count(), func.count(leads.c.first_at),
                     func.sum(self._seconds(leads.c.created_at, leads.c.first_at)))
              .group_by(leads.c.owner_id))
