@@ -27,7 +27,7 @@ The matrix: for each of the nine cells AX ... CZ, how many items and how much re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from math import isqrt
 from typing import Final
@@ -163,14 +163,26 @@ def variation(monthly_minor: Sequence[int]) -> Variation:
 # Building a frozen slotted Row through its __init__ costs an object.__setattr__ call per field
 # (~5 µs a row); the report classifies tens of thousands of items, so `analyse` fills the slots
 # through their descriptors directly (the same effect, the instance stays frozen afterwards).
-_ROW_SLOTS = tuple(getattr(Row, f.name).__set__ for f in fields(Row))
+(_set_id, _set_name, _set_revenue, _set_share, _set_cumulative, _set_abc, _set_mean,
+ _set_deviation, _set_cv, _set_xyz) = (
+    getattr(Row, name).__set__ for name in ("id", "name", "revenue_minor", "share", "cumulative",
+                                            "abc", "mean", "deviation", "cv", "xyz"))
 _new_row = object.__new__
 
 
-def _row(*values: object) -> Row:
+def _row(id: int, name: str, revenue_minor: int, share: Decimal, cumulative: Decimal,
+         abc: str, mean: Decimal, deviation: Decimal, cv: Decimal | None, xyz: str) -> Row:
     row = _new_row(Row)
-    for put, value in zip(_ROW_SLOTS, values, strict=True):
-        put(row, value)
+    _set_id(row, id)
+    _set_name(row, name)
+    _set_revenue(row, revenue_minor)
+    _set_share(row, share)
+    _set_cumulative(row, cumulative)
+    _set_abc(row, abc)
+    _set_mean(row, mean)
+    _set_deviation(row, deviation)
+    _set_cv(row, cv)
+    _set_xyz(row, xyz)
     return row
 
 
