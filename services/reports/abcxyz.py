@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from math import isqrt
-from typing import Final
+from typing import Final, Protocol
 
 ABC_A: Final = 80  # percent of revenue, cumulative
 ABC_B: Final = 95  # 80 + 15
@@ -50,6 +50,20 @@ class Item:
     name: str
     revenue_minor: int
     monthly_minor: tuple[int, ...] = ()
+
+
+class Priced(Protocol):
+    """What `analyse` reads of an item: an `Item`, or any object with the same attributes
+    (the report passes the repository's rows as they are, not a copy of each)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def revenue_minor(self) -> int: ...
+    @property
+    def monthly_minor(self) -> tuple[int, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +121,7 @@ def _percent(part: int, whole: int) -> Decimal:
     return _cents(part * 100, whole)
 
 
-def abc_order(items: Iterable[Item]) -> list[Item]:
+def abc_order(items: Iterable[Priced]) -> list[Priced]:
     """Revenue descending; equal revenues by name, then id (a stable, repeatable order)."""
     return sorted(items, key=lambda i: (-i.revenue_minor, i.name, i.id))
 
@@ -186,7 +200,7 @@ def _row(id: int, name: str, revenue_minor: int, share: Decimal, cumulative: Dec
     return row
 
 
-def analyse(items: Iterable[Item]) -> Analysis:
+def analyse(items: Iterable[Priced]) -> Analysis:
     """ABC and XYZ of every item, and the matrix. Every item must carry the same number of
     months (at least one); otherwise ValueError (a caller's bug, not a user's input).
     The same arithmetic as `abc_class`, `_percent` and `variation`, inlined: the figures are
