@@ -136,10 +136,13 @@ class WorkQueries:
         in_window = (select(ch.deal_id).join(d, d.id == ch.deal_id)
                      .where(d.pipeline_id == self._pipeline_id(pipeline),
                             d.owner_id.in_(owner_ids), ch.at >= start, ch.at < end))
+        # Only changes from the window's start on: a change before it precedes every stay of
+        # the window in (at, id) order, so it is neither kept nor any kept stay's next change
+        # (the log is then a range of ix_deal_stage_changes_at, not every deal's whole log).
         log = (select(ch.deal_id, ch.to_stage_id.label("stage_id"), ch.at,
                       func.lead(ch.at).over(partition_by=ch.deal_id,
                                             order_by=(ch.at, ch.id)).label("left_at"))
-               .where(ch.deal_id.in_(in_window))).subquery()
+               .where(ch.deal_id.in_(in_window), ch.at >= start)).subquery()
         q = (select(d.owner_id, log.c.stage_id, func.count(),
                     func.sum(self._seconds(log.c.at, log.c.left_at)))
              .join(d, d.id == log.c.deal_id)
