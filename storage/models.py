@@ -364,7 +364,10 @@ class Deal(Base):
                       Index("ix_deals_owner_title", "owner_id", "title_norm",
                             postgresql_ops=pattern_ops("title_norm")),
                       pattern_index("ix_deals_title_pattern", "title_norm"),
-                      Index("ix_deals_closed", "status", "closed_at", "owner_id"))
+                      Index("ix_deals_closed", "status", "closed_at", "owner_id"),
+                      # 0011, the funnel report: a pipeline's open deals by owner and stage
+                      Index("ix_deals_funnel", "pipeline_id", "status", "owner_id", "stage_id",
+                            "created_at"))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     pipeline_id: Mapped[int] = fk("pipelines.id")
@@ -386,7 +389,10 @@ class Deal(Base):
 
 class DealStageChange(Base):
     __tablename__ = "deal_stage_changes"
-    __table_args__ = (Index("ix_deal_stage_changes_deal_at", "deal_id", "at"),)  # 0011
+    __table_args__ = (Index("ix_deal_stage_changes_deal_at", "deal_id", "at"),  # 0011
+                      # 0011, the funnel report
+                      Index("ix_deal_stage_changes_at", "at", "deal_id", "to_stage_id"),
+                      Index("ix_deal_stage_changes_deal_to", "deal_id", "to_stage_id", "at"))
     id: Mapped[int] = pk()
     deal_id: Mapped[int] = fk("deals.id", ondelete="CASCADE")
     from_stage_id: Mapped[int | None] = fk("stages.id", nullable=True)
@@ -483,6 +489,9 @@ class Invoice(_Commercial, Base):
               "credited_minor", "id"),  # migration 0011: payment calendar
         Index("ix_invoices_id_scope", "id", "currency", "status", "owner_id",
               "organization_id"),  # migration 0011: money received
+        # migration 0011, ABC/XYZ of clients: each client's months as one range
+        Index("ix_invoices_client_report", "currency", "company_id", "issue_date", "status",
+              "total_minor", "owner_id", "organization_id"),
     )
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")

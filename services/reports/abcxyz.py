@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from math import isqrt
-from typing import Final
+from typing import Final, Protocol
 
 ABC_A: Final = 80  # percent of revenue, cumulative
 ABC_B: Final = 95  # 80 + 15
@@ -50,6 +50,20 @@ class Item:
     name: str
     revenue_minor: int
     monthly_minor: tuple[int, ...] = ()
+
+
+class Priced(Protocol):
+    """What `analyse` reads of an item: an `Item`, or any object with the same attributes
+    (the report passes the repository's rows as they are, not a copy of each)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def revenue_minor(self) -> int: ...
+    @property
+    def monthly_minor(self) -> tuple[int, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +121,7 @@ def _percent(part: int, whole: int) -> Decimal:
     return _cents(part * 100, whole)
 
 
-def abc_order(items: Iterable[Item]) -> list[Item]:
+def abc_order(items: Iterable[Priced]) -> list[Priced]:
     """Revenue descending; equal revenues by name, then id (a stable, repeatable order)."""
     return sorted(items, key=lambda i: (-i.revenue_minor, i.name, i.id))
 
@@ -160,29 +174,98 @@ def variation(monthly_minor: Sequence[int]) -> Variation:
     return Variation(mean, deviation, cv, xyz)
 
 
-def analyse(items: Iterable[Item]) -> Analysis:
+# Building a frozen slotted Row through its __init__ costs an object.__setattr__ call per field
+# (~5 µs a row); the report classifies tens of thousands of items, so `analyse` fills the slots
+# through their descriptors directly (the same effect, the instance stays frozen afterwards).
+(_set_id, _set_name, _set_revenue, _set_share, _set_cumulative, _set_abc, _set_mean,
+ _set_deviation, _set_cv, _set_xyz) = (
+    getattr(Row, name).__set__ for name in ("id", "name", "revenue_minor", "share", "cumulative",
+                                            "abc", "mean", "deviation", "cv", "xyz"))
+_new_row = object.__new__
+
+
+def _row(id: int, name: str, revenue_minor: int, share: Decimal, cumulative: Decimal,
+         abc: str, mean: Decimal, deviation: Decimal, cv: Decimal | None, xyz: str) -> Row:
+    row = _new_row(Row)
+    _set_id(row, id)
+    _set_name(row, name)
+    _set_revenue(row, revenue_minor)
+    _set_share(row, share)
+    _set_cumulative(row, cumulative)
+    _set_abc(row, abc)
+    _set_mean(row, mean)
+    _set_deviation(row, deviation)
+    _set_cv(row, cv)
+    _set_xyz(row, xyz)
+    return row
+
+
+def analyse(items: Iterable[Priced]) -> Analysis:
     """ABC and XYZ of every item, and the matrix. Every item must carry the same number of
-    months (at least one); otherwise ValueError (a caller's bug, not a user's input)."""
+    months (at least one); otherwise ValueError (a caller's bug, not a user's input).
+    The same arithmetic as `abc_class`, `_percent` and `variation`, inlined: the figures are
+    identical, only the Decimals of equal values are shared (they are immutable)."""
     ordered = abc_order(items)
     lengths = {len(i.monthly_minor) for i in ordered}
     if len(lengths) > 1 or 0 in lengths:
         raise ValueError(f"every item needs the same, non-zero number of months: {lengths}")
     total = sum(i.revenue_minor for i in ordered if i.revenue_minor > 0)
+    n = lengths.pop() if lengths else 1
+    cents: dict[int, Decimal] = {}
+
+    def dec(value: int) -> Decimal:
+        found = cents.get(value)
+        if found is None:
+            found = cents[value] = Decimal(value).scaleb(-2)
+        return found
+
+    def ratio(numerator: int, denominator: int) -> Decimal:  # _cents, shared Decimals
+        if numerator >= 0:
+            return dec((numerator * 200 + denominator) // (2 * denominator))
+        return -dec((-numerator * 200 + denominator) // (2 * denominator))
+
+    zero = Decimal("0.00")
+    a_bound, b_bound = ABC_A * total, ABC_B * total
+    x_bound, y_bound = XYZ_X * XYZ_X, XYZ_Y * XYZ_Y
     rows: list[Row] = []
-    before = 0
-    for item in ordered:
-        counted = max(item.revenue_minor, 0)
-        var = variation(item.monthly_minor)
-        rows.append(Row(
-            id=item.id, name=item.name, revenue_minor=item.revenue_minor,
-            share=_percent(counted, total), cumulative=_percent(before + counted, total),
-            abc=abc_class(before, item.revenue_minor, total),
-            mean=var.mean, deviation=var.deviation, cv=var.cv, xyz=var.xyz))
-        before += counted
     counts = dict.fromkeys(CELLS, 0)
     sums = dict.fromkeys(CELLS, 0)
-    for row in rows:
-        counts[row.cell] += 1
-        sums[row.cell] += row.revenue_minor
+    before = 0
+    for item in ordered:
+        revenue = item.revenue_minor
+        counted = revenue if revenue > 0 else 0
+        if total > 0:
+            share = dec((counted * 20_000 + total) // (2 * total))
+            cumulative = dec(((before + counted) * 20_000 + total) // (2 * total))
+        else:
+            share = cumulative = zero
+        if revenue <= 0 or total <= 0:
+            abc = "C"
+        elif before * 100 < a_bound:
+            abc = "A"
+        elif before * 100 < b_bound:
+            abc = "B"
+        else:
+            abc = "C"
+        s = q = 0
+        for x in item.monthly_minor:
+            s += x
+            q += x * x
+        spread = n * q - s * s
+        mean = ratio(s, n)
+        deviation = dec((isqrt(spread * 40_000) + n) // (2 * n))
+        if s > 0:
+            cv: Decimal | None = dec((isqrt(spread * 400_000_000) + s) // (2 * s))
+            scaled = 10_000 * spread
+            ss = s * s
+            xyz = "X" if scaled <= x_bound * ss else "Y" if scaled <= y_bound * ss else "Z"
+        else:
+            cv, xyz = None, "Z"
+        rows.append(_row(item.id, item.name, revenue, share, cumulative, abc, mean, deviation,
+                         cv, xyz))
+        cell = abc + xyz
+        counts[cell] += 1
+        sums[cell] += revenue
+        before += counted
     cells = tuple(Cell(code, counts[code], sums[code]) for code in CELLS)
     return Analysis(tuple(rows), total, cells)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.reports.abcxyz import Item, analyse
+from services.reports.abcxyz import analyse
 from services.reports.model import AbcReport, ReportQuery
 from services.reports.ports import ReportRepository
 
@@ -32,5 +32,5 @@ async def build(repo: ReportRepository, q: ReportQuery, subject: str,
     if subject not in SUBJECTS:
         raise ValueError(f"subject must be one of {SUBJECTS}")
     found = await repo.abc_items(q, subject, months_back(q.period.end, months))
-    analysis = analyse(Item(r.id, r.name, r.revenue_minor, r.monthly_minor) for r in found)
+    analysis = analyse(found)  # the rows carry exactly what analyse reads
     return AbcReport(query=q, subject=subject, months=months, analysis=analysis)

@@ -53,6 +53,15 @@ INDEXES = (
     # Sales by product: the lines of a period's invoices, read from the index alone.
     ("document_lines", "ix_document_lines_report",
      ["invoice_id", "credit_note_id", "product_id", "total_minor"]),
+    # Funnel: the window's stage changes as one range (entries, stays, deals changed lately
+    # for "stuck"); "went on to the next stage" as one probe; the open deals of a pipeline.
+    ("deal_stage_changes", "ix_deal_stage_changes_at", ["at", "deal_id", "to_stage_id"]),
+    ("deal_stage_changes", "ix_deal_stage_changes_deal_to", ["deal_id", "to_stage_id", "at"]),
+    ("deals", "ix_deals_funnel", ["pipeline_id", "status", "owner_id", "stage_id", "created_at"]),
+    # ABC/XYZ of clients: the months of each of the period's clients as one range.
+    ("invoices", "ix_invoices_client_report",
+     ["currency", "company_id", "issue_date", "status", "total_minor", "owner_id",
+      "organization_id"]),
 )
 
 
