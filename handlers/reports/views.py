@@ -40,6 +40,7 @@ from services.reports.model import (
     ChartSpec,
     FunnelReport,
     FunnelStage,
+    Named,
     PlanReport,
     Report,
     ReportView,
@@ -401,6 +402,15 @@ def calendar_view(r: CalendarReport, names: Names, scope: str) -> ReportView:
         lines.append("\n<b>" + esc(_("Overdue by client")) + "</b>")
         lines += [f"{i}. {esc(who(c.who.name))} — {money(c.outstanding_minor, cur)}"
                   for i, c in enumerate(r.overdue[:TOP], 1)]
+        if r.overdue_clients > TOP:
+            lines.append(_("…and {count} more clients: every one in /debts.").format(
+                count=r.overdue_clients - TOP))
+    debtors = list(r.overdue)
+    rest = r.overdue_rest
+    if rest is not None:
+        debtors.append(SalesRow(Named(None, _("Other clients ({count})").format(
+            count=r.overdue_clients - len(r.overdue))), rest.count, 0, 0, 0,
+            rest.outstanding_minor))
     chart = ChartSpec(
         "bar", title, tuple(w.start.strftime("%d.%m") for w in r.weeks),
         (Series(_("Expected"), tuple(dec(w.expected_minor, cur) for w in r.weeks)),
@@ -414,8 +424,8 @@ def calendar_view(r: CalendarReport, names: Names, scope: str) -> ReportView:
         Sheet(_("Calendar"), (_("Week"), _("Expected"), _("Arrived")), with_total(week_rows),
               (1, 2)),
         Sheet(_("Overdue"), (_("Client"), _("Invoices"), _("Outstanding")),
-              with_total(zip(whos(r.overdue), map(attrgetter("count"), r.overdue),
-                             decs(r.overdue, "outstanding_minor", cur), strict=True)), (2,)),
+              with_total(zip(whos(debtors), map(attrgetter("count"), debtors),
+                             decs(debtors, "outstanding_minor", cur), strict=True)), (2,)),
     )
     return ReportView("\n".join(lines), chart, sheets, "calendar.xlsx")
 

@@ -17,15 +17,22 @@ Definitions (as of `today`, the reader's day):
   currency (`ReceivableService.debts`), whatever the dates;
 - arrived per week: money received in that week (the sales report's "received") on the
   scope's invoices of the currency;
-- `overdue` rows by client, largest overdue first: count of invoices with an overdue part,
-  their invoiced / paid / credited, and outstanding = their overdue parts only.
+- `overdue` rows by client, largest overdue first, the OVERDUE_TOP largest only (a book may
+  hold tens of thousands of debtors; `overdue_rest` sums the others): count of invoices with
+  an overdue part, their invoiced / paid / credited, and outstanding = their overdue parts.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.reports.model import CALENDAR_WEEKS, CalendarReport, CalendarWeek, ReportQuery
+from services.reports.model import (
+    CALENDAR_WEEKS,
+    OVERDUE_TOP,
+    CalendarReport,
+    CalendarWeek,
+    ReportQuery,
+)
 from services.reports.ports import ReportRepository
 
 
@@ -48,5 +55,6 @@ async def build(repo: ReportRepository, q: ReportQuery, today: date) -> Calendar
         arrived[(day - first).days // 7] += minor
     weeks = tuple(CalendarWeek(first + timedelta(days=7 * k), expected[k], arrived[k])
                   for k in range(CALENDAR_WEEKS))
-    return CalendarReport(q, today, overdue, weeks, later, undated,
-                          tuple(await repo.overdue_by_client(q, today)))
+    debtors, clients, invoices = await repo.overdue_by_client(q, today, OVERDUE_TOP)
+    return CalendarReport(q, today, overdue, weeks, later, undated, tuple(debtors), clients,
+                          invoices)

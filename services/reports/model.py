@@ -43,6 +43,9 @@ MONTHLY: Final = "monthly"  # admins, the 1st 09:00 local: last month
 PUSH_KINDS: Final = (WEEKLY, MONTHLY)
 
 CALENDAR_WEEKS: Final = 8
+# The calendar lists the largest overdue debtors; the rest are one "other clients" line (the
+# whole aged list, client by client, is /debts and /export).
+OVERDUE_TOP: Final = 100
 XYZ_MONTHS: Final = (6, 12)
 
 
@@ -231,7 +234,20 @@ class CalendarReport:
     weeks: tuple[CalendarWeek, ...]  # CALENDAR_WEEKS of them, the current week first
     later_minor: int  # due after the last week
     undated_minor: int  # no due date
-    overdue: tuple[SalesRow, ...] = ()  # by client, largest first (invoiced = total ...)
+    overdue: tuple[SalesRow, ...] = ()  # the OVERDUE_TOP largest debtors, largest first
+    overdue_clients: int = 0  # clients with something overdue, the listed ones included
+    overdue_invoices: int = 0  # invoices with an overdue part, of all those clients
+
+    @property
+    def overdue_rest(self) -> SalesRow | None:
+        """The clients past the listed ones, together (None when every one is listed):
+        count = their invoices, outstanding = their overdue parts."""
+        if self.overdue_clients <= len(self.overdue):
+            return None
+        listed_invoices = sum(r.count for r in self.overdue)
+        listed_minor = sum(r.outstanding_minor for r in self.overdue)
+        return SalesRow(Named(None, ""), self.overdue_invoices - listed_invoices, 0, 0, 0,
+                        self.overdue_minor - listed_minor)
 
     @property
     def open_minor(self) -> int:

@@ -64,7 +64,11 @@ class ReportRepository(Protocol):
         (installments paid oldest first; a guarantee letter's date replaces the invoice's)."""
         ...
 
-    async def overdue_by_client(self, q: ReportQuery, today: date) -> Sequence[SalesRow]: ...
+    async def overdue_by_client(self, q: ReportQuery, today: date, limit: int
+                                ) -> tuple[Sequence[SalesRow], int, int]:
+        """The `limit` largest overdue debtors, and how many clients and invoices have
+        something overdue in all."""
+        ...
 
     async def plan_rows(self, month: date, currency: str, owner_id: int | None
                         ) -> Sequence[tuple[Named, str | None, int | None]]:

@@ -288,9 +288,11 @@ class MoneyQueries:
         rows: Any = await self._all(stmt)
         return [(d, int(v or 0)) for d, v in rows]
 
-    async def overdue_by_client(self, q: ReportQuery, today: date) -> Sequence[SalesRow]:
-        """Clients with parts due before `today`: count of such invoices, their totals, paid
-        and credited, and outstanding = the overdue parts only; largest overdue first."""
+    async def overdue_by_client(self, q: ReportQuery, today: date, limit: int
+                                ) -> tuple[Sequence[SalesRow], int, int]:
+        """The `limit` clients with the most due before `today`: count of such invoices, their
+        totals, paid and credited, and outstanding = the overdue parts only; largest overdue
+        first (then name); with the number of such clients and invoices in all."""
         inv, shares = self._open_split(q)
         rest = self._rest(shares)
         sh = shares.c
@@ -317,12 +319,24 @@ class MoneyQueries:
                           _int(func.sum(c.credited)).label("credited"),
                           _int(func.sum(c.open)).label("outstanding"))
                    .group_by(c.who).subquery())
-        stmt = (select(grouped, m.Company.name)
-                .outerjoin(m.Company, m.Company.id == grouped.c.who)
-                .order_by(grouped.c.outstanding.desc(), m.Company.name, grouped.c.who))
-        return [_row(Named(who, name or (f"#{who}" if who is not None else "")),
-                     n, inv, paid, cred, open_)
-                for who, n, inv, paid, cred, open_, name in await self._all(stmt)]
+        g = grouped.c
+        # The top by amount first (a cut just past `limit`, so ties at the edge are ordered by
+        # name below), with the counts of all; names only for those.
+        ranked = (select(grouped, func.count().over().label("clients"),
+                         func.sum(g.n).over().label("invoices"))
+                  .order_by(g.outstanding.desc()).limit(limit + 1)).subquery()
+        r = ranked.c
+        stmt = (select(r.who, r.n, r.invoiced, r.paid, r.credited, r.outstanding,
+                       r.clients, r.invoices, m.Company.name)
+                .outerjoin(m.Company, m.Company.id == r.who)
+                .order_by(r.outstanding.desc(), m.Company.name, r.who))
+        rows = await self._all(stmt)
+        debtors = [_row(Named(who, name or (f"#{who}" if who is not None else "")),
+                        n, inv, paid, cred, open_)
+                   for who, n, inv, paid, cred, open_, _c, _i, name in rows[:limit]]
+        clients = int(rows[0][6]) if rows else 0
+        invoices = int(rows[0][7] or 0) if rows else 0
+        return debtors, clients, invoices
 
     # --- plan vs fact -----------------------------------------------------------------------
 

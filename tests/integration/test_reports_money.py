@@ -210,6 +210,9 @@ async def test_payment_calendar(money: Money) -> None:
         (date(2026, 4, 13), 0, 0), (date(2026, 4, 20), 0, 0), (date(2026, 4, 27), 0, 0)]
     assert (c.later_minor, c.undated_minor) == (6000, 2500)
     assert c.overdue == (row("Ромашка", w.c1, 1, "80", "30", "0", "50"),)
+    assert (c.overdue_clients, c.overdue_invoices, c.overdue_rest) == (1, 1, None)
+    async with w.db.uow(readonly=True) as uow:  # past the top: counted, not listed
+        assert await uow.reports.overdue_by_client(c.query, c.today, 0) == ([], 1, 1)
     debts = ReceivableService(w.db.uow, w.clock, "UTC")
     assert c.open_minor == 75500 == int((await debts.debts(w.admin)).total.total("RUB") * 100)
     mine = await calendar(money, w.m1)

@@ -197,6 +197,20 @@ def test_calendar_weeks_and_total_equals_open() -> None:
     assert view(empty).chart is None
 
 
+def test_calendar_lists_the_largest_debtors_and_sums_the_rest() -> None:
+    weeks = tuple(CalendarWeek(date(2026, 11, 30), 0, 0) for _ in range(8))
+    top = tuple(srow(Named(i, f"Client {i}"), 2, (20 - i) * 100_00, 0) for i in range(12))
+    listed = sum(r.outstanding_minor for r in top)
+    r = CalendarReport(Q, date(2026, 12, 2), listed + 7_00, weeks, 0, 0, top,
+                       overdue_clients=15, overdue_invoices=27)
+    v = view(r)
+    assert "…and 5 more clients: every one in /debts." in v.text
+    debtors = v.sheets[1]
+    sheet_totals_are_sums(debtors)
+    assert debtors.rows[-2] == ("Other clients (3)", 3, Decimal("7.00"))
+    assert debtors.rows[-1] == ("Total", 27, Decimal(r.overdue_minor) / 100)
+
+
 def test_plan_progress_and_no_plan() -> None:
     rows = (PlanRow(IVAN, "paid", 500_000_00, 250_000_00, 500_000_00),
             PlanRow(PETR, "paid", None, 10_000_00, 20_000_00))
