@@ -278,10 +278,6 @@ def _worker_init(niceness: int = 0) -> None:
     for language in LANGUAGES:  # each reads its catalog once: not on a customer's document
         labels_for(language)
     engine.render(specimen_view())
-    # The same pool draws the reports' charts (bot/report_render.py): matplotlib warm too.
-    from bot.report_render import warm_up
-
-    warm_up()
 
 
 def _render_job(view: Printable, template_source: str | None) -> tuple[bytes, float]:
@@ -290,7 +286,12 @@ def _render_job(view: Printable, template_source: str | None) -> tuple[bytes, fl
     return pdf, (time.perf_counter() - started) * 1000
 
 
-def _worker_pid() -> int:
+def _warm_charts() -> int:
+    """The same pool draws the reports' charts (bot/report_render.py): `start` has each
+    worker draw one, so a head's first report is not matplotlib's cold first figure."""
+    from bot.report_render import warm_up
+
+    warm_up()
     return os.getpid()
 
 
@@ -340,13 +341,13 @@ class PdfRenderer:
 
     async def start(self) -> None:
         """Start every worker and wait until each is warm (its initializer rendered the
-        specimen document, ``bot.specimen``). Submitting ``workers`` jobs at once makes the
-        pool spawn all of them."""
+        specimen document, ``bot.specimen``; then it draws one chart). Submitting ``workers``
+        jobs at once makes the pool spawn all of them."""
         pool = self._ensure_pool()
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         await asyncio.gather(
-            *(loop.run_in_executor(pool, _worker_pid) for _ in range(self.workers))
+            *(loop.run_in_executor(pool, _warm_charts) for _ in range(self.workers))
         )
         logger.info(
             "PDF pool: %d workers warm in %.0f ms",
