@@ -23,6 +23,7 @@ from pathlib import Path
 from aiogram.utils.i18n import gettext as _
 
 from handlers.deals.texts import lang
+from handlers.reminders.texts import day_text as dmy
 from services.money import exponent, format_money, from_minor
 from services.pipelines import (
     DEFAULT_LOST_REASONS,
@@ -95,10 +96,6 @@ def default_names() -> Names:
 
 
 # --- formatting -------------------------------------------------------------------------------
-
-
-def dmy(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
 
 
 def period_text(period: Period) -> str:
