@@ -32,8 +32,6 @@ from services.statements.model import (
 # A SWIFT FIN envelope around block 4: "{1:...}{2:...}{4:" before the tags, "-}" after.
 _ENVELOPE_RE = re.compile(r"^(?:\{[0-9A-Z]:[^{}]*\})*\{4:\s*")
 _TAG_RE = re.compile(r"^:(?P<tag>\d\d[A-Z]?|NS):")
-# A tag whose start was cut off the end of a line: ":", ":8", ":86" or ":86:" at its end.
-_CUT_TAG_RE = re.compile(r":(?:\d(?:\d[A-Z]?:?)?)?$")
 # Application header "{2:O942..." (output) or "{2:I942..." (input): an MT942 message.
 _MT942_HEADER_RE = re.compile(r"\{2:[IO]942")
 # Tags whose value is one short line: a following line without a tag continues the value.
@@ -70,9 +68,10 @@ _FREE_TEXT_TAGS = frozenset({"86", "NS"})
 
 
 class _Statement(mt940.tags.Statement):
-    """`:61:` as SWIFT writes it (16x reference, //16x bank reference) first; when that does
-    not match, the same line with an IBAN (up to 34 characters) where a reference goes, as
-    Dutch banks (ASN, SNS, RegioBank) export it, and supplementary details over several lines."""
+    """`:61:` as SWIFT writes it (16x reference, //16x bank reference), unless the line holds
+    an IBAN (up to 34 characters) where a reference goes, as Dutch banks (ASN, SNS, RegioBank)
+    export it: SWIFT's lengths would cut the IBAN in two, or not match at all. That wider
+    reading is also the fallback for supplementary details over several lines."""
 
     wide: ClassVar[re.Pattern[str]] = re.compile(
         r"""^
@@ -93,12 +92,28 @@ class _Statement(mt940.tags.Statement):
     def parse(self, transactions: mt940.models.Transactions, value: str) -> dict[str, str | None]:
         if _POINT_AMOUNT_RE.match(value):
             raise ValueError(f"amount with a decimal point: {value[:40]!r}", self, value)
-        wide = self.wide.match(value) if self.re.match(value) is None else None
-        found = wide.groupdict() if wide is not None else super().parse(transactions, value)
+        wide = self.wide.match(value)
+        if wide is not None and (self.re.match(value) is None or _names_an_iban(wide)):
+            found: dict[str, str | None] = wide.groupdict()
+        else:
+            found = super().parse(transactions, value)
         # The library starts a new transaction only at a :61: with a type code ("NTRF");
         # Zenith Bank sends none, and every line after the first would merge into it.
         found["id"] = found.get("id") or _NO_TYPE
         return found
+
+
+def _names_an_iban(match: re.Match[str]) -> bool:
+    references = (match.group("customer_reference"), match.group("bank_reference"))
+    return any(ref is not None and _is_iban(ref.strip()) for ref in references)
+
+
+def _is_iban(text: str) -> bool:
+    """Shaped like an IBAN and its check digits agree (ISO 13616: mod 97 = 1)."""
+    if _IBAN_RE.match(text) is None:
+        return False
+    moved = text[4:] + text[:4]
+    return int("".join(str(int(char, 36)) for char in moved)) % 97 == 1
 
 
 class _StatementNumber(mt940.tags.StatementNumber):
@@ -164,13 +179,13 @@ def _refuse_mt942(raw_lines: list[str]) -> None:
     has_opening = False
     for number, line in enumerate(raw_lines, start=1):
         if _MT942_HEADER_RE.search(line):
-            raise StatementError("mt942_intraday", number, "{2:942 header")
+            raise StatementError("mt942_intraday", number, line.strip()[:60])
         bare = _ENVELOPE_RE.sub("", line)
         has_opening = has_opening or bare.startswith((":60F:", ":60M:"))
         if floor_line is None and bare.startswith(":34F:"):
             floor_line = number
     if floor_line is not None and not has_opening:
-        raise StatementError("mt942_intraday", floor_line, ":34F: without :60F:")
+        raise StatementError("mt942_intraday", floor_line, raw_lines[floor_line - 1].strip()[:60])
 
 
 def _unwrap(line: str) -> str:
@@ -180,9 +195,9 @@ def _unwrap(line: str) -> str:
 
 def _cut_width(lines: list[str]) -> int | None:
     """The width the file's lines were cut at, if they were: a few lines share the longest
-    length, and at least one of them stops in the middle of a field that is not free text:
-    a `:61:` line or a tag cut in two (":" / "86:..."). Free text (`:86:`) wrapped at its
-    longest line is no proof: banks wrap it on purpose, and its lines are read as wrapped."""
+    length, and at least one of them, followed by a line without a tag, is not free text
+    (a `:61:` cut in its amount or reference). Free text (`:86:`) wrapped at its longest line
+    is no proof: banks wrap it on purpose, and its lines are read as wrapped."""
     width = max((len(line) for line in lines), default=0)
     full = [i for i, line in enumerate(lines[:-1]) if len(line) == width]
     if width < _MIN_CUT_WIDTH or len(full) < _MIN_CUT_LINES:
@@ -192,7 +207,7 @@ def _cut_width(lines: list[str]) -> int | None:
         following = lines[i + 1]
         if not following or _TAG_RE.match(following):
             continue
-        if tags[i] not in _FREE_TEXT_TAGS or _glue(lines[i], following)[1] is not None:
+        if tags[i] not in _FREE_TEXT_TAGS:
             return width
     return None
 
@@ -219,11 +234,7 @@ def _logical_lines(raw_lines: list[str]) -> tuple[list[str], list[int]]:
     for number, line in enumerate(unwrapped, start=1):
         joined = lines and not _TAG_RE.match(line) and line
         if joined and previous_full:
-            head, tail = _glue(lines[-1], line)
-            lines[-1] = head
-            if tail is not None:
-                lines.append(tail)
-                numbers.append(number - 1)
+            lines[-1] += line
         elif joined and _continues_short_tag(lines[-1], line):
             lines[-1] += line.strip()
         else:
@@ -231,15 +242,6 @@ def _logical_lines(raw_lines: list[str]) -> tuple[list[str], list[int]]:
             numbers.append(number)
         previous_full = width is not None and len(line) == width
     return lines, numbers
-
-
-def _glue(head: str, tail: str) -> tuple[str, str | None]:
-    """Join a line cut at the fixed width with its rest; when the cut fell inside a tag
-    (":8" + "6:..."), the tag starts a line of its own."""
-    cut = _CUT_TAG_RE.search(head)
-    if cut is not None and _TAG_RE.match(head[cut.start() :] + tail):
-        return head[: cut.start()], head[cut.start() :] + tail
-    return head + tail, None
 
 
 def _continues_short_tag(previous: str, line: str) -> bool:
@@ -410,7 +412,7 @@ def _transaction(
     purpose = _details(str(data.get("transaction_details") or data.get("purpose") or ""))
     other_name = str(data.get("applicant_name") or "").strip()
     # ASN/SNS put the other party's IBAN where the reference goes: it is their account.
-    iban = next((ref for ref in (customer_ref, bank_ref) if _IBAN_RE.match(ref)), "")
+    iban = next((ref for ref in (customer_ref, bank_ref) if _is_iban(ref)), "")
     other_account = str(data.get("applicant_iban") or "").strip() or iban
     other_bic = str(data.get("applicant_bin") or "").strip()
     if direction == "in":
