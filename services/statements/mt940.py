@@ -232,7 +232,7 @@ def _logical_lines(raw_lines: list[str]) -> tuple[list[str], list[int]]:
     numbers: list[int] = []
     previous_full = False
     for number, line in enumerate(unwrapped, start=1):
-        joined = lines and not _TAG_RE.match(line) and line
+        joined = bool(lines) and bool(line) and _TAG_RE.match(line) is None
         if joined and previous_full:
             lines[-1] += line
         elif joined and _continues_short_tag(lines[-1], line):
@@ -263,14 +263,14 @@ def _refuse_second_account(lines: list[str], numbers: list[int]) -> None:
     the account the whole statement belongs to."""
     accounts = [n for line, n in zip(lines, numbers, strict=True) if line.startswith(":25:")]
     if len(accounts) > 1:
-        raise StatementError("bad_mt940", accounts[1], "a second :25: account in one statement")
+        raise StatementError("bad_mt940", accounts[1], lines[numbers.index(accounts[1])][:80])
 
 
 def _refuse_point_balances(lines: list[str], numbers: list[int]) -> None:
     """The library would read the balance "C030107EUR000000002145.23" as 2145."""
     for line, number in zip(lines, numbers, strict=True):
         if _POINT_BALANCE_RE.match(line):
-            raise StatementError("bad_amount", number, f"amount with a decimal point: {line[:40]}")
+            raise StatementError("bad_amount", number, line[:80])
 
 
 def _parse_block(
@@ -290,7 +290,7 @@ def _parse_block(
             message = str(exc.args[0] if exc.args else exc)
             code = _error_code(message)
             line, text = _failed_line(exc, lines, numbers)
-            detail = text[:80] if code == "bad_mt940" else message[:200]
+            detail = message[:200] if code == "bad_date" else text[:80]
             raise StatementError(code, line, detail) from None
     for warning in caught:
         statement_warnings.append(f"line {start}: mt940: {warning.message}")

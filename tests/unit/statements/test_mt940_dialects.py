@@ -118,6 +118,7 @@ def test_second_25_inside_one_statement_is_refused_with_its_line() -> None:
     with pytest.raises(StatementError) as caught:
         parse_statement(data)
     assert (caught.value.code, caught.value.line) == ("bad_mt940", 5)
+    assert caught.value.detail == ":25:166?00GUTSCHRIFT?100399"
 
 
 def cut(data: bytes, width: int) -> bytes:
@@ -218,6 +219,7 @@ def test_amount_with_a_decimal_point_is_refused_not_read_as_a_whole_number() -> 
     with pytest.raises(StatementError) as caught:
         parse_statement(data)
     assert (caught.value.code, caught.value.line) == ("bad_amount", 4)
+    assert caught.value.detail == ":61:260301C000000000300.50NMSCNONREF"
 
 
 @pytest.mark.parametrize(

@@ -348,7 +348,7 @@ def test_old_rabobank_decimal_points_are_refused_not_misread() -> None:
     with pytest.raises(StatementError) as caught:
         real("rabobank_old_kingsquare.sta")
     assert (caught.value.code, caught.value.line) == ("bad_amount", 5)
-    assert "decimal point" in caught.value.detail
+    assert caught.value.detail == ":60F:C030106EUR000000000000.00"
 
 
 def test_at_least_twelve_files_from_six_banks() -> None:
