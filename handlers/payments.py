@@ -86,6 +86,9 @@ STATEMENT_REASONS = {
     "bad_xml": __("the XML is broken"),
     "xml_forbidden": __("the XML uses forbidden constructs"),
     "unknown_direction": __("a document is neither incoming nor outgoing"),
+    "bad_mt940": __("this MT940 line cannot be read"),
+    "mt942_intraday": __("this is an MT942 intraday report, not a statement; send the day's "
+                         "MT940 statement"),
 }
 BALANCE_KINDS = {
     "closing_balance": __("closing balance"),

@@ -274,7 +274,7 @@ class StatementImportMixin(_Base):
             if account and account not in ours:
                 raise Conflict("statement_foreign_account", account=account)
         found: list[tuple[IncomingPayment, OrgAccount]] = []
-        for tx in statement.transactions:
+        for tx in (t for t in statement.transactions if not t.reversal):
             own = _norm_account(tx.account) or single
             if own not in ours:
                 if tx.direction == "in":

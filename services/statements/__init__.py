@@ -39,10 +39,11 @@ __all__ = [
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _SNIFF = 65536
 _CAMT_RE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.053\.")
+# MT940 needs an account and an opening balance (`:20:` is often left out); an MT942 has
+# floor limits (`:34F:`) instead of the balance and is recognised so as to be refused by name.
 _MT940_TAGS = (
-    re.compile(rb"(?m)^(?:\{[^\n]*\{4:\s*)?:20:"),
-    re.compile(rb"(?m)^:25:"),
-    re.compile(rb"(?m)^:60[FM]:"),
+    re.compile(rb"(?m)^(?:\{[^\n]*\{4:\s*)?:25:"),
+    re.compile(rb"(?m)^(?::60[FM]:|:34F:)"),
 )
 
 

@@ -58,6 +58,9 @@ class StatementTransaction:
     line: int
     #: Our own account this movement belongs to ("" when the file does not say).
     account: str = ""
+    #: The bank undoes an earlier booking (MT940 RC / RD): money moves, but it is nobody's
+    #: payment, so it is never matched to an invoice.
+    reversal: bool = False
     #: Every key/value the bank sent for this document, unknown ones included.
     raw: dict[str, str] = field(default_factory=dict, hash=False)
 

@@ -66,14 +66,16 @@ def test_mismatch_warns_and_long_details_are_kept() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "code"),
+    ("body", "code", "line"),
     [
-        (":61:2602310231C10,00NTRFREF//B\n", "bad_date"),
-        (":61:garbage\n", "bad_mt940"),
+        # the date is checked after the line was read: the statement's first line is named
+        (":61:2602310231C10,00NTRFREF//B\n", "bad_date", 1),
+        # a line the library cannot read is named itself
+        (":61:garbage\n", "bad_mt940", 4),
     ],
 )
-def test_library_errors_become_statement_errors(body: str, code: str) -> None:
+def test_library_errors_become_statement_errors(body: str, code: str, line: int) -> None:
     with pytest.raises(StatementError) as caught:
         parse_mt940(_BASE.format(body=body, closing="10,00").encode())
     assert caught.value.code == code
-    assert caught.value.line == 1
+    assert caught.value.line == line
