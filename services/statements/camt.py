@@ -1,9 +1,10 @@
-"""ISO 20022 camt.053 (BankToCustomerStatement) and camt.054 (BankToCustomerDebitCreditNotification),
-versions .001.02 to .08.
+"""ISO 20022 camt.053 (BankToCustomerStatement) and camt.054
+(BankToCustomerDebitCreditNotification), versions .001.02 to .08.
 
 The versions differ in the namespace and in a few elements, all read here: `BIC` (.02) became
 `BICFI` (.03+); `TxDtls/Amt` appears in .03 beside `AmtDtls/TxAmt/Amt`; `Sts` became
-`Sts/Cd` (.07+); related parties moved under `Dbtr/Pty`, `Cdtr/Pty` (.08). A camt.054 carries
+`Sts/Cd` in the later versions (.08 has it); related parties moved under `Dbtr/Pty`,
+`Cdtr/Pty` (.08). A camt.054 carries
 `Ntfctn` blocks instead of `Stmt` and, as a rule, no balances. Some banks leave `CdtDbtInd` off
 a balance: the amount's own sign is then taken.
 
