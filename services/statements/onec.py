@@ -172,7 +172,8 @@ class _Parser:
         """A file with no documents, or one of payment orders on their way to the bank, is not
         a statement: say which, instead of importing nothing."""
         if not self.documents:
-            raise StatementError("no_transactions", end + 1, "no СекцияДокумент in the file")
+            # No detail: the reason, translated, says it all to the user.
+            raise StatementError("no_transactions", end + 1)
         if self.sections:
             return
         own = set(self.own_accounts)
@@ -186,11 +187,7 @@ class _Parser:
             }
             if own and not payer & own:
                 return
-        raise StatementError(
-            "payment_orders",
-            self.documents[0].start + 1,
-            "no СекцияРасчСчет, no ДатаПоступило or ДатаСписано: documents for the bank",
-        )
+        raise StatementError("payment_orders", self.documents[0].start + 1)
 
     def _header_value(self, key: str, value: str) -> None:
         value = value.strip()
