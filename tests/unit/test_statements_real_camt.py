@@ -7,6 +7,7 @@ states in the file (opening + credits − debits = closing, TxsSummry)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -237,3 +238,19 @@ def test_postfinance_v4_file_reads_the_same_under_the_05_to_07_namespaces(versio
     assert statement.warnings == []
     assert sums(statement) == (32, Decimal("1810.56"), Decimal("1272.95"))
     assert statement.check_balances() == []
+
+
+def test_central_bank_balances_without_credit_debit_indicator_read_as_stated() -> None:
+    # The same file without its undated entries: both statements' balances, which carry no
+    # CdtDbtInd, read as the positive amounts written (the first one's entries, had they
+    # dates, would take 24557140.69 to 24045029.50: −365000 + 1662459.30 − 15 − 1714731.41
+    # − 94724.08 − 100).
+    raw = read("subite_LT625883379695428516_camt053_2024-03-13.xml")
+    without_entries = re.sub(rb"<Ntry>.*?</Ntry>", b"", raw)
+    first, second = parse_statement(without_entries).accounts
+    assert (first.account, first.opening_balance, first.closing_balance) == (
+        "LT625883379695428516", Decimal("24557140.69"), Decimal("24045029.50"))
+    assert (second.account, second.opening_balance, second.closing_balance) == (
+        "LT414319056143772570", Decimal("4801.55"), Decimal("4801.55"))
+    assert Decimal("24557140.69") - 365000 + Decimal("1662459.30") - 15 - Decimal(
+        "1714731.41") - Decimal("94724.08") - 100 == first.closing_balance
