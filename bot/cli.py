@@ -160,9 +160,12 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
             except DomainError as err:
                 print(f"not imported: {err}; nothing was saved", file=sys.stderr)
                 return 1
-            balances = "; ".join(f"balance mismatch: account {b.account}: {b.kind} stated "
-                                 f"{b.expected}, computed {b.actual}"
-                                 for b in report.balances) or "balances OK"
+            balances = "; ".join(
+                f"account {b.account}: balances in {b.balance_currency}, payments in "
+                f"{b.currency}, not checked" if b.kind == "currency" else
+                f"balance mismatch: account {b.account}: {b.kind} stated {b.expected}, "
+                f"computed {b.actual}"
+                for b in report.balances) or "balances OK"
             print(f"Statement: {report.incoming} incoming, {report.new} new ({report.already} "
                   f"already imported), {report.auto} matched automatically, {report.review} "
                   f"need a decision, {report.unmatched} unmatched; {balances}")

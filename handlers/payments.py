@@ -89,6 +89,8 @@ STATEMENT_REASONS = {
     "bad_mt940": __("this MT940 line cannot be read"),
     "mt942_intraday": __("this is an MT942 intraday report, not a statement; send the day's "
                          "MT940 statement"),
+    "no_transactions": __("the statement has no transactions"),
+    "payment_orders": __("this is a file of payment orders, not a statement"),
 }
 BALANCE_KINDS = {
     "closing_balance": __("closing balance"),
@@ -144,6 +146,12 @@ def summary_text(report: ImportReport) -> str:
     if not report.balances:
         lines.append(_("Balances OK."))
     for b in report.balances:
+        if b.kind == "currency":
+            lines.append(_("Account {account}: the balances are stated in {balance_currency}, "
+                           "the payments in {currency}; the balances were not checked.").format(
+                account=html.escape(b.account), balance_currency=html.escape(b.balance_currency),
+                currency=html.escape(b.currency)))
+            continue
         lines.append(_("Balance mismatch: account {account}: {kind} stated {expected}, "
                        "computed {actual}.").format(
             account=html.escape(b.account), kind=BALANCE_KINDS.get(b.kind, b.kind),

@@ -154,6 +154,10 @@ class BalanceNote:
     kind: str
     expected: Decimal
     actual: Decimal
+    #: kind "currency": the balances' currency and the entries' (expected/actual = the stated
+    #: opening and closing balances, not added to the entries).
+    balance_currency: str = ""
+    currency: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -259,7 +259,8 @@ class StatementImportMixin(_Base):
                          tuple[BalanceNote, ...], str]:
         statement = parse_statement(data, filename or None)
         incoming = cls._incoming(statement, ours)
-        balances = tuple(BalanceNote(b.account, b.kind, b.expected, b.actual)
+        balances = tuple(BalanceNote(b.account, b.kind, b.expected, b.actual,
+                                     b.balance_currency, b.currency)
                          for b in statement.check_balances())
         return statement, incoming, balances, hashlib.sha256(data).hexdigest()
 

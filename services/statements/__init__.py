@@ -1,4 +1,4 @@
-"""Bank statement import: 1CClientBankExchange, camt.053 and MT940 into one neutral model.
+"""Bank statement import: 1CClientBankExchange, camt.053/camt.054 and MT940 into one neutral model.
 
 `parse_statement(data)` either returns a whole `Statement` or raises `StatementError` with a
 stable code (and a line where one can be named); it never returns part of a file.
@@ -38,7 +38,7 @@ __all__ = [
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _SNIFF = 65536
-_CAMT_RE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.053\.")
+_CAMT_RE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.")
 # MT940 needs an account and an opening balance (`:20:` is often left out); an MT942 has
 # floor limits (`:34F:`) instead of the balance and is recognised so as to be refused by name.
 _MT940_TAGS = (
@@ -48,13 +48,14 @@ _MT940_TAGS = (
 
 
 def detect_format(data: bytes) -> str | None:
-    """ "1c", "camt053", "mt940" or None, from the content alone."""
+    """ "1c", "camt053", "camt054", "mt940" or None, from the content alone."""
     head = data[:_SNIFF].removeprefix(codecs.BOM_UTF8)
     if head.startswith(b"1CClientBankExchange"):
         return "1c"
     stripped = head.lstrip()
     if stripped.startswith(b"<"):
-        return "camt053" if _CAMT_RE.search(head) else None
+        camt = _CAMT_RE.search(head)
+        return None if camt is None else "camt" + camt.group(1).decode("ascii")
     if all(tag.search(head) for tag in _MT940_TAGS):
         return "mt940"
     return None
@@ -72,7 +73,7 @@ def parse_statement(
     kind = detect_format(data)
     if kind == "1c":
         return parse_1c(data)
-    if kind == "camt053":
+    if kind in ("camt053", "camt054"):
         return parse_camt053(data)
     if kind == "mt940":
         return parse_mt940(data)

@@ -1,4 +1,12 @@
-"""ISO 20022 camt.053 (BankToCustomerStatement), versions camt.053.001.02 to .08.
+"""ISO 20022 camt.053 (BankToCustomerStatement) and camt.054
+(BankToCustomerDebitCreditNotification), versions .001.02 to .08.
+
+The versions differ in the namespace and in a few elements, all read here: `BIC` (.02) became
+`BICFI` (.03+); `TxDtls/Amt` appears in .03 beside `AmtDtls/TxAmt/Amt`; `Sts` became
+`Sts/Cd` in the later versions (.08 has it); related parties moved under `Dbtr/Pty`,
+`Cdtr/Pty` (.08). A camt.054 carries
+`Ntfctn` blocks instead of `Stmt` and, as a rule, no balances. Some banks leave `CdtDbtInd` off
+a balance: the amount's own sign is then taken.
 
 Untrusted XML: a DOCTYPE or entity declaration is refused outright ("xml_forbidden") before
 and while parsing, so no entity expansion or external fetch can happen. We drive expat
@@ -24,22 +32,24 @@ from services.statements.model import (
     with_balance_warnings,
 )
 
-NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})")
+NAMESPACE_RE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(053|054)\.001\.(\d{2})")
+# The message body and its repeated block, per message type.
+_BODIES = {"053": ("BkToCstmrStmt", "Stmt"), "054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn")}
 SUPPORTED_VERSIONS = frozenset(f"{n:02d}" for n in range(2, 9))
 _FORBIDDEN_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def parse_camt053(data: bytes) -> Statement:
-    """Parse a whole camt.053 document or raise StatementError."""
+    """Parse a whole camt.053 or camt.054 document or raise StatementError."""
     if not data.strip():
         raise StatementError("empty", None, "the file is empty")
     root, entry_lines, encoding = _parse_xml(data)
     match = NAMESPACE_RE.fullmatch(root.tag[1:].partition("}")[0]) if root.tag[:1] == "{" else None
     if match is None or root.tag.partition("}")[2] != "Document":
-        raise StatementError("not_a_statement", 1, "not a camt.053 Document")
-    version = match.group(1)
-    return _Reader(match.group(0), version, encoding, entry_lines).read(root)
+        raise StatementError("not_a_statement", 1, "not a camt.053/camt.054 Document")
+    message, version = match.group(1), match.group(2)
+    return _Reader(match.group(0), message, version, encoding, entry_lines).read(root)
 
 
 def _forbid(*_args: object) -> NoReturn:
@@ -88,9 +98,15 @@ def _parse_xml(data: bytes) -> tuple[ET.Element, dict[ET.Element, int], str]:
 
 class _Reader:
     def __init__(
-        self, namespace: str, version: str, encoding: str, entry_lines: dict[ET.Element, int]
+        self,
+        namespace: str,
+        message: str,
+        version: str,
+        encoding: str,
+        entry_lines: dict[ET.Element, int],
     ) -> None:
         self.ns = "{" + namespace + "}"
+        self.message = message
         self.version = version
         self.encoding = encoding
         self.entry_lines = entry_lines
@@ -135,9 +151,15 @@ class _Reader:
             raise StatementError("missing_field", line, f"{path} is missing")
         return parse_amount(value, line, path)
 
-    def _signed(self, element: ET.Element, line: int | None) -> Decimal:
-        amount = self._amount(element, "Amt", line)
+    def _signed(self, element: ET.Element, line: int | None, *, balance: bool = False) -> Decimal:
         indicator = self.text(element, "CdtDbtInd")
+        if balance and not indicator:
+            # A balance without CdtDbtInd (seen in real exports): the amount carries its sign.
+            value = self.text(element, "Amt")
+            if not value:
+                raise StatementError("missing_field", line, "Amt is missing")
+            return parse_amount(value, line, "Bal/Amt", signed=True)
+        amount = self._amount(element, "Amt", line)
         if indicator not in ("CRDT", "DBIT"):
             raise StatementError("missing_field", line, f"CdtDbtInd={indicator!r}")
         return -amount if indicator == "DBIT" else amount
@@ -145,12 +167,14 @@ class _Reader:
     # -- statement -------------------------------------------------------------------------
 
     def read(self, root: ET.Element) -> Statement:
+        name = f"camt.{self.message}.001.{self.version}"
         if self.version not in SUPPORTED_VERSIONS:
-            self.warnings.append(f"unsupported_version: camt.053.001.{self.version}")
-        body = self.find(root, "BkToCstmrStmt")
-        statements = self.findall(body, "Stmt")
+            self.warnings.append(f"unsupported_version: {name}")
+        body_tag, block_tag = _BODIES[self.message]
+        body = self.find(root, body_tag)
+        statements = self.findall(body, block_tag)
         if body is None or not statements:
-            raise StatementError("not_a_statement", None, "no BkToCstmrStmt/Stmt")
+            raise StatementError("not_a_statement", None, f"no {body_tag}/{block_tag}")
         accounts: list[AccountSection] = []
         transactions: list[StatementTransaction] = []
         sender = ""
@@ -165,9 +189,9 @@ class _Reader:
                 "Acct/Svcr/FinInstnId/BIC",
             )
         statement = Statement(
-            format="camt053",
+            format="camt054" if self.message == "054" else "camt053",
             encoding=self.encoding,
-            version=f"camt.053.001.{self.version}",
+            version=name,
             sender=sender,
             accounts=accounts,
             transactions=transactions,
@@ -183,33 +207,38 @@ class _Reader:
         closing: Decimal | None = None
         opening_date: date | None = None
         closing_date: date | None = None
-        currency = self.text(stmt, "Acct/Ccy")
+        entries = self.findall(stmt, "Ntry")
+        currency = self.text(stmt, "Acct/Ccy") or _currency_of(self.find(stmt, "Ntry/Amt"))
+        balance_currency = ""
         for balance in self.findall(stmt, "Bal"):
             code = self.text(balance, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry")
-            amount_element = self.find(balance, "Amt")
-            if amount_element is not None:
-                currency = currency or amount_element.get("Ccy", "")
+            stated = _currency_of(self.find(balance, "Amt"))
+            currency = currency or stated
             if code in ("OPBD", "PRCD") and (opening is None or code == "OPBD"):
-                opening = self._signed(balance, None)
+                opening = self._signed(balance, None, balance=True)
                 opening_date = self._date(balance, "Dt", None)
             elif code == "CLBD":
-                closing = self._signed(balance, None)
+                closing = self._signed(balance, None, balance=True)
                 closing_date = self._date(balance, "Dt", None)
+            else:
+                continue
+            if stated and stated != currency and not balance_currency:
+                balance_currency = stated
 
         transactions: list[StatementTransaction] = []
-        for entry in self.findall(stmt, "Ntry"):
+        for entry in entries:
             transactions.extend(self._entry(entry, account, currency))
 
         stated_in = self.text(stmt, "TxsSummry/TtlCdtNtries/Sum")
         stated_out = self.text(stmt, "TxsSummry/TtlDbtNtries/Sum")
         own = [tx for tx in transactions if tx.account == account]
         total_in = (
-            parse_amount(stated_in, None, "TtlCdtNtries/Sum")
+            _stated_sum(stated_in, "TtlCdtNtries/Sum")
             if stated_in
             else sum((tx.amount for tx in own if tx.direction == "in"), Decimal("0.00"))
         )
         total_out = (
-            parse_amount(stated_out, None, "TtlDbtNtries/Sum")
+            _stated_sum(stated_out, "TtlDbtNtries/Sum")
             if stated_out
             else sum((tx.amount for tx in own if tx.direction == "out"), Decimal("0.00"))
         )
@@ -224,6 +253,7 @@ class _Reader:
             total_in=total_in,
             total_out=total_out,
             closing_balance=closing,
+            balance_currency=balance_currency,
         )
         return section, transactions
 
@@ -368,6 +398,16 @@ class _Reader:
             account=account,
             raw=raw,
         )
+
+
+def _stated_sum(value: str, name: str) -> Decimal:
+    """A TxsSummry total: the element says credit or debit, so a sign some banks (Wise) put
+    on the debit total is dropped."""
+    return abs(parse_amount(value, None, name, signed=True))
+
+
+def _currency_of(amount: ET.Element | None) -> str:
+    return (amount.get("Ccy") or "").strip() if amount is not None else ""
 
 
 def _flatten(element: ET.Element, ns: str, *, prefix: str = "", skip: str = "") -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Literal
 from services.errors import DomainError
 
 Direction = Literal["in", "out"]
-StatementFormat = Literal["1c", "camt053", "mt940"]
+StatementFormat = Literal["1c", "camt053", "camt054", "mt940"]
 
 _CENT = Decimal("0.01")
 
@@ -93,19 +93,31 @@ class AccountSection:
     total_in: Decimal | None
     total_out: Decimal | None
     closing_balance: Decimal | None
+    #: The currency the bank stated the balances in, when it is not `currency` (the entries'):
+    #: such balances are reported, never added to the entries.
+    balance_currency: str = ""
 
 
 @dataclass(frozen=True)
 class BalanceMismatch:
     """A statement that does not add up. `kind`: "closing_balance" (opening + in − out ≠
-    closing), "total_in" / "total_out" (documents' sum ≠ the stated total)."""
+    closing), "total_in" / "total_out" (documents' sum ≠ the stated total), "currency" (the
+    balances are in `balance_currency`, the entries in `currency`: not checked, not mixed;
+    `expected`/`actual` are then the stated opening and closing balances)."""
 
     account: str
-    kind: Literal["closing_balance", "total_in", "total_out"]
+    kind: Literal["closing_balance", "total_in", "total_out", "currency"]
     expected: Decimal
     actual: Decimal
+    balance_currency: str = ""
+    currency: str = ""
 
     def __str__(self) -> str:
+        if self.kind == "currency":
+            return (
+                f"balance_currency: account {self.account}: balances in "
+                f"{self.balance_currency}, entries in {self.currency}: not checked"
+            )
         return (
             f"balance_mismatch: account {self.account}: {self.kind} stated {self.expected}, "
             f"computed {self.actual}"
@@ -131,7 +143,9 @@ class Statement:
         for section in self.accounts:
             opening, total_in = section.opening_balance, section.total_in
             total_out, closing = section.total_out, section.closing_balance
-            if (
+            if section.balance_currency and section.balance_currency != section.currency:
+                mismatches.append(_currency_note(section))
+            elif (
                 opening is not None
                 and total_in is not None
                 and total_out is not None
@@ -159,6 +173,18 @@ class Statement:
             if stated is not None and stated != actual:
                 mismatches.append(BalanceMismatch(account, "total_out", stated, actual))
         return mismatches
+
+
+def _currency_note(section: AccountSection) -> BalanceMismatch:
+    zero = Decimal("0.00")
+    return BalanceMismatch(
+        section.account,
+        "currency",
+        section.opening_balance if section.opening_balance is not None else zero,
+        section.closing_balance if section.closing_balance is not None else zero,
+        balance_currency=section.balance_currency,
+        currency=section.currency,
+    )
 
 
 def _add(totals: dict[str, Decimal | None], account: str, value: Decimal | None) -> Decimal | None:

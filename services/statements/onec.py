@@ -5,8 +5,14 @@ The format is `Key=Value` lines between section markers:
     1CClientBankExchange            first line, literally (a UTF-8 BOM may precede it)
     ВерсияФормата=1.03 ... РасчСчет=...     header; blank lines may appear anywhere
     СекцияРасчСчет ... КонецРасчСчет        balances of one account for a period
-    СекцияДокумент=<kind> ... КонецДокумента one payment document
+    СекцияДокумент=<kind> ... КонецДокумента one payment document (some programs write a bare
+                                            `СекцияДокумент` line with no kind)
     КонецФайла                              required: without it the file is truncated
+
+The same format carries payment orders from 1C to the bank. Such a file has no account
+section and no document says when money arrived or left (ДатаПоступило / ДатаСписано): it is
+refused as "payment_orders", and a file without documents as "no_transactions", rather than
+imported as an empty statement.
 
 Banks lie about the encoding: `Кодировка=Windows` files often arrive as UTF-8 (with or without
 a BOM), so the bytes decide: strict UTF-8 first, then what the header claims, then cp1251.
@@ -141,6 +147,9 @@ class _Parser:
             elif key == _ACCOUNT_SECTION:
                 index = self._read_section(index)
                 continue
+            elif key == _DOC_SECTION:
+                index = self._read_document(index, "")
+                continue
             elif key == _END_FILE:
                 ended = True
                 break
@@ -150,10 +159,35 @@ class _Parser:
                 self._warn(index, f"unrecognised line {key[:40]!r} ignored")
             index += 1
         if not ended:
+            # Payment orders for the bank are named as such even when cut short.
+            if self.documents:
+                self._refuse_non_statement(count - 1)
             raise StatementError("truncated", count, f"no {_END_FILE}: the file is cut short")
         if any(line.strip(" \t\x00\x1a") for line in lines[index + 1 :]):
             self._warn(index, f"text after {_END_FILE} ignored")
+        self._refuse_non_statement(index)
         return self._build()
+
+    def _refuse_non_statement(self, end: int) -> None:
+        """A file with no documents, or one of payment orders on their way to the bank, is not
+        a statement: say which, instead of importing nothing."""
+        if not self.documents:
+            # No detail: the reason, translated, says it all to the user.
+            raise StatementError("no_transactions", end + 1)
+        if self.sections:
+            return
+        own = set(self.own_accounts)
+        for doc in self.documents:
+            fields = doc.fields
+            if fields.get("ДатаПоступило", "").strip() or fields.get("ДатаСписано", "").strip():
+                return
+            payer = {
+                fields.get("ПлательщикСчет", "").strip(),
+                fields.get("ПлательщикРасчСчет", "").strip(),
+            }
+            if own and not payer & own:
+                return
+        raise StatementError("payment_orders", self.documents[0].start + 1)
 
     def _header_value(self, key: str, value: str) -> None:
         value = value.strip()
@@ -191,7 +225,7 @@ class _Parser:
                 key = key.strip()
                 if key == closing:
                     return fields, index
-                if key in (_END_FILE, _END_DOC, _END_ACCOUNT, _ACCOUNT_SECTION):
+                if key in (_END_FILE, _END_DOC, _END_ACCOUNT, _ACCOUNT_SECTION, _DOC_SECTION):
                     raise StatementError(
                         "bad_structure", start + 1, f"section is not closed by {closing}"
                     )
