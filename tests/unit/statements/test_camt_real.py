@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from aiogram.utils.i18n import I18n
@@ -21,8 +20,9 @@ from handlers.payments import summary_text
 from services.payments import BalanceNote, ImportReport
 from services.statements import StatementError, detect_format, parse_statement
 from services.statements.model import Statement
+from tests.unit.statements.paths import DATA
 
-REAL = Path(__file__).resolve().parents[1] / "data" / "statements" / "real" / "camt"
+REAL = DATA / "real" / "camt"
 
 
 def read(name: str) -> bytes:

@@ -5,7 +5,6 @@ refusals a file without documents and a file of payment orders get."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from aiogram.utils.i18n import I18n
@@ -14,8 +13,9 @@ from bot.i18n import DOMAIN, LOCALES, compile_catalogs
 from handlers.payments import statement_error_text
 from services.statements import StatementError, detect_format, parse_statement
 from services.statements.model import Statement
+from tests.unit.statements.paths import DATA
 
-REAL = Path(__file__).resolve().parents[1] / "data" / "statements" / "real" / "onec"
+REAL = DATA / "real" / "onec"
 
 START = "СекцияДокумент"
 
