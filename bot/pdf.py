@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import logging
 import multiprocessing
 import os
@@ -43,14 +42,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
-import qrcode
-import qrcode.constants
 from jinja2.sandbox import SandboxedEnvironment
-from PIL import Image
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from bot.qr import qr_png
 from bot.specimen import specimen_view
 from services.documents import (
     DOCUMENT_KINDS,
@@ -134,26 +131,6 @@ def _data_uri(data: bytes) -> str:
     else:
         mime = "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-@lru_cache(maxsize=256)  # a preview and then the sent copy of one invoice share a payload
-def qr_png(payload: str) -> bytes:
-    """The payment QR as PNG: error correction M, 4-module quiet zone, 1 pixel per module
-    (the PDF scales it with ``image-rendering: pixelated``, so it stays sharp and tiny).
-
-    The mask is chosen by qrcode's penalty evaluation as ISO/IEC 18004 prescribes (~20 ms of
-    pure Python; a fixed mask would be 4x faster but may print harder-to-scan patterns). The
-    bitmap is built from the module matrix directly (qrcode's image factory draws module by
-    module and costs another ~4 ms)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
-    code.add_data(payload.encode("utf-8"))
-    code.make(fit=True)
-    matrix = code.get_matrix()  # with the quiet zone; True = dark module
-    image = Image.new("L", (len(matrix), len(matrix)))
-    image.putdata([0 if dark else 255 for row in matrix for dark in row])
-    buffer = io.BytesIO()
-    image.convert("1").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def template_context(view: Printable) -> dict[str, Any]:
