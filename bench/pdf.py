@@ -21,17 +21,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import re
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from bot.pdf import PdfRenderer, _engine, _render_job, _worker_rss_kb, render_sync
+from bot.pdf import (
+    PdfRenderer,
+    _data_uri,
+    _engine,
+    _render_job,
+    _worker_rss_kb,
+    render_sync,
+)
 from services.documents import DocumentView
 from tests.fixtures.documents import invoice_view as invoice
 
@@ -86,6 +96,44 @@ def warm_phase(rows: list[tuple[str, str]], renders: int) -> tuple[float, float]
     rows.append(("  bare WeasyPrint, same HTML linking base.css: median",
                  f"{plain_median:.1f} ms (ours {median / plain_median:.3f} x)"))  # fmt: skip
     return median, median / bare_median
+
+
+def upload(size: tuple[int, int], mode: str) -> bytes:
+    """A picture as big as uploads may be (``IMAGE_MAX_SIDE``): rings and strokes."""
+    image = Image.new(mode, size, (0, 0, 0, 0) if mode == "RGBA" else (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    for inset in range(20, min(size) // 2, 90):
+        draw.ellipse((inset, inset, size[0] - inset, size[1] - inset), outline="navy", width=18)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pictures_phase(rows: list[tuple[str, str]], renders: int = 8) -> None:
+    """The invoice with a 2000 px stamp, a 1800 x 600 signature and a 2000 x 500 logo: ours
+    against bare WeasyPrint given the same HTML with the uploads inlined as data: URIs."""
+    engine = _engine()
+    pictures = {
+        "stamp": upload((2000, 2000), "RGBA"),
+        "signature": upload((1800, 600), "RGBA"),
+        "logo": upload((2000, 500), "RGB"),
+    }
+    timed(replace(invoice(3), **pictures))  # the worker's first sight of them: scaled once
+    ours: list[float] = []
+    bare: list[float] = []
+    for i in range(renders):
+        view = replace(invoice(3, f"P-{i}"), **pictures)
+        html = engine.html(view, None)
+        for kind, data in pictures.items():
+            html = re.sub(rf'src="picture:{kind}-[0-9a-f]+"', f'src="{_data_uri(data)}"', html)
+        ours.append(timed(view))
+        started = time.perf_counter()
+        HTML(string=html, base_url=engine.base_url).write_pdf(
+            stylesheets=[engine.stylesheet], font_config=engine.font_config
+        )
+        bare.append(ms(time.perf_counter() - started))
+    rows.append(("with 2000 px stamp, signature, logo: ours / bare (uploads inlined)",
+                 f"{statistics.median(ours):.1f} / {statistics.median(bare):.1f} ms"))  # fmt: skip
 
 
 def pool_round_trip(rows: list[tuple[str, str]], renders: int = 15) -> None:
@@ -183,6 +231,7 @@ def main() -> None:
     cold = timed(one_page)
     rows.append(("one-page invoice, in-process, cold (first)", f"{cold:.0f} ms"))
     median, ratio = warm_phase(rows, args.warm_renders)
+    pictures_phase(rows)
     long_view = invoice(100)
     long_times = [timed(long_view) for _ in range(3)]
     pages = len(PdfReader(io.BytesIO(render_sync(long_view))).pages)
