@@ -11,11 +11,10 @@ import asyncio
 import io
 import warnings
 
-import qrcode
-import qrcode.constants
 from PIL import Image
 
 from bot.pdf import PdfRenderer
+from bot.qr import qr_png
 from services.delivery import IMAGE_MAX_SIDE
 
 QR_BOX = 10  # pixels per module: a QR of ~60 modules becomes a ~700 px photo
@@ -46,17 +45,7 @@ def normalize_image(data: bytes) -> bytes | None:
 
 def qr_photo_png(payload: str) -> bytes:
     """The payment QR big enough for Telegram's photo viewer (error correction M)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1,
-                         border=4)
-    code.add_data(payload.encode("utf-8"))
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    image = Image.new("L", (len(matrix), len(matrix)))
-    image.putdata([0 if dark else 255 for row in matrix for dark in row])
-    image = image.resize((len(matrix) * QR_BOX, len(matrix) * QR_BOX), Image.Resampling.NEAREST)
-    out = io.BytesIO()
-    image.convert("1").save(out, format="PNG")
-    return out.getvalue()
+    return qr_png(payload, scale=QR_BOX)
 
 
 class PoolImageTools:

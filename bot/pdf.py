@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import io
 import logging
 import multiprocessing
 import os
 import time
+from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -43,14 +45,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
-import qrcode
-import qrcode.constants
 from jinja2.sandbox import SandboxedEnvironment
 from PIL import Image
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from bot.qr import qr_png
 from bot.specimen import specimen_view
 from services.documents import (
     DOCUMENT_KINDS,
@@ -120,65 +121,129 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> SandboxedEnvironm
     return env
 
 
-def _data_uri(data: bytes) -> str:
+def _mime(data: bytes) -> str:
     if data.startswith(b"\x89PNG"):
-        mime = "image/png"
-    elif data.startswith(b"\xff\xd8"):
-        mime = "image/jpeg"
-    elif data.startswith((b"GIF87a", b"GIF89a")):
-        mime = "image/gif"
-    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        mime = "image/webp"
-    elif data.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in data[:256]:
-        mime = "image/svg+xml"
-    else:
-        mime = "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in data[:256]:
+        return "image/svg+xml"
+    return "application/octet-stream"
 
 
-@lru_cache(maxsize=256)  # a preview and then the sent copy of one invoice share a payload
-def qr_png(payload: str) -> bytes:
-    """The payment QR as PNG: error correction M, 4-module quiet zone, 1 pixel per module
-    (the PDF scales it with ``image-rendering: pixelated``, so it stays sharp and tiny).
-
-    The mask is chosen by qrcode's penalty evaluation as ISO/IEC 18004 prescribes (~20 ms of
-    pure Python; a fixed mask would be 4x faster but may print harder-to-scan patterns). The
-    bitmap is built from the module matrix directly (qrcode's image factory draws module by
-    module and costs another ~4 ms)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
-    code.add_data(payload.encode("utf-8"))
-    code.make(fit=True)
-    matrix = code.get_matrix()  # with the quiet zone; True = dark module
-    image = Image.new("L", (len(matrix), len(matrix)))
-    image.putdata([0 if dark else 255 for row in matrix for dark in row])
-    buffer = io.BytesIO()
-    image.convert("1").save(buffer, format="PNG")
-    return buffer.getvalue()
+def _data_uri(data: bytes) -> str:
+    return f"data:{_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def template_context(view: Printable) -> dict[str, Any]:
+# The largest box (width, height in mm) base.css prints each picture in: ``.logo`` at most
+# 60 x 18, ``img.stamp`` 38 x 38, ``img.signature`` 13 high (and never 120 wide).
+PRINT_BOXES_MM: dict[str, tuple[int, int]] = {
+    "logo": (60, 18),
+    "stamp": (38, 38),
+    "signature": (120, 13),
+}
+PRINT_DPI = 300
+
+
+def _fit(data: bytes, box_mm: tuple[int, int]) -> bytes:
+    """``data`` as a PNG no larger than ``box_mm`` at ``PRINT_DPI`` (aspect kept), or
+    ``data`` itself when it is smaller already or not a picture Pillow reads."""
+    box = (round(box_mm[0] / 25.4 * PRINT_DPI), round(box_mm[1] / 25.4 * PRINT_DPI))
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width <= box[0] and image.height <= box[1]:
+                return data
+            picture = image.convert("RGBA" if image.mode not in ("RGB", "L") else image.mode)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return data
+    picture.thumbnail(box, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+PICTURE_SCHEME = "picture"
+
+
+class _Pictures:
+    """Uploaded pictures scaled down to their print box, kept by content digest, each
+    with a short ``picture:`` URL that the renderer's fetcher serves.
+
+    Why: WeasyPrint decodes every picture and re-encodes it (PNG, alpha split out) on every
+    render, and its HTML parser scans every character of a ``data:`` URI; a 2000 px stamp, as
+    uploads may be (``IMAGE_MAX_SIDE``), cost tens of ms each time, where 449 px print the
+    38 mm stamp at 300 dpi. Scaling happens once per worker and picture.
+    """
+
+    def __init__(self, size: int = 24) -> None:
+        self._size = size
+        self._fitted: OrderedDict[str, bytes] = OrderedDict()
+
+    def url(self, data: bytes, kind: str) -> tuple[str, bytes]:
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        url = f"{PICTURE_SCHEME}:{kind}-{digest}"
+        fitted = self._fitted.get(url)
+        if fitted is None:
+            fitted = self._fitted[url] = _fit(data, PRINT_BOXES_MM[kind])
+            if len(self._fitted) > self._size:
+                self._fitted.popitem(last=False)
+        else:
+            self._fitted.move_to_end(url)
+        return url, fitted
+
+
+_pictures = _Pictures()
+
+
+def template_context(view: Printable, pictures: dict[str, bytes] | None = None) -> dict[str, Any]:
     """What every template sees: ``doc`` (the view), ``labels`` (its language's words) and
-    ``images`` (data: URIs or None for logo, stamp, signature, qr)."""
+    ``images`` (URLs, or None, for logo, stamp, signature, qr).
+
+    With ``pictures`` (the shipped templates), logo, stamp and signature are scaled to the
+    boxes base.css prints them in, put in ``pictures`` and referred to by ``picture:`` URLs;
+    without (an uploaded template may print them larger), they are ``data:`` URIs of the
+    pictures as uploaded. The QR is always a ``data:`` URI (1 kB)."""
+
+    def picture(data: bytes | None, kind: str) -> str | None:
+        if not data:
+            return None
+        if pictures is None:
+            return _data_uri(data)
+        url, fitted = _pictures.url(data, kind)
+        pictures[url] = fitted
+        return url
+
     return {
         "doc": view,
         "labels": view.labels,
         "images": {
-            "logo": _data_uri(view.logo) if view.logo else None,
-            "stamp": _data_uri(view.stamp) if view.stamp else None,
-            "signature": _data_uri(view.signature) if view.signature else None,
+            "logo": picture(view.logo, "logo"),
+            "stamp": picture(view.stamp, "stamp"),
+            "signature": picture(view.signature, "signature"),
             "qr": _data_uri(qr_png(view.qr_payload)) if view.qr_payload else None,
         },
     }
 
 
 class _LocalFetcher(URLFetcher):
-    """Lets WeasyPrint read ``data:`` URIs and files under the templates folder, nothing else."""
+    """Lets WeasyPrint read ``data:`` URIs, files under the templates folder and the
+    ``picture:`` URLs of the document being rendered (``pictures``), nothing else."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(allowed_protocols=("data", "file"))
         self._root = root.resolve()
+        self.pictures: dict[str, bytes] = {}
 
     def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith(f"{PICTURE_SCHEME}:"):
+            if url not in self.pictures:
+                raise ValueError(f"not a picture of this document: {url}")
+            data = self.pictures[url]
+            return URLFetcherResponse(url, data, {"Content-Type": _mime(data)})
         if url.startswith("file:"):
             path = Path(unquote(urlsplit(url).path)).resolve()
             if not path.is_relative_to(self._root):
@@ -217,7 +282,10 @@ class _Engine:
             template = self.env.get_template(template_name(view))
         else:
             template = self.env.from_string(template_source)
-        return template.render(template_context(view))
+        pictures: dict[str, bytes] = {}  # served to WeasyPrint by the fetcher in pdf()
+        self.fetcher.pictures = pictures
+        shipped = template_source is None
+        return template.render(template_context(view, pictures if shipped else None))
 
     def pdf(self, html: str) -> bytes:
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)

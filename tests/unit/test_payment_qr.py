@@ -1,5 +1,5 @@
-"""Payment QR payloads: exact strings, and a real QR image round trip (drawn here, not in
-services: the service only builds the text)."""
+"""Payment QR payloads: exact strings, and a real QR image round trip (drawn by the bot's
+``bot.qr``, not in services: the service only builds the text)."""
 
 import ast
 import io
@@ -7,10 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import qrcode
 from PIL import Image
 from pyzbar import pyzbar
 
+from bot.qr import qr_png
 from services.payment_qr import (
     PaymentQrChoice,
     PaymentQrError,
@@ -250,11 +250,7 @@ def _zbar_text(data: bytes) -> str:
 
 
 def _round_trip(payload: str) -> str:
-    image = qrcode.make(payload, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    buffer.seek(0)
-    with Image.open(buffer) as png:
+    with Image.open(io.BytesIO(qr_png(payload, scale=4))) as png:
         assert png.format == "PNG"
         symbols = pyzbar.decode(png)
     assert len(symbols) == 1
@@ -282,4 +278,5 @@ def test_payment_qr_module_builds_text_only() -> None:
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    assert not imported & {"qrcode", "PIL", "aiogram", "sqlalchemy", "weasyprint", "apscheduler"}
+    drawing = {"qrcode", "segno", "PIL"}
+    assert not imported & (drawing | {"aiogram", "sqlalchemy", "weasyprint", "apscheduler"})
