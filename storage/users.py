@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.users import Invite, Role, User
@@ -12,6 +12,11 @@ from storage import models as m
 
 USER_COLUMNS = (m.User.id, m.User.telegram_id, m.User.role, m.User.full_name, m.User.username,
                 m.User.language, m.User.timezone, m.User.is_active, m.User.created_at)
+# The identity read of every update, built once, over the table's columns (a Core statement:
+# the ORM's result handling and building the statement anew cost as much as the round trip).
+_USERS = m.User.__table__
+BY_TELEGRAM_ID = select(*(_USERS.c[col.key] for col in USER_COLUMNS)).where(
+    _USERS.c.telegram_id == bindparam("telegram_id"))
 
 
 def to_user(row: m.User) -> User:
@@ -34,8 +39,7 @@ class SqlUserRepository:
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
         # Runs on every update: plain columns, no ORM identity map.
-        row = (await self._s.execute(
-            select(*USER_COLUMNS).where(m.User.telegram_id == telegram_id))).first()
+        row = (await self._s.execute(BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
         if row is None:
             return None
         return User(id=row.id, telegram_id=row.telegram_id, role=Role(row.role),
