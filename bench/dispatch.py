@@ -24,11 +24,11 @@ import argparse
 import asyncio
 import os
 import statistics
-import uuid
-from collections import Counter
 import sys
 import tempfile
 import time
+import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,6 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message, Update, User
-
 from sqlalchemy.engine import make_url
 
 from bot.app import create_fsm_storage, identity_ttl
@@ -440,10 +439,13 @@ async def pg_main(pg_url: str, redis_url: str, n: int, rounds: int, profile: boo
         full = await PgFull.start(asyncpg_url, redis_url, prefix, walk)
         bare = await PgBare.start(pg_admin_dsn(asyncpg_url), pool_size=10)
         rates: dict[str, list[float]] = {"bare": [], "full": []}
+        cpu: dict[str, list[float]] = {"bare": [], "full": []}
         try:
             for _ in range(rounds):  # alternated, so both see the same noise
                 for kind, bench in (("bare", bare), ("full", full.flow)):
+                    started = time.process_time()
                     elapsed, answered = await bench.round(n)
+                    cpu[kind].append((time.process_time() - started) / n * 1000)
                     assert answered == n, (kind, answered)
                     rates[kind].append(n / elapsed)
         finally:
@@ -451,15 +453,18 @@ async def pg_main(pg_url: str, redis_url: str, n: int, rounds: int, profile: boo
             await bare.close()
     finally:
         await drop_pg_database(pg_url, name)
+    # Each round's full stack against the bare run just before it (the machine's load
+    # drifts; neighbours share it), the median of those.
+    ratio = statistics.median(f / b for f, b in zip(rates["full"], rates["bare"], strict=True))
     bare_rate, full_rate = statistics.median(rates["bare"]), statistics.median(rates["full"])
-    ratio = full_rate / bare_rate
     print(f"\n{'stack (PostgreSQL, median of rounds)':<48} {'updates':>8} {'rounds':>7} "
-          f"{'updates/s':>10}")
-    print(f"{'bare aiogram + asyncpg INSERT+SELECT':<48} {n:>8} {rounds:>7} {bare_rate:>10.0f}"
-          f"   ({', '.join(f'{r:.0f}' for r in rates['bare'])})")
-    print(f"{'dealchat full stack (identity, i18n, Redis FSM)':<48} {n:>8} {rounds:>7} "
-          f"{full_rate:>10.0f}   ({', '.join(f'{r:.0f}' for r in rates['full'])})")
-    print(f"ratio full/bare: {ratio:.2f}")
+          f"{'updates/s':>10} {'CPU ms/update':>14}")
+    for kind, title in (("bare", "bare aiogram + asyncpg INSERT+SELECT"),
+                        ("full", "dealchat full stack (identity, i18n, Redis FSM)")):
+        print(f"{title:<48} {n:>8} {rounds:>7} {statistics.median(rates[kind]):>10.0f} "
+              f"{statistics.median(cpu[kind]):>14.2f}   "
+              f"({', '.join(f'{r:.0f}' for r in rates[kind])})")
+    print(f"ratio full/bare (median of the rounds' ratios): {ratio:.2f}")
     print(f"figure: dispatch_pg_updates_per_s={full_rate:.0f} /s")
     print(f"figure: dispatch_pg_bare_updates_per_s={bare_rate:.0f} /s")
     print(f"figure: dispatch_pg_ratio={ratio:.2f} x")
@@ -523,7 +528,7 @@ def main() -> None:
                                                           "redis://127.0.0.1:6379/0"))
     parser.add_argument("--updates", type=int,
                         default=int(os.environ.get("BENCH_UPDATES", "3000")))
-    parser.add_argument("--rounds", type=int, default=3, help="PostgreSQL: alternated rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="PostgreSQL: alternated rounds")
     parser.add_argument("--profile", action="store_true",
                         help="PostgreSQL: count round trips per update first")
     parser.add_argument("--walk", action="store_true",

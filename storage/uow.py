@@ -53,10 +53,12 @@ class SqlUnitOfWork:
         self._on_outbox = on_outbox
         # Nothing to roll back outside a transaction: closing the session is enough.
         self._committed = autocommit
+        self._autocommit = autocommit
 
     @cached_property
     def users(self) -> SqlUserRepository:
-        return SqlUserRepository(self.session)
+        return SqlUserRepository(self.session,
+                                 driver_reads=self._autocommit and self.dialect == "postgresql")
 
     @cached_property
     def invites(self) -> SqlInviteRepository:
