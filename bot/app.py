@@ -63,7 +63,7 @@ from services.shipments import ShipmentService
 from services.tasks import TaskService
 from storage.db import create_engine
 from storage.deals import sync_pipelines
-from storage.fsm import SqlFsmStorage
+from storage.fsm import RedisFsmStorage, SqlFsmStorage
 from storage.migrate import upgrade
 from storage.uow import Database
 
@@ -171,9 +171,8 @@ def create_mailer(settings: Settings) -> SmtpMailer | None:
 def create_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.base import DefaultKeyBuilder
-        from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(
+        return RedisFsmStorage.from_url(
             settings.redis_url, key_builder=DefaultKeyBuilder(prefix=settings.redis_prefix))
     return SqlFsmStorage(db)
 

@@ -46,13 +46,18 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
                       **services: Any) -> Dispatcher:
     """`services` become handler arguments by name (clients=ClientService, ...).
     `report_renderer` draws the reports' charts and XLSX: the bot passes one on its CPU pool."""
-    dp = Dispatcher(storage=storage, access=access, funnel_chart=funnel_chart,
+    # aiogram's FSM middleware (which reads the state) is registered below, not by the
+    # Dispatcher ahead of ours: the state is read under the user's lock (two quick updates
+    # of one user: the second sees the state the first left) and inside the storage's batch.
+    dp = Dispatcher(storage=storage, disable_fsm=True, access=access,
+                    funnel_chart=funnel_chart,
                     report_renderer=report_renderer or ReportRenderer(), **services)
     dp.update.outer_middleware(PerUserSerialMiddleware())
     dp.update.outer_middleware(AnsweringMiddleware())
     dp.errors.outer_middleware(AnsweringMiddleware())  # the error answer, same chat
     if hasattr(storage, "batch"):
         dp.update.outer_middleware(FsmBatchMiddleware(storage))
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ActorMiddleware(access))
     ActorI18nMiddleware(i18n).setup(dp)
     dp.include_routers(

@@ -84,7 +84,7 @@ class AccessService:
             hit = self._known.get(telegram_id)
             if hit is not None and hit[0] > time.monotonic():
                 return hit[1]
-        async with self._uow(readonly=True) as uow:
+        async with self._uow(single_read=True) as uow:  # one statement, no transaction
             user = await uow.users.by_telegram_id(telegram_id)
         if user is not None and not user.is_active:
             user = None

@@ -45,16 +45,20 @@ class SqlUnitOfWork:
 
     def __init__(self, session: AsyncSession, dialect: str,
                  write_lock: asyncio.Lock | None = None,
-                 on_outbox: Callable[[], None] | None = None) -> None:
+                 on_outbox: Callable[[], None] | None = None,
+                 autocommit: bool = False) -> None:
         self.session = session
         self.dialect = dialect
         self._write_lock = write_lock
         self._on_outbox = on_outbox
-        self._committed = False
+        # Nothing to roll back outside a transaction: closing the session is enough.
+        self._committed = autocommit
+        self._autocommit = autocommit
 
     @cached_property
     def users(self) -> SqlUserRepository:
-        return SqlUserRepository(self.session)
+        return SqlUserRepository(self.session,
+                                 driver_reads=self._autocommit and self.dialect == "postgresql")
 
     @cached_property
     def invites(self) -> SqlInviteRepository:
@@ -217,9 +221,15 @@ class Database:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._write = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-        read_bind = engine.execution_options(sqlite_begin="NONE") if is_sqlite(
-            str(engine.url)) else engine
+        sqlite = is_sqlite(str(engine.url))
+        read_bind = engine.execution_options(sqlite_begin="NONE") if sqlite else engine
         self._read = async_sessionmaker(read_bind, expire_on_commit=False, autoflush=False)
+        # One read statement in autocommit: on PostgreSQL a read-only transaction around it
+        # costs a BEGIN and a ROLLBACK, two round trips beside the read's one. (Not every
+        # read-only unit of work: a server-side cursor and SET LOCAL need a transaction.)
+        single_bind = read_bind if sqlite else engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+        self._single = async_sessionmaker(single_bind, expire_on_commit=False, autoflush=False)
         # SQLite has one writer at a time. Queuing our own writers here is far cheaper than
         # letting them collide on BEGIN IMMEDIATE, where SQLite's busy handler sleeps in
         # steps of up to 100 ms; the busy timeout is left for other processes.
@@ -227,7 +237,10 @@ class Database:
         # Called after a commit that stored outbox rows (bot/ wakes the outbox sender).
         self.on_outbox: Callable[[], None] | None = None
 
-    def uow(self, readonly: bool = False) -> SqlUnitOfWork:
+    def uow(self, readonly: bool = False, *, single_read: bool = False) -> SqlUnitOfWork:
+        """`single_read`: one read statement, outside any transaction (see UowFactory)."""
+        if single_read:
+            return SqlUnitOfWork(self._single(), self.dialect, autocommit=True)
         if readonly:
             return SqlUnitOfWork(self._read(), self.dialect)
         return SqlUnitOfWork(self._write(), self.dialect, self._sqlite_writer,

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.users import Invite, Role, User
@@ -12,6 +14,11 @@ from storage import models as m
 
 USER_COLUMNS = (m.User.id, m.User.telegram_id, m.User.role, m.User.full_name, m.User.username,
                 m.User.language, m.User.timezone, m.User.is_active, m.User.created_at)
+# The identity read of every update, built once, over the table's columns (a Core statement:
+# the ORM's result handling and building the statement anew cost as much as the round trip).
+_USERS = m.User.__table__
+BY_TELEGRAM_ID = select(*(_USERS.c[col.key] for col in USER_COLUMNS)).where(
+    _USERS.c.telegram_id == bindparam("telegram_id"))
 
 
 def to_user(row: m.User) -> User:
@@ -28,16 +35,36 @@ def to_user(row: m.User) -> User:
     )
 
 
+# The same statement as the driver runs it (asyncpg's own statement cache keeps it prepared).
+BY_TELEGRAM_ID_PG = str(BY_TELEGRAM_ID.compile(dialect=postgresql_asyncpg.dialect()))
+_CREATED_AT = cast(m.UtcDateTime, _USERS.c.created_at.type)
+
+
 class SqlUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """`driver_reads`: the session runs outside any transaction on PostgreSQL (a single-read
+    unit of work), so the identity read goes to the driver directly."""
+
+    def __init__(self, session: AsyncSession, driver_reads: bool = False) -> None:
         self._s = session
+        self._driver_reads = driver_reads
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
-        # Runs on every update: plain columns, no ORM identity map.
-        row = (await self._s.execute(
-            select(*USER_COLUMNS).where(m.User.telegram_id == telegram_id))).first()
-        if row is None:
-            return None
+        # Runs on every update: plain columns, no ORM identity map; on PostgreSQL outside a
+        # transaction, asyncpg's fetchrow on the session's connection (SQLAlchemy's execution
+        # path cost twice the driver's own work for this one-row read).
+        if self._driver_reads:
+            conn = await self._s.connection()
+            raw = await conn.get_raw_connection()
+            record = await raw.driver_connection.fetchrow(  # type: ignore[union-attr]
+                BY_TELEGRAM_ID_PG, telegram_id)
+            if record is None:
+                return None
+            row: Any = SimpleNamespace(**dict(record))
+            row.created_at = _CREATED_AT.process_result_value(row.created_at, conn.dialect)
+        else:
+            row = (await self._s.execute(BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
+            if row is None:
+                return None
         return User(id=row.id, telegram_id=row.telegram_id, role=Role(row.role),
                     full_name=row.full_name, username=row.username, language=row.language,
                     timezone=row.timezone, is_active=row.is_active, created_at=row.created_at)

@@ -28,6 +28,8 @@ U_co = TypeVar("U_co", bound=UnitOfWork, covariant=True)
 
 class UowFactory(Protocol[U_co]):
     """`async with uow_factory() as uow: ...`; `readonly=True` may use a cheaper transaction
-    (SQLite: autocommit reads instead of BEGIN IMMEDIATE)."""
+    (SQLite: autocommit reads instead of BEGIN IMMEDIATE). `single_read=True`: the unit of
+    work runs one read statement, which may run outside any transaction (PostgreSQL: no
+    BEGIN and ROLLBACK round trips around it; the read that identifies every update)."""
 
-    def __call__(self, readonly: bool = False) -> U_co: ...
+    def __call__(self, readonly: bool = False, *, single_read: bool = False) -> U_co: ...

@@ -199,8 +199,8 @@ class FakeDatabase:
         # serialization failure): what a use case leaves behind when its commit fails.
         self.commit_error: BaseException | None = None
 
-    def uow(self, readonly: bool = False) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self, readonly)
+    def uow(self, readonly: bool = False, *, single_read: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self, readonly or single_read)
 
     @property
     def factory(self) -> Callable[..., FakeUnitOfWork]:
