@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,14 @@ class ApiOnlySandbox(BotApiSandbox):
         return None
 
 
+def quiet_zone() -> str:
+    """A time zone where it is about 21:00 now: the morning digest (09:00 local, sent late
+    until noon) and the other daily alerts the scheduler enqueues for staff are hours away,
+    so no scheduled message lands in a manager's chat in the middle of the conversations."""
+    offset = (21 - datetime.now(UTC).hour + 12) % 24 - 12
+    return f"Etc/GMT{-offset:+d}" if offset else "UTC"  # Etc/GMT+5 is UTC-5
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -66,6 +75,7 @@ def bot_env(database_url: str, api_url: str, port: int) -> dict[str, str]:
         "TELEGRAM_API_URL": api_url,
         "ADMIN_IDS": ",".join(map(str, (DESK, *MANAGERS))),
         "DEFAULT_LANGUAGE": "en",
+        "DEFAULT_TIMEZONE": quiet_zone(),
         "WEBHOOK_URL": f"http://127.0.0.1:{port}",
         "WEBHOOK_SECRET": SECRET,
         "WEBHOOK_REUSE_PORT": "true",
