@@ -295,7 +295,7 @@ async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,
     checked) on the bot's web server, which also serves the other web routes."""
     from aiohttp import web
 
-    from bot.web import create_web_app, mount_webhook
+    from bot.web import create_web_app, mount_webhook, start_site
 
     if not settings.webhook_url:
         raise ConfigError("WEBHOOK_URL: required with --webhook (the public https URL)")
@@ -306,15 +306,17 @@ async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,
         mount_webhook(web_app, app)
         runner = web.AppRunner(web_app)
         await runner.setup()
-        site = web.TCPSite(runner, settings.web_host,
-                           settings.web_port if port is None else port)
-        await site.start()
+        bound = await start_site(runner, settings.web_host,
+                                 settings.web_port if port is None else port,
+                                 reuse_port=settings.webhook_reuse_port)
         await set_default_commands(app.bot, app.i18n)
         await app.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path,
                                   secret_token=settings.webhook_secret.get_secret_value())
         scheduler = create_scheduler(app)
         scheduler.start()
-        logger.info("webhook server on %s:%s", settings.web_host, settings.web_port)
+        logger.info("webhook server on %s:%s%s", settings.web_host, bound,
+                    " (SO_REUSEPORT: shared with other bot processes)"
+                    if settings.webhook_reuse_port else "")
         try:
             await (stop or asyncio.Event()).wait()
         finally:

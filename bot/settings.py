@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None
+    # `run --webhook` binds its port with SO_REUSEPORT: several bot processes on one host
+    # share the port and the kernel spreads Telegram's connections over them.
+    webhook_reuse_port: bool = False
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_enabled: bool = True

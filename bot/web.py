@@ -27,6 +27,18 @@ def create_web_app(app: App) -> web.Application:
     return web_app
 
 
+async def start_site(runner: web.AppRunner, host: str, port: int, *,
+                     reuse_port: bool = False) -> int:
+    """Serves `runner` on host:port and returns the port bound (port 0 picks a free one).
+    `reuse_port` (WEBHOOK_REUSE_PORT) binds with SO_REUSEPORT: several processes listen on
+    the same port and the kernel spreads incoming connections over them."""
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
+    await site.start()
+    server = site._server
+    sockets = getattr(server, "sockets", None) or []
+    return int(sockets[0].getsockname()[1]) if sockets else port
+
+
 def mount_webhook(web_app: web.Application, app: App) -> None:
     secret = app.settings.webhook_secret.get_secret_value() if app.settings.webhook_secret \
         else None
