@@ -64,7 +64,7 @@ from services.tasks import TaskService
 from storage.db import create_engine
 from storage.deals import sync_pipelines
 from storage.fsm import RedisFsmStorage, SqlFsmStorage
-from storage.migrate import upgrade
+from storage.migrate import one_at_a_time, upgrade
 from storage.uow import Database
 
 logger = logging.getLogger(__name__)
@@ -214,7 +214,9 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
         start_outbox_sender(app)
     try:
         if settings.admin_ids:
-            await services.access.ensure_admins(settings.admin_ids)
+            # Two processes starting together would both insert a new admin's row.
+            async with one_at_a_time(db.engine):
+                await services.access.ensure_admins(settings.admin_ids)
         # Everything built so far lives as long as the process: moving it out of the
         # collector's generations shortens full collections (seen as 170-240 ms loop stalls
         # during a 10k-line statement import).
