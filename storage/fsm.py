@@ -10,10 +10,21 @@ data and state costs one commit (one Redis round trip) instead of three. In Redi
 also reads a key's state and data together, once per update, and serves the update's later
 reads from that copy: a flow step costs two round trips instead of five to eight. Nothing
 outlives the update, so another process's change is seen by the next one.
+
+Several processes (webhook mode behind one port) may each get an update of the same user at
+once, and a process-local lock cannot order them. So the Redis batch also holds a short lease
+on the update's own key, taken in the same round trip as the first read and given back in the
+same round trip as the write: the other process's update for that user waits until this one's
+state is written, then reads it. Other keys an update touches are read without a lease (two
+updates taking two leases in opposite orders would wait on each other).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import secrets
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -31,7 +42,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from storage.models import FsmRecord, utcnow
 from storage.uow import Database
 
+logger = logging.getLogger(__name__)
+
 _MISSING = object()
+#: The lease on a user's key: long enough for any one update (a PDF, a statement: their heavy
+#: work runs in pools, the handler waits), short enough that a killed process's lease lapses.
+LEASE_MS = 60_000
+#: How long an update waits for another process's update of the same user before it goes on
+#: without the lease (and says so in the log): a stuck holder must not stop the user forever.
+LEASE_WAIT_S = 15.0
+_LEASE_POLL_S = 0.005
+# Gives the lease back only if it is still ours (it may have lapsed and been taken since).
+_RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0"""
 _pending: ContextVar[set[str] | None] = ContextVar("fsm_pending", default=None)
 
 
@@ -141,6 +164,8 @@ class _RedisBatch:
 
     def __init__(self) -> None:
         self.entries: dict[StorageKey, list[Any]] = {}
+        #: (lease key, token) once the update holds its user's lease.
+        self.lease: tuple[str, str] | None = None
 
 
 _redis_batch: ContextVar[_RedisBatch | None] = ContextVar("redis_fsm_batch", default=None)
@@ -152,12 +177,35 @@ class RedisFsmStorage(RedisStorage):
     async def _entry(self, key: StorageKey, batch: _RedisBatch) -> list[Any]:
         entry = batch.entries.get(key)
         if entry is None:
-            raw_state, raw_data = await self.redis.mget(self.key_builder.build(key, "state"),
-                                                        self.key_builder.build(key, "data"))
+            keys = (self.key_builder.build(key, "state"), self.key_builder.build(key, "data"))
+            if batch.entries:  # not the update's own key: read without a lease
+                raw_state, raw_data = await self.redis.mget(*keys)
+            else:
+                raw_state, raw_data = await self._lease_and_read(key, batch, keys)
             state = raw_state.decode() if isinstance(raw_state, bytes) else raw_state
             data = raw_data.decode() if isinstance(raw_data, bytes) else raw_data
             entry = batch.entries[key] = [state, data, False]
         return entry
+
+    async def _lease_and_read(self, key: StorageKey, batch: _RedisBatch,
+                              keys: tuple[str, str]) -> tuple[Any, Any]:
+        """Takes the lease on the user's key and reads state and data, in one round trip;
+        while another process holds the lease, waits and tries again."""
+        lease, token = self.key_builder.build(key, "lease"), secrets.token_hex(8)
+        deadline = time.monotonic() + LEASE_WAIT_S
+        while True:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.set(lease, token, nx=True, px=LEASE_MS)
+                pipe.mget(*keys)
+                taken, (raw_state, raw_data) = await pipe.execute()
+            if taken:
+                batch.lease = (lease, token)
+                return raw_state, raw_data
+            if time.monotonic() >= deadline:
+                logger.warning("FSM lease %s still held after %.0f s: going on without it",
+                               lease, LEASE_WAIT_S)
+                return raw_state, raw_data
+            await asyncio.sleep(_LEASE_POLL_S)
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
@@ -176,7 +224,7 @@ class RedisFsmStorage(RedisStorage):
     async def _flush(self, batch: _RedisBatch) -> None:
         dirty = [(key, state, data) for key, (state, data, changed) in batch.entries.items()
                  if changed]
-        if not dirty:
+        if not dirty and batch.lease is None:
             return
         async with self.redis.pipeline(transaction=True) as pipe:
             for key, state, data in dirty:
@@ -190,6 +238,8 @@ class RedisFsmStorage(RedisStorage):
                     pipe.delete(data_key)
                 else:
                     pipe.set(data_key, data, ex=self.data_ttl)
+            if batch.lease is not None:
+                pipe.eval(_RELEASE, 1, *batch.lease)
             await pipe.execute()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:

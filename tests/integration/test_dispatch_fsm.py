@@ -135,3 +135,50 @@ async def test_redis_outside_a_batch_writes_at_once(
     await ours.set_data(k, {"flow": "cd34"})
     assert await other.get_state(k) == NewClient.email.state
     assert await ours.get_data(k) == {"flow": "cd34"}
+
+
+@pytest.mark.redis
+async def test_two_processes_updates_of_one_user_run_in_turn(
+        redis_pair: tuple[RedisFsmStorage, RedisStorage]) -> None:
+    """Webhook mode with two processes: both get an update of the same user at once (a
+    double tap, or a reply typed the moment the answer arrived). The second reads the state
+    the first wrote, not the state both started from."""
+    ours, plain = redis_pair
+    second = RedisFsmStorage(redis=ours.redis, key_builder=ours.key_builder)  # process 2
+    k = StorageKey(bot_id=1, chat_id=ADMIN, user_id=ADMIN)
+    await plain.set_state(k, NewClient.name)
+    first_read = asyncio.Event()
+    seen: list[str | None] = []
+
+    async def first_update() -> None:
+        async with ours.batch():
+            seen.append(await ours.get_state(k))
+            first_read.set()
+            await asyncio.sleep(0.3)  # the handler's work: the answer is sent meanwhile
+            await ours.set_state(k, NewClient.phone)
+
+    async def second_update() -> None:
+        await first_read.wait()
+        async with second.batch():
+            seen.append(await second.get_state(k))
+            await second.set_state(k, NewClient.email)
+
+    await asyncio.gather(first_update(), second_update())
+    assert seen == [NewClient.name.state, NewClient.phone.state]
+    assert await plain.get_state(k) == NewClient.email.state
+    leases = [x async for x in plain.redis.scan_iter(match=f"{plain.key_builder.prefix}:*lease*")]  # type: ignore[attr-defined]
+    assert leases == []
+
+
+@pytest.mark.redis
+async def test_a_failed_update_gives_the_lease_back(
+        redis_pair: tuple[RedisFsmStorage, RedisStorage]) -> None:
+    ours, _plain = redis_pair
+    k = StorageKey(bot_id=1, chat_id=ADMIN, user_id=ADMIN)
+    with pytest.raises(RuntimeError):
+        async with ours.batch():
+            await ours.get_state(k)
+            raise RuntimeError("handler failed")
+    async with asyncio.timeout(1):  # not the 15 s wait for a lapsed lease
+        async with ours.batch():
+            assert await ours.get_state(k) is None
