@@ -5,10 +5,11 @@ the event loop's lag (parse and match run off the loop; the writes go in chunks)
     .venv/bin/python -m bench.statement [--docs 10000] [--invoices 10000] [--pg URL]
 
 SQLite by default (a fresh file in /tmp, invoices seeded with bulk inserts); --pg also runs on
-that PostgreSQL database (emptied first: TRUNCATE of every table) and prints its figures
-(statement_10k_pg_s, statement_pg_loop_lag_p99_ms). The table splits the import into its
-phases, from the service's own log lines: reading the open invoices and the worker's parse +
-match, the plan and the payments' insert, then allocations, notes, pushes and the commit.
+that PostgreSQL database (postgresql+asyncpg://…; emptied first: TRUNCATE of every table) and
+prints its figures (statement_10k_pg_s, statement_pg_loop_lag_p99_ms). The table splits the
+import into its phases, from the service's own log lines: reading the open invoices and the
+worker's parse + match, the plan and the payments' insert, then allocations, notes, pushes and
+the commit.
 Ends with the judged figures: figure: statement_10k_s, figure: statement_loop_lag_p99_ms.
 `seed_open_invoices` and `make_statement` are shared with tests/integration/test_import_kill.
 """

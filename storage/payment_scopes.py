@@ -60,7 +60,7 @@ async def _insert(session: AsyncSession, rows: Any) -> None:
     await session.execute(make(table).from_select(_COLUMNS, rows).on_conflict_do_nothing())
 
 
-def _invoice_owners(ids: Sequence[int]) -> Select[Any]:
+def _invoice_owners(ids: Sequence[int]) -> Select[int, int, int]:
     p, a, i = m.Payment, m.PaymentAllocation, m.Invoice
     return (select(i.owner_id, p.amount_minor, p.id)
             .join(a, a.payment_id == p.id).join(i, i.id == a.invoice_id)
