@@ -4,8 +4,13 @@ the event loop's lag (parse and match run off the loop; the writes go in chunks)
 
     .venv/bin/python -m bench.statement [--docs 10000] [--invoices 10000] [--pg URL]
 
-SQLite by default (a fresh file in /tmp, invoices seeded with bulk inserts). Ends with the
-judged figures: figure: statement_10k_s, figure: statement_loop_lag_p99_ms.
+SQLite by default (a fresh file in /tmp, invoices seeded with bulk inserts); --pg also runs on
+that PostgreSQL database (postgresql+asyncpg://…; emptied first: TRUNCATE of every table) and
+prints its figures (statement_10k_pg_s, statement_pg_loop_lag_p99_ms). The table splits the
+import into its phases, from the service's own log lines: reading the open invoices and the
+worker's parse + match, the plan and the payments' insert, then allocations, notes, pushes and
+the commit.
+Ends with the judged figures: figure: statement_10k_s, figure: statement_loop_lag_p99_ms.
 `seed_open_invoices` and `make_statement` are shared with tests/integration/test_import_kill.
 """
 
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import random
 import tempfile
 import time
@@ -22,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from bot.cpu_pool import pool_runner
 from bot.pdf import PdfRenderer
@@ -31,7 +37,7 @@ from services.clock import FrozenClock
 from services.deals import DealService
 from services.matching import IncomingPayment, match_payments
 from services.organizations import OrganizationService, seed_demo_organization
-from services.payments import CpuRunner, PaymentService, run_in_thread
+from services.payments import CpuRunner, PaymentDigest, PaymentService, run_in_thread
 from services.pipelines import load_pipelines
 from services.statements import generate_1c, parse_statement
 from services.users import User
@@ -139,6 +145,36 @@ def make_statement(seeded: Seeded, docs: int, seed: int = 7) -> bytes:
     return generate_1c(OWN, BIK, txs)
 
 
+class PhaseLog(logging.Handler):
+    """When the import's log lines came (its phases' ends)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.marks: list[tuple[float, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.marks.append((time.perf_counter(), record.getMessage()))
+
+    def split(self, start: float, end: float) -> list[tuple[str, float]]:
+        """(phase, seconds): up to "parsed and matched", up to "written", the rest."""
+        def at(words: str) -> float | None:
+            return next((t for t, msg in self.marks if words in msg and t >= start), None)
+        matched, written = at("parsed and matched"), at("new payments written")
+        if matched is None or written is None:
+            return []
+        return [("read invoices, parse + match (worker)", matched - start),
+                ("plan, insert payments", written - matched),
+                ("allocate, notes, pushes, commit", end - written)]
+
+
+async def empty_pg(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in m.Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
 class LagTicker:
     """Wakes every `period` seconds and records how late it woke (the event loop's lag)."""
 
@@ -174,6 +210,8 @@ class LagTicker:
 
 async def run(url: str, docs: int, invoices: int, workers: int = 2) -> dict[str, Any]:
     await upgrade(url)
+    if url.startswith("postgresql"):
+        await empty_pg(url)
     db = Database(create_engine(url))
     # As the app runs it: parse and match in the (warm) worker processes of the PDF pool;
     # --workers 0 keeps them in a thread, for comparison.
@@ -204,10 +242,16 @@ async def run(url: str, docs: int, invoices: int, workers: int = 2) -> dict[str,
                    else payment_service(db))
         ticker = LagTicker()
         ticker.start()
+        phases = PhaseLog()
+        log = logging.getLogger("services.payments.statement_import")
+        log.addHandler(phases)
+        log.setLevel(logging.INFO)
         await asyncio.sleep(0.05)
         t = time.perf_counter()
         report = await service.import_statement(seeded.admin, data, "bench.txt")
         import_s = time.perf_counter() - t
+        log.removeHandler(phases)
+        split = phases.split(t, t + import_s)
         await asyncio.sleep(0.05)
         await ticker.stop()
         again_t = time.perf_counter()
@@ -225,7 +269,8 @@ async def run(url: str, docs: int, invoices: int, workers: int = 2) -> dict[str,
             renderer.close()
         await db.dispose()
     return {"bytes": len(data), "seed_s": seed_s, "parse_s": parse_s, "match_s": match_s,
-            "import_s": import_s, "again_s": again_s, "report": report, "again": again,
+            "import_s": import_s, "split": split, "again_s": again_s, "report": report,
+            "again": again,
             "payments": payments, "allocations": allocations, "paid": paid,
             "lag_p50": ticker.percentile(0.50) * 1000, "lag_p99": ticker.percentile(0.99) * 1000,
             "lag_max": max(ticker.lags, default=0.0) * 1000, "ticks": len(ticker.lags)}
@@ -239,6 +284,9 @@ def table(name: str, r: dict[str, Any]) -> None:
         ("parse alone", f"{r['parse_s']:.2f} s"),
         ("match alone", f"{r['match_s']:.2f} s"),
         ("import (parse+match+commit)", f"{r['import_s']:.2f} s"),
+        *((f"  {phase}", f"{seconds:.2f} s") for phase, seconds in r["split"]),
+        ("pushes queued", f"{len(rep.events)} events, "
+                          f"{sum(isinstance(e, PaymentDigest) for e in rep.events)} digests"),
         ("decisions", f"auto {rep.auto}, review {rep.review}, unmatched {rep.unmatched}"),
         ("rows", f"payments {r['payments']}, allocations {r['allocations']}, "
                  f"invoices paid {r['paid']}"),
@@ -268,6 +316,8 @@ def main() -> None:
     if args.pg:
         pg = asyncio.run(run(args.pg, args.docs, args.invoices, args.workers))
         table(f"PostgreSQL: {args.docs} documents, {args.invoices} open invoices", pg)
+        print(f"\nfigure: statement_10k_pg_s={pg['import_s']:.2f} s")
+        print(f"figure: statement_pg_loop_lag_p99_ms={pg['lag_p99']:.1f} ms")
     print(f"\nfigure: statement_10k_s={result['import_s']:.2f} s")
     print(f"figure: statement_loop_lag_p99_ms={result['lag_p99']:.1f} ms")
 

@@ -22,6 +22,7 @@ from handlers.leads import open_lead_keyboard, web_push_text
 from handlers.payments import (
     applied_keyboard,
     applied_text,
+    digest_text,
     receipt_text,
     review_event_text,
     review_keyboard,
@@ -44,6 +45,10 @@ def _payment_team(p: Mapping[str, Any]) -> Rendered:
 
 def _payment_receipt(p: Mapping[str, Any]) -> Rendered:
     return receipt_text(n.applied_from(p)), None
+
+
+def _payment_digest(p: Mapping[str, Any]) -> Rendered:
+    return digest_text(n.digest_from(p)), None
 
 
 def _payment_review(p: Mapping[str, Any]) -> Rendered:
@@ -148,6 +153,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.PAYMENT_TEAM: _payment_team,
     n.PAYMENT_RECEIPT: _payment_receipt,
     n.PAYMENT_REVIEW: _payment_review,
+    n.PAYMENT_DIGEST: _payment_digest,
     n.THANKS: _thanks,
     n.CUSTOMER_ACTION: _customer_action,
     n.LEAD_PUSH: _lead_push,

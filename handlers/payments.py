@@ -36,6 +36,7 @@ from services.money import CURRENCIES, format_money
 from services.payments import (
     ImportReport,
     PaymentApplied,
+    PaymentDigest,
     PaymentService,
     ReviewCandidate,
     ReviewCard,
@@ -175,6 +176,23 @@ def applied_text(e: PaymentApplied) -> str:
         lines.append(_("It was shipped earlier: the deal is won."))
     elif e.deal_stage:
         lines.append(_("The deal moved to the paid stage."))
+    return "\n".join(lines)
+
+
+def digest_text(e: PaymentDigest) -> str:
+    """A large statement's money in one message (instead of a push per payment)."""
+    name = html.escape(e.filename or f"#{e.statement_id}")
+    head = (_("💰 Statement {name}: payments on the team's invoices: {count}.") if e.team
+            else _("💰 Statement {name}: payments on your invoices: {count}."))
+    lines = [head.format(name=name, count=e.payments)]
+    lines += [_("Received: {amount}.").format(amount=amount_text(amount, currency))
+              for currency, amount in e.totals]
+    lines.append(_("Invoices paid in full: {paid}, in part: {partial}.").format(
+        paid=e.paid, partial=e.partial))
+    if e.deals_won:
+        lines.append(_("Deals won: {count}.").format(count=e.deals_won))
+    if e.deals_moved:
+        lines.append(_("Deals moved to the paid stage: {count}.").format(count=e.deals_moved))
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ from typing import Any, Final
 from services.outbox import MAX_KEY_LEN, NewOutboxMessage
 from services.payment_events import (
     PaymentApplied,
+    PaymentDigest,
     PaymentEvent,
     ReviewCandidate,
     ReviewNeeded,
@@ -38,6 +39,7 @@ PAYMENT_APPLIED: Final = "payment_applied"
 PAYMENT_TEAM: Final = "payment_team"
 PAYMENT_RECEIPT: Final = "payment_receipt"
 PAYMENT_REVIEW: Final = "payment_review"
+PAYMENT_DIGEST: Final = "payment_digest"
 THANKS: Final = "customer_thanks"
 CUSTOMER_ACTION: Final = "customer_action"
 LEAD_PUSH: Final = "lead_push"
@@ -56,7 +58,8 @@ DOCUMENT_QR: Final = "document_qr"
 FILE: Final = "file"
 
 NOTICE_KINDS: Final = frozenset({
-    PAYMENT_APPLIED, PAYMENT_TEAM, PAYMENT_RECEIPT, PAYMENT_REVIEW, THANKS, CUSTOMER_ACTION,
+    PAYMENT_APPLIED, PAYMENT_TEAM, PAYMENT_RECEIPT, PAYMENT_REVIEW, PAYMENT_DIGEST, THANKS,
+    CUSTOMER_ACTION,
     LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
     TASK_ASSIGNED, TASK_COMMENT, DEAL_REASSIGNED, INVOICE_CANCELLED,
 })
@@ -121,20 +124,42 @@ def review_from(payload: Mapping[str, Any]) -> ReviewNeeded:
     return ReviewNeeded(**values)
 
 
+def digest_payload(e: PaymentDigest) -> dict[str, Any]:
+    out = {name: _plain(getattr(e, name)) for name in PaymentDigest.__dataclass_fields__
+           if name != "totals"}
+    out["totals"] = [[currency, str(amount)] for currency, amount in e.totals]
+    return out
+
+
+def digest_from(payload: Mapping[str, Any]) -> PaymentDigest:
+    values: dict[str, Any] = {name: payload.get(name)
+                              for name in PaymentDigest.__dataclass_fields__}
+    values["totals"] = tuple((str(c), Decimal(str(a))) for c, a in payload.get("totals") or ())
+    values["team"] = bool(values["team"])
+    return PaymentDigest(**values)
+
+
 def payment_messages(events: Iterable[PaymentEvent], now: datetime,
-                     team_chat: int | None = None) -> list[NewOutboxMessage]:
+                     team_chat: int | None = None, *,
+                     manager_pushes: bool = True) -> list[NewOutboxMessage]:
     """The pushes of payment events: the invoice's manager, the team chat's copy and the
-    customer's receipt for money applied; the review request for a doubtful payment. The
-    cause of an applied push is the allocation (payment, invoice and what remained after
-    it), so the same money is pushed once however often its cause is repeated."""
+    customer's receipt for money applied (only the receipt when not `manager_pushes`: a
+    digest tells the managers); the review request for a doubtful payment; a statement's
+    digest. The cause of an applied push is the allocation (payment, invoice and what
+    remained after it), so the same money is pushed once however often its cause is
+    repeated; a digest's is its statement."""
     out: list[NewOutboxMessage] = []
     for e in events:
         if isinstance(e, PaymentApplied):
+            if not manager_pushes and e.customer_chat is None:
+                continue  # nobody to tell one by one
             cause = f"pay{e.payment_id}:inv{e.invoice_id}:rem{e.remaining}"
             body = applied_payload(e)
-            out.append(notice(f"{cause}:chat{e.manager_chat}:{PAYMENT_APPLIED}",
-                              PAYMENT_APPLIED, e.manager_chat, now, e.manager_language, body))
-            if team_chat is not None and team_chat != e.manager_chat:
+            if manager_pushes:
+                out.append(notice(f"{cause}:chat{e.manager_chat}:{PAYMENT_APPLIED}",
+                                  PAYMENT_APPLIED, e.manager_chat, now, e.manager_language,
+                                  body))
+            if manager_pushes and team_chat is not None and team_chat != e.manager_chat:
                 out.append(notice(f"{cause}:chat{team_chat}:{PAYMENT_TEAM}", PAYMENT_TEAM,
                                   team_chat, now, None, body))
             if e.customer_chat is not None:
@@ -145,6 +170,10 @@ def payment_messages(events: Iterable[PaymentEvent], now: datetime,
             out.append(notice(f"review{e.payment_id}:chat{e.recipient_chat}:{PAYMENT_REVIEW}",
                               PAYMENT_REVIEW, e.recipient_chat, now, e.recipient_language,
                               review_payload(e)))
+        elif isinstance(e, PaymentDigest):
+            out.append(notice(f"stmt{e.statement_id}:chat{e.recipient_chat}:{PAYMENT_DIGEST}",
+                              PAYMENT_DIGEST, e.recipient_chat, now, e.recipient_language,
+                              digest_payload(e)))
     return out
 
 

@@ -52,4 +52,23 @@ class ReviewNeeded:
     candidates: tuple[ReviewCandidate, ...]
 
 
-PaymentEvent = PaymentApplied | ReviewNeeded
+@dataclass(frozen=True, slots=True)
+class PaymentDigest:
+    """A large statement's money told once per recipient instead of once per payment (the
+    customers still get their receipts): to a manager for their invoices, to the team chat
+    (`team`) for all of them."""
+
+    statement_id: int
+    filename: str
+    recipient_chat: int
+    recipient_language: str | None
+    payments: int  # payments with money on the recipient's invoices
+    totals: tuple[tuple[str, Decimal], ...]  # (currency, amount applied), by currency
+    paid: int  # invoices now paid in full
+    partial: int  # invoices paid in part
+    deals_won: int
+    deals_moved: int  # deals moved to the paid stage, not (yet) won
+    team: bool = False
+
+
+PaymentEvent = PaymentApplied | ReviewNeeded | PaymentDigest

@@ -7,8 +7,10 @@ of a common amount, and then checks each found payment again with the rule itsel
 (an allocation reversed, a client moved away) shows nothing. A MISSING row would hide a payment,
 so every write that makes a payment visible to someone calls one of these in its transaction:
 
-- `grant_payments`: a payment inserted, its client set, an allocation added (every reason, for
-  the given payments);
+- `grant_payments`: a payment inserted or its client set (every reason, for the given
+  payments);
+- `grant_allocations`: allocations added (the one reason an allocation adds: its invoice's
+  owner; a statement's thousands of allocations need not recompute the other two);
 - `grant_company_payments`: a client's owner changed, or payments moved to a client (merge);
 - `grant_invoice_payments`: an invoice's owner changed.
 
@@ -58,16 +60,20 @@ async def _insert(session: AsyncSession, rows: Any) -> None:
     await session.execute(make(table).from_select(_COLUMNS, rows).on_conflict_do_nothing())
 
 
+def _invoice_owners(ids: Sequence[int]) -> Select[int, int, int]:
+    p, a, i = m.Payment, m.PaymentAllocation, m.Invoice
+    return (select(i.owner_id, p.amount_minor, p.id)
+            .join(a, a.payment_id == p.id).join(i, i.id == a.invoice_id)
+            .where(p.id.in_(list(ids)), i.owner_id.is_not(None)))
+
+
 def _reasons(ids: Sequence[int]) -> Select[Any]:
-    p, c, a, i = m.Payment, m.Company, m.PaymentAllocation, m.Invoice
+    p, c = m.Payment, m.Company
     mine = p.id.in_(list(ids))
     recorded = select(p.created_by, p.amount_minor, p.id).where(mine, p.created_by.is_not(None))
     client = (select(c.owner_id, p.amount_minor, p.id).join(c, c.id == p.company_id)
               .where(mine, c.owner_id.is_not(None)))
-    invoice = (select(i.owner_id, p.amount_minor, p.id)
-               .join(a, a.payment_id == p.id).join(i, i.id == a.invoice_id)
-               .where(mine, i.owner_id.is_not(None)))
-    return select(union(recorded, client, invoice).subquery()).where(literal(True))
+    return select(union(recorded, client, _invoice_owners(ids)).subquery()).where(literal(True))
 
 
 async def grant_payments(session: AsyncSession, payment_ids: Sequence[int]) -> None:
@@ -76,6 +82,14 @@ async def grant_payments(session: AsyncSession, payment_ids: Sequence[int]) -> N
     ids = sorted(set(payment_ids))
     for start in range(0, len(ids), CHUNK):
         await _insert(session, _reasons(ids[start:start + CHUNK]))
+
+
+async def grant_allocations(session: AsyncSession, payment_ids: Sequence[int]) -> None:
+    """Rows for the owners of the invoices these payments are allocated to: after adding
+    allocations (the payments' other reasons were granted when they were inserted)."""
+    ids = sorted(set(payment_ids))
+    for start in range(0, len(ids), CHUNK):
+        await _insert(session, _invoice_owners(ids[start:start + CHUNK]).distinct())
 
 
 async def grant_company_payments(session: AsyncSession, *where: ColumnElement[bool],

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import String, Table, and_, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.invoices import OPEN_STATUSES
-from services.matching import OpenInvoice
+from services.matching import InvoiceRow, OpenInvoice, open_invoice
 from services.money import open_minor
 from services.payments import (
     PENDING,
@@ -31,9 +32,10 @@ from services.payments import (
     payment_values,
 )
 from storage import models as m
-from storage.payment_scopes import grant_payments
+from storage.payment_scopes import grant_allocations, grant_payments
 
 CHUNK: Final = 250
+KEYS_CHUNK: Final = 5000  # keys looked up at once on PostgreSQL (one array parameter)
 MATCH_ACTION: Final = "payment.match"
 
 
@@ -138,6 +140,18 @@ class SqlPaymentRepository:
 
     async def existing_keys(self, source: str, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
+        if self._dialect == "postgresql":
+            # A join on the keys as one array: `external_id IN ($1…$250)` got a generic plan
+            # that scanned the table per chunk until it was analysed (12 s for a statement of
+            # 10,000 payments imported again, against 0.14 s this way).
+            for chunk in _chunks(keys, KEYS_CHUNK):
+                given = func.unnest(literal(list(chunk), ARRAY(String))).table_valued(
+                    "key").render_derived()
+                found.update(await self._s.scalars(
+                    select(m.Payment.external_id).join(
+                        given, m.Payment.external_id == given.c.key)
+                    .where(m.Payment.source == source)))
+            return found
         for chunk in _chunks(keys):
             found.update(await self._s.scalars(select(m.Payment.external_id).where(
                 m.Payment.source == source, m.Payment.external_id.in_(list(chunk)))))
@@ -187,7 +201,7 @@ class SqlPaymentRepository:
                    "created_at": now} for p, i, a in rows]
         for chunk in _chunks(values):
             await self._s.execute(insert(_table(m.PaymentAllocation)), list(chunk))
-        await grant_payments(self._s, [p for p, _, _ in rows])
+        await grant_allocations(self._s, [p for p, _, _ in rows])
 
     async def allocations(self, payment_id: int) -> list[tuple[int, int]]:
         rows = (await self._s.execute(
@@ -346,44 +360,48 @@ class SqlPaymentRepository:
 
     async def open_invoices(self, organization_ids: Sequence[int]) -> list[OpenInvoice]:
         """Issued, unpaid invoices of these organizations, as the matcher reads them."""
+        return [open_invoice(r) for r in await self.open_invoice_rows(organization_ids)]
+
+    async def open_invoice_rows(self, organization_ids: Sequence[int]) -> list[InvoiceRow]:
+        """The same as compact rows (a statement import sends them to a worker process)."""
         if not organization_ids:
             return []
         where = and_(m.Invoice.organization_id.in_(list(organization_ids)),
                      m.Invoice.status.in_([str(s) for s in OPEN_STATUSES]),
                      m.Invoice.number.is_not(None), m.Invoice.company_id.is_not(None))
         result = await self._s.stream(
-            select(m.Invoice.id, m.Invoice.number_text, m.Invoice.number, m.Invoice.company_id,
-                   m.Invoice.currency, m.Invoice.total_minor, m.Invoice.paid_minor,
-                   m.Invoice.credited_minor, m.Invoice.issue_date, m.Invoice.due_date,
-                   m.Invoice.owner_id, m.Invoice.created_at, m.Company.tax_id,
-                   m.NumberSeries.prefix, m.NumberSeries.year)
+            select(m.Invoice.id, m.Invoice.organization_id, m.Invoice.number_text,
+                   m.Invoice.number, m.Invoice.company_id, m.Invoice.currency,
+                   m.Invoice.total_minor, m.Invoice.paid_minor, m.Invoice.credited_minor,
+                   m.Invoice.issue_date, m.Invoice.due_date, m.Invoice.owner_id,
+                   m.Invoice.created_at, m.Company.tax_id, m.NumberSeries.prefix,
+                   m.NumberSeries.year)
             .join(m.Company, m.Company.id == m.Invoice.company_id)
             .outerjoin(m.NumberSeries, m.NumberSeries.id == m.Invoice.series_id)
             .where(where))
         # Streamed in partitions: converting 10,000 rows at once would hold the loop.
-        rows = [row async for part in result.partitions(CHUNK) for row in part]
-        accounts: dict[int, set[str]] = {}
+        rows = [tuple(row) async for part in result.partitions(CHUNK) for row in part]
+        accounts: dict[int, frozenset[str]] = {}
         for company_id, account in (await self._s.execute(
                 select(m.CompanyAccount.company_id, m.CompanyAccount.account)
                 .where(m.CompanyAccount.confirmed.is_(True),
                        m.CompanyAccount.company_id.in_(
                            select(m.Invoice.company_id).where(where))))).all():
-            accounts.setdefault(int(company_id), set()).add(str(account))
+            accounts[int(company_id)] = accounts.get(int(company_id), frozenset()) | {
+                str(account)}
+        none: frozenset[str] = frozenset()
         out = []
-        for i, r in enumerate(rows):
+        for i, (id_, org, number_text, number, company_id, currency, total, paid, credited,
+                issue_date, due_date, owner_id, created_at, tax_id, prefix, year
+                ) in enumerate(rows):
             if i % CHUNK == 0:
                 await asyncio.sleep(0)
-            issued: date = r.issue_date or r.created_at.date()
-            total = int(r.total_minor)
-            out.append(OpenInvoice(
-                id=int(r.id), number_text=r.number_text or "", number=int(r.number),
-                series_prefix=r.prefix or "", year=int(r.year or issued.year),
-                company_id=int(r.company_id), company_tax_id=r.tax_id or "",
-                confirmed_accounts=frozenset(accounts.get(int(r.company_id), ())),
-                currency=r.currency, total_minor=total,
-                open_minor=min(open_minor(total, int(r.paid_minor),
-                                          int(r.credited_minor or 0)), total),
-                issue_date=issued, due_date=r.due_date or issued, owner_id=int(r.owner_id)))
+            issued: date = issue_date or created_at.date()
+            out.append(InvoiceRow(
+                id_, org, number_text or "", number, prefix or "", year or issued.year,
+                company_id, tax_id or "", accounts.get(company_id, none), currency.strip().upper(),
+                total, min(open_minor(total, paid, credited or 0), total), issued,
+                due_date or issued, owner_id))
         return out
 
     async def deal_fully_paid(self, deal_id: int) -> bool:

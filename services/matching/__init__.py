@@ -62,7 +62,8 @@ the payment exactly.
 
 The package: `model` (the data, decisions, scores), `normalize` (text, accounts, tax ids),
 `references` (invoice numbers read from a purpose), `book` (the batch's open amounts and
-indexes), `matcher` (`match_payments` and the rules).
+indexes), `matcher` (`match_payments` and the rules), `wire` (invoices and results as compact
+rows for the trip between a worker process and the event loop).
 """
 
 from services.matching.matcher import (
@@ -88,6 +89,7 @@ from services.matching.model import (
     MatchRule,
     OpenInvoice,
 )
+from services.matching.wire import InvoiceRow, Matched, match_rows, open_invoice, unmatched
 
 __all__ = [
     "DUE_GRACE",
@@ -104,9 +106,14 @@ __all__ = [
     "Candidate",
     "Decision",
     "IncomingPayment",
+    "InvoiceRow",
     "MatchResult",
     "MatchRule",
+    "Matched",
     "OpenInvoice",
     "confirmed_account_to_remember",
     "match_payments",
+    "match_rows",
+    "open_invoice",
+    "unmatched",
 ]

@@ -32,12 +32,14 @@ composing them).
 
 from services.payment_events import (
     PaymentApplied,
+    PaymentDigest,
     PaymentEvent,
     ReviewCandidate,
     ReviewNeeded,
 )
 from services.payments.base import CpuRunner, run_in_thread
 from services.payments.model import (
+    DIGEST_ABOVE,
     DOC_NUMBER_MAX,
     PENDING,
     REASON_MAX,
@@ -74,9 +76,10 @@ from services.payments.rules import (
     status_after,
 )
 from services.payments.service import PaymentService
-from services.payments.statement_import import read_statement, statement_row
+from services.payments.statement_import import read_and_match, read_statement, statement_row
 
 __all__ = [
+    "DIGEST_ABOVE",
     "DOC_NUMBER_MAX",
     "PENDING",
     "REASON_MAX",
@@ -97,6 +100,7 @@ __all__ = [
     "OrgAccount",
     "Payment",
     "PaymentApplied",
+    "PaymentDigest",
     "PaymentEvent",
     "PaymentLine",
     "PaymentOutcome",
@@ -113,6 +117,7 @@ __all__ = [
     "money",
     "parse_split",
     "payment_values",
+    "read_and_match",
     "read_statement",
     "run_in_thread",
     "settled",

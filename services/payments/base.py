@@ -16,6 +16,7 @@ from services.money import from_minor, open_minor
 from services.notices import payment_messages
 from services.payment_events import PaymentApplied, PaymentEvent
 from services.payments.model import (
+    DIGEST_ABOVE,
     REVIEW_PUSH_LIMIT,
     YIELD_EVERY,
     InvoiceMoney,
@@ -51,7 +52,7 @@ class _Base:
                  timezone: str = "UTC", review_push_limit: int = REVIEW_PUSH_LIMIT,
                  run_cpu: CpuRunner = run_in_thread,
                  settlement: Settlement | None = None,
-                 team_chat_id: int | None = None) -> None:
+                 team_chat_id: int | None = None, digest_above: int = DIGEST_ABOVE) -> None:
         self._uow = uow
         self._team_chat = team_chat_id
         self._run_cpu = run_cpu
@@ -60,6 +61,7 @@ class _Base:
         self._settlement = settlement or Settlement(deals)
         self._tz = ZoneInfo(timezone)
         self._review_limit = review_push_limit
+        self._digest_above = digest_above
 
     def today(self) -> date:
         return self._clock.now().astimezone(self._tz).date()
@@ -120,8 +122,10 @@ class _Base:
             raise NotFound(entity="payment", id=payment_id)
         return payment
 
-    async def _applied_events(self, uow: PaymentUnitOfWork, applied: Sequence[_Applied]
-                              ) -> tuple[PaymentApplied, ...]:
+    async def _applied_events(self, uow: PaymentUnitOfWork, applied: Sequence[_Applied],
+                              manager_pushes: bool = True) -> tuple[PaymentApplied, ...]:
+        """The events of money applied, their pushes queued (only the customers' receipts
+        when not `manager_pushes`: the caller tells the managers in a digest)."""
         parties = await uow.payments.invoice_parties(sorted({a.invoice_id for a in applied}))
         events = []
         for i, a in enumerate(applied):
@@ -139,9 +143,11 @@ class _Base:
                 manager_language=party.manager_language, customer_chat=party.customer_chat,
                 customer_language=party.customer_language, deal_stage=a.deal_stage,
                 deal_won=a.deal_won))
-        await self._queue(uow, events)
+        await self._queue(uow, events, manager_pushes)
         return tuple(events)
 
-    async def _queue(self, uow: PaymentUnitOfWork, events: Sequence[PaymentEvent]) -> None:
+    async def _queue(self, uow: PaymentUnitOfWork, events: Sequence[PaymentEvent],
+                     manager_pushes: bool = True) -> None:
         """The events' pushes, in the caller's transaction (sent once it commits)."""
-        await uow.outbox.enqueue(payment_messages(events, self._clock.now(), self._team_chat))
+        await uow.outbox.enqueue(payment_messages(events, self._clock.now(), self._team_chat,
+                                                  manager_pushes=manager_pushes))

@@ -25,6 +25,11 @@ REASON_MAX: Final = 500
 TWIN_DAYS: Final = 7
 #: Review messages sent per import; the rest wait in /payments.
 REVIEW_PUSH_LIMIT: Final = 20
+#: A statement applying money more often than this tells each manager (and the team chat)
+#: once, in a digest, instead of once per payment: a bot may write about one message a
+#: second into a chat, so a thousand pushes keep a manager's chat buzzing for many minutes
+#: (and queueing them cost the import seconds). Customers still get their receipts.
+DIGEST_ABOVE: Final = 1000
 #: A statement is matched again when what it was matched against changed before its write
 #: (another writer got there first); the last attempt writes whatever still holds.
 MATCH_ATTEMPTS: Final = 3

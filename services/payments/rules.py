@@ -9,11 +9,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from services.errors import InvalidInput
 from services.invoices import INVOICE_TRANSITIONS, OPEN_STATUSES, check_transition
-from services.matching import IncomingPayment, OpenInvoice
+from services.matching import InvoiceRow, OpenInvoice
 from services.money import AmountError, parse_amount
 from services.payments.model import (
     SOURCES,
@@ -48,7 +48,7 @@ def status_after(inv: InvoiceMoney, paid_minor: int, today: date) -> str:
     return target
 
 
-def invoice_unchanged(seen: OpenInvoice, now: InvoiceMoney | None) -> bool:
+def invoice_unchanged(seen: OpenInvoice | InvoiceRow, now: InvoiceMoney | None) -> bool:
     """Whether an invoice, as matching saw it (`seen`), is still what it is `now`: open,
     with the same total, open amount, currency, company and due date. An invoice paid,
     cancelled or edited meanwhile is not."""
@@ -121,7 +121,24 @@ def doc_key(number: str) -> str:
     return "".join(ch for ch in number.upper() if ch.isalnum()).lstrip("N").lstrip("0")
 
 
-def find_twins(incoming: Sequence[IncomingPayment], recorded: Sequence[Payment],
+class StatementLine(Protocol):
+    """What twins are looked for by: an `IncomingPayment`, or a statement's `Matched` row."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def amount_minor(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def received_on(self) -> date: ...
+    @property
+    def payer_tax_id(self) -> str: ...
+    @property
+    def doc_number(self) -> str: ...
+
+
+def find_twins(incoming: Sequence[StatementLine], recorded: Sequence[Payment],
                tax_ids: Mapping[int, str] | None = None) -> dict[str, Payment]:
     """Statement payment key → the bank transfer recorded by hand that it is: the same
     payment order number, amount and currency, dated within `TWIN_DAYS`, and not from another
@@ -129,7 +146,7 @@ def find_twins(incoming: Sequence[IncomingPayment], recorded: Sequence[Payment],
     to one."""
     tax_ids = tax_ids or {}
 
-    def same_payer(payment: IncomingPayment, twin: Payment) -> bool:
+    def same_payer(payment: StatementLine, twin: Payment) -> bool:
         ours = tax_ids.get(twin.company_id or 0, "")
         theirs = "".join(payment.payer_tax_id.split()).upper()
         return not ours or not theirs or "".join(ours.split()).upper() == theirs

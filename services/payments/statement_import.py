@@ -1,28 +1,31 @@
-"""Bank statements in: read, parse and match outside any transaction (in a worker process
-when the app gives one), then write the whole statement in ONE transaction that first checks
-what the match was computed from still holds."""
+"""Bank statements in: read the open invoices, then parse AND match in one call of a worker
+process when the app gives one (the file's bytes and the invoices in, compact rows out:
+`services.matching.wire`), then write the whole statement in ONE transaction that first checks
+what the match was computed from still holds. No transaction is open while the worker runs."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from services.errors import Conflict, Forbidden
 from services.invoices import OPEN_STATUSES
-from services.matching import (
-    IncomingPayment,
-    MatchResult,
-    OpenInvoice,
-    confirmed_account_to_remember,
-    match_payments,
-)
+from services.matching import IncomingPayment, InvoiceRow, Matched, match_rows, unmatched
 from services.money import from_minor, open_minor
-from services.payment_events import PaymentEvent, ReviewCandidate, ReviewNeeded
+from services.payment_events import (
+    PaymentApplied,
+    PaymentDigest,
+    PaymentEvent,
+    ReviewCandidate,
+    ReviewNeeded,
+)
 from services.payments.base import _Base
 from services.payments.model import (
     MATCH_ATTEMPTS,
@@ -63,14 +66,26 @@ class _Stale(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    """What matching needs, read before it in a read-only unit of work."""
+class _Read:
+    """The statement as the worker read it (`read_and_match`)."""
 
-    fresh: dict[str, tuple[IncomingPayment, OrgAccount]]  # key → not yet recorded
+    format: str
+    transactions: int
+    incoming: int  # incoming payments to our accounts (a key twice counts twice)
+    balances: tuple[BalanceNote, ...]
+    sha256: str
+    rows: list[Matched]  # each incoming payment once (by key), matched as if all were new
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What is new, read before the write in a read-only unit of work."""
+
+    fresh: dict[str, Matched]  # key → not yet recorded (its payment; the match is redone)
     org_ids: list[int]  # their organizations
     twins: dict[str, Payment]  # key → the transfer typed in by hand that it is
-    invoices: list[OpenInvoice]  # the open invoices of those organizations, as read
-    batch: list[IncomingPayment]  # what is matched: fresh, not twins
+    invoices: dict[int, InvoiceRow]  # the open invoices matched against, as read
+    skip: frozenset[str]  # not to match: recorded already, or twins
 
 
 class StatementImportMixin(_Base):
@@ -87,88 +102,88 @@ class StatementImportMixin(_Base):
         (Conflict "statement_foreign_account" naming it) and a file that does not parse raises
         StatementError with the line; in both cases nothing is written.
 
-        Reading, parsing and matching happen before the write transaction and outside it (no
-        writer waits for the worker pool). The write transaction then checks that what the
-        match was computed from still holds: the same payments are new (the same file imported
-        at the same time: the bank's keys collide), the same transfers typed in by hand are
-        its twins, and every invoice a result pays or names is still open with the money it
-        had. If anything changed, it is rolled back and the statement matched again on fresh
-        reads, as if it had come a moment later; after `MATCH_ATTEMPTS` it is written anyway,
-        safely: an allocation never exceeds what an invoice still has open (the rest stays the
-        payer's credit), a payment imported meanwhile is not recorded twice and a transfer
-        typed in meanwhile is its twin. An invoice issued meanwhile is not looked for: the
-        payment waits for a person, as it would have had the file come a minute earlier."""
+        The open invoices are read first; parsing and matching then happen in one worker call
+        (`read_and_match`), before the write transaction and outside it (no writer waits for
+        the worker pool). Matching takes every payment of the file as new; when some are
+        recorded already (an overlapping statement) or are transfers typed in by hand, the
+        rest is matched again without them (a file imported again whole is not).
+
+        The write transaction then checks that what the match was computed from still holds:
+        the same payments are new (the same file imported at the same time: the bank's keys
+        collide), the same transfers typed in by hand are its twins, and every invoice a
+        result pays or names is still open with the money it had. If anything changed, it is
+        rolled back and the statement matched again on fresh reads, as if it had come a moment
+        later; after `MATCH_ATTEMPTS` it is written anyway, safely: an allocation never
+        exceeds what an invoice still has open (the rest stays the payer's credit), a payment
+        imported meanwhile is not recorded twice and a transfer typed in meanwhile is its
+        twin. An invoice issued meanwhile is not looked for: the payment waits for a person,
+        as it would have had the file come a minute earlier."""
         if actor is not None and not actor.is_staff:
             raise Forbidden()
         async with self._uow(readonly=True) as uow:
             ours = {_norm_account(a.account): a
                     for a in await uow.payments.organization_accounts()}
-        # Parsing, keys and balances are CPU work: off the event loop, in a worker process
-        # when the app gives one (only the slim result travels back). Meanwhile the open
-        # invoices of each of our organizations are read.
-        parsing = asyncio.ensure_future(self._run_cpu(read_statement, data, filename, ours))
-        try:
-            open_by_org = await self._open_invoices(sorted({a.organization_id
-                                                            for a in ours.values()}))
-        except BaseException:
-            parsing.cancel()
-            raise
-        fmt, count, incoming, balances, digest = await parsing
-        logger.info("statement %s parsed: %s, %d transactions", filename or "-", fmt, count)
+        org_ids = sorted({a.organization_id for a in ours.values()})
+        invoices = await self._open_invoices(org_ids)
+        read = _Read(*await self._run_cpu(read_and_match, data, filename, ours, invoices, []))
+        logger.info("statement %s parsed and matched: %s, %d transactions", filename or "-",
+                    read.format, read.transactions)
+        payments = {row.key: row for row in read.rows}
         for attempt in range(1, MATCH_ATTEMPTS + 1):
             if attempt > 1:
-                open_by_org = await self._open_invoices(sorted(open_by_org))
-            plan = await self._plan(incoming, open_by_org)
-            results = await self._run_cpu(match_payments, plan.batch, plan.invoices)
+                invoices = await self._open_invoices(org_ids)
+            plan = await self._plan(payments, invoices)
+            rows = read.rows
+            if attempt > 1 or (plan.skip and len(plan.skip) < len(payments)):
+                rows = (await self._run_cpu(read_and_match, data, filename, ours, invoices,
+                                            sorted(plan.skip)))[-1]
+            elif plan.skip:  # the whole file is recorded already
+                rows = []
             try:
-                return await self._write_statement(
-                    actor, plan, results, fmt, count, len(incoming), balances, digest,
-                    filename, strict=attempt < MATCH_ATTEMPTS)
+                return await self._write_statement(actor, plan, rows, read, filename,
+                                                   strict=attempt < MATCH_ATTEMPTS)
             except _Stale as stale:
                 logger.info("statement %s: %s changed while matching, matching again",
                             filename or "-", stale)
         raise AssertionError("unreachable: the last attempt writes")  # pragma: no cover
 
-    async def _open_invoices(self, org_ids: Sequence[int]) -> dict[int, list[OpenInvoice]]:
+    async def _open_invoices(self, org_ids: Sequence[int]) -> list[InvoiceRow]:
         async with self._uow(readonly=True) as uow:
-            return {org: await uow.payments.open_invoices([org]) for org in org_ids}
+            return await uow.payments.open_invoice_rows(org_ids)
 
-    async def _plan(self, incoming: Sequence[tuple[IncomingPayment, OrgAccount]],
-                    open_by_org: Mapping[int, list[OpenInvoice]]) -> _Plan:
-        """The payments not recorded yet, their twins typed in by hand, and what to match."""
+    async def _plan(self, payments: Mapping[str, Matched],
+                    invoices: Sequence[InvoiceRow]) -> _Plan:
+        """The payments not recorded yet and their twins typed in by hand."""
         async with self._uow(readonly=True) as uow:
-            keys = list(dict.fromkeys(p.key for p, _ in incoming))
-            known = await uow.payments.existing_keys("bank", keys)
-            fresh: dict[str, tuple[IncomingPayment, OrgAccount]] = {}
-            for i, (payment, account) in enumerate(incoming):
+            known = await uow.payments.existing_keys("bank", list(payments))
+            fresh: dict[str, Matched] = {}
+            for i, (key, row) in enumerate(payments.items()):
                 if i % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
-                if payment.key not in known:
-                    fresh.setdefault(payment.key, (payment, account))
-            org_ids = sorted({acc.organization_id for _, acc in fresh.values()})
+                if key not in known:
+                    fresh[key] = row
+            org_ids = sorted({row.organization_id for row in fresh.values()})
             twins = await self._twins(uow, fresh, org_ids)
-        invoices = [inv for org in org_ids for inv in open_by_org.get(org, [])]
-        return _Plan(fresh, org_ids, twins, invoices,
-                     [p for p, _ in fresh.values() if p.key not in twins])
+        return _Plan(fresh, org_ids, twins, {inv.id: inv for inv in invoices},
+                     frozenset(known) | frozenset(twins))
 
     @staticmethod
-    async def _twins(uow: PaymentUnitOfWork,
-                     fresh: Mapping[str, tuple[IncomingPayment, OrgAccount]],
+    async def _twins(uow: PaymentUnitOfWork, fresh: Mapping[str, Matched],
                      org_ids: Sequence[int]) -> dict[str, Payment]:
         if not fresh:
             return {}
         repo = uow.payments
-        days = [p.received_on for p, _ in fresh.values()]
+        days = [p.received_on for p in fresh.values()]
         typed = await repo.bank_payments(
             org_ids, min(days) - timedelta(days=TWIN_DAYS),
             max(days) + timedelta(days=TWIN_DAYS), manual=True)
-        return find_twins([p for p, _ in fresh.values()], typed, await repo.company_tax_ids(
+        if not typed:
+            return {}
+        return find_twins(list(fresh.values()), typed, await repo.company_tax_ids(
             sorted({p.company_id for p in typed if p.company_id})))
 
-    async def _write_statement(
-            self, actor: Actor | None, plan: _Plan, results: list[MatchResult], fmt: str,
-            count: int, incoming: int, balances: tuple[BalanceNote, ...], digest: str,
-            filename: str, strict: bool) -> ImportReport:
+    async def _write_statement(self, actor: Actor | None, plan: _Plan, rows: list[Matched],
+                               read: _Read, filename: str, strict: bool) -> ImportReport:
         """The ONE write transaction of an import. `strict`: raise _Stale (rolling back) when
         what the plan was read from changed; else write what still holds."""
         now = self._clock.now()
@@ -180,42 +195,38 @@ class StatementImportMixin(_Base):
             if {k: t.id for k, t in now_twins.items()} != {k: t.id for k, t in twins.items()}:
                 if strict:
                     raise _Stale("the transfers typed in by hand")
-                results = [r for r in results if r.payment_key not in now_twins] + [
-                    MatchResult(k, "unmatched", [], [], "no_match")
-                    for k in twins if k not in now_twins]
+                rows = [r for r in rows if r.key not in now_twins] + [
+                    unmatched(fresh[k]) for k in twins if k not in now_twins]
                 twins = now_twins
-            # The invoices the results pay or name, locked (PostgreSQL) until the commit.
-            by_id = {inv.id: inv for inv in plan.invoices}
-            named = sorted({a.invoice_id for r in results if r.decision == "auto"
-                            for a in r.allocations}
-                           | {c.invoice_id for r in results for c in r.candidates})
+            # The invoices the rows pay or name, locked (PostgreSQL) until the commit.
+            named = sorted({i for r in rows if r.decision == "auto" for i, _ in r.allocations}
+                           | {c for r in rows for c in r.candidates})
             locked = {inv.id: inv for inv in await repo.lock_invoices(named)}
             for i, invoice_id in enumerate(named if strict else ()):
                 if i % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
-                if not invoice_unchanged(by_id[invoice_id], locked.get(invoice_id)):
+                if not invoice_unchanged(plan.invoices[invoice_id], locked.get(invoice_id)):
                     raise _Stale("an invoice")
             org_ids = plan.org_ids
             statement_id = await repo.add_statement(
                 organization_id=org_ids[0] if len(org_ids) == 1 else None,
-                format=fmt, filename=filename[:255], sha256=digest,
-                imported_by=actor_id, transactions=count, now=now)
-            rows = []
-            for i, result in enumerate(results):
+                format=read.format, filename=filename[:255], sha256=read.sha256,
+                imported_by=actor_id, transactions=read.transactions, now=now)
+            new_rows = []
+            for i, row in enumerate(rows):
                 if i % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # 10,000 rows: let the loop breathe
-                payment, account = fresh[result.payment_key]
-                status = (PaymentStatus.ALLOCATED if result.decision == "auto"
-                          else PaymentStatus(result.decision))
-                if result.decision == "auto" and result.overpayment_minor:
+                status = (PaymentStatus.ALLOCATED if row.decision == "auto"
+                          else PaymentStatus(row.decision))
+                if row.decision == "auto" and row.overpayment_minor:
                     status = PaymentStatus.CREDIT
-                rows.append(statement_row(payment, account, result.company_id, statement_id,
-                                          status, actor_id))
-            rows += [statement_row(fresh[key][0], fresh[key][1], twin.company_id, statement_id,
-                                   PaymentStatus.TWIN, actor_id)
-                     for key, twin in twins.items()]
-            ids = await repo.insert_payments(rows)
-            if strict and len(ids) < len(rows):  # the same payments, imported meanwhile
+                new_rows.append(statement_row(row, row.company_id, statement_id, status,
+                                              actor_id))
+            new_rows += [statement_row(fresh[key], twin.company_id, statement_id,
+                                       PaymentStatus.TWIN, actor_id)
+                         for key, twin in twins.items()]
+            ids = await repo.insert_payments(new_rows)
+            if strict and len(ids) < len(new_rows):  # the same payments, imported meanwhile
                 raise _Stale("the payments recorded")
             await repo.confirm_manual([(twin.id, statement_id)
                                        for key, twin in twins.items() if key in ids])
@@ -225,31 +236,36 @@ class StatementImportMixin(_Base):
                                         {"typed_in_as": twin.id})
             logger.info("statement %s: %d new payments written, allocating", filename or "-",
                         len(ids))
-            applied = await self._apply_auto(uow, results, ids, locked, actor_id, now)
-            remember = {pair for r in results if r.payment_key in ids
-                        for pair in [confirmed_account_to_remember(
-                            r, fresh[r.payment_key][0])] if pair is not None}
-            await repo.remember_accounts(sorted(remember))
-            waiting = [r for r in results if r.payment_key in ids and r.decision != "auto"]
+            applied = await self._apply_auto(uow, rows, ids, locked, actor_id, now)
+            await repo.remember_accounts(sorted(
+                {(r.company_id, r.remember) for r in rows
+                 if r.remember and r.company_id is not None and r.key in ids}))
+            waiting = [r for r in rows if r.key in ids and r.decision != "auto"]
             await repo.add_match_notes(
-                [(ids[r.payment_key], MatchNote(r.decision, r.reason,
-                                                tuple(c.invoice_id for c in r.candidates)))
-                 for r in waiting], actor_id, now)
+                [(ids[r.key], MatchNote(r.decision, r.reason, r.candidates)) for r in waiting],
+                actor_id, now)
             await repo.finish_statement(statement_id, len(ids))
             await uow.audit.add(actor_id, "statement.import", "bank_statement", statement_id,
-                                {"format": fmt, "new": len(ids)})
-            events: list[PaymentEvent] = list(await self._applied_events(uow, applied))
+                                {"format": read.format, "new": len(ids)})
+            digest = len(applied) > self._digest_above
+            events: list[PaymentEvent] = list(await self._applied_events(
+                uow, applied, manager_pushes=not digest))
+            if digest:
+                digests = statement_digests(statement_id, filename, events, self._team_chat)
+                await self._queue(uow, digests)
+                events += digests
             reviews = [r for r in waiting if r.decision == "review"]
             shown = reviews[: self._review_limit]
-            events += await self._review_events(uow, shown, fresh, ids, by_id, actor)
+            events += await self._review_events(uow, shown, ids, plan.invoices, actor)
             await uow.commit()
-        counted = [r for r in results if r.payment_key in ids]
+        counted = [r for r in rows if r.key in ids]
         return ImportReport(
-            format=fmt, incoming=incoming, new=len(ids), already=incoming - len(ids),
+            format=read.format, incoming=read.incoming, new=len(ids),
+            already=read.incoming - len(ids),
             auto=sum(r.decision == "auto" for r in counted),
             review=sum(r.decision == "review" for r in counted),
             unmatched=sum(r.decision == "unmatched" for r in counted),
-            balances=balances,
+            balances=read.balances,
             statement_id=statement_id, events=tuple(events),
             review_held=len(reviews) - len(shown), twins=len(twins))
 
@@ -286,7 +302,7 @@ class StatementImportMixin(_Base):
                 found.append((payment, ours[own]))
         return found
 
-    async def _apply_auto(self, uow: PaymentUnitOfWork, results: Sequence[MatchResult],
+    async def _apply_auto(self, uow: PaymentUnitOfWork, matched: Sequence[Matched],
                           ids: Mapping[str, int], named: Mapping[int, InvoiceMoney],
                           actor_id: int | None, now: datetime) -> list[_Applied]:
         """Writes the automatic allocations of an import in bulk: allocations, then each
@@ -295,10 +311,10 @@ class StatementImportMixin(_Base):
         repo = uow.payments
         today = self.today()
         wanted: list[tuple[int, int, int]] = []  # payment id, invoice id, amount
-        for result in results:
-            if result.decision == "auto" and result.payment_key in ids:
-                wanted += [(ids[result.payment_key], a.invoice_id, a.amount_minor)
-                           for a in result.allocations]
+        for row in matched:
+            if row.decision == "auto" and row.key in ids:
+                wanted += [(ids[row.key], invoice_id, amount)
+                           for invoice_id, amount in row.allocations]
         if not wanted:
             return []
         locked = {i: named[i] for i in sorted({invoice_id for _, invoice_id, _ in wanted})
@@ -345,18 +361,16 @@ class StatementImportMixin(_Base):
                 item.deal_stage, item.deal_won = move.stage, move.won
         return applied
 
-    async def _review_events(self, uow: PaymentUnitOfWork, results: Sequence[MatchResult],
-                             fresh: Mapping[str, tuple[IncomingPayment, OrgAccount]],
-                             ids: Mapping[str, int], invoices: Mapping[int, OpenInvoice],
+    async def _review_events(self, uow: PaymentUnitOfWork, rows: Sequence[Matched],
+                             ids: Mapping[str, int], invoices: Mapping[int, InvoiceRow],
                              importer: Actor | None) -> list[ReviewNeeded]:
-        wanted = sorted({c.invoice_id for r in results for c in r.candidates})
+        wanted = sorted({c for r in rows for c in r.candidates})
         parties = await uow.payments.invoice_parties(wanted)
         events: list[ReviewNeeded] = []
-        for result in results:
-            payment, _ = fresh[result.payment_key]
+        for row in rows:
             per_owner: dict[int, tuple[InvoiceParty, list[ReviewCandidate]]] = {}
-            for c in result.candidates:
-                party, inv = parties.get(c.invoice_id), invoices.get(c.invoice_id)
+            for c in row.candidates:
+                party, inv = parties.get(c), invoices.get(c)
                 if party is None or inv is None:
                     continue
                 slot = per_owner.setdefault(party.manager_chat, (party, []))
@@ -368,21 +382,20 @@ class StatementImportMixin(_Base):
                 targets = [(importer.telegram_id, importer.language, ())]
             for chat, language, candidates in targets:
                 events.append(ReviewNeeded(
-                    payment_id=ids[result.payment_key],
-                    amount=money(payment.amount_minor, payment.currency),
-                    currency=payment.currency, received_on=payment.received_on,
-                    payer_name=payment.payer_name, purpose=payment.purpose,
-                    reason=result.reason, recipient_chat=chat, recipient_language=language,
+                    payment_id=ids[row.key],
+                    amount=money(row.amount_minor, row.currency),
+                    currency=row.currency, received_on=row.received_on,
+                    payer_name=row.payer_name, purpose=row.purpose,
+                    reason=row.reason, recipient_chat=chat, recipient_language=language,
                     candidates=candidates))
         await self._queue(uow, events)
         return events
 
 
-def statement_row(payment: IncomingPayment, account: OrgAccount, company_id: int | None,
-                  statement_id: int, status: PaymentStatus, actor_id: int | None
-                  ) -> NewPaymentRow:
+def statement_row(payment: Matched, company_id: int | None, statement_id: int,
+                  status: PaymentStatus, actor_id: int | None) -> NewPaymentRow:
     return NewPaymentRow(
-        source="bank", external_id=payment.key, organization_id=account.organization_id,
+        source="bank", external_id=payment.key, organization_id=payment.organization_id,
         company_id=company_id, statement_id=statement_id, amount_minor=payment.amount_minor,
         currency=payment.currency, received_on=payment.received_on,
         payer_name=payment.payer_name[:300], payer_tax_id=payment.payer_tax_id[:20],
@@ -390,11 +403,62 @@ def statement_row(payment: IncomingPayment, account: OrgAccount, company_id: int
         doc_number=payment.doc_number[:64], status=status, created_by=actor_id)
 
 
+def statement_digests(statement_id: int, filename: str, events: Iterable[PaymentEvent],
+                      team_chat: int | None) -> list[PaymentDigest]:
+    """One digest per manager of the money a statement applied to their invoices, and one of
+    all of it for the team chat (unless that is a manager's own chat)."""
+    per_chat: dict[int, list[PaymentApplied]] = defaultdict(list)
+    for e in events:
+        if isinstance(e, PaymentApplied):
+            per_chat[e.manager_chat].append(e)
+    out = [_digest(statement_id, filename, chat, items[0].manager_language, items)
+           for chat, items in per_chat.items()]
+    if team_chat is not None and team_chat not in per_chat and per_chat:
+        out.append(_digest(statement_id, filename, team_chat, None,
+                           [e for items in per_chat.values() for e in items], team=True))
+    return out
+
+
+def _digest(statement_id: int, filename: str, chat: int, language: str | None,
+            items: Sequence[PaymentApplied], team: bool = False) -> PaymentDigest:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    left: dict[int, Decimal] = {}
+    for e in items:
+        totals[e.currency] += e.amount
+        left[e.invoice_id] = min(left.get(e.invoice_id, e.remaining), e.remaining)
+    return PaymentDigest(
+        statement_id=statement_id, filename=filename, recipient_chat=chat,
+        recipient_language=language, payments=len({e.payment_id for e in items}),
+        totals=tuple(sorted(totals.items())), paid=sum(v <= 0 for v in left.values()),
+        partial=sum(v > 0 for v in left.values()),
+        deals_won=len({e.invoice_id for e in items if e.deal_won}),
+        deals_moved=len({e.invoice_id for e in items if e.deal_stage and not e.deal_won}),
+        team=team)
+
+
+def read_and_match(data: bytes, filename: str, ours: Mapping[str, OrgAccount],
+                   invoices: Sequence[InvoiceRow], skip: Sequence[str]
+                   ) -> tuple[str, int, int, tuple[BalanceNote, ...], str, list[Matched]]:
+    """The worker's part of an import, in ONE call: parse, our incoming payments, balance
+    checks, digest, and the match of each payment (the first of a key; not those in `skip`)
+    against the open invoices of its organization. Module-level, so a worker process can run
+    it; returns a tuple whose last item is a list of compact rows (`bot.cpu_pool` sends a
+    long list back in chunks)."""
+    statement, incoming, balances, digest = StatementImportMixin._read(data, filename, ours)
+    skipped = frozenset(skip)
+    fresh: dict[str, tuple[IncomingPayment, int]] = {}
+    for payment, account in incoming:
+        if payment.key not in skipped:
+            fresh.setdefault(payment.key, (payment, account.organization_id))
+    orgs = {org for _, org in fresh.values()}
+    rows = match_rows(fresh.values(), [inv for inv in invoices if inv.organization_id in orgs])
+    return (statement.format, len(statement.transactions), len(incoming), balances, digest,
+            rows)
+
+
 def read_statement(data: bytes, filename: str, ours: Mapping[str, OrgAccount]
                    ) -> tuple[str, int, list[tuple[IncomingPayment, OrgAccount]],
                               tuple[BalanceNote, ...], str]:
-    """Parse + our incoming payments + balance checks + digest, as a module-level function
-    so a worker process can run it; returns the format and the transaction count instead of
-    the whole statement (less to pickle back)."""
+    """Parse + our incoming payments + balance checks + digest, without matching."""
     statement, incoming, balances, digest = StatementImportMixin._read(data, filename, ours)
     return statement.format, len(statement.transactions), incoming, balances, digest

@@ -1,5 +1,7 @@
 """A statement import killed with SIGKILL in the middle leaves nothing behind; the re-run
-records each payment exactly once and the money adds up (SQLite and PostgreSQL).
+records each payment exactly once and the money adds up (SQLite and PostgreSQL). Its pushes
+are in the same transaction: none after the kill, and after the re-runs ONE digest for the
+manager (a statement this large is told in a digest, not a push per payment).
 
 `dealchat import-statement` runs in a subprocess on a generated 2,000-document statement
 against 2,000 open invoices; it is killed when it logs that the payments are written but not
@@ -14,17 +16,21 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bench.statement import make_statement, seed_open_invoices
+from services.notices import PAYMENT_APPLIED, PAYMENT_DIGEST, PAYMENT_REVIEW
+from services.payments import DIGEST_ABOVE, REVIEW_PUSH_LIMIT
 from storage import models as m
 from storage.db import create_engine
 from storage.uow import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = 2000
+assert DOCS * 0.8 > DIGEST_ABOVE  # the automatic matches are told in a digest
 MARKER = "new payments written"
 
 
@@ -57,6 +63,15 @@ def kill_midway(proc: subprocess.Popen[str]) -> list[str]:
     proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
     return seen
+
+
+async def pushes(url: str) -> Counter[str]:
+    db = Database(create_engine(url))
+    try:
+        async with db.uow(readonly=True) as uow:
+            return Counter((await uow.session.scalars(select(m.OutboxMessage.kind))).all())
+    finally:
+        await db.dispose()
 
 
 async def money_state(url: str) -> tuple[int, int, int, int, list[tuple[int, int, int]]]:
@@ -110,6 +125,7 @@ async def test_sigkill_midway_then_rerun_records_each_payment_once(
     payments, statements, allocations, _, invoices = await money_state(database_url)
     assert (payments, statements, allocations) == (0, 0, 0)  # nothing partial
     assert all(paid == 0 for _, paid, _ in invoices)
+    assert await pushes(database_url) == Counter()
 
     for expected_new in (DOCS, 0):
         done = await asyncio.to_thread(
@@ -124,3 +140,6 @@ async def test_sigkill_midway_then_rerun_records_each_payment_once(
     assert allocations > DOCS * 0.8
     for total, paid, allocated in invoices:
         assert paid == allocated <= total
+    queued = await pushes(database_url)
+    assert (queued[PAYMENT_DIGEST], queued[PAYMENT_APPLIED]) == (1, 0)
+    assert queued[PAYMENT_REVIEW] == REVIEW_PUSH_LIMIT

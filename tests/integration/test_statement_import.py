@@ -11,11 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from aiogram.utils.i18n import I18n
 from sqlalchemy import func, select
 
+from bot.i18n import DOMAIN, LOCALES, compile_catalogs
+from handlers.notices import RENDERERS
 from services.errors import Conflict, NotFound
-from services.matching import match_payments
-from services.payments import PaymentApplied, PaymentService, ReviewNeeded
+from services.notices import PAYMENT_APPLIED, PAYMENT_DIGEST, PAYMENT_TEAM
+from services.payments import PaymentApplied, PaymentService, ReviewNeeded, read_and_match
 from services.statements import StatementError, generate_1c
 from services.tasks import TaskDraft, TaskKind, TaskService
 from storage import models as m
@@ -256,8 +259,9 @@ async def test_a_transfer_already_in_the_statement_is_not_typed_in_twice(w: Worl
 
 
 class HeldMatcher:
-    """A CPU runner that holds every match (not the parsing) until `release` is set, and
-    says when one has begun: the statement is then read, but not written."""
+    """A CPU runner that holds every match (parsed and matched in one worker call) until
+    `release` is set, and says when one has begun: the statement is then read, but not
+    written."""
 
     def __init__(self) -> None:
         self.release = asyncio.Event()
@@ -265,7 +269,7 @@ class HeldMatcher:
         self.matches = 0
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        if fn is match_payments:
+        if fn is read_and_match:
             self.matches += 1
             self.entered.put_nowait(None)
             await self.release.wait()
@@ -361,3 +365,58 @@ async def test_the_same_file_imported_twice_at_once_counts_once(w: World) -> Non
     assert len(await payments(w)) == 2
     assert await invoice_row(w, inv) == (150000, "paid", w.clock.now())
     assert await active_allocations(w, inv) == 150000
+
+
+async def outbox(w: World) -> list[Any]:
+    async with w.db.uow(readonly=True) as uow:
+        return list((await uow.session.execute(
+            select(m.OutboxMessage.kind, m.OutboxMessage.chat_id, m.OutboxMessage.payload)
+            .order_by(m.OutboxMessage.id))).all())
+
+
+def rendered(payload: dict[str, Any], lang: str) -> str:
+    i18n = I18n(path=LOCALES, default_locale="en", domain=DOMAIN)
+    with i18n.context(), i18n.use_locale(lang):
+        return RENDERERS[PAYMENT_DIGEST](payload)[0]
+
+
+async def test_a_large_statement_tells_each_manager_once_in_a_digest(w: World) -> None:
+    """Above the digest threshold each manager gets ONE message about the money on their
+    invoices and the team chat one about all of it, instead of a push per payment; the same
+    file again queues nothing. Below it, each payment is pushed as before."""
+    compile_catalogs()
+    a, na = await issue(w, w.m1, w.c1, "100.00")
+    b, nb = await issue(w, w.m1, w.c1, "300.00")
+    c, nc = await issue(w, w.m2, w.c2, "50.00")
+    team = -1001
+    service = PaymentService(w.db.uow, w.clock, w.deals, "UTC", team_chat_id=team,
+                             digest_above=2)
+    data = statement(tx("100.00", 3, "1", f"Оплата счета {na}", C1_INN),
+                     tx("120.00", 3, "2", f"Оплата счета {nb}", C1_INN),
+                     tx("50.00", 4, "3", f"Оплата счета {nc}", C2_INN))
+    report = await service.import_statement(w.admin, data, "big.txt")
+    assert (report.new, report.auto) == (3, 3)
+    queued = await outbox(w)
+    by_chat = {chat: payload for kind, chat, payload in queued if kind == PAYMENT_DIGEST}
+    assert sorted(kind for kind, _, _ in queued) == [PAYMENT_DIGEST] * 3
+    assert set(by_chat) == {w.m1.telegram_id, w.m2.telegram_id, team}
+    mine = rendered(by_chat[w.m1.telegram_id], "en")
+    assert "big.txt: payments on your invoices: 2." in mine
+    assert "Invoices paid in full: 1, in part: 1." in mine
+    assert "220" in mine and "50" not in mine.replace("big.txt", "")
+    assert "payments on the team's invoices: 3." in rendered(by_chat[team], "en")
+    assert "платежей по вашим счетам: 1." in rendered(by_chat[w.m2.telegram_id], "ru")
+    assert "plăți pe facturile dvs.: 2." in rendered(by_chat[w.m1.telegram_id], "ro")
+    assert (await invoice_row(w, a))[:2] == (10000, "paid")
+    assert (await invoice_row(w, b))[:2] == (12000, "partially_paid")
+    assert (await invoice_row(w, c))[:2] == (5000, "paid")
+
+    again = await service.import_statement(w.admin, data, "big.txt")
+    assert (again.new, again.events) == (0, ())
+    assert len(await outbox(w)) == 3
+
+    small = await service.import_statement(w.admin, statement(
+        tx("180.00", 5, "4", f"Оплата счета {nb}", C1_INN)), "small.txt")
+    assert small.auto == 1
+    assert [(k, chat) for k, chat, _ in (await outbox(w))[3:]] == [
+        (PAYMENT_APPLIED, w.m1.telegram_id), (PAYMENT_TEAM, team)]
