@@ -10,13 +10,11 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
+from bench.scale import free_port, quiet_zone
 from sandbox.server import BotApiSandbox
 from storage.db import create_engine
 from tests.conftest import REDIS_URL, truncate_all
@@ -53,18 +52,6 @@ class ApiOnlySandbox(BotApiSandbox):
         return None
 
 
-def quiet_zone() -> str:
-    """A time zone where it is about 21:00 now: the morning digest (09:00 local, sent late
-    until noon) and the other daily alerts the scheduler enqueues for staff are hours away,
-    so no scheduled message lands in a manager's chat in the middle of the conversations."""
-    offset = (21 - datetime.now(UTC).hour + 12) % 24 - 12
-    return f"Etc/GMT{-offset:+d}" if offset else "UTC"  # Etc/GMT+5 is UTC-5
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bot_env(database_url: str, api_url: str, port: int) -> dict[str, str]:

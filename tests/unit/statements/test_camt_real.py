@@ -15,34 +15,21 @@ from decimal import Decimal
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import DOMAIN, LOCALES, compile_catalogs
 from handlers.payments import summary_text
 from services.payments import BalanceNote, ImportReport
 from services.statements import StatementError, detect_format, parse_statement
 from services.statements.model import Statement
-from tests.unit.statements.paths import DATA
-
-REAL = DATA / "real" / "camt"
+from tests.unit.statements.paths import parse_real, real, sums
 
 
 def read(name: str) -> bytes:
-    return (REAL / name).read_bytes()
+    return real("camt", name)
 
 
 def parse(name: str) -> Statement:
-    return parse_statement(read(name), name)
+    return parse_real("camt", name)
 
 
-@pytest.fixture(scope="module")
-def i18n() -> I18n:
-    compile_catalogs()  # a fresh checkout has only the .po files
-    return I18n(path=LOCALES, default_locale="en", domain=DOMAIN)
-
-
-def sums(statement: Statement) -> tuple[int, Decimal, Decimal]:
-    total_in = sum((t.amount for t in statement.transactions if t.direction == "in"), Decimal(0))
-    total_out = sum((t.amount for t in statement.transactions if t.direction == "out"), Decimal(0))
-    return len(statement.transactions), total_in, total_out
 
 
 @dataclass(frozen=True)

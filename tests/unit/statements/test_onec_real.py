@@ -9,35 +9,22 @@ from decimal import Decimal
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import DOMAIN, LOCALES, compile_catalogs
 from handlers.payments import statement_error_text
 from services.statements import StatementError, detect_format, parse_statement
 from services.statements.model import Statement
-from tests.unit.statements.paths import DATA
-
-REAL = DATA / "real" / "onec"
+from tests.unit.statements.paths import parse_real, real, sums
 
 START = "СекцияДокумент"
 
 
 def read(name: str) -> bytes:
-    return (REAL / name).read_bytes()
+    return real("onec", name)
 
 
 def parse(name: str) -> Statement:
-    return parse_statement(read(name), name)
+    return parse_real("onec", name)
 
 
-@pytest.fixture(scope="module")
-def i18n() -> I18n:
-    compile_catalogs()  # a fresh checkout has only the .po files
-    return I18n(path=LOCALES, default_locale="en", domain=DOMAIN)
-
-
-def sums(statement: Statement) -> tuple[int, Decimal, Decimal]:
-    total_in = sum((t.amount for t in statement.transactions if t.direction == "in"), Decimal(0))
-    total_out = sum((t.amount for t in statement.transactions if t.direction == "out"), Decimal(0))
-    return len(statement.transactions), total_in, total_out
 
 
 @pytest.mark.parametrize("name", ["kilylabs_one_day_cp1251.txt", "kilylabs_one_day_utf8.txt"])
