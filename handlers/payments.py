@@ -116,7 +116,8 @@ def amount_text(amount: Decimal, currency: str) -> str:
 
 
 def not_a_statement_text() -> str:
-    return _("This is not a bank statement (1C, camt.053, camt.054 or MT940). Nothing was imported.")
+    return _("This is not a bank statement (1C, camt.053, camt.054 or MT940). "
+             "Nothing was imported.")
 
 
 def statement_error_text(err: StatementError) -> str:

@@ -191,7 +191,7 @@ class RedisFsmStorage(RedisStorage):
                               keys: tuple[str, str]) -> tuple[Any, Any]:
         """Takes the lease on the user's key and reads state and data, in one round trip;
         while another process holds the lease, waits and tries again."""
-        lease, token = self.key_builder.build(key, "lease"), secrets.token_hex(8)
+        lease, token = self.key_builder.build(key, "lock"), secrets.token_hex(8)
         deadline = time.monotonic() + LEASE_WAIT_S
         while True:
             async with self.redis.pipeline(transaction=False) as pipe:

@@ -168,7 +168,8 @@ async def test_statement_in_chat_push_and_review(bot: Harness) -> None:
 async def test_files_that_are_not_statements(bot: Harness) -> None:
     s = await seed(bot)
     today = bot.today()
-    refusal = "This is not a bank statement (1C, camt.053, camt.054 or MT940). Nothing was imported."
+    refusal = ("This is not a bank statement (1C, camt.053, camt.054 or MT940). "
+               "Nothing was imported.")
     big = b"1CClientBankExchange\r\n" + b"x" * (21 * 1024 * 1024)
     cases: list[tuple[Callable[[], Awaitable[Any]], str]] = [
         (lambda: bot.client.send_photo(IVAN, b"\xff\xd8\xff\xe0JFIF" + b"\x00" * 64), refusal),

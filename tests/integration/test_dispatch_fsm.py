@@ -166,7 +166,7 @@ async def test_two_processes_updates_of_one_user_run_in_turn(
     await asyncio.gather(first_update(), second_update())
     assert seen == [NewClient.name.state, NewClient.phone.state]
     assert await plain.get_state(k) == NewClient.email.state
-    leases = [x async for x in plain.redis.scan_iter(match=f"{plain.key_builder.prefix}:*lease*")]  # type: ignore[attr-defined]
+    leases = [x async for x in plain.redis.scan_iter(match=f"{plain.key_builder.prefix}:*lock")]  # type: ignore[attr-defined]
     assert leases == []
 
 
