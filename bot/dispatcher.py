@@ -39,7 +39,7 @@ from handlers import search as search_handlers
 from handlers import shipments as shipment_handlers
 from handlers import tasks as task_handlers
 from handlers.filters import is_command_text
-from handlers.middlewares import ActorMiddleware, FsmBatchMiddleware, PerUserSerialMiddleware
+from handlers.middlewares import ActorMiddleware, PerUserSerialMiddleware
 from services.access import AccessService
 
 
@@ -54,11 +54,10 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
     dp = Dispatcher(storage=storage, disable_fsm=True, access=access,
                     funnel_chart=funnel_chart,
                     report_renderer=report_renderer or ReportRenderer(), **services)
-    dp.update.outer_middleware(PerUserSerialMiddleware())
     dp.update.outer_middleware(AnsweringMiddleware())
     dp.errors.outer_middleware(AnsweringMiddleware())  # the error answer, same chat
-    if hasattr(storage, "batch"):
-        dp.update.outer_middleware(FsmBatchMiddleware(storage))
+    # The user's lock, and inside it the FSM storage's write batch when it has one.
+    dp.update.outer_middleware(PerUserSerialMiddleware(storage))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ActorMiddleware(access))
     ActorI18nMiddleware(i18n).setup(dp)
