@@ -61,4 +61,4 @@ async def is_command_text(message: Message) -> bool:
     word starts with "/". Checked once for a router whose message handlers are all commands
     (bot.dispatcher), before the commands each split the text."""
     text = message.text or message.caption
-    return bool(text) and text.lstrip()[:1] == "/"
+    return text is not None and text.lstrip()[:1] == "/"
