@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Dispatcher
+from aiogram import Dispatcher, Router
+from aiogram.filters import Command
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.utils.i18n import I18n
 
@@ -37,7 +38,8 @@ from handlers import reports_push as report_push_handlers
 from handlers import search as search_handlers
 from handlers import shipments as shipment_handlers
 from handlers import tasks as task_handlers
-from handlers.middlewares import ActorMiddleware, FsmBatchMiddleware, PerUserSerialMiddleware
+from handlers.filters import is_command_text
+from handlers.middlewares import ActorMiddleware, PerUserSerialMiddleware
 from services.access import AccessService
 
 
@@ -52,11 +54,10 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
     dp = Dispatcher(storage=storage, disable_fsm=True, access=access,
                     funnel_chart=funnel_chart,
                     report_renderer=report_renderer or ReportRenderer(), **services)
-    dp.update.outer_middleware(PerUserSerialMiddleware())
     dp.update.outer_middleware(AnsweringMiddleware())
     dp.errors.outer_middleware(AnsweringMiddleware())  # the error answer, same chat
-    if hasattr(storage, "batch"):
-        dp.update.outer_middleware(FsmBatchMiddleware(storage))
+    # The user's lock, and inside it the FSM storage's write batch when it has one.
+    dp.update.outer_middleware(PerUserSerialMiddleware(storage))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ActorMiddleware(access))
     ActorI18nMiddleware(i18n).setup(dp)
@@ -99,4 +100,18 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         customer_handlers.create_router(),
         fallback.create_router(),
     )
+    for router in dp.chain_tail:
+        _commands_only(router)
     return dp
+
+
+def _commands_only(router: Router) -> None:
+    """A router whose message handlers all need a "/" command gets one cheap root check of
+    the text first: a message that is no command skips the router without each `Command`
+    splitting the text (what matches, and in which order, is unchanged)."""
+    handlers = router.message.handlers
+    if router.sub_routers or not handlers:
+        return
+    if all(any(isinstance(f.callback, Command) and f.callback.prefix == "/"
+               for f in h.filters or ()) for h in handlers):
+        router.message.filter(is_command_text)

@@ -54,3 +54,11 @@ class SameFlow(Filter):
         if data.get("flow") != cast(FlowButton, callback_data).flow or msg is None:
             return False
         return {"flow_data": data, "msg": msg}
+
+
+async def is_command_text(message: Message) -> bool:
+    """What every aiogram `Command` (prefix "/") needs first: a text or caption whose first
+    word starts with "/". Checked once for a router whose message handlers are all commands
+    (bot.dispatcher), before the commands each split the text."""
+    text = message.text or message.caption
+    return text is not None and text.lstrip()[:1] == "/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from weakref import WeakValueDictionary
 
@@ -20,31 +21,30 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 class PerUserSerialMiddleware(BaseMiddleware):
     """Handles one user's updates strictly in order. Without it a button pressed twice quickly
-    runs twice concurrently and both runs see the flow before either has finished it."""
+    runs twice concurrently and both runs see the flow before either has finished it.
+    With a `storage` that has a write batch (see storage.fsm), the batch is opened around the
+    update inside the lock (one middleware, not two, on every update's path)."""
 
-    def __init__(self) -> None:
+    def __init__(self, storage: Any = None) -> None:
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        self._batch: Callable[[], AbstractAsyncContextManager[Any]] | None = getattr(
+            storage, "batch", None)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None:
-            return await handler(event, data)
+            return await self._handle(handler, event, data)
         lock = self._locks.get(user.id)
         if lock is None:
             lock = asyncio.Lock()
             self._locks[user.id] = lock
         async with lock:
+            return await self._handle(handler, event, data)
+
+    async def _handle(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if self._batch is None:
             return await handler(event, data)
-
-
-class FsmBatchMiddleware(BaseMiddleware):
-    """Opens the FSM storage's write batch around one update (see storage.fsm)."""
-
-    def __init__(self, storage: Any) -> None:
-        self._storage = storage
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self._storage.batch():
+        async with self._batch():
             return await handler(event, data)
 
 

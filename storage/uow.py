@@ -43,22 +43,26 @@ class SqlUnitOfWork:
     satisfies them structurally, so `Database.uow` is passed as each service's factory.
     A repository is built on first use: a use case pays only for what it touches."""
 
-    def __init__(self, session: AsyncSession, dialect: str,
+    def __init__(self, make_session: Callable[[], AsyncSession], dialect: str,
                  write_lock: asyncio.Lock | None = None,
                  on_outbox: Callable[[], None] | None = None,
-                 autocommit: bool = False) -> None:
-        self.session = session
+                 autocommit: bool = False, driver: AsyncEngine | None = None) -> None:
+        self._make_session = make_session
         self.dialect = dialect
+        self._driver = driver
         self._write_lock = write_lock
         self._on_outbox = on_outbox
         # Nothing to roll back outside a transaction: closing the session is enough.
         self._committed = autocommit
-        self._autocommit = autocommit
+
+    @cached_property
+    def session(self) -> AsyncSession:
+        """Made on first use: the identity read on PostgreSQL needs none (`driver`)."""
+        return self._make_session()
 
     @cached_property
     def users(self) -> SqlUserRepository:
-        return SqlUserRepository(self.session,
-                                 driver_reads=self._autocommit and self.dialect == "postgresql")
+        return SqlUserRepository(lambda: self.session, driver=self._driver)
 
     @cached_property
     def invites(self) -> SqlInviteRepository:
@@ -196,10 +200,11 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if not self._committed:
+            if not self._committed and "session" in self.__dict__:
                 await self.session.rollback()
         finally:
-            await self.session.close()
+            if "session" in self.__dict__:
+                await self.session.close()
             if self._write_lock is not None:
                 self._write_lock.release()
 
@@ -240,10 +245,11 @@ class Database:
     def uow(self, readonly: bool = False, *, single_read: bool = False) -> SqlUnitOfWork:
         """`single_read`: one read statement, outside any transaction (see UowFactory)."""
         if single_read:
-            return SqlUnitOfWork(self._single(), self.dialect, autocommit=True)
+            return SqlUnitOfWork(self._single, self.dialect, autocommit=True,
+                                 driver=self.engine if self.dialect == "postgresql" else None)
         if readonly:
-            return SqlUnitOfWork(self._read(), self.dialect)
-        return SqlUnitOfWork(self._write(), self.dialect, self._sqlite_writer,
+            return SqlUnitOfWork(self._read, self.dialect)
+        return SqlUnitOfWork(self._write, self.dialect, self._sqlite_writer,
                              self._outbox_committed)
 
     def _outbox_committed(self) -> None:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.util import await_only, greenlet_spawn
 
 from services.users import Invite, Role, User
 from storage import models as m
@@ -40,27 +42,46 @@ BY_TELEGRAM_ID_PG = str(BY_TELEGRAM_ID.compile(dialect=postgresql_asyncpg.dialec
 _CREATED_AT = cast(m.UtcDateTime, _USERS.c.created_at.type)
 
 
-class SqlUserRepository:
-    """`driver_reads`: the session runs outside any transaction on PostgreSQL (a single-read
-    unit of work), so the identity read goes to the driver directly."""
+def _fetch_identity(engine: Engine, telegram_id: int) -> Any:
+    """In one greenlet: a pooled connection (the pool's checkout events run: the idle ping),
+    asyncpg's fetchrow on it outside any transaction, the connection back to the pool."""
+    raw = engine.raw_connection()
+    try:
+        return await_only(raw.driver_connection.fetchrow(  # type: ignore[union-attr]
+            BY_TELEGRAM_ID_PG, telegram_id))
+    except BaseException:
+        raw.invalidate()  # a broken connection must not go back to the pool
+        raise
+    finally:
+        raw.close()
 
-    def __init__(self, session: AsyncSession, driver_reads: bool = False) -> None:
-        self._s = session
-        self._driver_reads = driver_reads
+
+class SqlUserRepository:
+    """`session_of` gives the unit of work's session (made on first use). `driver`: on
+    PostgreSQL, the single-read unit of work's engine: the identity read goes to the driver on
+    a pooled connection, without a Session (see `by_telegram_id`)."""
+
+    def __init__(self, session_of: Callable[[], AsyncSession],
+                 driver: AsyncEngine | None = None) -> None:
+        self._session_of = session_of
+        self._driver = driver
+
+    @property
+    def _s(self) -> AsyncSession:
+        return self._session_of()
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
         # Runs on every update: plain columns, no ORM identity map; on PostgreSQL outside a
-        # transaction, asyncpg's fetchrow on the session's connection (SQLAlchemy's execution
-        # path cost twice the driver's own work for this one-row read).
-        if self._driver_reads:
-            conn = await self._s.connection()
-            raw = await conn.get_raw_connection()
-            record = await raw.driver_connection.fetchrow(  # type: ignore[union-attr]
-                BY_TELEGRAM_ID_PG, telegram_id)
+        # transaction, asyncpg's fetchrow on a pooled connection (a Session and SQLAlchemy's
+        # execution path cost twice the driver's own work for this one-row read).
+        if self._driver is not None:
+            record = await greenlet_spawn(_fetch_identity, self._driver.sync_engine,
+                                          telegram_id)
             if record is None:
                 return None
             row: Any = SimpleNamespace(**dict(record))
-            row.created_at = _CREATED_AT.process_result_value(row.created_at, conn.dialect)
+            row.created_at = _CREATED_AT.process_result_value(row.created_at,
+                                                              self._driver.dialect)
         else:
             row = (await self._s.execute(BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
             if row is None:
