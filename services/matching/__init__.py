@@ -89,7 +89,16 @@ from services.matching.model import (
     MatchRule,
     OpenInvoice,
 )
-from services.matching.wire import InvoiceRow, Matched, match_rows, open_invoice, unmatched
+from services.matching.wire import (
+    Incoming,
+    InvoiceRow,
+    Matched,
+    incoming,
+    incoming_payment,
+    match_rows,
+    open_invoice,
+    unmatched,
+)
 
 __all__ = [
     "DUE_GRACE",
@@ -105,6 +114,7 @@ __all__ = [
     "Allocation",
     "Candidate",
     "Decision",
+    "Incoming",
     "IncomingPayment",
     "InvoiceRow",
     "MatchResult",
@@ -112,6 +122,8 @@ __all__ = [
     "Matched",
     "OpenInvoice",
     "confirmed_account_to_remember",
+    "incoming",
+    "incoming_payment",
     "match_payments",
     "match_rows",
     "open_invoice",

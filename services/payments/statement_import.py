@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING
 
 from services.errors import Conflict, Forbidden
 from services.invoices import OPEN_STATUSES
-from services.matching import IncomingPayment, InvoiceRow, Matched, match_rows, unmatched
+from services.matching import (
+    Incoming,
+    IncomingPayment,
+    InvoiceRow,
+    Matched,
+    incoming,
+    incoming_payment,
+    match_rows,
+    unmatched,
+)
 from services.money import from_minor, open_minor
 from services.payment_events import (
     PaymentApplied,
@@ -67,7 +76,8 @@ class _Stale(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """The statement as the worker read it (`read_and_match`)."""
+    """The statement as the worker read it (`read_payments`) and matched it
+    (`match_statement`)."""
 
     format: str
     transactions: int
@@ -102,8 +112,8 @@ class StatementImportMixin(_Base):
         (Conflict "statement_foreign_account" naming it) and a file that does not parse raises
         StatementError with the line; in both cases nothing is written.
 
-        The open invoices are read first; parsing and matching then happen in one worker call
-        (`read_and_match`), before the write transaction and outside it (no writer waits for
+        A worker parses (`read_payments`) while the open invoices are read; it then matches
+        (`match_statement`), before the write transaction and outside it (no writer waits for
         the worker pool). Matching takes every payment of the file as new; when some are
         recorded already (an overlapping statement) or are transfers typed in by hand, the
         rest is matched again without them (a file imported again whole is not).
@@ -124,8 +134,16 @@ class StatementImportMixin(_Base):
             ours = {_norm_account(a.account): a
                     for a in await uow.payments.organization_accounts()}
         org_ids = sorted({a.organization_id for a in ours.values()})
-        invoices = await self._open_invoices(org_ids)
-        read = _Read(*await self._run_cpu(read_and_match, data, filename, ours, invoices, []))
+        # The worker parses while the loop reads the open invoices; then it matches.
+        parsing = asyncio.ensure_future(self._run_cpu(read_payments, data, filename, ours))
+        try:
+            invoices = await self._open_invoices(org_ids)
+        except BaseException:
+            parsing.cancel()
+            raise
+        format_, transactions, count, balances, sha256, found = await parsing
+        read = _Read(format_, transactions, count, balances, sha256,
+                     await self._run_cpu(match_statement, found, invoices, []))
         logger.info("statement %s parsed and matched: %s, %d transactions", filename or "-",
                     read.format, read.transactions)
         payments = {row.key: row for row in read.rows}
@@ -135,8 +153,8 @@ class StatementImportMixin(_Base):
             plan = await self._plan(payments, invoices)
             rows = read.rows
             if attempt > 1 or (plan.skip and len(plan.skip) < len(payments)):
-                rows = (await self._run_cpu(read_and_match, data, filename, ours, invoices,
-                                            sorted(plan.skip)))[-1]
+                rows = await self._run_cpu(match_statement, found, invoices,
+                                           sorted(plan.skip))
             elif plan.skip:  # the whole file is recorded already
                 rows = []
             try:
@@ -436,24 +454,30 @@ def _digest(statement_id: int, filename: str, chat: int, language: str | None,
         team=team)
 
 
-def read_and_match(data: bytes, filename: str, ours: Mapping[str, OrgAccount],
-                   invoices: Sequence[InvoiceRow], skip: Sequence[str]
-                   ) -> tuple[str, int, int, tuple[BalanceNote, ...], str, list[Matched]]:
-    """The worker's part of an import, in ONE call: parse, our incoming payments, balance
-    checks, digest, and the match of each payment (the first of a key; not those in `skip`)
-    against the open invoices of its organization. Module-level, so a worker process can run
-    it; returns a tuple whose last item is a list of compact rows (`bot.cpu_pool` sends a
-    long list back in chunks)."""
-    statement, incoming, balances, digest = StatementImportMixin._read(data, filename, ours)
+def read_payments(data: bytes, filename: str, ours: Mapping[str, OrgAccount]
+                  ) -> tuple[str, int, int, tuple[BalanceNote, ...], str, list[Incoming]]:
+    """The worker's first part of an import: parse, our incoming payments, balance checks,
+    digest. Returns the format, the transactions, the incoming payments (a key twice counts
+    twice), the balance notes, the digest and each payment once (the first of a key) as a
+    compact row, last (`bot.cpu_pool` sends a long list in chunks). Module-level, so a
+    worker process can run it."""
+    statement, found, balances, digest = StatementImportMixin._read(data, filename, ours)
+    first: dict[str, Incoming] = {}
+    for payment, account in found:
+        first.setdefault(payment.key, incoming(payment, account.organization_id))
+    return (statement.format, len(statement.transactions), len(found), balances, digest,
+            list(first.values()))
+
+
+def match_statement(payments: list[Incoming], invoices: list[InvoiceRow],
+                    skip: Sequence[str]) -> list[Matched]:
+    """The worker's second part: the match of each payment (not those in `skip`) against the
+    open invoices of its organization, as compact rows."""
     skipped = frozenset(skip)
-    fresh: dict[str, tuple[IncomingPayment, int]] = {}
-    for payment, account in incoming:
-        if payment.key not in skipped:
-            fresh.setdefault(payment.key, (payment, account.organization_id))
-    orgs = {org for _, org in fresh.values()}
-    rows = match_rows(fresh.values(), [inv for inv in invoices if inv.organization_id in orgs])
-    return (statement.format, len(statement.transactions), len(incoming), balances, digest,
-            rows)
+    fresh = [(incoming_payment(p), p.organization_id) for p in payments
+             if p.key not in skipped]
+    orgs = {org for _, org in fresh}
+    return match_rows(fresh, [inv for inv in invoices if inv.organization_id in orgs])
 
 
 def read_statement(data: bytes, filename: str, ours: Mapping[str, OrgAccount]
