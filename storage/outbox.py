@@ -42,7 +42,7 @@ ITEM_COLUMNS = (
     C.invoice_id,
     C.recipient_user_id,
 )
-INSERT_CHUNK = 1000  # rows per executemany: the loop breathes between chunks
+INSERT_CHUNK = 250  # rows per executemany: the loop breathes between chunks
 IN_CHUNK = 500
 
 
