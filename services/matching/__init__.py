@@ -89,16 +89,7 @@ from services.matching.model import (
     MatchRule,
     OpenInvoice,
 )
-from services.matching.wire import (
-    Incoming,
-    InvoiceRow,
-    Matched,
-    incoming,
-    incoming_payment,
-    match_rows,
-    open_invoice,
-    unmatched,
-)
+from services.matching.wire import InvoiceRow, Matched, match_rows, open_invoice, unmatched
 
 __all__ = [
     "DUE_GRACE",
@@ -114,7 +105,6 @@ __all__ = [
     "Allocation",
     "Candidate",
     "Decision",
-    "Incoming",
     "IncomingPayment",
     "InvoiceRow",
     "MatchResult",
@@ -122,8 +112,6 @@ __all__ = [
     "Matched",
     "OpenInvoice",
     "confirmed_account_to_remember",
-    "incoming",
-    "incoming_payment",
     "match_payments",
     "match_rows",
     "open_invoice",

@@ -90,36 +90,6 @@ def unmatched(row: Matched) -> Matched:
                         overpayment_minor=0, allocations=(), candidates=(), remember="")
 
 
-class Incoming(NamedTuple):
-    """An incoming payment of a statement to `organization_id`'s account, as the parse sends
-    it back and the match receives it (`IncomingPayment`'s fields, flat)."""
-
-    key: str
-    amount_minor: int
-    currency: str
-    received_on: date
-    purpose: str
-    payer_name: str
-    payer_tax_id: str
-    payer_account: str
-    doc_number: str
-    organization_id: int
-
-
-def incoming(payment: IncomingPayment, organization_id: int) -> Incoming:
-    return Incoming(payment.key, payment.amount_minor, payment.currency, payment.received_on,
-                    payment.purpose, payment.payer_name, payment.payer_tax_id,
-                    payment.payer_account, payment.doc_number, organization_id)
-
-
-def incoming_payment(row: Incoming) -> IncomingPayment:
-    return IncomingPayment(
-        key=row.key, amount_minor=row.amount_minor, currency=row.currency,
-        received_on=row.received_on, purpose=row.purpose, payer_name=row.payer_name,
-        payer_tax_id=row.payer_tax_id, payer_account=row.payer_account,
-        doc_number=row.doc_number)
-
-
 def match_rows(payments: Iterable[tuple[IncomingPayment, int]],
                invoices: Iterable[InvoiceRow]) -> list[Matched]:
     """`match_payments` over (payment, organization id) pairs, as rows."""

@@ -76,12 +76,7 @@ from services.payments.rules import (
     status_after,
 )
 from services.payments.service import PaymentService
-from services.payments.statement_import import (
-    match_statement,
-    read_payments,
-    read_statement,
-    statement_row,
-)
+from services.payments.statement_import import read_and_match, read_statement, statement_row
 
 __all__ = [
     "DIGEST_ABOVE",
@@ -118,12 +113,11 @@ __all__ = [
     "doc_key",
     "find_twins",
     "manual_key",
-    "match_statement",
     "may_reverse",
     "money",
     "parse_split",
     "payment_values",
-    "read_payments",
+    "read_and_match",
     "read_statement",
     "run_in_thread",
     "settled",

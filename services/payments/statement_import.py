@@ -17,16 +17,7 @@ from typing import TYPE_CHECKING
 
 from services.errors import Conflict, Forbidden
 from services.invoices import OPEN_STATUSES
-from services.matching import (
-    Incoming,
-    IncomingPayment,
-    InvoiceRow,
-    Matched,
-    incoming,
-    incoming_payment,
-    match_rows,
-    unmatched,
-)
+from services.matching import IncomingPayment, InvoiceRow, Matched, match_rows, unmatched
 from services.money import from_minor, open_minor
 from services.payment_events import (
     PaymentApplied,
@@ -76,8 +67,7 @@ class _Stale(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """The statement as the worker read it (`read_payments`) and matched it
-    (`match_statement`)."""
+    """The statement as the worker read it (`read_and_match`)."""
 
     format: str
     transactions: int
@@ -112,8 +102,8 @@ class StatementImportMixin(_Base):
         (Conflict "statement_foreign_account" naming it) and a file that does not parse raises
         StatementError with the line; in both cases nothing is written.
 
-        A worker parses (`read_payments`) while the open invoices are read; it then matches
-        (`match_statement`), before the write transaction and outside it (no writer waits for
+        The open invoices are read first; parsing and matching then happen in one worker call
+        (`read_and_match`), before the write transaction and outside it (no writer waits for
         the worker pool). Matching takes every payment of the file as new; when some are
         recorded already (an overlapping statement) or are transfers typed in by hand, the
         rest is matched again without them (a file imported again whole is not).
@@ -134,16 +124,8 @@ class StatementImportMixin(_Base):
             ours = {_norm_account(a.account): a
                     for a in await uow.payments.organization_accounts()}
         org_ids = sorted({a.organization_id for a in ours.values()})
-        # The worker parses while the loop reads the open invoices; then it matches.
-        parsing = asyncio.ensure_future(self._run_cpu(read_payments, data, filename, ours))
-        try:
-            invoices = await self._open_invoices(org_ids)
-        except BaseException:
-            parsing.cancel()
-            raise
-        format_, transactions, count, balances, sha256, found = await parsing
-        read = _Read(format_, transactions, count, balances, sha256,
-                     await self._run_cpu(match_statement, found, invoices, []))
+        invoices = await self._open_invoices(org_ids)
+        read = _Read(*await self._run_cpu(read_and_match, data, filename, ours, invoices, []))
         logger.info("statement %s parsed and matched: %s, %d transactions", filename or "-",
                     read.format, read.transactions)
         payments = {row.key: row for row in read.rows}
@@ -153,8 +135,8 @@ class StatementImportMixin(_Base):
             plan = await self._plan(payments, invoices)
             rows = read.rows
             if attempt > 1 or (plan.skip and len(plan.skip) < len(payments)):
-                rows = await self._run_cpu(match_statement, found, invoices,
-                                           sorted(plan.skip))
+                rows = (await self._run_cpu(read_and_match, data, filename, ours, invoices,
+                                            sorted(plan.skip)))[-1]
             elif plan.skip:  # the whole file is recorded already
                 rows = []
             try:
@@ -454,30 +436,24 @@ def _digest(statement_id: int, filename: str, chat: int, language: str | None,
         team=team)
 
 
-def read_payments(data: bytes, filename: str, ours: Mapping[str, OrgAccount]
-                  ) -> tuple[str, int, int, tuple[BalanceNote, ...], str, list[Incoming]]:
-    """The worker's first part of an import: parse, our incoming payments, balance checks,
-    digest. Returns the format, the transactions, the incoming payments (a key twice counts
-    twice), the balance notes, the digest and each payment once (the first of a key) as a
-    compact row, last (`bot.cpu_pool` sends a long list in chunks). Module-level, so a
-    worker process can run it."""
-    statement, found, balances, digest = StatementImportMixin._read(data, filename, ours)
-    first: dict[str, Incoming] = {}
-    for payment, account in found:
-        first.setdefault(payment.key, incoming(payment, account.organization_id))
-    return (statement.format, len(statement.transactions), len(found), balances, digest,
-            list(first.values()))
-
-
-def match_statement(payments: list[Incoming], invoices: list[InvoiceRow],
-                    skip: Sequence[str]) -> list[Matched]:
-    """The worker's second part: the match of each payment (not those in `skip`) against the
-    open invoices of its organization, as compact rows."""
+def read_and_match(data: bytes, filename: str, ours: Mapping[str, OrgAccount],
+                   invoices: Sequence[InvoiceRow], skip: Sequence[str]
+                   ) -> tuple[str, int, int, tuple[BalanceNote, ...], str, list[Matched]]:
+    """The worker's part of an import, in ONE call: parse, our incoming payments, balance
+    checks, digest, and the match of each payment (the first of a key; not those in `skip`)
+    against the open invoices of its organization. Module-level, so a worker process can run
+    it; returns a tuple whose last item is a list of compact rows (`bot.cpu_pool` sends a
+    long list back in chunks)."""
+    statement, incoming, balances, digest = StatementImportMixin._read(data, filename, ours)
     skipped = frozenset(skip)
-    fresh = [(incoming_payment(p), p.organization_id) for p in payments
-             if p.key not in skipped]
-    orgs = {org for _, org in fresh}
-    return match_rows(fresh, [inv for inv in invoices if inv.organization_id in orgs])
+    fresh: dict[str, tuple[IncomingPayment, int]] = {}
+    for payment, account in incoming:
+        if payment.key not in skipped:
+            fresh.setdefault(payment.key, (payment, account.organization_id))
+    orgs = {org for _, org in fresh.values()}
+    rows = match_rows(fresh.values(), [inv for inv in invoices if inv.organization_id in orgs])
+    return (statement.format, len(statement.transactions), len(incoming), balances, digest,
+            rows)
 
 
 def read_statement(data: bytes, filename: str, ours: Mapping[str, OrgAccount]

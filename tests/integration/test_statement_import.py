@@ -18,7 +18,7 @@ from bot.i18n import DOMAIN, LOCALES, compile_catalogs
 from handlers.notices import RENDERERS
 from services.errors import Conflict, NotFound
 from services.notices import PAYMENT_APPLIED, PAYMENT_DIGEST, PAYMENT_TEAM
-from services.payments import PaymentApplied, PaymentService, ReviewNeeded, match_statement
+from services.payments import PaymentApplied, PaymentService, ReviewNeeded, read_and_match
 from services.statements import StatementError, generate_1c
 from services.tasks import TaskDraft, TaskKind, TaskService
 from storage import models as m
@@ -259,7 +259,7 @@ async def test_a_transfer_already_in_the_statement_is_not_typed_in_twice(w: Worl
 
 
 class HeldMatcher:
-    """A CPU runner that holds every match (after the parse, in its own worker call) until
+    """A CPU runner that holds every match (parsed and matched in one worker call) until
     `release` is set, and says when one has begun: the statement is then read, but not
     written."""
 
@@ -269,7 +269,7 @@ class HeldMatcher:
         self.matches = 0
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        if fn is match_statement:
+        if fn is read_and_match:
             self.matches += 1
             self.entered.put_nowait(None)
             await self.release.wait()
