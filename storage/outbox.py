@@ -42,7 +42,7 @@ ITEM_COLUMNS = (
     C.invoice_id,
     C.recipient_user_id,
 )
-INSERT_CHUNK = 200  # rows per INSERT statement: far below SQLite's bound-parameter limit
+INSERT_CHUNK = 250  # rows per executemany: the loop breathes between chunks
 IN_CHUNK = 500
 
 
@@ -122,15 +122,17 @@ class SqlOutboxQueries:
             for it in unique.values()
         ]
         insert = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        # ONE statement, executed many times (insertmanyvalues batches it with its compiled
+        # form cached): a multi-row VALUES built per chunk was compiled per chunk, the top
+        # cost of a statement import's 10,000 receipts.
+        stmt = (
+            insert(OUTBOX)
+            .on_conflict_do_nothing(index_elements=[C.idempotency_key])
+            .returning(C.id)
+        )
         inserted = 0
         for chunk in _chunks(rows, INSERT_CHUNK):
-            stmt = (
-                insert(OUTBOX)
-                .values(list(chunk))
-                .on_conflict_do_nothing(index_elements=[C.idempotency_key])
-                .returning(C.id)
-            )
-            inserted += len((await self._s.execute(stmt)).all())
+            inserted += len((await self._s.execute(stmt, list(chunk))).all())
         self.enqueued += inserted
         return inserted
 

@@ -30,7 +30,7 @@ from sqlalchemy.types import BigInteger
 
 from storage import models as m
 
-CHUNK: Final = 250
+CHUNK: Final = 1000
 _COLUMNS: Final = ["owner_id", "amount_minor", "payment_id"]
 
 # Every row from scratch, in plain SQL for both engines (bench/search.py fills its generated
