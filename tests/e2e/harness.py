@@ -11,11 +11,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+
 from bot.app import run_polling
 from bot.settings import Settings
 from sandbox.client import WAIT_CEILING, SandboxClient, eventually
 from sandbox.server import BotApiSandbox
 from services.clock import FrozenClock
+from storage import models as m
+from storage.uow import Database
 
 TOKEN = "123456789:" + "E2eTestTokenForTheSandbox_abcdefghij"[:35]
 ADMIN = 1001
@@ -159,3 +163,14 @@ async def running_bot(database_url: str, **extra: Any) -> AsyncIterator[Harness]
 
 def buttons(message: dict[str, Any]) -> list[str]:
     return [b["text"] for row in message.get("buttons") or [] for b in row]
+
+
+async def payment_pushes_delivered(db: Database, now: datetime) -> None:
+    """A seeded payment's pushes count as delivered before the test: sent by the outbox
+    whenever it wakes, they would otherwise land amid the replies a test waits for."""
+    async with db.uow() as uow:
+        await uow.session.execute(
+            update(m.OutboxMessage).where(m.OutboxMessage.kind.in_(
+                ("payment_applied", "payment_team", "payment_receipt")))
+            .values(status="sent", sent_at=now))
+        await uow.commit()

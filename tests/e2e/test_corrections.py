@@ -28,7 +28,7 @@ from services.users import Role
 from storage import models as m
 from storage.db import create_engine
 from storage.uow import Database
-from tests.e2e.harness import ADMIN, Harness, buttons
+from tests.e2e.harness import ADMIN, Harness, buttons, payment_pushes_delivered
 from tests.unit.services.conftest import ROOT
 
 MANAGER, MANAGER2, CUSTOMER = 2101, 2102, 7101
@@ -93,14 +93,7 @@ async def seed(bot: Harness, paid: str = "0") -> Seeded:
         if paid != "0":
             await PaymentService(db.uow, bot.clock, deals, "UTC").record_manual(
                 ivan, inv.id, "cash", paid, "ПКО-1")
-            # Its pushes count as delivered before the test: sent by the outbox whenever it
-            # wakes, they would otherwise land amid the replies a test waits for.
-            async with db.uow() as uow:
-                await uow.session.execute(
-                    update(m.OutboxMessage).where(m.OutboxMessage.kind.in_(
-                        ("payment_applied", "payment_team", "payment_receipt")))
-                    .values(status="sent", sent_at=bot.clock.now()))
-                await uow.commit()
+            await payment_pushes_delivered(db, bot.clock.now())
         await AlertService(db.uow, bot.clock, AlertConfig()).replan(inv.id)  # type: ignore[arg-type]
     finally:
         await db.dispose()

@@ -29,7 +29,7 @@ from services.users import Role
 from storage import models as m
 from storage.db import create_engine
 from storage.uow import Database
-from tests.e2e.harness import ADMIN, Harness, buttons, running_bot
+from tests.e2e.harness import ADMIN, Harness, buttons, payment_pushes_delivered, running_bot
 
 PIPELINES = load_pipelines(Path(__file__).resolve().parents[2] / "config" / "pipelines.toml")
 MANAGER, MANAGER2 = 2101, 2102
@@ -88,14 +88,7 @@ async def seed(bot: Harness, paid: str = "1000", overdue_days: int = 45) -> Seed
         if paid != "0":
             await PaymentService(db.uow, bot.clock, deals, "UTC").record_manual(
                 ivan, numbers[0][0], "cash", paid, "ПКО-1")
-            # Its pushes count as delivered before the test: sent by the outbox whenever it
-            # wakes, they would otherwise land amid the replies a test waits for.
-            async with db.uow() as uow:
-                await uow.session.execute(
-                    update(m.OutboxMessage).where(m.OutboxMessage.kind.in_(
-                        ("payment_applied", "payment_team", "payment_receipt")))
-                    .values(status="sent", sent_at=bot.clock.now()))
-                await uow.commit()
+            await payment_pushes_delivered(db, bot.clock.now())
     finally:
         await db.dispose()
     for uid, name in ((ADMIN, "Anna"), (MANAGER, "Ivan"), (MANAGER2, "Petr")):
