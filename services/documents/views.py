@@ -36,6 +36,22 @@ class PartyView:
     email: str = ""
     director: str = ""
     accountant: str = ""
+    # Issue 16 (market documents): the register number (RO «Nr. Reg. Com.», RU ОГРН), the
+    # address in parts (e-Factura and Factur-X need city, ISO 3166-2 region e.g. "RO-B", postal
+    # code; `address` stays the street line as printed), whether the party pays VAT ("yes",
+    # "no" or "" unknown), «TVA la încasare» ("yes"/""), and who signs: the director's
+    # position, or a signer with a power of attorney (number, ISO date "2026-01-15").
+    reg_number: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    vat_payer: str = ""
+    vat_on_collection: str = ""
+    director_position: str = ""
+    signer_name: str = ""
+    signer_position: str = ""
+    signer_poa_number: str = ""
+    signer_poa_date: str = ""
 
     @property
     def display_name(self) -> str:
