@@ -18,14 +18,19 @@ from services.money import format_money
 logger = logging.getLogger(__name__)
 
 SUBJECTS: Final = {
-    "ru": {"invoice": "Счёт на оплату № {number}", "quote": "Коммерческое предложение № {number}"},
-    "en": {"invoice": "Invoice {number}", "quote": "Quote {number}"},
-    "ro": {"invoice": "Factura nr. {number}", "quote": "Oferta nr. {number}"},
+    "ru": {"invoice": "Счёт на оплату № {number}", "quote": "Коммерческое предложение № {number}",
+           "credit_note": "Корректировочный документ № {number}"},
+    "en": {"invoice": "Invoice {number}", "quote": "Quote {number}",
+           "credit_note": "Credit note {number}"},
+    "ro": {"invoice": "Factura nr. {number}", "quote": "Oferta nr. {number}",
+           "credit_note": "Factura de stornare nr. {number}"},
 }
 BODIES: Final = {
     "ru": {
         "greeting": "Здравствуйте!",
         "invoice": "Направляем счёт на оплату № {number} на сумму {total}.",
+        "credit_note": "Направляем корректировочный документ № {number}: сумма счёта "
+                       "уменьшена на {total}.",
         "quote": "Направляем коммерческое предложение № {number} на сумму {total}.",
         "due": "Оплатить не позднее {due}.",
         "attached": "Документ во вложении (PDF).",
@@ -34,6 +39,7 @@ BODIES: Final = {
     "en": {
         "greeting": "Hello,",
         "invoice": "Please find attached invoice {number} for {total}.",
+        "credit_note": "Please find attached credit note {number}: {total} credited to you.",
         "quote": "Please find attached our quote {number} for {total}.",
         "due": "Payment is due by {due}.",
         "attached": "The document is attached as a PDF.",
@@ -42,6 +48,8 @@ BODIES: Final = {
     "ro": {
         "greeting": "Bună ziua,",
         "invoice": "Vă transmitem factura nr. {number} în valoare de {total}.",
+        "credit_note": "Vă transmitem factura de stornare nr. {number}, în valoare de {total} "
+                       "în favoarea dumneavoastră.",
         "quote": "Vă transmitem oferta nr. {number} în valoare de {total}.",
         "due": "Termen de plată: {due}.",
         "attached": "Documentul este atașat (PDF).",
@@ -56,7 +64,7 @@ def compose(email: OutgoingEmail, sender: str) -> EmailMessage:
     words = BODIES[lang]
     total = format_money(email.total, email.currency, lang)
     lines = [words["greeting"], "",
-             words[email.kind if email.kind in ("invoice", "quote") else "invoice"].format(
+             words[email.kind if email.kind in words else "invoice"].format(
                  number=email.number, total=total)]
     if email.kind == "invoice" and email.due_date is not None:
         lines.append(words["due"].format(due=format_date(email.due_date, lang)))

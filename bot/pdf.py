@@ -56,6 +56,7 @@ from bot.specimen import specimen_view
 from services.documents import (
     DOCUMENT_KINDS,
     LANGUAGES,
+    CreditNoteView,
     DocumentView,
     Lang,
     StatementView,
@@ -75,15 +76,15 @@ DEFAULT_NICENESS = 5  # workers yield the CPU to the event loop's process
 # --- templates -----------------------------------------------------------------------------
 
 
-Printable = DocumentView | StatementView
+Printable = DocumentView | StatementView | CreditNoteView
 
 
 def template_name(view: Printable) -> str:
     """The shipped template of a view: invoices by layout, the other kinds by kind."""
     if isinstance(view, StatementView):
         return "client_statement.html.j2"
-    if view.kind == "invoice":
-        return f"invoice_{view.layout}.html.j2"
+    if view.kind in ("invoice", "credit_note"):
+        return f"{view.kind}_{view.layout}.html.j2"
     return f"{view.kind}.html.j2"
 
 
@@ -341,7 +342,8 @@ def _worker_init(niceness: int = 0) -> None:
     engine = _engine()
     for name in ("invoice_ru.html.j2", "invoice_intl.html.j2", "quote.html.j2",
                  "receipt.html.j2", "act.html.j2", "delivery_note.html.j2",
-                 "client_statement.html.j2"):  # fmt: skip
+                 "client_statement.html.j2", "credit_note_intl.html.j2",
+                 "credit_note_ru.html.j2"):  # fmt: skip
         engine.env.get_template(name)
     for language in LANGUAGES:  # each reads its catalog once: not on a customer's document
         labels_for(language)

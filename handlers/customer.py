@@ -84,6 +84,8 @@ def title_of(kind: Any, number: Any, doc_id: Any) -> str:
     shown = html.escape(str(number or doc_id or ""))
     if kind == "quote":
         return _("Quote {number}").format(number=shown)
+    if kind == "credit_note":
+        return _("Credit note {number}").format(number=shown)
     return _("Invoice {number}").format(number=shown)
 
 
@@ -95,7 +97,11 @@ def qr_caption() -> str:
     return _("Payment QR: scan it in your banking app.")
 
 
-def customer_keyboard(header: DocHeader) -> InlineKeyboardMarkup:
+def customer_keyboard(header: DocHeader) -> InlineKeyboardMarkup | None:
+    """The customer's buttons under a document; none under a credit note (nothing to pay or
+    accept: questions go to the chat)."""
+    if header.kind not in KIND_CODES:
+        return None
     kb = InlineKeyboardBuilder()
     k = KIND_CODES[header.kind]
     if header.kind == "invoice":

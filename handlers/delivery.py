@@ -50,8 +50,9 @@ from services.users import User
 
 logger = logging.getLogger(__name__)
 
-KIND_CODES = {"invoice": "i", "quote": "q"}
-KINDS = {"i": "invoice", "q": "quote"}
+KIND_CODES = {"invoice": "i", "quote": "q", "credit_note": "c"}
+KINDS = {"i": "invoice", "q": "quote", "c": "credit_note"}
+LINKED = frozenset({"invoice", "quote"})  # a credit note has no links (services.delivery)
 NOT_SENDABLE = frozenset({"draft", "cancelled"})
 
 
@@ -67,7 +68,8 @@ class Dv(StrEnum):
 
 
 class DeliveryCb(CallbackData, prefix="dv"):
-    """`k` is "i" (invoice) or "q" (quote), `id` the document, `t` a link (token row) id."""
+    """`k` is "i" (invoice), "q" (quote) or "c" (credit note), `id` the document, `t` a link
+    (token row) id."""
 
     action: Dv
     k: str
@@ -114,6 +116,13 @@ def send_button(kind: str, doc_id: int) -> InlineKeyboardButton:
         action=Dv.MENU, k=KIND_CODES[kind], id=doc_id).pack())
 
 
+def credit_note_button(note_id: int, number: str) -> InlineKeyboardButton:
+    """A credit note's button on its invoice's card: its Send menu (chat, e-mail, PDF)."""
+    return InlineKeyboardButton(text=f"📄 {number}"[:60],
+                                callback_data=DeliveryCb(action=Dv.MENU, k="c",
+                                                         id=note_id).pack())
+
+
 def invoice_card_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
     """The invoice card's row from delivery: "Send…" once the invoice can be sent."""
     return [] if inv.status in NOT_SENDABLE else [send_button("invoice", inv.id)]
@@ -132,6 +141,13 @@ def link_label(link: AccessLink) -> str:
 def menu_keyboard(options: SendOptions) -> InlineKeyboardMarkup:
     h = options.header
     kb = InlineKeyboardBuilder()
+    if h.kind not in LINKED:  # a credit note: the chat, e-mail, the PDF
+        if options.customer_chat:
+            kb.button(text=_("To the customer's chat"), callback_data=cb(Dv.CHAT, h))
+        kb.button(text=_("E-mail"), callback_data=cb(Dv.MAIL, h))
+        kb.button(text=_("PDF"), callback_data=cb(Dv.PDF, h))
+        kb.adjust(2 if options.customer_chat else 1, 1)
+        return kb.as_markup()
     kb.button(text=_("Telegram link"), callback_data=cb(Dv.LINK, h))
     if options.customer_chat:
         kb.button(text=_("To the customer's chat"), callback_data=cb(Dv.CHAT, h))

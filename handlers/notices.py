@@ -15,9 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.companies import CompanyAction, CompanyCb
-from handlers.customer import KIND_CODES, title_of
+from handlers.customer import title_of
 from handlers.deals.callbacks import DealAction, DealCb
-from handlers.delivery import DeliveryCb, Dv
+from handlers.delivery import KIND_CODES, DeliveryCb, Dv
 from handlers.leads import open_lead_keyboard, web_push_text
 from handlers.payments import (
     applied_keyboard,

@@ -51,7 +51,8 @@ class SqlCreditNoteRepository:
                             sent=r.sent_at is not None, viewed=r.viewed_at is not None,
                             credited_minor=int(r.credited_minor or 0))
 
-    async def invoice_lines(self, invoice_id: int) -> list[InvoiceLineLeft]:
+    async def invoice_lines(self, invoice_id: int,
+                            before_note: int | None = None) -> list[InvoiceLineLeft]:
         rows = (await self._s.execute(
             select(L.id, L.position, L.kind, L.product_id, L.name, L.unit, L.quantity,
                    L.unit_price_minor, L.discount_percent, L.vat_rate, L.net_minor,
@@ -62,9 +63,11 @@ class SqlCreditNoteRepository:
         taken: dict[int, tuple[Decimal, int, int]] = {}
         ids = [int(r.id) for r in rows]
         if ids:
-            found: Any = (await self._s.execute(
-                select(L.source_line_id, L.quantity, L.net_minor, L.vat_minor)
-                .where(L.source_line_id.in_(ids), L.credit_note_id.is_not(None)))).all()
+            taking = (select(L.source_line_id, L.quantity, L.net_minor, L.vat_minor)
+                 .where(L.source_line_id.in_(ids), L.credit_note_id.is_not(None)))
+            if before_note is not None:
+                taking = taking.where(L.credit_note_id < before_note)
+            found: Any = (await self._s.execute(taking)).all()
             for line_id, qty, net, vat in found:
                 q, n, v = taken.get(int(line_id), (Decimal(0), 0, 0))
                 taken[int(line_id)] = (q + Decimal(qty), n + int(net), v + int(vat))

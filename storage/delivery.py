@@ -52,6 +52,8 @@ class SqlDeliveryRepository:
     # --- documents ----------------------------------------------------------------------
 
     async def header(self, kind: str, doc_id: int) -> DocHeader | None:
+        if kind == "credit_note":
+            return await self._credit_note_header(doc_id)
         model = _MODELS.get(kind)
         if model is None:
             return None
@@ -60,6 +62,27 @@ class SqlDeliveryRepository:
             .outerjoin(m.Company, m.Company.id == model.company_id)
             .where(model.id == doc_id).execution_options(populate_existing=True))).first()
         return to_header(kind, found[0], found[1]) if found else None
+
+    async def _credit_note_header(self, note_id: int) -> DocHeader | None:
+        """A credit note, with its invoice's contact and language (it is the invoice's
+        document: printed in its language, sent to its customer)."""
+        cn = m.CreditNote
+        found: Any = (await self._s.execute(
+            select(cn, m.Invoice.contact_id, m.Invoice.language, m.Company.name)
+            .join(m.Invoice, m.Invoice.id == cn.invoice_id)
+            .outerjoin(m.Company, m.Company.id == cn.company_id)
+            .where(cn.id == note_id).execution_options(populate_existing=True))).first()
+        if found is None:
+            return None
+        row, contact_id, language, buyer = found
+        c = row.currency
+        zero = from_minor(0, c)
+        return DocHeader(
+            kind="credit_note", id=row.id, owner_id=row.owner_id,
+            organization_id=row.organization_id, company_id=row.company_id,
+            contact_id=contact_id, status=row.status, number_text=row.number_text,
+            language=language, currency=c, grand_total=from_minor(row.total_minor, c),
+            paid=zero, due_date=None, buyer_name=buyer or "", credited=zero)
 
     async def set_document_contact(self, kind: str, doc_id: int, contact_id: int) -> None:
         model = _MODELS[kind]

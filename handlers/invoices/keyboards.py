@@ -48,6 +48,10 @@ def card_keyboard(inv: Invoice) -> InlineKeyboardMarkup:
         if row:
             kb.add(*row)
             rows.append(len(row))
+    documents = credit_note_documents(inv)
+    for i in range(0, len(documents), 2):  # two per row: the numbers are long
+        kb.add(*documents[i:i + 2])
+        rows.append(len(documents[i:i + 2]))
     if rows:
         kb.adjust(*rows)
     return kb.as_markup()
@@ -68,6 +72,11 @@ def credit_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
             callback_data=CreditCb(action=Cn.REFUND, id=n.id).pack())
             for n in inv.credit_notes if n.refunded < n.total]
     return row
+
+
+def credit_note_documents(inv: Invoice) -> list[InlineKeyboardButton]:
+    """"📄 КН-2026-00001" per credit note: its document (PDF, the customer's chat, e-mail)."""
+    return [delivery.credit_note_button(n.id, n.number_text) for n in inv.credit_notes]
 
 
 def invoice_button(deal_id: int) -> InlineKeyboardButton:

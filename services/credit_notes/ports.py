@@ -20,8 +20,10 @@ class CreditNoteRepository(Protocol):
         """The invoice's money (`lock`: its row locked to the end of the transaction)."""
         ...
 
-    async def invoice_lines(self, invoice_id: int) -> list[InvoiceLineLeft]:
-        """The invoice's lines with what earlier credit notes took of each."""
+    async def invoice_lines(self, invoice_id: int,
+                            before_note: int | None = None) -> list[InvoiceLineLeft]:
+        """The invoice's lines with what earlier credit notes took of each (`before_note`:
+        only the credit notes issued before that one, ids being issued in order)."""
         ...
 
     async def add(self, fields: Mapping[str, Any], lines: Sequence[CreditLine]) -> int: ...

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from services.delivery.base import header_only
 from services.delivery.model import (
     PAYLOAD_PREFIX,
+    SUBJECT_KINDS,
     TOKEN_BYTES,
     TOKEN_RE,
     AccessLink,
@@ -19,7 +20,7 @@ from services.delivery.model import (
     check_kind,
 )
 from services.delivery.rendering import Reading, RenderingMixin
-from services.errors import NotFound
+from services.errors import Conflict, NotFound
 from services.users import User
 
 if TYPE_CHECKING:
@@ -34,6 +35,12 @@ def parse_start_payload(payload: str) -> tuple[SubjectKind, str]:
             if TOKEN_RE.fullmatch(token):
                 return check_kind(kind), token
     raise NotFound("link_invalid")
+
+
+def no_links(kind: str) -> None:
+    """Conflict("no_links") for a kind without links (a credit note)."""
+    if kind in SUBJECT_KINDS and kind not in PAYLOAD_PREFIX:
+        raise Conflict("no_links")
 
 
 class LinksMixin(RenderingMixin):
@@ -57,6 +64,7 @@ class LinksMixin(RenderingMixin):
     async def deep_link(self, actor: User, kind: str, doc_id: int) -> AccessLink:
         """A token for ``https://t.me/<bot>?start=inv_<token>``: whoever opens it gets the
         document in their chat and becomes this document's customer contact."""
+        no_links(kind)
         header = await self._sendable(actor, kind, doc_id, header_only)
         async with self._uow() as uow:
             link = await self._new_token(uow, actor, header, "deep_link")
@@ -70,6 +78,7 @@ class LinksMixin(RenderingMixin):
     async def public_link(self, actor: User, kind: str, doc_id: int) -> tuple[AccessLink, str]:
         """A public URL serving the stored PDF (rendered with no transaction open, then
         stored with the link and the delivery in one)."""
+        no_links(kind)
 
         async def read(uow: UnitOfWork, header: DocHeader) -> Reading:
             return await self._read_pdf(uow, actor, header)

@@ -11,8 +11,10 @@ from typing import Final, Literal
 
 from services.errors import NotFound
 
-SubjectKind = Literal["invoice", "quote"]
-SUBJECT_KINDS: Final = ("invoice", "quote")
+SubjectKind = Literal["invoice", "quote", "credit_note"]
+#: A credit note is sent (chat, e-mail, PDF) but has no links: the customer reaches it from
+#: the chat it was sent to, and its PDF from the e-mail (`LinksMixin` refuses it).
+SUBJECT_KINDS: Final = ("invoice", "quote", "credit_note")
 PAYLOAD_PREFIX: Final = {"invoice": "inv_", "quote": "quo_"}
 TOKEN_BYTES: Final = 24  # 32 URL-safe characters; "inv_" + 32 fits Telegram's 64
 TOKEN_RE: Final = re.compile(r"[A-Za-z0-9_-]{20,60}")
@@ -27,10 +29,12 @@ TEMPLATE_NAMES: Final = {"invoice_ru": "invoice", "invoice_intl": "invoice", "qu
 CUSTOMER_VISIBLE: Final = {
     "invoice": ("issued", "sent", "viewed", "partially_paid", "paid", "overdue"),
     "quote": ("sent", "accepted", "changes_requested", "expired"),
+    "credit_note": (),  # not in the customer's document list (no links either)
 }
 SENDABLE: Final = {
     "invoice": ("issued", "sent", "viewed", "partially_paid", "paid", "overdue"),
     "quote": ("draft", "sent", "accepted", "changes_requested"),
+    "credit_note": ("issued", "refunded"),
 }
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.delivery.base import DeliveryBase
-from services.delivery.model import DocHeader, StatementPdf, StoredFile
+from services.delivery.model import SUBJECT_KINDS, DocHeader, StatementPdf, StoredFile
 from services.errors import Forbidden, NotFound
 from services.notices import FILE, delivered_message, failed_message, failure_reason, notice
 from services.users import User
@@ -25,7 +25,7 @@ class OutboxMixin(DeliveryBase):
             stored = await uow.stored_documents.get(int(payload["stored_document_id"]))
             kind = payload.get("subject_kind")
             header = (await uow.delivery.header(str(kind), int(payload["subject_id"]))
-                      if kind in ("invoice", "quote") else None)
+                      if kind in SUBJECT_KINDS else None)
         if stored is None:
             raise NotFound(entity="document", id=int(payload["stored_document_id"]))
         return stored, header

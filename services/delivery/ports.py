@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.clients import CompanyRepository
+from services.credit_notes.ports import CreditNoteRepository
 from services.delivery.model import (
     AccessLink,
     BoundContact,
@@ -144,3 +145,5 @@ class DeliveryUnitOfWork(CustomerUnitOfWork, QuoteUnitOfWork, Protocol):
     def payments(self) -> PaymentRepository: ...
     @property
     def shipments(self) -> ShipmentRepository: ...
+    @property
+    def credit_notes(self) -> CreditNoteRepository: ...

@@ -11,9 +11,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 from services.delivery.base import DeliveryBase
 from services.delivery.model import DocHeader, PdfFile, Printing, StoredFile
-from services.documents import DocumentView, PartyView, as_printed, build_invoice_view
+from services.documents import (
+    CreditLineInput,
+    CreditNoteView,
+    DocumentView,
+    PartyView,
+    as_printed,
+    build_credit_note_view,
+    build_invoice_view,
+)
 from services.errors import Conflict, NotFound
 from services.invoices import Party, seller_party
+from services.money import from_minor
+from services.pricing import NO_VAT, VatRate
 from services.users import User
 
 if TYPE_CHECKING:
@@ -22,7 +32,7 @@ if TYPE_CHECKING:
 
 FILE_WORDS: Final = {"invoice": "Invoice", "quote": "Quote", "act": "Act",
                      "delivery_note": "Delivery_note", "receipt": "Receipt",
-                     "statement": "Statement"}
+                     "statement": "Statement", "credit_note": "Credit_note"}
 
 
 def pdf_filename(kind: str, number: str | None, doc_id: int) -> str:
@@ -36,7 +46,10 @@ def _digest(data: bytes | None) -> str:
     return hashlib.sha256(data).hexdigest() if data else "-"
 
 
-def view_hash(view: DocumentView, template_source: str | None) -> str:
+Viewed = DocumentView | CreditNoteView
+
+
+def view_hash(view: Viewed, template_source: str | None) -> str:
     """The cache key of a rendered PDF. ``repr`` of the frozen view covers every printed
     field (Decimals, dates and parties repr exactly); the images are ``repr=False`` and are
     hashed separately, as is the template."""
@@ -78,7 +91,7 @@ class Reading:
     """What rendering needs, read in the caller's unit of work."""
 
     header: DocHeader
-    view: DocumentView
+    view: Viewed
     kind: str
     filename: str
     template: str | None
@@ -130,10 +143,52 @@ class RenderingMixin(DeliveryBase):
             total_discount_amount=amt, paid_amount=paid, logo=images.get("logo"),
             stamp=images.get("stamp"), signature=images.get("signature"))
 
+    async def _credit_note_view(self, uow: UnitOfWork, actor: User,
+                                header: DocHeader) -> CreditNoteView:
+        """The credit note in its market's form (`build_credit_note_view`): its stored lines,
+        each with the invoice line as it stood before it (less the earlier credit notes);
+        the parties, language and tax mode of its invoice as that prints them."""
+        note = await uow.credit_notes.get(header.id, actor.owner_scope())
+        if note is None:
+            raise NotFound(entity="credit_note", id=header.id)
+        r = await self._invoices.for_render_in(uow, actor, note.invoice_id)
+        before = {x.id: x for x in await uow.credit_notes.invoice_lines(note.invoice_id,
+                                                                         note.id)}
+        cur = note.currency
+        lines = []
+        for x in note.lines:
+            was = before.get(x.source_line_id)
+            if was is None:  # cannot happen: a credit note's lines come from its invoice
+                raise NotFound(entity="line", id=x.source_line_id)
+            rate: VatRate = NO_VAT if x.vat_rate == NO_VAT else Decimal(x.vat_rate)
+            lines.append(CreditLineInput(
+                x.position, x.name, x.unit, rate, from_minor(x.unit_price_minor, cur),
+                was.quantity_left, from_minor(was.net_minor - was.credited_net_minor, cur),
+                from_minor(was.vat_minor - was.credited_vat_minor, cur), x.quantity,
+                from_minor(x.net_minor, cur), from_minor(x.vat_minor, cur)))
+        images = await uow.stored_documents.organization_images(header.organization_id)
+        lang: Any = r.language if r.language in ("ru", "en", "ro") else "ru"
+        return build_credit_note_view(
+            seller=PartyView(**asdict(r.seller)), buyer=PartyView(**asdict(r.buyer)),
+            lines=lines, currency=cur, number=note.number_text, issue_date=note.issue_date,
+            invoice_number=r.number, invoice_date=r.issue_date, reason=note.reason,
+            tax_mode=r.tax_mode, language=lang, layout=layout_for(r.seller.country),
+            reverse_charge=r.invoice.reverse_charge,
+            vat_exemption_reason=r.invoice.vat_exemption_reason or "",
+            logo=images.get("logo"), stamp=images.get("stamp"),
+            signature=images.get("signature"))
+
     async def _read_pdf(self, uow: UnitOfWork, actor: User, header: DocHeader,
                         printing: Printing | None = None) -> Reading:
         """Everything the PDF of the document as it is now is made of, and the stored file
         when nothing printed has changed (keyed by `view_hash`)."""
+        if header.kind == "credit_note":  # no uploaded templates for credit notes
+            note = await self._credit_note_view(uow, actor, header)
+            key = view_hash(note, None)
+            stored = await uow.stored_documents.by_view_hash(header.kind, header.id, key)
+            return Reading(header, note, header.kind,
+                           pdf_filename(header.kind, header.number_text, header.id), None,
+                           key, stored)
         view = await self._view(uow, actor, header)
         kind = header.kind
         if printing is not None:

@@ -22,9 +22,18 @@ The package, one module per part (submodules import `model`, never this `__init_
 catalogs), `formatting` (quantities, plain amounts), `labels` (``labels_for``,
 ``format_date``), `views` (the view models), `purpose` (the payment purpose line), `invoice`
 (building an invoice or a quote), `printed` (the invoice as its act, delivery note or
-receipt), `statement` (the client statement), `ports` (``DocumentRenderer``).
+receipt), `statement` (the client statement), `credit_note` (the credit note in its market's
+form: storno, credit note, УКД), `ports` (``DocumentRenderer``).
 """
 
+from services.documents.credit_note import (
+    Amounts,
+    CreditLineInput,
+    CreditLineView,
+    CreditNoteView,
+    build_credit_note_view,
+    fiscal_code,
+)
 from services.documents.formatting import _plain_amount as _plain_amount
 from services.documents.formatting import format_quantity
 from services.documents.invoice import _line_view as _line_view
@@ -56,6 +65,10 @@ __all__ = [
     "LANGUAGES",
     "LAYOUTS",
     "PRINT_KINDS",
+    "Amounts",
+    "CreditLineInput",
+    "CreditLineView",
+    "CreditNoteView",
     "DocumentKind",
     "DocumentLabels",
     "DocumentRenderer",
@@ -69,9 +82,11 @@ __all__ = [
     "StatementView",
     "VatLine",
     "as_printed",
+    "build_credit_note_view",
     "build_invoice_view",
     "build_statement_view",
     "default_purpose",
+    "fiscal_code",
     "format_date",
     "format_quantity",
     "labels_for",

@@ -114,6 +114,40 @@ class DocumentLabels:
     purpose_without_vat: str  # "{purpose}, without VAT"
     credit_note_row: str = "Credit note"  # a statement row: a credit (issue 13)
     refund_row: str = "Refund"  # a statement row: money paid back, a debit
+    # --- issue 16, credit notes (part "cn"): the storno, the credit note and the УКД ---
+    cn_title: str = "Credit note"  # the document: «Factură de stornare», «Кредит-нота»
+    cn_ukd: str = "Universal corrective document"  # «Универсальный корректировочный документ»
+    cn_corrective_invoice: str = "Corrective invoice"  # «Корректировочный счёт-фактура»
+    cn_reference: str = "to invoice No. {number} of {day}"
+    cn_reason: str = "Reason"
+    cn_status: str = "Status"
+    cn_status_note: str = ""
+    cn_before: str = "before the change"
+    cn_after: str = "after the change"
+    cn_increase: str = "increase"
+    cn_decrease: str = "decrease"
+    cn_total_increase: str = "Total increase"
+    cn_total_decrease: str = "Total decrease"
+    cn_col_net: str = "Amount without VAT"
+    cn_col_gross: str = "Amount with VAT"
+    cn_col_row: str = "Row"
+    cn_currency: str = "Currency: name, code"
+    cn_seller_ids: str = "Seller's INN/KPP"
+    cn_buyer_ids: str = "Buyer's INN/KPP"
+    cn_address: str = "Address"
+    cn_basis: str = "Basis for the correction"
+    cn_head: str = "Head of the organization or other authorized person"
+    cn_poa: str = "by power of attorney No. {number} of {day}"
+    cn_reg_number: str = "Reg. No."
+    cn_fiscal_code: str = "Tax ID"
+    cn_negative_note: str = "Negative amounts are credited to the buyer."
+    cn_total_net: str = "Total without VAT"
+    cn_total_credited: str = "Total credited"
+    cn_reverse_charge: str = "Reverse charge"
+    cn_exempt: str = "VAT exemption"
+    cn_vat_on_collection: str = "VAT on collection"
+    cn_issued_by: str = "Issued by"
+    cn_received_by: str = "Received by"
 
     def title(self, kind: str) -> str:
         return {
@@ -123,6 +157,7 @@ class DocumentLabels:
             "act": self.act,
             "delivery_note": self.delivery_note,
             "statement": self.statement,
+            "credit_note": self.cn_title,
         }[kind]
 
     def items_summary(self, count: int, amount: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from services.documents.credit_note import CreditNoteView
 from services.documents.statement import StatementView
 from services.documents.views import DocumentView
 
@@ -16,7 +17,7 @@ class DocumentRenderer(Protocol):
     (a manager may upload it): sandboxed, no file or network access beyond the shipped
     templates and ``data:`` URIs."""
 
-    async def render(self, view: DocumentView | StatementView,
+    async def render(self, view: DocumentView | StatementView | CreditNoteView,
                      template_source: str | None = None) -> bytes:
         """PDF bytes of ``view``, with the shipped template for its kind and layout, or with
         ``template_source`` (a Jinja2 HTML template) when given."""
