@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from bot.settings import load_settings
 from bot.einvoice.schematron import INVALID_FLAGS, Finding, Schematron
 
 UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -31,6 +32,11 @@ UBL_CREDIT_NOTE_XSD = "ubl21/maindoc/UBL-CreditNote-2.1.xsd"
 CIUS_RO_SCH = "cius-ro/1.0.9/anaf-source/ro16931-ubl-1.0.9/EN16931-CIUS_RO-UBL-validation.sch"
 CII_D16B_XSD = "en16931/cii/xsd/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
 FACTURX_EN16931_XSD = "facturx/1.0.9-2/xsd/FACTUR-X_EN16931.xsd"
+
+
+def rules_dir() -> Path:
+    """The rules folder the settings name (``EFACTURA_RULES_DIR``)."""
+    return Path(load_settings().efactura_rules_dir)
 
 
 class RulesMissing(Exception):

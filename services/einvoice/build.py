@@ -325,11 +325,11 @@ def build_einvoice(
     if reverse_charge:
         all_notes.append(reverse_text)
     if rate_used is not None:
-        all_notes.append(
-            f"{_('Exchange rate')}: 1 {currency} = {_rate_text(rate_used, language)} RON")
+        rate_word = _("Exchange rate")
+        all_notes.append(f"{rate_word}: 1 {currency} = {_rate_text(rate_used, language)} RON")
     if kind == "credit_note" and original is not None:
-        all_notes.append(
-            f"{_('Credit note for invoice')} {original[0]} / {original[1].isoformat()}")
+        credited = _("Credits invoice")
+        all_notes.append(f"{credited} {original[0]} / {original[1].isoformat()}")
 
     seller_e = _party(seller, seller=True, profile=profile, write_vat_id=seller_pays,
                       charges_vat=charges_vat, register_label=_("Trade register No."))
