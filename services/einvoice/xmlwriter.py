@@ -18,9 +18,7 @@ class Node:
 
     def add(self, name: str, text: object = None, **attrs: str) -> Node:
         """A child element; ``text`` None and no children later: the child is not written."""
-        child = Node(name, None if text is None else str(text),
-                     {k.replace("_", ":", 1) if k.startswith("xmlns_") else k: v
-                      for k, v in attrs.items()})
+        child = Node(name, None if text is None else str(text), attrs)
         self.children.append(child)
         return child
 
@@ -29,19 +27,24 @@ class Node:
         if text:
             self.add(name, text, **attrs)
 
-    def _empty(self) -> bool:
-        return self.text is None and all(c._empty() for c in self.children)
-
-    def _write(self, out: list[str]) -> None:
-        if self._empty():
-            return
-        attrs = "".join(f" {k}={quoteattr(v)}" for k, v in self.attrs.items())
-        out.append(f"<{self.name}{attrs}>")
-        if self.text is not None:
-            out.append(escape(self.text))
+    def _write(self, out: list[str]) -> bool:
+        """Append this element; False (and nothing appended) when it would be empty."""
+        start = len(out)
+        if self.attrs:
+            attrs = "".join(f" {k}={quoteattr(v)}" for k, v in self.attrs.items())
+            out.append(f"<{self.name}{attrs}>")
+        else:
+            out.append(f"<{self.name}>")
+        written = self.text is not None
+        if written:
+            out.append(escape(self.text))  # type: ignore[arg-type]
         for child in self.children:
-            child._write(out)
+            written = child._write(out) or written
+        if not written:
+            del out[start:]
+            return False
         out.append(f"</{self.name}>")
+        return True
 
 
 def document(root: Node, namespaces: Mapping[str, str]) -> bytes:
