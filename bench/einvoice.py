@@ -123,8 +123,9 @@ def main() -> int:
             invalid.append((kw["number"], report.error_ids))
 
     lines = [len(kw["lines"]) for kw in inputs]
+    credit_notes = sum(kw.get("kind") == "credit_note" for kw in inputs)
     rows = [
-        ("invoices (credit notes)", f"{len(inputs)} ({sum(k.get('kind') == 'credit_note' for k in inputs)})"),
+        ("invoices (credit notes)", f"{len(inputs)} ({credit_notes})"),
         ("lines per invoice: mean / max", f"{statistics.mean(lines):.1f} / {max(lines)}"),
         ("XML size: mean", f"{statistics.mean(len(x) for x in files) / 1024:.1f} KB"),
         ("rules load (XSD + schematron, once)", f"{load_s * 1000:.0f} ms"),

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from bot.settings import load_settings
 from bot.einvoice.schematron import INVALID_FLAGS, Finding, Schematron
+from bot.settings import load_settings
 
 UBL_INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"

@@ -318,8 +318,9 @@ class Schematron:
         # One context (one elementpath node tree) per document, shared by the patterns.
         ctx = XPathContext(document, namespaces=self.namespaces)
         by_name: dict[str, list[Any]] = {}
+        assert ctx.root is not None
         for node in ctx.root.iter_descendants():
-            if node.node_kind == "element":
+            if node.node_kind == "element" and node.name:
                 by_name.setdefault(node.name, []).append(node)
         for var, (prefix, local) in self._indexed.items():
             uri = self.namespaces.get(prefix, "") if prefix else ""
