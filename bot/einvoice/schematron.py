@@ -128,13 +128,15 @@ def _selection(pattern: str) -> str:
 
 _KEYWORDS = frozenset({"and", "or", "div", "idiv", "mod", "return", "in", "satisfies",
                        "then", "else", "eq", "ne", "lt", "le", "gt", "ge", "is", "to"})
-_DESCENDANT_STEP = re.compile(r"//([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)(?![\w.\-:(])")
+_DESCENDANT_STEP = re.compile(
+    r"//(@)?(?:([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)|(\*))(?![\w.\-:(])")
 
 
-def _index_descendants(expr: str, wanted: dict[str, tuple[str, str]]) -> str:
+def _index_descendants(expr: str, wanted: dict[str, tuple[str, str, str]]) -> str:
     """Absolute ``//p:name`` steps become ``$d.p.name``, a variable holding every such
     element in document order, bound once per document (elementpath walks the whole tree for
-    each ``//``, and the EN 16931 rules evaluate hundreds of them per line).
+    each ``//``, and the EN 16931 rules evaluate hundreds of them per line); likewise
+    ``//*`` (``$d.any``) and ``//@name`` (``$a..name``, the attributes of that name).
 
     Equivalent because ``//p:name[pred]`` == ``(every p:name)[pred]`` when ``pred`` is not
     positional; a step followed by a positional predicate (a number, ``position()``,
@@ -158,9 +160,17 @@ def _index_descendants(expr: str, wanted: dict[str, tuple[str, str]]) -> str:
             continue
         m = _DESCENDANT_STEP.match(expr, i) if expr.startswith("//", i) else None
         if m and _absolute_here(expr, i) and not _positional_after(expr, m.end()):
-            prefix = (m.group(1) or ":")[:-1]
-            name = f"d.{prefix}.{m.group(2)}"
-            wanted[name] = (prefix, m.group(2))
+            attribute, prefix = bool(m.group(1)), (m.group(2) or ":")[:-1]
+            if m.group(4):  # a wildcard
+                if attribute:
+                    out.append(ch)
+                    i += 1
+                    continue
+                name, local = "d.any", "*"
+            else:
+                local = m.group(3)
+                name = f"{'a' if attribute else 'd'}.{prefix}.{local}"
+            wanted[name] = ("attribute" if attribute else "element", prefix, local)
             out.append("$" + name)
             i = m.end()
             continue
@@ -224,9 +234,9 @@ class Schematron:
         }
         self._parser = XPath2Parser(namespaces=self.namespaces, strict=False)
         self._cache: dict[str, Any] = {}
-        # variable name -> (prefix, local name) of the elements it indexes (see
-        # _index_descendants); filled while compiling.
-        self._indexed: dict[str, tuple[str, str]] = {}
+        # variable name -> (node kind, prefix, local name or "*") of the nodes it indexes
+        # (see _index_descendants); filled while compiling.
+        self._indexed: dict[str, tuple[str, str, str]] = {}
         abstract = {
             p.get("id", ""): p for p in root.iter(_S + "pattern") if p.get("abstract") == "true"
         }
@@ -317,14 +327,23 @@ class Schematron:
             document = document.getroottree()
         # One context (one elementpath node tree) per document, shared by the patterns.
         ctx = XPathContext(document, namespaces=self.namespaces)
-        by_name: dict[str, list[Any]] = {}
+        elements: dict[str, list[Any]] = {}
+        attributes: dict[str, list[Any]] = {}
+        every: list[Any] = []
         assert ctx.root is not None
         for node in ctx.root.iter_descendants():
             if node.node_kind == "element" and node.name:
-                by_name.setdefault(node.name, []).append(node)
-        for var, (prefix, local) in self._indexed.items():
+                every.append(node)
+                elements.setdefault(node.name, []).append(node)
+                for attr in node.attributes or ():
+                    attributes.setdefault(attr.name, []).append(attr)
+        for var, (kind, prefix, local) in self._indexed.items():
+            if local == "*":
+                ctx.variables[var] = every
+                continue
             uri = self.namespaces.get(prefix, "") if prefix else ""
-            ctx.variables[var] = by_name.get(f"{{{uri}}}{local}" if uri else local, [])
+            index = attributes if kind == "attribute" else elements
+            ctx.variables[var] = index.get(f"{{{uri}}}{local}" if uri else local, [])
         findings: list[Finding] = []
         for pattern in self.patterns:
             findings.extend(self._run_pattern(pattern, ctx))

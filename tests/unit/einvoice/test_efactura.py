@@ -154,6 +154,16 @@ def test_valid_and_totals_identical(name: str, built: dict[str, bytes],
         net, vat = expected.get(key, (D(0), D(0)))
         expected[key] = (net + b.net, vat + b.vat)
     assert got == expected
+    # Each line: quantity x price / base quantity - allowance == line net, to the cent.
+    for line in doc.xpath("/*/cac:InvoiceLine | /*/cac:CreditNoteLine", namespaces=NS):
+        qty = Decimal(line.xpath("cbc:InvoicedQuantity | cbc:CreditedQuantity",
+                                 namespaces=NS)[0].text)
+        price = Decimal(line.findtext("cac:Price/cbc:PriceAmount", namespaces=NS))
+        base = Decimal(line.findtext("cac:Price/cbc:BaseQuantity", default="1", namespaces=NS))
+        allowance = sum((Decimal(a) for a in line.xpath(
+            "cac:AllowanceCharge/cbc:Amount/text()", namespaces=NS)), Decimal(0))
+        net = Decimal(line.findtext("cbc:LineExtensionAmount", namespaces=NS))
+        assert round_money(qty * price / base, cur) - allowance == net
     if cur != "RON":
         ron = round_money(totals.vat_total * args["exchange_rate"], "RON")
         assert _amount(doc, "/*/cac:TaxTotal/cbc:TaxAmount[@currencyID='RON']/text()") == ron
@@ -170,6 +180,22 @@ def test_at_least_ten_invoices_cover_every_tax_mode() -> None:
 
 def _xml(name: str, built: dict[str, bytes]) -> etree._Element:
     return etree.fromstring(built[name])
+
+
+def test_document_discount_is_one_allowance_per_vat_rate(built: dict[str, bytes]) -> None:
+    args = CASES["document_discount_percent"]
+    totals = _totals(args)
+    doc = _xml("document_discount_percent", built)
+    got = {
+        Decimal(a.findtext("cac:TaxCategory/cbc:Percent", namespaces=NS)):
+        Decimal(a.findtext("cbc:Amount", namespaces=NS))
+        for a in doc.xpath("/*/cac:AllowanceCharge", namespaces=NS)}
+    expected: dict[Decimal, Decimal] = {}
+    for line in totals.lines:
+        assert not isinstance(line.vat_rate, str)
+        expected[line.vat_rate] = expected.get(line.vat_rate, D(0)) + line.document_discount
+    assert got == expected and len(got) == 2
+    assert sum(got.values()) == totals.discount_total
 
 
 def test_categories_reasons_and_romanian_words(built: dict[str, bytes]) -> None:
