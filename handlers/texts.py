@@ -343,6 +343,10 @@ ERRORS = {
     "einvoice_number_digit": __("An e-Factura number must contain at least one digit."),
     "einvoice_too_long": __("The {field} is too long for an e-Factura: at most {limit} "
                             "characters."),
+    "einvoice_vat_rounding": __("No e-invoice: at {rate}% the VAT of the lines, each rounded, "
+                                "differs by {difference} from the VAT on their total; the "
+                                "rules allow less than 1.00. Choose the tax mode «VAT on the "
+                                "total»."),
     "einvoice_no_original": __("A credit note must name the invoice it credits (number and "
                                "date)."),
     "facturx_not_eur": __("Factur-X is made for invoices in EUR; this one is in {currency}."),

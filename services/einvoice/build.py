@@ -55,6 +55,7 @@ from services.einvoice.model import (
     EVatSubtotal,
     VatCategory,
 )
+from services.errors import InvalidInput
 from services.money import check_currency, round_money
 from services.pricing import LineInput, LineResult, TaxMode, VatRate, compute_totals
 
@@ -185,6 +186,37 @@ def _party(
     )
 
 
+NOTE_LIMIT: Final = 300
+
+
+def pack_notes(text: str) -> list[str]:
+    """The invoice's notes as BT-22 notes: its lines joined by "; " into notes of at most
+    300 characters (BR-RO-L302). A single line over 300 characters stays whole, for the
+    check to refuse."""
+    packed: list[str] = []
+    for line in (" ".join(x.split()) for x in text.splitlines()):
+        if not line:
+            continue
+        if packed and len(packed[-1]) + 2 + len(line) <= NOTE_LIMIT:
+            packed[-1] = f"{packed[-1]}; {line}"
+        else:
+            packed.append(line)
+    return packed
+
+
+def _vat_tolerance(rows: Sequence[EVatSubtotal]) -> None:
+    # BR-S-09 / BR-CO-17: a rate's VAT must be within 1.00 of its taxable amount x rate.
+    # Ours is the sum of rounded line VATs ("per_line", "included"): hundreds of tiny lines
+    # can drift further; such a file would be rejected, so refuse it and say why.
+    for row in rows:
+        if row.category != "S" or row.rate is None:
+            continue
+        exact = round_money(row.taxable * row.rate / Decimal(100), "RON")
+        if abs(row.tax - exact) >= 1:
+            raise InvalidInput("einvoice_vat_rounding", rate=format(row.rate.normalize(), "f"),
+                               difference=f"{abs(row.tax - exact):.2f}")
+
+
 def _rate_text(rate: Decimal, language: str) -> str:
     text = format(rate.normalize(), "f") if rate == rate.to_integral() else format(rate, "f")
     return text.replace(".", ",") if language in ("ro", "ru") else text
@@ -232,7 +264,7 @@ def build_einvoice(
     if units is not None and len(units) != len(lines):
         raise ValueError("units must have one entry per line")
     original = (original_number, original_date) if original_date is not None else None
-    note_lines = [n for n in (x.strip() for x in notes.splitlines()) if n]
+    note_lines = pack_notes(notes)
     if check:
         if profile == "cius-ro":
             check_efactura(
@@ -295,6 +327,8 @@ def build_einvoice(
             exemption_reason=reason, exemption_code=code,
         ))
 
+    if check:
+        _vat_tolerance(breakdown)
     tax_currency: str | None = None
     vat_in_ron: Decimal | None = None
     rate_used: Decimal | None = None

@@ -21,6 +21,9 @@ the code into a sentence in the reader's language. The codes:
 * ``einvoice_bad_exemption_code`` (``value``): not a VATEX code;
 * ``einvoice_number_digit``: the number has no digit (BR-RO-010);
 * ``einvoice_too_long`` (``field``, ``limit``): a text over the CIUS-RO length limit;
+* ``einvoice_vat_rounding`` (``rate``, ``difference``, raised by the builder after pricing):
+  the sum of rounded line VATs of a rate is 1.00 or more away from the rate's VAT on its
+  total (BR-S-09), which only hundreds of tiny lines do; the "on_total" tax mode has none;
 * ``einvoice_no_original``: a credit note without the credited invoice's number and date;
 * ``facturx_not_eur`` (``currency``) / ``facturx_buyer_not_eu`` (``country``): Factur-X is
   made here for an EU buyer invoiced in EUR.
@@ -60,6 +63,8 @@ VATEX_EXEMPT: Final = frozenset({
 # name 100, a note 300.
 LIMITS: Final = {"name": 200, "street": 150, "city": 50, "postal_code": 20, "line": 100,
                  "notes": 300}
+#: BR-RO-A020 allows 20 notes; the builder adds up to 4 of its own.
+MAX_NOTES: Final = 16
 _SECTOR = re.compile(r"(?i)^\s*(?:municipiul\s+)?(?:bucure[sș]ti\s*[,-]?\s*)?sector(?:ul)?\s*"
                      r"([1-6])\s*$")
 
@@ -190,6 +195,8 @@ def check_efactura(
     for note in notes:
         if len(" ".join(note.split())) > LIMITS["notes"]:
             raise InvalidInput("einvoice_too_long", field="text", limit=LIMITS["notes"])
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput("einvoice_too_long", field="text", limit=MAX_NOTES * LIMITS["notes"])
     charges = any(not isinstance(x.vat_rate, str) and x.vat_rate != 0 for x in lines)
     _vat_lines(lines, seller_pays=pays_vat(seller, charges), reverse_charge=reverse_charge,
                exemption_reason=vat_exemption_reason, exemption_code=vat_exemption_code)

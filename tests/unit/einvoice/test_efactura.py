@@ -311,3 +311,30 @@ def test_unit_codes(unit: str, code: str) -> None:
     from services.einvoice import unit_code
 
     assert unit_code(unit) == code
+
+
+def test_vat_rounding_drift_is_refused_and_on_total_passes(
+        validator: EInvoiceValidator) -> None:
+    # 300 lines of 0.02 at 21 %: each line's VAT rounds to 0.00, the rate's VAT on its total
+    # is 1.26: a file with our per-line VAT would fail BR-S-09.
+    tiny = [LineInput(f"Șurub {i}", D(1), D("0.02"), D(21)) for i in range(300)]
+    args = _base(lines=tiny)
+    with pytest.raises(InvalidInput) as refused:
+        build_einvoice(**args)
+    assert (refused.value.code, refused.value.params) == (
+        "einvoice_vat_rounding", {"rate": "21", "difference": "1.26"})
+    report = validator.validate_ubl(write_ubl(build_einvoice(**args, check=False)))
+    assert "BR-S-09" in report.error_ids
+    on_total = {**args, "tax_mode": "on_total"}
+    assert validator.validate_ubl(write_ubl(build_einvoice(**on_total))).errors == ()
+
+
+def test_notes_are_packed_within_the_limits(validator: EInvoiceValidator) -> None:
+    text = "\n".join(f"Mențiune {i}: livrare parțială conform comenzii" for i in range(40))
+    inv = build_einvoice(**_base(lines=[CHAIRS], notes=text, seller=ON_COLLECTION))
+    assert 1 < len(inv.notes) <= 20
+    assert all(len(n) <= 300 for n in inv.notes)
+    assert validator.validate_ubl(write_ubl(inv)).errors == ()
+    with pytest.raises(InvalidInput) as refused:
+        build_einvoice(**_base(lines=[CHAIRS], notes="x" * 301))
+    assert refused.value.params == {"field": "text", "limit": 300}
