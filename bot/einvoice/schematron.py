@@ -336,7 +336,8 @@ class Schematron:
                 every.append(node)
                 elements.setdefault(node.name, []).append(node)
                 for attr in node.attributes or ():
-                    attributes.setdefault(attr.name, []).append(attr)
+                    if attr.name:
+                        attributes.setdefault(attr.name, []).append(attr)
         for var, (kind, prefix, local) in self._indexed.items():
             if local == "*":
                 ctx.variables[var] = every
