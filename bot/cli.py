@@ -202,7 +202,8 @@ def _einvoice_validate(path: Path) -> int:
         print(f"cannot validate: {exc}", file=sys.stderr)
         return 2
     for finding in report.errors:
-        print(f"{finding.rule_id} [{finding.flag}] {finding.text}")
+        print(f"{finding.rule_id} [{finding.flag}] {finding.text}"
+              + (f" (at {finding.location})" if finding.location else ""))
     for finding in report.warnings:
         print(f"warning {finding.rule_id}: {finding.text}")
     if report.errors:

@@ -33,6 +33,7 @@ from lxml import etree
 SCH = "http://purl.oclc.org/dsdl/schematron"
 _S = "{" + SCH + "}"
 INVALID_FLAGS = frozenset({"fatal", "error"})
+_CLARK = re.compile(r"Q\{([^}]*)\}")
 _PARAM_REF = re.compile(r"\$([A-Za-z_][\w.\-]*)")
 
 
@@ -233,6 +234,9 @@ class Schematron:
             ns.get("prefix", ""): ns.get("uri", "") for ns in root.iter(_S + "ns")
         }
         self._parser = XPath2Parser(namespaces=self.namespaces, strict=False)
+        self._prefixes: dict[str, str] = {}
+        for prefix, uri in self.namespaces.items():
+            self._prefixes.setdefault(uri, f"{prefix}:" if prefix else "")
         self._cache: dict[str, Any] = {}
         # variable name -> (node kind, prefix, local name or "*") of the nodes it indexes
         # (see _index_descendants); filled while compiling.
@@ -372,7 +376,7 @@ class Schematron:
                 for check in rule.checks:
                     outcome = check.test.boolean_value(_evaluate(check.test, ctx, node))
                     if outcome == (check.kind == "report"):
-                        found.append(Finding(check.rule_id, check.flag, _path(node),
+                        found.append(Finding(check.rule_id, check.flag, self._path(node),
                                              self._text(check, ctx, node)))
             for name, value in saved.items():
                 if value is None:
@@ -380,6 +384,12 @@ class Schematron:
                 else:
                     ctx.variables[name] = value
         return found
+
+    def _path(self, node: Any) -> str:
+        """elementpath's ``/Q{urn:...}Invoice[1]/Q{urn:...}Party[1]`` with the schema's own
+        prefixes: ``/ubl:Invoice[1]/cac:Party[1]``."""
+        path = str(getattr(node, "path", "") or "")
+        return _CLARK.sub(lambda m: self._prefixes.get(m.group(1), m.group(0)), path)
 
     @staticmethod
     def _text(check: _Check, ctx: XPathContext, node: Any) -> str:
@@ -415,5 +425,3 @@ def _string(item: Any) -> str:
     return str(value) if value is not None else str(item)
 
 
-def _path(node: Any) -> str:
-    return str(getattr(node, "path", "") or "")

@@ -315,18 +315,18 @@ def test_unit_codes(unit: str, code: str) -> None:
 
 def test_vat_rounding_drift_is_refused_and_on_total_passes(
         validator: EInvoiceValidator) -> None:
-    # 300 lines of 0.02 at 21 %: each line's VAT rounds to 0.00, the rate's VAT on its total
-    # is 1.26: a file with our per-line VAT would fail BR-S-09.
-    tiny = [LineInput(f"Șurub {i}", D(1), D("0.02"), D(21)) for i in range(300)]
+    # 220 lines of 0.07 at 21 %: each line's VAT rounds 0.0147 down to 0.01, the rate's VAT
+    # on its total (15.40) is 3.23: a file with our per-line VAT (2.20) would fail BR-S-09.
+    tiny = [LineInput(f"Șurub {i}", D(1), D("0.07"), D(21)) for i in range(220)]
     args = _base(lines=tiny)
     with pytest.raises(InvalidInput) as refused:
         build_einvoice(**args)
     assert (refused.value.code, refused.value.params) == (
-        "einvoice_vat_rounding", {"rate": "21", "difference": "1.26"})
+        "einvoice_vat_rounding", {"rate": "21", "difference": "1.03"})
     report = validator.validate_ubl(write_ubl(build_einvoice(**args, check=False)))
     assert "BR-S-09" in report.error_ids
-    on_total = {**args, "tax_mode": "on_total"}
-    assert validator.validate_ubl(write_ubl(build_einvoice(**on_total))).errors == ()
+    (row,) = build_einvoice(**{**args, "tax_mode": "on_total"}).vat_breakdown
+    assert (row.taxable, row.tax) == (D("15.40"), D("3.23"))
 
 
 def test_notes_are_packed_within_the_limits(validator: EInvoiceValidator) -> None:
