@@ -89,6 +89,9 @@ CASES: dict[str, dict[str, Any]] = {
         seller=ON_COLLECTION, lines=[CHAIRS, BOOKS], paid_amount=D("500.00"),
         delivery_date=date(2026, 3, 2)),
     "no_due_date": _base(lines=[SERVICE], due_date=None),
+    "buyer_not_vat_payer_zero_rate": _base(
+        buyer=replace(BUYER, tax_id="14399840", vat_payer="no", legal_name="Ion Popescu PFA"),
+        lines=[replace(BOOKS, vat_rate=D(0)), CHAIRS]),
 }
 
 
@@ -239,6 +242,15 @@ def test_parties_bucharest_sector_vat_ids(built: dict[str, bytes]) -> None:
     buyer = "/*/cac:AccountingCustomerParty/cac:Party/"
     assert doc.xpath(buyer + "cac:PartyLegalEntity/cbc:CompanyID/text()", namespaces=NS) == [
         "14399840"]
+    assert doc.xpath(buyer + "cac:PartyTaxScheme/cbc:CompanyID/text()", namespaces=NS) == [
+        "RO14399840"]
+    # A buyer not registered for VAT: its CUI without "RO", and no VAT identifier.
+    plain = _xml("buyer_not_vat_payer_zero_rate", built)
+    assert plain.xpath(buyer + "cac:PartyLegalEntity/cbc:CompanyID/text()", namespaces=NS) == [
+        "14399840"]
+    assert not plain.xpath(buyer + "cac:PartyTaxScheme", namespaces=NS)
+    assert set(plain.xpath("//cac:ClassifiedTaxCategory/cbc:ID/text()", namespaces=NS)) == {
+        "Z", "S"}
 
 
 def test_credit_note_references_the_original(built: dict[str, bytes]) -> None:
