@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from services.documents.catalog import translations
+from services.documents.labels import labels_for
 from services.documents.model import Lang
 from services.documents.views import PartyView
 from services.einvoice.checks import (
@@ -204,14 +205,14 @@ def pack_notes(text: str) -> list[str]:
     return packed
 
 
-def _vat_tolerance(rows: Sequence[EVatSubtotal]) -> None:
+def _vat_tolerance(rows: Sequence[EVatSubtotal], currency: str) -> None:
     # BR-S-09 / BR-CO-17: a rate's VAT must be within 1.00 of its taxable amount x rate.
     # Ours is the sum of rounded line VATs ("per_line", "included"): hundreds of tiny lines
     # can drift further; such a file would be rejected, so refuse it and say why.
     for row in rows:
         if row.category != "S" or row.rate is None:
             continue
-        exact = round_money(row.taxable * row.rate / Decimal(100), "RON")
+        exact = round_money(row.taxable * row.rate / Decimal(100), currency)
         if abs(row.tax - exact) >= 1:
             raise InvalidInput("einvoice_vat_rounding", rate=format(row.rate.normalize(), "f"),
                                difference=f"{abs(row.tax - exact):.2f}")
@@ -288,13 +289,16 @@ def build_einvoice(
     charges_vat = any(not isinstance(r.vat_rate, str) and r.vat_rate != 0 for r in totals.lines)
     seller_pays = pays_vat(seller, charges_vat)
 
+    default_unit = labels_for(language).default_unit
     e_lines: list[ELine] = []
     doc_shares: dict[tuple[VatCategory, Decimal | None], Decimal] = {}
     groups: dict[tuple[VatCategory, Decimal | None], list[LineResult]] = {}
     for result in totals.lines:
         category = _category(result.vat_rate, seller_pays=seller_pays,
                              reverse_charge=reverse_charge)
-        unit = units[result.index] if units else ""
+        # Without units the printed invoice shows the language's default («buc.», «шт.»,
+        # "pcs"): the same unit here.
+        unit = units[result.index] if units else default_unit
         line, share = _line(result, unit, category, tax_mode, currency)
         e_lines.append(line)
         key = (category, line.rate)
@@ -328,7 +332,7 @@ def build_einvoice(
         ))
 
     if check:
-        _vat_tolerance(breakdown)
+        _vat_tolerance(breakdown, currency)
     tax_currency: str | None = None
     vat_in_ron: Decimal | None = None
     rate_used: Decimal | None = None

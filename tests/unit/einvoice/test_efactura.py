@@ -350,3 +350,10 @@ def test_notes_are_packed_within_the_limits(validator: EInvoiceValidator) -> Non
     with pytest.raises(InvalidInput) as refused:
         build_einvoice(**_base(lines=[CHAIRS], notes="x" * 301))
     assert refused.value.params == {"field": "text", "limit": 300}
+
+
+def test_lines_without_units_take_the_printed_default() -> None:
+    args = _base(lines=[CHAIRS])
+    del args["units"]
+    inv = build_einvoice(**args)
+    assert [line.unit_code for line in inv.lines] == ["H87"]  # «buc.», as the PDF prints
