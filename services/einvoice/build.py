@@ -357,7 +357,10 @@ def build_einvoice(
     )
 
     all_notes = list(note_lines)
-    on_collection = seller.vat_on_collection.strip().lower() == "yes" and seller_pays
+    # «TVA la încasare» concerns the VAT the seller charges: not a reverse-charge invoice, nor
+    # one with no VAT at all.
+    on_collection = (seller.vat_on_collection.strip().lower() == "yes" and seller_pays
+                     and not reverse_charge and any(line.category == "S" for line in e_lines))
     if on_collection:
         all_notes.append(_("VAT on collection"))
     if reverse_charge:

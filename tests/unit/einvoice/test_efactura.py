@@ -357,3 +357,11 @@ def test_lines_without_units_take_the_printed_default() -> None:
     del args["units"]
     inv = build_einvoice(**args)
     assert [line.unit_code for line in inv.lines] == ["H87"]  # «buc.», as the PDF prints
+
+
+def test_vat_on_collection_only_where_the_seller_charges_vat() -> None:
+    charged = build_einvoice(**_base(seller=ON_COLLECTION, lines=[CHAIRS]))
+    assert charged.tax_point_code == "432" and "TVA la încasare" in charged.notes
+    reverse = build_einvoice(**_base(seller=ON_COLLECTION, lines=[replace(CHAIRS, vat_rate=D(0))],
+                                     reverse_charge=True))
+    assert reverse.tax_point_code is None and "TVA la încasare" not in reverse.notes
