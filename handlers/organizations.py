@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import secrets
+from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
@@ -66,9 +67,20 @@ LABELS = {
     "country": __("Country"),
     "tax_id": __("Tax id"),
     "kpp": __("KPP"),
+    "ogrn": __("OGRN"),
+    "trade_register": __("Trade register number"),
     "address": __("Legal address"),
+    "city": __("City"),
+    "region": __("Region (county) code"),
+    "postal_code": __("Postal code"),
     "director": __("Director"),
+    "director_position": __("Director's position"),
     "accountant": __("Chief accountant"),
+    "signer_name": __("Signer by power of attorney"),
+    "signer_position": __("Signer's position"),
+    "signer_poa_number": __("Power of attorney number"),
+    "signer_poa_date": __("Power of attorney date"),
+    "vat_on_collection": __("VAT on collection"),
     "currency": __("Currency"),
     "invoice_prefix": __("Invoice prefix"),
     "payment_terms_days": __("Payment terms, days"),
@@ -97,6 +109,15 @@ QUESTIONS = {
     "bic": __("BIC (SWIFT)?"),
 }
 
+# What to type, for the fields whose form is not obvious.
+HINTS = {
+    "trade_register": __("For example J40/1234/2020."),
+    "region": __("The county code, e.g. B for Bucharest, CJ for Cluj."),
+    "signer_poa_date": __("For example 15.01.2026."),
+    "vat_on_collection": __("Answer yes or no."),
+    "director_position": __("For example General Director."),
+}
+
 
 def steps(country: str | None) -> list[str]:
     head = ["name", "country", "tax_id"]
@@ -116,14 +137,30 @@ def org_text(org: Organization) -> str:
              _("Currency: {currency}; invoices {prefix}").format(
                  currency=org.currency, prefix=html.escape(org.invoice_prefix)),
              _("Payment terms: {days} days").format(days=org.payment_terms_days)]
-    for field in ("legal_name", "director", "accountant"):
-        if value := org_value(org, field):
+    for field in ("legal_name", "ogrn", "trade_register", "city", "region", "postal_code",
+                  "director", "director_position", "accountant", "signer_name",
+                  "signer_position", "signer_poa_number", "signer_poa_date"):
+        if value := shown_value(org, field):
             lines.append(f"{LABELS[field]}: {html.escape(value)}")
+    if org.vat_on_collection:
+        lines.append(_("VAT on collection: applied"))
     if acc:
         bank = (f"{LABELS['bik']} {acc.bik}, {acc.account}" if acc.bik
                 else f"IBAN {acc.account}, {acc.bic}")
         lines.append(_("Bank: {bank}").format(bank=bank))
     return "\n".join(lines)
+
+
+def shown_value(org: Organization, field: str) -> str | None:
+    """A field's value as the admin reads it: dates as DD.MM.YYYY, yes/no in words."""
+    value = org_value(org, field)
+    if value is None:
+        return None
+    if field == "signer_poa_date":
+        return date.fromisoformat(value).strftime("%d.%m.%Y")
+    if field == "vat_on_collection":
+        return _("yes") if value == "yes" else _("no")
+    return value
 
 
 def summary(data: dict[str, Any]) -> str:
@@ -295,9 +332,10 @@ async def on_field(query: CallbackQuery, callback_data: OrgCb, actor: User,
     await state.set_state(EditOrg.value)
     await state.set_data({"org": org.id, "field": field})
     await query.answer()
-    current = org_value(org, field) or "—"
+    current = shown_value(org, field) or "—"
+    hint = HINTS.get(field)
     await msg.answer(_("New value of «{label}»? Now: {value}").format(
-        label=LABELS[field], value=html.escape(current)))
+        label=LABELS[field], value=html.escape(current)) + (f"\n{hint}" if hint else ""))
 
 
 async def got_edit(message: Message, actor: User, state: FSMContext,

@@ -76,11 +76,16 @@ FIELD_NAMES = {
     "price_list": __("price list"),
     "director": __("director"),
     "accountant": __("chief accountant"),
+    "director_position": __("director's position"),
+    "signer_name": __("signer's name"),
+    "signer_position": __("signer's position"),
+    "signer_poa_number": __("power of attorney number"),
+    "trade_register": __("trade register number"),
+    "postal_code": __("postal code"),
+    "region": __("county code"),
     "position": __("position"),
     "reason": __("reason"),
     "payment_terms_days": __("payment terms"),
-    "region": __("county code (ISO 3166-2, e.g. RO-B, RO-CJ)"),
-    "postal_code": __("postal code"),
 }
 
 ERRORS = {
@@ -257,6 +262,10 @@ ERRORS = {
     "duplicate": __("The same product, price list and currency appear twice."),
     "unknown_country": __("Choose one of the countries with the buttons."),
     "bad_prefix": __("A prefix is 1 to {limit} Latin letters, digits or - _ /."),
+    "bad_trade_register": __("That is not a trade register number. Example: J40/1234/2020."),
+    "bad_region": __("That is not a county code. Example: B for Bucharest, CJ for Cluj."),
+    "bad_postal_code": __("A postal code has letters, digits, spaces and - only."),
+    "bad_yes_no": __("Answer yes or no."),
     "bad_number_pattern": __("The pattern must contain {{seq}} and may use {{prefix}}, "
                              "{{yyyy}}, {{yy}}; e.g. {{prefix}}-{{yyyy}}-{{seq:05}}."),
     # payments (services/payments)

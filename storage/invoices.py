@@ -60,7 +60,9 @@ def to_invoice(row: m.Invoice, buyer_name: str | None, lines: tuple[Line, ...],
                    cancelled_at=row.cancelled_at,
                    credited=from_minor(row.credited_minor or 0, row.currency),
                    cancel_reason=row.cancel_reason, sent_at=row.sent_at,
-                   credit_notes=credit_notes)
+                   credit_notes=credit_notes, delivery_date=row.delivery_date,
+                   exchange_rate=row.exchange_rate, reverse_charge=bool(row.reverse_charge),
+                   vat_exemption_reason=row.vat_exemption_reason)
 
 
 def to_quote(row: m.Quote, buyer_name: str | None, lines: tuple[Line, ...]) -> Quote:
@@ -81,8 +83,11 @@ class _SqlDocuments(Generic[D]):
 
     async def _lines(self, doc_id: int, currency: str) -> tuple[Line, ...]:
         col = getattr(m.DocumentLine, self.line_fk)
+        # A line written before lines knew their supply takes its product's kind.
+        supply = func.coalesce(m.DocumentLine.supply, m.Product.kind).label("supply")
         rows = (await self._s.execute(
-            select(*(getattr(m.DocumentLine, c) for c in LINE_COLUMNS))
+            select(*(getattr(m.DocumentLine, c) for c in LINE_COLUMNS), supply)
+            .outerjoin(m.Product, m.Product.id == m.DocumentLine.product_id)
             .where(col == doc_id).order_by(m.DocumentLine.position))).mappings().all()
         return tuple(line_from_row(dict(r), currency) for r in rows)
 
@@ -174,6 +179,8 @@ class _SqlDocuments(Generic[D]):
         return BuyerRequisites(
             id=c.id, owner_id=c.owner_id, name=c.name, legal_form=c.legal_form,
             country=c.country, tax_id=c.tax_id, kpp=c.kpp, address=c.legal_address,
+            trade_register=c.trade_register, ogrn=c.ogrn, city=c.city, region=c.region,
+            postal_code=c.postal_code, vat_payer=c.vat_payer,
             phone=c.phone, email=c.email, payment_terms_days=c.payment_terms_days,
             bank_name=acc.bank_name if acc else None, bik=acc.bik if acc else None,
             bic=acc.bic if acc else None, account=acc.account if acc else None,

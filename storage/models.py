@@ -165,6 +165,20 @@ class Organization(Base):
         String(64), default="{prefix}-{yyyy}-{seq:05}"
     )
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=5)
+    # Issue 16 (migration 0012): what the market's documents print and e-invoices carry.
+    # The trade register number (RO «Nr. Reg. Com.»; RU prints `ogrn`), the address in parts
+    # (`address` is the street line), the director's position, a signer acting on a power of
+    # attorney, and «TVA la încasare» (RO: VAT due when paid).
+    trade_register: Mapped[str] = mapped_column(String(32), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(16), default="")  # ISO 3166-2, e.g. RO-B
+    postal_code: Mapped[str] = mapped_column(String(16), default="")
+    director_position: Mapped[str] = mapped_column(String(100), default="")
+    signer_name: Mapped[str] = mapped_column(String(200), default="")
+    signer_position: Mapped[str] = mapped_column(String(100), default="")
+    signer_poa_number: Mapped[str] = mapped_column(String(64), default="")
+    signer_poa_date: Mapped[date | None] = mapped_column(Date)
+    vat_on_collection: Mapped[bool] = mapped_column(Boolean, default=False)
     logo_document_id: Mapped[int | None] = fk("documents.id", nullable=True)
     stamp_document_id: Mapped[int | None] = fk("documents.id", nullable=True)
     signature_document_id: Mapped[int | None] = fk("documents.id", nullable=True)
@@ -247,6 +261,11 @@ class Company(Base):
     ogrn: Mapped[str | None] = mapped_column(String(15))
     vat_payer: Mapped[bool | None] = mapped_column(Boolean)
     legal_address: Mapped[str | None] = mapped_column(Text)
+    # Issue 16 (migration 0012): the trade register number and the address in parts.
+    trade_register: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(16))  # ISO 3166-2, e.g. RO-CJ
+    postal_code: Mapped[str | None] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
@@ -516,6 +535,14 @@ class Invoice(_Commercial, Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)  # migration 0008
     credited_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # credit notes issued
     reminders_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Issue 16 (migration 0012): the delivery date when it differs from the issue date; for
+    # an invoice in another currency than the organization's, the rate (organization's
+    # currency per 1 unit of the invoice's); reverse charge («taxare inversă»); the legal
+    # reason printed for lines without VAT.
+    delivery_date: Mapped[date | None] = mapped_column(Date)
+    exchange_rate: Mapped[Decimal | None]
+    reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False)
+    vat_exemption_reason: Mapped[str | None] = mapped_column(Text)
     reminders_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -541,6 +568,9 @@ class DocumentLine(Base):
     discount_percent: Mapped[Decimal | None]
     discount_minor: Mapped[int | None] = mapped_column(BigInteger)
     vat_rate: Mapped[str] = mapped_column(String(8))
+    # "good" | "service" (migration 0012): what an act lists and a UPD ships; NULL on lines
+    # written before, read then from the product, else taken as a service.
+    supply: Mapped[str | None] = mapped_column(String(8))
     net_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     vat_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -570,6 +600,28 @@ class CreditNote(Base):
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(16), default="issued")  # issued | refunded
+    created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
+
+
+class IssuedDocument(Base):
+    """A document issued from an invoice or a credit note in its own gapless series
+    (migration 0012): the act, the UPD, the corrective document. Numbered once, on first
+    print, in the transaction that stores it; reprints keep the number and the date."""
+
+    __tablename__ = "issued_documents"
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "kind"),
+                      UniqueConstraint("series_id", "number"),
+                      Index("ix_issued_documents_number_text", "number_text"))
+    id: Mapped[int] = pk()
+    organization_id: Mapped[int] = fk("organizations.id")
+    subject_type: Mapped[str] = mapped_column(String(16))  # invoice | credit_note
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # act | upd | correction
+    series_id: Mapped[int] = fk("number_series.id")
+    number: Mapped[int] = mapped_column(Integer)
+    number_text: Mapped[str] = mapped_column(String(64))
+    issue_date: Mapped[date] = mapped_column(Date)
     created_by: Mapped[int | None] = fk("users.id", nullable=True)
     created_at: Mapped[datetime] = created()
 

@@ -27,7 +27,13 @@ def to_organization(row: m.Organization, accounts: Sequence[m.OrganizationAccoun
         accountant=row.accountant or "", currency=row.currency, language=row.language,
         invoice_prefix=row.invoice_prefix or "", number_pattern=row.number_pattern,
         payment_terms_days=row.payment_terms_days,
-        accounts=tuple(to_account(a) for a in accounts))
+        accounts=tuple(to_account(a) for a in accounts),
+        ogrn=row.ogrn, trade_register=row.trade_register or "", city=row.city or "",
+        region=row.region or "", postal_code=row.postal_code or "",
+        director_position=row.director_position or "", signer_name=row.signer_name or "",
+        signer_position=row.signer_position or "",
+        signer_poa_number=row.signer_poa_number or "", signer_poa_date=row.signer_poa_date,
+        vat_on_collection=bool(row.vat_on_collection))
 
 
 class SqlOrganizationRepository:
@@ -41,7 +47,11 @@ class SqlOrganizationRepository:
             address=draft.address, director=draft.director, accountant=draft.accountant,
             currency=draft.currency, language=draft.language or "ru",
             invoice_prefix=draft.invoice_prefix, number_pattern=draft.number_pattern,
-            payment_terms_days=draft.payment_terms_days or 5, created_at=now)
+            payment_terms_days=draft.payment_terms_days or 5, created_at=now,
+            ogrn=draft.ogrn, trade_register=draft.trade_register, city=draft.city,
+            region=draft.region, postal_code=draft.postal_code,
+            director_position=draft.director_position,
+            vat_on_collection=draft.vat_on_collection)
         self._s.add(row)
         await self._s.flush()
         account = draft.account or draft.iban

@@ -42,6 +42,7 @@ from services.einvoice.checks import (
     check_facturx,
     country_of,
     pays_vat,
+    region_code,
 )
 from services.einvoice.model import (
     CREDIT_TRANSFER,
@@ -166,7 +167,7 @@ def _party(
         # The buyer's CUI is what ANAF routes the invoice by (BT-47 / BT-48).
         legal_id = tax if country == "RO" or not reg else reg
         legal_info = ""
-    region = party.region.strip().upper()
+    region = region_code(party)
     city = " ".join(party.city.split())
     if profile == "cius-ro" and region == "RO-B":
         city = bucharest_sector(city) or city
@@ -366,8 +367,8 @@ def build_einvoice(
     if reverse_charge:
         all_notes.append(reverse_text)
     if rate_used is not None:
-        rate_word = _("Exchange rate")
-        all_notes.append(f"{rate_word}: 1 {currency} = {_rate_text(rate_used, language)} RON")
+        all_notes.append(_("Exchange rate: 1 {currency} = {rate} {local}").format(
+            currency=currency, rate=_rate_text(rate_used, language), local="RON"))
     if kind == "credit_note" and original is not None:
         credited = _("Credits invoice")
         all_notes.append(f"{credited} {original[0]} / {original[1].isoformat()}")

@@ -73,6 +73,16 @@ def country_of(party: PartyView) -> str:
     return party.country.strip().upper()
 
 
+def region_code(party: PartyView) -> str:
+    """ISO 3166-2 of the party's region: "RO-B" as stored, or "B" / "cj" completed with the
+    country ("RO-B", "RO-CJ")."""
+    region = party.region.strip().upper()
+    country = country_of(party)
+    if region and country and "-" not in region:
+        return f"{country}-{region}"
+    return region
+
+
 def bare_tax_id(party: PartyView) -> str:
     """The tax number without spaces and without a country prefix: "RO 123" -> "123"."""
     value = re.sub(r"[\s.\-]", "", party.tax_id).upper()
@@ -128,7 +138,7 @@ def _limits(party: PartyView, who: str) -> None:
 
 
 def _region(party: PartyView, who: str) -> None:
-    region = party.region.strip().upper()
+    region = region_code(party)
     if not region:
         raise InvalidInput(f"einvoice_{who}_missing", field="region")
     if region not in RO_COUNTIES:

@@ -55,7 +55,7 @@ def line_to_row(line: Line, currency: str) -> dict[str, Any]:
                            if line.discount_amount is not None else None),
         "vat_rate": vat_code(line.vat_rate),
         "net_minor": to_minor(line.net, currency), "vat_minor": to_minor(line.vat, currency),
-        "total_minor": to_minor(line.total, currency),
+        "total_minor": to_minor(line.total, currency), "supply": line.supply,
     }
 
 
@@ -69,11 +69,11 @@ def line_from_row(row: Mapping[str, Any], currency: str) -> Line:
         discount_amount=from_minor(int(dm), currency) if dm is not None else None,
         position=int(row["position"]), net=from_minor(int(row["net_minor"]), currency),
         vat=from_minor(int(row["vat_minor"]), currency),
-        total=from_minor(int(row["total_minor"]), currency))
+        total=from_minor(int(row["total_minor"]), currency), supply=row.get("supply"))
 
 
 
 def product_line(product: Product, quantity: Decimal, price: Decimal) -> Line:
     return Line(name=product.name, quantity=quantity, unit_price=price,
                 vat_rate=product.vat_rate, kind="item", unit=product.unit,
-                product_id=product.id)
+                product_id=product.id, supply=product.kind)

@@ -73,6 +73,15 @@ class Line:
     net: Decimal = Decimal("0.00")
     vat: Decimal = Decimal("0.00")
     total: Decimal = Decimal("0.00")
+    # "good" | "service" (what an act lists and a UPD ships): set from the product; a typed
+    # line has none and is taken as a service (`supplied`).
+    supply: str | None = None
+
+    @property
+    def supplied(self) -> str:
+        """"good" or "service": the line's own, else a service (typed lines, shipping and
+        charges are services)."""
+        return self.supply if self.supply in ("good", "service") else "service"
 
     def as_input(self) -> LineInput:
         kind: Any = self.kind
@@ -151,6 +160,14 @@ class BuyerRequisites:
     bic: str | None = None
     account: str | None = None
     corr_account: str | None = None
+    # Issue 16: the register number (RO «Nr. Reg. Com.», RU ОГРН), the address in parts and
+    # whether the client pays VAT (None: unknown).
+    trade_register: str | None = None
+    ogrn: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    vat_payer: bool | None = None
 
     def as_party(self) -> Party:
         country = self.country or ""
@@ -164,7 +181,11 @@ class BuyerRequisites:
             account="" if is_iban else self.account or "",
             corr_account=self.corr_account or "",
             iban=self.account or "" if is_iban else "",
-            phone=self.phone or "", email=self.email or "")
+            phone=self.phone or "", email=self.email or "",
+            reg_number=(self.ogrn if country == "RU" else self.trade_register) or "",
+            city=self.city or "", region=self.region or "",
+            postal_code=self.postal_code or "",
+            vat_payer="" if self.vat_payer is None else ("yes" if self.vat_payer else "no"))
 
 
 def seller_party(org: Organization) -> Party:
@@ -178,7 +199,14 @@ def seller_party(org: Organization) -> Party:
         account=acc.account if acc and acc.bik else "",
         corr_account=(acc.corr_account or "") if acc else "",
         iban=(acc.iban or "") if acc else "",
-        director=org.director, accountant=org.accountant)
+        director=org.director, accountant=org.accountant,
+        reg_number=(org.ogrn if org.country == "RU" else org.trade_register) or "",
+        city=org.city, region=org.region, postal_code=org.postal_code,
+        vat_payer="yes" if org.vat_payer else "no",
+        vat_on_collection="yes" if org.vat_on_collection else "",
+        director_position=org.director_position, signer_name=org.signer_name,
+        signer_position=org.signer_position, signer_poa_number=org.signer_poa_number,
+        signer_poa_date=org.signer_poa_date.isoformat() if org.signer_poa_date else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +290,14 @@ class Invoice(CommercialDoc):
     cancel_reason: str | None = None
     sent_at: datetime | None = None
     credit_notes: tuple[CreditRef, ...] = ()  # read by `get` only, oldest first
+    # Issue 16: the delivery date when it differs from the issue date; the exchange rate
+    # (the organization's currency per 1 unit of the invoice's) for an invoice in another
+    # currency; reverse charge («taxare inversă»: the buyer accounts for the VAT); the legal
+    # reason printed for lines without VAT.
+    delivery_date: date | None = None
+    exchange_rate: Decimal | None = None
+    reverse_charge: bool = False
+    vat_exemption_reason: str | None = None
 
     @property
     def remaining(self) -> Decimal:
@@ -297,6 +333,7 @@ class InvoiceForRender:
     total_discount_percent: Decimal | None
     total_discount_amount: Decimal | None
     paid_amount: Decimal
+    supplies: tuple[str, ...] = ()  # "good" | "service" per line (`Line.supplied`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,8 @@ class InvoiceReading(InvoiceDrafts):
             issue_date=doc.issue_date or self.today(), due_date=doc.due_date,
             currency=doc.currency, tax_mode=mode, language=doc.language,
             total_discount_percent=doc.discount_percent,
-            total_discount_amount=doc.discount_amount, paid_amount=doc.paid)
+            total_discount_amount=doc.discount_amount, paid_amount=doc.paid,
+            supplies=tuple(x.supplied for x in doc.lines))
 
     async def pick_clients(self, actor: Actor, limit: int = 20, archived_too: bool = False
                            ) -> Sequence[tuple[int, str]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 from services.errors import InvalidInput
@@ -16,6 +18,7 @@ from services.requisites import (
     validate_bik,
     validate_iban,
     validate_kpp,
+    validate_ogrn,
     validate_ru_corr_account,
     validate_ru_settlement_account,
     validate_tax_id,
@@ -35,8 +38,22 @@ PREFIX_MAX: Final = 16
 TERMS_MAX_DAYS: Final = 365
 # What an admin edits on an organization (the /org flow's fields and the printed ones), and
 # on its default bank account (Russian or IBAN).
-ORG_EDIT_FIELDS: Final = ("name", "legal_name", "tax_id", "kpp", "address", "director",
-                          "accountant", "currency", "invoice_prefix", "payment_terms_days")
+ORG_EDIT_FIELDS: Final = ("name", "legal_name", "tax_id", "kpp", "ogrn", "trade_register",
+                          "address", "city", "region", "postal_code", "director",
+                          "director_position", "accountant", "signer_name", "signer_position",
+                          "signer_poa_number", "signer_poa_date", "vat_on_collection",
+                          "currency", "invoice_prefix", "payment_terms_days")
+# Fields only some countries print: KPP and OGRN (Russia), the trade register number and
+# «TVA la încasare» (Romania, Moldova's IDNO is the register number itself).
+COUNTRY_FIELDS: Final = {"kpp": ("RU",), "ogrn": ("RU",), "trade_register": ("RO",),
+                         "vat_on_collection": ("RO",)}
+SHORT_MAX: Final = 100
+REGION_MAX: Final = 16
+POSTAL_MAX: Final = 16
+POA_MAX: Final = 64
+TRADE_REGISTER_MAX: Final = 32
+YES_WORDS: Final = frozenset({"yes", "y", "da", "да", "1", "+", "on", "true"})
+NO_WORDS: Final = frozenset({"no", "n", "nu", "нет", "0", "-", "off", "false"})
 RU_BANK_FIELDS: Final = ("bank_name", "bik", "account", "corr_account")
 IBAN_BANK_FIELDS: Final = ("bank_name", "iban", "bic")
 
@@ -76,6 +93,18 @@ class Organization:
     number_pattern: str
     payment_terms_days: int
     accounts: tuple[BankAccount, ...] = ()
+    # Issue 16: what the market's documents print (see storage.models.Organization).
+    ogrn: str | None = None
+    trade_register: str = ""
+    city: str = ""
+    region: str = ""  # ISO 3166-2, e.g. "RO-B"
+    postal_code: str = ""
+    director_position: str = ""
+    signer_name: str = ""  # signs instead of the director, on a power of attorney
+    signer_position: str = ""
+    signer_poa_number: str = ""
+    signer_poa_date: date | None = None
+    vat_on_collection: bool = False  # RO «TVA la încasare»
 
     @property
     def default_account(self) -> BankAccount | None:
@@ -117,6 +146,13 @@ class OrganizationDraft:
     number_pattern: str = DEFAULT_PATTERN
     payment_terms_days: int | None = None
     vat_payer: bool = True
+    ogrn: str | None = None
+    trade_register: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    director_position: str = ""
+    vat_on_collection: bool = False
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
@@ -190,8 +226,42 @@ def clean_org_field(field: str, text: str, data: Mapping[str, Any] | None = None
         return validate_pattern(text)
     if field == "legal_name":
         return _text(text, "legal_name", NAME_MAX)
-    if field in ("director", "accountant"):
+    if field in ("director", "accountant", "signer_name"):
         return _text(text, field, NAME_MAX)
+    if field in ("city", "director_position", "signer_position"):
+        return _text(text, field, SHORT_MAX)
+    if field == "ogrn":
+        return str(_requisite("ogrn", lambda: validate_ogrn(text)))
+    if field == "trade_register":
+        # «J40/1234/2020» or the 2024 form «J2020001234401»: letters, digits and «/».
+        value = re.sub(r"\s+", "", normalize_typed(text)).upper()
+        if not value or len(value) > TRADE_REGISTER_MAX or not re.fullmatch(
+                r"[A-Z][A-Z0-9/.-]*", value):
+            raise InvalidInput("bad_trade_register", field=field)
+        return value
+    if field == "region":
+        value = normalize_typed(text).upper().replace(" ", "")
+        if country and value and not value.startswith(f"{country}-") and len(value) <= 3:
+            value = f"{country}-{value}"  # "B" → "RO-B", "CJ" → "RO-CJ"
+        if not re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", value):
+            raise InvalidInput("bad_region", field=field)
+        return value
+    if field == "postal_code":
+        value = normalize_typed(text)
+        if not value or len(value) > POSTAL_MAX or not re.fullmatch(r"[A-Za-z0-9 -]+", value):
+            raise InvalidInput("bad_postal_code", field=field)
+        return value
+    if field == "signer_poa_number":
+        return _text(text, field, POA_MAX)
+    if field == "signer_poa_date":
+        return parse_day(text).isoformat()
+    if field == "vat_on_collection":
+        word = normalize_typed(text).lower()
+        if word in YES_WORDS:
+            return "yes"
+        if word in NO_WORDS:
+            return "no"
+        raise InvalidInput("bad_yes_no", field=field)
     if field == "payment_terms_days":
         days = text.strip()
         if not days.isdigit() or not 0 < int(days) <= TERMS_MAX_DAYS:
@@ -200,10 +270,38 @@ def clean_org_field(field: str, text: str, data: Mapping[str, Any] | None = None
     raise InvalidInput("unknown_field", field=field)
 
 
+def parse_day(text: str) -> date:
+    """«15.01.2026», «15/01/2026» or «2026-01-15»; else InvalidInput("bad_date")."""
+    text = normalize_typed(text)
+    parts: tuple[str, ...] | None = None
+    if found := re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", text):
+        parts = (found.group(3), found.group(2), found.group(1))
+    elif iso := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        parts = iso.groups()
+    if parts is None:
+        raise InvalidInput("bad_date", field="date")
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        raise InvalidInput("bad_date", field="date") from None
+
+
+def stored_value(field: str, value: str) -> Any:
+    """A cleaned value (`clean_org_field`) as the organizations table holds it."""
+    if field == "payment_terms_days":
+        return int(value)
+    if field == "signer_poa_date":
+        return date.fromisoformat(value)
+    if field == "vat_on_collection":
+        return value == "yes"
+    return value
+
+
 def editable_fields(org: Organization) -> tuple[str, ...]:
-    """The fields an admin may edit on `org` (KPP and the Russian bank details only in
-    Russia)."""
-    own = tuple(f for f in ORG_EDIT_FIELDS if f != "kpp" or org.country == "RU")
+    """The fields an admin may edit on `org` (KPP, OGRN and the Russian bank details only in
+    Russia; the trade register and «TVA la încasare» in Romania)."""
+    own = tuple(f for f in ORG_EDIT_FIELDS
+                if org.country in COUNTRY_FIELDS.get(f, (org.country,)))
     acc = org.default_account
     if acc is None:
         return own
@@ -219,6 +317,10 @@ def org_value(org: Organization, field: str) -> str | None:
         value = getattr(acc, field) if acc is not None else None
         return str(value) if value else None
     value = getattr(org, field)
+    if field == "vat_on_collection":
+        return "yes" if value else "no"
+    if field == "signer_poa_date":
+        return value.isoformat() if value else None
     return None if value is None or value == "" else str(value)
 
 
@@ -258,7 +360,19 @@ def check_draft(draft: OrganizationDraft) -> OrganizationDraft:
         language=draft.language or DEFAULT_LANGUAGE[data["country"]],
         payment_terms_days=draft.payment_terms_days,
         vat_payer=draft.vat_payer,
+        **_optional(draft, data),
     )
+
+
+def _optional(draft: OrganizationDraft, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The draft's optional printed fields, each cleaned when given."""
+    out: dict[str, Any] = {"vat_on_collection": draft.vat_on_collection}
+    for field in ("ogrn", "trade_register", "city", "region", "postal_code",
+                  "director_position"):
+        value = getattr(draft, field)
+        if value:
+            out[field] = clean_org_field(field, value, data)
+    return out
 
 
 DEMO_ORGANIZATIONS: Final[dict[str, OrganizationDraft]] = {
@@ -267,9 +381,12 @@ DEMO_ORGANIZATIONS: Final[dict[str, OrganizationDraft]] = {
         kpp="773601001", address="117997, г. Москва, ул. Вавилова, д. 19", currency="RUB",
         invoice_prefix="INV", bank_name="ПАО Сбербанк", bik="044525225",
         account="40702810938000000001", corr_account="30101810400000000225",
-        director="Иванов И. И.", accountant="Петрова А. А."),
+        director="Иванов И. И.", accountant="Петрова А. А.", ogrn="1027700132195",
+        city="Москва", postal_code="117997", director_position="Генеральный директор"),
     "RO": OrganizationDraft(
         name="Demo SRL", legal_name="Demo SRL", country="RO", tax_id="RO18547290",
-        address="Str. Exemplu 1, București", currency="RON", invoice_prefix="DMO",
-        bank_name="Banca Exemplu", iban="RO49AAAA1B31007593840000", bic="RZBRROBU"),
+        address="Str. Exemplu 1", currency="RON", invoice_prefix="DMO",
+        bank_name="Banca Exemplu", iban="RO49AAAA1B31007593840000", bic="RZBRROBU",
+        trade_register="J40/1234/2020", city="Sector 1", region="RO-B",
+        postal_code="010011", director="Popescu Ion", director_position="Administrator"),
 }

@@ -19,6 +19,7 @@ from services.organizations.model import (
     clean_org_field,
     editable_fields,
     org_value,
+    stored_value,
 )
 from services.organizations.ports import OrganizationUnitOfWork
 from services.users import Actor, Role
@@ -100,8 +101,7 @@ class OrganizationService:
                     column = "account" if field == "iban" else field
                     await uow.organizations.update_account(acc.id, {column: value})
                 else:
-                    stored: Any = int(value) if field == "payment_terms_days" else value
-                    await uow.organizations.update(org.id, {field: stored})
+                    await uow.organizations.update(org.id, {field: stored_value(field, value)})
                 await uow.audit.add(actor.id, "organization.edit", "organization", org.id, {
                     "changes": [{"field": field, "old": old, "new": value}]})
             fresh = await uow.organizations.get(org.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -218,9 +219,11 @@ async def test_an_admin_edits_the_organization_validated_as_when_added(bot: Harn
     assert fields["text"] == "Что изменить у «Demo LLC»?"
     assert buttons(fields) == [
         "Название (в документах)", "Юридическое название", "ИНН / налоговый номер", "КПП",
-        "Юридический адрес", "Директор", "Главный бухгалтер", "Валюта",
-        "Префикс номера счёта", "Срок оплаты, дней", "Банк", "БИК", "Расчётный счёт",
-        "Корреспондентский счёт"]
+        "ОГРН", "Юридический адрес", "Город", "Код региона (жудеца)", "Почтовый индекс",
+        "Директор", "Должность руководителя", "Главный бухгалтер",
+        "Подписант по доверенности", "Должность подписанта", "Номер доверенности",
+        "Дата доверенности", "Валюта", "Префикс номера счёта", "Срок оплаты, дней", "Банк",
+        "БИК", "Расчётный счёт", "Корреспондентский счёт"]
     ask = await bot.press(ADMIN, fields, "ИНН / налоговый номер")
     assert ask["text"] == "Новое значение поля «ИНН / налоговый номер»? Сейчас: 7707083893"
     before = await rows(bot, m.Organization.tax_id, m.Organization.payment_terms_days)
@@ -238,18 +241,29 @@ async def test_an_admin_edits_the_organization_validated_as_when_added(bot: Harn
     assert "Срок оплаты: 14 дн." in saved["text"]
     assert await rows(bot, m.Organization.tax_id, m.Organization.payment_terms_days) == [
         ("7736207543", 14)]
+    # The signer's power of attorney: a date typed as the reader writes it, shown so.
+    ask = await bot.press(ADMIN, fields, "Дата доверенности")
+    assert ask["text"] == ("Новое значение поля «Дата доверенности»? Сейчас: —\n"
+                           "Например, 15.01.2026.")
+    reply = await bot.say(ADMIN, "31.02.2026")
+    assert reply["text"].startswith("Это не дата.")
+    saved = await bot.say(ADMIN, "15.01.2026")
+    assert "Дата доверенности: 15.01.2026" in saved["text"]
+    assert await rows(bot, m.Organization.signer_poa_date) == [(date(2026, 1, 15),)]
     admin = await user_id(bot, ADMIN)
     assert await audit(bot, "organization.edit") == [
         (admin, "organization.edit", seeded.org, {"changes": [
             {"field": "tax_id", "old": "7707083893", "new": "7736207543"}]}),
         (admin, "organization.edit", seeded.org, {"changes": [
-            {"field": "payment_terms_days", "old": "5", "new": "14"}]})]
+            {"field": "payment_terms_days", "old": "5", "new": "14"}]}),
+        (admin, "organization.edit", seeded.org, {"changes": [
+            {"field": "signer_poa_date", "old": None, "new": "2026-01-15"}]})]
     # A manager has no /org; a forged edit button does nothing.
     own = await bot.say(MANAGER, "/start")
     await bot.press_for_answer(MANAGER, own["message_id"], f"og:f::{seeded.org}.name",
                                forged=True)
     await bot.settled()
-    assert len(await audit(bot, "organization.edit")) == 2
+    assert len(await audit(bot, "organization.edit")) == 3
 
 
 async def test_the_new_organization_summary_shows_labels_not_field_keys(bot: Harness) -> None:

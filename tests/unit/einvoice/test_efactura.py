@@ -293,8 +293,8 @@ def test_missing_county_fails_with_br_ro_111(validator: EInvoiceValidator) -> No
     ({"seller": replace(SELLER, iban="")}, "einvoice_seller_missing", {"field": "iban"}),
     ({"buyer": replace(BUYER, city="")}, "einvoice_buyer_missing", {"field": "city"}),
     ({"buyer": replace(BUYER, address=" ")}, "einvoice_buyer_missing", {"field": "address"}),
-    ({"buyer": replace(BUYER, region="CJ")}, "einvoice_bad_region",
-     {"party": "buyer", "value": "CJ"}),
+    ({"buyer": replace(BUYER, region="Cluj")}, "einvoice_bad_region",
+     {"party": "buyer", "value": "Cluj"}),
     ({"seller": replace(SELLER, city="București")}, "einvoice_bad_sector",
      {"party": "seller", "value": "București"}),
     ({"currency": "EUR"}, "einvoice_no_rate", {"currency": "EUR"}),
@@ -350,6 +350,12 @@ def test_notes_are_packed_within_the_limits(validator: EInvoiceValidator) -> Non
     with pytest.raises(InvalidInput) as refused:
         build_einvoice(**_base(lines=[CHAIRS], notes="x" * 301))
     assert refused.value.params == {"field": "text", "limit": 300}
+
+
+def test_county_code_without_its_country_prefix_is_completed() -> None:
+    inv = build_einvoice(**_base(lines=[CHAIRS], buyer=replace(BUYER, region="cj"),
+                                 seller=replace(SELLER, region="B")))
+    assert (inv.buyer.region, inv.seller.region, inv.seller.city) == ("RO-CJ", "RO-B", "SECTOR1")
 
 
 def test_lines_without_units_take_the_printed_default() -> None:

@@ -15,8 +15,8 @@ from services.errors import InvalidInput
      "Factura electronică nu a fost emisă: lipsește CUI cumpărătorului. Completați-l în datele "
      "de identificare ale clientului."),
     ("ru", InvalidInput("einvoice_buyer_missing", field="region"),
-     "Электронный счёт не создан: у покупателя не заполнено поле «код жудеца (ISO 3166-2, "
-     "напр. RO-B, RO-CJ)». Заполните его в реквизитах клиента."),
+     "Электронный счёт не создан: у покупателя не заполнено поле «код жудеца». Заполните его "
+     "в реквизитах клиента."),
     ("en", InvalidInput("einvoice_seller_missing", field="iban"),
      "No e-invoice: the seller's IBAN is missing. Fill it in the organization's requisites."),
     ("ro", InvalidInput("einvoice_buyer_not_ro", country="DE"),
