@@ -1,4 +1,5 @@
-"""`dealchat` command line: run, migrate, demo, admin add, import-statement, backup."""
+"""`dealchat` command line: run, migrate, demo, admin add, import-statement, einvoice,
+backup."""
 
 from __future__ import annotations
 
@@ -179,6 +180,40 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
     return asyncio.run(main())
 
 
+def cmd_einvoice(args: argparse.Namespace) -> int:
+    """`einvoice --validate FILE`: the XSD and, for UBL, the CIUS-RO schematron (e-Factura);
+    for CII the CII D16B and Factur-X EN16931 schemas. Exit 0 valid, 1 invalid, 2 unreadable
+    file or missing rules folder."""
+    if args.validate:
+        return _einvoice_validate(Path(args.validate))
+    return 2  # argparse requires one of the group's options
+
+
+def _einvoice_validate(path: Path) -> int:
+    from bot.einvoice.check import EInvoiceValidator, RulesMissing, rules_dir
+
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return 2
+    validator = EInvoiceValidator(rules_dir())
+    try:
+        report = validator.validate(path.read_bytes())
+    except RulesMissing as exc:
+        print(f"cannot validate: {exc}", file=sys.stderr)
+        return 2
+    for finding in report.errors:
+        print(f"{finding.rule_id} [{finding.flag}] {finding.text}"
+              + (f" (at {finding.location})" if finding.location else ""))
+    for finding in report.warnings:
+        print(f"warning {finding.rule_id}: {finding.text}")
+    if report.errors:
+        print(f"{path}: invalid ({report.kind}): {len(report.errors)} error(s), "
+              f"{len(report.warnings)} warning(s)")
+        return 1
+    print(f"{path}: valid ({report.kind}), {len(report.warnings)} warning(s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dealchat", description=(
         "Dealchat: a sales CRM that lives in Telegram. Settings come from the environment "
@@ -215,6 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="import as this staff member (default: the system)")
     imp.add_argument("--database-url", help="override DATABASE_URL")
     imp.set_defaults(func=cmd_import_statement)
+
+    einv = sub.add_parser("einvoice", help="e-invoices: check an e-Factura (UBL) or Factur-X "
+                          "(CII) XML against the official rules (EFACTURA_RULES_DIR)")
+    # One action per call: `--validate FILE` now; writing an issued invoice's XML (a NUMBER
+    # and --out FILE) joins this group as a second way to call it.
+    action = einv.add_mutually_exclusive_group(required=True)
+    action.add_argument("--validate", metavar="FILE",
+                        help="validate FILE: print each failed rule's id and text; exit 1 "
+                             "when invalid")
+    einv.set_defaults(func=cmd_einvoice)
 
     backup = sub.add_parser("backup", help="copy the SQLite database safely while it runs")
     backup.add_argument("path")

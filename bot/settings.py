@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     strict_outbox: bool = False
     # Keys of the FSM state in Redis start with it (several bots may share one Redis).
     redis_prefix: str = "fsm"
+    # The official e-invoice validation artefacts (UBL 2.1 XSD, CIUS-RO schematron, CII and
+    # Factur-X XSD): read from here, never copied into the project.
+    efactura_rules_dir: Path = PROJECT_ROOT.parent / "shared" / "efactura"
     pdf_workers: int = 2
     # Start the PDF worker pool at start-up (off: it starts on the first render).
     pdf_warmup: bool = True

@@ -327,6 +327,42 @@ ERRORS = {
     "schedule_bad": __("Write the schedule like: 30%: today; 70%: 20.12.2026. The shares "
                        "must add up to 100%."),
     "schedule_past": __("A due date cannot be in the past."),
+    # e-Factura and Factur-X (services/einvoice/checks.py): nothing is issued on a refusal
+    "einvoice_seller_missing": __("No e-invoice: the seller's {field} is missing. Fill it in "
+                                  "the organization's requisites."),
+    "einvoice_buyer_missing": __("No e-invoice: the buyer's {field} is missing. Fill it in "
+                                 "the client's requisites."),
+    "einvoice_bad_region": __("No e-Factura: the county code {value} is not an ISO 3166-2:RO "
+                              "code. Examples: RO-B (Bucharest), RO-CJ (Cluj)."),
+    "einvoice_bad_sector": __("No e-Factura: in Bucharest the city must be the sector, e.g. "
+                              "«Sector 3»; now it is «{value}»."),
+    "einvoice_seller_not_ro": __("e-Factura is Romania's system: the seller must be registered "
+                                 "in Romania, this organization is in {country}."),
+    "einvoice_buyer_not_ro": __("e-Factura goes only to buyers in Romania; this client is in "
+                                "{country}. A client in the EU invoiced in EUR gets Factur-X "
+                                "instead."),
+    "einvoice_no_rate": __("The invoice is in {currency}: give the exchange rate to RON (how "
+                           "many RON for 1 {currency}) first."),
+    "einvoice_vat_not_payer": __("The seller is not registered for VAT, but line {line} "
+                                 "charges VAT. Use 0% or «none»."),
+    "einvoice_reverse_charge_vat": __("Reverse charge: the lines carry no VAT, but line {line} "
+                                      "does. Set its VAT to 0%."),
+    "einvoice_no_exemption_reason": __("Lines without VAT need the legal reason of the "
+                                       "exemption, e.g. «art. 292 Codul fiscal»."),
+    "einvoice_bad_exemption_code": __("Unknown VAT exemption code {value}: use a VATEX code "
+                                      "such as VATEX-EU-132."),
+    "einvoice_number_digit": __("An e-Factura number must contain at least one digit."),
+    "einvoice_too_long": __("The {field} is too long for an e-Factura: at most {limit} "
+                            "characters."),
+    "einvoice_vat_rounding": __("No e-invoice: at {rate}% the VAT of the lines, each rounded, "
+                                "differs by {difference} from the VAT on their total; the "
+                                "rules allow less than 1.00. Choose the tax mode «VAT on the "
+                                "total»."),
+    "einvoice_no_original": __("A credit note must name the invoice it credits (number and "
+                               "date)."),
+    "facturx_not_eur": __("Factur-X is made for invoices in EUR; this one is in {currency}."),
+    "facturx_buyer_not_eu": __("Factur-X is made for buyers in the EU; this client is in "
+                               "{country}."),
 }
 
 
