@@ -22,7 +22,8 @@ The package, one module per part (submodules import `model`, never this `__init_
 catalogs), `formatting` (quantities, plain amounts), `labels` (``labels_for``,
 ``format_date``), `views` (the view models), `purpose` (the payment purpose line), `invoice`
 (building an invoice or a quote), `printed` (the invoice as its act, delivery note or
-receipt), `statement` (the client statement), `ports` (``DocumentRenderer``).
+receipt), `statement` (the client statement), `market` (what a market's invoice prints beyond the
+common layout: the Romanian factură's mentions), `ports` (``DocumentRenderer``).
 """
 
 from services.documents.formatting import _plain_amount as _plain_amount
@@ -30,6 +31,7 @@ from services.documents.formatting import format_quantity
 from services.documents.invoice import _line_view as _line_view
 from services.documents.invoice import build_invoice_view, money_text
 from services.documents.labels import format_date, labels_for
+from services.documents.market import county_name, split_series
 from services.documents.model import (
     DOCUMENT_KINDS,
     LANGUAGES,
@@ -71,10 +73,12 @@ __all__ = [
     "as_printed",
     "build_invoice_view",
     "build_statement_view",
+    "county_name",
     "default_purpose",
     "format_date",
     "format_quantity",
     "labels_for",
     "money_text",
     "receipt_basis",
+    "split_series",
 ]

@@ -133,6 +133,23 @@ def labels_for(language: str) -> DocumentLabels:
         purpose_vat=_("VAT {rate}% {amount}"),
         purpose_with_vat=_("{purpose}, incl. {vat}"),
         purpose_without_vat=_("{purpose}, without VAT"),
+        # issue 16, the factură and the intl invoice (r16-ro)
+        series_number=_("Series {series} No. {number}"),
+        issue_date=_("Issue date"),
+        delivery_date=_("Delivery date"),
+        reg_number=_("Reg. No."),
+        county=_("County"),
+        postal_code=_("Postal code"),
+        reverse_charge=_("Reverse charge"),
+        exempt=_("Exempt"),
+        exemption=_("VAT exempt: {reason}"),
+        vat_on_collection=_("VAT on collection"),
+        exchange_rate=_("Exchange rate: 1 {currency} = {rate} {local}"),
+        local_vat_total=_("Total VAT in {currency}"),
+        local_grand_total=_("Total in {currency}"),
+        local_vat_row=_("{row} in {currency}"),
+        vat_payer_no=_("Not registered for VAT"),
+        tax_invoice=pgettext("document", "Tax invoice"),
     )
 
 
