@@ -41,6 +41,10 @@ class InvoiceCopying(InvoiceIssuing):
         header = {"company_id": doc.company_id, "contact_id": doc.contact_id,
                   "tax_mode": doc.tax_mode, "discount_percent": doc.discount_percent,
                   "discount_amount": doc.discount_amount, "language": doc.language}
+        if isinstance(doc, Invoice):  # a reissue corrects the same supply: its market fields
+            header.update(delivery_date=doc.delivery_date, exchange_rate=doc.exchange_rate,
+                          reverse_charge=doc.reverse_charge,
+                          vat_exemption_reason=doc.vat_exemption_reason)
         priced, totals = price_document(doc.lines, doc.currency, doc.tax_mode,
                                         doc.discount_percent, doc.discount_amount)
         await uow.invoices.save_draft(new_id, [line_to_row(x, doc.currency) for x in priced],
