@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from services.documents.formatting import format_rate
 from services.documents.labels import format_date, labels_for
 from services.documents.model import DocumentKind, DocumentLabels, Lang, Layout
 from services.payment_qr import Standard
@@ -136,6 +137,11 @@ class DocumentView:
     reverse_charge: bool = False
     vat_exemption_reason: str = ""
     series: tuple[str, str] | None = None
+
+    @property
+    def exchange_rate_text(self) -> str:
+        """«4,9750»: the rate as the bank published it (at least 4 decimals)."""
+        return format_rate(self.exchange_rate, self.language) if self.exchange_rate else ""
 
     @property
     def numbered(self) -> str:

@@ -196,7 +196,7 @@ async def test_eur_factura_needs_a_rate_and_a_reason_then_prints_every_mention(
         "Client SRL", "CUI RO14399840", "Nr. Reg. Com. J12/55/2019",
         "Str. Memorandumului 2, Cluj-Napoca", "Județ: Cluj", "Cod poștal: 400114",
         "21%", "11%", "Scutit", f"Scutit de TVA: {REASON}", "TVA la încasare",
-        "Curs de schimb: 1 EUR = 4,975 RON",
+        "Curs de schimb: 1 EUR = 4,9750 RON",
         f"Total de plată: {format_money(grand, 'EUR', 'ro')}",
     ):
         assert mention in pdf, (mention, pdf)

@@ -120,7 +120,7 @@ def test_ro_factura_in_eur_holds_every_mention_of_art_319(
         f"Scutit de TVA: {REASON}",
         # VAT per rate, totals, and in lei at the rate
         "TVA 21%: 42,00 EUR", "TVA 11%: 5,50 EUR", "Total de plată: 327,50 EUR",
-        "Curs de schimb: 1 EUR = 4,975 RON",
+        "Curs de schimb: 1 EUR = 4,9750 RON",
         f"TVA 21% în RON: {ron(D('208.95'))}", f"TVA 11% în RON: {ron(D('27.36'))}",
         f"Total TVA în RON: {ron(D('236.31'))}",
         f"Total de plată în RON: {ron(D('1629.31'))}",

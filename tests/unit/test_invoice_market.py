@@ -93,6 +93,7 @@ def test_foreign_currency_view_converts_each_rate_and_sums_the_rows() -> None:
         layout="intl", tax_mode="on_total", exchange_rate=D("4.9771"),
         accounting_currency="RON", delivery_date=date(2026, 3, 5))
     assert view.local_currency == "RON" and view.exchange_rate == D("4.9771")
+    assert view.exchange_rate_text == "4,9771"
     assert [r.vat for r in view.local_vat_breakdown] == [
         (r.vat * D("4.9771")).quantize(D("0.01")) for r in view.vat_breakdown]
     assert view.local_vat_total == sum((r.vat for r in view.local_vat_breakdown), D(0))
