@@ -6,7 +6,7 @@ Invariants:
 - an invoice in another currency than its organization's is issued only with an exchange
   rate (the organization's currency per 1 unit of the invoice's): the factură gives its VAT
   in lei at that rate (art. 319 Codul fiscal); a rate on an invoice in the organization's own
-  currency is refused;
+  currency is refused, and changing the invoice's currency drops it;
 - a Romanian VAT payer's invoice with lines without VAT is issued only with the legal reason
   of the exemption printed, unless the invoice is under reverse charge («taxare inversă»);
 - under reverse charge every line is priced at 0 % VAT (the buyer accounts for the VAT), on
@@ -96,6 +96,9 @@ class InvoiceMarketFields(InvoiceDrafts):
     async def _save_in(self, uow: InvoiceUnitOfWork, actor: Actor, doc: Invoice,
                        lines: Sequence[Line], header: dict[str, Any],
                        audit: dict[str, Any] | None = None, audited: bool = True) -> Invoice:
+        # A rate is the rate of the invoice's currency: another currency drops it.
+        if header.get("currency", doc.currency) != doc.currency:
+            header = {**header, "exchange_rate": None}
         # Under reverse charge every line is at 0 %, whatever added or changed it.
         if header.get("reverse_charge", doc.reverse_charge):
             lines = [x if isinstance(x.vat_rate, Decimal) and x.vat_rate == 0

@@ -52,6 +52,10 @@ async def test_fields_are_stored_and_refused_when_wrong(ro: World) -> None:
     with pytest.raises(Conflict) as conflict:
         await w.invoices.set_exchange_rate(w.m1, own, D("1"))
     assert conflict.value.code == "exchange_rate_not_needed"
+    # Another currency drops the rate (it was the rate of EUR).
+    fresh = await draft_with(w, currency="EUR")
+    await w.invoices.set_exchange_rate(w.m1, fresh, D("4.97"))
+    assert (await w.invoices.set_currency(w.m1, fresh, "USD")).exchange_rate is None
     # Another manager's draft is not found.
     with pytest.raises(NotFound):
         await w.invoices.set_exchange_rate(w.m2, inv_id, D("5"))
