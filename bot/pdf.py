@@ -60,6 +60,7 @@ from services.documents import (
     DocumentView,
     Lang,
     StatementView,
+    county_name,
     format_date,
     format_quantity,
     labels_for,
@@ -119,6 +120,7 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> SandboxedEnvironm
     env.filters["money"] = _money_filter
     env.filters["qty"] = _qty_filter
     env.filters["ldate"] = _date_filter
+    env.filters["county"] = county_name
     return env
 
 

@@ -86,6 +86,9 @@ FIELD_NAMES = {
     "position": __("position"),
     "reason": __("reason"),
     "payment_terms_days": __("payment terms"),
+    "delivery_date": __("delivery date"),
+    "exchange_rate": __("exchange rate"),
+    "vat_exemption_reason": __("VAT exemption reason"),
 }
 
 ERRORS = {
@@ -363,6 +366,17 @@ ERRORS = {
     "facturx_not_eur": __("Factur-X is made for invoices in EUR; this one is in {currency}."),
     "facturx_buyer_not_eu": __("Factur-X is made for buyers in the EU; this client is in "
                                "{country}."),
+    # the invoice's market fields (issue 16, services/invoices/market.py)
+    "exchange_rate_required": __("The invoice is in {currency} and the organization keeps its "
+                                 "books in {local}: set the exchange rate first (Exchange "
+                                 "rate). Nothing was issued."),
+    "vat_exemption_reason_required": __("Some lines have no VAT: set the VAT exemption reason "
+                                        "(the article of the law), or turn reverse charge "
+                                        "on. Nothing was issued."),
+    "bad_exchange_rate": __("That is not an exchange rate. Example: 4.9750."),
+    "exchange_rate_not_needed": __("The invoice is in the organization's own currency "
+                                   "({currency}): it needs no exchange rate."),
+    "delivery_too_far": __("The delivery date is more than a year away from today."),
 }
 
 

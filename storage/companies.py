@@ -141,7 +141,9 @@ class SqlClientProfileRepository:
             price_list=row.price_list, payment_terms_days=row.payment_terms_days,
             archived_at=row.archived_at, archive_reason=row.archive_reason,
             merged_into_id=row.merged_into_id,
-            contacts=tuple(to_contact_card(c) for c in contacts))
+            contacts=tuple(to_contact_card(c) for c in contacts),
+            trade_register=row.trade_register, city=row.city, region=row.region,
+            postal_code=row.postal_code)
 
     async def set_fields(self, company_id: int, values: dict[str, Any], now: datetime
                          ) -> None:

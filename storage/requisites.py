@@ -38,6 +38,8 @@ class SqlRequisitesRepository:
             company_id=row.id, owner_id=row.owner_id, name=row.name, country=row.country,
             legal_form=row.legal_form, tax_id=row.tax_id, kpp=row.kpp, ogrn=row.ogrn,
             vat_payer=row.vat_payer, legal_address=row.legal_address,
+            trade_register=row.trade_register, city=row.city, region=row.region,
+            postal_code=row.postal_code,
             accounts=tuple(BankAccount(account=a.account, bik=a.bik, bic=a.bic,
                                        corr_account=a.corr_account, bank_name=a.bank_name)
                            for a in accounts))
@@ -48,7 +50,7 @@ class SqlRequisitesRepository:
                 country=req.country, legal_form=req.legal_form, name=req.name,
                 name_norm=normalize_name(req.name), tax_id=req.tax_id, kpp=req.kpp,
                 ogrn=req.ogrn, vat_payer=req.vat_payer, legal_address=req.legal_address,
-                updated_at=now))
+                updated_at=now, **req.address_parts()))
         if req.account is None:
             return
         acc = req.account

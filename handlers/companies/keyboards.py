@@ -22,9 +22,11 @@ from handlers.companies.texts import COUNTRY_NAMES, LANGUAGE_NAMES, field_button
 from services.companies import (
     COMPANY_FIELDS,
     CONTACT_FIELDS,
+    MARKET_FIELDS,
     OPTIONAL_STEPS,
     ClientProfile,
     ContactCard,
+    market_fields,
     requisite_fields,
 )
 from services.requisites import COUNTRIES
@@ -66,10 +68,10 @@ def with_company_buttons(markup: InlineKeyboardMarkup | None, company_id: int,
 
 
 def edit_menu(p: ClientProfile) -> InlineKeyboardMarkup:
-    applies = set(requisite_fields(p))
+    applies = set(requisite_fields(p)) | set(market_fields(p))
     kb = InlineKeyboardBuilder()
     for field in COMPANY_FIELDS:
-        if field in ("tax_id", "kpp", "ogrn") and field not in applies:
+        if field in ("tax_id", "kpp", "ogrn", *MARKET_FIELDS) and field not in applies:
             continue
         kb.button(text=field_button(field, p.country),
                   callback_data=CardCb(action=CardAction.FIELD, id=p.id, code=field))

@@ -18,6 +18,7 @@ from services.companies import (
     MergeCounts,
     Reassignment,
 )
+from services.documents import county_name
 
 COUNTRY_NAMES: dict[str, Callable[[], str]] = {
     "RU": lambda: _("Russia"), "BY": lambda: _("Belarus"), "MD": lambda: _("Moldova"),
@@ -44,6 +45,11 @@ def question(step: str, country: str) -> str:
         "corr_account": lambda: _("Correspondent account? 20 digits."),
         "iban": lambda: _("IBAN? Or Skip to leave out the bank account."),
         "bic": lambda: _("Bank BIC (SWIFT)?"),
+        "city": lambda: _("City? Example: Cluj-Napoca. Or Skip."),
+        "region": lambda: _("County code? Example: CJ for Cluj, B for Bucharest. Or Skip."),
+        "postal_code": lambda: _("Postal code? Example: 400114. Or Skip."),
+        "trade_register": lambda: _("Trade register number (Nr. Reg. Com.)? Example: "
+                                    "J40/1234/2020. Or Skip."),
     }
     return questions[step]()
 
@@ -54,7 +60,9 @@ def requisites_lines(data: dict[str, Any] | CompanyRequisites) -> list[str]:
         values: dict[str, Any] = {
             "country": data.country, "legal_form": data.legal_form, "legal_name": data.name,
             "tax_id": data.tax_id, "vat_payer": data.vat_payer, "kpp": data.kpp,
-            "ogrn": data.ogrn, "legal_address": data.legal_address}
+            "ogrn": data.ogrn, "legal_address": data.legal_address,
+            "city": data.city, "region": data.region, "postal_code": data.postal_code,
+            "trade_register": data.trade_register}
         if data.accounts:
             acc = data.accounts[-1]
             values.update(bik=acc.bik, settlement_account=acc.account if acc.bik else None,
@@ -81,6 +89,9 @@ def requisites_lines(data: dict[str, Any] | CompanyRequisites) -> list[str]:
             lines.append(f"{label}: {esc(str(values[key]))}")
     if values.get("legal_address"):
         lines.append(_("Legal address: {v}").format(v=esc(str(values["legal_address"]))))
+    for key in ("city", "region", "postal_code", "trade_register"):
+        if values.get(key):
+            lines.append(f"{field_button(key, country)}: {shown_value(key, str(values[key]))}")
     if values.get("settlement_account"):
         lines.append(_("Account: {v}").format(v=esc(str(values["settlement_account"]))))
     if values.get("corr_account"):
@@ -122,6 +133,8 @@ def field_button(field: str, country: str | None, contact: bool = False) -> str:
         "email": lambda: _("E-mail"), "timezone": lambda: _("Time zone"),
         "language": lambda: _("Language"), "price_list": lambda: _("Price list"),
         "payment_terms_days": lambda: _("Payment terms"), "position": lambda: _("Position"),
+        "trade_register": lambda: _("Trade register No."), "city": lambda: _("City"),
+        "region": lambda: _("County"), "postal_code": lambda: _("Postal code"),
     }
     return labels[field]() if field in labels else _("Field")
 
@@ -133,6 +146,9 @@ def shown_value(field: str, value: str | None) -> str:
         return LANGUAGE_NAMES.get(value, value)
     if field == "payment_terms_days":
         return _("{days} days").format(days=value)
+    if field == "region":  # «Cluj (RO-CJ)»
+        name = county_name(value)
+        return html.escape(f"{name} ({value})" if name != value else value)
     return html.escape(value)
 
 
@@ -154,7 +170,8 @@ def profile_text(p: ClientProfile, zone: tzinfo) -> str:
             lines.append(f"{field_button(key, p.country)}: {html.escape(value)}")
     if p.legal_address:
         lines.append(_("Legal address: {v}").format(v=html.escape(p.legal_address)))
-    for field in ("timezone", "language", "price_list", "payment_terms_days"):
+    for field in ("trade_register", "city", "region", "postal_code", "timezone", "language",
+                  "price_list", "payment_terms_days"):
         value = p.shown(field)
         if value is not None:
             lines.append(f"{field_button(field, p.country)}: {shown_value(field, value)}")
@@ -184,6 +201,11 @@ def edit_question(p: ClientProfile, field: str) -> str:
             "language": lambda: _("The client's language?"),
             "price_list": lambda: _("The client's price list?"),
             "payment_terms_days": lambda: _("Payment terms in days? A number from 0 to 365."),
+            "trade_register": lambda: _("Trade register number (Nr. Reg. Com.)? Example: "
+                                        "J40/1234/2020."),
+            "city": lambda: _("City? Example: Cluj-Napoca."),
+            "region": lambda: _("County code? Example: CJ for Cluj, B for Bucharest."),
+            "postal_code": lambda: _("Postal code? Example: 400114."),
         }
         ask = asks[field]() if field in asks else ""
     return "\n".join([f"«{html.escape(p.name)}» · {field_button(field, p.country)}", now, ask])

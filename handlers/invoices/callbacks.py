@@ -42,6 +42,11 @@ class Inv(StrEnum):
     LIST = "li"
     CANCEL_REASON = "cr"  # v: a common reason's code, "" for the one typed
     CANCEL_OK = "ck"
+    # issue 16, the market fields (handlers/invoices/market.py)
+    DELIVERY = "dv"
+    RATE = "xr"
+    REVERSE = "rc"  # arg: 1 on, 0 off
+    EXEMPT = "ve"
 
 
 class InvoiceCb(CallbackData, prefix="in"):
@@ -64,6 +69,9 @@ class InvoiceInput(StatesGroup):
     due_date = State()
     currency = State()
     cancel_reason = State()
+    delivery_date = State()
+    exchange_rate = State()
+    exemption_reason = State()
 
 
 def cb(action: Inv, inv_id: int, arg: int = 0, v: str = "") -> InvoiceCb:

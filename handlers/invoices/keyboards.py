@@ -27,6 +27,8 @@ def card_keyboard(inv: Invoice) -> InlineKeyboardMarkup:
     rows: list[int] = []
     if inv.status == "draft":
         rows += draft_buttons(kb, inv, invoice_cb, _("Due date"), Inv.DUE)
+        kb.add(*market_buttons(inv))
+        rows += [2, 2]
         kb.button(text=_("Issue ✅"), callback_data=cb(Inv.ISSUE, inv.id))
         kb.button(text=_("Cancel draft"), callback_data=cb(Inv.CANCEL, inv.id))
         rows.append(2)
@@ -88,3 +90,20 @@ def invoice_button(deal_id: int) -> InlineKeyboardButton:
 def deal_card_buttons(deal: Deal) -> list[InlineKeyboardButton]:
     """The deal card's row from invoices: "Invoice" unless the deal is lost."""
     return [invoice_button(deal.id)] if deal.status != "lost" else []
+
+
+def market_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
+    """A draft's market buttons (two rows of two, see `card_keyboard`)."""
+    if inv.status != "draft":
+        return []
+    reverse = _("Reverse charge: on") if inv.reverse_charge else _("Reverse charge: off")
+    return [
+        InlineKeyboardButton(text=_("Delivery date"), callback_data=cb(Inv.DELIVERY,
+                                                                       inv.id).pack()),
+        InlineKeyboardButton(text=_("Exchange rate"), callback_data=cb(Inv.RATE,
+                                                                       inv.id).pack()),
+        InlineKeyboardButton(text=reverse, callback_data=cb(
+            Inv.REVERSE, inv.id, 0 if inv.reverse_charge else 1).pack()),
+        InlineKeyboardButton(text=_("VAT exemption reason"), callback_data=cb(
+            Inv.EXEMPT, inv.id).pack()),
+    ]

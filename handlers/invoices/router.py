@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers import line_editor
 from handlers.callback import AlertOnDomainError
 from handlers.filters import IsStaff
-from handlers.invoices import cancel, card, credit_notes, listing, repeat
+from handlers.invoices import cancel, card, credit_notes, listing, market, repeat
 from handlers.invoices.callbacks import InvoiceCb, InvoiceInput, invoice_cb
 from handlers.invoices.card import show_invoice
 from handlers.line_editor import DocumentKind, LineStates
@@ -44,6 +44,7 @@ def create_router() -> Router:
     # Inner: it runs for the handler the filters chose, in every sub-router.
     router.callback_query.middleware(AlertOnDomainError(needs_message=True))
     router.include_routers(listing.create_router(), card.create_router(),
+                           market.create_router(),
                            repeat.create_router(), cancel.create_router(),
                            credit_notes.create_router(), line_editor.create_router(INVOICE),
                            create_stale_router())

@@ -39,6 +39,7 @@ def card_text(inv: Invoice) -> str:
         out.append(_("Issued on {date}").format(date=inv.issue_date.strftime("%d.%m.%Y")))
     if inv.due_date:
         out.append(_("Due on {date}").format(date=inv.due_date.strftime("%d.%m.%Y")))
+    out.extend(market_text(inv))
     out.extend(price_list_text(inv))
     out.append("")
     if not inv.lines:
@@ -71,3 +72,20 @@ def corrections_text(inv: Invoice) -> list[str]:
             reason=html.escape(inv.cancel_reason)))
     return out
 
+
+def market_text(inv: Invoice) -> list[str]:
+    """The market fields (issue 16) when set: delivery date, exchange rate, reverse charge,
+    the VAT exemption reason."""
+    out = []
+    if inv.delivery_date:
+        out.append(_("Delivery date: {date}").format(
+            date=inv.delivery_date.strftime("%d.%m.%Y")))
+    if inv.exchange_rate is not None:
+        out.append(_("Exchange rate: 1 {currency} = {rate}").format(
+            currency=inv.currency, rate=inv.exchange_rate))
+    if inv.reverse_charge:
+        out.append(_("Reverse charge (taxare inversă): VAT 0 %, the buyer accounts for it"))
+    if inv.vat_exemption_reason:
+        out.append(_("VAT exemption reason: {reason}").format(
+            reason=html.escape(inv.vat_exemption_reason)))
+    return out

@@ -10,6 +10,7 @@ from typing import Any
 from services.clients import Company, clean_name
 from services.errors import InvalidInput
 from services.notices import REASSIGNED, notice
+from services.organizations import clean_org_field
 from services.outbox import NewOutboxMessage
 from services.requisites import (
     COUNTRIES,
@@ -44,9 +45,14 @@ _STEPS: dict[Country, tuple[str, ...]] = {
            "settlement_account", "corr_account"),
     "BY": ("legal_form", "legal_name", "tax_id", "legal_address", "iban", "bic"),
     "MD": ("legal_form", "legal_name", "tax_id", "legal_address", "iban", "bic"),
-    "RO": ("legal_form", "legal_name", "tax_id", "legal_address", "iban", "bic"),
+    # Issue 16: a Romanian factură and e-Factura name the buyer's city, county, postal code
+    # and trade register number; asked after the address, each optional.
+    "RO": ("legal_form", "legal_name", "tax_id", "legal_address", "city", "region",
+           "postal_code", "trade_register", "iban", "bic"),
 }
-OPTIONAL_STEPS = frozenset({"ogrn", "bik", "iban"})
+#: Asked of Romanian companies after the address (optional), checked as the organization's.
+ADDRESS_PARTS = ("city", "region", "postal_code", "trade_register")
+OPTIONAL_STEPS = frozenset({"ogrn", "bik", "iban", *ADDRESS_PARTS})
 _BANK_FOLLOWERS = {"bik": ("settlement_account", "corr_account"), "iban": ("bic",)}
 OPEN_LEAD_EXCLUDED = ("converted", "junk")
 
@@ -73,6 +79,10 @@ class CompanyRequisites:
     vat_payer: bool | None
     legal_address: str | None
     accounts: tuple[BankAccount, ...] = ()
+    trade_register: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -92,6 +102,15 @@ class RequisitesUpdate:
     vat_payer: bool | None
     legal_address: str
     account: BankAccount | None
+    # Given in the flow (None: not asked or skipped, and then left as stored).
+    trade_register: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+
+    def address_parts(self) -> dict[str, str]:
+        """The address parts and register number given, by column."""
+        return {k: v for k in ADDRESS_PARTS if (v := getattr(self, k)) is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +214,8 @@ def clean_step(country: str, step: str, text: str, data: Mapping[str, Any]) -> d
                 raise RequisiteError("ogrn", "ogrn_kind_mismatch",
                                      {"expected": [expected], "actual": len(ogrn)})
             return {"ogrn": ogrn}
+        if step in ADDRESS_PARTS:
+            return {step: clean_org_field(step, text, {"country": code})}
         if step == "bik":
             return {"bik": validate_bik(text)}
         if step == "settlement_account":
@@ -240,10 +261,12 @@ def check_requisites(data: Mapping[str, Any]) -> RequisitesUpdate:
         account = BankAccount(account=valid.iban, bic=valid.bic)
     elif code != "RU" and valid.bic:
         raise InvalidInput("req_required", field="iban")
+    parts = {k: clean_org_field(k, str(data[k]), {"country": code})
+             for k in ADDRESS_PARTS if data.get(k)}
     return RequisitesUpdate(country=code, legal_form=form, name=name,
                             tax_id=valid.tax_id.value, kpp=valid.kpp, ogrn=valid.ogrn,
                             vat_payer=valid.tax_id.vat_payer, legal_address=address,
-                            account=account)
+                            account=account, **parts)
 
 
 def requisites_changes(before: CompanyRequisites, after: RequisitesUpdate
@@ -251,6 +274,7 @@ def requisites_changes(before: CompanyRequisites, after: RequisitesUpdate
     """What the requisites flow changed, as an edit's audit records it (old → new)."""
     pairs = {"name": (before.name, after.name), "tax_id": (before.tax_id, after.tax_id),
              "kpp": (before.kpp, after.kpp), "ogrn": (before.ogrn, after.ogrn),
-             "legal_address": (before.legal_address, after.legal_address)}
+             "legal_address": (before.legal_address, after.legal_address),
+             **{k: (getattr(before, k), v) for k, v in after.address_parts().items()}}
     return [{"field": field, "old": old or None, "new": new or None}
             for field, (old, new) in pairs.items() if (old or None) != (new or None)]

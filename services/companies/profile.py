@@ -15,10 +15,16 @@ from typing import Any
 from services.clients import clean_contact_field, clean_name
 from services.companies.model import clean_address, clean_step
 from services.errors import Conflict, InvalidInput
+from services.organizations import clean_org_field
 from services.reminders import ReminderConfigError, validate_timezone
 
 COMPANY_FIELDS = ("name", "tax_id", "kpp", "ogrn", "legal_address", "phone", "email",
-                  "timezone", "language", "price_list", "payment_terms_days")
+                  "timezone", "language", "price_list", "payment_terms_days",
+                  "trade_register", "city", "region", "postal_code")
+#: Issue 16: what a Romanian factură and e-Factura need of the buyer besides its requisites:
+#: the trade register number (Nr. Reg. Com.), the city, the county (ISO 3166-2, "RO-CJ") and
+#: the postal code. Checked as the organization's own (`clean_org_field`).
+MARKET_FIELDS = ("trade_register", "city", "region", "postal_code")
 REQUISITE_FIELDS = frozenset({"tax_id", "kpp", "ogrn"})
 CONTACT_FIELDS = ("name", "phone", "email", "position")
 LANGUAGES = ("ru", "en", "ro")
@@ -63,6 +69,10 @@ class ClientProfile:
     archive_reason: str | None
     merged_into_id: int | None
     contacts: tuple[ContactCard, ...] = ()
+    trade_register: str | None = None
+    city: str | None = None
+    region: str | None = None  # ISO 3166-2, "RO-CJ"
+    postal_code: str | None = None
 
     @property
     def archived(self) -> bool:
@@ -152,6 +162,12 @@ def requisite_fields(profile: ClientProfile) -> tuple[str, ...]:
     return ("tax_id", "kpp", "ogrn")
 
 
+def market_fields(profile: ClientProfile) -> tuple[str, ...]:
+    """The register and address-part fields the client card offers: a Romanian client's
+    (its factură and e-Factura print them)."""
+    return MARKET_FIELDS if profile.country == "RO" else ()
+
+
 def check_applies(profile: ClientProfile, field: str) -> None:
     """A requisite field that does not apply to this client is refused: a KPP for an
     entrepreneur as the requisites check says it, anything before the country is known (the
@@ -172,6 +188,8 @@ def clean_company_value(profile: ClientProfile, field: str, text: str, region: s
         return {field: clean_contact_field(field, text, region)}
     if field == "legal_address":
         return {"legal_address": clean_address(text)}
+    if field in MARKET_FIELDS:
+        return {field: clean_org_field(field, text, {"country": profile.country or ""})}
     if field in REQUISITE_FIELDS:
         check_applies(profile, field)
         assert profile.country is not None
@@ -217,7 +235,7 @@ def merge_fill(survivor: ClientProfile, other: ClientProfile) -> dict[str, Any]:
         for key in ("country", "legal_form", "tax_id", "kpp", "ogrn", "vat_payer"):
             fill[key] = getattr(other, key)
     for key in ("legal_address", "phone", "email", "timezone", "language", "price_list",
-                "payment_terms_days"):
+                "payment_terms_days", *MARKET_FIELDS):
         if getattr(survivor, key) in (None, "") and getattr(other, key) not in (None, ""):
             fill[key] = getattr(other, key)
     return fill

@@ -119,7 +119,14 @@ class RenderingMixin(DeliveryBase):
             language, pct, amt, paid = (r.language, r.total_discount_percent,
                                         r.total_discount_amount, r.paid_amount)
             valid_until = None
+            inv = r.invoice
+            market: dict[str, Any] = {
+                "delivery_date": inv.delivery_date, "exchange_rate": inv.exchange_rate,
+                "accounting_currency": r.accounting_currency or None,
+                "reverse_charge": inv.reverse_charge,
+                "vat_exemption_reason": inv.vat_exemption_reason or ""}
         else:
+            market = {}
             quote = await self._quotes.read_in(uow, actor, header.id)
             if org is None:
                 raise Conflict("no_organization")
@@ -141,7 +148,7 @@ class RenderingMixin(DeliveryBase):
             kind=header.kind,  # type: ignore[arg-type]
             due_date=due, valid_until=valid_until, total_discount_percent=pct,
             total_discount_amount=amt, paid_amount=paid, logo=images.get("logo"),
-            stamp=images.get("stamp"), signature=images.get("signature"))
+            stamp=images.get("stamp"), signature=images.get("signature"), **market)
 
     async def _credit_note_view(self, uow: UnitOfWork, actor: User,
                                 header: DocHeader) -> CreditNoteView:

@@ -23,7 +23,8 @@ catalogs), `formatting` (quantities, plain amounts), `labels` (``labels_for``,
 ``format_date``), `views` (the view models), `purpose` (the payment purpose line), `invoice`
 (building an invoice or a quote), `printed` (the invoice as its act, delivery note or
 receipt), `statement` (the client statement), `credit_note` (the credit note in its market's
-form: storno, credit note, УКД), `ports` (``DocumentRenderer``).
+form: storno, credit note, УКД), `market` (what a market's invoice prints beyond the common
+layout: the Romanian factură's mentions), `ports` (``DocumentRenderer``).
 """
 
 from services.documents.credit_note import (
@@ -39,6 +40,7 @@ from services.documents.formatting import format_quantity
 from services.documents.invoice import _line_view as _line_view
 from services.documents.invoice import build_invoice_view, money_text
 from services.documents.labels import format_date, labels_for
+from services.documents.market import county_name, split_series
 from services.documents.model import (
     DOCUMENT_KINDS,
     LANGUAGES,
@@ -85,6 +87,7 @@ __all__ = [
     "build_credit_note_view",
     "build_invoice_view",
     "build_statement_view",
+    "county_name",
     "default_purpose",
     "fiscal_code",
     "format_date",
@@ -92,4 +95,5 @@ __all__ = [
     "labels_for",
     "money_text",
     "receipt_basis",
+    "split_series",
 ]

@@ -29,3 +29,11 @@ def format_quantity(value: Decimal, language: str) -> str:
 def _plain_amount(value: Decimal, language: str) -> str:
     # For a payment purpose line: no symbols or special spaces (banks' forms choke on them).
     return format_decimal(value, "0.00", locale=language)
+
+
+def format_rate(value: Decimal, language: str) -> str:
+    """An exchange rate as central banks publish it: at least 4 decimals, every one it has
+    ("4,9750", "90,1234567" kept whole), grouped as a quantity."""
+    text = format_decimal(Decimal(value), "#,##0.0000###", locale=language,
+                          decimal_quantization=False)
+    return text.replace(*_RU_GROUP) if language == "ru" else text

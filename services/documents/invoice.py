@@ -4,10 +4,12 @@ payment QR."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from services.documents.labels import labels_for
+from services.documents.market import local_rows, printed_party, split_series
 from services.documents.model import (
     DOCUMENT_KINDS,
     LAYOUTS,
@@ -20,7 +22,7 @@ from services.documents.purpose import default_purpose
 from services.documents.views import DocumentView, LineView, PartyView, VatLine
 from services.money import check_currency, format_money, round_money
 from services.payment_qr import Standard, payment_qr_for
-from services.pricing import LineInput, LineResult, TaxMode, compute_totals
+from services.pricing import LineInput, LineResult, TaxMode, VatRate, compute_totals
 from services.words import amount_in_words
 
 # --- builder -------------------------------------------------------------------------------
@@ -65,14 +67,27 @@ def build_invoice_view(
     stamp: bytes | None = None,
     signature: bytes | None = None,
     paid_amount: Decimal = Decimal("0.00"),
+    delivery_date: date | None = None,
+    exchange_rate: Decimal | None = None,
+    accounting_currency: str | None = None,
+    reverse_charge: bool = False,
+    vat_exemption_reason: str = "",
 ) -> DocumentView:
     """Price ``lines`` once (``compute_totals``) and build the printable view from the result.
 
     ``units[i]`` is the unit of line i (default: «шт.» / "pcs" / "buc."). The payment QR is
     made for invoices only, for the amount still due (``grand_total - paid_amount``); for a
     receipt the amount in words is the amount received (``paid_amount``, or the grand total
-    when it is zero). Raises ``PricingError`` for lines that cannot be priced and
-    ``ValueError`` for an unknown kind, layout or language.
+    when it is zero).
+
+    Issue 16 (`services.documents.market`): `delivery_date` is printed when it differs from
+    the issue date; with an `exchange_rate` and an `accounting_currency` (the organization's)
+    other than `currency`, the VAT rows and totals are also given in that currency; with
+    `reverse_charge` the lines without VAT say so («taxare inversă»); with a
+    `vat_exemption_reason` they are printed as exempt and the reason is printed.
+
+    Raises ``PricingError`` for lines that cannot be priced and ``ValueError`` for an unknown
+    kind, layout or language.
     """
     if kind not in DOCUMENT_KINDS:
         raise ValueError(f"unknown document kind: {kind!r}")
@@ -120,6 +135,29 @@ def build_invoice_view(
         qr_reason = "not_an_invoice"
 
     in_words = paid if kind == "receipt" and paid > 0 else totals.grand_total
+    reason = " ".join(vat_exemption_reason.split())
+
+    def rate_label(rate: VatRate) -> str:
+        if not _no_vat(rate):
+            return labels.vat_rate(rate)
+        if reverse_charge:
+            return labels.reverse_charge
+        return labels.exempt if reason else labels.vat_rate(rate)
+
+    def row_label(rate: VatRate) -> str:
+        if _no_vat(rate) and (reverse_charge or reason):
+            return rate_label(rate)
+        return labels.vat_row(rate, tax_mode)
+
+    vat_rows = tuple(VatLine(row_label(b.rate), b.net, b.vat, isinstance(b.rate, str))
+                     for b in totals.vat_breakdown)
+    local_currency = ""
+    local: tuple[tuple[VatLine, ...], Decimal, Decimal] = ((), Decimal("0.00"),
+                                                           Decimal("0.00"))
+    if (exchange_rate is not None and accounting_currency
+            and check_currency(accounting_currency) != currency):
+        local_currency = check_currency(accounting_currency)
+        local = local_rows(vat_rows, exchange_rate, local_currency)
     return DocumentView(
         kind=kind,
         layout=layout,
@@ -130,20 +168,18 @@ def build_invoice_view(
         valid_until=valid_until,
         currency=currency,
         tax_mode=tax_mode,
-        seller=seller,
-        buyer=buyer,
+        seller=printed_party(seller),
+        buyer=printed_party(buyer),
         lines=tuple(
-            _line_view(r, units[r.index] if units else labels.default_unit, labels, tax_mode)
+            replace(_line_view(r, units[r.index] if units else labels.default_unit, labels,
+                               tax_mode), vat_rate_label=rate_label(r.vat_rate))
             for r in totals.lines
         ),
         subtotal=totals.subtotal,
         discount_total=totals.discount_total,
         net_total=totals.net_total,
         vat_total=totals.vat_total,
-        vat_breakdown=tuple(
-            VatLine(labels.vat_row(b.rate, tax_mode), b.net, b.vat, isinstance(b.rate, str))
-            for b in totals.vat_breakdown
-        ),
+        vat_breakdown=vat_rows,
         grand_total=totals.grand_total,
         amount_in_words=amount_in_words(in_words, currency, language),
         qr_standard=qr_standard,
@@ -157,7 +193,21 @@ def build_invoice_view(
         signature=signature,
         paid_amount=paid,
         remaining=remaining,
+        delivery_date=delivery_date if delivery_date != issue_date else None,
+        exchange_rate=exchange_rate if local_currency else None,
+        local_currency=local_currency,
+        local_vat_breakdown=local[0],
+        local_vat_total=local[1],
+        local_grand_total=local[2],
+        reverse_charge=reverse_charge,
+        vat_exemption_reason=reason,
+        series=split_series(number) if kind == "invoice" else None,
     )
+
+
+def _no_vat(rate: VatRate) -> bool:
+    """A line without VAT: the "none" rate or 0 %."""
+    return isinstance(rate, str) or rate == 0
 
 
 def money_text(view: DocumentView, amount: Decimal) -> str:

@@ -168,6 +168,23 @@ def labels_for(language: str) -> DocumentLabels:
         cn_vat_on_collection=_("VAT on collection"),
         cn_issued_by=pgettext("credit_note", "Issued by"),
         cn_received_by=pgettext("credit_note", "Received by"),
+        # issue 16, the factură and the intl invoice (r16-ro)
+        series_number=_("Series {series} No. {number}"),
+        issue_date=_("Issue date"),
+        delivery_date=_("Delivery date"),
+        reg_number=_("Reg. No."),
+        county=_("County"),
+        postal_code=_("Postal code"),
+        reverse_charge=_("Reverse charge"),
+        exempt=_("Exempt"),
+        exemption=_("VAT exempt: {reason}"),
+        vat_on_collection=_("VAT on collection"),
+        exchange_rate=_("Exchange rate: 1 {currency} = {rate} {local}"),
+        local_vat_total=_("Total VAT in {currency}"),
+        local_grand_total=_("Total in {currency}"),
+        local_vat_row=_("{row} in {currency}"),
+        vat_payer_no=_("Not registered for VAT"),
+        tax_invoice=pgettext("document", "Tax invoice"),
     )
 
 

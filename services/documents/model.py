@@ -148,6 +148,23 @@ class DocumentLabels:
     cn_vat_on_collection: str = "VAT on collection"
     cn_issued_by: str = "Issued by"
     cn_received_by: str = "Received by"
+    # --- issue 16, the factură and the intl invoice (r16-ro): art. 319 Codul fiscal ---
+    series_number: str = "Series {series} No. {number}"  # «Seria DMO-2026 nr. 00001»
+    issue_date: str = "Issue date"
+    delivery_date: str = "Delivery date"
+    reg_number: str = "Reg. No."  # RO «Nr. Reg. Com.»
+    county: str = "County"  # RO «Județ»
+    postal_code: str = "Postal code"
+    reverse_charge: str = "Reverse charge"  # RO «Taxare inversă»
+    exempt: str = "Exempt"  # a line's VAT rate: RO «Scutit»
+    exemption: str = "VAT exempt: {reason}"
+    vat_on_collection: str = "VAT on collection"  # RO «TVA la încasare»
+    exchange_rate: str = "Exchange rate: 1 {currency} = {rate} {local}"
+    local_vat_total: str = "Total VAT in {currency}"
+    local_grand_total: str = "Total in {currency}"
+    local_vat_row: str = "{row} in {currency}"
+    vat_payer_no: str = "Not registered for VAT"  # RO «Neplătitor de TVA»
+    tax_invoice: str = "Invoice"  # a Romanian seller's invoice: the fiscal «Factură»
 
     def title(self, kind: str) -> str:
         return {
@@ -159,6 +176,12 @@ class DocumentLabels:
             "statement": self.statement,
             "credit_note": self.cn_title,
         }[kind]
+
+    def numbered(self, number: str, series: tuple[str, str] | None) -> str:
+        """«Seria DMO-2026 nr. 00001» when the number has a series, else «nr. 42»."""
+        if series is None:
+            return f"{self.number_sign} {number}"
+        return self.series_number.format(series=series[0], number=series[1])
 
     def items_summary(self, count: int, amount: str) -> str:
         """«Всего наименований 3, на сумму 1 200,00 ₽»."""

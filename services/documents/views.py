@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from services.documents.formatting import format_rate
 from services.documents.labels import format_date, labels_for
 from services.documents.model import DocumentKind, DocumentLabels, Lang, Layout
 from services.payment_qr import Standard
@@ -122,6 +123,30 @@ class DocumentView:
     signature: bytes | None = field(default=None, repr=False)
     paid_amount: Decimal = Decimal("0.00")
     remaining: Decimal = Decimal("0.00")
+    # Issue 16, the factură (art. 319 Codul fiscal) and the intl invoice: the delivery date
+    # when it differs from the issue date; in another currency than the organization's, the
+    # rate (organization's currency per 1 unit) and the VAT rows and totals converted
+    # (`services.documents.market.local_rows`); reverse charge; the legal reason of the lines
+    # without VAT; the series and the number in it («Seria … nr. …») when the number has one.
+    delivery_date: date | None = None
+    exchange_rate: Decimal | None = None
+    local_currency: str = ""
+    local_vat_breakdown: tuple[VatLine, ...] = ()
+    local_vat_total: Decimal = Decimal("0.00")
+    local_grand_total: Decimal = Decimal("0.00")
+    reverse_charge: bool = False
+    vat_exemption_reason: str = ""
+    series: tuple[str, str] | None = None
+
+    @property
+    def exchange_rate_text(self) -> str:
+        """«4,9750»: the rate as the bank published it (at least 4 decimals)."""
+        return format_rate(self.exchange_rate, self.language) if self.exchange_rate else ""
+
+    @property
+    def numbered(self) -> str:
+        """«Seria DMO-2026 nr. 00001», or «nr. 42» when the number has no series."""
+        return self.labels.numbered(self.number, self.series)
 
     @property
     def lines_total(self) -> Decimal:
@@ -137,10 +162,18 @@ class DocumentView:
         return labels_for(self.language)
 
     @property
+    def heading(self) -> str:
+        """The document's name: a Romanian seller's invoice is the fiscal «Factură» (art. 319
+        Codul fiscal), not the «Factură proformă» a payment request is elsewhere."""
+        if self.kind == "invoice" and self.seller.country == "RO":
+            return self.labels.tax_invoice
+        return self.labels.title(self.kind)
+
+    @property
     def title(self) -> str:
         """«Счёт на оплату № 42 от 5 марта 2026 г.», "Invoice No. 42 of 5 March 2026"."""
         labels = self.labels
         return (
-            f"{labels.title(self.kind)} {labels.number_sign} {self.number} "
+            f"{self.heading} {labels.number_sign} {self.number} "
             f"{labels.dated} {format_date(self.issue_date, self.language, long=True)}"
         )

@@ -25,6 +25,12 @@ from __future__ import annotations
 
 from services.invoices.editor import LINE_FIELDS, D, DocumentEditor, Repriced
 from services.invoices.lines import line_from_row, line_to_row, price_document, product_line
+from services.invoices.market import (
+    check_market,
+    clean_exemption_reason,
+    parse_delivery_date,
+    parse_exchange_rate,
+)
 from services.invoices.model import (
     DUE_MAX_DAYS,
     INVOICE_TRANSITIONS,
@@ -79,15 +85,19 @@ __all__ = [
     "Repriced",
     "S",
     "VatGroup",
+    "check_market",
     "check_transition",
     "clean_currency",
+    "clean_exemption_reason",
     "clean_line_name",
     "clean_price",
     "clean_quantity",
     "line_from_row",
     "line_to_row",
+    "parse_delivery_date",
     "parse_discount",
     "parse_due_date",
+    "parse_exchange_rate",
     "price_document",
     "product_line",
     "seller_party",

@@ -38,9 +38,14 @@ class InvoiceCopying(InvoiceIssuing):
         """A new invoice draft with `doc`'s client, terms and lines, priced again."""
         new_id = await self._create_in(uow, actor, None, doc.deal_id, doc.organization_id,
                                        doc.currency, **{"price_list": doc.price_list, **extra})
-        header = {"company_id": doc.company_id, "contact_id": doc.contact_id,
-                  "tax_mode": doc.tax_mode, "discount_percent": doc.discount_percent,
-                  "discount_amount": doc.discount_amount, "language": doc.language}
+        header: dict[str, Any] = {
+            "company_id": doc.company_id, "contact_id": doc.contact_id,
+            "tax_mode": doc.tax_mode, "discount_percent": doc.discount_percent,
+            "discount_amount": doc.discount_amount, "language": doc.language}
+        if isinstance(doc, Invoice):  # a reissue corrects the same supply: its market fields
+            header.update(delivery_date=doc.delivery_date, exchange_rate=doc.exchange_rate,
+                          reverse_charge=doc.reverse_charge,
+                          vat_exemption_reason=doc.vat_exemption_reason)
         priced, totals = price_document(doc.lines, doc.currency, doc.tax_mode,
                                         doc.discount_percent, doc.discount_amount)
         await uow.invoices.save_draft(new_id, [line_to_row(x, doc.currency) for x in priced],

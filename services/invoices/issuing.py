@@ -9,6 +9,7 @@ from typing import Any
 from services.errors import Conflict
 from services.invoices.cancelling import after_cancel
 from services.invoices.drafts import InvoiceDrafts
+from services.invoices.market import check_market
 from services.invoices.model import INVOICE_TRANSITIONS, Invoice, S, check_transition, seller_party
 from services.invoices.ports import InvoiceUnitOfWork
 from services.numbering import assign_number
@@ -39,6 +40,7 @@ class InvoiceIssuing(InvoiceDrafts):
         if buyer is None:
             raise Conflict("no_buyer")
         org = await self._organization(uow, doc.organization_id)
+        check_market(doc, org)
         today = self.today()
         terms = buyer.payment_terms_days or org.payment_terms_days or self.payment_terms_days
         due = doc.due_date or today + timedelta(days=terms)

@@ -334,6 +334,9 @@ class InvoiceForRender:
     total_discount_amount: Decimal | None
     paid_amount: Decimal
     supplies: tuple[str, ...] = ()  # "good" | "service" per line (`Line.supplied`)
+    # Issue 16, the factură: the organization's currency (VAT and totals are also printed
+    # in it at `invoice.exchange_rate` when the invoice is in another one).
+    accounting_currency: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,9 @@ class InvoiceReading(InvoiceDrafts):
         one)."""
         doc = await self._load(uow, actor, invoice_id)
         seller, buyer = doc.seller, doc.buyer
+        org = await self._organization(uow, doc.organization_id)
         if seller is None:
-            seller = seller_party(await self._organization(uow, doc.organization_id))
+            seller = seller_party(org)
         if buyer is None and doc.company_id is not None:
             req = await uow.invoices.company_requisites(doc.company_id)
             buyer = req.as_party() if req else None
@@ -61,7 +62,7 @@ class InvoiceReading(InvoiceDrafts):
             currency=doc.currency, tax_mode=mode, language=doc.language,
             total_discount_percent=doc.discount_percent,
             total_discount_amount=doc.discount_amount, paid_amount=doc.paid,
-            supplies=tuple(x.supplied for x in doc.lines))
+            supplies=tuple(x.supplied for x in doc.lines), accounting_currency=org.currency)
 
     async def pick_clients(self, actor: Actor, limit: int = 20, archived_too: bool = False
                            ) -> Sequence[tuple[int, str]]:

@@ -65,7 +65,10 @@ class InvoiceRepeating(InvoiceIssuing):
                                                        price_list)
         header: dict[str, Any] = {"contact_id": doc.contact_id, "tax_mode": doc.tax_mode,
                   "discount_percent": doc.discount_percent,
-                  "discount_amount": doc.discount_amount, "language": doc.language}
+                  "discount_amount": doc.discount_amount, "language": doc.language,
+                  # the same client and supply: the same tax treatment (not the day's rate)
+                  "reverse_charge": doc.reverse_charge,
+                  "vat_exemption_reason": doc.vat_exemption_reason}
         if doc.issue_date is not None and doc.due_date is not None:
             header["due_date"] = self.today() + (doc.due_date - doc.issue_date)
         fresh = await self._save_in(uow, actor, new, lines, header, audited=False)

@@ -95,14 +95,44 @@ async def test_romanian_vat_payer_without_bank(bot: Harness) -> None:
     assert cui["text"].startswith("CUI?")
     address = await bot.say(IVAN, "RO 18547290")
     assert address["text"] == "Legal address?"
-    iban = await bot.say(IVAN, "Bacău, Str. Alexei Tolstoi 8")
+    # Issue 16: the address parts and the register number a factură names, each optional.
+    city = await bot.say(IVAN, "Str. Alexei Tolstoi 8")
+    assert city["text"] == "City? Example: Cluj-Napoca. Or Skip." and "Skip" in buttons(city)
+    county = await bot.say(IVAN, "Bacău")
+    assert county["text"].startswith("County code?")
+    bad = await bot.say(IVAN, "Bacău county")
+    assert bad["text"].startswith("That is not a county code.")
+    postal = await bot.say(IVAN, "bc")
+    assert postal["text"].startswith("Postal code?")
+    register = await bot.press(IVAN, postal, "Skip")
+    assert register["text"].startswith("Trade register number (Nr. Reg. Com.)?")
+    iban = await bot.say(IVAN, "j04/123/2010")
+    assert iban["text"].startswith("IBAN?")
     summary = await bot.press(IVAN, iban, "Skip")
     assert "VAT payer" in summary["text"] and "IBAN" not in summary["text"]
+    for line in ("City: Bacău", "County: Bacău (RO-BC)", "Trade register No.: J04/123/2010"):
+        assert line in summary["text"], summary["text"]
+    assert "Postal code" not in summary["text"]
     await bot.client.press(IVAN, summary["message_id"], text="Save")
     await bot.client.wait_for_edit(IVAN, summary["message_id"])
     (company,), accounts = await company_rows(bot)
     assert (company.country, company.tax_id, company.vat_payer) == ("RO", "18547290", True)
+    assert (company.city, company.region, company.postal_code, company.trade_register) == (
+        "Bacău", "RO-BC", None, "J04/123/2010")
     assert accounts == []
+    # The client card shows them and edits each one.
+    card = await open_card(bot, IVAN, "Dedeman")
+    assert "County: Bacău (RO-BC)" in card["text"]
+    menu = await bot.press(IVAN, card, "Edit")
+    assert {"Trade register No.", "City", "County", "Postal code"} <= set(buttons(menu))
+    ask = await bot.press(IVAN, menu, "Postal code")
+    assert "Postal code? Example: 400114." in ask["text"]
+    reply = await bot.say(IVAN, "600#1")
+    assert reply["text"].startswith("A postal code has letters, digits")
+    done = await bot.say(IVAN, "600001")
+    assert "Postal code: 600001" in done["text"]
+    (company,), _ = await company_rows(bot)
+    assert (company.postal_code, company.region) == ("600001", "RO-BC")
 
 
 async def test_reassignment_notifies_both_managers(bot: Harness) -> None:

@@ -206,7 +206,10 @@ INVOICE_DEFAULTS: dict[str, Any] = {
     **COMMERCIAL_DEFAULTS, "bank_account_id": None, "quote_id": None, "issue_date": None,
     "due_date": None, "paid_minor": 0, "issued_at": None, "sent_at": None, "viewed_at": None,
     "paid_at": None, "cancelled_at": None, "reminders_paused": False,
-    "reminders_stopped": False, "cancel_reason": None, "credited_minor": 0}
+    "reminders_stopped": False, "cancel_reason": None, "credited_minor": 0,
+    # issue 16, the invoice's market fields
+    "delivery_date": None, "exchange_rate": None, "reverse_charge": False,
+    "vat_exemption_reason": None}
 QUOTE_DEFAULTS: dict[str, Any] = {
     **COMMERCIAL_DEFAULTS, "valid_until": None, "accepted_by_telegram_id": None,
     "accepted_at": None, "change_request": None}
@@ -355,7 +358,10 @@ class FakeInvoiceRepository(_FakeDocuments):
                        paid=from_minor(row["paid_minor"], row["currency"]),
                        issued_at=row["issued_at"], cancelled_at=row["cancelled_at"],
                        credited=from_minor(row["credited_minor"], row["currency"]),
-                       cancel_reason=row["cancel_reason"], sent_at=row["sent_at"])
+                       cancel_reason=row["cancel_reason"], sent_at=row["sent_at"],
+                       delivery_date=row["delivery_date"], exchange_rate=row["exchange_rate"],
+                       reverse_charge=bool(row["reverse_charge"]),
+                       vat_exemption_reason=row["vat_exemption_reason"])
 
     async def last_issued(self, company_id: int, owner_id: int | None) -> int | None:
         rows = sorted((r for r in self._rows.values()

@@ -90,6 +90,8 @@ async def generate(w: World) -> tuple[list[User], Made]:
             if rnd.random() < 0.5:
                 await w.invoices.set_due_date(who, draft.id,
                                               today + timedelta(days=rnd.randint(0, 60)))
+            if draft.currency != "RUB":  # another currency than the organization's
+                await w.invoices.set_exchange_rate(who, draft.id, D("90.5"))
             inv = await w.invoices.issue(who, draft.id)
             made.invoices += 1
             async with w.db.uow(readonly=True) as uow:

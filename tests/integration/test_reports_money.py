@@ -52,6 +52,8 @@ async def invoice(w: World, who: User, company: int, name: str, amount: str,
     await w.invoices.add_line(who, draft.id, Line(name, D(1), D(amount), NO_VAT))
     if due is not None:
         await w.invoices.set_due_date(who, draft.id, due)
+    if draft.currency != "RUB":  # another currency than the organization's needs a rate
+        await w.invoices.set_exchange_rate(who, draft.id, D("90.5"))
     return (await w.invoices.issue(who, draft.id)).id
 
 

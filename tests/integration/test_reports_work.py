@@ -203,6 +203,8 @@ async def sell(w: World, shop: Shop, actor: User, client: str, day: datetime,
     for what, amount in lines:
         await shop.invoices.add_line(actor, inv.id, Line(
             what, D(1), D(amount), D(0), product_id=shop.products.get(what)))
+    if currency != "RUB":  # another currency than the organization's needs a rate
+        await shop.invoices.set_exchange_rate(actor, inv.id, D("80"))
     await shop.invoices.issue(actor, inv.id)
     if cancel:
         await shop.invoices.cancel(actor, inv.id, "wrong")

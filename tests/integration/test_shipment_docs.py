@@ -355,6 +355,7 @@ async def test_statement_in_two_currencies_is_two_pdfs(d: Docs) -> None:
     draft = await w.invoices.create_draft(w.m1, w.c1)
     await w.invoices.set_currency(w.m1, draft.id, "EUR")
     await w.invoices.add_line(w.m1, draft.id, Line("Design", D(1), D("40"), NO_VAT))
+    await w.invoices.set_exchange_rate(w.m1, draft.id, D("90.5"))
     await w.invoices.issue(w.m1, draft.id)
     st = await d.receivables.statement(w.m1, w.c1)
     pdfs = await d.delivery.statement_pdfs(w.m1, st)
