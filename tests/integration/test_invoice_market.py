@@ -103,3 +103,12 @@ async def test_a_russian_organization_needs_no_exemption_reason(db: Database) ->
     w = await make_world(db)
     inv_id = await draft_with(w, D(0))
     assert (await w.invoices.issue(w.m1, inv_id)).status == "issued"
+
+
+async def test_a_russian_invoice_in_usd_needs_no_rate(db: Database) -> None:
+    """In Russia a foreign-currency invoice is paid at the bank's rate of the payment day:
+    issuing asks no rate there (Romania and Moldova do, above)."""
+    w = await make_world(db)
+    inv_id = await draft_with(w, D(22), currency="USD")
+    issued = await w.invoices.issue(w.m1, inv_id)
+    assert (issued.status, issued.currency, issued.exchange_rate) == ("issued", "USD", None)
