@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.clients import CompanyRepository
+from services.contracts import ContractRepository
 from services.delivery.model import (
     AccessLink,
     BoundContact,
@@ -18,6 +19,7 @@ from services.delivery.model import (
 )
 from services.invoices.ports import InvoiceRepository
 from services.kernel import AuditedUnitOfWork, UowFactory
+from services.numbering import IssuedDocumentRepository, NumberSeriesRepository
 from services.organizations import OrganizationRepository
 from services.outbox import OutboxRepository
 from services.payments.ports import PaymentRepository
@@ -144,3 +146,10 @@ class DeliveryUnitOfWork(CustomerUnitOfWork, QuoteUnitOfWork, Protocol):
     def payments(self) -> PaymentRepository: ...
     @property
     def shipments(self) -> ShipmentRepository: ...
+    # The act and the UPD: their own series, and the client's contract they name.
+    @property
+    def numbering(self) -> NumberSeriesRepository: ...
+    @property
+    def issued_documents(self) -> IssuedDocumentRepository: ...
+    @property
+    def contracts(self) -> ContractRepository: ...

@@ -29,3 +29,10 @@ def format_quantity(value: Decimal, language: str) -> str:
 def _plain_amount(value: Decimal, language: str) -> str:
     # For a payment purpose line: no symbols or special spaces (banks' forms choke on them).
     return format_decimal(value, "0.00", locale=language)
+
+
+def format_amount(value: Decimal, language: str) -> str:
+    """An amount without a currency sign, grouped, at 2 places: "1 200,00" (ru, ro),
+    "1,200.00" (en): the columns of a form that names its currency once (the UPD)."""
+    text = format_decimal(value, "#,##0.00", locale=language)
+    return text.replace(*_RU_GROUP) if language == "ru" else text

@@ -9,7 +9,13 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from services.documents.labels import format_date, labels_for
-from services.documents.model import DocumentKind, DocumentLabels, Lang, Layout
+from services.documents.model import (
+    SERVICES_ACT_COUNTRIES,
+    DocumentKind,
+    DocumentLabels,
+    Lang,
+    Layout,
+)
 from services.payment_qr import Standard
 from services.pricing import TaxMode
 
@@ -72,6 +78,25 @@ class LineView:
     vat_rate_label: str
     vat: Decimal
     total: Decimal
+    # Issue 16 (the act and the UPD): the line's net and gross after every discount, its VAT
+    # rate (None: without VAT); the UPD's unit code (OKEI), price without VAT and whether the
+    # line is a good or a service.
+    net: Decimal = Decimal("0.00")
+    gross: Decimal = Decimal("0.00")
+    rate: Decimal | None = None
+    unit_code: str = ""
+    net_price: Decimal = Decimal("0.00")
+    supply: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signatory:
+    """Who signs for a party: «Генеральный директор», «Иванов И. И.», and the power of
+    attorney a signer acts under («по доверенности № 12 от 15.01.2026», else "")."""
+
+    role: str
+    name: str
+    authority: str = ""
 
 
 class VatLine(NamedTuple):
@@ -122,6 +147,14 @@ class DocumentView:
     signature: bytes | None = field(default=None, repr=False)
     paid_amount: Decimal = Decimal("0.00")
     remaining: Decimal = Decimal("0.00")
+    # --- issue 16, the act and the UPD (`services.documents.transfer.as_transfer`) --------
+    basis: str = ""  # «Счёт на оплату № 42 от 05.03.2026» or «Договор № 7 от 01.02.2026»
+    upd_status: int = 0  # 1: VAT invoice and transfer document; 2: transfer document only
+    signatory: Signatory | None = None  # the seller's (director, or a signer by POA)
+    accountant_signatory: Signatory | None = None  # the UPD's chief accountant line
+    invoice_number: str = ""  # the invoice it is printed from
+    payment_documents: str = ""  # UPD (5): «№ 7 от 10.03.2026»
+    currency_label: str = ""  # UPD (7): «Российский рубль, 643»
 
     @property
     def lines_total(self) -> Decimal:
@@ -137,10 +170,19 @@ class DocumentView:
         return labels_for(self.language)
 
     @property
+    def document_name(self) -> str:
+        """«Счёт на оплату»; the act of a Russian, Belarusian or Moldovan seller is «Акт
+        выполненных работ (оказанных услуг)» / «Act de prestare a serviciilor»."""
+        labels = self.labels
+        if self.kind == "act" and self.seller.country in SERVICES_ACT_COUNTRIES:
+            return labels.services_act
+        return labels.title(self.kind)
+
+    @property
     def title(self) -> str:
         """«Счёт на оплату № 42 от 5 марта 2026 г.», "Invoice No. 42 of 5 March 2026"."""
         labels = self.labels
         return (
-            f"{labels.title(self.kind)} {labels.number_sign} {self.number} "
+            f"{self.document_name} {labels.number_sign} {self.number} "
             f"{labels.dated} {format_date(self.issue_date, self.language, long=True)}"
         )
