@@ -145,7 +145,9 @@ class PrintingMixin(RenderingMixin):
             number, day = issued.number_text, issued.issue_date
         else:
             shipped = await uow.shipments.shipped_at(header.id)
-            day = shipped.date() if shipped is not None else self._clock.now().date()
+            # The day in the organization's zone (the invoices' own), not UTC's.
+            day = (self._invoices.local_date(shipped) if shipped is not None
+                   else self._invoices.today())
             expected = await uow.numbering.last_number(header.organization_id, kind,
                                                        day.year) + 1
             number = format_number(TRANSFER_PATTERN, prefix="", year=day.year, seq=expected)
@@ -159,9 +161,10 @@ class PrintingMixin(RenderingMixin):
                  else invoice_basis(r.number, r.issue_date, language))
         payments = ""
         if kind == "upd":
+            # (5) «К платёжно-расчётному документу № 7 от 10.03.2026; 9 от 12.03.2026»
+            dated = labels_for(language).dated
             payments = "; ".join(
-                labels_for(language).number_sign + " " + (p.doc_number or str(p.id))
-                + " " + labels_for(language).dated + " " + format_date(p.received_on, language)
+                f"{p.doc_number or p.id} {dated} {format_date(p.received_on, language)}"
                 for p, _ in await uow.payments.invoice_payments(header.id))
         images = await uow.stored_documents.organization_images(header.organization_id)
         invoice = build_invoice_view(

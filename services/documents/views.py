@@ -153,7 +153,7 @@ class DocumentView:
     signatory: Signatory | None = None  # the seller's (director, or a signer by POA)
     accountant_signatory: Signatory | None = None  # the UPD's chief accountant line
     invoice_number: str = ""  # the invoice it is printed from
-    payment_documents: str = ""  # UPD (5): «№ 7 от 10.03.2026»
+    payment_documents: str = ""  # UPD (5): «7 от 10.03.2026; 9 от 12.03.2026»
     currency_label: str = ""  # UPD (7): «Российский рубль, 643»
 
     @property

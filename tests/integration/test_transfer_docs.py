@@ -7,6 +7,7 @@ goods only, a missing requisite, another manager's invoice) that take no number.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -119,7 +120,7 @@ def texts() -> dict[str, str]:
             ru_invoice(RU_SELLER, upd_lines, "per_line", ["шт", "час"]), "upd", "3",
             SHIPPED, supplies=MIXED_SUPPLIES,
             basis=contract_basis("Д-17/2026", date(2026, 1, 20), "ru"),
-            payment_documents="№ 7 от 06.03.2026"),
+            payment_documents="7 от 06.03.2026"),
         "upd_2": as_transfer(
             ru_invoice(no_vat_seller, no_vat_lines, "per_line", ["шт", ""]), "upd", "4",
             SHIPPED, supplies=("good", "service"),
@@ -150,7 +151,7 @@ GOLDEN: dict[str, tuple[str, ...]] = {
         f"Всего оказано услуг 1, на сумму 3{NNBSP}660,00{NBSP}₽",
         "Три тысячи шестьсот шестьдесят рублей 00 копеек",
         "выполнены полностью и в срок",
-        "Исполнитель ООО «Ромашка» Коммерческий директор Петров П. П. "
+        "Исполнитель ООО «Ромашка» Коммерческий директор Петров П. П. (подпись) (ф. и. о.) "
         "по доверенности № 12 от 15.01.2026",
         "Заказчик АО «Василёк» Директор Сидоров С. С.",
     ),
@@ -167,7 +168,7 @@ GOLDEN: dict[str, tuple[str, ...]] = {
         "Грузоотправитель и его адрес он же (3)",
         "Грузополучатель и его адрес АО «Василёк», 117648, г. Москва, мкр. Чертаново "
         "Северное, д. 1А (4)",
-        "К платёжно-расчётному документу № № 7 от 06.03.2026 (5)",
+        "К платёжно-расчётному документу № 7 от 06.03.2026 (5)",
         "Документ об отгрузке: № п/п 1–2 № 3 от 11.03.2026 (5а)",
         "Покупатель АО «Василёк» (6)",
         "ИНН/КПП покупателя 7728168971/772801001 (6б)",
@@ -339,8 +340,12 @@ async def test_act_and_upd_have_their_own_gapless_series_kept_on_reprint(d: Docs
     assert "Универсальный передаточный документ Статус: 1" in text
     assert "Счёт-фактура № 1 от 10 марта 2026 г." in text  # its own series: 1 as well
     assert "Кресло офисное 796 шт" in text and "Сборка мебели 356 час" in text
-    assert "К платёжно-расчётному документу № № п/п 7 от 10.03.2026 (5)" in text
+    assert "К платёжно-расчётному документу № п/п 7 от 10.03.2026 (5)" in text
     assert upd.filename == "UPD_1.pdf"
+    # The invoice itself names the buyer's INN, KPP and address.
+    invoice = flat((await d.delivery.pdf(w.m1, "invoice", first)).content)
+    assert ("Покупатель: АО Ромашка, ИНН 7728168971, КПП 772801001, 117648, г. Москва, "
+            "мкр. Чертаново Северное, д. 1А") in invoice
     second_act = await d.delivery.print_pdf(w.m1, second, "act")  # not shipped: today
     assert ("Акт выполненных работ (оказанных услуг) № 2 от 12 марта 2026 г."
             in flat(second_act.content))
@@ -416,7 +421,7 @@ async def test_refusals_take_no_number(d: Docs) -> None:
     # Then the act is issued, number 1, signed under the power of attorney.
     text = flat((await d.delivery.print_pdf(w.m1, mixed, "act")).content)
     assert "№ 1 от 10 марта 2026 г." in text
-    assert "Петров П. П. по доверенности № 12 от 15.01.2026" in text
+    assert "Петров П. П. (подпись) (ф. и. о.) по доверенности № 12 от 15.01.2026" in text
     assert await counters(w) == {"act": 1}
 
 
@@ -436,3 +441,20 @@ async def test_upd_is_russian_only_and_without_vat_status_2(d: Docs) -> None:
         await d.delivery.print_pdf(w.m1, other, "upd")
     assert refused.value.code == "upd_russia_only"
     assert await counters(w) == {"upd": 1}
+
+
+async def test_concurrent_first_prints_share_the_series_without_gap_or_repeat(d: Docs) -> None:
+    w = d.w
+    invoices = [(await issue(w, w.m1, w.c1, f"{100 + i}.00"))[0] for i in range(3)]
+    # Three acts at once, and the first one twice: each print renders with the number it
+    # expects; whoever finds it taken meanwhile renders again with the next one.
+    pdfs = await asyncio.gather(*(d.delivery.print_pdf(w.m1, inv, "act")
+                                  for inv in [*invoices, invoices[0]]))
+    rows = await issued_rows(w)
+    assert sorted(number for _, _, number, _ in rows) == ["1", "2", "3"]
+    assert sorted(inv for inv, _, _, _ in rows) == sorted(invoices)
+    assert await counters(w) == {"act": 3}
+    numbers = {inv: number for inv, _, number, _ in rows}
+    for inv, pdf in zip([*invoices, invoices[0]], pdfs, strict=True):
+        assert f"№ {numbers[inv]} от 10 марта 2026 г." in flat(pdf.content)
+    assert pdfs[0].content == pdfs[3].content
