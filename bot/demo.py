@@ -309,6 +309,13 @@ async def scene_organization_and_catalog(demo: Demo) -> None:
                    "30101810400000000225"):
         ask = await demo.say(ADMIN, answer)
     await demo.press(ADMIN, ask, "Save")
+    # Who signs the acts and UPDs (issue 16): the director and the position.
+    for label, value in (("Director", "Иванов Иван Иванович"),
+                         ("Director's position", "Генеральный директор")):
+        orgs = await demo.say(ADMIN, "/org")
+        fields = await demo.press(ADMIN, orgs, "Edit")
+        await demo.press(ADMIN, fields, label)
+        await demo.say(ADMIN, value)
     demo.lines += ["**Anna Smirnova** sends the file `catalog.csv` with the caption "
                    "`/import_products`", ""]
     await demo.upload(ADMIN, "catalog.csv", CATALOG_CSV, "text/csv", "/import_products")

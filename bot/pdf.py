@@ -61,6 +61,7 @@ from services.documents import (
     Lang,
     StatementView,
     county_name,
+    format_amount,
     format_date,
     format_quantity,
     labels_for,
@@ -96,6 +97,11 @@ def _money_filter(ctx: jinja2.runtime.Context, value: Decimal, currency: str | N
 
 
 @jinja2.pass_context
+def _amount_filter(ctx: jinja2.runtime.Context, value: Decimal) -> str:
+    return format_amount(value, ctx["doc"].language)
+
+
+@jinja2.pass_context
 def _qty_filter(ctx: jinja2.runtime.Context, value: Decimal) -> str:
     return format_quantity(value, ctx["doc"].language)
 
@@ -108,7 +114,8 @@ def _date_filter(ctx: jinja2.runtime.Context, value: date, long: bool = False) -
 
 def create_environment(templates_dir: Path = TEMPLATES_DIR) -> SandboxedEnvironment:
     """Sandboxed, autoescaping, StrictUndefined (a typo in a template is an error, not an
-    empty string on a legal document), with the ``money``, ``qty`` and ``ldate`` filters."""
+    empty string on a legal document), with the ``money``, ``amount`` (no currency sign),
+    ``qty`` and ``ldate`` filters."""
     env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
@@ -119,6 +126,7 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> SandboxedEnvironm
     )
     env.filters["money"] = _money_filter
     env.filters["qty"] = _qty_filter
+    env.filters["amount"] = _amount_filter
     env.filters["ldate"] = _date_filter
     env.filters["county"] = county_name
     return env
@@ -344,7 +352,7 @@ def _worker_init(niceness: int = 0) -> None:
     engine = _engine()
     for name in ("invoice_ru.html.j2", "invoice_intl.html.j2", "quote.html.j2",
                  "receipt.html.j2", "act.html.j2", "delivery_note.html.j2",
-                 "client_statement.html.j2", "credit_note_intl.html.j2",
+                 "upd.html.j2", "client_statement.html.j2", "credit_note_intl.html.j2",
                  "credit_note_ru.html.j2"):  # fmt: skip
         engine.env.get_template(name)
     for language in LANGUAGES:  # each reads its catalog once: not on a customer's document

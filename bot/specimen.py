@@ -15,7 +15,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from services.documents import DocumentKind, DocumentView, PartyView, build_invoice_view
+from services.documents import (
+    TRANSFER_KINDS,
+    DocumentKind,
+    DocumentView,
+    PartyView,
+    as_transfer,
+    build_invoice_view,
+    invoice_basis,
+)
 from services.pricing import LineInput
 
 _SELLER = PartyView(
@@ -35,6 +43,8 @@ _SELLER = PartyView(
     email="billing@example.com",
     director="Иванов И. И.",
     accountant="Петрова А. А.",
+    director_position="Генеральный директор",
+    vat_payer="yes",
 )
 _BUYER = PartyView(
     name="Покупатель",
@@ -47,7 +57,13 @@ _BUYER = PartyView(
 
 
 def specimen_view(kind: DocumentKind = "invoice") -> DocumentView:
-    """A two-line Russian document of ``kind`` (ru layout) with every part filled."""
+    """A two-line Russian document of ``kind`` (ru layout) with every part filled; the act
+    and the UPD as `as_transfer` prints them (a service and a good)."""
+    if kind in TRANSFER_KINDS:
+        invoice = specimen_view("invoice")
+        return as_transfer(invoice, kind,
+                           "1", invoice.issue_date, supplies=("service", "good"),
+                           basis=invoice_basis("1", invoice.issue_date, "ru"))
     return build_invoice_view(
         seller=_SELLER,
         buyer=_BUYER,

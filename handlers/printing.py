@@ -1,6 +1,6 @@
-"""An invoice's other documents as PDF: the act of completed works, the delivery note and the
-cash receipt of a payment ("Act" / "Delivery note" after shipping, "Issue act" under a
-payment push, "🧾 Receipt" after cash)."""
+"""An invoice's other documents as PDF: the act of services and the UPD (each in its own
+series), the delivery note and the cash receipt of a payment ("Act" / "UPD" / "Delivery note"
+after shipping, "Issue act" under a payment push, "🧾 Receipt" after cash)."""
 
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ from services.users import User
 
 class PrintKind(StrEnum):
     ACT = "a"
+    UPD = "u"
     DELIVERY_NOTE = "d"
     RECEIPT = "r"
 
 
-KIND_OF: Final = {PrintKind.ACT: "act", PrintKind.DELIVERY_NOTE: "delivery_note",
-                  PrintKind.RECEIPT: "receipt"}
+KIND_OF: Final = {PrintKind.ACT: "act", PrintKind.UPD: "upd",
+                  PrintKind.DELIVERY_NOTE: "delivery_note", PrintKind.RECEIPT: "receipt"}
 
 
 class PrintCb(CallbackData, prefix="pr"):
@@ -46,9 +47,10 @@ class PrintCb(CallbackData, prefix="pr"):
 def shipping_documents_keyboard(invoice_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=_("Act"), callback_data=PrintCb(kind=PrintKind.ACT, invoice=invoice_id))
+    kb.button(text=_("UPD"), callback_data=PrintCb(kind=PrintKind.UPD, invoice=invoice_id))
     kb.button(text=_("Delivery note"),
               callback_data=PrintCb(kind=PrintKind.DELIVERY_NOTE, invoice=invoice_id))
-    kb.adjust(2)
+    kb.adjust(3)
     return kb.as_markup()
 
 
@@ -56,6 +58,9 @@ def caption(kind: str, number: str) -> str:
     number = html.escape(number)
     if kind == "act":
         return _("Act of completed works for invoice {number}.").format(number=number)
+    if kind == "upd":
+        return _("UPD (universal transfer document) for invoice {number}.").format(
+            number=number)
     if kind == "delivery_note":
         return _("Delivery note for invoice {number}.").format(number=number)
     return _("Cash receipt for invoice {number}.").format(number=number)

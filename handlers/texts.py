@@ -80,6 +80,7 @@ FIELD_NAMES = {
     "signer_name": __("signer's name"),
     "signer_position": __("signer's position"),
     "signer_poa_number": __("power of attorney number"),
+    "signer_poa_date": __("power of attorney date"),
     "trade_register": __("trade register number"),
     "postal_code": __("postal code"),
     "region": __("county code"),
@@ -225,6 +226,16 @@ ERRORS = {
                     "it."),
     "no_buyer": __("Choose the client first."),
     "no_organization": __("No seller organization yet: an admin adds one with /org."),
+    # Issue 16: the act and the UPD (nothing is issued, no number taken).
+    "act_without_services": __("This invoice has no services, so it has no act: print the "
+                               "UPD to hand over the goods."),
+    "upd_russia_only": __("The UPD is a Russian document: print the act or the delivery "
+                          "note instead."),
+    "missing_seller_requisite": __("Nothing was issued: our organization has no {field} yet. "
+                                   "An admin adds it in /org."),
+    "missing_buyer_requisite": __("Nothing was issued: the client has no {field} yet. Add it "
+                                  "on the client's card."),
+    "busy": __("Many documents are being issued right now; please try again."),
     "bad_transition": __("This cannot be done in the current status of the document."),
     "has_payments": __("Payments were received for this invoice; it cannot be cancelled."),
     "has_credit_notes": __("This invoice has credit notes; it cannot be cancelled."),

@@ -55,6 +55,8 @@ ACTION_LABELS: dict[str, Any] = {
     "invoice.issue": __("Invoice issued"),
     "invoice.reissue": __("Invoice reissued"),
     "invoice.ship": __("Goods shipped"),
+    "invoice.act": __("Act issued"),
+    "invoice.upd": __("UPD issued"),
     "invoice.edit": __("Invoice edited"),
     "invoice.cancel": __("Invoice cancelled"),
     "invoice.repeat": __("Invoice repeated"),

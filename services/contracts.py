@@ -48,6 +48,11 @@ class ContractRepository(Protocol):
         """Soonest end first; `owner_id` None = everyone's."""
         ...
 
+    async def in_force(self, company_id: int, on: date) -> Contract | None:
+        """The client's numbered contract in force on `on` (the latest started), the basis
+        an act or a UPD names; None when there is none."""
+        ...
+
 
 class ContractUnitOfWork(UnitOfWork, Protocol):
     @property

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Final, Protocol
 
 from services.errors import InvalidInput
@@ -68,6 +69,36 @@ class NumberSeriesRepository(Protocol):
         ...
 
     async def last_number(self, organization_id: int, kind: str, year: int) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedDocument:
+    """A document issued from an invoice or a credit note in its own series (the act, the
+    UPD, the corrective document): numbered once, on first print; reprints keep the number
+    and the date."""
+
+    id: int
+    organization_id: int
+    subject_type: str  # invoice | credit_note
+    subject_id: int
+    kind: str  # act | upd | correction
+    series_id: int
+    number: int
+    number_text: str
+    issue_date: date
+
+
+class IssuedDocumentRepository(Protocol):
+    """`issued_documents`: one row per subject and kind (UNIQUE), one per series and number."""
+
+    async def get(self, subject_type: str, subject_id: int, kind: str
+                  ) -> IssuedDocument | None: ...
+
+    async def add(self, *, organization_id: int, subject_type: str, subject_id: int,
+                  kind: str, number: AssignedNumber, issue_date: date,
+                  created_by: int | None, now: datetime) -> IssuedDocument:
+        """Stores the number taken by `assign_number` in the same transaction."""
+        ...
 
 
 class NumberingUow(Protocol):

@@ -55,3 +55,11 @@ class SqlContractRepository:
         if owner_id is not None:
             q = q.where(m.Contract.owner_id == owner_id)
         return [_contract(r) for r in await self._s.scalars(q)]
+
+    async def in_force(self, company_id: int, on: date) -> Contract | None:
+        row = await self._s.scalar(
+            select(m.Contract).where(m.Contract.company_id == company_id,
+                                     m.Contract.number.is_not(None), m.Contract.number != "",
+                                     m.Contract.starts_on <= on, m.Contract.ends_on >= on)
+            .order_by(m.Contract.starts_on.desc(), m.Contract.id.desc()).limit(1))
+        return _contract(row) if row is not None else None

@@ -24,6 +24,7 @@ from storage.files import SqlFileRepository
 from storage.funnel import SqlFunnelRepository
 from storage.interactions import SqlInteractionFileRepository, SqlInteractionRepository
 from storage.invoices import SqlInvoiceRepository, SqlQuoteRepository
+from storage.issued_documents import SqlIssuedDocumentRepository
 from storage.leads import SqlLeadRepository
 from storage.numbering import SqlNumberSeriesRepository
 from storage.organizations import SqlOrganizationRepository
@@ -187,6 +188,10 @@ class SqlUnitOfWork:
     @cached_property
     def credit_notes(self) -> SqlCreditNoteRepository:
         return SqlCreditNoteRepository(self.session, self.dialect)
+
+    @cached_property
+    def issued_documents(self) -> SqlIssuedDocumentRepository:
+        return SqlIssuedDocumentRepository(self.session)
 
     async def __aenter__(self) -> Self:
         if self._write_lock is not None:

@@ -24,7 +24,8 @@ IMAGE_MAX_SIDE: Final = 2000
 TEMPLATE_MAX_BYTES: Final = 256 * 1024
 # An organization may replace each shipped template; the names are the shipped file names.
 TEMPLATE_NAMES: Final = {"invoice_ru": "invoice", "invoice_intl": "invoice", "quote": "quote",
-                         "act": "act", "receipt": "receipt", "delivery_note": "delivery_note"}
+                         "act": "act", "receipt": "receipt", "delivery_note": "delivery_note",
+                         "upd": "upd"}
 # Statuses a customer may be shown (drafts and cancelled documents are not theirs to see).
 CUSTOMER_VISIBLE: Final = {
     "invoice": ("issued", "sent", "viewed", "partially_paid", "paid", "overdue"),

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.clients import CompanyRepository
+from services.contracts import ContractRepository
 from services.credit_notes.ports import CreditNoteRepository
 from services.delivery.model import (
     AccessLink,
@@ -19,6 +20,7 @@ from services.delivery.model import (
 )
 from services.invoices.ports import InvoiceRepository
 from services.kernel import AuditedUnitOfWork, UowFactory
+from services.numbering import IssuedDocumentRepository, NumberSeriesRepository
 from services.organizations import OrganizationRepository
 from services.outbox import OutboxRepository
 from services.payments.ports import PaymentRepository
@@ -147,3 +149,10 @@ class DeliveryUnitOfWork(CustomerUnitOfWork, QuoteUnitOfWork, Protocol):
     def shipments(self) -> ShipmentRepository: ...
     @property
     def credit_notes(self) -> CreditNoteRepository: ...
+    # The act and the UPD: their own series, and the client's contract they name.
+    @property
+    def numbering(self) -> NumberSeriesRepository: ...
+    @property
+    def issued_documents(self) -> IssuedDocumentRepository: ...
+    @property
+    def contracts(self) -> ContractRepository: ...

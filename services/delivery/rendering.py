@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from services.delivery.ports import CustomerUnitOfWork
     from services.delivery.ports import DeliveryUnitOfWork as UnitOfWork
 
-FILE_WORDS: Final = {"invoice": "Invoice", "quote": "Quote", "act": "Act",
+FILE_WORDS: Final = {"invoice": "Invoice", "quote": "Quote", "act": "Act", "upd": "UPD",
                      "delivery_note": "Delivery_note", "receipt": "Receipt",
                      "statement": "Statement", "credit_note": "Credit_note"}
 

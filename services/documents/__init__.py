@@ -21,10 +21,11 @@ The package, one module per part (submodules import `model`, never this `__init_
 `model` (kinds, layouts, languages, ``DocumentLabels``), `catalog` (the ``documents`` gettext
 catalogs), `formatting` (quantities, plain amounts), `labels` (``labels_for``,
 ``format_date``), `views` (the view models), `purpose` (the payment purpose line), `invoice`
-(building an invoice or a quote), `printed` (the invoice as its act, delivery note or
-receipt), `statement` (the client statement), `credit_note` (the credit note in its market's
-form: storno, credit note, УКД), `market` (what a market's invoice prints beyond the common
-layout: the Romanian factură's mentions), `ports` (``DocumentRenderer``).
+(building an invoice or a quote), `printed` (the invoice as its delivery note or
+receipt), `transfer` (the invoice as its act or UPD, in their own series), `statement` (the
+client statement), `credit_note` (the credit note in its market's form: storno, credit
+note, УКД), `market` (what a market's invoice prints beyond the common layout: the
+Romanian factură's mentions), `ports` (``DocumentRenderer``).
 """
 
 from services.documents.credit_note import (
@@ -36,7 +37,7 @@ from services.documents.credit_note import (
     fiscal_code,
 )
 from services.documents.formatting import _plain_amount as _plain_amount
-from services.documents.formatting import format_quantity
+from services.documents.formatting import format_amount, format_quantity
 from services.documents.invoice import _line_view as _line_view
 from services.documents.invoice import build_invoice_view, money_text
 from services.documents.labels import format_date, labels_for
@@ -46,6 +47,8 @@ from services.documents.model import (
     LANGUAGES,
     LAYOUTS,
     PRINT_KINDS,
+    SERVICES_ACT_COUNTRIES,
+    TRANSFER_KINDS,
     DocumentKind,
     DocumentLabels,
     Lang,
@@ -60,13 +63,24 @@ from services.documents.statement import (
     StatementView,
     build_statement_view,
 )
-from services.documents.views import DocumentView, LineView, PartyView, VatLine
+from services.documents.transfer import (
+    TransferKind,
+    as_transfer,
+    contract_basis,
+    currency_label,
+    invoice_basis,
+    missing_requisite,
+    okei_code,
+)
+from services.documents.views import DocumentView, LineView, PartyView, Signatory, VatLine
 
 __all__ = [
     "DOCUMENT_KINDS",
     "LANGUAGES",
     "LAYOUTS",
     "PRINT_KINDS",
+    "SERVICES_ACT_COUNTRIES",
+    "TRANSFER_KINDS",
     "Amounts",
     "CreditLineInput",
     "CreditLineView",
@@ -79,21 +93,30 @@ __all__ = [
     "Layout",
     "LineView",
     "PartyView",
+    "Signatory",
     "StatementEntry",
     "StatementRow",
     "StatementView",
+    "TransferKind",
     "VatLine",
     "as_printed",
+    "as_transfer",
     "build_credit_note_view",
     "build_invoice_view",
     "build_statement_view",
+    "contract_basis",
     "county_name",
+    "currency_label",
     "default_purpose",
     "fiscal_code",
+    "format_amount",
     "format_date",
     "format_quantity",
+    "invoice_basis",
     "labels_for",
+    "missing_requisite",
     "money_text",
+    "okei_code",
     "receipt_basis",
     "split_series",
 ]

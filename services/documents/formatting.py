@@ -37,3 +37,10 @@ def format_rate(value: Decimal, language: str) -> str:
     text = format_decimal(Decimal(value), "#,##0.0000###", locale=language,
                           decimal_quantization=False)
     return text.replace(*_RU_GROUP) if language == "ru" else text
+
+
+def format_amount(value: Decimal, language: str) -> str:
+    """An amount without a currency sign, grouped, at 2 places: "1 200,00" (ru, ro),
+    "1,200.00" (en): the columns of a form that names its currency once (the UPD)."""
+    text = format_decimal(value, "#,##0.00", locale=language)
+    return text.replace(*_RU_GROUP) if language == "ru" else text

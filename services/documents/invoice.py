@@ -41,6 +41,9 @@ def _line_view(
         vat_rate_label=labels.vat_rate(result.vat_rate),
         vat=result.vat,
         total=result.gross if tax_mode == "included" else result.net,
+        net=result.net,
+        gross=result.gross,
+        rate=None if isinstance(result.vat_rate, str) else result.vat_rate,
     )
 
 

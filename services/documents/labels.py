@@ -8,6 +8,7 @@ places in Russian, but «Nr. crt.» as a Romanian column and «nr.» before a nu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from typing import Final
@@ -185,7 +186,83 @@ def labels_for(language: str) -> DocumentLabels:
         local_vat_row=_("{row} in {currency}"),
         vat_payer_no=_("Not registered for VAT"),
         tax_invoice=pgettext("document", "Tax invoice"),
+        # --- issue 16, RU/BY/MD act and UPD (helper "ru") --------------------------------
+        services_act=_("Certificate of services rendered"),
+        basis_label=_("Basis"),
+        basis_invoice=_("Invoice No. {number} of {day}"),
+        basis_contract=_("Contract No. {number} of {day}"),
+        col_service=pgettext("column", "Work, services"),
+        total_with_vat=_("Total including VAT"),
+        act_summary_pattern=_("{count} service(s) rendered, total {amount}"),
+        by_poa=_("under power of attorney No. {number} of {day}"),
+        authorized_person=_("Authorized person"),
+        signature_hint=_("(signature)"),
+        name_hint=_("(full name)"),
+        position_hint=_("(position)"),
+        upd=_("Universal transfer document"),
+        upd_form=_upd_form(pgettext),
     )
+
+
+def _upd_form(pgettext: Callable[[str, str], str]) -> dict[str, str]:
+    """The UPD's fixed words (the FNS's recommended form), context "upd"."""
+    return {
+        "vat_invoice": pgettext("upd", "VAT invoice"),
+        "correction": pgettext("upd", "Correction No."),
+        "status": pgettext("upd", "Status"),
+        "status_note": pgettext("upd", "1 – VAT invoice and transfer document (act); "
+                                       "2 – transfer document (act)"),
+        "seller": pgettext("upd", "Seller"),
+        "address": pgettext("upd", "Address"),
+        "seller_ids": pgettext("upd", "Seller's INN/KPP"),
+        "shipper": pgettext("upd", "Shipper and its address"),
+        "consignee": pgettext("upd", "Consignee and its address"),
+        "same": pgettext("upd", "same as the seller"),
+        "payment_doc": pgettext("upd", "To payment document No."),
+        "shipping_doc": pgettext("upd", "Shipping document: lines {first}–{last} No."),
+        "buyer": pgettext("upd", "Buyer"),
+        "buyer_ids": pgettext("upd", "Buyer's INN/KPP"),
+        "currency": pgettext("upd", "Currency: name, code"),
+        "contract_id": pgettext("upd", "Government contract (agreement) identifier"),
+        "col_code": pgettext("upd", "Code of goods, work, services"),
+        "col_name": pgettext("upd", "Name of goods (description of work performed, "
+                                    "services rendered), property right"),
+        "col_unit": pgettext("upd", "Unit of measure"),
+        "col_unit_code": pgettext("upd", "code"),
+        "col_unit_name": pgettext("upd", "symbol (national)"),
+        "col_quantity": pgettext("upd", "Quantity (volume)"),
+        "col_price": pgettext("upd", "Price (rate) per unit of measure"),
+        "col_net": pgettext("upd", "Cost of goods (work, services), property rights "
+                                   "without tax, total"),
+        "col_excise": pgettext("upd", "Including excise"),
+        "col_rate": pgettext("upd", "Tax rate"),
+        "col_vat": pgettext("upd", "Tax charged to the buyer"),
+        "col_gross": pgettext("upd", "Cost of goods (work, services), property rights "
+                                     "with tax, total"),
+        "col_country": pgettext("upd", "Country of origin"),
+        "col_country_code": pgettext("upd", "digital code"),
+        "col_country_name": pgettext("upd", "short name"),
+        "col_declaration": pgettext("upd", "Customs declaration or traceable batch No."),
+        "no_excise": pgettext("upd", "no excise"),
+        "no_vat": pgettext("upd", "without VAT"),
+        "total": pgettext("upd", "Total to pay"),
+        "head": pgettext("upd", "Head of the organization or other authorized person"),
+        "chief_accountant": pgettext("upd", "Chief accountant or other authorized person"),
+        "basis": pgettext("upd", "Basis of transfer (delivery) / receipt (acceptance)"),
+        "transport": pgettext("upd", "Transport and cargo data"),
+        "handed_over": pgettext("upd", "Goods (cargo) handed over / services, results of "
+                                       "work, rights delivered"),
+        "received": pgettext("upd", "Goods (cargo) received / services, results of work, "
+                                    "rights accepted"),
+        "shipped_on": pgettext("upd", "Date of shipment, transfer (delivery)"),
+        "received_on": pgettext("upd", "Date of receipt (acceptance)"),
+        "other_shipment": pgettext("upd", "Other information on the shipment, transfer"),
+        "other_receipt": pgettext("upd", "Other information on the receipt, acceptance"),
+        "responsible": pgettext("upd", "Responsible for recording the transaction "
+                                       "correctly"),
+        "author": pgettext("upd", "Name of the economic entity that drew up the document"),
+        "date_blank": pgettext("upd", "“___” __________ 20__"),
+    }
 
 
 def format_date(day: date, language: str, *, long: bool = False) -> str:

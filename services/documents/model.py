@@ -3,20 +3,26 @@ language (``DocumentLabels``; ``services.documents.labels`` fills them from the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from services.documents.formatting import format_quantity
 from services.payment_qr import Standard
 from services.pricing import TaxMode, VatRate
 
-DocumentKind = Literal["invoice", "quote", "receipt", "act", "delivery_note"]
+DocumentKind = Literal["invoice", "quote", "receipt", "act", "delivery_note", "upd"]
 Layout = Literal["ru", "intl"]
 Lang = Literal["ru", "en", "ro"]
 
-DOCUMENT_KINDS: Final = ("invoice", "quote", "receipt", "act", "delivery_note")
-#: What an issued invoice can also be printed as (`as_printed`).
-PRINT_KINDS: Final = ("act", "delivery_note", "receipt")
+DOCUMENT_KINDS: Final = ("invoice", "quote", "receipt", "act", "delivery_note", "upd")
+#: What an issued invoice can also be printed as (`as_printed`; the act and the UPD, numbered
+#: in their own series, by `as_transfer`).
+PRINT_KINDS: Final = ("act", "upd", "delivery_note", "receipt")
+#: Printed from an invoice in their own gapless series (`services.documents.transfer`).
+TRANSFER_KINDS: Final = ("act", "upd")
+#: Sellers whose act is «Акт выполненных работ (оказанных услуг)» / «Act de prestare a
+#: serviciilor» (issue 16): Russia, Belarus, Moldova.
+SERVICES_ACT_COUNTRIES: Final = ("RU", "BY", "MD")
 LAYOUTS: Final = ("ru", "intl")
 LANGUAGES: Final = ("ru", "en", "ro")
 
@@ -165,6 +171,22 @@ class DocumentLabels:
     local_vat_row: str = "{row} in {currency}"
     vat_payer_no: str = "Not registered for VAT"  # RO «Neplătitor de TVA»
     tax_invoice: str = "Invoice"  # a Romanian seller's invoice: the fiscal «Factură»
+    # --- issue 16, RU/BY/MD act and UPD (helper "ru") ------------------------------------
+    services_act: str = "Certificate of services rendered"  # RU, BY, MD sellers' act
+    basis_label: str = "Basis"
+    basis_invoice: str = "Invoice No. {number} of {day}"  # what an act is issued on
+    basis_contract: str = "Contract No. {number} of {day}"
+    col_service: str = "Work, services"
+    total_with_vat: str = "Total including VAT"
+    act_summary_pattern: str = "{count} service(s) rendered, total {amount}"
+    by_poa: str = "under power of attorney No. {number} of {day}"
+    authorized_person: str = "Authorized person"
+    signature_hint: str = "(signature)"
+    name_hint: str = "(full name)"
+    position_hint: str = "(position)"
+    upd: str = "Universal transfer document"
+    # The UPD's fixed words (its form is Russian: the FNS's recommended layout), by key.
+    upd_form: dict[str, str] = field(default_factory=dict)
 
     def title(self, kind: str) -> str:
         return {
@@ -175,6 +197,7 @@ class DocumentLabels:
             "delivery_note": self.delivery_note,
             "statement": self.statement,
             "credit_note": self.cn_title,
+            "upd": self.upd,
         }[kind]
 
     def numbered(self, number: str, series: tuple[str, str] | None) -> str:
@@ -186,6 +209,10 @@ class DocumentLabels:
     def items_summary(self, count: int, amount: str) -> str:
         """«Всего наименований 3, на сумму 1 200,00 ₽»."""
         return self.items_summary_pattern.format(count=count, amount=amount)
+
+    def act_summary(self, count: int, amount: str) -> str:
+        """«Всего оказано услуг 2, на сумму 4 099,99 ₽»."""
+        return self.act_summary_pattern.format(count=count, amount=amount)
 
     def vat_rate(self, rate: VatRate) -> str:
         """ "22%", or «Без НДС» for the "none" rate."""

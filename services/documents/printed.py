@@ -1,4 +1,5 @@
-"""An issued invoice printed as its act, its delivery note or the cash receipt of a payment."""
+"""An issued invoice printed as its delivery note or the cash receipt of a payment (its act
+and its UPD, numbered in their own series: `services.documents.transfer`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from services.documents.model import PRINT_KINDS, DocumentKind
+from services.documents.model import PRINT_KINDS, TRANSFER_KINDS, DocumentKind
 from services.documents.purpose import default_purpose
 from services.documents.views import DocumentView, VatLine
 from services.money import round_money
@@ -22,10 +23,11 @@ def receipt_basis(number: str, issue_date: date, language: str) -> str:
 
 def as_printed(view: DocumentView, kind: DocumentKind, number: str, issue_date: date,
                received: Decimal | None = None) -> DocumentView:
-    """The invoice's view printed as its act, its delivery note, or the cash receipt of
-    `received` (numbered and dated on their own). A receipt's VAT rows are the share of the
-    invoice's VAT in the amount received; its amount in words is that amount."""
-    if view.kind != "invoice" or kind not in PRINT_KINDS:
+    """The invoice's view printed as its delivery note, or the cash receipt of `received`
+    (numbered and dated on their own). A receipt's VAT rows are the share of the invoice's
+    VAT in the amount received; its amount in words is that amount. The act and the UPD are
+    `as_transfer`'s."""
+    if view.kind != "invoice" or kind not in PRINT_KINDS or kind in TRANSFER_KINDS:
         raise ValueError(f"an invoice cannot be printed as {kind!r}")
     printed = replace(view, kind=kind, number=number, issue_date=issue_date, due_date=None,
                       qr_standard=None, qr_payload=None, qr_reason="not_an_invoice",

@@ -10,7 +10,13 @@ from typing import NamedTuple
 
 from services.documents.formatting import format_rate
 from services.documents.labels import format_date, labels_for
-from services.documents.model import DocumentKind, DocumentLabels, Lang, Layout
+from services.documents.model import (
+    SERVICES_ACT_COUNTRIES,
+    DocumentKind,
+    DocumentLabels,
+    Lang,
+    Layout,
+)
 from services.payment_qr import Standard
 from services.pricing import TaxMode
 
@@ -73,6 +79,25 @@ class LineView:
     vat_rate_label: str
     vat: Decimal
     total: Decimal
+    # Issue 16 (the act and the UPD): the line's net and gross after every discount, its VAT
+    # rate (None: without VAT); the UPD's unit code (OKEI), price without VAT and whether the
+    # line is a good or a service.
+    net: Decimal = Decimal("0.00")
+    gross: Decimal = Decimal("0.00")
+    rate: Decimal | None = None
+    unit_code: str = ""
+    net_price: Decimal = Decimal("0.00")
+    supply: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signatory:
+    """Who signs for a party: «Генеральный директор», «Иванов И. И.», and the power of
+    attorney a signer acts under («по доверенности № 12 от 15.01.2026», else "")."""
+
+    role: str
+    name: str
+    authority: str = ""
 
 
 class VatLine(NamedTuple):
@@ -147,6 +172,14 @@ class DocumentView:
     def numbered(self) -> str:
         """«Seria DMO-2026 nr. 00001», or «nr. 42» when the number has no series."""
         return self.labels.numbered(self.number, self.series)
+    # --- issue 16, the act and the UPD (`services.documents.transfer.as_transfer`) --------
+    basis: str = ""  # «Счёт на оплату № 42 от 05.03.2026» or «Договор № 7 от 01.02.2026»
+    upd_status: int = 0  # 1: VAT invoice and transfer document; 2: transfer document only
+    signatory: Signatory | None = None  # the seller's (director, or a signer by POA)
+    accountant_signatory: Signatory | None = None  # the UPD's chief accountant line
+    invoice_number: str = ""  # the invoice it is printed from
+    payment_documents: str = ""  # UPD (5): «7 от 10.03.2026; 9 от 12.03.2026»
+    currency_label: str = ""  # UPD (7): «Российский рубль, 643»
 
     @property
     def lines_total(self) -> Decimal:
@@ -164,10 +197,20 @@ class DocumentView:
     @property
     def heading(self) -> str:
         """The document's name: a Romanian seller's invoice is the fiscal «Factură» (art. 319
-        Codul fiscal), not the «Factură proformă» a payment request is elsewhere."""
+        Codul fiscal), not the «Factură proformă» a payment request is elsewhere; the act of
+        a Russian, Belarusian or Moldovan seller is «Акт выполненных работ (оказанных услуг)» /
+        «Act de prestare a serviciilor»."""
+        labels = self.labels
         if self.kind == "invoice" and self.seller.country == "RO":
-            return self.labels.tax_invoice
-        return self.labels.title(self.kind)
+            return labels.tax_invoice
+        if self.kind == "act" and self.seller.country in SERVICES_ACT_COUNTRIES:
+            return labels.services_act
+        return labels.title(self.kind)
+
+    @property
+    def document_name(self) -> str:
+        """The document's name (`heading`)."""
+        return self.heading
 
     @property
     def title(self) -> str:

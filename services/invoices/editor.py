@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -58,6 +58,10 @@ class DocumentEditor(Generic[D, U]):
 
     def today(self) -> date:
         return self._clock.now().astimezone(self._tz).date()
+
+    def local_date(self, moment: datetime) -> date:
+        """The day of `moment` in the documents' time zone (a shipment dates its act)."""
+        return moment.astimezone(self._tz).date()
 
     async def get(self, actor: Actor, doc_id: int) -> D:
         if not actor.is_staff:

@@ -49,15 +49,23 @@ async def test_issue_act_from_the_push_and_delivery_note_after_shipping(bot: Har
     await bot.client.press_raw(MANAGER, anchor["message_id"], act_push)
     act = await next_document(bot, MANAGER, anchor["message_id"])
     assert act["caption"] == f"Act of completed works for invoice {seeded.number}."
-    assert act["document"]["file_name"] == f"Act_{seeded.number}.pdf"
+    assert act["document"]["file_name"] == "Act_1.pdf"  # its own series
     text = await pdf_text(bot, MANAGER, act)
-    assert f"Акт выполненных работ № {seeded.number} от " in text
+    assert "Акт выполненных работ (оказанных услуг) № 1 от " in text
+    assert f"Основание: Счёт на оплату № {seeded.number} от " in text
     assert "Заказчик: Ромашка" in text
 
     ship = PayCb(action=PayAction.SHIP, invoice=seeded.invoice_id).pack()
     await bot.client.press_raw(MANAGER, act["message_id"], ship)
     shipped = await bot.client.wait_for_text(MANAGER, "is shipped", after=act["message_id"])
-    assert buttons(shipped) == ["Act", "Delivery note"]
+    assert buttons(shipped) == ["Act", "UPD", "Delivery note"]
+    # The UPD names the buyer's INN, which nobody typed in: refused, nothing issued.
+    await bot.client.press(MANAGER, shipped["message_id"], text="UPD")
+    refused = await bot.client.wait_for_text(MANAGER, "Nothing was issued",
+                                             after=shipped["message_id"])
+    assert refused["text"] == ("Nothing was issued: the client has no tax id yet. Add it on "
+                               "the client's card.")
+    assert await rows(bot, m.IssuedDocument.kind) == ["act"]
     await bot.client.press(MANAGER, shipped["message_id"], text="Delivery note")
     note = await next_document(bot, MANAGER, shipped["message_id"])
     text = await pdf_text(bot, MANAGER, note)
@@ -66,14 +74,14 @@ async def test_issue_act_from_the_push_and_delivery_note_after_shipping(bot: Har
     # Shipping again offers the documents instead.
     await bot.client.press_raw(MANAGER, note["message_id"], ship)
     again = await bot.client.wait_for_text(MANAGER, "already shipped", after=note["message_id"])
-    assert buttons(again) == ["Act", "Delivery note"]
+    assert buttons(again) == ["Act", "UPD", "Delivery note"]
     stored = await rows(bot, m.Document.kind)
     assert {"act_pdf", "delivery_note_pdf"} <= set(stored)
 
     # Petr's forged buttons for Ivan's invoice.
     other = await bot.say(MANAGER2, "/debts")
-    for data in (act_push, PrintCb(kind=PrintKind.DELIVERY_NOTE,
-                                   invoice=seeded.invoice_id).pack()):
+    for data in (act_push, *(PrintCb(kind=kind, invoice=seeded.invoice_id).pack()
+                             for kind in (PrintKind.UPD, PrintKind.DELIVERY_NOTE))):
         assert await bot.press_for_answer(MANAGER2, other["message_id"], forged=True,
                                           callback_data=data) == NOT_FOUND
 

@@ -25,5 +25,7 @@ async def test_the_demo_plays_from_first_contact_to_the_act(tmp_path: Path) -> N
     out = transcript.parent
     assert "Оплата по счёту № INV-2026-00001" in flat((out / "Invoice_INV-2026-00001.pdf")
                                                       .read_bytes())
-    assert "Акт выполненных работ № INV-2026-00001" in flat((out / "Act_INV-2026-00001.pdf")
-                                                          .read_bytes())
+    act = flat((out / "Act_1.pdf").read_bytes())  # the act's own series (issue 16)
+    assert "Акт выполненных работ (оказанных услуг) № 1" in act
+    assert "Основание: Счёт на оплату № INV-2026-00001" in act
+    assert "Сборка" in act and "Кресло" not in act  # the service, not the goods

@@ -231,7 +231,10 @@ def test_other_kinds_render() -> None:
     assert "Квитанция к приходному кассовому ордеру № 42" in receipt
     assert "Принято от" in receipt and "АО «Василёк»" in receipt
     act = flat(render_sync(ru_invoice(kind="act")))
-    assert "Акт выполненных работ № 42" in act
+    assert "Акт выполненных работ (оказанных услуг) № 42" in act
+    assert "Всего к оплате" not in act  # not an act's content (issue 16)
+    upd = flat(render_sync(ru_invoice(kind="upd")))
+    assert "Универсальный передаточный документ" in upd and "Счёт-фактура № 42" in upd
 
 
 def test_images_are_embedded() -> None:

@@ -23,8 +23,10 @@ from services.documents import (
     PartyView,
     StatementEntry,
     as_printed,
+    as_transfer,
     build_invoice_view,
     build_statement_view,
+    invoice_basis,
 )
 from services.errors import Conflict, InvalidInput, NotFound
 from services.invoices import Line
@@ -61,7 +63,8 @@ def invoice(language: Lang) -> DocumentView:
 # What each language prints: titles, parties, signatures, the receipt's basis and words.
 EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
     "ru": {
-        "act": ("Акт выполненных работ № 42 от 20 марта 2026 г.",
+        "act": ("Акт выполненных работ (оказанных услуг) № 42 от 20 марта 2026 г.",
+                "Основание: Счёт на оплату № 42 от 05.03.2026",
                 "Исполнитель: ООО «Ромашка», ИНН 7707083893", "Заказчик: АО «Василёк»",
                 "Консультация юриста 3 шт. 1\u202f200,00\xa0₽",
                 "Четыре тысячи девяносто девять рублей 99 копеек",
@@ -80,9 +83,11 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
                     "копеек В том числе НДС 22%: 180,33\xa0₽"),
     },
     "en": {
-        "act": ("Certificate of completion No. FL-7 of 20 March 2026",
+        "act": ("Certificate of services rendered No. FL-7 of 20 March 2026",
                 "Contractor: Floare SRL, IDNO 1003600000000", "Customer: Cârță și fiii SRL",
-                "Three hundred and sixty lei and 00 bani", "Contractor Ion Popescu"),
+                "Basis: Invoice No. FL-7 of 2026-03-05",
+                "Three hundred and sixty lei and 00 bani",
+                "Contractor Floare SRL Director Ion Popescu"),
         "delivery_note": ("Delivery note No. FL-7 of 20 March 2026",
                           "Supplier (shipper): Floare SRL", "Buyer (consignee): Cârță și fiii SRL",
                           "Întreținere 2 pcs MDL\xa0150.00 MDL\xa0300.00",
@@ -94,7 +99,7 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
                     "One hundred lei and 00 bani", "including VAT 20%: MDL\xa016.67"),
     },
     "ro": {
-        "act": ("Proces-verbal de acceptanță nr. FL-7 din 20 martie 2026",
+        "act": ("Act de prestare a serviciilor nr. FL-7 din 20 martie 2026",
                 "Prestator: Floare SRL", "Beneficiar: Cârță și fiii SRL",
                 "Trei sute șaizeci de lei"),
         "delivery_note": ("Aviz de însoțire a mărfii nr. FL-7 din 20 martie 2026",
@@ -114,7 +119,9 @@ def test_an_invoice_prints_as_its_act_delivery_note_and_receipt(language: Lang) 
     inv = invoice(language)
     number = inv.number
     texts = {
-        "act": flat(render_sync(as_printed(inv, "act", number, date(2026, 3, 20)))),
+        "act": flat(render_sync(as_transfer(
+            inv, "act", number, date(2026, 3, 20), supplies=["service"] * len(inv.lines),
+            basis=invoice_basis(number, inv.issue_date, language)))),
         "delivery_note": flat(render_sync(as_printed(inv, "delivery_note", number,
                                                      date(2026, 3, 20)))),
         "receipt": flat(render_sync(as_printed(
@@ -216,14 +223,16 @@ async def test_act_and_delivery_note_are_dated_by_the_shipment_and_stored(d: Doc
 
     act = await d.delivery.print_pdf(w.m1, inv, "act")
     text = flat(act.content)
-    assert f"Акт выполненных работ № {number} от 11 марта 2026 г." in text
+    # The act has its own series: number 1, not the invoice's.
+    assert "Акт выполненных работ (оказанных услуг) № 1 от 11 марта 2026 г." in text
+    assert f"Основание: Счёт на оплату № {number} от 10.03.2026" in text
     assert "Заказчик: Ромашка" in text and "Работы" in text
     assert "Одна тысяча двести двадцать рублей 00 копеек" in text
     note = await d.delivery.print_pdf(w.m1, inv, "delivery_note")
     text = flat(note.content)
     assert f"Товарная накладная № {number} от 11 марта 2026 г." in text
     assert "Покупатель (грузополучатель): Ромашка" in text and "Груз получил" in text
-    assert (act.filename, note.filename) == (f"Act_{number}.pdf", f"Delivery_note_{number}.pdf")
+    assert (act.filename, note.filename) == ("Act_1.pdf", f"Delivery_note_{number}.pdf")
     assert await stored(d) == [("act_pdf", "invoice", inv, act.filename),
                                ("delivery_note_pdf", "invoice", inv, note.filename)]
     # Nothing printed changed: the same stored bytes, nothing rendered or stored again.
@@ -238,9 +247,10 @@ async def test_act_and_delivery_note_are_dated_by_the_shipment_and_stored(d: Doc
 
 async def test_an_act_before_shipping_is_dated_today(d: Docs) -> None:
     w = d.w
-    inv, number = await issue(w, w.m1, w.c1, "500.00")
+    inv, _ = await issue(w, w.m1, w.c1, "500.00")
     act = await d.delivery.print_pdf(w.m1, inv, "act")
-    assert f"Акт выполненных работ № {number} от 10 марта 2026 г." in flat(act.content)
+    assert ("Акт выполненных работ (оказанных услуг) № 1 от 10 марта 2026 г."
+            in flat(act.content))
 
 
 async def test_receipt_prints_what_one_payment_brought_to_the_invoice(d: Docs) -> None:
@@ -283,7 +293,7 @@ async def test_another_managers_invoice_and_bad_requests_change_nothing(d: Docs)
     w = d.w
     inv, _ = await issue(w, w.m1, w.c1, "100.00")
     paid = await w.payments.record_manual(w.m1, inv, "cash", "100")
-    for kind, payment in (("act", None), ("delivery_note", None),
+    for kind, payment in (("act", None), ("upd", None), ("delivery_note", None),
                           ("receipt", paid.payment.id)):
         with pytest.raises(NotFound):
             await d.delivery.print_pdf(w.m2, inv, kind, payment)

@@ -4,6 +4,7 @@ the payment QR choice and why there is none."""
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from services.documents import (
     DocumentView,
     Lang,
     PartyView,
+    Signatory,
     build_invoice_view,
     format_date,
     format_quantity,
@@ -254,14 +256,15 @@ def test_grand_total_formats_as_in_chat() -> None:
 
 
 def test_an_invoice_printed_as_its_act_delivery_note_and_receipt() -> None:
-    from services.documents import as_printed
+    from services.documents import as_printed, as_transfer
 
     inv = view_of("included")
-    act = as_printed(inv, "act", "42", date(2026, 3, 20))
+    act = as_transfer(inv, "act", "7", date(2026, 3, 20), supplies=["service"] * len(LINES),
+                      basis="Счёт на оплату № 42 от 05.03.2026")
     assert (act.kind, act.number, act.issue_date, act.due_date, act.qr_payload) == (
-        "act", "42", date(2026, 3, 20), None, None)
-    assert act.title == "Акт выполненных работ № 42 от 20 марта 2026 г."
-    assert (act.lines, act.grand_total) == (inv.lines, inv.grand_total)
+        "act", "7", date(2026, 3, 20), None, None)
+    assert act.title == "Акт выполненных работ (оказанных услуг) № 7 от 20 марта 2026 г."
+    assert (act.grand_total, act.vat_breakdown) == (inv.grand_total, inv.vat_breakdown)
     note = as_printed(inv, "delivery_note", "42", date(2026, 3, 20))
     assert note.title == "Товарная накладная № 42 от 20 марта 2026 г."
     # A partial cash receipt: its own number and date, the amount received in words, the
@@ -276,9 +279,70 @@ def test_an_invoice_printed_as_its_act_delivery_note_and_receipt() -> None:
     assert abs(share - inv.vat_total / 4) <= Decimal("0.02")
     with pytest.raises(ValueError):
         as_printed(inv, "receipt", "1", date(2026, 3, 9))
+    for kind in ("act", "upd"):  # numbered in their own series: `as_transfer`
+        with pytest.raises(ValueError):
+            as_printed(inv, kind, "1", date(2026, 3, 9))  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        as_printed(act, "act", "1", date(2026, 3, 9))  # only an invoice is printed again
+        as_transfer(act, "act", "1", date(2026, 3, 9), supplies=["service"] * len(act.lines),
+                    basis="")  # only an invoice is printed again
     pickle.loads(pickle.dumps(receipt))  # goes to the worker processes
+    pickle.loads(pickle.dumps(act))
+
+
+def test_an_act_sums_only_the_service_lines_and_a_goods_invoice_has_none() -> None:
+    from services.documents import as_transfer
+
+    for mode in ("included", "per_line", "on_total"):
+        inv = view_of(mode)
+        supplies = ["good"] + ["service"] * (len(inv.lines) - 1)
+        act = as_transfer(inv, "act", "1", date(2026, 3, 20), supplies=supplies, basis="")
+        services = inv.lines[1:]
+        assert [x.name for x in act.lines] == [x.name for x in services]
+        assert [x.position for x in act.lines] == list(range(1, len(services) + 1))
+        assert act.grand_total == sum(x.gross for x in services)
+        assert act.vat_total == sum(x.vat for x in services)
+        assert act.net_total + act.vat_total == act.grand_total
+        assert sum(r.vat for r in act.vat_breakdown) == act.vat_total
+        assert act.lines_total == sum(x.total for x in services)
+        assert act.amount_in_words == amount_in_words(act.grand_total, "RUB", "ru")
+        upd = as_transfer(inv, "upd", "1", date(2026, 3, 20), supplies=supplies, basis="")
+        assert (upd.grand_total, len(upd.lines)) == (inv.grand_total, len(inv.lines))
+        assert all(x.net_price * x.quantity - x.net <= Decimal("0.01") * x.quantity
+                   for x in upd.lines)
+    with pytest.raises(ValueError):
+        as_transfer(inv, "act", "1", date(2026, 3, 20), supplies=["good"] * len(inv.lines),
+                    basis="")
+    with pytest.raises(ValueError):
+        as_transfer(inv, "act", "1", date(2026, 3, 20), supplies=["service"], basis="")
+
+
+def test_who_signs_and_what_a_document_needs() -> None:
+    from services.documents import missing_requisite, okei_code
+    from services.documents.transfer import signatory_of
+
+    seller = replace(SELLER_RU, director="Иванов И. И.", address="г. Москва",
+                     director_position="Генеральный директор")
+    buyer = PartyView(name="Б", country="RU", tax_id="7728168971", kpp="772801001",
+                      address="г. Москва")
+    view = view_of(seller=seller)
+    assert signatory_of(view) == Signatory("Генеральный директор", "Иванов И. И.")
+    poa = view_of(seller=replace(seller, signer_name="Петров П. П.", signer_poa_number="12",
+                                 signer_poa_date="2026-01-15"))
+    assert signatory_of(poa) == Signatory("Уполномоченное лицо", "Петров П. П.",
+                                          "по доверенности № 12 от 15.01.2026")
+    assert missing_requisite("act", seller, PartyView(name="Б")) is None
+    assert missing_requisite("upd", seller, buyer) is None
+    assert missing_requisite("upd", seller, replace(buyer, kpp="")) == ("buyer", "kpp")
+    assert missing_requisite("upd", seller, replace(buyer, tax_id="500100732259", kpp="")
+                             ) is None  # a sole trader has no KPP
+    assert missing_requisite("act", replace(seller, address=""), buyer) == (
+        "seller", "address")
+    assert missing_requisite("act", replace(seller, director=""), buyer) == (
+        "seller", "director")
+    assert missing_requisite("act", replace(seller, signer_name="П"), buyer) == (
+        "seller", "signer_poa_number")
+    assert (okei_code("шт."), okei_code("Час"), okei_code("pcs"), okei_code("ящик")) == (
+        "796", "356", "796", "")
 
 
 def test_client_statement_running_balance_and_who_owes_whom() -> None:
