@@ -122,6 +122,9 @@ class DocumentView:
     signature: bytes | None = field(default=None, repr=False)
     paid_amount: Decimal = Decimal("0.00")
     remaining: Decimal = Decimal("0.00")
+    # Issue 16, Factur-X (r16-wire): the CII XML (EN 16931) this invoice's PDF embeds, making
+    # it a PDF/A-3 (`bot.pdf`); None for every other document. Hashed apart, like the images.
+    facturx: bytes | None = field(default=None, repr=False)
 
     @property
     def lines_total(self) -> Decimal:
