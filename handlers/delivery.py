@@ -44,7 +44,7 @@ from services.delivery import (
     check_template_upload,
     clean_template_name,
 )
-from services.errors import DomainError
+from services.errors import DomainError, InvalidInput
 from services.invoices import Invoice
 from services.users import User
 
@@ -254,9 +254,10 @@ async def on_xml(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
                  msg: Message, delivery: DeliveryService) -> None:
     try:
         xml = await delivery.efactura(actor, kind_of(callback_data), callback_data.id)
-    except DomainError as err:
+    except InvalidInput as err:
         # A refusal names the missing field or explains (a buyer outside Romania): a
-        # message, not an alert, whose 200 characters it may exceed.
+        # message, not an alert, whose 200 characters it may exceed. Not found and the
+        # like are the middleware's alert, as on every button.
         await query.answer()
         await msg.answer(error_text(err))
         return
