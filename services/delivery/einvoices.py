@@ -52,6 +52,11 @@ def xml_filename(kind: str, number: str | None, doc_id: int) -> str:
     return pdf_filename(kind, number, doc_id).removesuffix(".pdf") + ".xml"
 
 
+def _as_file(stored: StoredFile, header: DocHeader) -> XmlFile:
+    return XmlFile(stored.id, stored.filename, stored.content, stored.sha256, header,
+                   stored.mime_type)
+
+
 class EInvoiceMixin(RenderingMixin):
     """The e-Factura XML of an invoice or credit note."""
 
@@ -83,8 +88,7 @@ class EInvoiceMixin(RenderingMixin):
         """The XML as a stored file: the stored one, else stored now in the caller's write
         transaction."""
         if reading.stored is not None:
-            s = reading.stored
-            return XmlFile(s.id, s.filename, s.content, s.sha256, reading.header, s.mime_type)
+            return _as_file(reading.stored, reading.header)
         digest = hashlib.sha256(reading.content).hexdigest()
         header = reading.header
         doc_id = await uow.stored_documents.add(
@@ -95,13 +99,12 @@ class EInvoiceMixin(RenderingMixin):
         return XmlFile(doc_id, reading.filename, reading.content, digest, header, XML_MIME)
 
     async def _xml_stored(self, reading: XmlReading, created_by: int | None) -> XmlFile:
-        if reading.stored is None:
-            async with self._uow() as uow:
-                xml = await self._keep_xml(uow, reading, created_by)
-                await uow.commit()
-            return xml
-        async with self._uow(readonly=True) as uow:  # nothing to write
-            return await self._keep_xml(uow, reading, created_by)
+        if reading.stored is not None:  # nothing to write
+            return _as_file(reading.stored, reading.header)
+        async with self._uow() as uow:
+            xml = await self._keep_xml(uow, reading, created_by)
+            await uow.commit()
+        return xml
 
     async def efactura(self, actor: User, kind: str, doc_id: int) -> XmlFile:
         """The e-Factura (UBL, CIUS-RO) of the actor's issued invoice or credit note: an

@@ -3,7 +3,8 @@ invoice to a Romanian company (a 21 % line, an 11 % line, 5 % off the total). It
 identical in the chat (the card), the PDF's text, the XML (LegalMonetaryTotal, TaxTotal and
 its per-rate subtotals) and the database row. The card's «e-Factura (XML)» button sends the
 file the manager uploads to ANAF; a client outside Romania gets the explained refusal; another
-manager's forged button finds nothing."""
+manager's forged button finds nothing; a credit note's menu sends its CreditNote, referring to
+the invoice."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import update
 from handlers.delivery import DeliveryCb, Dv
 from services.access import AccessService
 from services.clients import ClientService, CompanyDraft
+from services.credit_notes import CreditNote, CreditNoteService
 from services.invoices import InvoiceService
 from services.money import format_money, from_minor
 from services.organizations import OrganizationService, seed_demo_organization
@@ -150,3 +152,33 @@ async def test_totals_are_identical_in_chat_pdf_xml_and_database(bot: Harness) -
     assert not [x for x in await bot.client.messages(MANAGER2) if x.get("document")]
     assert await rows(bot, m.Document.subject_id, where=m.Document.kind
                       == "efactura_xml") == [(invoice_id,)]
+
+    # A credit note (one chair back): its menu offers its e-Factura, a CreditNote that
+    # refers to the invoice, for the credit note's stored total.
+    note = await credit_one_chair(bot, invoice_id)
+    listing = await bot.say(MANAGER, "/invoices")
+    card = await bot.press(MANAGER, listing, next(b for b in buttons(listing)
+                                                  if b.startswith(number)))
+    menu = await bot.press(MANAGER, card, f"📄 {note.number_text}")
+    assert buttons(menu) == ["E-mail", "PDF", "e-Factura (XML)"]
+    await bot.client.press(MANAGER, menu["message_id"], text="e-Factura (XML)")
+    sent = await next_document(bot, MANAGER, menu["message_id"])
+    assert sent["document"]["file_name"] == f"Credit_note_{note.number_text}.xml"
+    doc = etree.fromstring(await bot.client.file_bytes(MANAGER, sent["message_id"]))
+    assert etree.QName(doc).localname == "CreditNote"
+    assert doc.xpath("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID/text()",
+                     namespaces=NS) == [number]
+    assert xml_amount(doc, legal + "PayableAmount/text()") == note.total
+
+
+async def credit_one_chair(bot: Harness, invoice_id: int) -> CreditNote:
+    db = Database(create_engine(bot.database_url))
+    try:
+        access = AccessService(db.uow, bot.clock, "UTC")
+        ion = await access.identify(MANAGER)
+        assert ion is not None
+        notes = CreditNoteService(db.uow, bot.clock, "UTC")  # type: ignore[arg-type]
+        chairs = (await notes.state(ion, invoice_id)).lines[0]
+        return await notes.issue(ion, invoice_id, {chairs.id: D(1)}, "Retur un scaun")
+    finally:
+        await db.dispose()
