@@ -10,6 +10,9 @@ Prints a table, then the judged figures: `figure: efactura_generate_ms` per invo
 valid; the run fails otherwise.
 
     .venv/bin/python bench/einvoice.py [--count 100] [--out DIR]
+
+With ``--out DIR`` it also writes each EUR invoice, made out to an EU buyer, as its Factur-X
+PDF (PDF/A-3b with the CII embedded; its CII validated), ``<number>.pdf``.
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.einvoice.check import EInvoiceValidator, rules_dir
+from bot.pdf import render_sync
+from services.documents import build_invoice_view
 from services.documents.views import PartyView
 from services.einvoice import build_einvoice
+from services.einvoice.cii import write_cii
 from services.einvoice.ubl import write_ubl
 from services.pricing import LineInput
 
@@ -86,7 +92,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100)
-    parser.add_argument("--out", type=Path, help="write each generated XML into this folder")
+    parser.add_argument("--out", type=Path, help="write each generated XML (and each "
+                        "Factur-X PDF) into this folder")
     args = parser.parse_args()
     rng = random.Random(16)
     inputs = [invoice_args(i, rng) for i in range(args.count)]
@@ -109,6 +116,7 @@ def main() -> int:
     write_ubl(build_einvoice(**inputs[0]))
     passes: list[list[float]] = []
     files: list[bytes] = []
+    facturx_files: list[Path] = []
     for _ in range(3):
         generate_ms: list[float] = []
         files = []
@@ -123,8 +131,7 @@ def main() -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         for kw, xml in zip(inputs, files, strict=True):
             (args.out / f"{kw['number']}.xml").write_bytes(xml)
-        # The Factur-X PDFs (CII embedded in a PDF/A-3) join here once the invoice PDF is
-        # wired to bot/ (the factur-x library): one <number>.pdf beside each EUR invoice.
+        facturx_files = write_facturx(inputs, args.out, validator)
 
     validate_ms: list[float] = []
     invalid: list[tuple[str, list[str]]] = []
@@ -148,6 +155,9 @@ def main() -> int:
         ("validate: mean / median / p95", _stats(validate_ms)),
         ("invalid files", str(len(invalid))),
     ]
+    if args.out:
+        rows.append(("written to --out: XML / Factur-X PDF",
+                     f"{len(files)} / {len(facturx_files)} ({args.out})"))
     width = max(len(name) for name, _ in rows)
     print(f"{'measure'.ljust(width)}  value")
     print(f"{'-' * width}  {'-' * 30}")
@@ -159,6 +169,42 @@ def main() -> int:
     print(f"figure: efactura_generate_ms={statistics.mean(generate_ms):.2f} ms")
     print(f"figure: efactura_validate_ms={statistics.mean(validate_ms):.1f} ms")
     return 1 if invalid else 0
+
+
+#: The EU buyer of the Factur-X variants: an EUR invoice to Germany is Factur-X, not
+#: e-Factura (services.delivery.structured.facturx_applies).
+EU_BUYER = PartyView(
+    name="Beispiel", legal_name="Beispiel GmbH", country="DE", tax_id="DE136695976",
+    address="Friedrichstraße 68", city="Berlin", postal_code="10117", vat_payer="yes")
+
+
+def write_facturx(inputs: list[dict[str, Any]], out: Path,
+                  validator: EInvoiceValidator) -> list[Path]:
+    """Each EUR invoice of the set, made out to an EU buyer, as its Factur-X: the invoice PDF
+    rendered as PDF/A-3b with the CII embedded (bot.pdf, the factur-x library), written as
+    <number>.pdf beside the XMLs. The CII is validated (CII D16B and Factur-X EN16931 XSD);
+    not timed (a PDF is ~0.1 s of WeasyPrint)."""
+    written = []
+    for kw in inputs:
+        if kw["currency"] != "EUR" or kw.get("kind") == "credit_note":
+            continue
+        args = {k: v for k, v in kw.items() if k not in ("exchange_rate", "buyer")}
+        reverse = kw["reverse_charge"]
+        cii = write_cii(build_einvoice(**args, buyer=EU_BUYER, profile="en16931",
+                                       language="en"))
+        report = validator.validate_cii(cii)
+        if not report.valid:
+            raise SystemExit(f"Factur-X {kw['number']}: {', '.join(report.error_ids)}")
+        view = build_invoice_view(
+            seller=kw["seller"], buyer=EU_BUYER, lines=kw["lines"], units=kw["units"],
+            currency="EUR", number=kw["number"], issue_date=kw["issue_date"],
+            due_date=kw["due_date"], tax_mode=kw["tax_mode"], language="en", layout="intl",
+            total_discount_percent=kw.get("total_discount_percent"),
+            notes="Reverse charge" if reverse else "")
+        path = out / f"{kw['number']}.pdf"
+        path.write_bytes(render_sync(replace(view, facturx=cii)))
+        written.append(path)
+    return written
 
 
 def _stats(values: list[float]) -> str:

@@ -183,10 +183,70 @@ def cmd_import_statement(args: argparse.Namespace) -> int:
 def cmd_einvoice(args: argparse.Namespace) -> int:
     """`einvoice --validate FILE`: the XSD and, for UBL, the CIUS-RO schematron (e-Factura);
     for CII the CII D16B and Factur-X EN16931 schemas. Exit 0 valid, 1 invalid, 2 unreadable
-    file or missing rules folder."""
+    file or missing rules folder.
+
+    `einvoice NUMBER --out FILE`: the e-Factura (UBL Invoice, or CreditNote) of the issued
+    invoice or credit note numbered NUMBER, stored like the one the bot sends, written to
+    FILE. A refusal prints why (the missing field, a buyer outside Romania) and exits 1; no
+    such number exits 2."""
     if args.validate:
+        if args.number or args.out:
+            print("--validate takes a FILE alone", file=sys.stderr)
+            return 2
         return _einvoice_validate(Path(args.validate))
-    return 2  # argparse requires one of the group's options
+    if not args.number or not args.out:
+        print("give an invoice or credit note NUMBER and --out FILE (or --validate FILE)",
+              file=sys.stderr)
+        return 2
+    return _einvoice_write(_settings(args), args.number, Path(args.out))
+
+
+def _einvoice_write(settings: Settings, number: str, out: Path) -> int:
+    from bot.i18n import create_i18n
+    from bot.images import PoolImageTools
+    from bot.pdf import PdfRenderer
+    from handlers.texts import error_text
+    from services.clock import SystemClock
+    from services.delivery import DeliveryService
+    from services.errors import DomainError, NotFound
+    from services.invoices import InvoiceService
+    from services.quotes import QuoteService
+    from storage.db import create_engine
+    from storage.migrate import upgrade
+    from storage.uow import Database
+
+    async def main() -> int:
+        await upgrade(settings.database_url)  # as the other commands: a fresh file works
+        db = Database(create_engine(settings.database_url))
+        clock = SystemClock()
+        invoices = InvoiceService(db.uow, clock, settings.default_timezone,
+                                  settings.payment_terms_days)
+        renderer = PdfRenderer(1)  # never started: an e-Factura renders nothing
+        delivery = DeliveryService(db.uow, clock, invoices,
+                                   QuoteService(db.uow, clock, invoices,
+                                                settings.default_timezone),
+                                   renderer, PoolImageTools(renderer))
+        try:
+            xml = await delivery.efactura_by_number(number)
+        except NotFound:
+            print(f"{number}: no issued invoice or credit note has this number",
+                  file=sys.stderr)
+            return 2
+        except DomainError as err:
+            i18n = create_i18n("en")  # the refusal as the bot words it, in English
+            with i18n.context(), i18n.use_locale("en"):
+                print(f"{number}: no e-Factura. {error_text(err)}", file=sys.stderr)
+            return 1
+        finally:
+            await db.dispose()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(xml.content)
+        kind = "CreditNote" if xml.header.kind == "credit_note" else "Invoice"
+        print(f"{out}: e-Factura ({kind}) of {xml.header.number_text}, {len(xml.content)} "
+              f"bytes, sha256 {xml.sha256}")
+        return 0
+
+    return asyncio.run(main())
 
 
 def _einvoice_validate(path: Path) -> int:
@@ -251,14 +311,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--database-url", help="override DATABASE_URL")
     imp.set_defaults(func=cmd_import_statement)
 
-    einv = sub.add_parser("einvoice", help="e-invoices: check an e-Factura (UBL) or Factur-X "
-                          "(CII) XML against the official rules (EFACTURA_RULES_DIR)")
-    # One action per call: `--validate FILE` now; writing an issued invoice's XML (a NUMBER
-    # and --out FILE) joins this group as a second way to call it.
-    action = einv.add_mutually_exclusive_group(required=True)
-    action.add_argument("--validate", metavar="FILE",
-                        help="validate FILE: print each failed rule's id and text; exit 1 "
-                             "when invalid")
+    einv = sub.add_parser("einvoice", help="e-invoices: write the e-Factura of an issued "
+                          "invoice or credit note (NUMBER --out FILE), or check an e-Factura "
+                          "(UBL) or Factur-X (CII) XML against the official rules "
+                          "(--validate FILE, EFACTURA_RULES_DIR)")
+    # One action per call: NUMBER --out FILE, or --validate FILE (cmd_einvoice checks).
+    einv.add_argument("number", nargs="?", metavar="NUMBER",
+                      help="the invoice's or credit note's number, e.g. DMO-2026-00001")
+    einv.add_argument("--out", metavar="FILE", help="where to write the e-Factura XML")
+    einv.add_argument("--validate", metavar="FILE",
+                      help="validate FILE: print each failed rule's id and text; exit 1 "
+                           "when invalid")
+    einv.add_argument("--database-url", help="override DATABASE_URL")
     einv.set_defaults(func=cmd_einvoice)
 
     backup = sub.add_parser("backup", help="copy the SQLite database safely while it runs")

@@ -34,6 +34,7 @@ BODIES: Final = {
         "quote": "Направляем коммерческое предложение № {number} на сумму {total}.",
         "due": "Оплатить не позднее {due}.",
         "attached": "Документ во вложении (PDF).",
+        "efactura": "Также во вложении — электронный счёт e-Factura (XML).",
         "bye": "С уважением,\n{seller}",
     },
     "en": {
@@ -43,6 +44,7 @@ BODIES: Final = {
         "quote": "Please find attached our quote {number} for {total}.",
         "due": "Payment is due by {due}.",
         "attached": "The document is attached as a PDF.",
+        "efactura": "The e-Factura (XML) is attached too.",
         "bye": "Kind regards,\n{seller}",
     },
     "ro": {
@@ -53,6 +55,7 @@ BODIES: Final = {
         "quote": "Vă transmitem oferta nr. {number} în valoare de {total}.",
         "due": "Termen de plată: {due}.",
         "attached": "Documentul este atașat (PDF).",
+        "efactura": "Este atașată și factura electronică (e-Factura, XML).",
         "bye": "Cu stimă,\n{seller}",
     },
 }
@@ -68,7 +71,10 @@ def compose(email: OutgoingEmail, sender: str) -> EmailMessage:
                  number=email.number, total=total)]
     if email.kind == "invoice" and email.due_date is not None:
         lines.append(words["due"].format(due=format_date(email.due_date, lang)))
-    lines += [words["attached"], "", words["bye"].format(seller=email.seller_name).rstrip()]
+    lines.append(words["attached"])
+    if email.attachments:
+        lines.append(words["efactura"])
+    lines += ["", words["bye"].format(seller=email.seller_name).rstrip()]
     message = EmailMessage()
     message["From"] = sender
     message["To"] = email.to
@@ -79,6 +85,10 @@ def compose(email: OutgoingEmail, sender: str) -> EmailMessage:
     message.set_content("\n".join(lines) + "\n", charset="utf-8")
     message.add_attachment(email.pdf, maintype="application", subtype="pdf",
                            filename=email.filename)
+    for extra in email.attachments:  # the e-Factura of a Romanian B2B document
+        maintype, _, subtype = extra.mime_type.partition("/")
+        message.add_attachment(extra.content, maintype=maintype, subtype=subtype,
+                               filename=extra.filename)
     return message
 
 

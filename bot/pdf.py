@@ -298,14 +298,20 @@ class _Engine:
         shipped = template_source is None
         return template.render(template_context(view, pictures if shipped else None))
 
-    def pdf(self, html: str) -> bytes:
+    def pdf(self, html: str, variant: str | None = None) -> bytes:
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
-        result = document.write_pdf(stylesheets=[self.stylesheet], font_config=self.font_config)
+        result = document.write_pdf(stylesheets=[self.stylesheet], font_config=self.font_config,
+                                    pdf_variant=variant)
         assert isinstance(result, bytes)
         return result
 
     def render(self, view: Printable, template_source: str | None = None) -> bytes:
-        return self.pdf(self.html(view, template_source))
+        cii = getattr(view, "facturx", None)
+        if not cii:  # the warm path of every ordinary document: nothing more
+            return self.pdf(self.html(view, template_source))
+        # Factur-X: a PDF/A-3b with the CII attached as factur-x.xml (EN 16931 profile).
+        pdf = self.pdf(self.html(view, template_source), variant="pdf/a-3b")
+        return facturx_pdf(pdf, cii, view.language)
 
     def check(self, kind: str, source: str) -> str | None:
         if kind not in DOCUMENT_KINDS:
@@ -324,6 +330,19 @@ class _Engine:
         except Exception as error:
             return f"PDF: {type(error).__name__}: {error}"
         return None
+
+
+def facturx_pdf(pdf: bytes, cii: bytes, language: str) -> bytes:
+    """``pdf`` (a PDF/A-3b) with ``cii`` embedded as a Factur-X EN 16931 invoice: the
+    factur-x library attaches it (AFRelationship "Data") and writes the Factur-X XMP
+    metadata. Our CII is checked against the schemas in tests, not on every render.
+    Imported here: only Factur-X invoices pay for the library."""
+    import facturx
+
+    result = facturx.generate_from_binary(
+        pdf, cii, flavor="factur-x", level="en16931", check_xsd=False, lang=language)
+    assert isinstance(result, bytes)
+    return result
 
 
 @lru_cache(maxsize=1)

@@ -44,7 +44,7 @@ from services.delivery import (
     check_template_upload,
     clean_template_name,
 )
-from services.errors import DomainError
+from services.errors import DomainError, InvalidInput
 from services.invoices import Invoice
 from services.users import User
 
@@ -65,6 +65,7 @@ class Dv(StrEnum):
     PUBLIC = "p"
     REVOKE = "r"
     PDF = "f"
+    XML = "x"  # the e-Factura (issue 16)
 
 
 class DeliveryCb(CallbackData, prefix="dv"):
@@ -123,9 +124,21 @@ def credit_note_button(note_id: int, number: str) -> InlineKeyboardButton:
                                                          id=note_id).pack())
 
 
+def efactura_button(kind: str, doc_id: int) -> InlineKeyboardButton:
+    """«e-Factura (XML)»: the document's e-Factura sent into this chat as a file."""
+    return InlineKeyboardButton(text=_("e-Factura (XML)"), callback_data=DeliveryCb(
+        action=Dv.XML, k=KIND_CODES[kind], id=doc_id).pack())
+
+
 def invoice_card_buttons(inv: Invoice) -> list[InlineKeyboardButton]:
-    """The invoice card's row from delivery: "Send…" once the invoice can be sent."""
-    return [] if inv.status in NOT_SENDABLE else [send_button("invoice", inv.id)]
+    """The invoice card's row from delivery: "Send…" once the invoice can be sent, and
+    «e-Factura (XML)» when a Romanian seller issued it."""
+    if inv.status in NOT_SENDABLE:
+        return []
+    row = [send_button("invoice", inv.id)]
+    if inv.seller is not None and inv.seller.country.strip().upper() == "RO":
+        row.append(efactura_button("invoice", inv.id))
+    return row
 
 
 def cb(action: Dv, header: DocHeader, t: int = 0) -> DeliveryCb:
@@ -146,7 +159,9 @@ def menu_keyboard(options: SendOptions) -> InlineKeyboardMarkup:
             kb.button(text=_("To the customer's chat"), callback_data=cb(Dv.CHAT, h))
         kb.button(text=_("E-mail"), callback_data=cb(Dv.MAIL, h))
         kb.button(text=_("PDF"), callback_data=cb(Dv.PDF, h))
-        kb.adjust(2 if options.customer_chat else 1, 1)
+        if options.efactura:
+            kb.button(text=_("e-Factura (XML)"), callback_data=cb(Dv.XML, h))
+        kb.adjust(2 if options.customer_chat else 1, 2 if options.efactura else 1)
         return kb.as_markup()
     kb.button(text=_("Telegram link"), callback_data=cb(Dv.LINK, h))
     if options.customer_chat:
@@ -235,6 +250,23 @@ async def on_pdf(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
                               caption=doc_title(pdf.header))
 
 
+async def on_xml(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                 msg: Message, delivery: DeliveryService) -> None:
+    try:
+        xml = await delivery.efactura(actor, kind_of(callback_data), callback_data.id)
+    except InvalidInput as err:
+        # A refusal names the missing field or explains (a buyer outside Romania): a
+        # message, not an alert, whose 200 characters it may exceed. Not found and the
+        # like are the middleware's alert, as on every button.
+        await query.answer()
+        await msg.answer(error_text(err))
+        return
+    await query.answer()
+    await msg.answer_document(BufferedInputFile(xml.content, xml.filename),
+                              caption=_("e-Factura of {document}, ready to upload to "
+                                        "ANAF's SPV.").format(document=doc_title(xml.header)))
+
+
 async def on_chat(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
                   delivery: DeliveryService) -> None:
     # Queued through the outbox: "Sent to …" follows once Telegram accepted it, or the
@@ -285,6 +317,7 @@ def create_buttons_router() -> Router:
     router.callback_query.register(on_public, DeliveryCb.filter(F.action == Dv.PUBLIC))
     router.callback_query.register(on_revoke, DeliveryCb.filter(F.action == Dv.REVOKE))
     router.callback_query.register(on_pdf, DeliveryCb.filter(F.action == Dv.PDF))
+    router.callback_query.register(on_xml, DeliveryCb.filter(F.action == Dv.XML))
     router.callback_query.register(on_chat, DeliveryCb.filter(F.action == Dv.CHAT))
     router.callback_query.register(on_mail, DeliveryCb.filter(F.action == Dv.MAIL))
     router.callback_query.register(on_mail_default, DeliveryCb.filter(F.action == Dv.MAIL_DEFAULT))

@@ -84,6 +84,15 @@ class SqlDeliveryRepository:
             language=language, currency=c, grand_total=from_minor(row.total_minor, c),
             paid=zero, due_date=None, buyer_name=buyer or "", credited=zero)
 
+    async def numbered(self, number: str, kinds: Sequence[str]) -> list[tuple[str, int]]:
+        models: dict[str, Any] = {"invoice": m.Invoice, "credit_note": m.CreditNote}
+        found: list[tuple[str, int]] = []
+        for kind in kinds:
+            model = models[kind]
+            ids: Any = await self._s.scalars(select(model.id).where(model.number_text == number))
+            found += [(kind, int(i)) for i in ids]
+        return found
+
     async def set_document_contact(self, kind: str, doc_id: int, contact_id: int) -> None:
         model = _MODELS[kind]
         await self._s.execute(update(model).where(model.id == doc_id,

@@ -23,7 +23,9 @@ The package, one module per use case (submodules import `model`, never this `__i
 `model` (values, constants and limits, ``check_kind``), `ports` (``ImageTools``, ``Mailer``),
 `base` (the service's state and shared internals), `rendering` (a document's PDF, rendered once
 and stored), `printing` (an invoice as its act, delivery note or receipt; the client
-statement), `links` (deep and public links), `customer` (the customer's chat and e-mail),
+statement), `structured` and `einvoices` (the e-Factura of an invoice or credit note, stored; the
+Factur-X CII an EU buyer's PDF embeds), `links` (deep and public links), `customer` (the
+customer's chat and e-mail, the e-Factura beside the PDF),
 `outbox` (files through the outbox, delivered or failed), `templates` (the organization's
 templates and images), `service` (``DeliveryService`` composing them).
 """
@@ -54,6 +56,7 @@ from services.delivery.model import (
     StatementPdf,
     StoredFile,
     SubjectKind,
+    XmlFile,
     check_kind,
 )
 from services.delivery.ports import ImageTools, Mailer
@@ -101,6 +104,7 @@ __all__ = [
     "StatementPdf",
     "StoredFile",
     "SubjectKind",
+    "XmlFile",
     "check_image_upload",
     "check_kind",
     "check_template_upload",

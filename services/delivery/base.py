@@ -75,8 +75,11 @@ class DeliveryBase:
             bound = await uow.delivery.bound_contact(header.contact_id, header.company_id)
             email = await uow.delivery.suggested_email(header.contact_id, header.company_id)
             links = await uow.delivery.tokens_of(header.kind, header.id)
+            org = (await uow.organizations.get(header.organization_id)
+                   if header.kind in ("invoice", "credit_note") else None)
         return SendOptions(header, bound is not None, email,
-                           tuple(t for t in links if t.is_valid(now)))
+                           tuple(t for t in links if t.is_valid(now)),
+                           efactura=org is not None and org.country == "RO")
 
 
     # --- shared internals --------------------------------------------------------------

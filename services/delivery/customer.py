@@ -3,17 +3,20 @@ by e-mail, and the deliveries recorded for it."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from services.contacts_norm import EmailError, normalize_email
+from services.delivery.einvoices import EFACTURA_SUBJECTS, EInvoiceMixin, XmlReading
 from services.delivery.model import (
     BoundContact,
     CustomerCopy,
     Delivery,
     DocHeader,
     OutgoingEmail,
+    XmlFile,
 )
-from services.delivery.rendering import Reading, RenderingMixin
+from services.delivery.rendering import Reading
 from services.errors import Conflict, InvalidInput, NotFound
 from services.notices import DocumentSend, document_messages
 from services.users import User
@@ -21,8 +24,10 @@ from services.users import User
 if TYPE_CHECKING:
     from services.delivery.ports import DeliveryUnitOfWork as UnitOfWork
 
+logger = logging.getLogger(__name__)
 
-class CustomerMixin(RenderingMixin):
+
+class CustomerMixin(EInvoiceMixin):
     """A document to the customer: into their chat, by e-mail."""
 
     # --- customer's chat and e-mail -----------------------------------------------------
@@ -77,14 +82,18 @@ class CustomerMixin(RenderingMixin):
         if self._mailer is None:
             raise Conflict("email_not_configured")
 
-        async def read(uow: UnitOfWork, header: DocHeader) -> tuple[str, Reading]:
+        async def read(uow: UnitOfWork, header: DocHeader
+                       ) -> tuple[str, Reading, XmlReading | None]:
             org = await uow.organizations.get(header.organization_id)
             seller = (org.legal_name or org.name) if org is not None else ""
-            return seller, await self._read_pdf(uow, actor, header)
+            return seller, await self._read_pdf(uow, actor, header), \
+                await self._efactura_beside(uow, actor, header)
 
-        seller, reading = await self._sendable(actor, kind, doc_id, read)
+        seller, reading, xml_reading = await self._sendable(actor, kind, doc_id, read)
         made = await self._make(reading)
         header = made.header
+        xml = (XmlFile(0, xml_reading.filename, xml_reading.content, "", header),) \
+            if xml_reading is not None else ()
         # Sent with no transaction open; recorded (and a new PDF stored) once the server
         # took it: a refused e-mail changes nothing.
         await self._mailer.send_document(OutgoingEmail(
@@ -93,12 +102,30 @@ class CustomerMixin(RenderingMixin):
             buyer_name=header.buyer_name, total=header.remaining
             if header.kind == "invoice" else header.grand_total,
             currency=header.currency, due_date=header.due_date, filename=made.filename,
-            pdf=made.content))
+            pdf=made.content, attachments=xml))
         async with self._uow() as uow:
             pdf = await self._keep(uow, made, actor.id)
             await self._record(uow, actor.id, pdf, "email", email)
+            if xml_reading is not None:  # the e-Factura's own delivery row
+                stored = await self._keep_xml(uow, xml_reading, actor.id)
+                await uow.delivery.add_delivery(stored.document_id, "email", email[:254],
+                                                actor.id, self._clock.now())
             await uow.commit()
         return email
+
+    async def _efactura_beside(self, uow: UnitOfWork, actor: User, header: DocHeader
+                               ) -> XmlReading | None:
+        """The e-Factura e-mailed beside the PDF of a Romanian B2B invoice or credit note.
+        When the data cannot make a valid one the PDF still goes (the manager gets the
+        refusal, naming the missing field, from the card's «e-Factura (XML)» button)."""
+        if header.kind not in EFACTURA_SUBJECTS:
+            return None
+        try:
+            return await self._efactura_read(uow, actor, header, romanian_b2b_only=True)
+        except InvalidInput as err:
+            logger.warning("%s %s e-mailed without its e-Factura: %s", header.kind,
+                           header.id, err)
+            return None
 
     async def deliveries(self, actor: User, kind: str, doc_id: int) -> list[Delivery]:
         async with self._uow(readonly=True) as uow:

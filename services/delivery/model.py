@@ -181,6 +181,7 @@ class SendOptions:
     customer_chat: bool  # a contact of this document has opened a deep link before
     email: str | None  # the address to suggest
     active_links: tuple[AccessLink, ...]
+    efactura: bool = False  # a Romanian seller's invoice or credit note: its XML is offered
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +208,24 @@ class OutgoingEmail:
     due_date: date | None
     filename: str
     pdf: bytes
+    # Beside the PDF (r16-wire): the e-Factura of a Romanian B2B document.
+    attachments: tuple[XmlFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class XmlFile:
+    """A stored e-invoice XML (the e-Factura of an invoice or credit note): the exact bytes
+    we produced, ready to send or upload."""
+
+    document_id: int
+    filename: str
+    content: bytes
+    sha256: str
+    header: DocHeader
+    mime_type: str = "application/xml"
+
+    def __repr__(self) -> str:
+        return f"XmlFile({self.filename!r}, sha256={self.sha256[:12]}…)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,15 @@ when nothing printed has changed (keyed by ``view_hash``), else rendered and sto
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from services.delivery.base import DeliveryBase
 from services.delivery.model import DocHeader, PdfFile, Printing, StoredFile
+from services.delivery.structured import facturx_applies, invoice_xml
 from services.documents import (
     CreditLineInput,
     CreditNoteView,
@@ -20,7 +22,7 @@ from services.documents import (
     build_credit_note_view,
     build_invoice_view,
 )
-from services.errors import Conflict, NotFound
+from services.errors import Conflict, InvalidInput, NotFound
 from services.invoices import Party, seller_party
 from services.money import from_minor
 from services.pricing import NO_VAT, VatRate
@@ -29,6 +31,8 @@ from services.users import User
 if TYPE_CHECKING:
     from services.delivery.ports import CustomerUnitOfWork
     from services.delivery.ports import DeliveryUnitOfWork as UnitOfWork
+
+logger = logging.getLogger(__name__)
 
 FILE_WORDS: Final = {"invoice": "Invoice", "quote": "Quote", "act": "Act", "upd": "UPD",
                      "delivery_note": "Delivery_note", "receipt": "Receipt",
@@ -55,6 +59,9 @@ def view_hash(view: Viewed, template_source: str | None) -> str:
     hashed separately, as is the template."""
     parts = [repr(view), _digest(view.logo), _digest(view.stamp), _digest(view.signature),
              _digest(template_source.encode("utf-8") if template_source else None)]
+    facturx = getattr(view, "facturx", None)
+    if facturx:  # only then: the keys of every other stored PDF stay what they were
+        parts.append(_digest(facturx))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -197,6 +204,8 @@ class RenderingMixin(DeliveryBase):
                            pdf_filename(header.kind, header.number_text, header.id), None,
                            key, stored)
         view = await self._view(uow, actor, header)
+        if printing is None and header.kind == "invoice":
+            view = await self._with_facturx(uow, actor, header, view)
         kind = header.kind
         if printing is not None:
             view = as_printed(view, printing.kind,  # type: ignore[arg-type]  # checked
@@ -209,6 +218,21 @@ class RenderingMixin(DeliveryBase):
         filename = pdf_filename(kind, view.number if printing else header.number_text,
                                 header.id)
         return Reading(header, view, kind, filename, template, key, stored)
+
+    async def _with_facturx(self, uow: UnitOfWork, actor: User, header: DocHeader,
+                            view: DocumentView) -> DocumentView:
+        """An EU buyer's EUR invoice carries its CII (Factur-X, EN 16931), embedded by the
+        renderer in a PDF/A-3. When the data cannot make a valid one (a requisite missing)
+        the invoice is printed as a plain PDF: the customer still gets their invoice."""
+        if not facturx_applies(view.seller.country, view.buyer.country, view.currency):
+            return view  # ordinary invoices: nothing more is read
+        r = await self._invoices.for_render_in(uow, actor, header.id)
+        try:
+            xml = invoice_xml(r, "en16931")
+        except InvalidInput as err:
+            logger.warning("invoice %s printed without Factur-X: %s", header.id, err)
+            return view
+        return replace(view, facturx=xml)
 
     async def _make(self, read: Reading) -> Made:
         """The PDF (rendered in the renderer's worker processes unless stored already) and

@@ -180,6 +180,9 @@ class DocumentView:
     invoice_number: str = ""  # the invoice it is printed from
     payment_documents: str = ""  # UPD (5): «7 от 10.03.2026; 9 от 12.03.2026»
     currency_label: str = ""  # UPD (7): «Российский рубль, 643»
+    # Issue 16, Factur-X (r16-wire): the CII XML (EN 16931) this invoice's PDF embeds, making
+    # it a PDF/A-3 (`bot.pdf`); None for every other document. Hashed apart, like the images.
+    facturx: bytes | None = field(default=None, repr=False)
 
     @property
     def lines_total(self) -> Decimal:
