@@ -254,11 +254,9 @@ async def test_eu_buyer_in_eur_gets_a_factur_x_pdf(
     w = await make_world(db, renderer)
     inv = await w.invoices.create_draft(w.m1, w.german, currency="EUR")
     await w.invoices.add_free_line(w.m1, inv.id, "Consulting", D(4), D("120.00"))
-    await w.invoices.update_line(w.m1, inv.id, 1, vat_rate=D(0))
-    async with db.uow() as uow:  # the intra-EU service: reverse charge
-        await uow.session.execute(update(m.Invoice).where(m.Invoice.id == inv.id)
-                                  .values(reverse_charge=True))
-        await uow.commit()
+    # The intra-EU service: reverse charge; a Romanian seller's EUR invoice needs its rate.
+    await w.invoices.set_reverse_charge(w.m1, inv.id, True)
+    await w.invoices.set_exchange_rate(w.m1, inv.id, D("4.9771"))
     inv = await w.invoices.issue(w.m1, inv.id)
     pdf = await w.delivery.pdf(w.m1, "invoice", inv.id)
     reader = PdfReader(io.BytesIO(pdf.content))
