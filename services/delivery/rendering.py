@@ -182,6 +182,8 @@ class RenderingMixin(DeliveryBase):
                 from_minor(x.net_minor, cur), from_minor(x.vat_minor, cur)))
         images = await uow.stored_documents.organization_images(header.organization_id)
         lang: Any = r.language if r.language in ("ru", "en", "ro") else "ru"
+        # The УКД corrects the UPD the goods went with, when one was issued.
+        upd = await uow.issued_documents.get("invoice", note.invoice_id, "upd")
         return build_credit_note_view(
             seller=PartyView(**asdict(r.seller)), buyer=PartyView(**asdict(r.buyer)),
             lines=lines, currency=cur, number=note.number_text, issue_date=note.issue_date,
@@ -190,7 +192,9 @@ class RenderingMixin(DeliveryBase):
             reverse_charge=r.invoice.reverse_charge,
             vat_exemption_reason=r.invoice.vat_exemption_reason or "",
             logo=images.get("logo"), stamp=images.get("stamp"),
-            signature=images.get("signature"))
+            signature=images.get("signature"),
+            transfer_number=upd.number_text if upd is not None else "",
+            transfer_date=upd.issue_date if upd is not None else None)
 
     async def _read_pdf(self, uow: UnitOfWork, actor: User, header: DocHeader,
                         printing: Printing | None = None) -> Reading:

@@ -142,6 +142,10 @@ class CreditNoteView:
     kind: str = "credit_note"
     qr_payload: None = None
     notes: str = ""
+    # The UPD the invoice was shipped with, when one was issued: the УКД corrects it
+    # (number, date); else the УКД names the invoice alone.
+    transfer_number: str = ""
+    transfer_date: date | None = None
 
     @property
     def labels(self) -> DocumentLabels:
@@ -166,8 +170,14 @@ class CreditNoteView:
     def reference(self) -> str:
         """«к счёту № INV-2026-00042 от 05.03.2026», "Credits invoice INV-… of 2026-03-05",
         «Stornează factura nr. … din 05.03.2026»."""
-        return self.labels.cn_reference.format(
+        labels = self.labels
+        invoice = labels.cn_reference.format(
             number=self.invoice_number, day=format_date(self.invoice_date, self.language))
+        if self.layout != "ru" or not self.transfer_number or self.transfer_date is None:
+            return invoice
+        upd = labels.cn_upd_reference.format(
+            number=self.transfer_number, day=format_date(self.transfer_date, self.language))
+        return f"{upd} ({invoice})"
 
     @property
     def without_vat(self) -> bool:
@@ -224,6 +234,8 @@ def build_credit_note_view(
     logo: bytes | None = None,
     stamp: bytes | None = None,
     signature: bytes | None = None,
+    transfer_number: str = "",
+    transfer_date: date | None = None,
 ) -> CreditNoteView:
     """The printable credit note from its stored lines (see the module's invariants).
     ValueError for no lines, a credited part larger than the line before it, or an unknown
@@ -267,4 +279,5 @@ def build_credit_note_view(
         head_name=_signer(seller, labels, language),
         seller_fiscal_code=fiscal_code(seller), buyer_fiscal_code=fiscal_code(buyer),
         reverse_charge=reverse_charge, vat_exemption_reason=vat_exemption_reason,
-        logo=logo, stamp=stamp, signature=signature)
+        logo=logo, stamp=stamp, signature=signature, transfer_number=transfer_number,
+        transfer_date=transfer_date)

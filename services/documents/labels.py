@@ -169,6 +169,7 @@ def labels_for(language: str) -> DocumentLabels:
         cn_vat_on_collection=_("VAT on collection"),
         cn_issued_by=pgettext("credit_note", "Issued by"),
         cn_received_by=pgettext("credit_note", "Received by"),
+        cn_upd_reference=_("to the UPD No. {number} of {day}"),
         # issue 16, the factură and the intl invoice (r16-ro)
         series_number=_("Series {series} No. {number}"),
         issue_date=_("Issue date"),

@@ -154,6 +154,7 @@ class DocumentLabels:
     cn_vat_on_collection: str = "VAT on collection"
     cn_issued_by: str = "Issued by"
     cn_received_by: str = "Received by"
+    cn_upd_reference: str = "to the UPD No. {number} of {day}"  # «к УПД № 3 от 05.03.2026»
     # --- issue 16, the factură and the intl invoice (r16-ro): art. 319 Codul fiscal ---
     series_number: str = "Series {series} No. {number}"  # «Seria DMO-2026 nr. 00001»
     issue_date: str = "Issue date"

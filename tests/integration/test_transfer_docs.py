@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from bot.images import PoolImageTools
 from bot.pdf import PdfRenderer, render_sync
+from services.credit_notes import CreditNoteService
 from services.delivery import DeliveryService, DeliverySettings
 from services.documents import (
     DocumentView,
@@ -371,6 +372,27 @@ async def test_act_and_upd_have_their_own_gapless_series_kept_on_reprint(d: Docs
     text = flat((await d.delivery.print_pdf(w.m1, third, "act")).content)
     assert "№ 3 от 11 апреля 2026 г." in text
     assert "Основание: Договор № Д-17 от 20.01.2026" in text
+
+
+async def test_the_ukd_corrects_the_upd_the_goods_went_with(d: Docs) -> None:
+    """A credit note on an invoice shipped with a UPD names that UPD (number, date) and the
+    invoice; on an invoice without one, the invoice alone."""
+    w = d.w
+    notes = CreditNoteService(w.db.uow, w.clock, "UTC")  # type: ignore[arg-type]
+    shipped, shipped_number, total = await mixed_invoice(w)
+    await w.payments.record_manual(w.m1, shipped, "bank", str(total), "п/п 7")
+    await d.shipments.ship(w.m1, shipped)
+    await d.delivery.print_pdf(w.m1, shipped, "upd")
+    chairs = (await notes.state(w.m1, shipped)).lines[0]
+    note = await notes.issue(w.m1, shipped, {chairs.id: D(1)}, "Возврат кресла")
+    text = flat((await d.delivery.pdf(w.m1, "credit_note", note.id)).content)
+    assert (f"к УПД № 1 от 10.03.2026 (к счёту № {shipped_number} от 10.03.2026)"
+            in text), text
+    plain, plain_number = await issue(w, w.m1, w.c1, "500.00")
+    (line,) = (await notes.state(w.m1, plain)).lines
+    other = await notes.issue(w.m1, plain, {line.id: D(1)}, "Скидка")
+    text = flat((await d.delivery.pdf(w.m1, "credit_note", other.id)).content)
+    assert f"к счёту № {plain_number} от" in text and "УПД №" not in text
 
 
 async def test_refusals_take_no_number(d: Docs) -> None:
