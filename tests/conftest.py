@@ -19,6 +19,10 @@ from storage.migrate import upgrade
 from storage.models import Base
 from storage.uow import Database
 
+# The order of a parallel run (slow tests first, spread over the workers) and
+# --record-durations: tests/ordering.py.
+pytest_plugins = ("tests.ordering",)
+
 PG_URL = os.environ.get("TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 PG_SKIP = "TEST_POSTGRES_URL is not set: PostgreSQL tests skipped"
@@ -61,11 +65,26 @@ def pg_database() -> Iterator[str]:
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+# Every table emptied and every used sequence back at its start: what
+# `TRUNCATE <all> RESTART IDENTITY CASCADE` does, in one statement, but with DELETE. A TRUNCATE
+# gives each of the ~40 tables and their indexes new files (created, then the old ones
+# unlinked at commit): 0.3-0.5 s on an idle machine, 2-3.5 s while other tests write, before
+# every PostgreSQL test. DELETE of tables holding a few rows costs ~30 ms. Foreign keys are
+# not checked (session_replication_role = replica) since every table goes.
+EMPTY_ALL = """DO $$ BEGIN
+SET LOCAL session_replication_role = replica;
+{deletes}
+PERFORM setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+   FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL;
+END $$"""
+
+
 async def truncate_all(url: str) -> None:
+    """Empties the PostgreSQL database at `url` (migrated): no rows, ids from 1 again."""
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    deletes = "\n".join(f'DELETE FROM "{t.name}";' for t in Base.metadata.sorted_tables)
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await conn.execute(text(EMPTY_ALL.format(deletes=deletes)))
     await engine.dispose()
 
 
