@@ -25,6 +25,7 @@ async def row_counts(db: Database) -> dict[str, int]:
 
 @pytest.mark.postgres
 async def test_emptied_postgres_has_no_rows_and_ids_from_1(pg_database: str) -> None:
+    await truncate_all(pg_database)  # the worker's database, as an earlier test left it
     db = Database(create_engine(pg_database))
     try:
         w = await make_world(db)
