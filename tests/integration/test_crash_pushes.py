@@ -134,6 +134,24 @@ import bot.app, bot.web
 import storage.models
 from bot.settings import Settings
 
+# The PDF worker of a life (the invoice cause renders one per life) is forked from the life
+# with a warm engine instead of spawned: a spawned worker imports WeasyPrint, registers the
+# fonts and compiles the templates again, 2-3 s per life. Warmed here, once, while this
+# process has no other thread. The worker is still a child of the life, in its process group,
+# and dies with it at a kill. (Spawn is the bot's choice for a long-lived process that forks
+# from a running loop, bot/pdf.py; what this test kills is the outbox, not the pool.)
+import multiprocessing
+import bot.pdf
+
+bot.pdf._worker_init(0)
+
+class _ForkedPool:
+    @staticmethod
+    def get_context(method=None):
+        return multiprocessing.get_context("fork" if method == "spawn" else method)
+
+bot.pdf.multiprocessing = _ForkedPool()
+
 # Work every life would repeat: the ORM's mappers configured, and what is imported frozen out
 # of the collector (a life's first full collection would otherwise touch, and so copy, it all).
 sqlalchemy.orm.configure_mappers()
