@@ -194,7 +194,9 @@ class RenderingMixin(DeliveryBase):
             logo=images.get("logo"), stamp=images.get("stamp"),
             signature=images.get("signature"),
             transfer_number=upd.number_text if upd is not None else "",
-            transfer_date=upd.issue_date if upd is not None else None)
+            transfer_date=upd.issue_date if upd is not None else None,
+            exchange_rate=r.invoice.exchange_rate,
+            accounting_currency=r.accounting_currency or "")
 
     async def _read_pdf(self, uow: UnitOfWork, actor: User, header: DocHeader,
                         printing: Printing | None = None) -> Reading:

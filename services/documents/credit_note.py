@@ -29,11 +29,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from babel.numbers import get_currency_name
 
+from services.documents.formatting import format_rate
 from services.documents.labels import format_date, labels_for
+from services.documents.market import local_rows
 from services.documents.model import DocumentLabels, Lang, Layout
 from services.documents.views import PartyView, VatLine
 from services.money import check_currency, round_money
@@ -146,6 +148,18 @@ class CreditNoteView:
     # (number, date); else the УКД names the invoice alone.
     transfer_number: str = ""
     transfer_date: date | None = None
+    # An invoice in another currency than the organization's, at the invoice's rate: the
+    # storno's VAT rows and totals in the organization's currency too (RO: art. 319, in lei).
+    exchange_rate: Decimal | None = None
+    local_currency: str = ""
+    local_vat_breakdown: tuple[VatLine, ...] = ()
+    local_vat_total: Decimal = Decimal("0.00")
+    local_grand_total: Decimal = Decimal("0.00")
+
+    @property
+    def exchange_rate_text(self) -> str:
+        """«4,9750»: the rate as the bank published it (at least 4 decimals)."""
+        return format_rate(self.exchange_rate, self.language) if self.exchange_rate else ""
 
     @property
     def labels(self) -> DocumentLabels:
@@ -236,6 +250,8 @@ def build_credit_note_view(
     signature: bytes | None = None,
     transfer_number: str = "",
     transfer_date: date | None = None,
+    exchange_rate: Decimal | None = None,
+    accounting_currency: str = "",
 ) -> CreditNoteView:
     """The printable credit note from its stored lines (see the module's invariants).
     ValueError for no lines, a credited part larger than the line before it, or an unknown
@@ -280,4 +296,16 @@ def build_credit_note_view(
         seller_fiscal_code=fiscal_code(seller), buyer_fiscal_code=fiscal_code(buyer),
         reverse_charge=reverse_charge, vat_exemption_reason=vat_exemption_reason,
         logo=logo, stamp=stamp, signature=signature, transfer_number=transfer_number,
-        transfer_date=transfer_date)
+        transfer_date=transfer_date, **_local(rows, exchange_rate, accounting_currency,
+                                              currency))
+
+
+def _local(rows: tuple[VatLine, ...], rate: Decimal | None, accounting: str, currency: str
+           ) -> dict[str, Any]:
+    """The converted VAT rows and totals, when the credit note's currency is not the
+    organization's and its invoice has a rate."""
+    if rate is None or not accounting or check_currency(accounting) == currency:
+        return {}
+    local, vat, total = local_rows(rows, rate, check_currency(accounting))
+    return {"exchange_rate": rate, "local_currency": check_currency(accounting),
+            "local_vat_breakdown": local, "local_vat_total": vat, "local_grand_total": total}

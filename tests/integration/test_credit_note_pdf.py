@@ -181,12 +181,12 @@ def test_ro_storno_has_the_art_319_mentions_and_negative_lines(storno_text: str)
         "Stornează factura nr. DMO-2026-00007 din 05.03.2026",
         # Seller: a VAT payer, so "RO" before the CUI; Nr. Reg. Com., address, bank.
         "Demo SRL CUI: RO18547290 Nr. Reg. Com.: J40/1234/2020",
-        "Sediul: Str. Exemplu 1, Sector 1, RO-B",
+        "Sediul: Str. Exemplu 1, Sector 1, Județ București",
         "IBAN: RO49AAAA1B31007593840000",
         "Banca Exemplu, BIC RZBRROBU",
         # Buyer: not a VAT payer, the bare CUI.
         "Client SRL CUI: 14399840 Nr. Reg. Com.: J12/345/2015",
-        "Sediul: Bd. Unirii 10, Cluj-Napoca, RO-CJ",
+        "Sediul: Bd. Unirii 10, Cluj-Napoca, Județ Cluj",
         # Negative quantities and amounts per line, the rate on each.
         "1 Scaun birou buc. -2 100,00 lei -200,00 lei 21% -42,00 lei",
         "2 Carte tehnică buc. -1 50,00 lei -50,00 lei 11% -5,50 lei",
@@ -199,6 +199,26 @@ def test_ro_storno_has_the_art_319_mentions_and_negative_lines(storno_text: str)
         "Valorile negative reprezintă stornarea",
     ):
         assert mention in text, mention
+
+
+def test_ro_storno_of_a_eur_invoice_gives_its_vat_and_total_in_lei() -> None:
+    """Art. 319: an invoice in another currency gives its VAT in lei; its storno too, at the
+    invoice's rate (each rate's VAT converted and rounded on its own)."""
+    eur = build_credit_note_view(
+        seller=RO_SELLER, buyer=RO_BUYER, currency="EUR", number="NC-2026-00004",
+        issue_date=date(2026, 3, 10), invoice_number="DMO-2026-00008",
+        invoice_date=date(2026, 3, 5), reason="Retur marfă", language="ro", layout="intl",
+        lines=[CreditLineInput(1, "Scaun birou", "buc.", D(21), D("100.00"), D(5),
+                               D("500.00"), D("105.00"), D(2), D("200.00"), D("42.00"))],
+        exchange_rate=D("4.9771"), accounting_currency="RON")
+    text = flat(text_of(render_sync(eur)))
+    for mention in ("Curs de schimb: 1 EUR = 4,9771 RON",
+                    "TVA 21% în RON: -209,04 lei",  # -42.00 × 4.9771
+                    "Total TVA în RON: -209,04 lei",
+                    "Total de plată în RON: -1.204,46 lei"):  # (-200 - 42) × 4.9771
+        assert mention in text, mention
+    # In the organization's own currency nothing is converted.
+    assert "Curs de schimb" not in flat(text_of(render_sync(storno())))
 
 
 def test_eu_credit_note_credits_the_invoice(eu_text: str) -> None:
