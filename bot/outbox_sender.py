@@ -35,7 +35,7 @@ from aiogram.utils.i18n import I18n
 
 from handlers.customer import customer_keyboard, document_caption, qr_caption
 from handlers.notices import render_notice
-from handlers.reminders import lang_of, render
+from handlers.reminders import render
 from handlers.reports_push import render_push
 from services.alerts import REPORT_PUSH_KINDS, AlertService
 from services.clock import Clock
@@ -183,9 +183,10 @@ class OutboxSender:
             await self._alerts.cancel_claimed(item.id)
             logger.info("outbox %s no longer applies: cancelled", item.key)
             return SendResult.sent()
-        with self._i18n.context(), self._i18n.use_locale(lang_of(composed.language)):
+        locale = self._locale(composed.language)  # "de" reads the default language
+        with self._i18n.context(), self._i18n.use_locale(locale):
             if item.kind in REPORT_PUSH_KINDS:  # the head's weekly / the admin's monthly
-                text, markup = render_push(composed.facts, composed.language)
+                text, markup = render_push(composed.facts, locale)
             else:
                 text, markup = render(composed, item.payload, item.invoice_id)
         if item.channel == "email":

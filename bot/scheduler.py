@@ -33,12 +33,11 @@ from typing import TYPE_CHECKING
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.origin import exempt, mark_outbox_sender
 from bot.outbox_sender import OutboxSender, smtp_mail
-from handlers.reminders import lang_of
+from handlers.reminders import stalled_text
 from services.alerts import AlertService
 from services.clock import Clock
 from services.outbox import OutboxDispatcher
@@ -178,10 +177,10 @@ class SchedulerJobs:
         since = self.alerts.last_drain_at
         told = 0
         for admin in admins:
-            with self.i18n.context(), self.i18n.use_locale(lang_of(admin.language)):
-                text = _(
-                    "Alert: messages are not being sent: the sending job last ran {since}."
-                ).format(since=since.strftime("%d.%m.%Y %H:%M:%S UTC") if since else _("never"))
+            locale = (admin.language if admin.language in self.i18n.available_locales
+                      else self.i18n.default_locale)
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                text = stalled_text(since, self.alerts.reader_zone(admin.timezone))
             try:
                 # Directly, not through the outbox: it is the outbox that is stuck.
                 with exempt():

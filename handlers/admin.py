@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, Filter
@@ -36,6 +38,14 @@ class TeamCb(CallbackData, prefix="tm"):
     action: TeamAction
     user_id: int
     to: int = 0
+
+
+def invite_text(role: Role, url: str, expires_at: datetime, zone: str) -> str:
+    """The invitation link for the admin, its expiry in the admin's own time zone."""
+    local = expires_at.astimezone(ZoneInfo(zone))
+    return _("Invitation for a {role}. Send this link to them; it works once and is valid "
+             "until {expires}:\n{url}").format(
+        role=role_name(role), url=html.escape(url), expires=f"{local:%d.%m %H:%M}")
 
 
 def invite_keyboard() -> InlineKeyboardMarkup:
@@ -104,10 +114,7 @@ def create_router() -> Router:
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_text(
-                _("Invitation for a {role}. Send this link to them; it works once and "
-                  "expires on {expires} UTC:\n{url}").format(
-                    role=role_name(link.role), url=html.escape(url),
-                    expires=link.expires_at.strftime("%Y-%m-%d %H:%M")))
+                invite_text(link.role, url, link.expires_at, access.reader_zone(actor)))
 
     @router.message(Command("team"))
     async def cmd_team(message: Message, actor: User, access: AccessService) -> None:

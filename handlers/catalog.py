@@ -18,7 +18,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers import products
 from handlers.filters import HasRole, HasText, IsStaff
-from handlers.texts import error_text
+from handlers.texts import error_text, unit_text
 from services.catalog import (
     IMPORT_MAX_BYTES,
     CatalogService,
@@ -63,7 +63,7 @@ def product_line(p: Product) -> str:
                        if x.price_list == "base") or "—"
     vat = _("without VAT") if p.vat_code == "none" else _("VAT {rate}%").format(rate=p.vat_code)
     sku = f" [{html.escape(p.sku)}]" if p.sku else ""
-    return f"• {html.escape(p.name)}{sku} — {prices} / {html.escape(p.unit)} · {vat}"
+    return f"• {html.escape(p.name)}{sku} — {prices} / {html.escape(unit_text(p.unit))} · {vat}"
 
 
 def report_text(report: ImportReport) -> str:

@@ -21,7 +21,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
 from handlers.filters import HasRole, HasText, SameFlow
-from handlers.texts import error_text
+from handlers.texts import error_text, tax_id_kind
 from services.errors import DomainError
 from services.organizations import (
     Organization,
@@ -131,7 +131,7 @@ def steps(country: str | None) -> list[str]:
 def org_text(org: Organization) -> str:
     acc = org.default_account
     lines = [f"<b>{html.escape(org.name)}</b> ({org.country})",
-             f"{org.tax_id_label}: {org.tax_id or '—'}"
+             f"{tax_id_kind(org.country)}: {org.tax_id or '—'}"
              + (f", {LABELS['kpp']} {org.kpp}" if org.kpp else ""),
              html.escape(org.address),
              _("Currency: {currency}; invoices {prefix}").format(

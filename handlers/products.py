@@ -23,7 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers.callback import AlertOnDomainError
 from handlers.filters import HasText, IsStaff
 from handlers.line_editor.texts import money, price_list_name
-from handlers.texts import error_text
+from handlers.texts import error_text, unit_text
 from services.catalog import CatalogService, Product, ProductPage
 from services.errors import DomainError
 from services.users import User
@@ -79,7 +79,8 @@ def vat_text(p: Product) -> str:
 def card_text(p: Product) -> str:
     sku = f" [{html.escape(p.sku)}]" if p.sku else ""
     out = [f"<b>{html.escape(p.name)}</b>{sku}",
-           _("Unit: {unit} · {vat}").format(unit=html.escape(p.unit), vat=vat_text(p))]
+           _("Unit: {unit} · {vat}").format(unit=html.escape(unit_text(p.unit)),
+                                            vat=vat_text(p))]
     if not p.is_active:
         out.append(_("Archived: not offered in new documents."))
     out.append(_("Prices:"))

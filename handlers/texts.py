@@ -405,5 +405,22 @@ def error_text(err: DomainError) -> str:
     return str(template).format(**params)
 
 
+#: The tax id's name by country, as the reader writes it (ИНН, УНП in Russian; IDNO, CUI).
+TAX_ID_KINDS = {"RU": "inn", "BY": "unp", "MD": "idno", "RO": "cui"}
+
+
+def tax_id_kind(country: str | None) -> str:
+    kind = TAX_ID_KINDS.get(country or "")
+    return str(FIELD_NAMES[kind]) if kind else _("tax id")
+
+
+def unit_text(unit: str) -> str:
+    """A product's unit in the reader's language: the catalog's neutral "pcs" (a unit left
+    empty) reads «шт.» / "buc."; a unit the user typed is shown as typed."""
+    if unit.strip().lower() in ("pcs", "pc", ""):
+        return _("pcs")
+    return unit
+
+
 def unexpected_error_text() -> str:
     return _("Something went wrong on our side; nothing was saved. Please try again.")

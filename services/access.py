@@ -52,6 +52,13 @@ class InviteLink:
         return f"join_{self.token}"
 
 
+def supported_language(code: str | None) -> str | None:
+    """A Telegram language code as one of ours ("ru-RU" -> "ru"), None for one we do not
+    have ("de"): such a user reads the bot's default language everywhere, not English."""
+    base = (code or "").split("-")[0].lower()
+    return base if base in SUPPORTED_LANGUAGES else None
+
+
 def pick_language(stored: str | None, telegram_code: str | None, default: str) -> str:
     """The user's choice, else their Telegram app language, else the default."""
     if stored in SUPPORTED_LANGUAGES:
@@ -77,6 +84,10 @@ class AccessService:
         self._tz = default_timezone
         self._ttl = identity_ttl
         self._known: dict[int, tuple[float, User | None]] = {}
+
+    def reader_zone(self, user: User) -> str:
+        """The time zone `user` reads times in: their own, else the bot's default."""
+        return user.timezone or self._tz
 
     async def identify(self, telegram_id: int) -> User | None:
         """The active user behind a Telegram id, or None for a stranger or a deactivated one."""
@@ -164,7 +175,8 @@ class AccessService:
                 raise Conflict("already_member")
             if existing is None:
                 user = await uow.users.add(
-                    telegram_id, invite.role, full_name[:200], username, language, self._tz
+                    telegram_id, invite.role, full_name[:200], username,
+                    supported_language(language), self._tz
                 )
             else:
                 await uow.users.update(

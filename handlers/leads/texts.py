@@ -8,6 +8,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
+from handlers.texts import tax_id_kind
 from services.leads import (
     LEAD_FIELDS,
     ClientMatch,
@@ -15,7 +16,6 @@ from services.leads import (
     Lead,
     LeadDraft,
     LeadPage,
-    tax_id_label,
 )
 
 DASH = "—"
@@ -115,7 +115,8 @@ def field_lines(values: dict[str, Any]) -> list[str]:
         vat = values.get("vat_payer")
         lines.insert(
             2,
-            _("Tax id: {id}").format(id=tax_id_label(values.get("country"), values["tax_id"]))
+            _("Tax id: {id}").format(id=f"{tax_id_kind(values.get('country'))} "
+                                     f"{html.escape(str(values['tax_id']))}")
             + (
                 " · " + _("VAT payer")
                 if vat

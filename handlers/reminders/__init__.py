@@ -6,6 +6,6 @@ manager. Also the texts and keyboards of the messages the outbox sends (`bot/out
 callbacks.py, keyboards.py, texts.py (render: the outbox's messages), router.py."""
 
 from handlers.reminders.router import create_router
-from handlers.reminders.texts import lang_of, render
+from handlers.reminders.texts import lang_of, render, stalled_text
 
-__all__ = ["create_router", "lang_of", "render"]
+__all__ = ["create_router", "lang_of", "render", "stalled_text"]

@@ -21,7 +21,7 @@ from handlers.reminders.callbacks import (
     ReminderCb,
 )
 from handlers.reminders.keyboards import upcoming_keyboard
-from handlers.reminders.texts import health_text, upcoming_text
+from handlers.reminders.texts import health_text, snoozed_text, upcoming_text
 from handlers.texts import error_text
 from services.alerts import AlertService
 from services.errors import DomainError
@@ -33,7 +33,8 @@ async def cmd_reminders(message: Message, actor: User, alerts: AlertService) -> 
     if not items:
         await message.answer(_("No reminders are planned for your clients."))
         return
-    await message.answer(upcoming_text(items), reply_markup=upcoming_keyboard(items))
+    await message.answer(upcoming_text(items, alerts.reader_zone(actor.timezone)),
+                         reply_markup=upcoming_keyboard(items))
 
 
 async def answer_done(query: CallbackQuery, text: str) -> None:
@@ -47,8 +48,7 @@ async def on_snooze(query: CallbackQuery, callback_data: ReminderCb, actor: User
     except DomainError as err:
         await query.answer(error_text(err), show_alert=True)
         return
-    await answer_done(query, _("Snoozed to {when} UTC.").format(
-        when=moved.strftime("%d.%m.%Y %H:%M")))
+    await answer_done(query, snoozed_text(moved, alerts.reader_zone(actor.timezone)))
 
 
 async def on_skip(query: CallbackQuery, callback_data: ReminderCb, actor: User,
@@ -82,7 +82,8 @@ async def on_resume(query: CallbackQuery, callback_data: ReminderCb, actor: User
 
 
 async def cmd_outbox(message: Message, actor: User, alerts: AlertService) -> None:
-    await message.answer(health_text(await alerts.health(actor)))
+    await message.answer(health_text(await alerts.health(actor),
+                                      alerts.reader_zone(actor.timezone)))
 
 
 async def cmd_clienttz(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.reminders.keyboards import meeting_keyboard, paid_keyboard
@@ -25,7 +27,15 @@ from services.money import format_money, from_minor
 
 
 def lang_of(code: str | None) -> Any:
-    return code if code in ("ru", "en", "ro") else "en"
+    """Babel's language for `code`; one we do not have ("de", none) formats as the text
+    around it, in the language being rendered (the bot's default for such a reader)."""
+    if code in ("ru", "en", "ro"):
+        return code
+    with contextlib.suppress(LookupError):
+        current = get_i18n().current_locale
+        if current in ("ru", "en", "ro"):
+            return current
+    return "en"
 
 
 def money_text(minor: int, currency: str, lang: str | None) -> str:
@@ -188,29 +198,41 @@ def render(
     return html.escape(str(p.get("text") or kind)), None
 
 
-def upcoming_text(items: list[Upcoming]) -> str:
+def upcoming_text(items: list[Upcoming], zone: str) -> str:
+    """The reminders as the reader sees them: each time in the reader's own zone `zone`."""
     lines = [_("Next reminders to your clients:")]
     for n, it in enumerate(items, 1):
         channel = _("Telegram") if it.channel == "telegram" else _("e-mail")
         client = f" ({html.escape(it.company_name)})" if it.company_name else ""
         lines.append(
-            _("{n}. Invoice {number}{client}: {why}, {when} {tz}, by {channel}").format(
+            _("{n}. Invoice {number}{client}: {why}, {when}, by {channel}").format(
                 n=n,
                 number=html.escape(it.number),
                 client=client,
                 why=why_text(it.kind, it.step),
-                when=local_time(it.due_at, it.timezone),
-                tz=it.timezone,
+                when=local_time(it.due_at, zone),
                 channel=channel,
             )
         )
     return "\n".join(lines)
 
 
-def health_text(h: OutboxHealth) -> str:
+def snoozed_text(moved: datetime, zone: str) -> str:
+    return _("Snoozed to {when}.").format(when=local_time(moved, zone))
+
+
+def stalled_text(since: datetime | None, zone: str) -> str:
+    """The watchdog's alert to an admin, the last run in the admin's zone `zone`."""
+    return _("Alert: messages are not being sent: the sending job last ran {since}.").format(
+        since=local_time(since, zone) if since else _("never"))
+
+
+def health_text(h: OutboxHealth, zone: str) -> str:
+    """The outbox's state for an admin; its times in the admin's zone `zone`."""
     s = h.stats
-    oldest = s.oldest_pending_at.strftime("%d.%m.%Y %H:%M UTC") if s.oldest_pending_at else "—"
-    last = h.last_drain_at.strftime("%d.%m.%Y %H:%M:%S UTC") if h.last_drain_at else "—"
+    oldest = local_time(s.oldest_pending_at, zone) if s.oldest_pending_at else "—"
+    last = (h.last_drain_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M:%S")
+            if h.last_drain_at else "—")
     lines = [
         _("Outbox:"),
         _("Due now: {n}").format(n=s.due),

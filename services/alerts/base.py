@@ -24,3 +24,7 @@ class AlertServiceBase:
 
     def _tz(self, *candidates: str | None) -> str:
         return zone_name(self.config, *candidates)
+
+    def reader_zone(self, timezone: str | None) -> str:
+        """The zone a user with this saved `timezone` reads times in (else the default)."""
+        return self._tz(timezone)

@@ -129,7 +129,7 @@ async def test_editing_a_lead_validates_as_at_creation(bot: Harness) -> None:
                            "проверьте номер.")
     assert (await db_lead(bot, lead_id))["tax_id"] is None
     card = await bot.say(MANAGER, "7707083893")
-    assert "Налоговый номер: INN 7707083893" in card["text"]
+    assert "Налоговый номер: ИНН 7707083893" in card["text"]
 
     fields = await press_edit(bot, MANAGER, card, "Изменить")
     await bot.press(MANAGER, fields, "Изменить компанию")

@@ -519,7 +519,8 @@ async def test_watchdog_tells_admins_once_per_stall(stack: Stack) -> None:
     assert await stack.jobs.watchdog() == 0
     sent = await texts(stack.client, ADMIN_TG)
     assert sent == [
-        "Alert: messages are not being sent: the sending job last ran 01.06.2026 06:00:00 UTC."
+        # 06:00 UTC in the admin's zone (the bot's default, Moscow), never "UTC"
+        "Alert: messages are not being sent: the sending job last ran 01.06.2026 09:00."
     ]
     health = await stack.alerts.health(actor(w.admin, ADMIN_TG, Role.ADMIN))
     assert health.drain_late and health.last_drain_at == datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
