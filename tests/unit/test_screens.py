@@ -538,3 +538,78 @@ def test_every_message_of_the_catalog_reads_in_the_language(lang: str) -> None:
                          for fault in faults(plain, lang,
                                              CATALOG_LITERALS | PENDING_GLOSSARY[lang])]
     assert not problems, "\n".join(problems)
+
+
+# -- what the walk found, as the reader reads it ----------------------------------------
+
+MOMENT = datetime(2026, 12, 8, 14, 5, tzinfo=UTC)
+
+
+def shown(lang: str, render: Callable[[], Any]) -> Any:
+    with I18N.context(), I18N.use_locale(lang):
+        return render()
+
+
+def test_the_invitation_snooze_and_watchdog_are_in_the_readers_zone() -> None:
+    from handlers.admin import invite_text
+    from handlers.reminders.texts import snoozed_text, stalled_text
+
+    url = "https://t.me/dealchat_bot?start=join_x"
+    assert shown("ru", lambda: invite_text(Role.MANAGER, url, MOMENT, "Europe/Moscow")) == (
+        "Приглашение для роли «менеджер». Отправьте эту ссылку сотруднику: она одноразовая и "
+        f"действует до 08.12 17:05:\n{url}")
+    assert "până la 08.12 16:05:" in shown(
+        "ro", lambda: invite_text(Role.MANAGER, url, MOMENT, "Europe/Chisinau"))
+    assert shown("ru", lambda: snoozed_text(MOMENT, "Europe/Moscow")) == (
+        "Отложено до 08.12.2026 17:05.")
+    assert shown("ro", lambda: snoozed_text(MOMENT, "Europe/Bucharest")) == (
+        "Amânat până la 08.12.2026 16:05.")
+    assert shown("ru", lambda: stalled_text(MOMENT, "Europe/Moscow")).endswith(
+        "08.12.2026 17:05.")
+
+
+def test_a_products_unit_and_the_tax_id_names_in_the_readers_language() -> None:
+    from handlers.catalog import product_line
+    from handlers.organizations import org_text
+    from handlers.products import card_text
+    from services.catalog import Product
+    from services.organizations import BankAccount, Organization
+
+    chair = Product(id=1, sku="CH-1", name="Стул", unit="pcs", kind="good", vat_code="22",
+                    is_active=True)
+    assert "Единица: шт. · НДС 22%" in shown("ru", lambda: card_text(chair))
+    assert "Unitate: buc. · TVA 22%" in shown("ro", lambda: card_text(chair))
+    assert shown("ru", lambda: product_line(chair)) == "• Стул [CH-1] — — / шт. · НДС 22%"
+    typed = dataclasses.replace(chair, unit="компл")
+    assert "Единица: компл ·" in shown("ru", lambda: card_text(typed))
+
+    account = BankAccount(id=1, organization_id=1, bank_name="Сбербанк", bik="044525225",
+                          bic=None, account="40702810938000000001",
+                          corr_account="30101810400000000225", currency="RUB", is_default=True)
+    ru_org = Organization(id=1, name="ООО «Демо»", legal_name="", country="RU",
+                          tax_id="7707083893", kpp="773601001", vat_payer=True, address="Москва",
+                          director="", accountant="", currency="RUB", language="ru",
+                          invoice_prefix="INV", number_pattern="", payment_terms_days=5,
+                          accounts=(account,), ogrn="1027700132195")
+    card = shown("ru", lambda: org_text(ru_org)).splitlines()
+    assert card[1] == "ИНН: 7707083893, КПП 773601001"
+    assert "ОГРН: 1027700132195" in card
+    assert card[-1] == "Банк: БИК 044525225, 40702810938000000001"
+    ro_org = dataclasses.replace(ru_org, country="RO", tax_id="18547290", kpp=None,
+                                 accounts=(), ogrn=None)
+    assert shown("ro", lambda: org_text(ro_org)).splitlines()[1] == "CUI: 18547290"
+    assert shown("ru", lambda: org_text(ro_org)).splitlines()[1] == "CUI: 18547290"
+
+
+def test_a_language_we_do_not_have_reads_the_default() -> None:
+    from handlers.reminders.texts import lang_of, money_text
+    from services.access import pick_language, supported_language
+
+    assert [supported_language(c) for c in ("de", "de-AT", "ru-RU", "RO", None, "")] == [
+        None, None, "ru", "ro", None, None]
+    assert pick_language(None, "de", "ro") == "ro"
+    assert pick_language("de", "de", "ru") == "ru"
+    # Amounts for such a reader follow the text around them, not English.
+    assert shown("ru", lambda: lang_of("de")) == "ru"
+    assert shown("ru", lambda: money_text(120050, "RUB", "de")) == shown(
+        "ru", lambda: money_text(120050, "RUB", "ru"))
