@@ -98,6 +98,8 @@ ERRORS = {
     "invite_invalid": __("This invitation link is not valid or has already been used."),
     "invite_expired": __("This invitation link has expired. Ask an admin for a new one."),
     "already_member": __("You are already a member of the team."),
+    "bad_role": __("Unknown role: choose one with the buttons."),
+    "no_subject": __("A note belongs to a deal or a client: open one first."),
     "already_deactivated": __("Already deactivated."),
     "self_deactivate": __("You cannot deactivate yourself."),
     "bad_language": __("Unknown language."),

@@ -51,6 +51,7 @@ from handlers.menu import commands_for
 from handlers.payments import STATEMENT_REASONS
 from handlers.reports.callbacks import KIND_CODES, RepCb
 from handlers.texts import ERRORS, FIELD_NAMES, error_text
+from services import errors
 from services.clock import FrozenClock
 from services.companies.profile import COMPANY_FIELDS
 from services.deals import DealService
@@ -613,3 +614,29 @@ def test_a_language_we_do_not_have_reads_the_default() -> None:
     assert shown("ru", lambda: lang_of("de")) == "ru"
     assert shown("ru", lambda: money_text(120050, "RUB", "de")) == shown(
         "ru", lambda: money_text(120050, "RUB", "ru"))
+
+
+#: Error codes the chat never shows, and where they are shown instead.
+NOT_CHAT_ERRORS = {"no_staff": "the web form's API answers it as JSON (bot/lead_api.py)",
+                   "ambiguous_number": "the operator's command line (bot/cli.py), in English"}
+
+
+def test_every_error_code_a_service_raises_has_a_sentence() -> None:
+    """Else the user reads «This cannot be done: some_code.», a raw key."""
+    kinds = {n for n, o in vars(errors).items()
+             if inspect.isclass(o) and issubclass(o, DomainError)}
+    root = Path(__file__).resolve().parents[2]
+    missing = []
+    for path in sorted((root / "services").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            code = node.args[0].value
+            if name in kinds and code not in ERRORS and code not in NOT_CHAT_ERRORS:
+                missing.append(f"{path.relative_to(root)}:{node.lineno}: {code}")
+    assert not missing, "\n".join(missing)
+    assert set(NOT_CHAT_ERRORS).isdisjoint(ERRORS)
