@@ -33,6 +33,7 @@ from handlers.callback import AlertOnDomainError
 from handlers.card_payments import CardPaymentsOn, pay_by_card
 from handlers.common import refusal_text
 from handlers.filters import HasRole, HasText
+from handlers.i18n import pgettext
 from handlers.menu import set_chat_commands
 from handlers.texts import error_text
 from services.card_payments import CardPaymentService
@@ -91,6 +92,17 @@ def title_of(kind: Any, number: Any, doc_id: Any) -> str:
 
 def doc_title(header: DocHeader) -> str:
     return title_of(header.kind, header.number_text, header.id)
+
+
+def doc_object(header: DocHeader) -> str:
+    """The document as the object of a sentence, lower case: «на счёт INV-…», «factura …»
+    (Russian needs the accusative: «кредит-ноту»)."""
+    shown = html.escape(str(header.number_text or header.id or ""))
+    if header.kind == "quote":
+        return pgettext("document as an object", "quote {number}").format(number=shown)
+    if header.kind == "credit_note":
+        return pgettext("document as an object", "credit note {number}").format(number=shown)
+    return pgettext("document as an object", "invoice {number}").format(number=shown)
 
 
 def qr_caption() -> str:

@@ -136,7 +136,7 @@ async def send_menu(bot: Harness, number: str) -> dict[str, Any]:
                                                   if b.startswith(number)))
     assert "Send…" in buttons(card)
     menu = await bot.press(MANAGER, card, "Send…")
-    assert f"How shall I send Invoice {number}?" in menu["text"]
+    assert f"How shall I send invoice {number}?" in menu["text"]
     return menu
 
 

@@ -131,7 +131,7 @@ async def test_a_refused_document_changes_nothing_and_the_manager_hears_why(
     assert len(await bot.client.messages(CUSTOMER)) == before
     # "By e-mail" opens the e-mail step of that invoice.
     ask = await bot.press(MANAGER, why, "By e-mail")
-    assert ask["text"] == f"E-mail address to send Invoice {number} to?"
+    assert ask["text"] == f"E-mail address to send invoice {number} to?"
 
 
 async def test_a_network_failure_records_nothing_until_telegram_accepts(
