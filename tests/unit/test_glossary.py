@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALES, create_i18n
 from handlers.invoices.texts import STATUS_NAMES as INVOICE_STATUSES
+from handlers.payments import applied_text
 from handlers.quotes.texts import STATUS_NAMES as QUOTE_STATUSES
 from handlers.search import status_name
+from services.payment_events import PaymentApplied
 from services.search import HitKind, SearchHit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,3 +187,19 @@ def test_statuses_agree_with_the_document(i18n, lang: str, invoice: str,  # type
         assert str(INVOICE_STATUSES["issued"]) == invoice
         assert str(QUOTE_STATUSES["sent"]) == quote
         assert status_name(credit_note_hit("issued")) == credit_note
+
+
+@pytest.mark.parametrize(("lang", "line"), [
+    ("ru", "Сделка переведена на стадию «Оплачена»."),
+    ("ro", "Oportunitatea a trecut în etapa „Plătită”."),
+    ("en", "The deal moved to the stage «Paid»."),
+])
+def test_payment_push_names_the_stage_as_configured(i18n, lang: str,  # type: ignore[no-untyped-def]
+                                                    line: str) -> None:
+    event = PaymentApplied(
+        payment_id=1, invoice_id=2, invoice_number="INV-2026-00001", company_name="Ромашка",
+        amount=Decimal("100.00"), remaining=Decimal("0"), currency="RUB", manager_chat=1,
+        manager_language=lang, customer_chat=None, customer_language=None, deal_stage="paid",
+        deal_stage_names={"en": "Paid", "ru": "Оплачена", "ro": "Plătită"})
+    with i18n.context(), i18n.use_locale(lang):
+        assert applied_text(event).split("\n")[-1] == line
