@@ -63,7 +63,8 @@ class ActorI18nMiddleware(I18nMiddleware):
 
 SOURCES = ("handlers", "bot")
 KEYWORDS = {"_": None, "__": None, "gettext": None, "lazy_gettext": None,
-            "ngettext": (1, 2), "lazy_ngettext": (1, 2)}
+            "ngettext": (1, 2), "lazy_ngettext": (1, 2),
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 DOCUMENT_SOURCES = ("services/documents", "services/einvoice")
 DOCUMENT_KEYWORDS = {"_": None, "gettext": None, "pgettext": ((1, "c"), 2)}
 #: domain -> (folders extracted, keywords)

@@ -33,6 +33,7 @@ from handlers.callback import AlertOnDomainError
 from handlers.card_payments import CardPaymentsOn, pay_by_card
 from handlers.common import refusal_text
 from handlers.filters import HasRole, HasText
+from handlers.i18n import pgettext
 from handlers.menu import set_chat_commands
 from handlers.texts import error_text
 from services.card_payments import CardPaymentService
@@ -91,6 +92,32 @@ def title_of(kind: Any, number: Any, doc_id: Any) -> str:
 
 def doc_title(header: DocHeader) -> str:
     return title_of(header.kind, header.number_text, header.id)
+
+
+def doc_object(header: DocHeader) -> str:
+    return named_in_sentence(header.kind, header.number_text, header.id)
+
+
+def named_in_sentence(kind: Any, number: Any, doc_id: Any, role: str = "object") -> str:
+    """The document inside a sentence, lower case, in the case the sentence needs (Russian
+    declines it: «на счёт INV-…», «по счёту INV-…», «в счёте INV-…»; Romanian says «factura …»
+    in all three). `role`: "object" (what is sent, opened, changed), "about" (a question
+    about it), "inside" (what to change in it)."""
+    shown = html.escape(str(number or doc_id or ""))
+    kind = kind if kind in ("quote", "credit_note") else "invoice"
+    if role == "about":
+        forms = {"quote": pgettext("document after «about»", "quote {number}"),
+                 "credit_note": pgettext("document after «about»", "credit note {number}"),
+                 "invoice": pgettext("document after «about»", "invoice {number}")}
+    elif role == "inside":
+        forms = {"quote": pgettext("document after «in»", "quote {number}"),
+                 "credit_note": pgettext("document after «in»", "credit note {number}"),
+                 "invoice": pgettext("document after «in»", "invoice {number}")}
+    else:
+        forms = {"quote": pgettext("document as an object", "quote {number}"),
+                 "credit_note": pgettext("document as an object", "credit note {number}"),
+                 "invoice": pgettext("document as an object", "invoice {number}")}
+    return forms[kind].format(number=shown)
 
 
 def qr_caption() -> str:
@@ -262,10 +289,13 @@ async def on_ask(query: CallbackQuery, callback_data: CustomerCb,
     await state.set_state(CustomerInput.question if asking else CustomerInput.changes)
     await state.set_data({"k": callback_data.k, "id": callback_data.id})
     await query.answer()
-    ask = (_("Type your question about {document}; I will pass it to your "
-             "manager.") if asking else
-           _("What should we change in {document}? Type it in one message."))
-    await bot.send_message(tid, ask.format(document=doc_title(header)))
+    if asking:
+        ask = _("Type your question about {document}; I will pass it to your manager.")
+        document = named_in_sentence(header.kind, header.number_text, header.id, "about")
+    else:
+        ask = _("What should we change in {document}? Type it in one message.")
+        document = named_in_sentence(header.kind, header.number_text, header.id, "inside")
+    await bot.send_message(tid, ask.format(document=document))
 
 
 async def got_customer_text(message: Message, actor: User | None, state: FSMContext,

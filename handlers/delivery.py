@@ -111,6 +111,10 @@ def doc_title(header: DocHeader) -> str:
     return customer_handlers.doc_title(header)
 
 
+def doc_object(header: DocHeader) -> str:
+    return customer_handlers.doc_object(header)
+
+
 def send_button(kind: str, doc_id: int) -> InlineKeyboardButton:
     """The card's "Send…" button (a quote card may add it too)."""
     return InlineKeyboardButton(text=_("Send…"), callback_data=DeliveryCb(
@@ -205,7 +209,7 @@ async def on_menu(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
     options = await delivery.options(actor, kind_of(callback_data), callback_data.id)
     await query.answer()
     await msg.answer(_("How shall I send {document}?").format(
-        document=doc_title(options.header)), reply_markup=menu_keyboard(options))
+        document=doc_object(options.header)), reply_markup=menu_keyboard(options))
 
 
 async def on_link(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
@@ -219,7 +223,7 @@ async def on_link(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
     await msg.answer(
         _("Telegram link to {document}, valid until {date}. Send it to the "
           "customer: when they open it, the bot sends them the document.")
-        .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
+        .format(document=doc_object(header), date=until(link)) + f"\n\n{url}",
         reply_markup=revoke_keyboard(header, link))
 
 
@@ -231,7 +235,7 @@ async def on_public(query: CallbackQuery, callback_data: DeliveryCb, actor: User
     await query.answer()
     await msg.answer(
         _("Public link to the PDF of {document}, valid until {date}:")
-        .format(document=doc_title(header), date=until(link)) + f"\n\n{url}",
+        .format(document=doc_object(header), date=until(link)) + f"\n\n{url}",
         reply_markup=revoke_keyboard(header, link))
 
 
@@ -287,7 +291,7 @@ async def on_mail(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
         kb.button(text=_("Send to {email}").format(email=options.email[:40]),
                   callback_data=cb(Dv.MAIL_DEFAULT, options.header))
     await msg.answer(_("E-mail address to send {document} to?").format(
-        document=doc_title(options.header)), reply_markup=kb.as_markup())
+        document=doc_object(options.header)), reply_markup=kb.as_markup())
 
 
 async def on_mail_default(query: CallbackQuery, callback_data: DeliveryCb, actor: User,

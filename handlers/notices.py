@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.companies import CompanyAction, CompanyCb
-from handlers.customer import title_of
+from handlers.customer import named_in_sentence
 from handlers.deals.callbacks import DealAction, DealCb
 from handlers.delivery import KIND_CODES, DeliveryCb, Dv
 from handlers.leads import open_lead_keyboard, web_push_text
@@ -62,7 +62,7 @@ def _thanks(p: Mapping[str, Any]) -> Rendered:
 
 def _customer_action(p: Mapping[str, Any]) -> Rendered:
     who = html.escape(str(p.get("customer") or ""))
-    doc = title_of(p.get("doc_kind"), p.get("doc_number"), p.get("doc_id"))
+    doc = named_in_sentence(p.get("doc_kind"), p.get("doc_number"), p.get("doc_id"))
     what = p.get("what")
     if what == "opened":
         return _("{name} opened {document} in Telegram.").format(name=who, document=doc), None
@@ -71,6 +71,9 @@ def _customer_action(p: Mapping[str, Any]) -> Rendered:
                  "is matched.").format(name=who, document=doc), None
     if what == "accepted":
         return _("{name} accepted {document}.").format(name=who, document=doc), None
+    if what != "changes":
+        doc = named_in_sentence(p.get("doc_kind"), p.get("doc_number"), p.get("doc_id"),
+                                "about")
     heading = (_("{name} asks for changes to {document}:") if what == "changes"
                else _("Question from {name} about {document}:"))
     body = html.escape(str(p.get("text") or ""))
@@ -123,7 +126,7 @@ def _document_delivered(p: Mapping[str, Any]) -> Rendered:
 
 
 def _document_failed(p: Mapping[str, Any]) -> Rendered:
-    doc = title_of(p.get("subject_kind"), p.get("number"), p.get("subject_id"))
+    doc = named_in_sentence(p.get("subject_kind"), p.get("number"), p.get("subject_id"))
     name = html.escape(str(p.get("contact_name") or ""))
     reason = p.get("reason")
     if reason == "blocked":

@@ -176,7 +176,10 @@ def applied_text(e: PaymentApplied) -> str:
     if e.deal_won:
         lines.append(_("It was shipped earlier: the deal is won."))
     elif e.deal_stage:
-        lines.append(_("The deal moved to the paid stage."))
+        names = e.deal_stage_names or {}
+        stage = names.get(get_i18n().current_locale) or names.get("en")
+        lines.append(_("The deal moved to the stage «{stage}».").format(stage=html.escape(stage))
+                     if stage else _("The deal moved to the paid stage."))
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import message_of
 from handlers.filters import IsStaff
+from handlers.i18n import lazy_pgettext
 from handlers.texts import error_text
 from services.delivery import DeliveryService
 from services.errors import DomainError
@@ -36,13 +37,13 @@ BUCKET_NAMES = {
     "d90_plus": __("over 90 days"),
 }
 STATUS_NAMES = {
-    "issued": __("open"),
-    "sent": __("open"),
-    "viewed": __("open"),
-    "partially_paid": __("partly paid"),
-    "overdue": __("overdue"),
-    "paid": __("paid"),
-    "cancelled": __("cancelled"),
+    "issued": lazy_pgettext("invoice status", "open"),
+    "sent": lazy_pgettext("invoice status", "open"),
+    "viewed": lazy_pgettext("invoice status", "open"),
+    "partially_paid": lazy_pgettext("invoice status", "partly paid"),
+    "overdue": lazy_pgettext("invoice status", "overdue"),
+    "paid": lazy_pgettext("invoice status", "paid"),
+    "cancelled": lazy_pgettext("invoice status", "cancelled"),
 }
 
 

@@ -28,6 +28,7 @@ from handlers.callback import message_of
 from handlers.clients import ClientAction, ClientCb
 from handlers.deals.callbacks import DealAction, DealCb
 from handlers.filters import IsStaff
+from handlers.i18n import pgettext
 from handlers.invoices.callbacks import Inv, InvoiceCb
 from handlers.invoices.texts import STATUS_NAMES as INVOICE_STATUSES
 from handlers.leads.callbacks import LeadAction, LeadCb
@@ -80,7 +81,8 @@ def status_name(hit: SearchHit) -> str | None:
     if hit.kind == HitKind.DEAL:
         return {"open": _("in progress"), "won": _("won"), "lost": _("lost")}.get(code, code)
     if hit.kind == HitKind.CREDIT_NOTE:
-        return {"issued": _("issued"), "refunded": _("refunded")}.get(code, code)
+        return {"issued": pgettext("credit note status", "issued"),
+                "refunded": pgettext("credit note status", "refunded")}.get(code, code)
     if hit.kind == HitKind.PAYMENT:
         return _("refund") if code == "out" else None
     return code

@@ -196,7 +196,8 @@ class CardPaymentService:
                                      currency), currency=currency,
                 manager_chat=party.manager_chat, manager_language=party.manager_language,
                 customer_chat=party.customer_chat, customer_language=party.customer_language,
-                deal_stage=move.stage if move else None, deal_won=move.won if move else False)
+                deal_stage=move.stage if move else None, deal_won=move.won if move else False,
+                deal_stage_names=move.names if move else None)
             payment = await repo.get(payment_id)
             assert payment is not None
             await uow.outbox.enqueue(payment_messages([event], now, self._team_chat))

@@ -3,6 +3,7 @@ them into outbox messages; handlers/payments.py holds their texts)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,6 +26,8 @@ class PaymentApplied:
     customer_language: str | None
     deal_stage: str | None = None  # the stage the deal moved to, if it moved
     deal_won: bool = False  # ...and that stage is "won" (the invoice was shipped before)
+    #: that stage's own configured name per language (the push names it as the team does)
+    deal_stage_names: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

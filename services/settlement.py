@@ -16,7 +16,7 @@ came:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
@@ -61,6 +61,8 @@ class Settled:
 class DealMove:
     stage: str
     won: bool
+    #: the stage's own configured name per language, for the push ("Оплачена", not "paid")
+    names: Mapping[str, str] | None = None
 
 
 class Settlement:
@@ -84,6 +86,12 @@ class Settlement:
                 await replan_invoice(uow, invoice_id, now, self._alerts,
                                      payment_received=True)
         return moves
+
+    async def _stage_names(self, uow: SettlementUow, deal_id: int,
+                           stage: str) -> Mapping[str, str] | None:
+        deal = await uow.deals.get(deal_id, None)
+        config = self._deals.pipeline(deal.pipeline_code).stage(stage) if deal else None
+        return dict(config.names) if config else None
 
     async def _installments(self, uow: SettlementUow, settled: Sequence[Settled]) -> None:
         rows = await uow.shipments.installments([s.invoice_id for s in settled])
@@ -117,7 +125,8 @@ class Settlement:
                         move = DealMove(stage, True) if stage else None
                     else:
                         stage = await self._deals.advance_on_payment(uow, deal_id, now)
-                        move = DealMove(stage, False) if stage else None
+                        move = DealMove(stage, False, await self._stage_names(
+                            uow, deal_id, stage)) if stage else None
                 done[deal_id] = move
             found = done[deal_id]
             if found is not None:

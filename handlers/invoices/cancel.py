@@ -18,7 +18,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers.filters import HasText, IsStaff
 from handlers.invoices.callbacks import Inv, InvoiceCb, InvoiceInput, cb
 from handlers.invoices.card import show_invoice
-from handlers.invoices.texts import invoice_title
+from handlers.invoices.texts import invoice_object, invoice_title
 from handlers.line_editor.texts import money
 from handlers.texts import error_text
 from services.credit_notes import clean_reason
@@ -71,7 +71,7 @@ async def confirm(msg: Message, inv: Invoice, reason: str, code: str) -> None:
     kb.adjust(2)
     await msg.answer(_("Cancel {title}? Reason: {reason}.\nIts number is kept; reminders "
                        "stop; the deal stays where it is.").format(
-        title=invoice_title(inv), reason=html.escape(reason)), reply_markup=kb.as_markup())
+        title=invoice_object(inv), reason=html.escape(reason)), reply_markup=kb.as_markup())
 
 
 async def on_cancel(query: CallbackQuery, callback_data: InvoiceCb, actor: User, msg: Message,
@@ -88,7 +88,7 @@ async def on_cancel(query: CallbackQuery, callback_data: InvoiceCb, actor: User,
     await state.set_state(InvoiceInput.cancel_reason)
     await state.set_data({"inv": inv.id})
     await msg.answer(_("Why is {title} cancelled? Choose a reason or write your own.").format(
-        title=invoice_title(inv)), reply_markup=reasons_keyboard(inv.id).as_markup())
+        title=invoice_object(inv)), reply_markup=reasons_keyboard(inv.id).as_markup())
 
 
 async def on_reason(query: CallbackQuery, callback_data: InvoiceCb, actor: User, msg: Message,

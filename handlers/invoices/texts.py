@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 
+from handlers.i18n import lazy_pgettext, pgettext
 from handlers.line_editor.texts import (
     TAX_MODE_NAMES,
     lines_text,
@@ -16,10 +16,16 @@ from handlers.line_editor.texts import (
 )
 from services.invoices import OPEN_STATUSES, Invoice
 
+#: an invoice's status agrees with «счёт» (masculine) in Russian: «выставлен», «оплачен»
 STATUS_NAMES = {
-    "draft": __("draft"), "issued": __("issued"), "sent": __("sent"), "viewed": __("viewed"),
-    "partially_paid": __("partially paid"), "paid": __("paid"), "overdue": __("overdue"),
-    "cancelled": __("cancelled"),
+    "draft": lazy_pgettext("invoice status", "draft"),
+    "issued": lazy_pgettext("invoice status", "issued"),
+    "sent": lazy_pgettext("invoice status", "sent"),
+    "viewed": lazy_pgettext("invoice status", "viewed"),
+    "partially_paid": lazy_pgettext("invoice status", "partially paid"),
+    "paid": lazy_pgettext("invoice status", "paid"),
+    "overdue": lazy_pgettext("invoice status", "overdue"),
+    "cancelled": lazy_pgettext("invoice status", "cancelled"),
 }
 
 
@@ -27,6 +33,14 @@ def invoice_title(inv: Invoice) -> str:
     if inv.number_text:
         return _("Invoice {number}").format(number=html.escape(inv.number_text))
     return _("Invoice draft #{id}").format(id=inv.id)
+
+
+def invoice_object(inv: Invoice) -> str:
+    """The invoice mid-sentence, lower case: «Аннулировать счёт INV-…?»."""
+    if inv.number_text:
+        return pgettext("document as an object", "invoice {number}").format(
+            number=html.escape(inv.number_text))
+    return pgettext("document as an object", "invoice draft #{id}").format(id=inv.id)
 
 
 def card_text(inv: Invoice) -> str:

@@ -9,12 +9,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
+from handlers.i18n import lazy_pgettext
 from handlers.line_editor.texts import TAX_MODE_NAMES, lines_text, price_list_text, totals_text
 from services.quotes import Quote, QuoteCard, QuotePage
 
 STATUS_NAMES = {
-    "draft": __("draft"), "sent": __("sent"), "accepted": __("accepted"),
-    "changes_requested": __("changes requested"), "expired": __("expired"),
+    "draft": lazy_pgettext("quote status", "draft"),
+    "sent": lazy_pgettext("quote status", "sent"),
+    "accepted": lazy_pgettext("quote status", "accepted"),
+    "changes_requested": lazy_pgettext("quote status", "changes requested"),
+    "expired": lazy_pgettext("quote status", "expired"),
 }
 FILTERS: Final[dict[str, tuple[str, ...] | None]] = {
     "all": None, "draft": ("draft",), "sent": ("sent",), "accepted": ("accepted",),

@@ -84,7 +84,8 @@ class _Base:
                                                    now)).get(inv.id)
         return _Applied(payment_id, inv.id, take,
                         open_minor(inv.total_minor, paid, inv.credited_minor), inv.currency,
-                        move.stage if move else None, move.won if move else False)
+                        move.stage if move else None, move.won if move else False,
+                        move.names if move else None)
 
     async def _settle(self, uow: PaymentUnitOfWork, payment_id: int, company_id: int | None,
                       expect: frozenset[PaymentStatus] | None = None) -> Payment:
@@ -142,7 +143,7 @@ class _Base:
                 currency=a.currency, manager_chat=party.manager_chat,
                 manager_language=party.manager_language, customer_chat=party.customer_chat,
                 customer_language=party.customer_language, deal_stage=a.deal_stage,
-                deal_won=a.deal_won))
+                deal_won=a.deal_won, deal_stage_names=a.deal_stage_names))
         await self._queue(uow, events, manager_pushes)
         return tuple(events)
 

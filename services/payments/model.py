@@ -3,6 +3,7 @@ the payment statuses and the limits. No I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -236,6 +237,7 @@ class _Applied:
     currency: str
     deal_stage: str | None = None
     deal_won: bool = False
+    deal_stage_names: Mapping[str, str] | None = None
 
 
 def money(minor: int, currency: str) -> Decimal:

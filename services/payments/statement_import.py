@@ -359,6 +359,7 @@ class StatementImportMixin(_Base):
             move = moves.get(item.invoice_id)
             if move is not None:
                 item.deal_stage, item.deal_won = move.stage, move.won
+                item.deal_stage_names = move.names
         return applied
 
     async def _review_events(self, uow: PaymentUnitOfWork, rows: Sequence[Matched],

@@ -112,7 +112,7 @@ async def test_customer_pays_by_card_once(bot: Harness) -> None:
     push = await bot.client.wait_for_text(MANAGER, "Payment")
     assert seeded.number in push["text"]
     assert "The invoice is paid in full." in push["text"]
-    assert "The deal moved to the paid stage." in push["text"]
+    assert "The deal moved to the stage «Paid»." in push["text"]
     assert "Ship" in buttons(push)
     receipt = await bot.client.wait_for_text(CUSTOMER, "We received your payment")
     assert seeded.number in receipt["text"]

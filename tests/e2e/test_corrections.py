@@ -133,14 +133,14 @@ async def test_cancel_with_a_reason_stops_reminders_and_tells_the_customer(
     card = await open_card(bot, seeded.number)
     assert "Аннулировать" in buttons(card)
     why = await bot.press(MANAGER, card, "Аннулировать")
-    assert why["text"] == (f"Почему аннулируем: Счёт {seeded.number}? Выберите причину или "
+    assert why["text"] == (f"Почему аннулируется счёт {seeded.number}? Выберите причину или "
                            "напишите свою.")
     assert buttons(why) == ["Ошибка в счёте", "Клиент отказался", "Дубликат счёта",
                             "Заменён новым счётом"]
     sure = await bot.press(MANAGER, why, "Клиент отказался")
-    assert sure["text"] == (f"Аннулировать: Счёт {seeded.number}? Причина: Клиент отказался.\n"
+    assert sure["text"] == (f"Аннулировать счёт {seeded.number}? Причина: Клиент отказался.\n"
                             "Номер сохранится, напоминания прекратятся, сделка останется на "
-                            "своём этапе.")
+                            "своей стадии.")
     assert buttons(sure) == ["Да, аннулировать", "Нет, оставить"]
     # "No" only shows the card again: nothing changes.
     kept = await bot.press(MANAGER, sure, "Нет, оставить")

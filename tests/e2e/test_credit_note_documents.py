@@ -40,7 +40,7 @@ async def test_credit_note_document_from_the_card_to_the_manager_and_the_custome
     [(note_id,)] = await rows(bot, m.CreditNote.id)
 
     menu = await bot.press(MANAGER, done, f"📄 {number}")
-    assert menu["text"] == f"Как отправить Кредит-нота {number}?"
+    assert menu["text"] == f"Как отправить кредит-ноту {number}?"
     assert buttons(menu) == ["В чат клиента", "E-mail", "PDF"]  # no links for a credit note
 
     await bot.client.press(MANAGER, menu["message_id"], text="PDF")

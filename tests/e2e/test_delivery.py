@@ -136,7 +136,7 @@ async def send_menu(bot: Harness, number: str) -> dict[str, Any]:
                                                   if b.startswith(number)))
     assert "Send…" in buttons(card)
     menu = await bot.press(MANAGER, card, "Send…")
-    assert f"How shall I send Invoice {number}?" in menu["text"]
+    assert f"How shall I send invoice {number}?" in menu["text"]
     return menu
 
 
@@ -169,7 +169,7 @@ async def test_manager_gets_a_telegram_link_and_the_customer_opens_it(bot: Harne
     assert pdf.startswith(b"%PDF")
     qr = await bot.client.wait_for(CUSTOMER)
     assert qr["photo"] and "Payment QR" in qr["caption"]
-    notice = await bot.client.wait_for_text(MANAGER, "Olga opened Invoice")
+    notice = await bot.client.wait_for_text(MANAGER, "Olga opened invoice")
     assert seeded.number in notice["text"]
     ((status, viewed_at),) = await db_rows(bot, m.Invoice.status, m.Invoice.viewed_at)
     assert status == "viewed" and viewed_at is not None

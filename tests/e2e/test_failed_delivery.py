@@ -65,7 +65,7 @@ async def bound_customer_and_a_new_invoice(bot: Harness) -> str:
     assert link is not None
     await bot.client.send_text(CUSTOMER, f"/start {link.group(1)}")
     await bot.client.wait_for(CUSTOMER, lambda v: v["photo"] is not None, timeout=60)
-    await bot.client.wait_for_text(MANAGER, "Olga opened Invoice")
+    await bot.client.wait_for_text(MANAGER, "Olga opened invoice")
     db = Database(create_engine(bot.database_url))
     try:
         ivan = await AccessService(db.uow, bot.clock, "UTC").identify(MANAGER)
@@ -124,14 +124,14 @@ async def test_a_refused_document_changes_nothing_and_the_manager_hears_why(
         bot.sandbox.inject("chat_gone", "sendDocument")
     await to_customer_chat(bot, number)
     why = await bot.client.wait_for_text(MANAGER, "Telegram did not deliver")
-    assert why["text"] == (f"Telegram did not deliver Invoice {number} to Olga: {told}. "
+    assert why["text"] == (f"Telegram did not deliver invoice {number} to Olga: {told}. "
                            "Send it by e-mail or as a link.")
     assert buttons(why) == ["By e-mail"]
     assert await state_of(bot, number) == ("issued", 0)
     assert len(await bot.client.messages(CUSTOMER)) == before
     # "By e-mail" opens the e-mail step of that invoice.
     ask = await bot.press(MANAGER, why, "By e-mail")
-    assert ask["text"] == f"E-mail address to send Invoice {number} to?"
+    assert ask["text"] == f"E-mail address to send invoice {number} to?"
 
 
 async def test_a_network_failure_records_nothing_until_telegram_accepts(

@@ -67,7 +67,7 @@ async def test_invoice_by_number_in_any_spelling_opens_its_card(bot: Harness) ->
         found = await bot.say(IVAN_TG, f"/find {typed}")
         assert found["text"].startswith(f"Найдено по запросу «{typed}»:"), found["text"]
         assert (f"🧾 {number} · счёт · Ромашка · {rub('882694.40')} · "
-                f"от {bot.today():%d.%m.%Y} · выставлено") in found["text"], found["text"]
+                f"от {bot.today():%d.%m.%Y} · выставлен") in found["text"], found["text"]
         assert f"🧾 {number}" in buttons(found) and buttons(found)[-1] == ARCHIVE
     card = await bot.press(IVAN_TG, found, f"🧾 {number}")
     assert f"Счёт {number}" in card["text"] and "Ромашка" in card["text"]
@@ -109,7 +109,7 @@ async def test_inline_mode_finds_documents_and_payments(bot: Harness) -> None:
     articles = await inline(bot, IVAN_TG, "882 694,40")
     assert [a["title"] for a in articles] == [f"🧾 {world.big_number}"]
     assert articles[0]["description"] == (
-        f"счёт · Ромашка · {rub('882694.40')} · от {bot.today():%d.%m.%Y} · выставлено")
+        f"счёт · Ромашка · {rub('882694.40')} · от {bot.today():%d.%m.%Y} · выставлен")
     assert world.big_number in articles[0]["input_message_content"]["message_text"]
     payments = await inline(bot, IVAN_TG, "п/п 15")
     assert [a["title"] for a in payments] == [f"💰 Платёж {rub('1000.00')}"]

@@ -76,7 +76,7 @@ async def test_bank_then_cash_pays_the_invoice_and_a_reversal_reopens_it(bot: Ha
     done = await bot.press(MANAGER, ask, "All: RUB\xa0220.00")
     assert done["text"] == "Recorded: cash, RUB\xa0220.00."
     push = await bot.client.wait_for_text(MANAGER, "paid in full", after=done["message_id"])
-    assert "The deal moved to the paid stage." in push["text"]
+    assert "The deal moved to the stage «Paid»." in push["text"]
     assert await money_of(bot, seeded.invoice_id) == ("paid", 122000)
     # The old "All" button of a finished step records nothing more.
     stale = await bot.press_for_answer(MANAGER, ask["message_id"], text="All: RUB\xa0220.00")

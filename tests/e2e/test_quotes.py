@@ -105,7 +105,7 @@ async def test_quote_from_a_deal_accepted_then_invoiced_in_one_tap(bot: Harness)
     doc = await bot.client.wait_for(CUSTOMER, lambda v: v["document"] is not None)
     assert buttons(doc) == ["Accept", "Ask for changes", "Ask a question"]
     await bot.client.press(CUSTOMER, doc["message_id"], text="Accept")
-    await bot.client.wait_for_text(MANAGER, "accepted Quote")
+    await bot.client.wait_for_text(MANAGER, "accepted quote")
 
     listing = await bot.say(MANAGER, "/quotes")
     assert listing["text"] == "Quotes (All): 1"
