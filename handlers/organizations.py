@@ -15,9 +15,11 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel import Locale
 
 from handlers.callback import message_of
 from handlers.filters import HasRole, HasText, SameFlow
@@ -119,6 +121,14 @@ HINTS = {
 }
 
 
+def country_name(code: str) -> str:
+    """«Россия», "Romania", «Republica Moldova»: the country in the reader's language (Babel's
+    territory names), the code itself when unknown."""
+    lang = get_i18n().current_locale
+    return str(Locale.parse(lang if lang in ("ru", "en", "ro") else "en")
+               .territories.get(code, code))
+
+
 def steps(country: str | None) -> list[str]:
     head = ["name", "country", "tax_id"]
     if country == "RU":
@@ -130,7 +140,7 @@ def steps(country: str | None) -> list[str]:
 
 def org_text(org: Organization) -> str:
     acc = org.default_account
-    lines = [f"<b>{html.escape(org.name)}</b> ({org.country})",
+    lines = [f"<b>{html.escape(org.name)}</b> ({country_name(org.country)})",
              f"{tax_id_kind(org.country)}: {org.tax_id or '—'}"
              + (f", {LABELS['kpp']} {org.kpp}" if org.kpp else ""),
              html.escape(org.address),
@@ -165,8 +175,13 @@ def shown_value(org: Organization, field: str) -> str | None:
 
 def summary(data: dict[str, Any]) -> str:
     keys = steps(data.get("country"))
-    rows = [_("New organization:")] + [
-        f"{LABELS[k]}: {html.escape(str(data.get(k) or '—'))}" for k in keys]
+    def shown(key: str) -> str:
+        value = data.get(key)
+        if key == "country" and value:
+            return country_name(str(value))
+        return str(value or "—")
+
+    rows = [_("New organization:")] + [f"{LABELS[k]}: {html.escape(shown(k))}" for k in keys]
     return "\n".join([*rows, _("Save?")])
 
 

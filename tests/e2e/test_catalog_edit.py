@@ -232,7 +232,8 @@ async def test_an_admin_edits_the_organization_validated_as_when_added(bot: Harn
                              "Попробуйте ещё раз или отправьте /cancel.")
     assert await rows(bot, m.Organization.tax_id, m.Organization.payment_terms_days) == before
     saved = await bot.say(ADMIN, "7736207543")
-    assert saved["text"].startswith("Сохранено.\nDemo LLC (RU)\nИНН: 7736207543, КПП 773601001")
+    assert saved["text"].startswith(
+        "Сохранено.\nDemo LLC (Россия)\nИНН: 7736207543, КПП 773601001")
     assert "Банк: БИК 044525225, 40702810938000000001" in saved["text"]
     await bot.press(ADMIN, fields, "Срок оплаты, дней")
     reply = await bot.say(ADMIN, "0")
@@ -279,7 +280,7 @@ async def test_the_new_organization_summary_shows_labels_not_field_keys(bot: Har
     summary = await bot.say(ADMIN, "RZBRROBU")
     lines = summary["text"].splitlines()
     assert lines[1:] == [
-        "Название (в документах): Test SRL", "Страна: RO",
+        "Название (в документах): Test SRL", "Страна: Румыния",
         "ИНН / налоговый номер: 18547290", "Юридический адрес: Str. Exemplu 1, București",
         "Валюта: RON", "Префикс номера счёта: TST", "Банк: Banca Exemplu",
         "IBAN: RO49AAAA1B31007593840000", "BIC: RZBRROBU", lines[-1]]

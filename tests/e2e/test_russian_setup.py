@@ -1,9 +1,7 @@
 """Issue 17's acceptance in Russian: a Russian-speaking admin sets Dealchat up from scratch —
 our organization (its summary before saving, its card after), a product, an invitation — and
-every text reads as natural Russian, asserted in full as the admin reads it.
-
-Lines marked `# issue 17 walk part` depend on the other half of issue 17 (labels, units and
-dates on admin screens); they assert the correct Russian and pass once both halves are merged."""
+every text reads as natural Russian, asserted in full as the admin reads it: labels, not
+field keys; the country by name; the unit in Russian; dates in the reader's zone."""
 
 from __future__ import annotations
 
@@ -74,7 +72,7 @@ async def test_russian_admin_sets_up_organization_product_and_invitation(bot: Ha
 
     summary = asked["text"].split("\n")
     assert summary[:2] == ["Новая организация:", "Название (в документах): ООО «Демо»"]
-    assert summary[2] == "Страна: Россия"  # issue 17 walk part (the country by name, not "RU")
+    assert summary[2] == "Страна: Россия"  # the country by name, not "RU"
     assert summary[3:] == [
         "ИНН / налоговый номер: 7707083893",
         "КПП: 773601001",
@@ -91,7 +89,7 @@ async def test_russian_admin_sets_up_organization_product_and_invitation(bot: Ha
     await bot.client.press(ADMIN, asked["message_id"], text="Сохранить")
     card = (await bot.client.wait_for_edit(ADMIN, asked["message_id"]))["text"].split("\n")
     assert card[:1] == ["Сохранено."]
-    assert card[1] == "ООО «Демо» (Россия)"  # issue 17 walk part (the country by name)
+    assert card[1] == "ООО «Демо» (Россия)"  # the country by name
     assert card[2:] == [
         "ИНН: 7707083893, КПП 773601001",
         "117997, г. Москва, ул. Вавилова, д. 19",
@@ -111,7 +109,7 @@ async def test_russian_admin_sets_up_organization_product_and_invitation(bot: Ha
         "Валюта цены? RUB, BYN, MDL, RON, EUR или USD.",
         "Цена? Например, 1 200,50.",
     ]
-    # issue 17 walk part: the unit in Russian («шт.», as the PDF prints it), not "pcs"
+    # the unit in Russian («шт.», as the PDF prints it), not "pcs"
     price = format_money(Decimal("2500"), "RUB", "ru")  # «2 500,00 ₽», no-break spaces
     assert product[-1]["text"] == f"Сохранено.\n• Стул офисный [CH-1] — {price} / шт. · НДС 22%"
     assert await count(bot, m.Product) == 1
@@ -125,6 +123,6 @@ async def test_russian_admin_sets_up_organization_product_and_invitation(bot: Ha
     assert link.startswith("https://t.me/dealchat_test_bot?start=join_")
     until = (bot.clock.now() + INVITE_TTL).astimezone(ZoneInfo(bot.settings.default_timezone))
     assert until - bot.clock.now() > timedelta(days=1)
-    # issue 17 walk part: DD.MM HH:MM in the reader's zone (Moscow here), never ISO and UTC
+    # DD.MM HH:MM in the reader's zone (Moscow here), never ISO and UTC
     assert text == ("Приглашение для роли «менеджер». Отправьте эту ссылку сотруднику: она "
                     f"одноразовая и действует до {until:%d.%m %H:%M}:")
