@@ -49,3 +49,20 @@ def read_range(text: str, today: date | None = None) -> tuple[date, date]:
     if end < start:
         raise InvalidInput("period_reversed", field="period")
     return start, end
+
+
+def parse_date(text: str) -> date:
+    """One typed day: «15.01.2026», «15/01/2026», «15-01-2026» or «2026-01-15»; else
+    InvalidInput("bad_date")."""
+    text = text.strip()
+    for pattern, order in ((r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", "dmy"),
+                           (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd")):
+        m = re.fullmatch(pattern, text)
+        if m:
+            a, b, c = (int(x) for x in m.groups())
+            d, mth, y = (a, b, c) if order == "dmy" else (c, b, a)
+            try:
+                return date(y, mth, d)
+            except ValueError:
+                raise InvalidInput("bad_date", field="date") from None
+    raise InvalidInput("bad_date", field="date")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from services.errors import InvalidInput
+from services.dateranges import parse_date as parse_date
 from services.tasks import Task
 
 TITLE_MAX = 300
@@ -115,21 +114,6 @@ EDITS_SHOWN = 3
 # The fields of the deal card's Edit menu (pipeline and owner have their own steps).
 EDIT_FIELDS = ("title", "amount", "currency", "expected_close", "pipeline", "owner")
 COMPANY_SEARCH_LIMIT = 8
-
-
-def parse_date(text: str) -> date:
-    text = text.strip()
-    for pattern, order in ((r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", "dmy"),
-                           (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd")):
-        m = re.fullmatch(pattern, text)
-        if m:
-            a, b, c = (int(x) for x in m.groups())
-            d, mth, y = (a, b, c) if order == "dmy" else (c, b, a)
-            try:
-                return date(y, mth, d)
-            except ValueError:
-                raise InvalidInput("bad_date", field="date") from None
-    raise InvalidInput("bad_date", field="date")
 
 
 def is_filled(deal: Deal, name: str) -> bool:

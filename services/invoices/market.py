@@ -27,12 +27,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from services.dateranges import parse_date
 from services.errors import Conflict, InvalidInput
 from services.invoices.drafts import InvoiceDrafts
 from services.invoices.model import Invoice, Line
 from services.invoices.ports import InvoiceUnitOfWork
 from services.organizations import Organization
-from services.organizations.model import parse_day
 from services.pricing import vat_rates_for
 from services.text import normalize_typed
 from services.users import Actor
@@ -65,7 +65,7 @@ def parse_exchange_rate(text: str) -> Decimal:
 def parse_delivery_date(text: str) -> date:
     """«02.03.2026», «2026-03-02»; else InvalidInput("bad_date")."""
     try:
-        return parse_day(text)
+        return parse_date(text)
     except InvalidInput:
         raise InvalidInput("bad_date", field="delivery_date") from None
 

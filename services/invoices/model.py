@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
+from services.documents import PartyView
 from services.errors import Conflict
 from services.money import open_minor
 from services.organizations import TAX_ID_LABEL, Organization
@@ -94,42 +95,10 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
-class Party:
-    """A seller or buyer as printed; the field names match `services.documents.PartyView`
-    (`PartyView(**asdict(party))`). Stored as a snapshot when the document is issued."""
-
-    name: str
-    legal_name: str = ""
-    country: str = ""
-    tax_id_label: str = ""
-    tax_id: str = ""
-    kpp: str = ""
-    address: str = ""
-    bank_name: str = ""
-    bik_or_bic: str = ""
-    account: str = ""
-    corr_account: str = ""
-    iban: str = ""
-    phone: str = ""
-    email: str = ""
-    director: str = ""
-    accountant: str = ""
-    # Issue 16 (market documents): the register number (RO «Nr. Reg. Com.», RU ОГРН), the
-    # address in parts (e-Factura and Factur-X need city, ISO 3166-2 region e.g. "RO-B", postal
-    # code; `address` stays the street line as printed), whether the party pays VAT ("yes",
-    # "no" or "" unknown), «TVA la încasare» ("yes"/""), and who signs: the director's
-    # position, or a signer with a power of attorney (number, ISO date "2026-01-15").
-    reg_number: str = ""
-    city: str = ""
-    region: str = ""
-    postal_code: str = ""
-    vat_payer: str = ""
-    vat_on_collection: str = ""
-    director_position: str = ""
-    signer_name: str = ""
-    signer_position: str = ""
-    signer_poa_number: str = ""
-    signer_poa_date: str = ""
+class Party(PartyView):
+    """A seller or buyer as printed: `services.documents.PartyView`'s fields (so
+    `PartyView(**asdict(party))` prints it). Stored as a snapshot when the document is issued
+    (`to_dict`); a snapshot written before a field existed reads back with its default."""
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from services.dateranges import parse_date
 from services.errors import InvalidInput
 from services.money import UnknownCurrencyError, check_currency
 from services.numbering import DEFAULT_PATTERN, validate_pattern
@@ -254,7 +255,7 @@ def clean_org_field(field: str, text: str, data: Mapping[str, Any] | None = None
     if field == "signer_poa_number":
         return _text(text, field, POA_MAX)
     if field == "signer_poa_date":
-        return parse_day(text).isoformat()
+        return parse_date(text).isoformat()
     if field == "vat_on_collection":
         word = normalize_typed(text).lower()
         if word in YES_WORDS:
@@ -268,22 +269,6 @@ def clean_org_field(field: str, text: str, data: Mapping[str, Any] | None = None
             raise InvalidInput("bad_terms_days", field=field, limit=TERMS_MAX_DAYS)
         return str(int(days))
     raise InvalidInput("unknown_field", field=field)
-
-
-def parse_day(text: str) -> date:
-    """«15.01.2026», «15/01/2026» or «2026-01-15»; else InvalidInput("bad_date")."""
-    text = normalize_typed(text)
-    parts: tuple[str, ...] | None = None
-    if found := re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", text):
-        parts = (found.group(3), found.group(2), found.group(1))
-    elif iso := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
-        parts = iso.groups()
-    if parts is None:
-        raise InvalidInput("bad_date", field="date")
-    try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
-        raise InvalidInput("bad_date", field="date") from None
 
 
 def stored_value(field: str, value: str) -> Any:

@@ -342,9 +342,13 @@ def test_vat_rounding_drift_is_refused_and_on_total_passes(
 
 
 def test_notes_are_packed_within_the_limits(validator: EInvoiceValidator) -> None:
-    text = "\n".join(f"Mențiune {i}: livrare parțială conform comenzii" for i in range(40))
-    inv = build_einvoice(**_base(lines=[CHAIRS], notes=text, seller=ON_COLLECTION))
-    assert 1 < len(inv.notes) <= 20
+    mentions = [f"Mențiune {i}: livrare parțială conform comenzii" for i in range(40)]
+    inv = build_einvoice(**_base(lines=[CHAIRS], notes="\n".join(mentions),
+                                 seller=ON_COLLECTION))
+    # 40 mentions packed in order, "; " between them, into 7 notes of at most 300
+    # characters, then «TVA la încasare»: nothing lost, nothing cut.
+    assert len(inv.notes) == 8 and inv.notes[-1] == "TVA la încasare"
+    assert "; ".join(inv.notes[:-1]) == "; ".join(mentions)
     assert all(len(n) <= 300 for n in inv.notes)
     assert validator.validate_ubl(write_ubl(inv)).errors == ()
     with pytest.raises(InvalidInput) as refused:
