@@ -188,7 +188,8 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
     if migrate:
         await upgrade(settings.database_url)
     db = Database(create_engine(settings.database_url))
-    async with db.uow() as uow:
+    # Two processes starting together on a new database would both insert the pipelines.
+    async with one_at_a_time(db.engine), db.uow() as uow:
         await sync_pipelines(uow.session, pipelines)
         await uow.commit()
     clock = clock or SystemClock()
