@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -124,6 +125,8 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     chat_dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The local hour of the morning digest (migration 0013); None: the default (09:00).
+    digest_hour: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = created()
     deactivated_at: Mapped[datetime | None]
 
@@ -386,7 +389,9 @@ class Deal(Base):
                       Index("ix_deals_closed", "status", "closed_at", "owner_id"),
                       # 0011, the funnel report: a pipeline's open deals by owner and stage
                       Index("ix_deals_funnel", "pipeline_id", "status", "owner_id", "stage_id",
-                            "created_at"))
+                            "created_at"),
+                      # 0013: the user's action that created it (an alert's button), once
+                      Index("uq_deals_origin_key", "origin_key", unique=True))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     pipeline_id: Mapped[int] = fk("pipelines.id")
@@ -404,6 +409,7 @@ class Deal(Base):
     updated_at: Mapped[datetime] = created()
     last_activity_at: Mapped[datetime] = created()
     closed_at: Mapped[datetime | None]
+    origin_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class DealStageChange(Base):
@@ -806,7 +812,9 @@ class Task(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (Index("ix_tasks_owner_due", "owner_id", "status", "due_at"),
-                      Index("ix_tasks_owner_done", "owner_id", "done_at"))  # migration 0011
+                      Index("ix_tasks_owner_done", "owner_id", "done_at"),  # migration 0011
+                      # 0013: the user's action that created it (an alert's button), once
+                      Index("uq_tasks_origin_key", "origin_key", unique=True))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     kind: Mapped[str] = mapped_column(String(8))  # task | meeting | call
@@ -821,6 +829,18 @@ class Task(Base):
     remind_client: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = fk("users.id", nullable=True)  # migration 0008
+    created_at: Mapped[datetime] = created()
+    origin_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class MeetingSlot(Base):
+    """A time the manager offers for a meeting the client may move it to (migration 0013)."""
+
+    __tablename__ = "meeting_slots"
+    __table_args__ = (UniqueConstraint("task_id", "starts_at"),)
+    id: Mapped[int] = pk()
+    task_id: Mapped[int] = mapped_column(ID, ForeignKey("tasks.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
     created_at: Mapped[datetime] = created()
 
 
@@ -944,8 +964,9 @@ class SalesPlan(Base):
 
 
 class ReportOptout(Base):
-    """A report push a user turned off from its own button (migration 0011): kind "weekly"
-    (heads, Monday) or "monthly" (admins, the 1st)."""
+    """A push a user turned off (migration 0011): a report, "weekly" (heads, Monday) or
+    "monthly" (admins, the 1st), from its own button; an alert kind (0013: "digest",
+    "overdue", "installment", "guarantee", "contract", "task") from the alert settings."""
 
     __tablename__ = "report_optouts"
     user_id: Mapped[int] = mapped_column(ID, ForeignKey("users.id"), primary_key=True,
