@@ -762,16 +762,12 @@ class BotState:
         poll: dict[str, Any] | None = None,
         location: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The fields of a message a person writes, checked as a Telegram app checks them
-        (an app splits a text over 4,096 characters, so a longer one never arrives)."""
+        """The fields of a message a person writes. Their length is not limited: the bot must
+        cope with whatever arrives (4,096 and 1,024 bind what the bot sends)."""
         if kind == "text":
             if not text:
                 raise ApiError(400, "text must not be empty")
-            if len(text) > MAX_TEXT:
-                raise ApiError(400, "message is too long")
             return {"text": text, "entities": command_entities(text) or None}
-        if caption is not None and len(caption) > MAX_CAPTION:
-            raise ApiError(400, "message caption is too long")
         if kind in FILE_KINDS:
             stored = self.store_file(
                 data, kind, file_name=file_name, mime_type=mime_type, declared_size=declared_size
@@ -1104,8 +1100,6 @@ class BotState:
         if text is not None and message.text is not None:
             self.edit_message(message, **self.user_content("text", text=text))
         elif caption is not None and message.file_id is not None:
-            if len(caption) > MAX_CAPTION:
-                raise ApiError(400, "message caption is too long")
             self.edit_message(message, caption=caption)
         else:
             raise ApiError(400, "give text for a text message, caption for a file")
