@@ -850,11 +850,7 @@ class BotState:
         reply_to: int | None = None,
         declared_size: int | None = None,
     ) -> dict[str, Any]:
-        if reply_to is not None:
-            chat = self.chats.get(user_id)
-            replied = chat.messages.get(reply_to) if chat else None
-            if replied is None or replied.deleted:
-                raise ApiError(400, f"message {reply_to} to reply to not found")
+        _check_reply(self.chats.get(user_id), reply_to)
         content = self.user_content(
             kind,
             data=data,
@@ -1044,10 +1040,7 @@ class BotState:
                 400, f"user {writer_id} is not in the chat of {owner_id} and {customer_id}"
             )
         chat = self.business_chat(owner_id, customer_id)
-        if reply_to is not None:
-            replied = chat.messages.get(reply_to)
-            if replied is None or replied.deleted:
-                raise ApiError(400, f"message {reply_to} to reply to not found")
+        _check_reply(chat, reply_to)
         message = self.add_message(
             chat, from_bot=False, author=self.user(writer_id), reply_to=reply_to, **content
         )
@@ -1162,6 +1155,15 @@ class BotState:
             if not heard or _now() - max(heard) > BUSINESS_REPLY_WINDOW:
                 raise bad_request(BUSINESS_PEER_MISSING)
         return chat
+
+
+def _check_reply(chat: Chat | None, reply_to: int | None) -> None:
+    """A person can answer only a message that is there."""
+    if reply_to is None:
+        return
+    replied = chat.messages.get(reply_to) if chat else None
+    if replied is None or replied.deleted:
+        raise ApiError(400, f"message {reply_to} to reply to not found")
 
 
 def command_entities(text: str) -> list[dict[str, Any]]:
