@@ -46,6 +46,7 @@ NotFound.
 
 from __future__ import annotations
 
+from services.alerts.alert_buttons import AlertButtons, AlertInvoice, remind_key
 from services.alerts.composing import Composing
 from services.alerts.customer_answers import CustomerAnswers, _answer_notice
 from services.alerts.invoice_reminders import (
@@ -60,6 +61,7 @@ from services.alerts.meetings import MeetingReminders, meeting_lead
 from services.alerts.model import (
     ALERTS_JOB,
     BECOME_OVERDUE,
+    CALL_ALERT_KINDS,
     CONTRACT_STEPS,
     COUNTRY_TIMEZONES,
     CUSTOMER_PAID_ACTION,
@@ -70,6 +72,7 @@ from services.alerts.model import (
     MEETING_KINDS_PREFIX,
     OPEN_INVOICE_STATUSES,
     QUOTES_JOB,
+    REMIND_ALERT_KINDS,
     REPORT_PUSH_HOUR,
     REPORT_PUSH_KINDS,
     SNOOZE,
@@ -111,6 +114,7 @@ from services.alerts.staff_alerts import StaffAlerts, _staff_message, contract_s
 __all__ = [
     "ALERTS_JOB",
     "BECOME_OVERDUE",
+    "CALL_ALERT_KINDS",
     "CONTRACT_STEPS",
     "COUNTRY_TIMEZONES",
     "CUSTOMER_PAID_ACTION",
@@ -121,13 +125,16 @@ __all__ = [
     "MEETING_KINDS_PREFIX",
     "OPEN_INVOICE_STATUSES",
     "QUOTES_JOB",
+    "REMIND_ALERT_KINDS",
     "REPORT_PUSH_HOUR",
     "REPORT_PUSH_KINDS",
     "SNOOZE",
     "STALE_DEAL_DAYS",
     "TASK_LOOKAHEAD",
     "UPCOMING_LIMIT",
+    "AlertButtons",
     "AlertConfig",
+    "AlertInvoice",
     "AlertRepos",
     "AlertRepository",
     "AlertService",
@@ -170,6 +177,7 @@ __all__ = [
     "occasion_key",
     "quote_expires_at",
     "quote_expiry_messages",
+    "remind_key",
     "replan_invoice",
     "zone_name",
 ]
