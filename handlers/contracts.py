@@ -93,6 +93,14 @@ def renewal_text(deal: Deal) -> tuple[str, InlineKeyboardMarkup]:
         kb.as_markup()
 
 
+async def renewed(query: CallbackQuery, msg: Message | None, deal: Deal) -> None:
+    """Answers a renewal button (the card's, an alert's) with the deal made."""
+    await query.answer()
+    if msg is not None:
+        text, markup = renewal_text(deal)
+        await msg.answer(text, reply_markup=markup)
+
+
 async def on_open(query: CallbackQuery, callback_data: ContractCb, msg: Message | None,
                   actor: User, contracts: ContractService) -> None:
     contract = await contracts.get(actor, callback_data.id)
@@ -103,11 +111,8 @@ async def on_open(query: CallbackQuery, callback_data: ContractCb, msg: Message 
 
 async def on_renew(query: CallbackQuery, callback_data: ContractCb, msg: Message | None,
                    actor: User, contracts: ContractService) -> None:
-    deal = await contracts.renewal_deal(actor, callback_data.id, _("Renewal: {title}"))
-    await query.answer()
-    if msg is not None:
-        text, markup = renewal_text(deal)
-        await msg.answer(text, reply_markup=markup)
+    await renewed(query, msg, await contracts.renewal_deal(actor, callback_data.id,
+                                                           _("Renewal: {title}")))
 
 
 def create_router() -> Router:

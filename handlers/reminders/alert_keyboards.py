@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -24,48 +25,44 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(STAMP)
 
 
-def open_invoice_button(kb: InlineKeyboardBuilder, invoice_id: int) -> None:
-    kb.button(text=_("Open invoice"), callback_data=InvoiceCb(action=Inv.OPEN, id=invoice_id))
+def column(*buttons: tuple[str, CallbackData]) -> InlineKeyboardMarkup:
+    """The alert's buttons, one a row (they are short sentences)."""
+    kb = InlineKeyboardBuilder()
+    for text, data in buttons:
+        kb.button(text=text, callback_data=data)
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def remind(outbox_id: int) -> tuple[str, CallbackData]:
+    return _("Remind the client now"), AlertCb(action=AlertAction.REMIND, id=outbox_id)
+
+
+def call(outbox_id: int) -> tuple[str, CallbackData]:
+    return _("Call task for tomorrow"), AlertCb(action=AlertAction.CALL, id=outbox_id)
+
+
+def open_invoice(invoice_id: int) -> tuple[str, CallbackData]:
+    return _("Open invoice"), InvoiceCb(action=Inv.OPEN, id=invoice_id)
 
 
 def overdue_keyboard(outbox_id: int, invoice_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Remind the client now"),
-              callback_data=AlertCb(action=AlertAction.REMIND, id=outbox_id))
-    kb.button(text=_("Call task for tomorrow"),
-              callback_data=AlertCb(action=AlertAction.CALL, id=outbox_id))
-    open_invoice_button(kb, invoice_id)
-    kb.adjust(1)
-    return kb.as_markup()
+    return column(remind(outbox_id), call(outbox_id), open_invoice(invoice_id))
 
 
 def installment_keyboard(outbox_id: int, invoice_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Open the schedule"),
-              callback_data=ShipCb(action=ShipAction.SCHEDULE, invoice=invoice_id))
-    kb.button(text=_("Remind the client now"),
-              callback_data=AlertCb(action=AlertAction.REMIND, id=outbox_id))
-    kb.adjust(1)
-    return kb.as_markup()
+    return column((_("Open the schedule"), ShipCb(action=ShipAction.SCHEDULE,
+                                                  invoice=invoice_id)), remind(outbox_id))
 
 
 def guarantee_keyboard(outbox_id: int, invoice_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    open_invoice_button(kb, invoice_id)
-    kb.button(text=_("Call task for tomorrow"),
-              callback_data=AlertCb(action=AlertAction.CALL, id=outbox_id))
-    kb.adjust(1)
-    return kb.as_markup()
+    return column(open_invoice(invoice_id), call(outbox_id))
 
 
 def contract_keyboard(outbox_id: int, contract_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Create a renewal deal"),
-              callback_data=AlertCb(action=AlertAction.RENEW, id=outbox_id))
-    kb.button(text=_("Open the contract"),
-              callback_data=ContractCb(action=ContractAction.OPEN, id=contract_id))
-    kb.adjust(1)
-    return kb.as_markup()
+    return column(
+        (_("Create a renewal deal"), AlertCb(action=AlertAction.RENEW, id=outbox_id)),
+        (_("Open the contract"), ContractCb(action=ContractAction.OPEN, id=contract_id)))
 
 
 def task_alert_keyboard(task_id: int, due_at: datetime) -> InlineKeyboardMarkup:

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callback import AlertOnDomainError
-from handlers.contracts import renewal_text
+from handlers.contracts import renewed
 from handlers.filters import IsStaff
 from handlers.reminders.alert_keyboards import STAMP
 from handlers.reminders.callbacks import AlertAction, AlertCb
@@ -75,11 +75,8 @@ async def on_call(query: CallbackQuery, callback_data: AlertCb, msg: Message | N
 
 async def on_renew(query: CallbackQuery, callback_data: AlertCb, msg: Message | None,
                    actor: User, alert_actions: AlertActionService) -> None:
-    deal = await alert_actions.renewal_deal(actor, callback_data.id, _("Renewal: {title}"))
-    await query.answer()
-    if msg is not None:
-        text, markup = renewal_text(deal)
-        await msg.answer(text, reply_markup=markup)
+    await renewed(query, msg, await alert_actions.renewal_deal(actor, callback_data.id,
+                                                               _("Renewal: {title}")))
 
 
 async def on_done(query: CallbackQuery, callback_data: AlertCb, actor: User,

@@ -39,6 +39,10 @@ morning brings a fresh one. A report push is sent late until the next one of its
 (the figures are of a closed week or month); only the latest occasion is enqueued, and an
 opt-out pressed after the enqueue cancels the row at send time.
 
+Each staff alert's buttons name its own outbox row (`alert_buttons`): "remind the customer now"
+is one more customer reminder keyed by that row (`alert:{row}:remind`), refused for an invoice
+paid or closed since; the call task and the renewal deal are made by `services.alert_actions`.
+
 Every moment is UTC; local wall time is used only to decide when in the reader's day.
 Every read and write of a manager is scoped by `owner_scope()`: another manager's reminder is
 NotFound.
