@@ -28,6 +28,7 @@ from bot.settings import ConfigError, Settings
 from bot.telegram import RateLimiter, create_bot
 from handlers.menu import set_default_commands
 from services.access import AccessService
+from services.alert_actions import AlertActionService
 from services.alerts import AlertConfig, AlertService
 from services.card_payments import CardPaymentService
 from services.catalog import CatalogService
@@ -130,7 +131,9 @@ def build_services(db: Database, settings: Settings, clock: Clock,
                                        run_cpu=pool_runner(renderer), settlement=settlement,
                                        team_chat_id=settings.team_chat_id)
     services.alerts = AlertService(db.uow, clock, alert_config)
-    services.contracts = ContractService(db.uow, clock)
+    services.contracts = ContractService(db.uow, clock, services.deals)
+    services.alert_actions = AlertActionService(services.alerts, services.tasks,
+                                                services.contracts, clock)
     services.card_payments = CardPaymentService(
         db.uow, clock, services.customers, services.deals, card_secret(settings),
         settlement, team_chat_id=settings.team_chat_id)

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.settings import Settings
 from services.access import AccessService
+from services.alert_actions import AlertActionService
 from services.alerts import AlertService
 from services.card_payments import CardPaymentService
 from services.catalog import CatalogService
@@ -63,6 +64,7 @@ class Services:
     payments: PaymentService = field(init=False)
     alerts: AlertService = field(init=False)
     contracts: ContractService = field(init=False)
+    alert_actions: AlertActionService = field(init=False)
     card_payments: CardPaymentService = field(init=False)
     shipments: ShipmentService = field(init=False)
     receivables: ReceivableService = field(init=False)
@@ -82,6 +84,7 @@ class Services:
                 "delivery": self.delivery, "customers": self.customers,
                 "payments": self.payments,
                 "alerts": self.alerts, "contracts": self.contracts,
+                "alert_actions": self.alert_actions,
                 "card_payments": self.card_payments, "shipments": self.shipments,
                 "receivables": self.receivables, "exports": self.exports,
                 "files": self.files, "credit_notes": self.credit_notes,

@@ -188,7 +188,7 @@ class OutboxSender:
             if item.kind in REPORT_PUSH_KINDS:  # the head's weekly / the admin's monthly
                 text, markup = render_push(composed.facts, locale)
             else:
-                text, markup = render(composed, item.payload, item.invoice_id)
+                text, markup = render(composed, item.payload, item.invoice_id, item.id)
         if item.channel == "email":
             return await self._email(item, text)
         if item.chat_id is None:

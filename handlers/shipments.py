@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -31,7 +31,13 @@ from handlers.texts import error_text
 from services.errors import DomainError
 from services.invoices import OPEN_STATUSES, Invoice
 from services.money import format_money
-from services.shipments import ShipmentService, Shipped, parse_schedule, preset_schedule
+from services.shipments import (
+    Schedule,
+    ShipmentService,
+    Shipped,
+    parse_schedule,
+    preset_schedule,
+)
 from services.users import User
 
 
@@ -41,6 +47,7 @@ class ShipAction(StrEnum):
     MONTHLY = "m"  # three equal monthly
     LETTER = "g"  # guarantee letter: asks the date
     TYPED = "t"  # a typed schedule
+    SCHEDULE = "sc"  # the payment schedule (an installment alert opens it)
 
 
 PRESET_CODES = {ShipAction.HALF: "50_30", ShipAction.MONTHLY: "3m"}
@@ -75,6 +82,26 @@ def shipped_text(s: Shipped) -> str:
     lines = [_("Invoice {number} is shipped on credit. Payment schedule:").format(number=number)]
     lines += [f"{due:%d.%m.%Y} — {format_money(amount, s.currency, lang())}"
               for due, amount in s.installments]
+    return "\n".join(lines)
+
+
+def schedule_text(s: Schedule) -> str:
+    number = html.escape(s.number_text)
+    if not s.lines:
+        return _("Invoice {number} has no payment schedule.").format(number=number)
+    lines = [_("Payment schedule of invoice {number}:").format(number=number)]
+    for line in s.lines:
+        if line.status == "paid":
+            state = _("paid")
+        elif line.status == "cancelled":
+            state = _("cancelled")
+        elif line.late:
+            state = _("overdue, paid {paid}").format(paid=format_money(line.paid, s.currency,
+                                                                       lang()))
+        else:
+            state = _("paid {paid}").format(paid=format_money(line.paid, s.currency, lang()))
+        lines.append(f"{line.due:%d.%m.%Y} — {format_money(line.amount, s.currency, lang())}"
+                     f" · {state}")
     return "\n".join(lines)
 
 
@@ -140,6 +167,19 @@ def create_router() -> Router:
     router = Router(name="shipments")
     router.message.filter(IsStaff())
     router.callback_query.filter(IsStaff())
+
+    @router.callback_query(ShipCb.filter(F.action == ShipAction.SCHEDULE))
+    async def on_schedule(query: CallbackQuery, callback_data: ShipCb, actor: User,
+                          shipments: ShipmentService) -> None:
+        msg = message_of(query)
+        try:
+            schedule = await shipments.schedule(actor, callback_data.invoice)
+        except DomainError as err:
+            await query.answer(error_text(err), show_alert=True)
+            return
+        await query.answer()
+        if msg:
+            await msg.answer(schedule_text(schedule))
 
     @router.callback_query(ShipCb.filter())
     async def on_ship(query: CallbackQuery, callback_data: ShipCb, actor: User,

@@ -178,6 +178,13 @@ ERRORS = {
     "when_in_past": __("This moment has already passed."),
     "end_before_start": __("The end must be after the start."),
     "task_closed": __("This task is already closed."),
+    # an alert's button pressed twice, or after its task, invoice or contract moved on
+    "already_done": __("Already done."),
+    "already_paid": __("Already paid: nothing was sent or created."),
+    "reminders_off": __("Reminders for this invoice are stopped or paused: nothing was sent. "
+                        "Resume them in /reminders."),
+    "no_customer_channel": __("The client has no bound chat and no e-mail: the reminder "
+                              "cannot reach them."),
     "task_open": __("This task is open; there is nothing to restore."),
     "task_same_status": __("The task already has this status."),
     "bad_assignee": __("The task can only go to an active colleague: a manager or a head of "

@@ -144,6 +144,7 @@ class SqlAlertRepository:
             ),
             language=(contact.language if contact and contact.language else inv.language),
             company_name=company.name if company else "",
+            company_id=inv.company_id,
             installments=tuple(
                 InstallmentForReminders(r.id, r.due_date, r.status) for r in installments
             ),
@@ -722,14 +723,16 @@ class SqlAlertRepository:
     async def outbox_row(self, outbox_id: int) -> OutboxRowInfo | None:
         row = (
             await self._s.execute(
-                select(OUT.id, OUT.status, OUT.invoice_id, OUT.due_at, INV.owner_id)
+                select(OUT.id, OUT.status, OUT.invoice_id, OUT.due_at, INV.owner_id, OUT.kind,
+                       OUT.payload)
                 .outerjoin(INV, INV.id == OUT.invoice_id)
                 .where(OUT.id == outbox_id)
             )
         ).first()
         if row is None:
             return None
-        return OutboxRowInfo(row.id, row.status, row.invoice_id, row.owner_id, row.due_at)
+        return OutboxRowInfo(row.id, row.status, row.invoice_id, row.owner_id, row.due_at,
+                             row.kind, dict(row.payload or {}))
 
     async def reschedule_row(self, outbox_id: int, due_at: datetime) -> bool:
         result = await self._s.execute(

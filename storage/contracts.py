@@ -11,7 +11,7 @@ from services.contracts import Contract
 from storage import models as m
 
 
-def _contract(row: m.Contract) -> Contract:
+def _contract(row: m.Contract, company_name: str | None = None) -> Contract:
     return Contract(
         id=row.id,
         owner_id=row.owner_id,
@@ -20,6 +20,7 @@ def _contract(row: m.Contract) -> Contract:
         starts_on=row.starts_on,
         ends_on=row.ends_on,
         company_id=row.company_id,
+        company_name=company_name,
     )
 
 
@@ -63,3 +64,12 @@ class SqlContractRepository:
                                      m.Contract.starts_on <= on, m.Contract.ends_on >= on)
             .order_by(m.Contract.starts_on.desc(), m.Contract.id.desc()).limit(1))
         return _contract(row) if row is not None else None
+
+    async def get(self, contract_id: int, owner_id: int | None) -> Contract | None:
+        q = (select(m.Contract, m.Company.name)
+             .outerjoin(m.Company, m.Company.id == m.Contract.company_id)
+             .where(m.Contract.id == contract_id))
+        if owner_id is not None:
+            q = q.where(m.Contract.owner_id == owner_id)
+        row = (await self._s.execute(q)).first()
+        return _contract(row[0], row[1]) if row is not None else None

@@ -14,6 +14,7 @@ from services.deals import Deal, DealEdit, StageChange
 from services.pipelines import PipelineConfig
 from storage import models as m
 from storage.companies import lacks_primary, to_company
+from storage.origin_keys import flush_once
 
 
 def norm(text: str) -> str:
@@ -83,17 +84,24 @@ class SqlDealRepository:
 
     async def add(self, owner_id: int, pipeline_code: str, stage_code: str | None, title: str,
                   company_id: int | None, contact_id: int | None, amount_minor: int | None,
-                  currency: str, fields: dict[str, Any], now: datetime) -> Deal:
+                  currency: str, fields: dict[str, Any], now: datetime,
+                  origin_key: str | None = None) -> Deal:
         pid, sid = await self._stage_id(pipeline_code, stage_code)
         row = m.Deal(owner_id=owner_id, pipeline_id=pid, stage_id=sid, title=title,
                      title_norm=norm(title), company_id=company_id, contact_id=contact_id,
                      amount_minor=amount_minor, currency=currency, status="open",
-                     fields=fields, created_at=now, updated_at=now, last_activity_at=now)
+                     fields=fields, created_at=now, updated_at=now, last_activity_at=now,
+                     origin_key=origin_key)
         self._s.add(row)
-        await self._s.flush()
+        await flush_once(self._s)
         deal = await self.get(row.id, None)
         assert deal is not None
         return deal
+
+    async def by_origin(self, origin_key: str) -> Deal | None:
+        row = (await self._s.execute(self._select().where(m.Deal.origin_key == origin_key))
+               ).first()
+        return self._to_deal(row) if row else None
 
     async def get(self, deal_id: int, owner_id: int | None) -> Deal | None:
         q = self._select().where(m.Deal.id == deal_id)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.tasks import CANCELLED, CLOSED_STATUSES, Task, TaskComment
 from storage import models as m
+from storage.origin_keys import flush_once
 
 
 def to_task(row: m.Task) -> Task:
@@ -31,8 +32,12 @@ class SqlTaskRepository:
     async def add(self, owner_id: int, values: dict[str, Any], now: datetime) -> Task:
         row = m.Task(owner_id=owner_id, created_at=now, **values)
         self._s.add(row)
-        await self._s.flush()
+        await flush_once(self._s)
         return to_task(row)
+
+    async def by_origin(self, origin_key: str) -> Task | None:
+        row = await self._s.scalar(select(m.Task).where(m.Task.origin_key == origin_key))
+        return to_task(row) if row else None
 
     async def get(self, task_id: int, owner_id: int | None) -> Task | None:
         q = select(m.Task).where(m.Task.id == task_id)

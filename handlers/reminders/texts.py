@@ -14,6 +14,13 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from handlers.reminders.alert_keyboards import (
+    contract_keyboard,
+    guarantee_keyboard,
+    installment_keyboard,
+    overdue_keyboard,
+    task_alert_keyboard,
+)
 from handlers.reminders.keyboards import meeting_keyboard, paid_keyboard
 from services.alerts import (
     Composed,
@@ -102,9 +109,11 @@ def digest_text(facts: DigestFacts, lang: str | None) -> str:
 
 
 def render(
-    composed: Composed, item_payload: dict[str, Any], invoice_id: int | None
+    composed: Composed, item_payload: dict[str, Any], invoice_id: int | None,
+    outbox_id: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons of an outbox message, in the current locale."""
+    """The text and buttons of an outbox message, in the current locale. A staff alert's
+    buttons name its own row, `outbox_id` (`alert_keyboards`)."""
     kind, facts, tz = composed.kind, composed.facts, composed.timezone
     if isinstance(facts, InvoiceTarget):
         return invoice_reminder_text(facts, kind, item_payload), paid_keyboard(facts.invoice_id)
@@ -123,17 +132,18 @@ def render(
             company=html.escape(str(p.get("company"))),
             due=day_text(str(p["due_date"])),
             amount=money_text(int(p["remaining_minor"]), str(p["currency"]), lang),
-        ), None
+        ), overdue_keyboard(outbox_id, int(p["invoice_id"]))
     if kind == "installment_alert":
         number = html.escape(str(p["number"]))
         amount = money_text(int(p["remaining_minor"]), str(p["currency"]), lang)
+        buttons = installment_keyboard(outbox_id, int(p["invoice_id"]))
         if p.get("late"):  # the bot was down on the due date
             return _(
                 "A scheduled payment under invoice {number} was due on {due} ({amount} left)."
-            ).format(number=number, due=day_text(str(p["due_date"])), amount=amount), None
+            ).format(number=number, due=day_text(str(p["due_date"])), amount=amount), buttons
         return _(
             "A scheduled payment under invoice {number} is due today ({amount} left)."
-        ).format(number=number, amount=amount), None
+        ).format(number=number, amount=amount), buttons
     if kind == "guarantee_alert":
         number = html.escape(str(p["number"]))
         if p.get("company"):
@@ -145,7 +155,7 @@ def render(
             number=number,
             date=day_text(str(p["promised"])),
             amount=money_text(int(p["remaining_minor"]), str(p["currency"]), lang),
-        ), None
+        ), guarantee_keyboard(outbox_id, int(p["invoice_id"]))
     if kind == "quote_expired":
         number = html.escape(str(p["number"]))
         if p.get("company"):
@@ -161,20 +171,22 @@ def render(
             number=html.escape(str(p["number"])), date=day_text(str(p["valid_until"]))
         ), None
     if kind == "contract_alert":
+        buttons = contract_keyboard(outbox_id, int(p["contract_id"]))
         if int(p["days_left"]) < 0:  # ended while the bot was down
             return _("Contract «{title}» ended on {end}.").format(
                 title=html.escape(str(p["title"])), end=day_text(str(p["ends_on"]))
-            ), None
+            ), buttons
         return _("Contract «{title}» ends on {end}: {days} day(s) left.").format(
             title=html.escape(str(p["title"])),
             end=day_text(str(p["ends_on"])),
             days=p["days_left"],
-        ), None
+        ), buttons
     if kind == "task_alert":
+        due = datetime.fromisoformat(str(p["due_at"]))
         return _("Task due at {when}: {title}").format(
-            when=local_time(datetime.fromisoformat(str(p["due_at"])), tz),
+            when=local_time(due, tz),
             title=html.escape(str(p["title"])),
-        ), None
+        ), task_alert_keyboard(int(p["task_id"]), due)
     if kind == "chat_blocked":
         if p.get("email"):
             return _(

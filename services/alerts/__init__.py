@@ -39,6 +39,10 @@ morning brings a fresh one. A report push is sent late until the next one of its
 (the figures are of a closed week or month); only the latest occasion is enqueued, and an
 opt-out pressed after the enqueue cancels the row at send time.
 
+Each staff alert's buttons name its own outbox row (`alert_buttons`): "remind the customer now"
+is one more customer reminder keyed by that row (`alert:{row}:remind`), refused for an invoice
+paid or closed since; the call task and the renewal deal are made by `services.alert_actions`.
+
 Every moment is UTC; local wall time is used only to decide when in the reader's day.
 Every read and write of a manager is scoped by `owner_scope()`: another manager's reminder is
 NotFound.
@@ -46,6 +50,7 @@ NotFound.
 
 from __future__ import annotations
 
+from services.alerts.alert_buttons import AlertButtons, AlertInvoice, remind_key
 from services.alerts.composing import Composing
 from services.alerts.customer_answers import CustomerAnswers, _answer_notice
 from services.alerts.invoice_reminders import (
@@ -60,6 +65,7 @@ from services.alerts.meetings import MeetingReminders, meeting_lead
 from services.alerts.model import (
     ALERTS_JOB,
     BECOME_OVERDUE,
+    CALL_ALERT_KINDS,
     CONTRACT_STEPS,
     COUNTRY_TIMEZONES,
     CUSTOMER_PAID_ACTION,
@@ -70,6 +76,7 @@ from services.alerts.model import (
     MEETING_KINDS_PREFIX,
     OPEN_INVOICE_STATUSES,
     QUOTES_JOB,
+    REMIND_ALERT_KINDS,
     REPORT_PUSH_HOUR,
     REPORT_PUSH_KINDS,
     SNOOZE,
@@ -111,6 +118,7 @@ from services.alerts.staff_alerts import StaffAlerts, _staff_message, contract_s
 __all__ = [
     "ALERTS_JOB",
     "BECOME_OVERDUE",
+    "CALL_ALERT_KINDS",
     "CONTRACT_STEPS",
     "COUNTRY_TIMEZONES",
     "CUSTOMER_PAID_ACTION",
@@ -121,13 +129,16 @@ __all__ = [
     "MEETING_KINDS_PREFIX",
     "OPEN_INVOICE_STATUSES",
     "QUOTES_JOB",
+    "REMIND_ALERT_KINDS",
     "REPORT_PUSH_HOUR",
     "REPORT_PUSH_KINDS",
     "SNOOZE",
     "STALE_DEAL_DAYS",
     "TASK_LOOKAHEAD",
     "UPCOMING_LIMIT",
+    "AlertButtons",
     "AlertConfig",
+    "AlertInvoice",
     "AlertRepos",
     "AlertRepository",
     "AlertService",
@@ -170,6 +181,7 @@ __all__ = [
     "occasion_key",
     "quote_expires_at",
     "quote_expiry_messages",
+    "remind_key",
     "replan_invoice",
     "zone_name",
 ]

@@ -176,6 +176,8 @@ class Composing(ReportPushes):
             if item.chat_id is not None:
                 await uow.alerts.mark_chat_dead(item.chat_id)
             invoice_id = item.invoice_id
+            if invoice_id is None and item.kind in INVOICE_KINDS:
+                invoice_id = item.payload.get("invoice_id")  # a reminder a manager sent now
             target = await uow.alerts.invoice_target(invoice_id) if invoice_id else None
             if target is None:
                 await uow.commit()

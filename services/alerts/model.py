@@ -57,6 +57,9 @@ MEETING_ANSWERS = ("confirm", "reschedule")
 # The report pushes (services/alerts/report_pushes.py): outbox kind -> the opt-out kind.
 REPORT_PUSH_KINDS = {"report_weekly": "weekly", "report_monthly": "monthly"}
 REPORT_PUSH_HOUR = time(9)
+# The staff alerts whose buttons act on their invoice (services/alerts/alert_buttons.py).
+REMIND_ALERT_KINDS = frozenset({"overdue_alert", "installment_alert"})
+CALL_ALERT_KINDS = frozenset({"overdue_alert", "guarantee_alert"})
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -96,6 +99,7 @@ class InvoiceTarget:
     company_name: str = ""
     installments: tuple[InstallmentForReminders, ...] = ()
     credited_minor: int = 0
+    company_id: int | None = None
 
     @property
     def remaining_minor(self) -> int:
@@ -232,11 +236,16 @@ class Upcoming:
 
 @dataclass(frozen=True)
 class OutboxRowInfo:
+    """An outbox row as its buttons need it: `owner_id` is its invoice's owner (a customer
+    reminder's); `kind` and `payload` say what a staff alert was about (its buttons)."""
+
     outbox_id: int
     status: str
     invoice_id: int | None
     owner_id: int | None
     due_at: datetime
+    kind: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from services.alerts.alert_buttons import AlertButtons
 from services.alerts.composing import Composing
 from services.alerts.customer_answers import CustomerAnswers
 from services.alerts.invoice_reminders import InvoiceReminders
@@ -18,5 +19,6 @@ class AlertService(
     ReminderControls,
     OutboxHealthChecks,
     CustomerAnswers,
+    AlertButtons,
 ):
     """Scheduler jobs (each takes the clock's now) and the managers' reminder controls."""

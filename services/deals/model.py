@@ -53,6 +53,8 @@ class DealDraft:
     currency: str | None = None
     pipeline_code: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    # The user's action that makes it (an alert's or a card's button): once.
+    origin_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

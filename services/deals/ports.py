@@ -18,7 +18,16 @@ from services.users import UserRepository
 class DealRepository(Protocol):
     async def add(self, owner_id: int, pipeline_code: str, stage_code: str | None, title: str,
                   company_id: int | None, contact_id: int | None, amount_minor: int | None,
-                  currency: str, fields: dict[str, Any], now: datetime) -> Deal: ...
+                  currency: str, fields: dict[str, Any], now: datetime,
+                  origin_key: str | None = None) -> Deal:
+        """A new deal; a taken `origin_key` (a button pressed twice at once) is
+        Conflict("already_done") and the caller's unit of work is rolled back."""
+        ...
+
+    async def by_origin(self, origin_key: str) -> Deal | None:
+        """The deal made by this user's action (an alert's or a card's button), if any."""
+        ...
+
     async def get(self, deal_id: int, owner_id: int | None) -> Deal | None: ...
     async def list(self, owner_id: int | None, status: str, offset: int, limit: int
                    ) -> tuple[Sequence[Deal], int]: ...

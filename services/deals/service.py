@@ -67,7 +67,11 @@ class DealCore:
         return self.pipelines[code]
 
     async def create(self, actor: Actor, draft: DealDraft) -> Deal:
+        """A new deal of the actor's; one made by a button (`draft.origin_key`) is made once:
+        the second press is Conflict("already_done")."""
         async with self._uow() as uow:
+            if draft.origin_key is not None and await uow.deals.by_origin(draft.origin_key):
+                raise Conflict("already_done")
             if draft.company_id is not None and await uow.companies.get(
                     draft.company_id, actor.owner_scope()) is None:
                 raise NotFound(entity="company", id=draft.company_id)
@@ -84,7 +88,8 @@ class DealCore:
         amount = to_minor(draft.amount, currency) if draft.amount is not None else None
         now = self._clock.now()
         deal = await uow.deals.add(owner_id, pipeline.code, first, title, draft.company_id,
-                                   draft.contact_id, amount, currency, dict(draft.fields), now)
+                                   draft.contact_id, amount, currency, dict(draft.fields), now,
+                                   origin_key=draft.origin_key)
         await uow.deals.log_stage(deal.id, None, first, owner_id, now, None)
         await uow.audit.add(owner_id, "deal.create", "deal", deal.id)
         return deal

@@ -58,6 +58,25 @@ class Shipped:
     deal_won: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduleLine:
+    due: date
+    amount: Decimal
+    paid: Decimal
+    status: str  # open | paid | cancelled (an installment's)
+    late: bool  # open past its due date
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """An invoice's payment schedule, as its installment alert opens it."""
+
+    invoice_id: int
+    number_text: str
+    currency: str
+    lines: tuple[ScheduleLine, ...]
+
+
 # --- pure rules ------------------------------------------------------------------------------
 
 

@@ -14,6 +14,8 @@ from services.money import from_minor
 from services.shipments.model import (
     KINDS,
     InstallmentRow,
+    Schedule,
+    ScheduleLine,
     Share,
     ShipInfo,
     Shipped,
@@ -48,6 +50,21 @@ class ShipmentService:
             shipped = await uow.shipments.shipped(inv.id)
         return ShipInfo(inv.id, inv.number_text, inv.currency,
                         from_minor(inv.open_minor, inv.currency), shipped)
+
+    async def schedule(self, actor: Actor, invoice_id: int) -> Schedule:
+        """The invoice's installments, oldest first (none when it was not shipped on a
+        schedule); another manager's invoice is NotFound."""
+        async with self._uow(readonly=True) as uow:
+            inv = await uow.payments.invoice_money(invoice_id, actor.owner_scope())
+            if inv is None:
+                raise NotFound(entity="invoice", id=invoice_id)
+            rows = await uow.shipments.installments([inv.id])
+        today = self.today()
+        c = inv.currency
+        return Schedule(inv.id, inv.number_text, c, tuple(
+            ScheduleLine(r.due_date, from_minor(r.amount_minor, c), from_minor(r.paid_minor, c),
+                         r.status, r.status == "open" and r.due_date < today)
+            for r in rows))
 
     async def ship(self, actor: Actor, invoice_id: int, kind: str = "act",
                    guarantee_until: date | None = None,

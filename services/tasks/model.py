@@ -78,6 +78,8 @@ class TaskDraft:
     deal_id: int | None = None
     company_id: int | None = None
     remind_client: bool = False
+    # The user's action that makes it (an alert's button): a second press finds it, once.
+    origin_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,11 @@ def _clock_time(hh: str | None, mm: str | None) -> time:
 def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
     # fold=0: in the autumn hour that happens twice, the first one (the summer-time one).
     return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+
+
+def next_work_day_at(now: datetime, zone: ZoneInfo, moment: time = DEFAULT_HOUR) -> datetime:
+    """Tomorrow in `zone` at `moment` (the working hour by default), in UTC."""
+    return _at(now.astimezone(zone).date() + timedelta(days=1), moment, zone)
 
 
 def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:

@@ -15,7 +15,11 @@ from services.users import UserRepository
 
 
 class TaskRepository(Protocol):
-    async def add(self, owner_id: int, values: dict[str, Any], now: datetime) -> Task: ...
+    async def add(self, owner_id: int, values: dict[str, Any], now: datetime) -> Task:
+        """A new task; with `values["origin_key"]` taken already (a button pressed twice at
+        once), Conflict("already_done") and the caller's unit of work is rolled back."""
+        ...
+
     async def get(self, task_id: int, owner_id: int | None) -> Task | None:
         """None when absent or not owned by `owner_id` (None = any owner)."""
         ...
@@ -23,6 +27,10 @@ class TaskRepository(Protocol):
     async def visible(self, task_id: int, user_id: int | None) -> Task | None:
         """None when absent, or when `user_id` is neither its owner nor the one who set it
         (None = anyone's)."""
+        ...
+
+    async def by_origin(self, origin_key: str) -> Task | None:
+        """The task made by this user's action (an alert's button), if any."""
         ...
 
     async def update(self, task_id: int, values: dict[str, Any]) -> None: ...

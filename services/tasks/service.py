@@ -61,6 +61,8 @@ class TaskService(TeamUseCases):
                 raise InvalidInput("end_before_start", field="end")
         now = self._clock.now()
         async with self._uow() as uow:
+            if draft.origin_key is not None and await uow.tasks.by_origin(draft.origin_key):
+                raise Conflict("already_done")
             company_id = draft.company_id
             if draft.deal_id is not None:
                 deal = await uow.deals.get(draft.deal_id, actor.owner_scope())
@@ -77,6 +79,8 @@ class TaskService(TeamUseCases):
                 "deal_id": draft.deal_id, "company_id": company_id, "created_by": actor.id,
                 "remind_client": bool(draft.remind_client and kind == TaskKind.MEETING),
             }
+            if draft.origin_key is not None:
+                values["origin_key"] = draft.origin_key
             if kind == TaskKind.TASK:
                 values["due_at"] = when
             else:
@@ -180,6 +184,30 @@ class TaskService(TeamUseCases):
             day = local.date() if base >= now else now.astimezone(zone).date()
             # The wall-clock time is kept across a change of summer time.
             return _moved(task, _at(day + timedelta(days=days), local.time(), zone))
+
+        return await self._change(actor, task_id, change)
+
+    async def move_alerted(self, actor: Actor, task_id: int, due: datetime,
+                           step: timedelta) -> Task:
+        """A task alert's "+1 hour" (`step` of an hour: from its due time, or from now when that
+        has passed) or "tomorrow" (a day: tomorrow at its own time of day, as `postpone`).
+        Only while the task is open and still due at `due`, the moment the alert was for;
+        otherwise (done, moved since, a button pressed twice) Conflict("already_done") and
+        nothing changes."""
+        if step not in (timedelta(hours=1), timedelta(days=1)):
+            raise InvalidInput("bad_postpone", field="due")
+        zone = self.zone(actor)
+
+        def change(task: Task, now: datetime) -> dict[str, Any]:
+            # To the minute, as the alert's button carries it.
+            if not task.is_open or task.is_event or task.due_at is None \
+                    or task.due_at.replace(second=0, microsecond=0) != due:
+                raise Conflict("already_done")
+            if step == timedelta(days=1):
+                local = due.astimezone(zone)
+                day = max(local.date(), now.astimezone(zone).date())
+                return _moved(task, _at(day + step, local.time(), zone))
+            return _moved(task, (max(due, now) + step).replace(second=0, microsecond=0))
 
         return await self._change(actor, task_id, change)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from services.clients import Company, CompanyDraft
 from services.contacts_norm import normalize_name
 from services.deals import Deal, DealEdit, StageChange
+from services.errors import Conflict
 from services.leads import ClientMatch, Lead, LeadDraft, NewCompany, NewContact
 from services.tasks import CANCELLED, CLOSED_STATUSES, Task, TaskComment
 from services.users import Invite, Role, User
@@ -218,16 +219,24 @@ class FakeDealRepository:
 
     async def add(self, owner_id: int, pipeline_code: str, stage_code: str | None, title: str,
                   company_id: int | None, contact_id: int | None, amount_minor: int | None,
-                  currency: str, fields: dict[str, Any], now: datetime) -> Deal:
+                  currency: str, fields: dict[str, Any], now: datetime,
+                  origin_key: str | None = None) -> Deal:
+        if origin_key is not None and await self.by_origin(origin_key):
+            raise Conflict("already_done")  # the unique index uq_deals_origin_key
         stage = self._stage(pipeline_code, stage_code)
         row = {"id": self._t.next_id("deals"), "owner_id": owner_id,
                "pipeline_code": pipeline_code, "stage_code": stage, "title": title,
                "title_norm": normalize_name(title), "company_id": company_id,
                "contact_id": contact_id, "amount_minor": amount_minor, "currency": currency,
                "status": "open", "lost_reason": None, "fields": dict(fields),
-               "created_at": now, "updated_at": now, "closed_at": None}
+               "created_at": now, "updated_at": now, "closed_at": None,
+               "origin_key": origin_key}
         self._t.deals[row["id"]] = row
         return self._deal(row)
+
+    async def by_origin(self, origin_key: str) -> Deal | None:
+        found = [r for r in self._t.deals.values() if r.get("origin_key") == origin_key]
+        return self._deal(found[0]) if found else None
 
     async def get(self, deal_id: int, owner_id: int | None) -> Deal | None:
         row = self._t.deals.get(deal_id)
@@ -343,7 +352,7 @@ class FakeDealRepository:
 TASK_DEFAULTS: dict[str, Any] = {
     "kind": "task", "title": "", "status": "planned", "deal_id": None, "company_id": None,
     "contact_id": None, "due_at": None, "starts_at": None, "ends_at": None,
-    "remind_client": False, "done_at": None, "created_by": None}
+    "remind_client": False, "done_at": None, "created_by": None, "origin_key": None}
 
 
 def new_task_row(state: State, owner_id: int, values: dict[str, Any],
@@ -351,6 +360,9 @@ def new_task_row(state: State, owner_id: int, values: dict[str, Any],
     unknown = set(values) - set(TASK_DEFAULTS)
     if unknown:  # SQLAlchemy refuses a column the table lacks
         raise TypeError(f"unknown task columns {sorted(unknown)}")
+    key = values.get("origin_key")
+    if key is not None and any(t["origin_key"] == key for t in state.tasks.values()):
+        raise Conflict("already_done")  # the unique index uq_tasks_origin_key
     row = {**TASK_DEFAULTS, **values, "id": state.next_id("tasks"), "owner_id": owner_id,
            "created_at": now}
     state.tasks[row["id"]] = row
@@ -371,6 +383,10 @@ class FakeTaskRepository:
 
     async def add(self, owner_id: int, values: dict[str, Any], now: datetime) -> Task:
         return to_task(new_task_row(self._t, owner_id, values, now))
+
+    async def by_origin(self, origin_key: str) -> Task | None:
+        found = [r for r in self._t.tasks.values() if r["origin_key"] == origin_key]
+        return to_task(found[0]) if found else None
 
     async def get(self, task_id: int, owner_id: int | None) -> Task | None:
         row = self._t.tasks.get(task_id)

@@ -329,6 +329,7 @@ class FakeAlertRepository:
             language=(contact["language"] if contact and contact["language"]
                       else inv["language"]),
             company_name=company["name"] if company else "",
+            company_id=inv["company_id"],
             installments=tuple(InstallmentForReminders(r["id"], r["due_date"], r["status"])
                                for r in installments))
 

@@ -148,6 +148,8 @@ NOT_SCREENS: dict[str, str] = {
     "handlers.quotes.callbacks.quote_cb": "builds callback data",
     "handlers.reports_push.push_cb": "builds callback data",
     "handlers.reports.flow.decode_period": "parses callback data",
+    "handlers.reminders.alerts.due_of": "parses callback data",
+    "handlers.reminders.alert_keyboards.stamp": "a moment inside callback data",
     "handlers.reports.flow.kind_of": "reads callback data",
     "handlers.reports.flow.scope_of": "reads callback data",
     "handlers.reports.flow.with_": "builds callback data",
