@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.alerts.composing import Composing
 from services.alerts.customer_answers import CustomerAnswers
 from services.alerts.invoice_reminders import InvoiceReminders
+from services.alerts.meeting_answers import MeetingAnswers
 from services.alerts.outbox_health import OutboxHealthChecks
 from services.alerts.reminder_controls import ReminderControls
 from services.alerts.staff_alerts import StaffAlerts
@@ -18,5 +19,6 @@ class AlertService(
     ReminderControls,
     OutboxHealthChecks,
     CustomerAnswers,
+    MeetingAnswers,
 ):
     """Scheduler jobs (each takes the clock's now) and the managers' reminder controls."""
