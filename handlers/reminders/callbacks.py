@@ -1,4 +1,5 @@
-"""The reminder buttons' callback data and the client time zone question."""
+"""The reminder buttons' callback data, the client time zone question and the client's
+typed wish for another meeting time."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ class ReminderCb(CallbackData, prefix="rm"):
 
 class CustAction(StrEnum):
     PAID = "p"
+
+
+class CustomerCb(CallbackData, prefix="rc"):
+    """Pressed by a customer on an invoice reminder in their own chat (they may be no user of
+    ours: the service checks the invoice's contact is bound to their Telegram id)."""
+
+    action: CustAction
+    id: int
+
+
+class MeetAction(StrEnum):
     CONFIRM = "c"
     RESCHEDULE = "r"
     CANCEL = "x"
@@ -29,19 +41,14 @@ class CustAction(StrEnum):
     OTHER = "o"  # another time: the client types a wish
 
 
-MEETING_ACTIONS = frozenset({CustAction.CONFIRM, CustAction.RESCHEDULE, CustAction.CANCEL,
-                             CustAction.SLOT, CustAction.OTHER})
+class MeetingCb(CallbackData, prefix="mc"):
+    """Pressed by a client on a meeting reminder (the service checks the meeting's client is
+    bound to their Telegram id). `at`: the start the reminder was sent for, in minutes since
+    the epoch, so a button of a meeting moved since is refused; `slot`: the time offered."""
 
-
-class CustomerCb(CallbackData, prefix="rc"):
-    """Pressed by a customer on a reminder in their own chat (they may be no user of ours:
-    the service checks the invoice's or meeting's contact is bound to their Telegram id).
-    A meeting's buttons carry the start they were sent for (`at`, minutes since the epoch:
-    a button of a meeting moved since is refused) and the time offered (`slot`)."""
-
-    action: CustAction
+    action: MeetAction
     id: int
-    at: int = 0
+    at: int
     slot: int = 0
 
 

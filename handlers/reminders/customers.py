@@ -16,7 +16,13 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.callback import message_of
 from handlers.filters import HasText
-from handlers.reminders.callbacks import CustAction, CustomerCb, MeetingWish
+from handlers.reminders.callbacks import (
+    CustAction,
+    CustomerCb,
+    MeetAction,
+    MeetingCb,
+    MeetingWish,
+)
 from handlers.reminders.keyboards import slots_keyboard
 from handlers.reminders.texts import meeting_moved_text, meeting_options_text
 from handlers.texts import error_text
@@ -48,12 +54,12 @@ def create_router() -> Router:
             return
         await answered(query, _("Thank you! We will check the payment; reminders are paused."))
 
-    @router.callback_query(CustomerCb.filter(F.action.in_({CustAction.CONFIRM,
-                                                           CustAction.CANCEL})))
-    async def on_confirm_or_cancel(query: CallbackQuery, callback_data: CustomerCb,
+    @router.callback_query(MeetingCb.filter(F.action.in_({MeetAction.CONFIRM,
+                                                          MeetAction.CANCEL})))
+    async def on_confirm_or_cancel(query: CallbackQuery, callback_data: MeetingCb,
                                    alerts: AlertService) -> None:
         user = query.from_user
-        answer = "confirm" if callback_data.action == CustAction.CONFIRM else "cancel"
+        answer = "confirm" if callback_data.action == MeetAction.CONFIRM else "cancel"
         try:
             await alerts.meeting_answer(user.id, callback_data.id, answer, callback_data.at,
                                         user.full_name)
@@ -63,8 +69,8 @@ def create_router() -> Router:
         await answered(query, _("Thank you, see you at the meeting!") if answer == "confirm"
                        else _("The meeting is cancelled. Your manager has been told."))
 
-    @router.callback_query(CustomerCb.filter(F.action == CustAction.RESCHEDULE))
-    async def on_reschedule(query: CallbackQuery, callback_data: CustomerCb,
+    @router.callback_query(MeetingCb.filter(F.action == MeetAction.RESCHEDULE))
+    async def on_reschedule(query: CallbackQuery, callback_data: MeetingCb,
                             alerts: AlertService, state: FSMContext) -> None:
         try:
             meet = await alerts.meeting_options(query.from_user.id, callback_data.id,
@@ -81,8 +87,8 @@ def create_router() -> Router:
         tz = alerts.client_zone(meet)
         await msg.answer(meeting_options_text(meet, tz), reply_markup=slots_keyboard(meet, tz))
 
-    @router.callback_query(CustomerCb.filter(F.action == CustAction.SLOT))
-    async def on_slot(query: CallbackQuery, callback_data: CustomerCb,
+    @router.callback_query(MeetingCb.filter(F.action == MeetAction.SLOT))
+    async def on_slot(query: CallbackQuery, callback_data: MeetingCb,
                       alerts: AlertService) -> None:
         user = query.from_user
         try:
@@ -95,8 +101,8 @@ def create_router() -> Router:
         if msg := message_of(query):
             await msg.edit_text(meeting_moved_text(meet, alerts.client_zone(meet)))
 
-    @router.callback_query(CustomerCb.filter(F.action == CustAction.OTHER))
-    async def on_other_time(query: CallbackQuery, callback_data: CustomerCb,
+    @router.callback_query(MeetingCb.filter(F.action == MeetAction.OTHER))
+    async def on_other_time(query: CallbackQuery, callback_data: MeetingCb,
                             alerts: AlertService, state: FSMContext) -> None:
         try:
             meet = await alerts.meeting_options(query.from_user.id, callback_data.id,

@@ -8,7 +8,14 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.reminders.callbacks import CustAction, CustomerCb, RemAction, ReminderCb
+from handlers.reminders.callbacks import (
+    CustAction,
+    CustomerCb,
+    MeetAction,
+    MeetingCb,
+    RemAction,
+    ReminderCb,
+)
 from services.alerts import MeetingTarget, Upcoming, meeting_mark
 
 
@@ -22,10 +29,10 @@ def meeting_keyboard(meet: MeetingTarget) -> InlineKeyboardMarkup:
     """Confirm / Reschedule / Cancel under a meeting reminder, for the start it tells."""
     kb = InlineKeyboardBuilder()
     at = meeting_mark(meet.starts_at)
-    for text, action in ((_("Confirm"), CustAction.CONFIRM),
-                         (_("Reschedule"), CustAction.RESCHEDULE),
-                         (_("Cancel the meeting"), CustAction.CANCEL)):
-        kb.button(text=text, callback_data=CustomerCb(action=action, id=meet.task_id, at=at))
+    for text, action in ((_("Confirm"), MeetAction.CONFIRM),
+                         (_("Reschedule"), MeetAction.RESCHEDULE),
+                         (_("Cancel the meeting"), MeetAction.CANCEL)):
+        kb.button(text=text, callback_data=MeetingCb(action=action, id=meet.task_id, at=at))
     kb.adjust(2, 1)
     return kb.as_markup()
 
@@ -36,10 +43,10 @@ def slots_keyboard(meet: MeetingTarget, tz: str) -> InlineKeyboardMarkup:
     at = meeting_mark(meet.starts_at)
     for slot_id, starts in meet.slots:
         kb.button(text=starts.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M"),
-                  callback_data=CustomerCb(action=CustAction.SLOT, id=meet.task_id, at=at,
-                                           slot=slot_id))
+                  callback_data=MeetingCb(action=MeetAction.SLOT, id=meet.task_id, at=at,
+                                          slot=slot_id))
     kb.button(text=_("Another time"),
-              callback_data=CustomerCb(action=CustAction.OTHER, id=meet.task_id, at=at))
+              callback_data=MeetingCb(action=MeetAction.OTHER, id=meet.task_id, at=at))
     kb.adjust(1)
     return kb.as_markup()
 

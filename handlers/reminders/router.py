@@ -1,5 +1,5 @@
-"""create_router: reminders. It owns the "rm" and "tz" (team) and "rc" (customers)
-prefixes."""
+"""create_router: reminders. It owns the "rm" and "tz" (team), "rc" (customers' invoice
+reminders) and "mc" (clients' meeting reminders) prefixes."""
 
 from __future__ import annotations
 
