@@ -26,7 +26,7 @@ from handlers.reminders.callbacks import (
 from handlers.reminders.keyboards import slots_keyboard
 from handlers.reminders.texts import meeting_moved_text, meeting_options_text
 from handlers.texts import error_text
-from services.alerts import WISH_MAX, AlertService, MeetingTarget
+from services.alerts import WISH_MAX, AlertService
 from services.errors import DomainError
 
 
@@ -69,9 +69,12 @@ def create_router() -> Router:
         await answered(query, _("Thank you, see you at the meeting!") if answer == "confirm"
                        else _("The meeting is cancelled. Your manager has been told."))
 
-    @router.callback_query(MeetingCb.filter(F.action == MeetAction.RESCHEDULE))
+    @router.callback_query(MeetingCb.filter(F.action.in_({MeetAction.RESCHEDULE,
+                                                          MeetAction.OTHER})))
     async def on_reschedule(query: CallbackQuery, callback_data: MeetingCb,
                             alerts: AlertService, state: FSMContext) -> None:
+        """Reschedule: the times offered as buttons; "Another time" (or none offered): the
+        client types a wish."""
         try:
             meet = await alerts.meeting_options(query.from_user.id, callback_data.id,
                                                 callback_data.at)
@@ -81,8 +84,13 @@ def create_router() -> Router:
         await query.answer()
         if (msg := message_of(query)) is None:
             return
-        if not meet.slots:  # nothing offered: straight to typing a wish
-            await ask_wish(msg, state, meet, callback_data.at)
+        if callback_data.action == MeetAction.OTHER or not meet.slots:
+            await state.set_state(MeetingWish.text)
+            await state.set_data({"task_id": meet.task_id, "at": callback_data.at})
+            await msg.answer(_("Which time would suit you for «{title}»? Type it in one "
+                               "message (at most {limit} characters); I will pass it to your "
+                               "manager.").format(title=html.escape(meet.title),
+                                                  limit=WISH_MAX))
             return
         tz = alerts.client_zone(meet)
         await msg.answer(meeting_options_text(meet, tz), reply_markup=slots_keyboard(meet, tz))
@@ -100,26 +108,6 @@ def create_router() -> Router:
         await query.answer()
         if msg := message_of(query):
             await msg.edit_text(meeting_moved_text(meet, alerts.client_zone(meet)))
-
-    @router.callback_query(MeetingCb.filter(F.action == MeetAction.OTHER))
-    async def on_other_time(query: CallbackQuery, callback_data: MeetingCb,
-                            alerts: AlertService, state: FSMContext) -> None:
-        try:
-            meet = await alerts.meeting_options(query.from_user.id, callback_data.id,
-                                                callback_data.at)
-        except DomainError as err:
-            await query.answer(error_text(err), show_alert=True)
-            return
-        await query.answer()
-        if msg := message_of(query):
-            await ask_wish(msg, state, meet, callback_data.at)
-
-    async def ask_wish(msg: Message, state: FSMContext, meet: MeetingTarget, at: int) -> None:
-        await state.set_state(MeetingWish.text)
-        await state.set_data({"task_id": meet.task_id, "at": at})
-        await msg.answer(_("Which time would suit you for «{title}»? Type it in one message "
-                           "(at most {limit} characters); I will pass it to your manager."
-                           ).format(title=html.escape(meet.title), limit=WISH_MAX))
 
     @router.message(StateFilter(MeetingWish.text), HasText())
     async def got_wish(message: Message, state: FSMContext, alerts: AlertService) -> None:

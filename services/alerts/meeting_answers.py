@@ -28,6 +28,7 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.notices import MEETING_ANSWER, notice
 from services.outbox import NewOutboxMessage
 from services.reminders import plan_meeting_reminders
+from services.text import clean_message
 
 
 def meeting_mark(starts_at: datetime) -> int:
@@ -38,12 +39,7 @@ def meeting_mark(starts_at: datetime) -> int:
 
 def clean_wish(text: str) -> str:
     """The client's wish as typed, trimmed; never empty, at most WISH_MAX characters."""
-    body = text.strip()
-    if not body:
-        raise InvalidInput("empty", field="text")
-    if len(body) > WISH_MAX:
-        raise InvalidInput("too_long", field="text", limit=WISH_MAX)
-    return body
+    return clean_message(text, WISH_MAX)
 
 
 class MeetingAnswers(AlertServiceBase):
