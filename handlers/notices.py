@@ -28,7 +28,7 @@ from handlers.payments import (
     review_keyboard,
     thanks_text,
 )
-from handlers.tasks.notices import task_assigned, task_comment
+from handlers.tasks.notices import meeting_answer, task_assigned, task_comment
 from services import notices as n
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
@@ -163,6 +163,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.REASSIGNED: _reassigned,
     n.DEAL_REASSIGNED: _deal_reassigned,
     n.REMINDER_ANSWER: _reminder_answer,
+    n.MEETING_ANSWER: meeting_answer,
     n.DOCUMENT_DELIVERED: _document_delivered,
     n.DOCUMENT_FAILED: _document_failed,
     n.TASK_ASSIGNED: task_assigned,

@@ -185,6 +185,12 @@ ERRORS = {
                         "Resume them in /reminders."),
     "no_customer_channel": __("The client has no bound chat and no e-mail: the reminder "
                               "cannot reach them."),
+    "meeting_changed": __("Already done: this meeting has changed since this message."),
+    "slot_gone": __("This time is no longer offered."),
+    "slot_offered": __("This time is already offered."),
+    "slot_is_start": __("The meeting already starts then: offer another time."),
+    "slots_full": __("At most {limit} times can be offered: take one back first."),
+    "not_client_meeting": __("Times can be offered only on a meeting with client reminders."),
     "task_open": __("This task is open; there is nothing to restore."),
     "task_same_status": __("The task already has this status."),
     "bad_assignee": __("The task can only go to an active colleague: a manager or a head of "

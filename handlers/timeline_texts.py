@@ -81,6 +81,12 @@ ACTION_LABELS: dict[str, Any] = {
     "task.archive": __("Task cancelled"),
     "task.assign": __("Task assigned"),
     "task.comment": __("Task comment"),
+    "task.slot_offered": __("Time offered to the client"),
+    "task.slot_withdrawn": __("Time no longer offered to the client"),
+    "meeting.confirm": __("The client confirmed the meeting"),
+    "meeting.cancel": __("The client cancelled the meeting"),
+    "meeting.moved": __("The client moved the meeting to a time offered"),
+    "meeting.wish": __("The client asked for another meeting time"),
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -110,6 +116,7 @@ FIELD_LABELS: dict[str, Any] = {
     "status": __("status"),
     "due": __("due"),
     "starts": __("starts"),
+    "slot": __("time offered"),
     "assignee": __("assignee"),
     "reason": __("reason"),
     "city": __("city"),

@@ -29,10 +29,11 @@ from services.delivery import (
     check_kind,
     parse_start_payload,
 )
-from services.errors import Conflict, InvalidInput, NotFound
+from services.errors import Conflict, NotFound
 from services.notices import CUSTOMER_ACTION, notice
 from services.outbox import NewOutboxMessage
 from services.quotes import QuoteService
+from services.text import clean_message as clean_text_message
 from services.users import Role, User
 
 if TYPE_CHECKING:
@@ -76,12 +77,7 @@ class Notice:
 
 
 def clean_message(text: str) -> str:
-    body = text.strip()
-    if not body:
-        raise InvalidInput("empty", field="text")
-    if len(body) > MESSAGE_MAX:
-        raise InvalidInput("too_long", field="text", limit=MESSAGE_MAX)
-    return body
+    return clean_text_message(text, MESSAGE_MAX)
 
 
 def told(header: DocHeader, manager: Manager, customer: str, what: str, action: str,

@@ -46,6 +46,7 @@ LEAD_PUSH: Final = "lead_push"
 REASSIGNED: Final = "client_reassigned"
 DEAL_REASSIGNED: Final = "deal_reassigned"
 REMINDER_ANSWER: Final = "reminder_answer"
+MEETING_ANSWER: Final = "meeting_answer"  # the client's answer to a meeting reminder
 DOCUMENT_DELIVERED: Final = "document_delivered"
 DOCUMENT_FAILED: Final = "document_failed"
 TASK_ASSIGNED: Final = "task_assigned"
@@ -60,7 +61,7 @@ FILE: Final = "file"
 NOTICE_KINDS: Final = frozenset({
     PAYMENT_APPLIED, PAYMENT_TEAM, PAYMENT_RECEIPT, PAYMENT_REVIEW, PAYMENT_DIGEST, THANKS,
     CUSTOMER_ACTION,
-    LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
+    LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, MEETING_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
     TASK_ASSIGNED, TASK_COMMENT, DEAL_REASSIGNED, INVOICE_CANCELLED,
 })
 FILE_KINDS: Final = frozenset({DOCUMENT, DOCUMENT_QR, FILE})

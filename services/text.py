@@ -60,3 +60,14 @@ def clean_name(text: str, limit: int, field: str = "name") -> str:
     if len(name) > limit:
         raise InvalidInput("too_long", field=field, limit=limit)
     return name
+
+
+def clean_message(text: str, limit: int, field: str = "text") -> str:
+    """A message a person typed (a question, a wish), kept as typed but trimmed;
+    InvalidInput("empty") when blank, InvalidInput("too_long", limit=...) past `limit`."""
+    body = text.strip()
+    if not body:
+        raise InvalidInput("empty", field=field)
+    if len(body) > limit:
+        raise InvalidInput("too_long", field=field, limit=limit)
+    return body

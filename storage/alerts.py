@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, exists, func, or_, select, update
+from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.alerts import (
     BECOME_OVERDUE,
     CUSTOMER_PAID_ACTION,
+    MEETING_KINDS_PREFIX,
     OPEN_INVOICE_STATUSES,
     ContractEnding,
     DigestFacts,
@@ -562,6 +563,17 @@ class SqlAlertRepository:
 
     def _meeting_query(self) -> Any:
         t = m.Task
+        # The meeting's contact, else a contact of its company bound to Telegram (the primary
+        # one first): where the client reminders go.
+        bound = (
+            select(m.Contact.id)
+            .where(m.Contact.company_id == t.company_id, m.Contact.telegram_user_id.is_not(None),
+                   m.Contact.archived_at.is_(None))
+            .order_by(m.Contact.is_primary.desc(), m.Contact.id.desc())
+            .limit(1)
+            .correlate(t)
+            .scalar_subquery()
+        )
         return (
             select(
                 t.id,
@@ -569,13 +581,16 @@ class SqlAlertRepository:
                 t.title,
                 t.status,
                 t.starts_at,
+                t.ends_at,
+                t.company_id,
+                t.deal_id,
                 m.Contact.telegram_user_id,
                 m.Contact.timezone,
                 m.Contact.language,
                 m.Contact.name,
                 m.Company.timezone.label("company_tz"),
             )
-            .outerjoin(m.Contact, m.Contact.id == t.contact_id)
+            .outerjoin(m.Contact, m.Contact.id == func.coalesce(t.contact_id, bound))
             .outerjoin(m.Company, m.Company.id == t.company_id)
             .where(t.kind == "meeting", t.remind_client.is_(True))
         )
@@ -592,6 +607,9 @@ class SqlAlertRepository:
             timezone=r.timezone or r.company_tz,
             language=r.language,
             contact_name=r.name or "",
+            ends_at=r.ends_at,
+            company_id=r.company_id,
+            deal_id=r.deal_id,
         )
 
     async def meetings_between(self, start: datetime, end: datetime) -> list[MeetingTarget]:
@@ -606,8 +624,37 @@ class SqlAlertRepository:
         return [self._meeting(r) for r in rows]
 
     async def meeting(self, task_id: int) -> MeetingTarget | None:
-        row = (await self._s.execute(self._meeting_query().where(m.Task.id == task_id))).first()
+        row = (await self._s.execute(
+            self._meeting_query().where(m.Task.id == task_id)
+            .execution_options(populate_existing=True))).first()
         return None if row is None else self._meeting(row)
+
+    async def meeting_slots(self, task_id: int, after: datetime) -> list[tuple[int, datetime]]:
+        s = m.MeetingSlot
+        rows = (await self._s.execute(
+            select(s.id, s.starts_at).where(s.task_id == task_id, s.starts_at > after)
+            .order_by(s.starts_at, s.id))).all()
+        return [(r.id, r.starts_at) for r in rows]
+
+    async def move_meeting(self, task_id: int, starts_at: datetime, ends_at: datetime | None,
+                           slot_id: int) -> None:
+        await self._s.execute(update(m.Task).where(m.Task.id == task_id)
+                              .values(starts_at=starts_at, ends_at=ends_at))
+        await self._s.execute(delete(m.MeetingSlot).where(m.MeetingSlot.id == slot_id))
+
+    async def close_meeting(self, task_id: int, status: str, at: datetime) -> None:
+        await self._s.execute(update(m.Task).where(m.Task.id == task_id)
+                              .values(status=status, done_at=at))
+
+    async def cancel_meeting_reminders(self, task_id: int) -> int:
+        result = await self._s.execute(
+            update(OUT)
+            .where(OUT.status == "pending",
+                   OUT.kind.startswith(MEETING_KINDS_PREFIX, autoescape=True),
+                   OUT.idempotency_key.startswith(f"meet:{task_id}:", autoescape=True))
+            .values(status="cancelled")
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def digest(
         self,

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.tasks import CANCELLED, CLOSED_STATUSES, Task, TaskComment
+from services.tasks import CANCELLED, CLOSED_STATUSES, MeetingSlot, Task, TaskComment
 from storage import models as m
 from storage.origin_keys import flush_once
 
@@ -19,7 +19,8 @@ def to_task(row: m.Task) -> Task:
                 status=row.status, deal_id=row.deal_id, company_id=row.company_id,
                 due_at=row.due_at, starts_at=row.starts_at, ends_at=row.ends_at,
                 remind_client=row.remind_client, done_at=row.done_at,
-                created_at=row.created_at, created_by=row.created_by)
+                created_at=row.created_at, created_by=row.created_by,
+                contact_id=row.contact_id)
 
 
 WHEN = func.coalesce(m.Task.due_at, m.Task.starts_at)
@@ -80,6 +81,25 @@ class SqlTaskRepository:
                                  m.Task.status.notin_(CLOSED_STATUSES))
             .order_by(WHEN.is_(None), WHEN, m.Task.id).limit(1))
         return to_task(row) if row else None
+
+
+    async def slots(self, task_id: int, after: datetime) -> Sequence[MeetingSlot]:
+        s = m.MeetingSlot
+        rows = await self._s.scalars(select(s).where(s.task_id == task_id, s.starts_at > after)
+                                     .order_by(s.starts_at, s.id))
+        return [MeetingSlot(r.id, r.task_id, r.starts_at) for r in rows]
+
+    async def add_slot(self, task_id: int, starts_at: datetime, now: datetime) -> MeetingSlot:
+        row = m.MeetingSlot(task_id=task_id, starts_at=starts_at, created_at=now)
+        self._s.add(row)
+        await self._s.flush()
+        return MeetingSlot(row.id, task_id, starts_at)
+
+    async def remove_slot(self, task_id: int, slot_id: int) -> MeetingSlot | None:
+        s = m.MeetingSlot
+        row = (await self._s.execute(delete(s).where(s.id == slot_id, s.task_id == task_id)
+                                     .returning(s.id, s.task_id, s.starts_at))).first()
+        return None if row is None else MeetingSlot(row.id, row.task_id, row.starts_at)
 
 
 class SqlTaskCommentRepository:

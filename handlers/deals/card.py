@@ -115,7 +115,8 @@ async def on_task(query: CallbackQuery, callback_data: DealCb, actor: User,
         return
     await query.answer()
     if msg:
-        await start_task_flow(msg, state, deal_id=card.deal.id, kind="task")
+        # The kind is asked: a meeting on a deal reaches the deal's client with its reminders.
+        await start_task_flow(msg, state, deal_id=card.deal.id)
 
 
 def create_router() -> Router:

@@ -1,4 +1,5 @@
-"""The reminder buttons' callback data and the client time zone question."""
+"""The reminder buttons' callback data, the client time zone question and the client's
+typed wish for another meeting time."""
 
 from __future__ import annotations
 
@@ -22,16 +23,33 @@ class ReminderCb(CallbackData, prefix="rm"):
 
 class CustAction(StrEnum):
     PAID = "p"
-    CONFIRM = "c"
-    RESCHEDULE = "r"
 
 
 class CustomerCb(CallbackData, prefix="rc"):
-    """Pressed by a customer on a reminder in their own chat (they may be no user of ours:
-    the service checks the invoice's or meeting's contact is bound to their Telegram id)."""
+    """Pressed by a customer on an invoice reminder in their own chat (they may be no user of
+    ours: the service checks the invoice's contact is bound to their Telegram id)."""
 
     action: CustAction
     id: int
+
+
+class MeetAction(StrEnum):
+    CONFIRM = "c"
+    RESCHEDULE = "r"
+    CANCEL = "x"
+    SLOT = "s"  # a time the manager offered (`slot`)
+    OTHER = "o"  # another time: the client types a wish
+
+
+class MeetingCb(CallbackData, prefix="mc"):
+    """Pressed by a client on a meeting reminder (the service checks the meeting's client is
+    bound to their Telegram id). `at`: the start the reminder was sent for, in minutes since
+    the epoch, so a button of a meeting moved since is refused; `slot`: the time offered."""
+
+    action: MeetAction
+    id: int
+    at: int
+    slot: int = 0
 
 
 class ClientTzCb(CallbackData, prefix="tz"):
@@ -61,3 +79,7 @@ class AlertCb(CallbackData, prefix="al"):
     action: AlertAction
     id: int
     at: str = ""
+class MeetingWish(StatesGroup):
+    """The client types another time for a meeting (the meeting and its mark in the data)."""
+
+    text = State()

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.reminders.callbacks import CustAction, CustomerCb, RemAction, ReminderCb
-from services.alerts import Upcoming
+from handlers.reminders.callbacks import (
+    CustAction,
+    CustomerCb,
+    MeetAction,
+    MeetingCb,
+    RemAction,
+    ReminderCb,
+)
+from services.alerts import MeetingTarget, Upcoming, meeting_mark
 
 
 def paid_keyboard(invoice_id: int) -> InlineKeyboardMarkup:
@@ -16,13 +25,31 @@ def paid_keyboard(invoice_id: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def meeting_keyboard(task_id: int) -> InlineKeyboardMarkup:
+def meeting_keyboard(meet: MeetingTarget) -> InlineKeyboardMarkup:
+    """Confirm / Reschedule / Cancel under a meeting reminder, for the start it tells."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Confirm"), callback_data=CustomerCb(action=CustAction.CONFIRM, id=task_id))
-    kb.button(
-        text=_("Reschedule"), callback_data=CustomerCb(action=CustAction.RESCHEDULE, id=task_id)
-    )
+    at = meeting_mark(meet.starts_at)
+    for text, action in ((_("Confirm"), MeetAction.CONFIRM),
+                         (_("Reschedule"), MeetAction.RESCHEDULE),
+                         (_("Cancel the meeting"), MeetAction.CANCEL)):
+        kb.button(text=text, callback_data=MeetingCb(action=action, id=meet.task_id, at=at))
+    kb.adjust(2, 1)
     return kb.as_markup()
+
+
+def slots_keyboard(meet: MeetingTarget, tz: str) -> InlineKeyboardMarkup:
+    """The times the manager offers (the client's local time), then "Another time"."""
+    kb = InlineKeyboardBuilder()
+    at = meeting_mark(meet.starts_at)
+    for slot_id, starts in meet.slots:
+        kb.button(text=starts.astimezone(ZoneInfo(tz)).strftime("%d.%m.%Y %H:%M"),
+                  callback_data=MeetingCb(action=MeetAction.SLOT, id=meet.task_id, at=at,
+                                          slot=slot_id))
+    kb.button(text=_("Another time"),
+              callback_data=MeetingCb(action=MeetAction.OTHER, id=meet.task_id, at=at))
+    kb.adjust(1)
+    return kb.as_markup()
+
 
 def upcoming_keyboard(items: list[Upcoming]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()

@@ -1,5 +1,5 @@
-"""create_router: reminders. It owns the "rm" and "tz" (team), "rc" (customers) and "al"
-(the staff alerts' buttons) prefixes."""
+"""create_router: reminders. It owns the "rm" and "tz" (team), "rc" (customers' invoice
+reminders), "mc" (clients' meeting reminders) and "al" (the staff alerts' buttons) prefixes."""
 
 from __future__ import annotations
 

@@ -93,6 +93,20 @@ def invoice_reminder_text(target: InvoiceTarget, kind: str, payload: dict[str, A
     )
 
 
+def meeting_options_text(meet: MeetingTarget, tz: str) -> str:
+    """The client's Reschedule: the times offered as buttons, in the client's zone `tz`."""
+    return _("Meeting «{title}» on {when} (your time). Choose a new time, or another "
+             "time that suits you:").format(title=html.escape(meet.title),
+                                            when=local_time(meet.starts_at, tz))
+
+
+def meeting_moved_text(meet: MeetingTarget, tz: str) -> str:
+    """The client's confirmation of a move, the new start in the client's zone `tz`."""
+    return _("Done: the meeting «{title}» is moved to {when} (your time). Your manager has "
+             "been told.").format(title=html.escape(meet.title),
+                                  when=local_time(meet.starts_at, tz))
+
+
 def digest_text(facts: DigestFacts, lang: str | None) -> str:
     owed = ", ".join(money_text(v, c, lang) for c, v in sorted(facts.overdue_minor.items()))
     lines = [
@@ -121,7 +135,7 @@ def render(
         text = _("Reminder: meeting «{title}» on {when} (your time).").format(
             title=html.escape(facts.title), when=local_time(facts.starts_at, tz)
         )
-        return text, meeting_keyboard(facts.task_id)
+        return text, meeting_keyboard(facts)
     if isinstance(facts, DigestFacts):
         return digest_text(facts, composed.language), None
     p = cast(dict[str, Any], facts or {})

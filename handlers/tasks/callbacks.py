@@ -37,6 +37,8 @@ class Card(StrEnum):
     ASSIGN_TO = "at"
     COMMENT = "c"
     CLOSED = "cl"  # the list of done and cancelled ones (id 0)
+    OFFER = "of"  # a meeting: offer the client another time
+    UNOFFER = "uo"  # a meeting: take back the time offered `to` (its id)
 
 
 CARD_POSTPONE = {Card.DAY: 1, Card.WEEK: 7}
@@ -46,7 +48,7 @@ CARD_MARKS = {Card.PROGRESS: "in_progress", Card.WAITING: "waiting", Card.CANCEL
 class TaskCardCb(CallbackData, prefix="tc"):
     action: Card
     id: int
-    to: int = 0  # the colleague of ASSIGN_TO
+    to: int = 0  # the colleague of ASSIGN_TO, the time offered of UNOFFER
 
 
 class TaskFlowAction(StrEnum):
@@ -71,7 +73,9 @@ class NewTask(StatesGroup):
 
 
 class TaskStep(StatesGroup):
-    """A card's typed step: the date to defer to, a comment (the task id in the FSM data)."""
+    """A card's typed step: the date to defer to, a comment, a time offered to the client
+    (the task id in the FSM data)."""
 
     defer = State()
     comment = State()
+    offer = State()

@@ -24,7 +24,7 @@ async def send_card(target: Message, actor: User, tasks: TaskService, task_id: i
     card = await tasks.card(actor, task_id)
     text = card_text(card, tasks.zone(actor))
     await target.answer(f"{note}\n\n{text}" if note else text,
-                        reply_markup=card_keyboard(card.task))
+                        reply_markup=card_keyboard(card, tasks.zone(actor)))
 
 
 async def redraw_card(query: CallbackQuery, msg: Message | None, actor: User,
@@ -34,7 +34,7 @@ async def redraw_card(query: CallbackQuery, msg: Message | None, actor: User,
         return
     card = await tasks.card(actor, task.id)
     await msg.edit_text(card_text(card, tasks.zone(actor)),
-                        reply_markup=card_keyboard(card.task))
+                        reply_markup=card_keyboard(card, tasks.zone(actor)))
 
 
 async def on_open(query: CallbackQuery, callback_data: TaskCardCb, msg: Message | None,
@@ -43,7 +43,7 @@ async def on_open(query: CallbackQuery, callback_data: TaskCardCb, msg: Message 
     await query.answer()
     if msg is not None:
         await msg.answer(card_text(card, tasks.zone(actor)),
-                         reply_markup=card_keyboard(card.task))
+                         reply_markup=card_keyboard(card, tasks.zone(actor)))
 
 
 async def on_done(query: CallbackQuery, callback_data: TaskCardCb, msg: Message | None,
@@ -145,6 +145,38 @@ async def got_comment(message: Message, state: FSMContext, actor: User,
         return
     await state.clear()
     await send_card(message, actor, tasks, task_id, _("Comment saved."))
+
+
+async def on_offer(query: CallbackQuery, callback_data: TaskCardCb, msg: Message | None,
+                   state: FSMContext, actor: User, tasks: TaskService) -> None:
+    task = await tasks.check_offer(actor, callback_data.id)
+    await query.answer()
+    await state.set_state(TaskStep.offer)
+    await state.set_data({"task_id": task.id})
+    if msg is not None:
+        await msg.answer(_("Which time to offer the client instead of this one for «{title}»? "
+                           "For example: 25.12 15:00").format(title=html.escape(task.title)))
+
+
+async def got_offer(message: Message, state: FSMContext, actor: User,
+                    tasks: TaskService) -> None:
+    task_id = int((await state.get_data())["task_id"])
+    try:
+        await tasks.offer_time(actor, task_id, message.text or "")
+    except DomainError as err:
+        await message.answer(error_text(err))
+        if err.code in ("not_found", "task_closed", "slots_full", "not_client_meeting"):
+            await state.clear()
+        return
+    await state.clear()
+    await send_card(message, actor, tasks, task_id, _("Offered: the client sees it under "
+                                                      "Reschedule."))
+
+
+async def on_unoffer(query: CallbackQuery, callback_data: TaskCardCb, msg: Message | None,
+                     actor: User, tasks: TaskService) -> None:
+    task = await tasks.withdraw_time(actor, callback_data.id, callback_data.to)
+    await redraw_card(query, msg, actor, tasks, task, _("No longer offered."))
 
 
 async def not_text(message: Message) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -17,7 +18,7 @@ from handlers.tasks.callbacks import (
     TaskFlowCb,
 )
 from handlers.tasks.texts import KIND_NAMES
-from services.tasks import Task
+from services.tasks import Task, TaskCard
 from services.users import User
 
 
@@ -34,7 +35,10 @@ def task_keyboard(task: Task) -> InlineKeyboardMarkup | None:
     return kb.as_markup()
 
 
-def card_keyboard(task: Task) -> InlineKeyboardMarkup:
+def card_keyboard(card: TaskCard, zone: tzinfo) -> InlineKeyboardMarkup:
+    """The card's actions; a meeting reminded to the client also offers it other times and
+    takes back each one offered (labelled with its time in the reader's `zone`)."""
+    task = card.task
     kb = InlineKeyboardBuilder()
 
     def add(text: str, action: Card) -> None:
@@ -60,7 +64,16 @@ def card_keyboard(task: Task) -> InlineKeyboardMarkup:
     add(_("Assign"), Card.ASSIGN)
     add(_("Comment"), Card.COMMENT)
     add(_("Cancel task"), Card.CANCEL)
-    kb.adjust(*rows, 3, 3)
+    rows += [3, 3]
+    if card.can_offer:
+        add(_("Offer times"), Card.OFFER)
+        rows.append(1)
+    for slot in card.slots if task.is_open else ():
+        when = slot.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+        kb.button(text=f"✖ {when}",
+                  callback_data=TaskCardCb(action=Card.UNOFFER, id=task.id, to=slot.id))
+        rows.append(1)
+    kb.adjust(*rows)
     return kb.as_markup()
 
 

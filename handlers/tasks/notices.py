@@ -35,6 +35,36 @@ def task_assigned(p: Mapping[str, Any]) -> tuple[str, InlineKeyboardMarkup | Non
     return text, _open(int(p["task_id"]))
 
 
+def meeting_answer(p: Mapping[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What the client answered to a meeting reminder (services/alerts/meeting_answers.py),
+    the times in the manager's zone, with a button to open the meeting."""
+    zone = zone_of(p.get("tz"), "UTC")
+
+    def at(key: str) -> str:
+        value = p.get(key)
+        if not value:
+            return "—"
+        return datetime.fromisoformat(str(value)).astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+    who = html.escape(str(p.get("customer") or ""))
+    title = html.escape(str(p.get("title") or ""))
+    answer = p.get("answer")
+    if answer == "confirm":
+        text = _("{who} confirmed the meeting «{title}» on {when}.").format(
+            who=who, title=title, when=at("when"))
+    elif answer == "cancel":
+        text = _("{who} cancelled the meeting «{title}» on {when}. It is marked cancelled and "
+                 "its reminders stopped.").format(who=who, title=title, when=at("when"))
+    elif answer == "moved":
+        text = _("{who} moved the meeting «{title}» to {when} (it was {was}), one of the times "
+                 "you offered.").format(who=who, title=title, when=at("when"), was=at("was"))
+    else:
+        text = _("{who} asks to move the meeting «{title}» on {when} to another time:").format(
+            who=who, title=title, when=at("when"))
+        text += "\n\n" + html.escape(str(p.get("text") or ""))
+    return text, _open(int(p["task_id"]))
+
+
 def task_comment(p: Mapping[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:
     heading = _("{who} commented on the task «{title}»:").format(
         who=html.escape(str(p.get("who") or "")), title=html.escape(str(p.get("title") or "")))

@@ -54,7 +54,9 @@ def create_router() -> Router:
 
     router.message.register(card.got_defer, StateFilter(TaskStep.defer), HasText())
     router.message.register(card.got_comment, StateFilter(TaskStep.comment), HasText())
-    router.message.register(card.not_text, StateFilter(TaskStep.defer, TaskStep.comment),
+    router.message.register(card.got_offer, StateFilter(TaskStep.offer), HasText())
+    router.message.register(card.not_text,
+                            StateFilter(TaskStep.defer, TaskStep.comment, TaskStep.offer),
                             ~F.text.startswith("/"))
     cb = TaskCardCb.filter
     router.callback_query.register(card.on_open, cb(F.action == Card.OPEN))
@@ -67,4 +69,6 @@ def create_router() -> Router:
     router.callback_query.register(card.on_assign, cb(F.action == Card.ASSIGN))
     router.callback_query.register(card.on_assign_to, cb(F.action == Card.ASSIGN_TO))
     router.callback_query.register(card.on_comment, cb(F.action == Card.COMMENT))
+    router.callback_query.register(card.on_offer, cb(F.action == Card.OFFER))
+    router.callback_query.register(card.on_unoffer, cb(F.action == Card.UNOFFER))
     return router

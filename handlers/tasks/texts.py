@@ -84,6 +84,10 @@ def card_text(card: TaskCard, zone: tzinfo) -> str:
     lines.append(_("Responsible: {name}").format(name=html.escape(card.owner_name)))
     if card.creator_name:
         lines.append(_("Set by: {name}").format(name=html.escape(card.creator_name)))
+    if card.slots:
+        lines.append(_("Times offered to the client:"))
+        lines += ["• " + s.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+                  for s in card.slots]
     if card.comments:
         lines.append("")
         lines.append(_("Comments:"))

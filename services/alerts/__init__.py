@@ -18,7 +18,9 @@ that runs twice, or after a restart, never doubles a message:
   (09:00 local, `contract:{contract}:{days}d`), a task due (`task:{task}:{due time}`), a
   quote expired (`QuoteService.expire_due`: the manager and the customer's bound chat,
   `quote:{quote}:expired:{valid until}...`);
-* meetings with "remind the client": 24 h and 2 h before, with Confirm / Reschedule buttons;
+* meetings with "remind the client": 24 h and 2 h before into the client's chat (the
+  meeting's contact, else its company's contact bound to Telegram), with Confirm /
+  Reschedule (a time the manager offered, or a wish typed) / Cancel (`meeting_answers`);
 * report pushes (`report_pushes`): heads' weekly report Monday 09:00 local
   (`report:weekly:{user}:{monday}`), admins' monthly one the 1st 09:00 local
   (`report:monthly:{user}:{yyyy-mm}`), never to a user who turned it off.
@@ -61,7 +63,8 @@ from services.alerts.invoice_reminders import (
     ladder_of,
     replan_invoice,
 )
-from services.alerts.meetings import MeetingReminders, meeting_lead
+from services.alerts.meeting_answers import MeetingAnswers, clean_wish, meeting_mark
+from services.alerts.meetings import MeetingReminders, meeting_lead, meeting_messages
 from services.alerts.model import (
     ALERTS_JOB,
     BECOME_OVERDUE,
@@ -83,6 +86,7 @@ from services.alerts.model import (
     STALE_DEAL_DAYS,
     TASK_LOOKAHEAD,
     UPCOMING_LIMIT,
+    WISH_MAX,
     AlertConfig,
     Composed,
     ContractEnding,
@@ -136,6 +140,7 @@ __all__ = [
     "STALE_DEAL_DAYS",
     "TASK_LOOKAHEAD",
     "UPCOMING_LIMIT",
+    "WISH_MAX",
     "AlertButtons",
     "AlertConfig",
     "AlertInvoice",
@@ -154,6 +159,7 @@ __all__ = [
     "InstallmentDue",
     "InvoiceReminders",
     "InvoiceTarget",
+    "MeetingAnswers",
     "MeetingReminders",
     "MeetingTarget",
     "OutboxHealth",
@@ -169,6 +175,7 @@ __all__ = [
     "Upcoming",
     "_answer_notice",
     "_staff_message",
+    "clean_wish",
     "contract_step",
     "customer_channel",
     "invoice_messages",
@@ -177,6 +184,8 @@ __all__ = [
     "ladder_of",
     "latest_occasion",
     "meeting_lead",
+    "meeting_mark",
+    "meeting_messages",
     "next_occasion",
     "occasion_key",
     "quote_expires_at",

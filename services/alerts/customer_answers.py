@@ -1,5 +1,5 @@
-"""What customers press on reminders: "I've paid" on an invoice reminder, Confirm / Reschedule
-on a meeting reminder; the manager is told through the outbox."""
+"""What customers press on invoice reminders ("I've paid"); the manager is told through the
+outbox. A meeting reminder's answers are in `meeting_answers`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from services.alerts.base import AlertServiceBase
 from services.alerts.invoice_reminders import replan_invoice
 from services.alerts.model import (
     CUSTOMER_PAID_ACTION,
-    MEETING_ANSWERS,
     OPEN_INVOICE_STATUSES,
     CustomerAnswer,
     StaffMember,
@@ -52,28 +51,6 @@ class CustomerAnswers(AlertServiceBase):
                 target.number, "paid", now)])
             await uow.commit()
         return CustomerAnswer(manager, invoice_id, target.number, "paid")
-
-    async def meeting_answer(self, telegram_id: int, task_id: int, answer: str,
-                             customer_name: str = "") -> CustomerAnswer:
-        """The client's answer to a meeting reminder; the manager is told through the outbox
-        (once per answer)."""
-        if answer not in MEETING_ANSWERS:
-            raise InvalidInput("unknown_answer")
-        async with self._uow() as uow:
-            meet = await uow.alerts.meeting(task_id)
-            if meet is None or meet.chat_id != telegram_id:
-                raise NotFound()
-            manager = await uow.alerts.user(meet.owner_id)
-            if manager is None:
-                raise NotFound()
-            await uow.alerts.audit(
-                None, f"meeting.{answer}", "task", task_id, {"telegram_user_id": telegram_id}
-            )
-            await uow.outbox.enqueue([_answer_notice(
-                f"meeting:{task_id}:{meet.starts_at.isoformat()}:{answer}:{telegram_id}",
-                manager, customer_name, meet.title, answer, self._clock.now())])
-            await uow.commit()
-        return CustomerAnswer(manager, task_id, meet.title, answer)
 
 
 def _answer_notice(cause: str, manager: StaffMember, customer: str, title: str, answer: str,

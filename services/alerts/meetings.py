@@ -6,11 +6,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.alerts.base import AlertServiceBase
-from services.alerts.model import MEETING_KINDS_PREFIX, TASK_LOOKAHEAD
+from services.alerts.model import MEETING_KINDS_PREFIX, TASK_LOOKAHEAD, MeetingTarget
 from services.alerts.ports import AlertUnitOfWork
 from services.errors import NotFound
 from services.outbox import NewOutboxMessage, reminder_messages
-from services.reminders import MEETING_OFFSETS, ReminderConfigError, plan_meeting_reminders
+from services.reminders import (
+    MEETING_OFFSETS,
+    PlannedReminder,
+    ReminderConfigError,
+    plan_meeting_reminders,
+)
 from services.users import Actor
 
 
@@ -25,6 +30,16 @@ def meeting_lead(kind: str) -> timedelta | None:
     except ValueError:
         return None
     return None
+
+
+def meeting_messages(planned: list[PlannedReminder], meet: MeetingTarget, tz: str
+                     ) -> list[NewOutboxMessage]:
+    """A meeting's planned reminders as outbox rows into the client's chat (none without one),
+    rendered in the client's language and zone."""
+    if meet.chat_id is None:
+        return []
+    return reminder_messages(planned, "telegram", chat_id=meet.chat_id,
+                             payload={"lang": meet.language, "tz": tz, "task_id": meet.task_id})
 
 
 class MeetingReminders(AlertServiceBase):
@@ -48,12 +63,7 @@ class MeetingReminders(AlertServiceBase):
                 planned = plan_meeting_reminders(meet.task_id, meet.starts_at, since, tz)
             except ReminderConfigError:
                 continue
-            out += reminder_messages(
-                [p for p in planned if p.due_at_utc <= horizon],
-                "telegram",
-                chat_id=meet.chat_id,
-                payload={"lang": meet.language, "tz": tz, "task_id": meet.task_id},
-            )
+            out += meeting_messages([p for p in planned if p.due_at_utc <= horizon], meet, tz)
         return out
 
     async def plan_meeting(self, actor: Actor, task_id: int) -> int:
@@ -68,13 +78,6 @@ class MeetingReminders(AlertServiceBase):
             planned = plan_meeting_reminders(meet.task_id, meet.starts_at, now, tz)
             if meet.chat_id is None:
                 return 0
-            count = await uow.outbox.enqueue(
-                reminder_messages(
-                    planned,
-                    "telegram",
-                    chat_id=meet.chat_id,
-                    payload={"lang": meet.language, "tz": tz, "task_id": meet.task_id},
-                )
-            )
+            count = await uow.outbox.enqueue(meeting_messages(planned, meet, tz))
             await uow.commit()
         return count

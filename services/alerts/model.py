@@ -53,7 +53,11 @@ INVOICE_KINDS = frozenset(
 )
 MEETING_KINDS_PREFIX = "meeting_"
 CUSTOMER_PAID_ACTION = "invoice.customer_paid"
-MEETING_ANSWERS = ("confirm", "reschedule")
+# What a client answers to a meeting reminder (the manager's notice says which): confirmed,
+# cancelled, moved to a time the manager offered, or a wish for another time typed.
+MEETING_ANSWERS = ("confirm", "cancel", "moved", "wish")
+# A typed wish for another meeting time, at most this many characters.
+WISH_MAX = 1000
 # The report pushes (services/alerts/report_pushes.py): outbox kind -> the opt-out kind.
 REPORT_PUSH_KINDS = {"report_weekly": "weekly", "report_monthly": "monthly"}
 REPORT_PUSH_HOUR = time(9)
@@ -197,6 +201,10 @@ class TaskDue:
 
 @dataclass(frozen=True)
 class MeetingTarget:
+    """A meeting reminded to the client, and where the client is: the meeting's contact, else
+    a contact of its company bound to Telegram (the primary one first). `slots`: the times
+    the manager offers, future ones only, when the client asked to reschedule."""
+
     task_id: int
     owner_id: int
     title: str
@@ -206,6 +214,10 @@ class MeetingTarget:
     timezone: str | None
     language: str | None
     contact_name: str = ""
+    ends_at: datetime | None = None
+    company_id: int | None = None
+    deal_id: int | None = None
+    slots: tuple[tuple[int, datetime], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,20 @@ class AlertRepository(Protocol):
 
     async def meetings_between(self, start: datetime, end: datetime) -> list[MeetingTarget]: ...
     async def meeting(self, task_id: int) -> MeetingTarget | None: ...
+    async def meeting_slots(self, task_id: int, after: datetime) -> list[tuple[int, datetime]]:
+        """The times offered for a meeting later than `after` (id, start), earliest first."""
+        ...
+
+    async def move_meeting(self, task_id: int, starts_at: datetime, ends_at: datetime | None,
+                           slot_id: int) -> None:
+        """The meeting starts at the offered time `slot_id`, which is no longer offered."""
+        ...
+
+    async def close_meeting(self, task_id: int, status: str, at: datetime) -> None: ...
+    async def cancel_meeting_reminders(self, task_id: int) -> int:
+        """Cancels the meeting's client reminders still pending; returns how many."""
+        ...
+
     async def digest(
         self,
         owner_id: int,

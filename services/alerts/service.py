@@ -7,6 +7,7 @@ from services.alerts.alert_buttons import AlertButtons
 from services.alerts.composing import Composing
 from services.alerts.customer_answers import CustomerAnswers
 from services.alerts.invoice_reminders import InvoiceReminders
+from services.alerts.meeting_answers import MeetingAnswers
 from services.alerts.outbox_health import OutboxHealthChecks
 from services.alerts.reminder_controls import ReminderControls
 from services.alerts.staff_alerts import StaffAlerts
@@ -20,5 +21,6 @@ class AlertService(
     OutboxHealthChecks,
     CustomerAnswers,
     AlertButtons,
+    MeetingAnswers,
 ):
     """Scheduler jobs (each takes the clock's now) and the managers' reminder controls."""

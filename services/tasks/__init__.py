@@ -9,7 +9,10 @@ Invariants:
 - a task's status change is audited "task.<new status>" (moving it: "task.deferred";
   reopening a done or cancelled one: "task.restore"), with its client and deal;
 - "cancelled" archives a task: it leaves /today, /week and the deal card;
-- a task created on a deal belongs to a deal the actor may see (else NotFound)."""
+- a task created on a deal belongs to a deal the actor may see (else NotFound), and is linked
+  to the deal's contact (a meeting's client reminders go to that person's Telegram);
+- a meeting reminded to the client may carry up to SLOTS_MAX other times offered to the
+  client (services/tasks/slots.py)."""
 
 from services.tasks.model import (
     CANCELLED,
@@ -18,9 +21,11 @@ from services.tasks.model import (
     DEFAULT_EVENT_LENGTH,
     DEFAULT_HOUR,
     EVENT_STATUSES,
+    SLOTS_MAX,
     TASK_STATUSES,
     TITLE_MAX,
     WEEK_DAYS,
+    MeetingSlot,
     Task,
     TaskCard,
     TaskComment,
@@ -53,9 +58,11 @@ __all__ = [
     "DEFAULT_EVENT_LENGTH",
     "DEFAULT_HOUR",
     "EVENT_STATUSES",
+    "SLOTS_MAX",
     "TASK_STATUSES",
     "TITLE_MAX",
     "WEEK_DAYS",
+    "MeetingSlot",
     "Task",
     "TaskCard",
     "TaskComment",

@@ -36,6 +36,8 @@ EVENT_MARKS = frozenset({"cancelled"})
 COMMENT_MAX = 2000
 LAST_COMMENTS = 3
 WEEK_DAYS = 7
+# Other times a manager may offer the client for a meeting (the client's Reschedule buttons).
+SLOTS_MAX = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class Task:
     done_at: datetime | None
     created_at: datetime
     created_by: int | None = None  # who set it (an assigned task keeps its creator)
+    contact_id: int | None = None  # the client's person (a meeting's reminders go to them)
 
     @property
     def is_event(self) -> bool:
@@ -102,13 +105,33 @@ class TaskComment:
 
 
 @dataclass(frozen=True, slots=True)
+class MeetingSlot:
+    """A time the manager offers the client to move a meeting to (`meeting_slots`)."""
+
+    id: int
+    task_id: int
+    starts_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TaskCard:
-    """A task with the names of its people and its last comments (newest last)."""
+    """A task with the names of its people and its last comments (newest last); a meeting
+    with "remind the client" also with the times still offered to the client (future ones,
+    earliest first)."""
 
     task: Task
     owner_name: str
     creator_name: str | None  # only when someone else set it
     comments: Sequence[TaskComment]
+    slots: Sequence[MeetingSlot] = ()
+
+    @property
+    def can_offer(self) -> bool:
+        """Whether "Offer times" applies: an open meeting reminded to the client, fewer than
+        SLOTS_MAX times offered."""
+        task = self.task
+        return (task.kind == TaskKind.MEETING and task.remind_client and task.is_open
+                and len(self.slots) < SLOTS_MAX)
 
 
 @dataclass(frozen=True, slots=True)

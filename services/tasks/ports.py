@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from services.clients import CompanyRepository
 from services.kernel import AuditedUnitOfWork
 from services.outbox import OutboxRepository
-from services.tasks.model import Task, TaskComment
+from services.tasks.model import MeetingSlot, Task, TaskComment
 from services.users import UserRepository
 
 
@@ -45,6 +45,16 @@ class TaskRepository(Protocol):
         ...
 
     async def next_for_deal(self, deal_id: int) -> Task | None: ...
+    async def slots(self, task_id: int, after: datetime) -> Sequence[MeetingSlot]:
+        """The times offered for a meeting later than `after`, earliest first."""
+        ...
+
+    async def add_slot(self, task_id: int, starts_at: datetime, now: datetime) -> MeetingSlot:
+        ...
+
+    async def remove_slot(self, task_id: int, slot_id: int) -> MeetingSlot | None:
+        """The time removed; None when it is not (or no longer) offered for this meeting."""
+        ...
 
 
 class TaskCommentRepository(Protocol):
@@ -62,6 +72,8 @@ class TaskDeal(Protocol):
     def status(self) -> str: ...
     @property
     def company_id(self) -> int | None: ...
+    @property
+    def contact_id(self) -> int | None: ...
 
 
 class TaskDeals(Protocol):

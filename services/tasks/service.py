@@ -28,11 +28,11 @@ from services.tasks.model import (
     parse_when,
 )
 from services.tasks.ports import TaskUnitOfWork
-from services.tasks.team import TeamUseCases
+from services.tasks.slots import SlotUseCases
 from services.users import Actor
 
 
-class TaskService(TeamUseCases):
+class TaskService(SlotUseCases):
     """Tasks and events of managers; see the module docstring for the invariants."""
 
     def __init__(self, uow: UowFactory[TaskUnitOfWork], clock: Clock,
@@ -63,7 +63,7 @@ class TaskService(TeamUseCases):
         async with self._uow() as uow:
             if draft.origin_key is not None and await uow.tasks.by_origin(draft.origin_key):
                 raise Conflict("already_done")
-            company_id = draft.company_id
+            company_id, contact_id = draft.company_id, None
             if draft.deal_id is not None:
                 deal = await uow.deals.get(draft.deal_id, actor.owner_scope())
                 if deal is None:
@@ -71,12 +71,15 @@ class TaskService(TeamUseCases):
                 if deal.status != "open":
                     raise Conflict("deal_closed")
                 company_id = company_id or deal.company_id
+                # The deal's person: a meeting's client reminders reach their Telegram.
+                contact_id = deal.contact_id
             elif company_id is not None:
                 if await uow.companies.get(company_id, actor.owner_scope()) is None:
                     raise NotFound(entity="company", id=company_id)
             values: dict[str, Any] = {
                 "kind": kind.value, "title": title, "status": "planned",
-                "deal_id": draft.deal_id, "company_id": company_id, "created_by": actor.id,
+                "deal_id": draft.deal_id, "company_id": company_id, "contact_id": contact_id,
+                "created_by": actor.id,
                 "remind_client": bool(draft.remind_client and kind == TaskKind.MEETING),
             }
             if draft.origin_key is not None:

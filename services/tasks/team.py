@@ -26,6 +26,7 @@ from services.tasks.model import (
     Task,
     TaskCard,
     TaskComment,
+    TaskKind,
     Week,
     _at,
     audit_change,
@@ -69,8 +70,11 @@ class TeamUseCases:
                        if task.created_by is not None and task.created_by != task.owner_id
                        else None)
             comments = await uow.task_comments.latest(task.id, LAST_COMMENTS)
+            slots = (await uow.tasks.slots(task.id, self._clock.now())
+                     if task.kind == TaskKind.MEETING else ())
         return TaskCard(task=task, owner_name=_name(owner),
-                        creator_name=_name(creator) if creator else None, comments=comments)
+                        creator_name=_name(creator) if creator else None, comments=comments,
+                        slots=slots)
 
     async def assign_targets(self, actor: Actor, task_id: int) -> tuple[Task, list[User]]:
         """The task and the colleagues it may go to: active managers and heads, not its

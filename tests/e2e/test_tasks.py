@@ -74,8 +74,11 @@ async def test_today_with_done_and_postpone(bot: Harness) -> None:
 async def test_add_task_from_the_deal_card(bot: Harness) -> None:
     await team(bot, (MANAGER, "Ivan"))
     card = await new_deal(bot, MANAGER, "Chairs")
-    ask = await bot.press(MANAGER, card, "Add task")
-    assert ask["text"] == "Task: what is to be done?"
+    kinds = await bot.press(MANAGER, card, "Add task")
+    assert kinds["text"] == "What is it?" and buttons(kinds) == ["Task", "Meeting", "Call"]
+    await bot.client.press(MANAGER, kinds["message_id"], text="Task")
+    ask = await bot.client.wait_for_edit(MANAGER, kinds["message_id"])
+    assert ask["text"] == "Task: what is it about?"
     assert "Due when?" in (await bot.say(MANAGER, "Send the price list"))["text"]
     saved = await bot.say(MANAGER, "tomorrow 10:00")
     assert saved["text"] == "Saved: 📌 Task: Send the price list · 21.11 10:00 (planned)"

@@ -15,7 +15,7 @@ from services.contacts_norm import normalize_name
 from services.deals import Deal, DealEdit, StageChange
 from services.errors import Conflict
 from services.leads import ClientMatch, Lead, LeadDraft, NewCompany, NewContact
-from services.tasks import CANCELLED, CLOSED_STATUSES, Task, TaskComment
+from services.tasks import CANCELLED, CLOSED_STATUSES, MeetingSlot, Task, TaskComment
 from services.users import Invite, Role, User
 
 if TYPE_CHECKING:
@@ -374,7 +374,8 @@ def to_task(row: dict[str, Any]) -> Task:
                 status=row["status"], deal_id=row["deal_id"], company_id=row["company_id"],
                 due_at=row["due_at"], starts_at=row["starts_at"], ends_at=row["ends_at"],
                 remind_client=bool(row["remind_client"]), done_at=row["done_at"],
-                created_at=row["created_at"], created_by=row["created_by"])
+                created_at=row["created_at"], created_by=row["created_by"],
+                contact_id=row["contact_id"])
 
 
 class FakeTaskRepository:
@@ -434,6 +435,28 @@ class FakeTaskRepository:
                 if r["deal_id"] == deal_id and r["status"] not in CLOSED_STATUSES]
         rows.sort(key=lambda r: (_when(r) is None, _stamp(_when(r)), r["id"]))
         return to_task(rows[0]) if rows else None
+
+    async def slots(self, task_id: int, after: datetime) -> Sequence[MeetingSlot]:
+        rows = sorted((r for r in self._t.meeting_slots.values()
+                       if r["task_id"] == task_id and r["starts_at"] > after),
+                      key=lambda r: (r["starts_at"], r["id"]))
+        return [MeetingSlot(r["id"], r["task_id"], r["starts_at"]) for r in rows]
+
+    async def add_slot(self, task_id: int, starts_at: datetime, now: datetime) -> MeetingSlot:
+        if any(r["task_id"] == task_id and r["starts_at"] == starts_at
+               for r in self._t.meeting_slots.values()):
+            raise self._t.integrity("uq meeting_slots(task_id, starts_at)")
+        row = {"id": self._t.next_id("meeting_slots"), "task_id": task_id,
+               "starts_at": starts_at, "created_at": now}
+        self._t.meeting_slots[row["id"]] = row
+        return MeetingSlot(row["id"], task_id, starts_at)
+
+    async def remove_slot(self, task_id: int, slot_id: int) -> MeetingSlot | None:
+        row = self._t.meeting_slots.get(slot_id)
+        if row is None or row["task_id"] != task_id:
+            return None
+        del self._t.meeting_slots[slot_id]
+        return MeetingSlot(row["id"], task_id, row["starts_at"])
 
 
 class FakeTaskCommentRepository:

@@ -79,6 +79,7 @@ class State:
     stage_changes: list[Row] = field(default_factory=list)
     tasks: dict[int, Row] = field(default_factory=dict)
     task_comments: list[Row] = field(default_factory=list)
+    meeting_slots: dict[int, Row] = field(default_factory=dict)
     interactions: dict[int, Row] = field(default_factory=dict)
     leads: dict[int, Row] = field(default_factory=dict)
     organizations: dict[int, Organization] = field(default_factory=dict)

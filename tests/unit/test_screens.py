@@ -135,6 +135,11 @@ def variants() -> dict[str, dict[str, list[Any]]]:
                                                         "title": "Позвонить"}]},
         "handlers.tasks.notices.task_comment": {"p": [{"task_id": 7, "who": "Иван",
                                                        "title": "Позвонить", "text": "Готово"}]},
+        # each answer a client gives to a meeting reminder
+        "handlers.tasks.notices.meeting_answer": {"p": [
+            {"task_id": 7, "customer": "Иван", "title": "Позвонить", "answer": answer,
+             "tz": SAMPLE_ZONE, "when": SAMPLE_AT.isoformat(), "was": SAMPLE_AT.isoformat(),
+             "text": "Готово"} for answer in ("confirm", "cancel", "moved", "wish")]},
     }
 
 
