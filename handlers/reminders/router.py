@@ -1,14 +1,15 @@
-"""create_router: reminders. It owns the "rm" and "tz" (team) and "rc" (customers)
-prefixes."""
+"""create_router: reminders. It owns the "rm" and "tz" (team), "rc" (customers), "dg" (the
+morning digest's pages) and "as" (/alerts) prefixes."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.reminders import customers, team
+from handlers.reminders import customers, digest, settings, team
 
 
 def create_router() -> Router:
     router = Router(name="reminders")
-    router.include_routers(team.create_router(), customers.create_router())
+    router.include_routers(team.create_router(), customers.create_router(),
+                           digest.create_router(), settings.create_router())
     return router

@@ -8,6 +8,7 @@ from services.alerts.customer_answers import CustomerAnswers
 from services.alerts.invoice_reminders import InvoiceReminders
 from services.alerts.outbox_health import OutboxHealthChecks
 from services.alerts.reminder_controls import ReminderControls
+from services.alerts.settings import AlertSettingsService
 from services.alerts.staff_alerts import StaffAlerts
 
 
@@ -18,5 +19,6 @@ class AlertService(
     ReminderControls,
     OutboxHealthChecks,
     CustomerAnswers,
+    AlertSettingsService,
 ):
     """Scheduler jobs (each takes the clock's now) and the managers' reminder controls."""
