@@ -50,7 +50,7 @@ class DigestCb(CallbackData, prefix="dg"):
     page: int
 
 
-def digest_cb(day: date, page: int) -> str:
+def _page_cb(day: date, page: int) -> str:
     return DigestCb(day=int(day.strftime("%Y%m%d")), page=page).pack()
 
 
@@ -141,10 +141,10 @@ def digest_keyboard(page: DigestPage) -> InlineKeyboardMarkup:
     nav = []
     if page.page > 0:
         nav.append(InlineKeyboardButton(text=_("« Back"),
-                                        callback_data=digest_cb(page.day, page.page - 1)))
+                                        callback_data=_page_cb(page.day, page.page - 1)))
     if page.page < page.pages - 1:
         nav.append(InlineKeyboardButton(text=_("More »"),
-                                        callback_data=digest_cb(page.day, page.page + 1)))
+                                        callback_data=_page_cb(page.day, page.page + 1)))
     if nav:
         kb.row(*nav)
     kb.row(InlineKeyboardButton(text=_("⚙️ Alert settings"),
