@@ -1,0 +1,80 @@
+"""The morning digest's pure rules (services/alerts/digest.py, settings.py): the order of its
+items (per manager for a team, by section, each section as read), its pages ("More"), when it
+is due and until when it is worth sending, and the hour a person types."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from services.alerts import (
+    DIGEST_PAGE,
+    DigestItem,
+    DigestSection,
+    arrange,
+    digest_window,
+    page_of,
+    parse_hour,
+)
+from services.errors import InvalidInput
+
+S = DigestSection
+
+
+def item(section: DigestSection, ref: int, owner: int | None = 1, name: str = "Ivan"
+         ) -> DigestItem:
+    return DigestItem(section, ref, f"#{ref}", owner, name if owner else "")
+
+
+def test_a_managers_digest_goes_by_section_in_the_order_shown_each_as_read() -> None:
+    items = [item(S.REVIEW, 1, None), item(S.EVENTS, 2), item(S.PAID, 3), item(S.TASKS, 4),
+             item(S.OVERDUE, 5), item(S.DUE, 6), item(S.OVERDUE, 7), item(S.PAID, 8)]
+    assert [(i.section, i.ref_id) for i in arrange(items, team=False)] == [
+        (S.PAID, 3), (S.PAID, 8), (S.OVERDUE, 5), (S.OVERDUE, 7), (S.DUE, 6), (S.TASKS, 4),
+        (S.EVENTS, 2), (S.REVIEW, 1)]
+
+
+def test_a_team_digest_groups_per_manager_by_name_the_unowned_payments_last() -> None:
+    items = [item(S.REVIEW, 1, None), item(S.TASKS, 2, 5, "petr"), item(S.PAID, 3, 9, "Anna"),
+             item(S.OVERDUE, 4, 5, "petr"), item(S.TASKS, 5, 9, "Anna"),
+             item(S.PAID, 6, 7, "Petr")]  # another Petr: apart from the first, by id
+    assert [(i.owner_id, i.section, i.ref_id) for i in arrange(items, team=True)] == [
+        (9, S.PAID, 3), (9, S.TASKS, 5),
+        (5, S.OVERDUE, 4), (5, S.TASKS, 2),
+        (7, S.PAID, 6),
+        (None, S.REVIEW, 1)]
+
+
+def test_pages_are_a_screenful_and_a_page_past_the_end_shows_the_last() -> None:
+    items = [item(S.TASKS, n) for n in range(2 * DIGEST_PAGE + 3)]
+    shown, pages, first = page_of(items, 0)
+    assert (shown, pages, [i.ref_id for i in first]) == (0, 3, list(range(DIGEST_PAGE)))
+    shown, pages, last = page_of(items, 2)
+    assert (shown, pages, [i.ref_id for i in last]) == (
+        2, 3, list(range(2 * DIGEST_PAGE, 2 * DIGEST_PAGE + 3)))
+    # Done since the button was drawn: fewer items now, the last page there is.
+    assert page_of(items[:DIGEST_PAGE + 1], 2)[:2] == (1, 2)
+    assert page_of(items, -1)[0] == 0
+    assert page_of([], 3) == (0, 1, [])
+
+
+def test_the_digest_is_due_at_the_persons_hour_local_and_worth_sending_three_hours() -> None:
+    day = date(2026, 6, 17)
+    assert digest_window(day, None, "Europe/Chisinau") == (
+        datetime(2026, 6, 17, 6, 0, tzinfo=UTC), datetime(2026, 6, 17, 9, 0, tzinfo=UTC))
+    assert digest_window(day, 7, "Asia/Yekaterinburg") == (
+        datetime(2026, 6, 17, 2, 0, tzinfo=UTC), datetime(2026, 6, 17, 5, 0, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("typed", "hour"), [("8", 8), ("08", 8), ("0", 0), ("23", 23),
+                                             ("7:00", 7), (" 10.00 ", 10), ("9 ч", 9)])
+def test_the_hour_typed(typed: str, hour: int) -> None:
+    assert parse_hour(typed) == hour
+
+
+@pytest.mark.parametrize("typed", ["24", "-1", "8:30", "eight", "", "100"])
+def test_a_bad_hour_is_refused(typed: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        parse_hour(typed)
+    assert err.value.code == "bad_hour"
