@@ -41,7 +41,10 @@ SECTION_TITLES = {
     DigestSection.EVENTS: __("🤝 Meetings and calls today"),
     DigestSection.REVIEW: __("💳 Payments waiting for a decision"),
 }
+# A page stays well under Telegram's 4096 characters: 8 lines of at most ~250 characters and
+# a few headings.
 TITLE_SHOWN = 80  # a task's title or a payer in a line
+NAME_SHOWN = 60  # a client's or a manager's name
 BUTTON_SHOWN = 28  # ... and on its button (Telegram shows a short label whole)
 
 
@@ -71,7 +74,7 @@ def item_line(item: DigestItem, zone: str, today: date, lang: str | None) -> str
     """An item as the digest lists it (HTML), without its number."""
     money = money_text(item.amount_minor, item.currency, lang) if item.currency else ""
     name = html.escape(_short(item.title, TITLE_SHOWN))
-    company = html.escape(item.company) if item.company else "—"
+    company = html.escape(_short(item.company, NAME_SHOWN)) if item.company else "—"
     if item.section == DigestSection.PAID:
         return _("{number} · {company}: {amount} received").format(
             number=name, company=company, amount=money)
@@ -93,7 +96,7 @@ def item_line(item: DigestItem, zone: str, today: date, lang: str | None) -> str
         line = f"{when} {name}" if when else name
     if item.section == DigestSection.EVENTS:  # a meeting or a call
         line = f"{KIND_ICONS.get(item.kind, '•')} {line}"
-    return f"{line} ({html.escape(item.company)})" if item.company else line
+    return f"{line} ({company})" if item.company else line
 
 
 def item_button(item: DigestItem, n: int) -> InlineKeyboardButton:
@@ -122,7 +125,8 @@ def digest_text(page: DigestPage, lang: str | None) -> str:
         if page.team and (item.owner_id, item.owner_name) != owner:
             owner, section = (item.owner_id, item.owner_name), None
             if item.owner_id is not None:
-                lines += ["", f"👤 <b>{html.escape(item.owner_name or '—')}</b>"]
+                owner_name = _short(item.owner_name, NAME_SHOWN) or "—"
+                lines += ["", f"👤 <b>{html.escape(owner_name)}</b>"]
         if item.section != section:
             section = item.section
             lines += ["", f"<b>{SECTION_TITLES[section]}</b>"]

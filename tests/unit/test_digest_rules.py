@@ -11,6 +11,7 @@ import pytest
 from services.alerts import (
     DIGEST_PAGE,
     DigestItem,
+    DigestPage,
     DigestSection,
     arrange,
     digest_window,
@@ -78,3 +79,28 @@ def test_a_bad_hour_is_refused(typed: str) -> None:
     with pytest.raises(InvalidInput) as err:
         parse_hour(typed)
     assert err.value.code == "bad_hour"
+
+
+def test_a_page_of_the_longest_items_fits_in_one_telegram_message() -> None:
+    """Each of a team's 8 items under another manager with the longest names still makes one
+    message (Telegram: 4096 characters), every line numbered as its button."""
+    from bot.i18n import create_i18n
+    from handlers.reminders.digest import digest_keyboard, digest_text
+
+    long = "Я" * 300
+    items = tuple(
+        DigestItem(section, n, long, n, long, long, 10**12, "RUB", date(2026, 12, 8),
+                   datetime(2026, 12, 8, 9, tzinfo=UTC), "meeting")
+        for n, section in zip(range(1, DIGEST_PAGE + 1), [*DigestSection, *DigestSection],
+                              strict=False))
+    page = DigestPage(date(2026, 12, 8), items, 1, 3, 20, True, "Europe/Moscow")
+    i18n = create_i18n("en")
+    with i18n.context(), i18n.use_locale("ru"):
+        text = digest_text(page, "ru")
+        labels = [b.text for row in digest_keyboard(page).inline_keyboard for b in row]
+    assert len(text) < 4096
+    assert [line.split(".")[0] for line in text.split("\n") if line[:1].isdigit()] == [
+        str(n) for n in range(DIGEST_PAGE + 1, 2 * DIGEST_PAGE + 1)]
+    assert [label.split(".")[0] for label in labels[:DIGEST_PAGE]] == [
+        str(n) for n in range(DIGEST_PAGE + 1, 2 * DIGEST_PAGE + 1)]
+    assert labels[DIGEST_PAGE:] == ["« Назад", "Ещё »", "⚙️ Настройки уведомлений"]
