@@ -48,6 +48,7 @@ from services.invoices import InvoiceService
 from services.leads import LeadService, LeadSettings
 from services.organizations import OrganizationService
 from services.payments import PaymentService
+from services.payments.digest import ReviewsForDigest
 from services.pipelines import (
     PipelineConfig,
     PipelineConfigError,
@@ -151,6 +152,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
         stuck_days=settings.report_stuck_days, plan_basis=settings.report_plan_basis,
         lost_codes=[r.code for r in lost_reasons])
     services.alerts.reports = ReportPushFigures(services.reports)  # the report pushes
+    services.alerts.payments = ReviewsForDigest(services.payments)  # the digest's reviews
     return services
 
 

@@ -399,14 +399,30 @@ async def record_pushes(demo: Demo, *people: Person) -> None:
 async def scene_reminders(demo: Demo) -> None:
     demo.scene("11. Three days before the due date the customer is reminded")
     await travel_to(demo, "24.11.2026 10:05")
-    demo.scene("12. The morning digest reaches the manager at 09:00 his time")
-    await travel_to(demo, "25.11.2026 09:01")
+    demo.scene("12. On the due date the morning digest reaches the manager at 09:00 his time: "
+               "the invoice due, a task, a meeting, each with its button")
+    kinds = await demo.say(MANAGER, "/task")
+    await demo.press(MANAGER, kinds, "Task", edits=True)
+    await demo.say(MANAGER, "Позвонить в «Вектор»: подтвердить оплату")
+    await demo.say(MANAGER, "27.11 11:00")
+    kinds = await demo.say(MANAGER, "/task")
+    await demo.press(MANAGER, kinds, "Meeting", edits=True)
+    await demo.say(MANAGER, "Монтаж мебели у «Вектора»")
+    await demo.say(MANAGER, "27.11 15:00")
+    remind = await demo.say(MANAGER, "17:00")
+    await demo.press(MANAGER, remind, "No")
+    demo.note("The admin's digest covers the team; Ольга has nothing that day and gets none.")
+    await travel_to(demo, "27.11.2026 09:01")
+    digest = next(m for m in reversed(await demo.client.messages(MANAGER.id))
+                  if (m.get("text") or "").startswith("Good morning!"))
+    for button in ("1. INV-", "3. Монтаж"):  # the invoice's card, the meeting's card
+        await demo.press(MANAGER, digest, button)
 
 
 async def scene_payment(demo: Demo) -> None:
     demo.scene("13. The bank statement arrives; the payment is matched and pushed at once")
     statement = generate_1c("40702810938000000001", "044525225", [{
-        "direction": "in", "date": date(2026, 11, 25), "amount": "882694.40",
+        "direction": "in", "date": date(2026, 11, 27), "amount": "882694.40",
         "number": "318", "counterparty_name": "ООО «Вектор»",
         "counterparty_inn": "7701234567", "counterparty_account": "40702810400000012345",
         "own_inn": "7707083893", "own_name": "ООО «Демо»",
@@ -418,7 +434,7 @@ async def scene_payment(demo: Demo) -> None:
     await demo.upload(ADMIN, "kl_to_1c.txt", statement, "text/plain")
     await record_pushes(demo, MANAGER, CUSTOMER)
     await demo.say(MANAGER, "/deals")
-    demo.note("On the due date no reminder goes out: the invoice is paid.")
+    demo.note("At 10:00 no reminder goes out on the due date: the invoice is paid.")
     await travel_to(demo, "27.11.2026 10:05")
 
 

@@ -35,9 +35,9 @@ from aiogram.utils.i18n import I18n
 
 from handlers.customer import customer_keyboard, document_caption, qr_caption
 from handlers.notices import render_notice
-from handlers.reminders import render
+from handlers.reminders import render, render_digest
 from handlers.reports_push import render_push
-from services.alerts import REPORT_PUSH_KINDS, AlertService
+from services.alerts import REPORT_PUSH_KINDS, AlertService, DigestPage
 from services.clock import Clock
 from services.delivery import DeliveryService
 from services.errors import NotFound
@@ -187,6 +187,8 @@ class OutboxSender:
         with self._i18n.context(), self._i18n.use_locale(locale):
             if item.kind in REPORT_PUSH_KINDS:  # the head's weekly / the admin's monthly
                 text, markup = render_push(composed.facts, locale)
+            elif isinstance(composed.facts, DigestPage):  # the morning digest's first page
+                text, markup = render_digest(composed.facts, locale)
             else:
                 text, markup = render(composed, item.payload, item.invoice_id, item.id)
         if item.channel == "email":

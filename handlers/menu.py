@@ -39,6 +39,7 @@ STAFF = [
     ("products", __("Find a product")),
     ("payments", __("Payments waiting for a decision")),
     ("reminders", __("Next reminders to my clients")),
+    ("alerts", __("My alerts: the digest's hour, on and off")),
     ("clienttz", __("A client's time zone")),
     ("contract", __("Add a contract")),
     ("contracts", __("My contracts")),

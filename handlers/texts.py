@@ -175,6 +175,8 @@ ERRORS = {
     "head_only": __("Only a head of sales or an admin can do this."),
     "date_in_past": __("This date has already passed: give today or a later one."),
     "bad_when": __("I could not read the time. Examples: 25.11 15:00, tomorrow 10:00."),
+    "bad_hour": __("Send the hour as a number from 0 to 23, for example 8."),
+    "bad_alert_kind": __("There is no such alert."),
     "when_in_past": __("This moment has already passed."),
     "end_before_start": __("The end must be after the start."),
     "task_closed": __("This task is already closed."),

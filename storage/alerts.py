@@ -24,7 +24,8 @@ from services.alerts import (
     MEETING_KINDS_PREFIX,
     OPEN_INVOICE_STATUSES,
     ContractEnding,
-    DigestFacts,
+    DigestItem,
+    DigestSection,
     GuaranteeDue,
     InstallmentDue,
     InvoiceTarget,
@@ -69,7 +70,19 @@ def _staff(u: m.User) -> StaffMember:
         timezone=u.timezone,
         language=u.language,
         chat_dead=bool(u.chat_dead),
+        digest_hour=u.digest_hour,
     )
+
+
+async def set_optout(
+    session: AsyncSession, user_id: int, kind: str, off: bool, at: datetime
+) -> None:
+    """A push or an alert kind turned off (a `report_optouts` row) or back on (none)."""
+    o = m.ReportOptout
+    await session.execute(delete(o).where(o.user_id == user_id, o.kind == kind))
+    if off:
+        session.add(o(user_id=user_id, kind=kind, created_at=at))
+    await session.flush()
 
 
 class SqlAlertRepository:
@@ -305,6 +318,21 @@ class SqlAlertRepository:
     async def report_optouts(self, kind: str) -> set[int]:
         o = m.ReportOptout
         return set((await self._s.scalars(select(o.user_id).where(o.kind == kind))).all())
+
+    async def optouts(self, user_id: int | None = None) -> set[tuple[int, str]]:
+        o = m.ReportOptout
+        q = select(o.user_id, o.kind)
+        if user_id is not None:
+            q = q.where(o.user_id == user_id)
+        return {(int(r.user_id), str(r.kind)) for r in await self._s.execute(q)}
+
+    async def set_optout(self, user_id: int, kind: str, off: bool, at: datetime) -> None:
+        await set_optout(self._s, user_id, kind, off, at)
+
+    async def set_digest_hour(self, user_id: int, hour: int) -> None:
+        await self._s.execute(
+            update(m.User).where(m.User.id == user_id).values(digest_hour=hour)
+        )
 
     async def mark_chat_dead(self, telegram_id: int) -> None:
         await self._s.execute(
@@ -656,74 +684,75 @@ class SqlAlertRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def digest(
+    async def digest_items(
         self,
-        owner_id: int,
+        owner_id: int | None,
+        yesterday_start: datetime,
         day_start: datetime,
         day_end: datetime,
         today: date,
-        stale_before: datetime,
-    ) -> DigestFacts:
+        limit: int,
+    ) -> list[DigestItem]:
+        owner = m.User.full_name.label("owner_name")
+        company = m.Company.name.label("company")
+        inv_cols = (INV.id, INV.owner_id, owner, INV.number_text, INV.currency, INV.due_date,
+                    company)
+
+        def invoices(q: Any) -> Any:
+            q = q.join(m.User, m.User.id == INV.owner_id).outerjoin(
+                m.Company, m.Company.id == INV.company_id)
+            return q if owner_id is None else q.where(INV.owner_id == owner_id)
+
+        a = m.PaymentAllocation
+        paid = (await self._s.execute(invoices(
+            select(*inv_cols, a.amount_minor.label("amount"))
+            .join(a, a.invoice_id == INV.id)
+            .join(m.Payment, m.Payment.id == a.payment_id)
+            .where(a.created_at >= yesterday_start, a.created_at < day_start,
+                   a.reversed_at.is_(None), a.amount_minor > 0, m.Payment.direction == "in")
+        ).order_by(a.created_at, a.id).limit(limit))).all()
+        open_inv = and_(INV.status.in_(OPEN_INVOICE_STATUSES), open_minor_sql(INV) > 0)
+        owed = open_minor_sql(INV).label("amount")
+        overdue = (await self._s.execute(invoices(
+            select(*inv_cols, owed).where(open_inv, INV.due_date < today)
+        ).order_by(INV.due_date, INV.id).limit(limit))).all()
+        due = (await self._s.execute(invoices(
+            select(*inv_cols, owed).where(open_inv, INV.due_date == today)
+        ).order_by(INV.id).limit(limit))).all()
+
+        def invoice_items(section: DigestSection, rows: Sequence[Any]) -> list[DigestItem]:
+            return [DigestItem(section, r.id, _number(r), r.owner_id, r.owner_name or "",
+                               r.company or "", int(r.amount or 0), r.currency, r.due_date)
+                    for r in rows]
+
         t = m.Task
         when = func.coalesce(t.due_at, t.starts_at)
-        is_open = t.status.notin_(CLOSED_TASKS)
-        mine = t.owner_id == owner_id
-        tasks_today = (
-            await self._s.scalar(
-                select(func.count()).where(mine, when >= day_start, when < day_end)
-            )
-            or 0
+        tasks_q = (
+            select(t.id, t.owner_id, owner, t.title, t.kind, when.label("at"), company)
+            .join(m.User, m.User.id == t.owner_id)
+            .outerjoin(m.Company, m.Company.id == t.company_id)
+            .where(t.status.notin_(CLOSED_TASKS))
         )
-        tasks_overdue = (
-            await self._s.scalar(
-                select(func.count()).where(mine, is_open, t.kind == "task", when < day_start)
-            )
-            or 0
-        )
-        open_mine = and_(INV.owner_id == owner_id, INV.status.in_(OPEN_INVOICE_STATUSES))
-        due_today = (
-            await self._s.scalar(select(func.count()).where(open_mine, INV.due_date == today)) or 0
-        )
-        overdue_rows = (
-            await self._s.execute(
-                select(
-                    INV.currency,
-                    func.count().label("n"),
-                    func.sum(open_minor_sql(INV)).label("owed"),
-                )
-                .where(open_mine, INV.due_date < today)
-                .group_by(INV.currency)
-            )
-        ).all()
-        stale = (
-            await self._s.scalar(
-                select(func.count()).where(
-                    m.Deal.owner_id == owner_id,
-                    m.Deal.status == "open",
-                    m.Deal.last_activity_at < stale_before,
-                )
-            )
-            or 0
-        )
-        contracts = (
-            await self._s.scalar(
-                select(func.count()).where(
-                    m.Contract.owner_id == owner_id,
-                    m.Contract.ends_on >= today,
-                    m.Contract.ends_on <= date.fromordinal(today.toordinal() + 30),
-                )
-            )
-            or 0
-        )
-        return DigestFacts(
-            tasks_today=int(tasks_today),
-            tasks_overdue=int(tasks_overdue),
-            invoices_due_today=int(due_today),
-            invoices_overdue=sum(int(r.n) for r in overdue_rows),
-            overdue_minor={r.currency: int(r.owed or 0) for r in overdue_rows},
-            stale_deals=int(stale),
-            contracts_ending=int(contracts),
-        )
+        if owner_id is not None:
+            tasks_q = tasks_q.where(t.owner_id == owner_id)
+        tasks = (await self._s.execute(
+            tasks_q.where(t.kind == "task", t.due_at < day_end)
+            .order_by(t.due_at, t.id).limit(limit))).all()
+        events = (await self._s.execute(
+            tasks_q.where(t.kind != "task", t.starts_at >= day_start, t.starts_at < day_end)
+            .order_by(t.starts_at, t.id).limit(limit))).all()
+
+        def task_items(section: DigestSection, rows: Sequence[Any]) -> list[DigestItem]:
+            return [DigestItem(section, r.id, r.title, r.owner_id, r.owner_name or "",
+                               r.company or "", at=r.at, kind=r.kind) for r in rows]
+
+        return [
+            *invoice_items(DigestSection.PAID, paid),
+            *invoice_items(DigestSection.OVERDUE, overdue),
+            *invoice_items(DigestSection.DUE, due),
+            *task_items(DigestSection.TASKS, tasks),
+            *task_items(DigestSection.EVENTS, events),
+        ]
 
     # --- the outbox as managers see it ----------------------------------------------------
 

@@ -24,7 +24,6 @@ from handlers.reminders.alert_keyboards import (
 from handlers.reminders.keyboards import meeting_keyboard, paid_keyboard
 from services.alerts import (
     Composed,
-    DigestFacts,
     InvoiceTarget,
     MeetingTarget,
     OutboxHealth,
@@ -107,27 +106,13 @@ def meeting_moved_text(meet: MeetingTarget, tz: str) -> str:
                                   when=local_time(meet.starts_at, tz))
 
 
-def digest_text(facts: DigestFacts, lang: str | None) -> str:
-    owed = ", ".join(money_text(v, c, lang) for c, v in sorted(facts.overdue_minor.items()))
-    lines = [
-        _("Good morning! Your day:"),
-        _("Tasks and events today: {n}").format(n=facts.tasks_today),
-        _("Overdue tasks: {n}").format(n=facts.tasks_overdue),
-        _("Invoices due today: {n}").format(n=facts.invoices_due_today),
-        _("Overdue invoices: {n}").format(n=facts.invoices_overdue)
-        + (f" ({owed})" if owed else ""),
-        _("Deals without activity for 14 days: {n}").format(n=facts.stale_deals),
-        _("Contracts ending within 30 days: {n}").format(n=facts.contracts_ending),
-    ]
-    return "\n".join(lines)
-
-
 def render(
     composed: Composed, item_payload: dict[str, Any], invoice_id: int | None,
     outbox_id: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and buttons of an outbox message, in the current locale. A staff alert's
-    buttons name its own row, `outbox_id` (`alert_keyboards`)."""
+    buttons name its own row, `outbox_id` (`alert_keyboards`); the morning digest's are
+    `handlers.reminders.digest.render_digest`'s."""
     kind, facts, tz = composed.kind, composed.facts, composed.timezone
     if isinstance(facts, InvoiceTarget):
         return invoice_reminder_text(facts, kind, item_payload), paid_keyboard(facts.invoice_id)
@@ -136,8 +121,6 @@ def render(
             title=html.escape(facts.title), when=local_time(facts.starts_at, tz)
         )
         return text, meeting_keyboard(facts)
-    if isinstance(facts, DigestFacts):
-        return digest_text(facts, composed.language), None
     p = cast(dict[str, Any], facts or {})
     lang = composed.language
     if kind == "overdue_alert":

@@ -11,7 +11,9 @@ that runs twice, or after a restart, never doubles a message:
 * a paid, cancelled, paused ("I've paid") or stopped invoice has no pending reminder left
   (`replan_invoice` cancels them) and, should one still be claimed, the sender finds the
   invoice closed at send time and cancels the row instead of sending it;
-* staff alerts: the morning digest at 09:00 local (`digest:{user}:{local date}`), an invoice
+* staff alerts: the morning digest at each person's hour local, 09:00 unless set
+  (`digest:{user}:{local date}`; its items read at send time, none: no digest, `digest`), an
+  invoice
   that became overdue (`overdue:{invoice}`), an installment due (10:00 local on its date,
   `installment:{installment}:due`), a guarantee letter's promised date passed unpaid (10:00
   local the day after, `guarantee:{shipment}:{date}`), a contract ending in 30 / 7 / 1 days
@@ -36,10 +38,12 @@ cancels the row; a contract alert is told with the days left at send time. Where
 message says the same, only the newer goes: of a meeting's reminders the latest one due (the
 24 h one is dropped once the 2 h one is due too), of a contract's steps the current one (a
 contract that ended while the bot was down is told "ended"). The morning digest is sent late
-only until noon local of its day (`DIGEST_LATEST`): a stale digest is dropped, the next
-morning brings a fresh one. A report push is sent late until the next one of its kind is due
-(the figures are of a closed week or month); only the latest occasion is enqueued, and an
-opt-out pressed after the enqueue cancels the row at send time.
+only within `DIGEST_GRACE` of its hour: a stale digest is dropped, the next morning brings a
+fresh one. Each person turns each alert kind off and on (`settings`, ALERT_KINDS): a kind
+turned off is not enqueued for them, and one enqueued before is cancelled at send time. A
+report push is sent late until the next one of its kind is due (the figures are of a closed
+week or month); only the latest occasion is enqueued, and an opt-out pressed after the
+enqueue cancels the row at send time.
 
 Each staff alert's buttons name its own outbox row (`alert_buttons`): "remind the customer now"
 is one more customer reminder keyed by that row (`alert:{row}:remind`), refused for an invoice
@@ -55,6 +59,7 @@ from __future__ import annotations
 from services.alerts.alert_buttons import AlertButtons, AlertInvoice, remind_key
 from services.alerts.composing import Composing
 from services.alerts.customer_answers import CustomerAnswers, _answer_notice
+from services.alerts.digest import Digests, arrange, digest_window, page_of
 from services.alerts.invoice_reminders import (
     InvoiceReminders,
     customer_channel,
@@ -66,13 +71,15 @@ from services.alerts.invoice_reminders import (
 from services.alerts.meeting_answers import MeetingAnswers, clean_wish, meeting_mark
 from services.alerts.meetings import MeetingReminders, meeting_lead, meeting_messages
 from services.alerts.model import (
+    ALERT_KINDS,
     ALERTS_JOB,
     BECOME_OVERDUE,
     CALL_ALERT_KINDS,
     CONTRACT_STEPS,
     COUNTRY_TIMEZONES,
     CUSTOMER_PAID_ACTION,
-    DIGEST_LATEST,
+    DIGEST_GRACE,
+    DIGEST_PAGE,
     FIRST_RUN_LOOKBACK,
     INVOICE_KINDS,
     MEETING_ANSWERS,
@@ -83,15 +90,17 @@ from services.alerts.model import (
     REPORT_PUSH_HOUR,
     REPORT_PUSH_KINDS,
     SNOOZE,
-    STALE_DEAL_DAYS,
     TASK_LOOKAHEAD,
     UPCOMING_LIMIT,
     WISH_MAX,
     AlertConfig,
+    AlertSettings,
     Composed,
     ContractEnding,
     CustomerAnswer,
-    DigestFacts,
+    DigestItem,
+    DigestPage,
+    DigestSection,
     GuaranteeDue,
     InstallmentDue,
     InvoiceTarget,
@@ -112,21 +121,25 @@ from services.alerts.ports import (
     AlertUnitOfWork,
     AlertUowFactory,
     ReportFigures,
+    WaitingPayments,
 )
 from services.alerts.quote_expiry import quote_expires_at, quote_expiry_messages
 from services.alerts.reminder_controls import ReminderControls
 from services.alerts.report_pushes import latest_occasion, next_occasion, occasion_key
 from services.alerts.service import AlertService
+from services.alerts.settings import AlertSettingsService, parse_hour
 from services.alerts.staff_alerts import StaffAlerts, _staff_message, contract_step, job_since
 
 __all__ = [
     "ALERTS_JOB",
+    "ALERT_KINDS",
     "BECOME_OVERDUE",
     "CALL_ALERT_KINDS",
     "CONTRACT_STEPS",
     "COUNTRY_TIMEZONES",
     "CUSTOMER_PAID_ACTION",
-    "DIGEST_LATEST",
+    "DIGEST_GRACE",
+    "DIGEST_PAGE",
     "FIRST_RUN_LOOKBACK",
     "INVOICE_KINDS",
     "MEETING_ANSWERS",
@@ -137,7 +150,6 @@ __all__ = [
     "REPORT_PUSH_HOUR",
     "REPORT_PUSH_KINDS",
     "SNOOZE",
-    "STALE_DEAL_DAYS",
     "TASK_LOOKAHEAD",
     "UPCOMING_LIMIT",
     "WISH_MAX",
@@ -147,6 +159,8 @@ __all__ = [
     "AlertRepos",
     "AlertRepository",
     "AlertService",
+    "AlertSettings",
+    "AlertSettingsService",
     "AlertUnitOfWork",
     "AlertUowFactory",
     "Composed",
@@ -154,7 +168,10 @@ __all__ = [
     "ContractEnding",
     "CustomerAnswer",
     "CustomerAnswers",
-    "DigestFacts",
+    "DigestItem",
+    "DigestPage",
+    "DigestSection",
+    "Digests",
     "GuaranteeDue",
     "InstallmentDue",
     "InvoiceReminders",
@@ -173,11 +190,14 @@ __all__ = [
     "StaffMember",
     "TaskDue",
     "Upcoming",
+    "WaitingPayments",
     "_answer_notice",
     "_staff_message",
+    "arrange",
     "clean_wish",
     "contract_step",
     "customer_channel",
+    "digest_window",
     "invoice_messages",
     "job_since",
     "ladder_days",
@@ -188,6 +208,8 @@ __all__ = [
     "meeting_messages",
     "next_occasion",
     "occasion_key",
+    "page_of",
+    "parse_hour",
     "quote_expires_at",
     "quote_expiry_messages",
     "remind_key",

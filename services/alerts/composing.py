@@ -4,28 +4,28 @@ applies (the row is then cancelled); a chat that blocked the bot."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
+from services.alerts.digest import Digests
 from services.alerts.invoice_reminders import replan_invoice
 from services.alerts.meetings import meeting_lead
 from services.alerts.model import (
+    ALERT_KINDS,
     CONTRACT_STEPS,
-    DIGEST_LATEST,
     INVOICE_KINDS,
     MEETING_KINDS_PREFIX,
     REPORT_PUSH_KINDS,
-    STALE_DEAL_DAYS,
     Composed,
     StaffMember,
 )
 from services.alerts.report_pushes import ReportPushes
 from services.alerts.staff_alerts import _staff_message, contract_step
 from services.outbox import NewOutboxMessage, OutboxItem
-from services.reminders import MEETING_OFFSETS, local_to_utc, validate_timezone
+from services.reminders import MEETING_OFFSETS, validate_timezone
 
 
-class Composing(ReportPushes):
+class Composing(ReportPushes, Digests):
     """What the sender asks before and after sending a claimed row."""
 
     async def compose(self, item: OutboxItem) -> Composed | None:
@@ -33,12 +33,15 @@ class Composing(ReportPushes):
         applies (invoice deleted, paid, cancelled, paused or stopped; meeting moved, closed or
         started, or a later reminder of it already due; task closed, moved or assigned to someone
         else; installment or
-        guarantee letter paid; quote no longer expired; digest past noon of its day; a report
-        push stale or turned off: `report_pushes`): the row is then cancelled instead of sent.
+        guarantee letter paid; quote no longer expired; a digest with nothing to say or past its
+        grace (`digest`); a report push stale or turned off: `report_pushes`; an alert kind its
+        recipient turned off since): the row is then cancelled instead of sent.
         Late rows (the bot was down) pass the same test."""
         lang = item.payload.get("lang")
         tz = str(item.payload.get("tz") or self.config.default_timezone)
         now = self._clock.now()
+        if await self._turned_off(item):
+            return None
         if item.kind in INVOICE_KINDS:
             invoice_id = item.invoice_id or item.payload.get("invoice_id")
             if not isinstance(invoice_id, int):
@@ -71,17 +74,7 @@ class Composing(ReportPushes):
         if item.kind in REPORT_PUSH_KINDS:
             return await self._report_push_composed(item, now)
         if item.kind == "digest":
-            user_id = int(item.payload["user_id"])
-            day = date.fromisoformat(str(item.payload["day"]))
-            start = local_to_utc(datetime.combine(day, time(0)), tz)
-            end = local_to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz)
-            if now >= local_to_utc(datetime.combine(day, DIGEST_LATEST), tz):
-                return None  # a morning digest after noon is stale: tomorrow's comes
-            async with self._uow(readonly=True) as uow:
-                facts = await uow.alerts.digest(
-                    user_id, start, end, day, self._clock.now() - timedelta(days=STALE_DEAL_DAYS)
-                )
-            return Composed(item.kind, lang, tz, facts)
+            return await self._digest_composed(item, now)
         payload = dict(item.payload)
         # Alerts checked at send time: the payload to render (refreshed), or None to cancel.
         checks: dict[str, Callable[[dict[str, Any], datetime], Awaitable[dict[str, Any] | None]]]
@@ -100,6 +93,15 @@ class Composing(ReportPushes):
                 return None
             payload = fresh
         return Composed(item.kind, lang, tz, payload)
+
+    async def _turned_off(self, item: OutboxItem) -> bool:
+        """Whether the recipient turned this alert kind off after it was enqueued."""
+        kind = ALERT_KINDS.get(item.kind)
+        if kind is None or item.recipient_user_id is None:
+            return False
+        async with self._uow(readonly=True) as uow:
+            off = await uow.alerts.optouts(item.recipient_user_id)
+        return (item.recipient_user_id, kind) in off
 
     async def _task_applies(self, p: dict[str, Any], now: datetime) -> dict[str, Any] | None:
         task_id = p.get("task_id")

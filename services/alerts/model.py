@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from services.money import open_minor
@@ -31,8 +32,19 @@ COUNTRY_TIMEZONES = {
     "RO": "Europe/Bucharest",
 }
 CONTRACT_STEPS: tuple[int, ...] = (30, 7, 1)
-DIGEST_LATEST = time(12)  # a digest not sent by noon (the bot was down) is not worth sending
-STALE_DEAL_DAYS = 14
+# A digest not sent within this long after its hour (the bot was down) is not worth sending:
+# the day is under way (09:00 -> by noon).
+DIGEST_GRACE = timedelta(hours=3)
+# The alert kinds a person turns on and off (`report_optouts` rows): the outbox kind -> the
+# opt-out kind. The report pushes (REPORT_PUSH_KINDS) are switched in the same table.
+ALERT_KINDS = {
+    "digest": "digest",
+    "overdue_alert": "overdue",
+    "installment_alert": "installment",
+    "guarantee_alert": "guarantee",
+    "contract_alert": "contract",
+    "task_alert": "task",
+}
 # Tasks and meeting reminders are enqueued this long before their moment, so the drain (every
 # few seconds) sends them on time rather than at the next run of the minute job.
 TASK_LOOKAHEAD = timedelta(minutes=10)
@@ -41,6 +53,8 @@ ALERTS_JOB = "alerts"
 QUOTES_JOB = "quotes"
 SNOOZE = timedelta(days=1)
 UPCOMING_LIMIT = 10
+# The morning digest's screenful: this many items (each a line and a button), then "More".
+DIGEST_PAGE = 8
 INVOICE_KINDS = frozenset(
     {
         "invoice_due_soon",
@@ -126,6 +140,7 @@ class StaffMember:
     timezone: str | None
     language: str | None
     chat_dead: bool = False
+    digest_hour: int | None = None  # the local hour of the morning digest; None: DIGEST_HOUR
 
 
 @dataclass(frozen=True)
@@ -220,15 +235,64 @@ class MeetingTarget:
     slots: tuple[tuple[int, datetime], ...] = ()
 
 
+class DigestSection(StrEnum):
+    """The morning digest's groups, in the order it shows them."""
+
+    PAID = "paid"  # money in yesterday: an allocation to an invoice
+    OVERDUE = "overdue"  # an open invoice past its due date
+    DUE = "due"  # an open invoice due today
+    TASKS = "tasks"  # an open task due today or overdue
+    EVENTS = "events"  # a meeting or a call today
+    REVIEW = "review"  # a payment waiting for the reader's decision
+
+
 @dataclass(frozen=True)
-class DigestFacts:
-    tasks_today: int
-    tasks_overdue: int
-    invoices_due_today: int
-    invoices_overdue: int
-    overdue_minor: dict[str, int]
-    stale_deals: int
-    contracts_ending: int
+class DigestItem:
+    """One line of the morning digest and what its button opens: the invoice (PAID, OVERDUE,
+    DUE), the task or event (TASKS, EVENTS) or the payment's review (REVIEW), by `ref_id`.
+    `owner_id` / `owner_name`: whose it is (a head's digest groups by it); None for a payment
+    waiting for review, which is the team's until someone decides."""
+
+    section: DigestSection
+    ref_id: int
+    title: str  # the invoice's number, the task's title, the payer
+    owner_id: int | None = None
+    owner_name: str = ""
+    company: str = ""
+    amount_minor: int = 0
+    currency: str = ""
+    day: date | None = None  # the due date; the day a payment was received
+    at: datetime | None = None  # a task's due time, an event's start
+    kind: str = ""  # task | meeting | call
+
+
+@dataclass(frozen=True)
+class DigestPage:
+    """A screenful of the digest of `day` (the reader's local day): the items of page `page`
+    (from 0) of `pages`, numbered from `first`; `team`: grouped per manager (a head's or an
+    admin's digest)."""
+
+    day: date
+    items: tuple[DigestItem, ...]
+    page: int
+    pages: int
+    total: int
+    team: bool
+    timezone: str
+
+    @property
+    def first(self) -> int:
+        return self.page * DIGEST_PAGE + 1
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """A person's alert settings: the digest's local hour, the alert kinds turned off
+    (ALERT_KINDS' values) and the report pushes they get (and which of them are off)."""
+
+    digest_hour: int
+    off: frozenset[str]
+    reports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from services.alerts.model import (
     ContractEnding,
-    DigestFacts,
+    DigestItem,
     GuaranteeDue,
     InstallmentDue,
     InvoiceTarget,
@@ -106,14 +106,21 @@ class AlertRepository(Protocol):
         """Cancels the meeting's client reminders still pending; returns how many."""
         ...
 
-    async def digest(
+    async def digest_items(
         self,
-        owner_id: int,
+        owner_id: int | None,
+        yesterday_start: datetime,
         day_start: datetime,
         day_end: datetime,
         today: date,
-        stale_before: datetime,
-    ) -> DigestFacts: ...
+        limit: int,
+    ) -> list[DigestItem]:
+        """The morning digest's items of `owner_id`'s (None: everybody's), at most `limit` of
+        each section, in each section's order: money allocated to their invoices in
+        [yesterday_start, day_start), open invoices overdue (due before `today`) and due
+        `today`, open tasks due before `day_end`, meetings and calls starting in
+        [day_start, day_end). The payments waiting for review come from `WaitingPayments`."""
+        ...
     async def upcoming(
         self, owner_id: int | None, now: datetime, limit: int
     ) -> list[Upcoming]: ...
@@ -128,6 +135,14 @@ class AlertRepository(Protocol):
     async def report_optouts(self, kind: str) -> set[int]:
         """Ids of the users who turned the report push `kind` ("weekly", "monthly") off."""
         ...
+
+    async def optouts(self, user_id: int | None = None) -> set[tuple[int, str]]:
+        """(user id, kind) of every push and alert kind turned off (only `user_id`'s when
+        given)."""
+        ...
+
+    async def set_optout(self, user_id: int, kind: str, off: bool, at: datetime) -> None: ...
+    async def set_digest_hour(self, user_id: int, hour: int) -> None: ...
 
     async def active_user(self, user_id: int) -> User | None:
         """The user while active (as an actor of the reports); None otherwise."""
@@ -165,6 +180,16 @@ class ReportFigures(Protocol):
     async def figures(self, actor: User, kind: str, occasion: date) -> Any:
         """What the push due on `occasion` (a Monday, a 1st) tells `actor`, read now as the
         actor (their scope, their time zone)."""
+        ...
+
+
+class WaitingPayments(Protocol):
+    """The payments waiting for a person's decision, for the morning digest, from the payments
+    feature (above the alerts: `bot/` wires `services.payments.digest.ReviewsForDigest` in)."""
+
+    async def waiting(self, actor: User, limit: int) -> list[DigestItem]:
+        """At most `limit` payments waiting for `actor`'s decision, as `actor` sees them,
+        oldest first (section REVIEW, `ref_id` the payment)."""
         ...
 
 

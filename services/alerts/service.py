@@ -10,6 +10,7 @@ from services.alerts.invoice_reminders import InvoiceReminders
 from services.alerts.meeting_answers import MeetingAnswers
 from services.alerts.outbox_health import OutboxHealthChecks
 from services.alerts.reminder_controls import ReminderControls
+from services.alerts.settings import AlertSettingsService
 from services.alerts.staff_alerts import StaffAlerts
 
 
@@ -22,5 +23,6 @@ class AlertService(
     CustomerAnswers,
     AlertButtons,
     MeetingAnswers,
+    AlertSettingsService,
 ):
     """Scheduler jobs (each takes the clock's now) and the managers' reminder controls."""

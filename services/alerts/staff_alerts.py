@@ -9,11 +9,12 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from services.alerts.digest import digest_hour, digest_window
 from services.alerts.meetings import MeetingReminders
 from services.alerts.model import (
+    ALERT_KINDS,
     ALERTS_JOB,
     CONTRACT_STEPS,
-    DIGEST_LATEST,
     FIRST_RUN_LOOKBACK,
     TASK_LOOKAHEAD,
     StaffMember,
@@ -79,10 +80,22 @@ class StaffAlerts(ReportPushes, MeetingReminders):
             messages += await self._tasks(uow, staff, since, now)
             messages += await self._meetings(uow, since, now)
             messages += await self._report_pushes(uow, staff.values(), since, now)
+            messages = await self._wanted(uow, messages)
             stored = await uow.outbox.enqueue(messages)
             await uow.alerts.set_watermark(ALERTS_JOB, now)
             await uow.commit()
         return stored
+
+    @staticmethod
+    async def _wanted(
+        uow: AlertUnitOfWork, messages: list[NewOutboxMessage]
+    ) -> list[NewOutboxMessage]:
+        """Without the alerts their recipients turned off (the alert settings)."""
+        off = await uow.alerts.optouts()
+        return [
+            m for m in messages
+            if (m.recipient_user_id, ALERT_KINDS.get(m.kind)) not in off
+        ]
 
     def _local_today(self, member: StaffMember, now: datetime) -> date:
         return now.astimezone(validate_timezone(self._tz(member.timezone))).date()
@@ -96,12 +109,13 @@ class StaffAlerts(ReportPushes, MeetingReminders):
         return tz, since.astimezone(zone).date(), now.astimezone(zone).date()
 
     def _digests(self, staff: Iterable[StaffMember], now: datetime) -> list[NewOutboxMessage]:
+        """Each member's digest at their hour local (`digest_hour`, else 09:00), late within
+        `DIGEST_GRACE`; what it says is read at send time (`Digests`)."""
         out = []
         for member in staff:
             tz = self._tz(member.timezone)
             local = now.astimezone(validate_timezone(tz))
-            start = local_to_utc(datetime.combine(local.date(), DIGEST_HOUR), tz)
-            latest = local_to_utc(datetime.combine(local.date(), DIGEST_LATEST), tz)
+            start, latest = digest_window(local.date(), member.digest_hour, tz)
             if start <= now < latest:
                 day = local.date().isoformat()
                 out.append(
@@ -110,7 +124,8 @@ class StaffAlerts(ReportPushes, MeetingReminders):
                         member,
                         "digest",
                         now,
-                        {"user_id": member.id, "day": day, "tz": tz},
+                        {"user_id": member.id, "day": day, "tz": tz,
+                         "hour": digest_hour(member.digest_hour).hour},
                     )
                 )
         return out

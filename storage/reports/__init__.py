@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reports.model import Named
 from storage import models as m
+from storage.alerts import set_optout
 from storage.reports.drill import DrillQueries
 from storage.reports.money import MoneyQueries
 from storage.reports.work import WorkQueries
@@ -63,8 +64,4 @@ class SqlReportRepository(MoneyQueries, WorkQueries, DrillQueries):
         await self._s.flush()
 
     async def set_optout(self, user_id: int, kind: str, off: bool, at: datetime) -> None:
-        o = m.ReportOptout
-        await self._s.execute(delete(o).where(o.user_id == user_id, o.kind == kind))
-        if off:
-            self._s.add(o(user_id=user_id, kind=kind, created_at=at))
-        await self._s.flush()
+        await set_optout(self._s, user_id, kind, off, at)

@@ -474,9 +474,12 @@ async def test_staff_alerts_digest_overdue_contract_task_once(stack: Stack) -> N
     sent = await texts(stack.client, MANAGER_TG)
     assert sent[0] == "Invoice INV-1 (Acme) is overdue since 17.06.2026: MDL\u00a01,500.00 unpaid."
     assert sent[1] == "Contract «Support» ends on 25.06.2026: 7 day(s) left."
-    assert sent[2].startswith("Good morning! Your day:")
-    assert "Overdue invoices: 1 (MDL\u00a01,500.00)" in sent[2]
-    assert "Contracts ending within 30 days: 1" in sent[2]
+    # The digest lists the items (each with its button); the contract has its own alert.
+    assert sent[2] == (
+        "Good morning! Your day, 18.06.2026:\n"
+        "\n⏰ Overdue invoices\n1. INV-1 · Acme: MDL\u00a01,500.00 unpaid since 17.06.2026\n"
+        "\n📌 Tasks\n2. 09:05 Call Acme"
+    )
     assert sent[3] == "Task due at 18.06.2026 09:05: Call Acme"
     assert len(sent) == 4
     async with stack.db.uow(readonly=True) as uow:
@@ -506,7 +509,57 @@ async def test_staff_alerts_digest_overdue_contract_task_once(stack: Stack) -> N
     await stack.jobs.enqueue_alerts()
     await stack.jobs.drain()
     sent = await texts(stack.client, MANAGER_TG)
-    assert len(sent) == 5 and sent[4].startswith("Good morning!")
+    assert len(sent) == 5 and sent[4].startswith("Good morning! Your day, 19.06.2026:\n")
+    assert "1. INV-1 · Acme" in sent[4] and "2. Call Acme, overdue since 18.06.2026 09:05" \
+        in sent[4]
+
+
+async def test_an_alert_kind_turned_off_is_not_queued_and_one_queued_before_is_dropped(
+    stack: Stack,
+) -> None:
+    """The alert settings are each person's: Ivan turns tasks and the digest off, his task
+    alert queued before is cancelled at send time, the next is not queued; Petr's still come;
+    turned back on, Ivan's come again."""
+    w = await seed(stack.db)
+    ivan = actor(w.manager, MANAGER_TG)
+
+    def task(owner: int, title: str, hour: int) -> m.Task:  # hour: local, Chisinau (UTC+3)
+        return m.Task(owner_id=owner, kind="task", title=title, status="planned",
+                      due_at=datetime(2026, 6, 18, hour - 3, 5, tzinfo=UTC))
+
+    async with stack.db.uow() as uow:
+        uow.session.add_all([task(w.manager, "Call Acme", 9), task(w.manager2, "Call Beta", 9),
+                             task(w.manager, "Send the offer", 10),
+                             task(w.manager, "Visit", 11)])
+        await uow.commit()
+    stack.clock.set(datetime(2026, 6, 18, 5, 58, tzinfo=UTC))  # 08:58: queued 10 min ahead
+    await stack.jobs.enqueue_alerts()
+    assert [r.payload["title"] for r in await outbox_rows(stack.db, kind="task_alert")] == [
+        "Call Acme", "Call Beta"]
+    settings = await stack.alerts.switch_alert(ivan, "task", False)
+    settings = await stack.alerts.switch_alert(ivan, "digest", False)
+    assert settings.off == {"task", "digest"} and settings.digest_hour == 9
+    with pytest.raises(InvalidInput):  # a manager gets no weekly report to turn off
+        await stack.alerts.switch_alert(ivan, "weekly", False)
+
+    for hour in (9, 10):  # 09:06 and 10:06 local
+        stack.clock.set(datetime(2026, 6, 18, hour - 3, 6, tzinfo=UTC))
+        await stack.jobs.enqueue_alerts()
+        await stack.jobs.drain()
+    assert await texts(stack.client, MANAGER_TG) == []
+    assert await texts(stack.client, MANAGER2_TG) == [
+        "Task due at 18.06.2026 09:05: Call Beta",
+        "Good morning! Your day, 18.06.2026:\n\n📌 Tasks\n1. 09:05 Call Beta"]
+    assert [(r.payload["title"], r.status) for r in
+            await outbox_rows(stack.db, kind="task_alert", recipient_user_id=w.manager)] == [
+        ("Call Acme", "cancelled")]  # "Send the offer" was never queued
+    assert await outbox_rows(stack.db, kind="digest", recipient_user_id=w.manager) == []
+
+    await stack.alerts.switch_alert(ivan, "task", True)
+    stack.clock.set(datetime(2026, 6, 18, 8, 6, tzinfo=UTC))
+    await stack.jobs.enqueue_alerts()
+    await stack.jobs.drain()
+    assert await texts(stack.client, MANAGER_TG) == ["Task due at 18.06.2026 11:05: Visit"]
 
 
 async def test_watchdog_tells_admins_once_per_stall(stack: Stack) -> None:

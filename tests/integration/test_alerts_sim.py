@@ -22,8 +22,14 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import create_i18n
-from handlers.reminders import lang_of, render
-from services.alerts import AlertConfig, AlertService, contract_step, quote_expires_at
+from handlers.reminders import lang_of, render, render_digest
+from services.alerts import (
+    AlertConfig,
+    AlertService,
+    DigestPage,
+    contract_step,
+    quote_expires_at,
+)
 from services.clock import FrozenClock
 from services.invoices import InvoiceService
 from services.outbox import OutboxDispatcher, OutboxItem, SendResult
@@ -223,6 +229,19 @@ def schedule(rng: random.Random) -> tuple[list[datetime], list[tuple[datetime, d
 # --- what should arrive, from the data and the schedule alone ---------------------------------
 
 
+def digest_says_something(month: Month, p: Person, day: date) -> bool:
+    """Whether `p`'s digest of `day` has an item (else none is sent): an open task due by the
+    day's end, a meeting that day, an unpaid invoice due that day or before (nothing is paid
+    in the simulation, no payment waits for review)."""
+    end = at_local(day + timedelta(days=1), 0, 0, p.tz)
+    return (
+        any(who is p and open_ and due < end for _, who, due, open_ in month.tasks)
+        or any(who is p and local_date(starts, p.tz) == day
+               for _, who, starts, _ in month.meetings)
+        or any(who is p and due <= day for _, who, due in month.overdue)
+    )
+
+
 def expected(month: Month, ticks: list[datetime]) -> dict[Key, datetime]:
     """Each alert and the first tick at or after its moment (when it must arrive)."""
 
@@ -268,7 +287,8 @@ def expected(month: Month, ticks: list[datetime]) -> dict[Key, datetime]:
         for t in ticks:
             wall = t.astimezone(ZoneInfo(p.tz))
             key = ("digest", p.user_id, wall.date().isoformat())
-            if time(9) <= wall.time() < time(12) and key not in out:
+            if time(9) <= wall.time() < time(12) and key not in out \
+                    and digest_says_something(month, p, wall.date()):
                 out[key] = t
     for inv, p, due in month.overdue:
         told = [t for t in ticks if local_date(t, p.tz) > due and t.date() > due]
@@ -337,7 +357,10 @@ class RecordingSender:
             await self.alerts.cancel_claimed(item.id)
             return SendResult.sent()
         with self.i18n.context(), self.i18n.use_locale(lang_of(composed.language)):
-            text, _markup = render(composed, item.payload, item.invoice_id)
+            if isinstance(composed.facts, DigestPage):  # as bot/outbox_sender renders it
+                text, _markup = render_digest(composed.facts, composed.language)
+            else:
+                text, _markup = render(composed, item.payload, item.invoice_id)
         self.delivered.append((identity(item), self.clock.now(), text))
         return SendResult.sent()
 

@@ -128,6 +128,12 @@ def meeting(w: World, title: str, starts_at: datetime, contact: int | None = Non
     )
 
 
+def call(w: World, title: str, starts_at: datetime) -> m.Task:
+    """A call in the manager's calendar: in the morning digest, with no alert of its own."""
+    return m.Task(owner_id=w.manager, kind="call", title=title, status="planned",
+                  starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30))
+
+
 def quote(w: World, number: str, valid_until: date, status: str = "sent") -> m.Quote:
     return m.Quote(
         owner_id=w.manager,
@@ -272,8 +278,13 @@ async def test_down_from_0945_to_1030_every_alert_arrives_once(bot: Bot) -> None
     )
 
     manager = await bot.texts(MANAGER_TG)
-    digests = [t for t in manager if t.startswith("Good morning! Your day:")]
-    assert len(digests) == 2  # 16 June at 11:00 (the first run), 17 June at 09:00
+    digests = [t for t in manager if t.startswith("Good morning! Your day")]
+    # 17 June at 09:00; 16 June (the first run, at 11:00) had nothing to say: no digest.
+    assert digests == [
+        "Good morning! Your day, 17.06.2026:\n"
+        "\n📌 Tasks\n1. 10:00 Call Acme\n"
+        "\n🤝 Meetings and calls today\n2. 🤝 12:00 Demo (Acme)"
+    ]
     assert Counter(t for t in manager if t not in digests) == Counter(
         [
             "Contract «Support» ends on 24.06.2026: 8 day(s) left.",  # 16 June (30-day step)
@@ -297,10 +308,13 @@ async def test_down_from_0945_to_1030_every_alert_arrives_once(bot: Bot) -> None
         ]
     )
     rows = await outbox(db)
-    assert {r.status for r in rows if r.due_at <= local("2026-06-17", 11, 30)} == {"sent"}
+    empty = [r for r in rows if r.kind == "digest" and r.payload["day"] == "2026-06-16"]
+    assert [r.status for r in empty] == ["cancelled"]
+    assert {r.status for r in rows
+            if r.due_at <= local("2026-06-17", 11, 30) and r not in empty} == {"sent"}
     assert Counter(r.kind for r in rows if r.status == "sent") == Counter(
         {
-            "digest": 2,
+            "digest": 1,
             "contract_alert": 2,
             "task_alert": 1,
             "installment_alert": 1,
@@ -489,8 +503,11 @@ async def test_a_long_downtime_sends_the_latest_meeting_reminder_only(bot: Bot) 
     assert await bot.texts(CUSTOMER_CHAT) == [
         "Reminder: meeting «Review» on 18.06.2026 15:00 (your time)."
     ]
+    # 17 June's digest (at 10:00, the first run) had nothing to say that day: cancelled;
+    # 18 June's hour passed in the downtime.
     assert Counter((r.kind, r.status) for r in await outbox(bot.db)) == Counter(
-        {("meeting_2h", "sent"): 1, ("meeting_24h", "cancelled"): 1, ("digest", "sent"): 1}
+        {("meeting_2h", "sent"): 1, ("meeting_24h", "cancelled"): 1,
+         ("digest", "cancelled"): 1}
     )
 
 
@@ -502,7 +519,9 @@ async def test_a_long_downtime_sends_the_latest_meeting_reminder_only(bot: Bot) 
 async def test_morning_digest_is_sent_late_until_noon_only(
     bot: Bot, back: datetime, sent: bool
 ) -> None:
-    await seed_world(bot.db)
+    w = await seed_world(bot.db)
+    for day in ("2026-06-17", "2026-06-18"):  # something to say each day
+        await add(bot.db, call(w, "Call Acme", local(day, 15)))
     await bot.run(
         local("2026-06-17", 8),
         back,
@@ -519,7 +538,8 @@ async def test_morning_digest_is_sent_late_until_noon_only(
 
 
 async def test_a_digest_queued_before_noon_but_not_sent_by_then_is_dropped(bot: Bot) -> None:
-    await seed_world(bot.db)
+    w = await seed_world(bot.db)
+    await add(bot.db, call(w, "Call Acme", local("2026-06-17", 15)))  # something to say
     bot.clock.set(local("2026-06-17", 9))
     await bot.tick(drain=False)  # queued, then the process died
     bot.clock.set(local("2026-06-17", 12, 15))

@@ -52,6 +52,7 @@ from handlers.payments import STATEMENT_REASONS
 from handlers.reports.callbacks import KIND_CODES, RepCb
 from handlers.texts import ERRORS, FIELD_NAMES, error_text
 from services import errors
+from services.alerts import AlertSettings, DigestItem, DigestSection
 from services.clock import FrozenClock
 from services.companies.profile import COMPANY_FIELDS
 from services.deals import DealService
@@ -140,6 +141,15 @@ def variants() -> dict[str, dict[str, list[Any]]]:
             {"task_id": 7, "customer": "Иван", "title": "Позвонить", "answer": answer,
              "tz": SAMPLE_ZONE, "when": SAMPLE_AT.isoformat(), "was": SAMPLE_AT.isoformat(),
              "text": "Готово"} for answer in ("confirm", "cancel", "moved", "wish")]},
+        # the morning digest: a line of each section (a task overdue, an event today)
+        "handlers.reminders.digest.item_line": {"item": [
+            DigestItem(section, 7, "Ромашка", 7, "Пётр", "Ромашка", 150_000, "RUB", SAMPLE_DAY,
+                       SAMPLE_AT - timedelta(days=int(section == DigestSection.TASKS)),
+                       "call") for section in DigestSection]},
+        "handlers.reminders.settings.settings_text": {"s": [
+            AlertSettings(8, frozenset({"digest", "weekly"}), ("weekly", "monthly"))]},
+        "handlers.reminders.settings.settings_keyboard": {"s": [
+            AlertSettings(8, frozenset({"digest", "weekly"}), ("weekly", "monthly"))]},
     }
 
 
