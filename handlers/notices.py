@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.business import new_chat_keyboard, new_chat_text
 from handlers.companies import CompanyAction, CompanyCb
 from handlers.customer import named_in_sentence
 from handlers.deals.callbacks import DealAction, DealCb
@@ -151,6 +152,10 @@ def _invoice_cancelled(p: Mapping[str, Any]) -> Rendered:
         number=html.escape(str(p.get("number") or ""))), None
 
 
+def _business_chat(p: Mapping[str, Any]) -> Rendered:
+    return new_chat_text(p), new_chat_keyboard(int(p["chat"]))
+
+
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.PAYMENT_APPLIED: _payment_applied,
     n.PAYMENT_TEAM: _payment_team,
@@ -168,6 +173,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.TASK_ASSIGNED: task_assigned,
     n.TASK_COMMENT: task_comment,
     n.INVOICE_CANCELLED: _invoice_cancelled,
+    n.BUSINESS_CHAT: _business_chat,
 }
 
 
