@@ -133,6 +133,11 @@ def _document_failed(p: Mapping[str, Any]) -> Rendered:
     if reason == "blocked":
         text = _("Telegram did not deliver {document} to {name}: the customer has blocked the "
                  "bot. Send it by e-mail or as a link.").format(document=doc, name=name)
+    elif reason == "business":
+        text = _("Telegram did not send {document} to {name} from your account: the bot may "
+                 "not write in that chat now (the reply right was withdrawn, or the chat had "
+                 "no message from the customer lately). Nothing is recorded as sent.").format(
+            document=doc, name=name)
     elif reason == "no_chat":
         text = _("Telegram did not deliver {document} to {name}: their chat no longer "
                  "exists. Send it by e-mail or as a link.").format(document=doc, name=name)

@@ -317,9 +317,9 @@ ERRORS = {
                              "one first."),
     "email_not_configured": __("E-mail is not set up on this bot (SMTP_HOST)."),
     # Telegram Business (services/business, services/delivery)
-    "business_no_chat": __("You have no Telegram chat with this customer that Dealchat "
+    "business_no_chat": __("You have no Telegram chat with this customer that the bot "
                            "logs. Nothing was sent."),
-    "business_no_reply": __("Telegram does not let Dealchat reply in your chats: allow "
+    "business_no_reply": __("Telegram does not let the bot reply in your chats: allow "
                             "«Reply to messages» in Telegram Business → Chatbots. Nothing "
                             "was sent."),
     "business_chat_excluded": __("This chat is excluded: include it in /business first."),

@@ -188,7 +188,7 @@ CHAT_KINDS = {
     "video_note": __("video message"),
     "audio": __("audio"),
     "sticker": __("sticker"),
-    "animation": __("GIF"),
+    "animation": __("animation"),
     "poll": __("poll"),
     "location": __("location"),
     "venue": __("place"),

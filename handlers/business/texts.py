@@ -7,6 +7,9 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
@@ -40,6 +43,15 @@ RIGHT_NAMES = {
 }
 
 
+def _language_name(code: str) -> str:
+    """A language Telegram gave ("ro", "pt-br") by its name in the reader's language."""
+    try:
+        return str(Locale.parse(code.replace("-", "_")).get_display_name(
+            get_i18n().current_locale) or code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+
+
 def how_to_connect(bot_username: str | None) -> str:
     who = f"@{bot_username}" if bot_username else _("this bot")
     return _("To connect: Telegram Settings → Telegram Business → Chatbots → {bot}.").format(
@@ -56,14 +68,14 @@ def reply_line(connection: Connection) -> str:
 def connection_text(outcome: ConnectionOutcome, connection: Connection) -> str:
     """What the manager is told in the bot's chat when their connection changed."""
     if outcome == ConnectionOutcome.DISCONNECTED:
-        return _("Dealchat is disconnected from your Telegram Business account: nothing from "
+        return _("The bot is disconnected from your Telegram Business account: nothing from "
                  "your chats is logged any more, and documents are not sent from your "
                  "account.")
     if outcome == ConnectionOutcome.RIGHTS:
-        return _("Telegram changed what Dealchat may do in your account.") + "\n" + \
+        return _("Telegram changed what the bot may do in your account.") + "\n" + \
             reply_line(connection)
     return "\n\n".join((
-        _("Dealchat is connected to your Telegram Business account."),
+        _("The bot is connected to your Telegram Business account."),
         _("From now on your chats with customers are logged: messages both ways go onto "
           "the client's timeline (text; photos, files and voice messages kept as files; "
           "edits and deletions marked). When someone new writes, I offer to make them a "
@@ -108,7 +120,8 @@ def new_chat_text(p: Mapping[str, Any]) -> str:
         name += f" (@{html.escape(str(p['username']))})"
     lines = [_("New chat in your Telegram: {name}").format(name=name)]
     if p.get("language"):
-        lines.append(_("Language: {code}").format(code=html.escape(str(p["language"]))))
+        lines.append(_("Language: {code}").format(
+            code=html.escape(_language_name(str(p["language"])))))
     text = str(p.get("text") or "")
     if p.get("kind") not in (None, "text"):
         text = f"[{chat_kind(str(p['kind']))}] {text}".strip()
@@ -122,7 +135,8 @@ def lead_made_text(made: ChatLead) -> str:
         _("This chat already has a lead:")
     lines = [head, lead_card(made.lead)]
     if made.lead.language:
-        lines.append(_("Language: {code}").format(code=html.escape(made.lead.language)))
+        lines.append(_("Language: {code}").format(
+            code=html.escape(_language_name(made.lead.language))))
     if made.first_message:
         first = made.first_message
         first = first if len(first) <= 300 else first[:300] + "…"
