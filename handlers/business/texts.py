@@ -7,11 +7,10 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
+from babel import Locale, UnknownLocaleError
 
 from handlers.leads import lead_card
 from handlers.timeline_texts import chat_kind
