@@ -66,7 +66,9 @@ class SandboxClient:
         self.token = token
         self._session = session
         self._own_session = session is None
-        self._cursor: dict[int, int] = {}
+        # Per chat: the bot's chat with a user (key: chat id) or a business chat
+        # (key: (owner id, chat id)).
+        self._cursor: dict[Any, int] = {}
         self._edit_base: dict[tuple[int, int], int] = {}
 
     async def __aenter__(self) -> Self:
@@ -358,6 +360,141 @@ class SandboxClient:
     async def unblock(self, user_id: int) -> None:
         await self._post("block", user_id=user_id, blocked=False)
 
+    # ------------------------------------------------------------------ Telegram Business
+
+    async def business_connect(
+        self, manager: int, rights: dict[str, bool] | None = None
+    ) -> dict[str, Any]:
+        """The manager connects the bot to their business account (default rights: can_reply
+        only); again while connected, changes the rights. Returns the BusinessConnection the
+        bot got in a business_connection update."""
+        result: dict[str, Any] = await self._post(
+            "business_connect", owner_id=manager, rights=rights
+        )
+        return result
+
+    async def business_set_rights(self, manager: int, rights: dict[str, bool]) -> dict[str, Any]:
+        """Replace the rights (e.g. {"can_reply": False} withdraws replying)."""
+        result: dict[str, Any] = await self._post(
+            "business_rights", owner_id=manager, rights=rights
+        )
+        return result
+
+    async def business_disconnect(self, manager: int) -> dict[str, Any]:
+        """The manager disconnects the bot: is_enabled false; a later connect gets a new id."""
+        result: dict[str, Any] = await self._post("business_disconnect", owner_id=manager)
+        return result
+
+    async def business_connection(self, manager: int) -> dict[str, Any] | None:
+        """The manager's latest connection (also a disabled one), None if never connected."""
+        result: dict[str, Any] | None = await self._get("business_connection", owner_id=manager)
+        return result
+
+    async def customer_writes(
+        self, manager: int, customer: int, text: str | None = None, **content: Any
+    ) -> dict[str, Any]:
+        """The customer writes in their chat with the manager's business account; the bot
+        gets a business_message update if connected. Content: ``text``, or one of
+        photo=bytes, document=(file name, bytes), sticker=bytes, voice=bytes, video=bytes,
+        video_note=bytes, audio=bytes (with caption=), contact={"phone_number", "first_name",
+        ...}, poll=(question, [options]), location=(latitude, longitude); reply_to=message id.
+        Returns the Message as the bot sees it."""
+        return await self._business_write(manager, customer, customer, text, content)
+
+    async def manager_writes(
+        self, manager: int, customer: int, text: str | None = None, **content: Any
+    ) -> dict[str, Any]:
+        """The manager writes to the customer from their own app (as customer_writes)."""
+        return await self._business_write(manager, customer, manager, text, content)
+
+    async def _business_write(
+        self, manager: int, customer: int, writer: int, text: str | None, content: dict[str, Any]
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "owner_id": manager,
+            "customer_id": customer,
+            "writer_id": writer,
+            "reply_to": content.pop("reply_to", None),
+            "caption": content.pop("caption", None),
+        }
+        body.update(_business_content(text, content))
+        message: dict[str, Any] = await self._post("business_write", **body)
+        self._cursor[(manager, customer)] = int(message["message_id"])
+        return message
+
+    async def customer_burst(
+        self, manager: int, customer: int, count: int, text: str = "Message {n}"
+    ) -> dict[str, Any]:
+        """``count`` customer texts in one call (``{n}`` numbers them from 1), each a
+        business_message update: {"first_message_id", "last_message_id"}."""
+        result: dict[str, Any] = await self._post(
+            "business_burst", owner_id=manager, customer_id=customer, count=count, text=text
+        )
+        self._cursor[(manager, customer)] = int(result["last_message_id"])
+        return result
+
+    async def business_edit(
+        self,
+        manager: int,
+        customer: int,
+        message_id: int,
+        text: str | None = None,
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        """The author of a message in the chat edits it: an edited_business_message update."""
+        result: dict[str, Any] = await self._post(
+            "business_edit",
+            owner_id=manager,
+            customer_id=customer,
+            message_id=message_id,
+            text=text,
+            caption=caption,
+        )
+        return result
+
+    async def business_delete(
+        self, manager: int, customer: int, message_ids: list[int]
+    ) -> dict[str, Any]:
+        """Messages deleted from the chat: a deleted_business_messages update (returned)."""
+        result: dict[str, Any] = await self._post(
+            "business_delete", owner_id=manager, customer_id=customer, message_ids=message_ids
+        )
+        return result
+
+    async def business_messages(
+        self, manager: int, customer: int, from_bot: bool | None = None
+    ) -> list[dict[str, Any]]:
+        """The chat of the manager and the customer as both see it, oldest first (as
+        messages(); from_bot=True: only what the bot sent on the manager's behalf)."""
+        flag = "all" if from_bot is None else str(from_bot).lower()
+        result: list[dict[str, Any]] = await self._get(
+            "messages", chat_id=customer, owner_id=manager, from_bot=flag
+        )
+        return result
+
+    async def business_file_bytes(self, manager: int, customer: int, message_id: int) -> bytes:
+        """The file of a message in the manager's chat with the customer, as they download it."""
+        return await self.file_bytes(customer, message_id, manager=manager)
+
+    async def wait_for_business(
+        self,
+        manager: int,
+        customer: int,
+        predicate: Predicate | None = None,
+        timeout: float = WAIT_CEILING,
+        after: int | None = None,
+    ) -> dict[str, Any]:
+        """The first message the bot sends into the manager's chat with the customer after
+        the last business write of this client there (as wait_for)."""
+        return await self.wait_for(
+            customer, predicate, timeout=timeout, after=after, manager=manager
+        )
+
+    async def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue any update as given (e.g. a business_message of an unknown connection)."""
+        result: dict[str, Any] = await self._post("push_update", kind=kind, payload=payload)
+        return result
+
     # ------------------------------------------------------------------ reading
 
     async def messages(self, chat_id: int, from_bot: bool | None = True) -> list[dict[str, Any]]:
@@ -370,10 +507,13 @@ class SandboxClient:
         result: list[dict[str, Any]] = await self._get("messages", chat_id=chat_id, from_bot=flag)
         return result
 
-    async def file_bytes(self, chat_id: int, message_id: int) -> bytes:
+    async def file_bytes(self, chat_id: int, message_id: int, manager: int | None = None) -> bytes:
+        """The file of a message; ``manager``: in that business account's chat."""
         async with self._http().get(
             f"{self.base_url}/_sandbox/file",
-            params=self._query({"chat_id": chat_id, "message_id": message_id}),
+            params=self._query(
+                {"chat_id": chat_id, "message_id": message_id, "owner_id": manager}
+            ),
         ) as resp:
             if resp.status != 200:
                 body = await resp.json()
@@ -390,13 +530,16 @@ class SandboxClient:
         predicate: Predicate | None = None,
         timeout: float = WAIT_CEILING,
         after: int | None = None,
+        manager: int | None = None,
     ) -> dict[str, Any]:
         """The first bot message with message_id > after matching predicate (see class doc
-        for after=None). Raises TimeoutError listing what the bot did send."""
+        for after=None); ``manager``: in that business account's chat with chat_id. Raises
+        TimeoutError listing what the bot did send."""
+        key: Any = chat_id if manager is None else (manager, chat_id)
         if after is None:
-            after = self._cursor.get(chat_id)
+            after = self._cursor.get(key)
         if after is None:
-            after = int((await self._changes(chat_id))["last_message_id"])
+            after = int((await self._changes(chat_id, owner_id=manager))["last_message_id"])
         seen: dict[int, dict[str, Any]] = {}
         version = -1
         loop = asyncio.get_running_loop()
@@ -405,7 +548,7 @@ class SandboxClient:
             for message_id in sorted(seen):
                 view = seen[message_id]
                 if not view["deleted"] and (predicate is None or predicate(view)):
-                    self._cursor[chat_id] = message_id
+                    self._cursor[key] = message_id
                     return view
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -415,7 +558,7 @@ class SandboxClient:
                     f"{timeout}s; bot sent: {texts!r}"
                 )
             changes = await self._changes(
-                chat_id, since=version, min_id=after, timeout=round(remaining, 3)
+                chat_id, since=version, min_id=after, timeout=round(remaining, 3), owner_id=manager
             )
             version = int(changes["version"])
             for view in changes["messages"]:
@@ -562,6 +705,46 @@ class SandboxClient:
         self._cursor.clear()
         self._edit_base.clear()
         await self._post("reset")
+
+
+_FILE_MIME = {
+    "photo": "image/jpeg",
+    "sticker": "image/webp",
+    "voice": "audio/ogg",
+    "video": "video/mp4",
+    "video_note": "video/mp4",
+    "audio": "audio/mpeg",
+}
+
+
+def _business_content(text: str | None, content: dict[str, Any]) -> dict[str, Any]:
+    """The control API's fields for one message kind given as customer_writes' keywords."""
+    if text is not None:
+        if content:
+            raise ValueError(f"give text or one of {sorted(content)}, not both")
+        return {"kind": "text", "text": text}
+    if len(content) != 1:
+        raise ValueError(f"give text or exactly one content keyword, got {sorted(content)}")
+    ((kind, value),) = content.items()
+    if kind == "document":
+        file_name, data = value
+        return {"kind": kind, "file_name": file_name, "data_b64": base64.b64encode(data).decode()}
+    if kind in _FILE_MIME:
+        data = value if isinstance(value, bytes) else b"RIFF\x00WEBP"
+        return {
+            "kind": kind,
+            "mime_type": _FILE_MIME[kind],
+            "data_b64": base64.b64encode(data).decode(),
+        }
+    if kind == "contact":
+        return {"kind": kind, "contact": dict(value)}
+    if kind == "poll":
+        question, options = value
+        return {"kind": kind, "poll": {"question": question, "options": list(options)}}
+    if kind == "location":
+        latitude, longitude = value
+        return {"kind": kind, "location": {"latitude": latitude, "longitude": longitude}}
+    raise ValueError(f"unknown message content {kind!r}")
 
 
 def _result(status: int, body: Any) -> Any:

@@ -16,10 +16,11 @@ from typing import Any
 
 from sandbox.html import EntityParseError, parse_html
 from sandbox.state import (
+    BUSINESS_FORBIDDEN,
+    BUSINESS_INVALID,
     MAX_CALLBACK_DATA,
     MAX_CAPTION,
     MAX_TEXT,
-    NOT_MODIFIED,
     QUERY_INVALID,
     ApiError,
     BotState,
@@ -227,7 +228,12 @@ def _caption(p: Params) -> tuple[str | None, list[dict[str, Any]] | None, str | 
     return plain, entities, source, parse_mode
 
 
-def _target_chat(state: BotState, p: Params) -> Chat:
+def _target_chat(state: BotState, p: Params, business: bool = True) -> Chat:
+    """The chat a send addresses: with business_connection_id (the methods that take it) the
+    business account's chat with chat_id, where the bot writes as the account."""
+    connection_id = p.string("business_connection_id") if business else None
+    if connection_id is not None:
+        return state.business_target(connection_id, p.raw("chat_id"))
     chat = state.chat_for_bot(p.raw("chat_id"))
     if chat.user.blocked:
         raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -254,11 +260,16 @@ def _reply_to(chat: Chat, p: Params) -> int | None:
 def _edited_message(state: BotState, p: Params) -> StoredMessage:
     if p.raw("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")
-    chat = state.chat_for_bot(p.raw("chat_id"))
+    connection_id = p.string("business_connection_id")
+    if connection_id is not None:
+        # can_reply covers editing too, with no 24-hour window for what was already sent.
+        chat = state.business_target(connection_id, p.raw("chat_id"), fresh=False)
+    else:
+        chat = state.chat_for_bot(p.raw("chat_id"))
     message_id = p.integer("message_id", required=True)
     assert message_id is not None
-    message = state.find_message(chat.id, message_id)
-    if message is None:
+    message = chat.messages.get(message_id)
+    if message is None or message.deleted:
         raise bad_request("message to edit not found")
     if not message.from_bot:
         raise bad_request("message can't be edited")
@@ -266,15 +277,7 @@ def _edited_message(state: BotState, p: Params) -> StoredMessage:
 
 
 def _apply_edit(state: BotState, message: StoredMessage, **changes: Any) -> dict[str, Any]:
-    before = message.content_key()
-    snapshot = message.snapshot()
-    for key, value in changes.items():
-        setattr(message, key, value)
-    if message.content_key() == before:
-        raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
-    message.edits.append(snapshot)
-    message.edit_date = int(time.time())
-    state.touch(message)
+    state.edit_message(message, **changes)
     return state.message_api(message)
 
 
@@ -308,7 +311,7 @@ def get_me(state: BotState, p: Params) -> Any:
         "can_join_groups": True,
         "can_read_all_group_messages": False,
         "supports_inline_queries": True,
-        "can_connect_to_business": False,
+        "can_connect_to_business": state.can_connect_to_business,
         "has_main_web_app": False,
     }
 
@@ -504,7 +507,7 @@ def send_chat_action(state: BotState, p: Params) -> Any:
 
 @method("sendInvoice")
 def send_invoice(state: BotState, p: Params) -> Any:
-    chat = _target_chat(state, p)
+    chat = _target_chat(state, p, business=False)  # sendInvoice takes no business_connection_id
     title = p.string("title", required=True) or ""
     description = p.string("description", required=True) or ""
     payload = p.string("payload", required=True) or ""
@@ -602,6 +605,47 @@ def delete_message(state: BotState, p: Params) -> Any:
         raise bad_request("message to delete not found")
     message.deleted = True
     state.touch(message)
+    return True
+
+
+# --------------------------------------------------------------------------- Telegram Business
+
+
+@method("getBusinessConnection")
+def get_business_connection(state: BotState, p: Params) -> Any:
+    connection = state.business.get(p.string("business_connection_id", required=True) or "")
+    if connection is None:
+        raise bad_request(BUSINESS_INVALID)
+    return connection.to_api()
+
+
+@method("deleteBusinessMessages")
+def delete_business_messages(state: BotState, p: Params) -> Any:
+    """Bot API 9.0: the bot's own messages need can_delete_sent_messages, others'
+    can_delete_all_messages; all in one chat (ids are the account's, so no chat_id)."""
+    connection = state.business.get(p.string("business_connection_id", required=True) or "")
+    if connection is None or not connection.is_enabled:
+        raise bad_request(BUSINESS_INVALID)
+    ids = p.json("message_ids", "can't parse message identifiers JSON object")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+        raise bad_request("message identifiers are not specified")
+    chats = [c for (owner, _), c in state.business_chats.items() if owner == connection.user.id]
+    found = []
+    for message_id in ids:
+        message = next(
+            (c.messages[int(message_id)] for c in chats if int(message_id) in c.messages), None
+        )
+        if message is None or message.deleted:
+            raise bad_request("message to delete not found")
+        right = "can_delete_sent_messages" if message.from_bot else "can_delete_all_messages"
+        if not (connection.can(right) or connection.can("can_delete_all_messages")):
+            raise bad_request(BUSINESS_FORBIDDEN)
+        found.append(message)
+    if len({m.chat_id for m in found}) > 1:
+        raise bad_request("messages must be from the same chat")
+    for message in found:
+        message.deleted = True
+        state.touch(message)
     return True
 
 

@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from sandbox.methods import METHODS, RATE_LIMITED, Params, Upload, scope_key
-from sandbox.state import ApiError, BotState, Fault, FaultPlan, Limits, RateLimiter
+from sandbox.state import FILE_KINDS, ApiError, BotState, Fault, FaultPlan, Limits, RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -291,7 +291,11 @@ class BotApiSandbox:
             raise ApiError(404, "Not Found: method not found")
         if name in RATE_LIMITED:
             chat_id = params.raw("chat_id")
-            retry_after = bot.limiter.acquire(None if chat_id is None else str(chat_id))
+            key = None if chat_id is None else str(chat_id)
+            connection_id = params.string("business_connection_id")
+            if key is not None and connection_id is not None:
+                key = f"{connection_id}:{key}"  # not the bot's own chat with that user
+            retry_after = bot.limiter.acquire(key)
             if retry_after is not None:
                 raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
         return func(bot.state, params)
@@ -453,6 +457,15 @@ class BotApiSandbox:
             "updates": self._c_updates,
             "webhook_log": self._c_webhook_log,
             "actions": self._c_actions,
+            "business_connect": self._c_business_connect,
+            "business_rights": self._c_business_rights,
+            "business_disconnect": self._c_business_disconnect,
+            "business_connection": self._c_business_connection,
+            "business_write": self._c_business_write,
+            "business_burst": self._c_business_burst,
+            "business_edit": self._c_business_edit,
+            "business_delete": self._c_business_delete,
+            "push_update": self._c_push_update,
         }
 
     async def _control(self, request: web.Request) -> tuple[_Bot, dict[str, Any]]:
@@ -530,8 +543,7 @@ class BotApiSandbox:
     async def _c_send_file(self, request: web.Request) -> web.StreamResponse:
         def run(bot: _Bot, a: dict[str, Any]) -> Any:
             kind = str(a["kind"])
-            if kind not in ("document", "photo", "sticker", "voice", "video", "video_note",
-                            "audio"):
+            if kind not in FILE_KINDS:
                 raise ApiError(400, f"unknown file kind {kind!r}")
             reply_to = a.get("reply_to")
             size = a.get("declared_size")
@@ -609,7 +621,9 @@ class BotApiSandbox:
 
     async def _c_messages(self, request: web.Request) -> web.StreamResponse:
         def run(bot: _Bot, a: dict[str, Any]) -> Any:
-            return _views(bot.state, int(a["chat_id"]), _from_bot(a.get("from_bot", "true")))
+            return _views(
+                bot.state, int(a["chat_id"]), _from_bot(a.get("from_bot", "true")), _owner(a)
+            )
 
         return await self._run_control(request, run)
 
@@ -622,12 +636,13 @@ class BotApiSandbox:
             min_id = int(a.get("min_id", 0))
             only = int(a["message_id"]) if a.get("message_id") is not None else None
             from_bot = _from_bot(a.get("from_bot", "true"))
+            owner_id = _owner(a)
 
             def changed() -> list[dict[str, Any]]:
                 if "since" not in a:
                     return []
                 since = int(a["since"])
-                chat = state.chats.get(chat_id)
+                chat = state.find_chat(chat_id, owner_id)
                 if chat is None:
                     return []
                 return [
@@ -643,7 +658,7 @@ class BotApiSandbox:
             if "since" in a:
                 await bot.wait(lambda: bool(changed()), float(a.get("timeout", 0)))
                 version = state.version
-            chat = state.chats.get(chat_id)
+            chat = state.find_chat(chat_id, owner_id)
             return {
                 "version": version,
                 "last_message_id": chat.next_message_id - 1 if chat else 0,
@@ -654,7 +669,7 @@ class BotApiSandbox:
 
     async def _c_file(self, request: web.Request) -> web.StreamResponse:
         def run(bot: _Bot, a: dict[str, Any]) -> Any:
-            data = bot.state.file_bytes(int(a["chat_id"]), int(a["message_id"]))
+            data = bot.state.file_bytes(int(a["chat_id"]), int(a["message_id"]), _owner(a))
             return web.Response(body=data, content_type="application/octet-stream")
 
         return await self._run_control(request, run)
@@ -739,6 +754,88 @@ class BotApiSandbox:
     async def _c_webhook_log(self, request: web.Request) -> web.StreamResponse:
         return await self._run_control(request, lambda b, a: list(b.webhook_log))
 
+    async def _c_business_connect(self, request: web.Request) -> web.StreamResponse:
+        return await self._run_control(
+            request, lambda b, a: b.state.business_connect(int(a["owner_id"]), a.get("rights"))
+        )
+
+    async def _c_business_rights(self, request: web.Request) -> web.StreamResponse:
+        return await self._run_control(
+            request, lambda b, a: b.state.business_set_rights(int(a["owner_id"]), a["rights"])
+        )
+
+    async def _c_business_disconnect(self, request: web.Request) -> web.StreamResponse:
+        return await self._run_control(
+            request, lambda b, a: b.state.business_disconnect(int(a["owner_id"]))
+        )
+
+    async def _c_business_connection(self, request: web.Request) -> web.StreamResponse:
+        def run(bot: _Bot, a: dict[str, Any]) -> Any:
+            connection = bot.state.business_by_owner.get(int(a["owner_id"]))
+            return connection.to_api() if connection else None
+
+        return await self._run_control(request, run)
+
+    async def _c_business_write(self, request: web.Request) -> web.StreamResponse:
+        def run(bot: _Bot, a: dict[str, Any]) -> Any:
+            content = bot.state.user_content(
+                str(a["kind"]),
+                text=a.get("text"),
+                data=base64.b64decode(a.get("data_b64") or ""),
+                file_name=a.get("file_name"),
+                mime_type=a.get("mime_type"),
+                caption=a.get("caption"),
+                contact=a.get("contact"),
+                poll=a.get("poll"),
+                location=a.get("location"),
+            )
+            reply_to = a.get("reply_to")
+            return bot.state.business_write(
+                int(a["owner_id"]),
+                int(a["customer_id"]),
+                int(a["writer_id"]),
+                content,
+                reply_to=int(reply_to) if reply_to is not None else None,
+            )
+
+        return await self._run_control(request, run)
+
+    async def _c_business_burst(self, request: web.Request) -> web.StreamResponse:
+        return await self._run_control(
+            request,
+            lambda b, a: b.state.business_burst(
+                int(a["owner_id"]),
+                int(a["customer_id"]),
+                int(a["count"]),
+                str(a.get("text") or "Message {n}"),
+            ),
+        )
+
+    async def _c_business_edit(self, request: web.Request) -> web.StreamResponse:
+        return await self._run_control(
+            request,
+            lambda b, a: b.state.business_edit(
+                int(a["owner_id"]),
+                int(a["customer_id"]),
+                int(a["message_id"]),
+                text=a.get("text"),
+                caption=a.get("caption"),
+            ),
+        )
+
+    async def _c_business_delete(self, request: web.Request) -> web.StreamResponse:
+        return await self._run_control(
+            request,
+            lambda b, a: b.state.business_delete(
+                int(a["owner_id"]), int(a["customer_id"]), [int(i) for i in a["message_ids"]]
+            ),
+        )
+
+    async def _c_push_update(self, request: web.Request) -> web.StreamResponse:
+        return await self._run_control(
+            request, lambda b, a: b.state.push_raw(str(a["kind"]), dict(a["payload"]))
+        )
+
     async def _c_actions(self, request: web.Request) -> web.StreamResponse:
         def run(bot: _Bot, a: dict[str, Any]) -> Any:
             chat = bot.state.chats.get(int(a["chat_id"]))
@@ -782,8 +879,16 @@ def _from_bot(value: Any) -> bool | None:
     return text in ("true", "1", "yes")
 
 
-def _views(state: BotState, chat_id: int, from_bot: bool | None) -> list[dict[str, Any]]:
-    chat = state.chats.get(chat_id)
+def _owner(args: dict[str, Any]) -> int | None:
+    """owner_id picks a business account's chat instead of the bot's own chat."""
+    owner = args.get("owner_id")
+    return None if owner is None or owner == "" else int(owner)
+
+
+def _views(
+    state: BotState, chat_id: int, from_bot: bool | None, owner_id: int | None = None
+) -> list[dict[str, Any]]:
+    chat = state.find_chat(chat_id, owner_id)
     if chat is None:
         return []
     return [

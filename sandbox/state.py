@@ -20,6 +20,8 @@ from sandbox.html import utf16_len
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+# What a person can send as a file (the driver's send_file and a business chat's writes).
+FILE_KINDS = ("document", "photo", "sticker", "voice", "video", "video_note", "audio")
 
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
@@ -28,6 +30,52 @@ NOT_MODIFIED = (
 )
 
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,64})?")
+
+# Telegram Business (Bot API 7.2+, rights since 9.0): BusinessBotRights as aiogram 3.31 has them.
+# The sandbox enforces can_reply (send and edit) and the two delete rights; the others are
+# reported as given.
+BUSINESS_RIGHTS = (
+    "can_reply",
+    "can_read_messages",
+    "can_delete_sent_messages",
+    "can_delete_all_messages",
+    "can_edit_name",
+    "can_edit_bio",
+    "can_edit_profile_photo",
+    "can_edit_username",
+    "can_change_gift_settings",
+    "can_view_gifts_and_stars",
+    "can_convert_gifts_to_stars",
+    "can_transfer_and_upgrade_gifts",
+    "can_transfer_stars",
+    "can_manage_stories",
+)
+# A bot may answer in a business chat only within 24 hours of the customer's last message
+# (BusinessBotRights.can_reply: "chats that had incoming messages in the last 24 hours").
+BUSINESS_REPLY_WINDOW = 24 * 3600
+
+# Refusals of sends "on behalf of" a business account, as the real Bot API words them. The Bot
+# API server is TDLib: TDLib's BusinessConnectionManager::check_business_connection answers
+# "Business connection not found", "Chat must be a private chat" and "Messages must not be sent
+# to self" itself (the Bot API lower-cases the first letter; "Bad Request: business connection
+# not found" is what public client test suites record from api.telegram.org), and leaves the
+# connection's rights and is_disabled to Telegram's server, whose MTProto errors the Bot API
+# passes on: BUSINESS_CONNECTION_INVALID ("the connection_id ... is invalid", core.telegram.org
+# error tables; what bots report after the owner disconnected), BOT_ACCESS_FORBIDDEN ("an
+# operation that is not allowed over a business connection", seen by bots as a 400 when a right
+# is missing) and BUSINESS_PEER_USAGE_MISSING (messages.sendMessage: the peer has not written to
+# the account recently). Unverified against the live server: which of the last three a disabled
+# connection and a missing can_reply give; the choice here follows the public reports above.
+# getBusinessConnection with an id TDLib does not know asks the server:
+# BUSINESS_CONNECTION_INVALID.
+BUSINESS_NOT_FOUND = "business connection not found"
+BUSINESS_INVALID = "BUSINESS_CONNECTION_INVALID"
+BUSINESS_FORBIDDEN = "BOT_ACCESS_FORBIDDEN"
+BUSINESS_PEER_MISSING = "BUSINESS_PEER_USAGE_MISSING"
+BUSINESS_SELF = "messages must not be sent to self"
+BUSINESS_NOT_PRIVATE = "chat must be a private chat"
+# account.updateConnectedBot on a bot whose business mode is off in @BotFather.
+BOT_BUSINESS_MISSING = "BOT_BUSINESS_MISSING"
 
 
 class ApiError(Exception):
@@ -290,6 +338,7 @@ class StoredMessage:
     extra: dict[str, Any] = field(default_factory=dict)  # document, photo, invoice, ...
     file_id: str | None = None
     reply_to: int | None = None
+    owner_id: int | None = None  # the business account whose chat holds it (Chat.owner)
     edit_date: int | None = None
     edits: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
@@ -315,11 +364,51 @@ def inline_rows(markup: dict[str, Any] | None) -> list[list[dict[str, Any]]]:
 
 @dataclass
 class Chat:
+    """A private chat. ``owner`` is set for a business chat: the chat of the business account
+    ``owner`` with the customer ``user``, as the owner sees it (its id is the customer's id,
+    independent of the bot's own chat with that customer)."""
+
     id: int
     user: User
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
     actions: list[dict[str, Any]] = field(default_factory=list)
+    owner: User | None = None
+
+
+@dataclass
+class BusinessConnection:
+    """The bot connected to a business account (``user``, the manager) with ``rights``."""
+
+    id: str
+    user: User
+    date: int
+    rights: dict[str, bool]
+    is_enabled: bool = True
+
+    def can(self, right: str) -> bool:
+        return bool(self.rights.get(right))
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "user": self.user.to_api(),
+            "user_chat_id": self.user.id,
+            "date": self.date,
+            # Telegram lists only the rights that are granted.
+            "rights": {name: True for name in BUSINESS_RIGHTS if self.rights.get(name)},
+            "is_enabled": self.is_enabled,
+        }
+
+
+def business_rights(rights: dict[str, Any] | None) -> dict[str, bool]:
+    """Rights as given (default: can_reply only); an unknown name is a driver's typo."""
+    if rights is None:
+        return {"can_reply": True}
+    unknown = sorted(set(rights) - set(BUSINESS_RIGHTS))
+    if unknown:
+        raise ApiError(400, f"unknown business bot rights {unknown}; known: {BUSINESS_RIGHTS}")
+    return {name: bool(value) for name, value in rights.items()}
 
 
 @dataclass
@@ -360,6 +449,13 @@ class BotState:
         self.commands: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.calls: list[dict[str, Any]] = []
+        # Business mode as switched on in @BotFather; connections by id (disabled ones kept,
+        # as Telegram keeps answering getBusinessConnection for them) and the business chats.
+        self.can_connect_to_business = True
+        self.business: dict[str, BusinessConnection] = {}
+        self.business_by_owner: dict[int, BusinessConnection] = {}
+        self.business_chats: dict[tuple[int, int], Chat] = {}
+        self._owner_message_ids: dict[int, int] = {}
         self.version = 0
         self.listener: Callable[[], None] | None = None
 
@@ -476,6 +572,17 @@ class BotState:
             chat = self.chats[user_id] = Chat(id=user_id, user=self.user(user_id))
         return chat
 
+    def find_chat(self, chat_id: int, owner_id: int | None = None) -> Chat | None:
+        """The bot's chat with a user, or with owner_id the owner's business chat with them."""
+        if owner_id is None:
+            return self.chats.get(chat_id)
+        return self.business_chats.get((owner_id, chat_id))
+
+    def chat_of(self, message: StoredMessage) -> Chat:
+        chat = self.find_chat(message.chat_id, message.owner_id)
+        assert chat is not None
+        return chat
+
     def chat_for_bot(self, chat_id: Any) -> Chat:
         """The chat a Bot API call addresses; Telegram only knows chats a user started."""
         try:
@@ -487,17 +594,37 @@ class BotState:
             raise bad_request("chat not found")
         return chat
 
-    def add_message(self, chat: Chat, from_bot: bool, **fields: Any) -> StoredMessage:
-        sender = self.bot_user() if from_bot else chat.user.to_api()
+    def add_message(
+        self, chat: Chat, from_bot: bool, author: User | None = None, **fields: Any
+    ) -> StoredMessage:
+        """A new message in ``chat``: the bot's, or the person's (``author``, default the
+        chat's user). In a business chat the bot writes as the account's owner."""
+        if chat.owner is None:
+            sender = self.bot_user() if from_bot else chat.user.to_api()
+            message_id = chat.next_message_id
+        else:
+            sender = (chat.owner if from_bot else author or chat.user).to_api()
+            extra = dict(fields.pop("extra", None) or {})
+            connection = self.business_by_owner.get(chat.owner.id)
+            if connection is not None:
+                extra["business_connection_id"] = connection.id
+            if from_bot:
+                extra["sender_business_bot"] = self.bot_user()
+            fields["extra"] = extra
+            # A user account numbers the messages of all its private chats in one sequence,
+            # which is why deleteBusinessMessages needs no chat_id.
+            message_id = self._owner_message_ids.get(chat.owner.id, 1)
+            self._owner_message_ids[chat.owner.id] = message_id + 1
         message = StoredMessage(
             chat_id=chat.id,
-            message_id=chat.next_message_id,
+            message_id=message_id,
             from_bot=from_bot,
             date=_now(),
             sender=sender,
+            owner_id=chat.owner.id if chat.owner else None,
             **fields,
         )
-        chat.next_message_id += 1
+        chat.next_message_id = message_id + 1
         chat.messages[message.message_id] = message
         self.touch(message)
         return message
@@ -516,7 +643,7 @@ class BotState:
         return message
 
     def message_api(self, message: StoredMessage, with_reply: bool = True) -> dict[str, Any]:
-        chat = self.chats[message.chat_id]
+        chat = self.chat_of(message)
         data: dict[str, Any] = {
             "message_id": message.message_id,
             "from": message.sender,
@@ -584,7 +711,11 @@ class BotState:
             "voice": stored is not None and stored.kind == "voice",
             "media_kind": stored.kind if stored is not None else None,
             "file_id": message.file_id,
+            "sender_id": message.sender["id"],
+            "business_connection_id": message.extra.get("business_connection_id"),
             "contact": message.extra.get("contact"),
+            "poll": message.extra.get("poll"),
+            "location": message.extra.get("location"),
             "invoice": message.extra.get("invoice"),
             "successful_payment": message.extra.get("successful_payment"),
             "forwarded": "forward_origin" in message.extra,
@@ -596,14 +727,65 @@ class BotState:
             "version": message.version,
         }
 
-    def file_bytes(self, chat_id: int, message_id: int) -> bytes:
-        chat = self.chats.get(chat_id)
+    def file_bytes(self, chat_id: int, message_id: int, owner_id: int | None = None) -> bytes:
+        chat = self.find_chat(chat_id, owner_id)
         message = chat.messages.get(message_id) if chat else None
         if message is None or message.file_id is None:
             raise ApiError(404, "Not Found: message has no file")
         return self.files[message.file_id].data
 
+    def edit_message(self, message: StoredMessage, **changes: Any) -> None:
+        """Apply an edit, keeping the previous version; an edit that changes nothing is
+        refused as Telegram refuses it."""
+        before = message.content_key()
+        snapshot = message.snapshot()
+        for key, value in changes.items():
+            setattr(message, key, value)
+        if message.content_key() == before:
+            raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
+        message.edits.append(snapshot)
+        message.edit_date = _now()
+        self.touch(message)
+
     # ------------------------------------------------------------------ acting as users
+
+    def user_content(
+        self,
+        kind: str,
+        text: str | None = None,
+        data: bytes = b"",
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        caption: str | None = None,
+        declared_size: int | None = None,
+        contact: dict[str, Any] | None = None,
+        poll: dict[str, Any] | None = None,
+        location: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The fields of a message a person writes. Their length is not limited: the bot must
+        cope with whatever arrives (4,096 and 1,024 bind what the bot sends)."""
+        if kind == "text":
+            if not text:
+                raise ApiError(400, "text must not be empty")
+            return {"text": text, "entities": command_entities(text) or None}
+        if kind in FILE_KINDS:
+            stored = self.store_file(
+                data, kind, file_name=file_name, mime_type=mime_type, declared_size=declared_size
+            )
+            return {"file_id": stored.file_id, "caption": caption}
+        if kind == "contact" and contact is not None:
+            return {"extra": {"contact": contact_api(**contact)}}
+        if kind == "poll" and poll is not None:
+            return {"extra": {"poll": poll_api(str(poll["question"]), list(poll["options"]))}}
+        if kind == "location" and location is not None:
+            point = {"latitude": float(location["latitude"])}
+            point["longitude"] = float(location["longitude"])
+            return {"extra": {"location": point}}
+        raise ApiError(
+            400,
+            f"unknown message kind {kind!r}, expected text, {FILE_KINDS}, "
+            "contact, poll or location (with its fields)",
+        )
 
     def _user_message(self, user_id: int, **fields: Any) -> dict[str, Any]:
         chat = self.open_chat(user_id)
@@ -614,18 +796,7 @@ class BotState:
         return api
 
     def send_text(self, user_id: int, text: str) -> dict[str, Any]:
-        if not text:
-            raise ApiError(400, "text must not be empty")
-        entities = []
-        for match in _COMMAND.finditer(text):
-            entities.append(
-                {
-                    "type": "bot_command",
-                    "offset": utf16_len(text[: match.start()]),
-                    "length": utf16_len(match.group(0)),
-                }
-            )
-        return self._user_message(user_id, text=text, entities=entities or None)
+        return self._user_message(user_id, **self.user_content("text", text=text))
 
     def send_contact(
         self,
@@ -635,11 +806,7 @@ class BotState:
         last_name: str | None = None,
         contact_user_id: int | None = None,
     ) -> dict[str, Any]:
-        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
-        if last_name:
-            contact["last_name"] = last_name
-        if contact_user_id is not None:
-            contact["user_id"] = contact_user_id
+        contact = contact_api(phone_number, first_name, last_name, contact_user_id)
         return self._user_message(user_id, extra={"contact": contact})
 
     def forward_text(
@@ -683,17 +850,16 @@ class BotState:
         reply_to: int | None = None,
         declared_size: int | None = None,
     ) -> dict[str, Any]:
-        if reply_to is not None:
-            chat = self.chats.get(user_id)
-            replied = chat.messages.get(reply_to) if chat else None
-            if replied is None or replied.deleted:
-                raise ApiError(400, f"message {reply_to} to reply to not found")
-        stored = self.store_file(
-            data, kind, file_name=file_name, mime_type=mime_type, declared_size=declared_size
+        _check_reply(self.chats.get(user_id), reply_to)
+        content = self.user_content(
+            kind,
+            data=data,
+            file_name=file_name,
+            mime_type=mime_type,
+            caption=caption,
+            declared_size=declared_size,
         )
-        return self._user_message(
-            user_id, file_id=stored.file_id, caption=caption, reply_to=reply_to
-        )
+        return self._user_message(user_id, reply_to=reply_to, **content)
 
     def press(
         self,
@@ -798,6 +964,253 @@ class BotState:
     def set_blocked(self, user_id: int, blocked: bool) -> None:
         self.user(user_id).blocked = blocked
         self.changed()
+
+    # ------------------------------------------------------------------ Telegram Business
+
+    def business_connect(
+        self, owner_id: int, rights: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The owner connects the bot to their business account (or changes the rights of
+        the live connection): a business_connection update. A connection made again after a
+        disconnection has a new id, so the old one stays refused."""
+        if not self.can_connect_to_business:
+            raise bad_request(BOT_BUSINESS_MISSING)
+        granted = business_rights(rights)
+        connection = self.business_by_owner.get(owner_id)
+        if connection is None or not connection.is_enabled:
+            connection = BusinessConnection(
+                id=_new_id(), user=self.user(owner_id), date=_now(), rights=granted
+            )
+            self.business[connection.id] = connection
+            self.business_by_owner[owner_id] = connection
+        connection.rights = granted
+        return self._connection_changed(connection)
+
+    def business_set_rights(self, owner_id: int, rights: dict[str, Any]) -> dict[str, Any]:
+        connection = self._live_connection(owner_id)
+        connection.rights = business_rights(rights)
+        return self._connection_changed(connection)
+
+    def business_disconnect(self, owner_id: int) -> dict[str, Any]:
+        connection = self._live_connection(owner_id)
+        connection.is_enabled = False
+        return self._connection_changed(connection)
+
+    def _live_connection(self, owner_id: int) -> BusinessConnection:
+        connection = self.business_by_owner.get(owner_id)
+        if connection is None or not connection.is_enabled:
+            raise ApiError(400, f"user {owner_id} has no business connection with the bot")
+        return connection
+
+    def _connection_changed(self, connection: BusinessConnection) -> dict[str, Any]:
+        api = connection.to_api()
+        self.push_update("business_connection", api)
+        self.changed()
+        return api
+
+    def business_chat(self, owner_id: int, customer_id: int) -> Chat:
+        """The owner's private chat with the customer, opened by the first message."""
+        if owner_id == customer_id:
+            raise ApiError(400, "a business chat is between the owner and someone else")
+        chat = self.business_chats.get((owner_id, customer_id))
+        if chat is None:
+            chat = self.business_chats[(owner_id, customer_id)] = Chat(
+                id=customer_id, user=self.user(customer_id), owner=self.user(owner_id)
+            )
+        return chat
+
+    def _push_business(self, owner_id: int, kind: str, payload: dict[str, Any]) -> None:
+        # The bot hears a business account only while connected to it.
+        connection = self.business_by_owner.get(owner_id)
+        if connection is not None and connection.is_enabled:
+            self.push_update(kind, payload)
+
+    def business_write(
+        self,
+        owner_id: int,
+        customer_id: int,
+        writer_id: int,
+        content: dict[str, Any],
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """The customer or the owner writes in their chat (``content`` as user_content
+        makes it): a business_message update carrying business_connection_id."""
+        if writer_id not in (owner_id, customer_id):
+            raise ApiError(
+                400, f"user {writer_id} is not in the chat of {owner_id} and {customer_id}"
+            )
+        chat = self.business_chat(owner_id, customer_id)
+        _check_reply(chat, reply_to)
+        message = self.add_message(
+            chat, from_bot=False, author=self.user(writer_id), reply_to=reply_to, **content
+        )
+        api = self.message_api(message)
+        self._push_business(owner_id, "business_message", api)
+        self.changed()
+        return api
+
+    def business_burst(
+        self, owner_id: int, customer_id: int, count: int, text: str = "Message {n}"
+    ) -> dict[str, Any]:
+        """``count`` texts from the customer at once (``{n}`` numbers them from 1): one call
+        for what a flood of messages does to the bot."""
+        if not 1 <= count <= 10_000:
+            raise ApiError(400, "count must be within 1..10000")
+        listener, self.listener = self.listener, None  # one wake-up for the lot
+        try:
+            first = last = None
+            for n in range(1, count + 1):
+                content = self.user_content("text", text=text.format(n=n))
+                last = self.business_write(owner_id, customer_id, customer_id, content)
+                first = first or last
+        finally:
+            self.listener = listener
+        self.changed()
+        assert first is not None and last is not None
+        return {"first_message_id": first["message_id"], "last_message_id": last["message_id"]}
+
+    def _business_message(self, owner_id: int, customer_id: int, message_id: int) -> StoredMessage:
+        chat = self.business_chats.get((owner_id, customer_id))
+        message = chat.messages.get(message_id) if chat else None
+        if message is None or message.deleted:
+            raise ApiError(
+                404, f"message {message_id} not found in the chat of {owner_id} with {customer_id}"
+            )
+        return message
+
+    def business_edit(
+        self,
+        owner_id: int,
+        customer_id: int,
+        message_id: int,
+        text: str | None = None,
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        """The author of a message edits it: an edited_business_message update."""
+        message = self._business_message(owner_id, customer_id, message_id)
+        if message.from_bot:
+            raise ApiError(400, "the bot edits its messages through the Bot API")
+        if text is not None and message.text is not None:
+            self.edit_message(message, **self.user_content("text", text=text))
+        elif caption is not None and message.file_id is not None:
+            self.edit_message(message, caption=caption)
+        else:
+            raise ApiError(400, "give text for a text message, caption for a file")
+        api = self.message_api(message)
+        self._push_business(owner_id, "edited_business_message", api)
+        self.changed()
+        return api
+
+    def business_delete(
+        self, owner_id: int, customer_id: int, message_ids: list[int]
+    ) -> dict[str, Any]:
+        """Messages deleted in the owner's chat: a deleted_business_messages update."""
+        messages = [self._business_message(owner_id, customer_id, int(i)) for i in message_ids]
+        if not messages:
+            raise ApiError(400, "message_ids must not be empty")
+        for message in messages:
+            message.deleted = True
+            self.touch(message)
+        chat = self.chat_of(messages[0])
+        connection = self.business_by_owner.get(owner_id)
+        payload = {
+            "business_connection_id": connection.id if connection else "",
+            "chat": chat.user.chat_api(),
+            "message_ids": [m.message_id for m in messages],
+        }
+        self._push_business(owner_id, "deleted_business_messages", payload)
+        self.changed()
+        return payload
+
+    def push_raw(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Any update as given, e.g. a business message of a connection that does not exist:
+        what a test needs to show the bot a delivery Telegram itself would not make."""
+        update = self.push_update(kind, payload)
+        self.changed()
+        return update
+
+    def business_target(self, connection_id: str, chat_id: Any, fresh: bool = True) -> Chat:
+        """The business chat a send (or, ``fresh=False``, an edit) on behalf of the account
+        addresses, refused as Telegram refuses it (see BUSINESS_NOT_FOUND)."""
+        connection = self.business.get(connection_id)
+        if connection is None:
+            raise bad_request(BUSINESS_NOT_FOUND)
+        try:
+            customer_id = int(chat_id)
+        except (TypeError, ValueError):
+            raise bad_request("chat not found") from None
+        if customer_id < 0:
+            raise bad_request(BUSINESS_NOT_PRIVATE)
+        if customer_id == connection.user.id:
+            raise bad_request(BUSINESS_SELF)
+        if not connection.is_enabled:
+            raise bad_request(BUSINESS_INVALID)
+        if not connection.can("can_reply"):
+            raise bad_request(BUSINESS_FORBIDDEN)
+        chat = self.business_chats.get((connection.user.id, customer_id))
+        if chat is None:
+            raise bad_request(BUSINESS_PEER_MISSING)
+        if fresh:
+            heard = [m.date for m in chat.messages.values() if m.sender["id"] == customer_id]
+            if not heard or _now() - max(heard) > BUSINESS_REPLY_WINDOW:
+                raise bad_request(BUSINESS_PEER_MISSING)
+        return chat
+
+
+def _check_reply(chat: Chat | None, reply_to: int | None) -> None:
+    """A person can answer only a message that is there."""
+    if reply_to is None:
+        return
+    replied = chat.messages.get(reply_to) if chat else None
+    if replied is None or replied.deleted:
+        raise ApiError(400, f"message {reply_to} to reply to not found")
+
+
+def command_entities(text: str) -> list[dict[str, Any]]:
+    """bot_command entities, as Telegram marks "/cmd" in what a person writes."""
+    return [
+        {
+            "type": "bot_command",
+            "offset": utf16_len(text[: match.start()]),
+            "length": utf16_len(match.group(0)),
+        }
+        for match in _COMMAND.finditer(text)
+    ]
+
+
+def contact_api(
+    phone_number: str,
+    first_name: str,
+    last_name: str | None = None,
+    user_id: int | None = None,
+) -> dict[str, Any]:
+    contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
+    if last_name:
+        contact["last_name"] = last_name
+    if user_id is not None:
+        contact["user_id"] = user_id
+    return contact
+
+
+def poll_api(question: str, options: list[str]) -> dict[str, Any]:
+    """A fresh regular poll, with the fields aiogram 3.31's Poll requires."""
+    if not question or not 2 <= len(options) <= 12:
+        raise ApiError(400, "a poll needs a question and 2 to 12 options")
+    return {
+        "id": str(secrets.randbits(63)),
+        "question": question,
+        "options": [
+            {"persistent_id": str(i), "text": str(text), "voter_count": 0}
+            for i, text in enumerate(options)
+        ],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": False,
+        "type": "regular",
+        "allows_multiple_answers": False,
+        "allows_revoting": True,
+        "members_only": False,
+    }
 
 
 def _update_kind(update: dict[str, Any]) -> str:
