@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.types import BusinessConnection, BusinessMessagesDeleted, CallbackQuery, Message
 
@@ -43,9 +44,14 @@ async def on_connection(connection: BusinessConnection, business: BusinessServic
         can_reply=can_reply, rights={k: bool(v) for k, v in rights.items()}))
     if change.outcome in SILENT or change.connection is None:
         return
-    # The answer to the manager's own action (their Telegram settings), in their chat.
-    await bot.send_message(connection.user_chat_id,
-                           connection_text(change.outcome, change.connection))
+    # The answer to the manager's own action (their Telegram settings), in their chat. A
+    # manager who never opened the bot's chat cannot be told: the connection stands.
+    try:
+        await bot.send_message(connection.user_chat_id,
+                               connection_text(change.outcome, change.connection))
+    except (TelegramBadRequest, TelegramForbiddenError) as err:
+        logger.warning("business connection %s: the owner was not told: %s", connection.id,
+                       err.message)
 
 
 async def on_message(message: Message, business: BusinessService) -> None:
