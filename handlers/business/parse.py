@@ -8,29 +8,12 @@ from datetime import UTC, datetime
 from aiogram.types import Message
 
 from handlers.files import incoming_of
-from services.business import IncomingMessage, Sender
+from services.business import NAMED_KINDS, IncomingMessage, Sender
 
 
 def _named_kind(message: Message) -> str:
-    if message.sticker is not None:
-        return "sticker"
-    if message.poll is not None:
-        return "poll"
-    if message.contact is not None:
-        return "contact"
-    if message.venue is not None:
-        return "venue"
-    if message.location is not None:
-        return "location"
-    if message.dice is not None:
-        return "dice"
-    if message.game is not None:
-        return "game"
-    if message.story is not None:
-        return "story"
-    if getattr(message, "checklist", None) is not None:
-        return "checklist"
-    return "other"
+    return next((kind for kind in NAMED_KINDS
+                 if kind != "other" and getattr(message, kind, None) is not None), "other")
 
 
 def incoming_message(message: Message, edited: bool = False) -> IncomingMessage:

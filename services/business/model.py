@@ -13,9 +13,10 @@ from services.leads import Lead
 
 # What a message may carry that we keep as a file (by Telegram file_id, as a card's file).
 KEPT_KINDS = frozenset(k.value for k in FileKind)
-# What we name on the timeline and do not keep (a sticker, a poll ...); anything else is
-# "other". A contact card is named too: its phone may match the chat to a known contact.
-NAMED_KINDS = ("sticker", "animation", "poll", "location", "venue", "contact", "dice", "game",
+# What we name on the timeline and do not keep (a sticker, a poll ...), in the order a
+# message is told apart (a venue carries a location too); anything else is "other". A
+# contact card is named too: its phone may match the chat to a known contact.
+NAMED_KINDS = ("sticker", "animation", "poll", "contact", "venue", "location", "dice", "game",
                "story", "checklist", "other")
 NAME_MAX = 200
 RECENT_CHATS = 10

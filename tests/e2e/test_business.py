@@ -8,6 +8,8 @@ burst of 500 messages."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +25,7 @@ from services.invoices import InvoiceService
 from services.leads import ConvertChoice, LeadService, LeadSettings
 from services.organizations import OrganizationService, seed_demo_organization
 from services.pipelines import load_pipelines
-from services.users import Role
+from services.users import Role, User
 from storage import models as m
 from storage.db import create_engine
 from storage.uow import Database
@@ -63,6 +65,18 @@ async def seed(bot: Harness) -> Seeded:
     await bot.client.user(ANA, first_name="Ana", language_code="ro")
     await bot.client.user(MIHAI, first_name="Mihai", language_code="ro")
     return Seeded(ivan.id)
+
+
+@contextlib.asynccontextmanager
+async def as_ivan(bot: Harness) -> AsyncIterator[tuple[Database, User]]:
+    """The test's own database connection, and Ivan as the services know him."""
+    db = Database(create_engine(bot.database_url))
+    try:
+        ivan = await AccessService(db.uow, bot.clock, "UTC").identify(IVAN)
+        assert ivan is not None
+        yield db, ivan
+    finally:
+        await db.dispose()
 
 
 async def rows(bot: Harness, query: Any) -> list[Any]:
@@ -157,19 +171,13 @@ async def test_a_new_chat_becomes_a_lead_then_a_client_with_the_whole_chat(
     assert photo_kind == "photo" and photo_file
 
     # Qualified and converted (a company): the chat is on the client's timeline, both ways.
-    db = Database(create_engine(bot.database_url))
-    try:
-        access = AccessService(db.uow, bot.clock, "UTC")
-        ivan = await access.identify(IVAN)
-        assert ivan is not None
+    async with as_ivan(bot) as (db, ivan):
         leads = LeadService(db.uow, bot.clock, DealService(db.uow, bot.clock, PIPELINES),
                             LeadSettings())
         await leads.update_field(ivan, lead_id, "company_name", "Popa Mobila")
         await leads.set_status(ivan, lead_id, "qualified")
         converted = await leads.convert(ivan, lead_id, ConvertChoice.NEW)
         assert converted.company_id is not None
-    finally:
-        await db.dispose()
     later = await bot.client.customer_writes(IVAN, ION, "Deci?")
     await bot.settled()
     ((company_of_later,),) = await rows(bot, select(m.Interaction.company_id).join(
@@ -189,10 +197,7 @@ async def test_a_new_chat_becomes_a_lead_then_a_client_with_the_whole_chat(
     assert "UTC" not in shown
 
     # An invoice to the client, sent into the business chat as Ivan.
-    db = Database(create_engine(bot.database_url))
-    try:
-        ivan = await AccessService(db.uow, bot.clock, "UTC").identify(IVAN)
-        assert ivan is not None
+    async with as_ivan(bot) as (db, ivan):
         invoices = InvoiceService(db.uow, bot.clock, "UTC")
         inv = await invoices.create_draft(ivan, converted.company_id)
         inv = await invoices.add_free_line(ivan, inv.id, "Scaun", Decimal(50),
@@ -200,8 +205,6 @@ async def test_a_new_chat_becomes_a_lead_then_a_client_with_the_whole_chat(
         inv = await invoices.issue(ivan, inv.id)
         number = inv.number_text
         assert number is not None
-    finally:
-        await db.dispose()
     listing = await bot.say(IVAN, "/invoices")
     card = await bot.press(IVAN, listing, next(b for b in buttons(listing)
                                                if b.startswith(number)))
@@ -330,16 +333,11 @@ async def test_an_excluded_chat_stores_nothing_and_nothing_crosses_managers(
 async def test_a_known_contact_is_matched_by_telegram_id_or_by_a_shared_card(
         bot: Harness) -> None:
     await seed(bot)
-    db = Database(create_engine(bot.database_url))
-    try:
-        ivan = await AccessService(db.uow, bot.clock, "UTC").identify(IVAN)
-        assert ivan is not None
+    async with as_ivan(bot) as (db, ivan):
         company = await ClientService(db.uow, bot.clock).create_company(
             ivan, CompanyDraft(name="Mobila SRL"))
         await CompanyService(db.uow, bot.clock).add_contact(
             ivan, company.id, {"name": "Mihai", "phone": "+37369123456"})
-    finally:
-        await db.dispose()
     await connect(bot)
     # Mihai's Telegram id is unknown: his first message is pushed; his contact card then
     # matches the client's contact by phone, and what follows is on the client's timeline.
