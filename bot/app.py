@@ -30,6 +30,7 @@ from handlers.menu import set_default_commands
 from services.access import AccessService
 from services.alert_actions import AlertActionService
 from services.alerts import AlertConfig, AlertService
+from services.business import BusinessService
 from services.card_payments import CardPaymentService
 from services.catalog import CatalogService
 from services.clients import ClientService
@@ -153,6 +154,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
         lost_codes=[r.code for r in lost_reasons])
     services.alerts.reports = ReportPushFigures(services.reports)  # the report pushes
     services.alerts.payments = ReviewsForDigest(services.payments)  # the digest's reviews
+    services.business = BusinessService(db.uow, clock, services.leads)
     return services
 
 
@@ -318,8 +320,11 @@ async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,
                                  settings.web_port if port is None else port,
                                  reuse_port=settings.webhook_reuse_port)
         await set_default_commands(app.bot, app.i18n)
+        # The update kinds the routers handle, Telegram Business's among them: named, since
+        # Telegram otherwise keeps whatever list the webhook was last set with.
         await app.bot.set_webhook(settings.webhook_url.rstrip("/") + settings.webhook_path,
-                                  secret_token=settings.webhook_secret.get_secret_value())
+                                  secret_token=settings.webhook_secret.get_secret_value(),
+                                  allowed_updates=app.dp.resolve_used_update_types())
         scheduler = create_scheduler(app)
         scheduler.start()
         logger.info("webhook server on %s:%s%s", settings.web_host, bound,

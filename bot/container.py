@@ -16,6 +16,7 @@ from bot.settings import Settings
 from services.access import AccessService
 from services.alert_actions import AlertActionService
 from services.alerts import AlertService
+from services.business import BusinessService
 from services.card_payments import CardPaymentService
 from services.catalog import CatalogService
 from services.clients import ClientService
@@ -72,6 +73,7 @@ class Services:
     files: FileService = field(init=False)
     credit_notes: CreditNoteService = field(init=False)
     reports: ReportService = field(init=False)
+    business: BusinessService = field(init=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Handler arguments by name (the access service is passed on its own)."""
@@ -88,7 +90,7 @@ class Services:
                 "card_payments": self.card_payments, "shipments": self.shipments,
                 "receivables": self.receivables, "exports": self.exports,
                 "files": self.files, "credit_notes": self.credit_notes,
-                "reports": self.reports}
+                "reports": self.reports, "business": self.business}
 
 
 @dataclass

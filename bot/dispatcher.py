@@ -14,6 +14,7 @@ from bot.i18n import ActorI18nMiddleware
 from bot.origin import AnsweringMiddleware
 from bot.report_render import ReportRenderer
 from handlers import admin, clients, common, fallback
+from handlers import business as business_handlers
 from handlers import card_payments as card_payment_handlers
 from handlers import catalog as catalog_handlers
 from handlers import companies as company_handlers
@@ -68,6 +69,8 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         admin.create_router(),
         clients.create_router(),
         lead_handlers.create_router(),
+        # Telegram Business: the manager's own chats (its updates, /business, its buttons).
+        business_handlers.create_router(),
         deal_handlers.create_router(),
         task_handlers.create_router(),
         funnel_handlers.create_router(),

@@ -144,6 +144,8 @@ class OutboxSender:
             return SendResult.dead("no chat" if item.chat_id is None else "no delivery")
         chat = item.chat_id
         cause = item.key.rsplit(":", 1)[0]  # the document's and its QR's common part
+        # Into the manager's Telegram Business chat, as the manager (issue 20).
+        business = item.payload.get("business_connection_id")
         with self._i18n.context(), self._i18n.use_locale(self._locale(item.payload.get("lang"))):
             if item.kind == DOCUMENT_QR:
                 held = self._undelivered.pop(cause, None)
@@ -153,7 +155,7 @@ class OutboxSender:
                 png = await self._delivery.qr_png(str(item.payload["qr"]))
                 return await self._telegram(self._bot.send_photo(
                     chat, BufferedInputFile(png, "qr.png"),
-                    caption=qr_caption()))
+                    caption=qr_caption(), business_connection_id=business))
             try:
                 stored, header = await self._delivery.outbox_file(item.payload)
             except NotFound:
@@ -164,10 +166,12 @@ class OutboxSender:
             elif header is None:
                 return SendResult.dead("the document is gone")
             else:
-                caption, markup = document_caption(header), customer_keyboard(header)
+                # The customer's buttons are the bot's: not in the manager's own chat.
+                caption = document_caption(header)
+                markup = None if business else customer_keyboard(header)
             result = await self._telegram(self._bot.send_document(
                 chat, BufferedInputFile(stored.content, stored.filename), caption=caption,
-                reply_markup=markup))
+                reply_markup=markup, business_connection_id=business))
         if item.kind == DOCUMENT:
             if result.ok:
                 await self._delivery.document_delivered(item.id, item.key, item.payload, chat)

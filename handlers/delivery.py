@@ -44,7 +44,7 @@ from services.delivery import (
     check_template_upload,
     clean_template_name,
 )
-from services.errors import DomainError, InvalidInput
+from services.errors import Conflict, DomainError, InvalidInput
 from services.invoices import Invoice
 from services.users import User
 
@@ -66,6 +66,7 @@ class Dv(StrEnum):
     REVOKE = "r"
     PDF = "f"
     XML = "x"  # the e-Factura (issue 16)
+    BUSINESS = "b"  # into the manager's own Telegram Business chat (issue 20)
 
 
 class DeliveryCb(CallbackData, prefix="dv"):
@@ -167,6 +168,8 @@ def menu_keyboard(options: SendOptions) -> InlineKeyboardMarkup:
             kb.button(text=_("e-Factura (XML)"), callback_data=cb(Dv.XML, h))
         kb.adjust(2 if options.customer_chat else 1, 2 if options.efactura else 1)
         return kb.as_markup()
+    if options.business_chat:  # the manager's own chat with the customer: no link needed
+        kb.button(text=_("Send to the customer's Telegram"), callback_data=cb(Dv.BUSINESS, h))
     kb.button(text=_("Telegram link"), callback_data=cb(Dv.LINK, h))
     if options.customer_chat:
         kb.button(text=_("To the customer's chat"), callback_data=cb(Dv.CHAT, h))
@@ -175,7 +178,8 @@ def menu_keyboard(options: SendOptions) -> InlineKeyboardMarkup:
     kb.button(text=_("PDF"), callback_data=cb(Dv.PDF, h))
     for link in options.active_links[-5:]:
         kb.button(text=link_label(link), callback_data=cb(Dv.REVOKE, h, link.id))
-    kb.adjust(2, 2, 1, *([1] * len(options.active_links[-5:])))
+    kb.adjust(*([1] if options.business_chat else []), 2, 2, 1,
+              *([1] * len(options.active_links[-5:])))
     return kb.as_markup()
 
 
@@ -280,6 +284,21 @@ async def on_chat(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
     await query.answer(_("Sending to {name}'s chat…").format(name=copy.contact.name[:60]))
 
 
+async def on_business(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
+                      msg: Message, delivery: DeliveryService) -> None:
+    # Queued through the outbox, sent as the manager into their own chat with the customer;
+    # "Sent to …" follows once Telegram accepted it, or the reason it did not. A refusal now
+    # (no reply right) is a message: an alert could not hold it.
+    try:
+        target = await delivery.to_business_chat(actor, kind_of(callback_data),
+                                                  callback_data.id, query.id)
+    except Conflict as err:
+        await query.answer()
+        await msg.answer(error_text(err))
+        return
+    await query.answer(_("Sending into your chat with {name}…").format(name=target.name[:60]))
+
+
 async def on_mail(query: CallbackQuery, callback_data: DeliveryCb, actor: User,
                   msg: Message, delivery: DeliveryService, state: FSMContext) -> None:
     options = await delivery.options(actor, kind_of(callback_data), callback_data.id)
@@ -323,6 +342,7 @@ def create_buttons_router() -> Router:
     router.callback_query.register(on_pdf, DeliveryCb.filter(F.action == Dv.PDF))
     router.callback_query.register(on_xml, DeliveryCb.filter(F.action == Dv.XML))
     router.callback_query.register(on_chat, DeliveryCb.filter(F.action == Dv.CHAT))
+    router.callback_query.register(on_business, DeliveryCb.filter(F.action == Dv.BUSINESS))
     router.callback_query.register(on_mail, DeliveryCb.filter(F.action == Dv.MAIL))
     router.callback_query.register(on_mail_default, DeliveryCb.filter(F.action == Dv.MAIL_DEFAULT))
     router.callback_query.register(on_stale, DeliveryCb.filter())

@@ -46,6 +46,7 @@ STAFF = [
     ("debts", __("Who owes us, aged")),
     ("export", __("Export invoices and payments")),
     ("reports", __("Reports: sales, funnel, ABC, payment calendar, plans")),
+    ("business", __("My Telegram Business: connection, excluded chats")),
 ]
 PLANS = [
     ("plan", __("Set a manager's monthly plan")),

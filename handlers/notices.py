@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers.business import new_chat_keyboard, new_chat_text
 from handlers.companies import CompanyAction, CompanyCb
 from handlers.customer import named_in_sentence
 from handlers.deals.callbacks import DealAction, DealCb
@@ -132,6 +133,11 @@ def _document_failed(p: Mapping[str, Any]) -> Rendered:
     if reason == "blocked":
         text = _("Telegram did not deliver {document} to {name}: the customer has blocked the "
                  "bot. Send it by e-mail or as a link.").format(document=doc, name=name)
+    elif reason == "business":
+        text = _("Telegram did not send {document} to {name} from your account: the bot may "
+                 "not write in that chat now (the reply right was withdrawn, or the chat had "
+                 "no message from the customer lately). Nothing is recorded as sent.").format(
+            document=doc, name=name)
     elif reason == "no_chat":
         text = _("Telegram did not deliver {document} to {name}: their chat no longer "
                  "exists. Send it by e-mail or as a link.").format(document=doc, name=name)
@@ -149,6 +155,10 @@ def _invoice_cancelled(p: Mapping[str, Any]) -> Rendered:
     return _("Invoice {number} has been cancelled: there is nothing to pay on it. Reminders "
              "about it will not come any more.").format(
         number=html.escape(str(p.get("number") or ""))), None
+
+
+def _business_chat(p: Mapping[str, Any]) -> Rendered:
+    return new_chat_text(p), new_chat_keyboard(int(p["chat"]))
 
 
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
@@ -169,6 +179,7 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.TASK_ASSIGNED: task_assigned,
     n.TASK_COMMENT: task_comment,
     n.INVOICE_CANCELLED: _invoice_cancelled,
+    n.BUSINESS_CHAT: _business_chat,
 }
 
 

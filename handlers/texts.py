@@ -331,6 +331,15 @@ ERRORS = {
     "customer_not_bound": __("The customer has not opened a Telegram link yet: send them "
                              "one first."),
     "email_not_configured": __("E-mail is not set up on this bot (SMTP_HOST)."),
+    # Telegram Business (services/business, services/delivery)
+    "business_no_chat": __("You have no Telegram chat with this customer that the bot "
+                           "logs. Nothing was sent."),
+    "business_no_reply": __("Telegram does not let the bot reply in your chats: allow "
+                            "«Reply to messages» in Telegram Business → Chatbots. Nothing "
+                            "was sent."),
+    "business_chat_excluded": __("This chat is excluded: include it in /business first."),
+    "business_chat_known": __("This chat is already with a client's contact: its messages "
+                              "are on the client's timeline."),
     "email_failed": __("The mail server did not accept the message. Nothing was sent."),
     "bad_template_name": __("Name the template: one of {names}. Example: /template "
                             "invoice_ru."),

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.tasks.texts import STATUS_NAMES
-from services.interactions import AuditRecord
+from services.interactions import AuditRecord, ChatMark
 
 ACTION_LABELS: dict[str, Any] = {
     # clients and contacts
@@ -182,3 +182,49 @@ def audit_line(record: AuditRecord, when: str) -> str:
     if len(text) > LINE_MAX:
         text = text[:LINE_MAX - 1] + "…"
     return f"📝 {when} · {html.escape(who)} · {html.escape(text)}"
+
+
+# --- a message of the manager's Telegram Business chat (issue 20) -------------------------
+
+#: What a business message carried: a kept file's kind, or a kind named and not kept.
+CHAT_KINDS = {
+    "photo": __("photo"),
+    "document": __("file"),
+    "voice": __("voice message"),
+    "video": __("video"),
+    "video_note": __("video message"),
+    "audio": __("audio"),
+    "sticker": __("sticker"),
+    "animation": __("animation"),
+    "poll": __("poll"),
+    "location": __("location"),
+    "venue": __("place"),
+    "contact": __("contact card"),
+    "dice": __("dice"),
+    "game": __("game"),
+    "story": __("story"),
+    "checklist": __("checklist"),
+    "other": __("a message of another kind"),
+}
+
+
+def chat_kind(kind: str) -> str:
+    return str(CHAT_KINDS.get(kind, CHAT_KINDS["other"]))
+
+
+def chat_line(mark: ChatMark, text: str, kept: bool) -> str:
+    """A business chat's message on the timeline: its direction, its text (escaped here),
+    what it carried ("[photo]"; a kind we do not keep says so) and whether it was edited
+    or deleted."""
+    head = _("Telegram, to the customer") if mark.outgoing else \
+        _("Telegram, from the customer")
+    parts = [html.escape(text[:200])] if text else []
+    if mark.kind != "text":
+        what = chat_kind(mark.kind)
+        parts.append(f"[{what}]" if kept else "[" + _("{what}, not kept").format(what=what)
+                     + "]")
+    if mark.edited:
+        parts.append(_("(edited)"))
+    if mark.deleted:
+        parts.append(_("(deleted)"))
+    return f"{head}: " + " ".join(parts)

@@ -50,6 +50,18 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatMark:
+    """A message of the manager's Telegram Business chat with the customer (issue 20): who
+    wrote, what it carried (a kept file's kind, or a kind named and not kept: a sticker, a
+    poll ...), and whether it was edited or deleted since."""
+
+    outgoing: bool
+    kind: str
+    edited: bool
+    deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Interaction:
     id: int
     owner_id: int
@@ -61,6 +73,7 @@ class Interaction:
     file_mime: str | None
     occurred_at: datetime
     file_id: int | None = None  # the voice or photo in `files` (sent back by file_id)
+    chat: ChatMark | None = None  # a business chat's message
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ DOCUMENT_FAILED: Final = "document_failed"
 TASK_ASSIGNED: Final = "task_assigned"
 TASK_COMMENT: Final = "task_comment"
 INVOICE_CANCELLED: Final = "invoice_cancelled"  # to the customer who had received it
+BUSINESS_CHAT: Final = "business_chat"  # someone new wrote in the manager's business account
 # Kinds that carry a stored file into a customer's chat; their delivery is recorded (and an
 # invoice becomes "sent") only once Telegram accepted it.
 DOCUMENT: Final = "document"
@@ -62,7 +63,7 @@ NOTICE_KINDS: Final = frozenset({
     PAYMENT_APPLIED, PAYMENT_TEAM, PAYMENT_RECEIPT, PAYMENT_REVIEW, PAYMENT_DIGEST, THANKS,
     CUSTOMER_ACTION,
     LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, MEETING_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
-    TASK_ASSIGNED, TASK_COMMENT, DEAL_REASSIGNED, INVOICE_CANCELLED,
+    TASK_ASSIGNED, TASK_COMMENT, DEAL_REASSIGNED, INVOICE_CANCELLED, BUSINESS_CHAT,
 })
 FILE_KINDS: Final = frozenset({DOCUMENT, DOCUMENT_QR, FILE})
 
@@ -198,6 +199,9 @@ class DocumentSend:
     manager_language: str | None
     qr_payload: str | None = None
     record: bool = True  # a delivery row and "sent" once Telegram accepted it
+    # Sent as the manager into their Telegram Business chat with the customer (issue 20):
+    # no customer buttons (they talk to the manager, not to the bot).
+    business_connection_id: str | None = None
 
 
 def document_messages(send: DocumentSend, now: datetime) -> list[NewOutboxMessage]:
@@ -209,11 +213,15 @@ def document_messages(send: DocumentSend, now: datetime) -> list[NewOutboxMessag
             "contact_name": send.contact_name,
             "manager_id": send.manager_id, "manager_chat": send.manager_chat,
             "manager_lang": send.manager_language, "record": send.record}
+    qr: dict[str, Any] = {"qr": send.qr_payload}
+    if send.business_connection_id is not None:
+        body["business_connection_id"] = qr["business_connection_id"] = \
+            send.business_connection_id
     out = [notice(f"{cause}:chat{send.chat_id}:{DOCUMENT}", DOCUMENT, send.chat_id, now,
                   send.language, body)]
     if send.qr_payload:
         out.append(notice(f"{cause}:chat{send.chat_id}:{DOCUMENT_QR}", DOCUMENT_QR,
-                          send.chat_id, now, send.language, {"qr": send.qr_payload}))
+                          send.chat_id, now, send.language, qr))
     return out
 
 
@@ -244,11 +252,25 @@ def failed_message(key: str, payload: Mapping[str, Any], reason: str, now: datet
                    "contact_name": payload.get("contact_name"), "reason": reason})
 
 
-def failure_reason(error: str | None) -> str:
-    """What the outbox recorded as the error, as a reason the manager can act on."""
+def failure_reason(error: str | None, business: bool = False) -> str:
+    """What the outbox recorded as the error, as a reason the manager can act on. Sent as
+    the manager (Telegram Business), any refusal means the bot may not write there now."""
     text = (error or "").lower()
+    if business:
+        return "business"
     if text.startswith("403"):
         return "blocked"
     if "chat not found" in text or "user not found" in text:
         return "no_chat"
     return "error"
+
+
+# --- Telegram Business ----------------------------------------------------------------------
+
+
+def business_chat_message(chat_ref: int, manager_chat: int, language: str | None,
+                          payload: Mapping[str, Any], now: datetime) -> NewOutboxMessage:
+    """The manager told that someone new wrote in their business account (once per chat: the
+    cause is the chat's row), with "Make a lead" and "Exclude this chat"."""
+    return notice(f"bizchat{chat_ref}:chat{manager_chat}:{BUSINESS_CHAT}", BUSINESS_CHAT,
+                  manager_chat, now, language, {**payload, "chat": chat_ref})

@@ -5,22 +5,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.interactions import DealSummary, Interaction
+from services.interactions import ChatMark, DealSummary, Interaction
 from storage import models as m
 
 # A note's voice or photo: its bytes' type, else (kept by file_id only) the file's.
 NOTE_MIME = func.coalesce(m.Document.mime_type, m.StoredFile.mime_type)
 
 
-def _to_interaction(row: m.Interaction, mime: str | None) -> Interaction:
+def _to_interaction(row: m.Interaction, mime: str | None,
+                    chat: m.BusinessMessage | None = None) -> Interaction:
+    mark = None if chat is None else ChatMark(
+        outgoing=chat.outgoing, kind=chat.kind, edited=chat.edited_at is not None,
+        deleted=chat.deleted_at is not None)
     return Interaction(id=row.id, owner_id=row.owner_id, kind=row.kind,
                        company_id=row.company_id, deal_id=row.deal_id, text=row.text,
                        document_id=row.document_id, file_mime=mime,
-                       occurred_at=row.occurred_at, file_id=row.file_id)
+                       occurred_at=row.occurred_at, file_id=row.file_id, chat=mark)
+
+
+def _listed(where: Any, limit: int
+            ) -> Select[m.Interaction, str, m.BusinessMessage]:
+    """Interactions with their file's type and, for a business chat's message, its row."""
+    return (select(m.Interaction, NOTE_MIME, m.BusinessMessage)
+            .outerjoin(m.Document, m.Document.id == m.Interaction.document_id)
+            .outerjoin(m.StoredFile, m.StoredFile.id == m.Interaction.file_id)
+            .outerjoin(m.BusinessMessage, m.BusinessMessage.interaction_id == m.Interaction.id)
+            .where(where)
+            .order_by(m.Interaction.occurred_at.desc(), m.Interaction.id.desc())
+            .limit(limit))
 
 
 class SqlInteractionRepository:
@@ -46,23 +63,15 @@ class SqlInteractionRepository:
 
     async def for_company(self, company_id: int, limit: int) -> Sequence[Interaction]:
         deal_ids = select(m.Deal.id).where(m.Deal.company_id == company_id)
-        q = (select(m.Interaction, NOTE_MIME)
-             .outerjoin(m.Document, m.Document.id == m.Interaction.document_id)
-             .outerjoin(m.StoredFile, m.StoredFile.id == m.Interaction.file_id)
-             .where(or_(m.Interaction.company_id == company_id,
-                        m.Interaction.deal_id.in_(deal_ids)))
-             .order_by(m.Interaction.occurred_at.desc(), m.Interaction.id.desc())
-             .limit(limit))
-        return [_to_interaction(r, mime) for r, mime in (await self._s.execute(q)).all()]
+        q = _listed(or_(m.Interaction.company_id == company_id,
+                        m.Interaction.deal_id.in_(deal_ids)), limit)
+        return [_to_interaction(r, mime, chat)
+                for r, mime, chat in (await self._s.execute(q)).all()]
 
     async def for_deal(self, deal_id: int, limit: int) -> Sequence[Interaction]:
-        q = (select(m.Interaction, NOTE_MIME)
-             .outerjoin(m.Document, m.Document.id == m.Interaction.document_id)
-             .outerjoin(m.StoredFile, m.StoredFile.id == m.Interaction.file_id)
-             .where(m.Interaction.deal_id == deal_id)
-             .order_by(m.Interaction.occurred_at.desc(), m.Interaction.id.desc())
-             .limit(limit))
-        return [_to_interaction(r, mime) for r, mime in (await self._s.execute(q)).all()]
+        q = _listed(m.Interaction.deal_id == deal_id, limit)
+        return [_to_interaction(r, mime, chat)
+                for r, mime, chat in (await self._s.execute(q)).all()]
 
     async def deals_of_company(self, company_id: int) -> Sequence[DealSummary]:
         q = (select(m.Deal, m.Pipeline.code, m.Stage.code)

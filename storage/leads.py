@@ -41,6 +41,7 @@ def to_lead(row: m.Lead) -> Lead:
         deal_id=row.deal_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        language=row.language,
     )
 
 
@@ -83,6 +84,7 @@ class SqlLeadRepository:
             vat_payer=draft.vat_payer,
             telegram_user_id=draft.telegram_user_id,
             telegram_username=draft.telegram_username,
+            language=draft.language,
             created_at=now,
             updated_at=now,
         )
@@ -147,6 +149,13 @@ class SqlLeadRepository:
             update(m.Interaction)
             .where(m.Interaction.lead_id == lead_id)
             .values(company_id=company_id, contact_id=contact_id, deal_id=deal_id)
+        )
+        # Their files (a business chat's photos, documents ...) go onto the cards too.
+        await self._s.execute(
+            update(m.StoredFile)
+            .where(m.StoredFile.id.in_(select(m.Interaction.file_id).where(
+                m.Interaction.lead_id == lead_id, m.Interaction.file_id.is_not(None))))
+            .values(company_id=company_id, deal_id=deal_id)
         )
 
     async def lock(self, key: str) -> None:
@@ -281,6 +290,7 @@ class SqlLeadRepository:
             email=contact.email,
             city=contact.city,
             telegram_user_id=contact.telegram_user_id,
+            language=contact.language,
             is_primary=await lacks_primary(self._s, contact.company_id),
             created_at=now,
         )

@@ -330,7 +330,9 @@ class Lead(Base):
                       Index("ix_leads_owner_name", "owner_id", "name_norm",
                             postgresql_ops=pattern_ops("name_norm")),
                       pattern_index("ix_leads_name_pattern", "name_norm"),
-                      Index("ix_leads_owner_created", "owner_id", "created_at"))  # 0011
+                      Index("ix_leads_owner_created", "owner_id", "created_at"),  # 0011
+                      # 0014: a business chat's customer is looked up by their Telegram id.
+                      Index("ix_leads_owner_telegram", "owner_id", "telegram_user_id"))
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     status: Mapped[str] = mapped_column(String(16), default="new")
@@ -351,6 +353,8 @@ class Lead(Base):
     company_id: Mapped[int | None] = fk("companies.id", nullable=True)
     contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
     deal_id: Mapped[int | None] = fk("deals.id", nullable=True)
+    # Migration 0014: the language Telegram gave a lead from a business chat.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = created()
     updated_at: Mapped[datetime] = created()
 
@@ -892,6 +896,69 @@ class StoredFile(Base):
     size: Mapped[int | None] = mapped_column(BigInteger)
     caption: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = fk("users.id", nullable=True)
+    created_at: Mapped[datetime] = created()
+
+
+# --- Telegram Business (migration 0014) ----------------------------------------------------
+
+
+class BusinessConnection(Base):
+    """A staff member's Telegram Business account connected to the bot: Telegram's connection
+    id, whether it is on, and the rights Telegram grants (the reply right apart)."""
+
+    __tablename__ = "business_connections"
+    id: Mapped[int] = pk()
+    connection_id: Mapped[str] = mapped_column(String(255), unique=True)
+    user_id: Mapped[int] = fk("users.id")
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    user_chat_id: Mapped[int] = mapped_column(BigInteger)
+    is_enabled: Mapped[bool] = mapped_column(Boolean)
+    can_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    rights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+
+
+class BusinessChat(Base):
+    """A customer's chat in a manager's business account: who wrote, whom they are on our
+    side (a contact, or a lead), or that the manager excluded it (then nothing is stored)."""
+
+    __tablename__ = "business_chats"
+    __table_args__ = (UniqueConstraint("user_id", "chat_id"),)
+    id: Mapped[int] = pk()
+    user_id: Mapped[int] = fk("users.id")
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    lead_id: Mapped[int | None] = fk("leads.id", nullable=True)
+    # The customer's first message here (business_messages.id): the lead's note, one push.
+    first_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    excluded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created()
+    updated_at: Mapped[datetime] = created()
+
+
+class BusinessMessage(Base):
+    """One message of a business chat, keyed as Telegram keys it (redelivery stores it once),
+    with the timeline entry it made, its earlier texts and its deletion."""
+
+    __tablename__ = "business_messages"
+    __table_args__ = (UniqueConstraint("connection_id", "chat_id", "message_id"),)
+    id: Mapped[int] = pk()
+    connection_id: Mapped[int] = fk("business_connections.id")
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    business_chat_id: Mapped[int] = fk("business_chats.id")
+    outgoing: Mapped[bool] = mapped_column(Boolean)
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | document | ... | sticker
+    text: Mapped[str] = mapped_column(Text, default="")
+    interaction_id: Mapped[int | None] = fk("interactions.id", nullable=True)
+    edits: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"text", "at"}], oldest first
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime]
     created_at: Mapped[datetime] = created()
 
 

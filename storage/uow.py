@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.alerts import SqlAlertRepository
 from storage.audit import SqlAuditLogRepository, SqlAuditRepository
+from storage.business import SqlBusinessRepository
 from storage.catalog import SqlProductRepository
 from storage.companies import SqlClientProfileRepository, SqlCompanyRepository
 from storage.contracts import SqlContractRepository
@@ -120,6 +121,10 @@ class SqlUnitOfWork:
     @cached_property
     def files(self) -> SqlFileRepository:
         return SqlFileRepository(self.session)
+
+    @cached_property
+    def business(self) -> SqlBusinessRepository:
+        return SqlBusinessRepository(self.session, self.dialect)
 
     @cached_property
     def funnel(self) -> SqlFunnelRepository:

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.texts import FIELD_NAMES
-from handlers.timeline_texts import audit_line
+from handlers.timeline_texts import audit_line, chat_line
 from services.deals import Deal, DealCard, DealEdit, DealService
 from services.interactions import Timeline
 from services.money import Lang, format_money, from_minor
@@ -179,6 +179,10 @@ def timeline_text(tl: Timeline, deals: DealService, zone: tzinfo) -> str:
             i = e.interaction
             icon = INTERACTION_ICONS.get(i.kind, "•")
             kind = str(INTERACTION_KINDS.get(i.kind, i.kind))
+            if i.chat is not None:  # the manager's Telegram Business chat
+                lines.append(f"{icon} {when} · "
+                             + chat_line(i.chat, i.text, i.file_id is not None))
+                continue
             body = html.escape(i.text[:200]) if i.text else ""
             if i.file_mime:
                 body = (body + " " if body else "") + (

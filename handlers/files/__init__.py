@@ -10,8 +10,8 @@ from handlers.files.keyboards import (
     timeline_file_buttons,
     with_file_buttons,
 )
-from handlers.files.media import note_attachment
+from handlers.files.media import incoming_of, note_attachment
 from handlers.files.router import create_router
 
-__all__ = ["create_router", "deal_card_buttons", "note_attachment", "timeline_file_buttons",
-           "with_file_buttons"]
+__all__ = ["create_router", "deal_card_buttons", "incoming_of", "note_attachment",
+           "timeline_file_buttons", "with_file_buttons"]

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.files.callbacks import FileAction, FileCb
 from handlers.files.texts import ICONS, file_name
+from handlers.timeline_texts import chat_kind
 from services.deals import Deal
 from services.files import FileListing
 from services.interactions import Timeline
@@ -64,11 +65,16 @@ def timeline_file_buttons(timeline: Timeline, zone: tzinfo) -> InlineKeyboardMar
     shown = 0
     for entry in timeline.entries:
         i = entry.interaction
-        if i is None or (i.document_id is None and i.file_id is None) or not i.file_mime:
+        if i is None or (i.document_id is None and i.file_id is None) or \
+                not (i.file_mime or i.chat):
             continue
         when = i.occurred_at.astimezone(zone).strftime(NOTE_TIME)
-        text = (_("🖼 Photo {when}") if i.file_mime.startswith("image")
-                else _("🎤 Voice {when}")).format(when=when)
+        if i.chat is not None:  # a file from the Telegram Business chat, of any kind
+            text = f"📎 {chat_kind(i.chat.kind)} {when}"
+        elif (i.file_mime or "").startswith("image"):
+            text = _("🖼 Photo {when}").format(when=when)
+        else:
+            text = _("🎤 Voice {when}").format(when=when)
         kb.button(text=text, callback_data=FileCb(action=FileAction.NOTE, id=i.id))
         shown += 1
         if shown == TIMELINE_BUTTONS:

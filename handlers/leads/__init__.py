@@ -6,6 +6,6 @@ new_lead.py, shortcuts.py and card.py (one handler per action), router.py (creat
 
 from handlers.leads.keyboards import open_lead_keyboard
 from handlers.leads.router import create_router
-from handlers.leads.texts import web_push_text
+from handlers.leads.texts import lead_card, web_push_text
 
-__all__ = ["create_router", "open_lead_keyboard", "web_push_text"]
+__all__ = ["create_router", "lead_card", "open_lead_keyboard", "web_push_text"]

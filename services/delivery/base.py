@@ -77,9 +77,12 @@ class DeliveryBase:
             links = await uow.delivery.tokens_of(header.kind, header.id)
             org = (await uow.organizations.get(header.organization_id)
                    if header.kind in ("invoice", "credit_note") else None)
+            business = await uow.business.target_for(actor.id, header.contact_id,
+                                                     header.company_id)
         return SendOptions(header, bound is not None, email,
                            tuple(t for t in links if t.is_valid(now)),
-                           efactura=org is not None and org.country == "RO")
+                           efactura=org is not None and org.country == "RO",
+                           business_chat=business is not None)
 
 
     # --- shared internals --------------------------------------------------------------

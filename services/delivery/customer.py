@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from services.business import BusinessChatTarget
 from services.contacts_norm import EmailError, normalize_email
 from services.delivery.einvoices import EFACTURA_SUBJECTS, EInvoiceMixin, XmlReading
 from services.delivery.model import (
@@ -14,9 +15,10 @@ from services.delivery.model import (
     Delivery,
     DocHeader,
     OutgoingEmail,
+    PdfFile,
     XmlFile,
 )
-from services.delivery.rendering import Reading
+from services.delivery.rendering import Made, Reading
 from services.errors import Conflict, InvalidInput, NotFound
 from services.notices import DocumentSend, document_messages
 from services.users import User
@@ -48,19 +50,58 @@ class CustomerMixin(EInvoiceMixin):
 
         contact, chat_id, reading = await self._sendable(actor, kind, doc_id, read)
         made = await self._make(reading)  # rendered with no transaction open
+        pdf = await self._queue_document(actor, made, action_key, chat_id, contact.name,
+                                         contact.language)
+        return CustomerCopy(chat_id, contact, pdf)
+
+    async def to_business_chat(self, actor: User, kind: str, doc_id: int,
+                               action_key: str) -> BusinessChatTarget:
+        """Queues the PDF (and its payment QR) for the actor's own Telegram Business chat
+        with the document's customer, sent as the actor (`business_connection_id`), keyed by
+        their action. Refused, with nothing queued, when the actor has no such chat or
+        Telegram does not let the bot reply there (`business_no_reply`). Recorded as sent
+        only once Telegram accepted it (`document_delivered`, channel "business"); a refusal
+        then records nothing and tells the manager (`document_failed`)."""
+        async def target(uow: UnitOfWork, header: DocHeader) -> BusinessChatTarget:
+            found = await uow.business.target_for(actor.id, header.contact_id,
+                                                  header.company_id)
+            if found is None:
+                raise Conflict("business_no_chat")
+            if not found.can_reply:
+                raise Conflict("business_no_reply")
+            return found
+
+        async with self._uow(readonly=True) as uow:  # refused before a draft quote is sent
+            await target(uow, await self._header(uow, actor, kind, doc_id))
+
+        async def read(uow: UnitOfWork, header: DocHeader
+                       ) -> tuple[BusinessChatTarget, Reading]:
+            return await target(uow, header), await self._read_pdf(uow, actor, header)
+
+        found, reading = await self._sendable(actor, kind, doc_id, read)
+        made = await self._make(reading)
+        await self._queue_document(actor, made, action_key, found.chat_id, found.name,
+                                   found.language, business_connection_id=found.connection_id)
+        return found
+
+    async def _queue_document(self, actor: User, made: Made, action_key: str, chat_id: int,
+                              name: str, language: str | None,
+                              business_connection_id: str | None = None) -> PdfFile:
+        """The rendered PDF stored, and it (with its QR) queued for the chat, in one write."""
         header = made.header
         async with self._uow() as uow:
             pdf = await self._keep(uow, made, actor.id)
             send = DocumentSend(
                 action_key=action_key, chat_id=chat_id,
-                language=contact.language or header.language, subject_kind=header.kind,
+                language=language or header.language, subject_kind=header.kind,
                 subject_id=header.id, number=header.number_text,
-                stored_document_id=pdf.document_id, contact_name=contact.name,
+                stored_document_id=pdf.document_id, contact_name=name,
                 manager_id=actor.id, manager_chat=actor.telegram_id,
-                manager_language=actor.language, qr_payload=pdf.qr_payload)
+                manager_language=actor.language, qr_payload=pdf.qr_payload,
+                business_connection_id=business_connection_id)
             await uow.outbox.enqueue(document_messages(send, self._clock.now()))
             await uow.commit()
-        return CustomerCopy(chat_id, contact, pdf)
+        return pdf
 
     async def customer_chat(self, actor: User, company_id: int) -> BoundContact | None:
         """The client's contact with a Telegram chat bound to our bot, if any (scoped)."""

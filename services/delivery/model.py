@@ -182,6 +182,8 @@ class SendOptions:
     email: str | None  # the address to suggest
     active_links: tuple[AccessLink, ...]
     efactura: bool = False  # a Romanian seller's invoice or credit note: its XML is offered
+    # The actor's Telegram Business chat with the customer: the document may go as them.
+    business_chat: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,14 +69,16 @@ class OutboxMixin(DeliveryBase):
         document_id = int(payload["stored_document_id"])
         async with self._uow() as uow:
             await uow.outbox.mark_sent(outbox_id, now)
+            # Sent as the manager into their business chat: its own channel.
+            channel = "business" if "business_connection_id" in payload else "telegram"
             if payload.get("record", True):
-                await uow.delivery.add_delivery(document_id, "telegram", str(chat_id),
+                await uow.delivery.add_delivery(document_id, channel, str(chat_id),
                                                 actor_id, now)
                 if kind == "invoice":
                     await uow.invoices.update(subject_id, {"status": "sent", "sent_at": now},
                                               expected=["issued"])
                 await uow.audit.add(actor_id, f"{kind}.deliver", kind, subject_id,
-                                    {"channel": "telegram", "document_id": document_id})
+                                    {"channel": channel, "document_id": document_id})
             told = delivered_message(key, payload, now)
             if told is not None:
                 await uow.outbox.enqueue([told])
@@ -86,7 +88,8 @@ class OutboxMixin(DeliveryBase):
                               error: str | None) -> None:
         """Telegram refused the document for good: nothing is recorded; the manager is told
         why (and offered e-mail)."""
-        told = failed_message(key, payload, failure_reason(error), self._clock.now())
+        reason = failure_reason(error, business="business_connection_id" in payload)
+        told = failed_message(key, payload, reason, self._clock.now())
         if told is None:
             return
         async with self._uow() as uow:

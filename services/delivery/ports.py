@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from services.business import BusinessRepository
 from services.clients import CompanyRepository
 from services.contracts import ContractRepository
 from services.credit_notes.ports import CreditNoteRepository
@@ -161,3 +162,6 @@ class DeliveryUnitOfWork(CustomerUnitOfWork, QuoteUnitOfWork, Protocol):
     def issued_documents(self) -> IssuedDocumentRepository: ...
     @property
     def contracts(self) -> ContractRepository: ...
+    # The manager's Telegram Business chat with the customer (issue 20).
+    @property
+    def business(self) -> BusinessRepository: ...

@@ -146,6 +146,7 @@ class LeadConversion(LeadFields):
                     email=lead.email,
                     city=lead.city,
                     telegram_user_id=lead.telegram_user_id,
+                    language=lead.language,
                 ),
                 now,
             )

@@ -73,6 +73,7 @@ class LeadDraft:
     telegram_username: str | None = None
     hidden_sender: bool = False
     first_message: str | None = None
+    language: str | None = None  # Telegram's, for a lead from a business chat (issue 20)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,6 +105,7 @@ class Lead:
     deal_id: int | None
     created_at: datetime
     updated_at: datetime
+    language: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -167,6 +169,7 @@ class NewContact:
     email: str | None = None
     city: str | None = None
     telegram_user_id: int | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

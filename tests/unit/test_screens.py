@@ -80,7 +80,8 @@ CODE_PARAMS: dict[str, str] = {
 }
 #: Fields of one class whose value must be one of its codes.
 CLASS_FIELDS: dict[tuple[str, str], Any] = {("ReportPush", "kind"): "weekly",
-                                            ("DocHeader", "kind"): "invoice"}
+                                            ("DocHeader", "kind"): "invoice",
+                                            ("ChatMark", "kind"): "photo"}
 
 
 def variants() -> dict[str, dict[str, list[Any]]]:
@@ -100,6 +101,7 @@ def variants() -> dict[str, dict[str, list[Any]]]:
                "reason": "дубль", "subject_id": 7, "text": "Готово", "title": "Позвонить",
                "to_you": True, "topic": "Поставка", "what": "paid", "who": "Иван",
                "company_id": 7, "deal_id": 7, "lead_id": 7, "task_id": 7, "kind": "call",
+               "chat": 7, "username": "ivan", "language": "ro",
                "tz": SAMPLE_ZONE, "when": SAMPLE_AT.isoformat()}
     return {
         "handlers.companies.texts.question": {"step": requisites, "country": countries},
