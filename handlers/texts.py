@@ -331,6 +331,10 @@ ERRORS = {
     "invoice_closed": __("This invoice is already paid or cancelled."),
     "unknown_answer": __("Unknown answer."),
     "contract_end_before_start": __("The end date must not be before the start date."),
+    "contract_without_client": __("Nothing was issued: the deal has no client. Set the "
+                                  "client on the deal first."),
+    "contract_without_lines": __("Nothing was issued: the deal has nothing to sell yet. Add "
+                                 "a quote or an invoice with lines, or the deal's amount."),
     # card payments, shipments, receivables, exports (payments part B)
     "card_payload": __("This payment request is no longer valid. Press Pay again."),
     "card_invoice_paid": __("This invoice is already paid."),

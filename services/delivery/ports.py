@@ -10,6 +10,7 @@ from typing import Protocol
 from services.clients import CompanyRepository
 from services.contracts import ContractRepository
 from services.credit_notes.ports import CreditNoteRepository
+from services.deals.ports import DealRepository
 from services.delivery.model import (
     AccessLink,
     BoundContact,
@@ -56,7 +57,8 @@ class DeliveryRepository(Protocol):
     services/customers.py)."""
 
     async def header(self, kind: str, doc_id: int) -> DocHeader | None:
-        """A quote or invoice, unscoped (the service checks the actor)."""
+        """A quote, invoice, credit note or drawn contract, unscoped (the service checks the
+        actor)."""
         ...
 
     async def add_token(self, *, token: str, purpose: str, subject_type: str, subject_id: int,
@@ -161,3 +163,6 @@ class DeliveryUnitOfWork(CustomerUnitOfWork, QuoteUnitOfWork, Protocol):
     def issued_documents(self) -> IssuedDocumentRepository: ...
     @property
     def contracts(self) -> ContractRepository: ...
+    # A contract is drawn from a deal (issue 19).
+    @property
+    def deals(self) -> DealRepository: ...
