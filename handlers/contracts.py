@@ -43,7 +43,7 @@ from services.contracts import (
 )
 from services.deals import Deal, DealService
 from services.delivery import ContractPlan, DeliveryService
-from services.errors import DomainError
+from services.errors import Conflict, DomainError, InvalidInput
 from services.users import User
 
 DEAL_CHOICES = 10
@@ -187,12 +187,13 @@ async def cmd_contract(message: Message, state: FSMContext, actor: User,
 
 async def on_deal(query: CallbackQuery, callback_data: ContractCb, actor: User, msg: Message,
                   delivery: DeliveryService, state: FSMContext) -> None:
-    await query.answer()
     try:
         plan = await delivery.contract_plan(actor, callback_data.id)
-    except DomainError as err:  # a missing requisite names it: a message, not an alert
+    except (InvalidInput, Conflict) as err:  # a missing requisite: a message, not an alert
+        await query.answer()
         await msg.answer(error_text(err))
         return
+    await query.answer()
     await state.set_state(NewContract.starts)
     await state.set_data({"deal": plan.deal_id, "deal_title": plan.deal_title,
                           "language": plan.language})

@@ -279,7 +279,7 @@ class ContractsMixin(RenderingMixin):
             company_id=deal.company_id, contact_id=deal.contact_id, status="issued",
             number_text=number, language=terms.language, currency=p.subject.currency,
             grand_total=view.grand_total, paid=Decimal("0.00"), due_date=None,
-            buyer_name=p.buyer.display_name)
+            buyer_name=p.buyer.name)
         reading = Reading(header, view, CONTRACT_KIND, pdf_filename(CONTRACT_KIND, number, 0),
                           template, view_hash(view, template), None)
         return _Drawn(reading, deal, expected, day, view.grand_total)
