@@ -121,13 +121,18 @@ def plan_text(plan: ContractPlan) -> str:
         amount=money(plan.total, plan.currency))
 
 
-def confirm_text(data: dict[str, Any]) -> str:
+def confirm_text(deal_title: str, starts: date, ends: date, language: str) -> str:
     return _("Contract for «{deal}», in force {start} – {end}, in {language}. Issue it? "
              "It takes the next number.").format(
-        deal=html.escape(str(data.get("deal_title") or "")),
-        start=date.fromisoformat(data["starts"]).strftime("%d.%m.%Y"),
-        end=date.fromisoformat(data["ends"]).strftime("%d.%m.%Y"),
-        language=LANGUAGE_NAMES.get(data["language"], data["language"]))
+        deal=html.escape(deal_title), start=starts.strftime("%d.%m.%Y"),
+        end=ends.strftime("%d.%m.%Y"), language=LANGUAGE_NAMES.get(language, language))
+
+
+def _confirm_of(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    """The confirmation of the term and language kept in the flow's data."""
+    return (confirm_text(str(data.get("deal_title") or ""), date.fromisoformat(data["starts"]),
+                         date.fromisoformat(data["ends"]), data["language"]),
+            confirm_keyboard(data["deal"], data["language"]))
 
 
 def confirm_keyboard(deal_id: int, language: str) -> InlineKeyboardMarkup:
@@ -232,9 +237,8 @@ async def got_end(message: Message, state: FSMContext, actor: User,
         if "deal" in data:  # drawn from a deal: confirmed (and its language chosen) first
             await state.update_data(ends=ends.isoformat())
             await state.set_state(NewContract.confirm)
-            data = await state.get_data()
-            await message.answer(confirm_text(data),
-                                 reply_markup=confirm_keyboard(data["deal"], data["language"]))
+            text, keyboard = _confirm_of(await state.get_data())
+            await message.answer(text, reply_markup=keyboard)
             return
         contract = await contracts.create(actor, data["title"], starts, ends)
     except DomainError as err:
@@ -264,10 +268,9 @@ async def on_language(query: CallbackQuery, callback_data: ContractCb, msg: Mess
         await query.answer(_("This button is no longer active."), show_alert=True)
         return
     await state.update_data(language=callback_data.lang)
-    data = await state.get_data()
+    text, keyboard = _confirm_of(await state.get_data())
     await query.answer()
-    await msg.edit_text(confirm_text(data),
-                        reply_markup=confirm_keyboard(callback_data.id, data["language"]))
+    await msg.edit_text(text, reply_markup=keyboard)
 
 
 async def on_issue(query: CallbackQuery, callback_data: ContractCb, actor: User, msg: Message,

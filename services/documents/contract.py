@@ -74,7 +74,9 @@ def as_contract(view: DocumentView, number: str, issue_date: date, *, starts_on:
     labels, language = view.labels, view.language
     words = labels.contract
     form = contract_form(supplies)
-    seller_role, buyer_role = words[f"seller_{form}"], words[f"buyer_{form}"]
+    seller_role, buyer_role = ((labels.performer_signature, labels.customer_signature)
+                               if form == "services"
+                               else (words["seller_supply"], words["buyer_supply"]))
     preamble = words["preamble"].format(
         seller=words["party_intro"].format(party=view.seller.display_name, role=seller_role)
         + _acting(words, view.seller, language),

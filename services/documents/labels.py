@@ -269,14 +269,13 @@ def _upd_form(pgettext: Callable[[str, str], str]) -> dict[str, str]:
 
 def _contract_words(pgettext: Callable[[str, str], str]) -> dict[str, str]:
     """The contract's fixed words and clauses (`services.documents.contract`), by key. The
-    roles: a contract of services only is between a contractor and a customer, any other
-    between a supplier and a purchaser. `days_<category>` is "{days} days" in the plural
+    roles: a contract of services only is between a contractor and a customer (the act's
+    `performer_signature` and `customer_signature`), any other between a supplier and a
+    purchaser. `days_<category>` is "{days} days" in the plural
     form CLDR gives the number (the Russian «в течение 21 календарного дня»)."""
     return {
         "title_services": pgettext("contract", "Services agreement"),
         "title_supply": pgettext("contract", "Supply agreement"),
-        "seller_services": pgettext("contract", "Contractor"),
-        "buyer_services": pgettext("contract", "Customer"),
         "seller_supply": pgettext("contract", "Supplier"),
         "buyer_supply": pgettext("contract", "Purchaser"),
         "party_intro": pgettext("contract", "{party} (the “{role}”)"),
