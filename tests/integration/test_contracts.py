@@ -74,7 +74,7 @@ class World:
     other_company: int
 
 
-async def make_world(db: Database, renderer: PdfRenderer, country: str = "RU",  # noqa: F811
+async def make_world(db: Database, renderer: PdfRenderer, country: str = "RU",
                      client: dict[str, Any] | None = None) -> World:
     clock = FrozenClock(T0)
     async with db.uow() as uow:
@@ -145,7 +145,7 @@ def terms(deal_id: int, language: str = "ru", **more: Any) -> ContractTerms:
 
 
 async def test_russian_services_agreement_from_the_deals_invoice(
-        db: Database, renderer: PdfRenderer) -> None:  # noqa: F811
+        db: Database, renderer: PdfRenderer) -> None:
     w = await make_world(db, renderer)
     deal_id, total, vat = await deal_with_invoice(w)
     plan = await w.delivery.contract_plan(w.m1, deal_id)
@@ -189,7 +189,7 @@ async def test_russian_services_agreement_from_the_deals_invoice(
 
 
 async def test_romanian_contract_from_the_deals_quote_in_the_clients_language(
-        db: Database, renderer: PdfRenderer) -> None:  # noqa: F811
+        db: Database, renderer: PdfRenderer) -> None:
     w = await make_world(db, renderer, "RO", RO_CLIENT)
     async with w.db.uow() as uow:  # a signer by power of attorney instead of the director
         await uow.session.execute(update(m.Organization).values(
@@ -236,7 +236,7 @@ async def test_romanian_contract_from_the_deals_quote_in_the_clients_language(
 
 
 async def test_gapless_series_reprint_alert_and_email(db: Database,
-                                                      renderer: PdfRenderer) -> None:  # noqa: F811
+                                                      renderer: PdfRenderer) -> None:
     w = await make_world(db, renderer)
     first_deal, _, _ = await deal_with_invoice(w)
     second_deal, _, _ = await deal_with_invoice(w, "Поддержка")
@@ -292,7 +292,7 @@ async def test_gapless_series_reprint_alert_and_email(db: Database,
 
 
 async def test_the_same_button_twice_draws_one_contract(db: Database,
-                                                        renderer: PdfRenderer) -> None:  # noqa: F811
+                                                        renderer: PdfRenderer) -> None:
     w = await make_world(db, renderer)
     deal_id, _, _ = await deal_with_invoice(w)
     once = await w.delivery.issue_contract(w.m1, terms(deal_id, origin_key="contract:2:77"))
@@ -303,7 +303,7 @@ async def test_the_same_button_twice_draws_one_contract(db: Database,
 
 
 async def test_the_deals_amount_when_it_has_no_invoice_or_quote(
-        db: Database, renderer: PdfRenderer) -> None:  # noqa: F811
+        db: Database, renderer: PdfRenderer) -> None:
     w = await make_world(db, renderer)
     deal = await w.deals.create(w.m1, DealDraft(title="Аудит продаж", company_id=w.company,
                                                 amount=D("61000"), currency="RUB"))
@@ -314,7 +314,7 @@ async def test_the_deals_amount_when_it_has_no_invoice_or_quote(
     assert f"В том числе НДС 22%: {format_money(D('11000.00'), 'RUB', 'ru')}." in text
 
 
-async def test_refusals_number_nothing(db: Database, renderer: PdfRenderer) -> None:  # noqa: F811
+async def test_refusals_number_nothing(db: Database, renderer: PdfRenderer) -> None:
     w = await make_world(db, renderer)
     deal_id, _, _ = await deal_with_invoice(w)
     # Another manager's deal (a forged button): not found, at the plan and at the issue.
@@ -357,7 +357,7 @@ async def test_refusals_number_nothing(db: Database, renderer: PdfRenderer) -> N
 
 
 async def test_an_organization_without_a_bank_account_is_refused(
-        db: Database, renderer: PdfRenderer) -> None:  # noqa: F811
+        db: Database, renderer: PdfRenderer) -> None:
     w = await make_world(db, renderer)
     deal_id, _, _ = await deal_with_invoice(w)
     async with w.db.uow() as uow:
