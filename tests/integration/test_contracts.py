@@ -8,16 +8,19 @@ series across two contracts; the reprint (same number, same bytes, even after th
 changed); the end date in /contracts and in the expiry alert's query; e-mailed like any
 document; the same button twice draws one contract; refusals (another manager's deal, a deal
 with no client or nothing to sell, missing requisites, an end before the start) number
-nothing."""
+nothing; the organization's own template for a language, with its stamp and signature."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from bot.images import PoolImageTools
@@ -369,3 +372,40 @@ async def test_an_organization_without_a_bank_account_is_refused(
     assert (missing.value.code, missing.value.params) == (
         "missing_seller_requisite", {"field": "account"})
     assert await counters(w) == {} and await rows(w, m.Contract.id) == []
+
+
+# An organization's own Russian contract: the shared body, its own title line.
+OWN_RU = ('{% extends "_contract.html.j2" %}{% block title %}<h1>ДОГОВОР ОРГАНИЗАЦИИ '
+          '№ {{ doc.number }} до {{ doc.ends_on | ldate }}</h1>{% endblock %}')
+
+
+async def test_the_organizations_template_per_language_and_its_pictures(
+        db: Database, renderer: PdfRenderer) -> None:
+    w = await make_world(db, renderer)
+    # Test-rendered on the specimen contract first: a field it does not have is refused.
+    with pytest.raises(InvalidInput) as bad:
+        await w.delivery.save_template(w.admin, "contract_ru", "{{ doc.no_such_field }}")
+    assert bad.value.code == "template_error" and "no_such_field" in bad.value.params["error"]
+    assert await w.delivery.save_template(w.admin, "contract_ru", OWN_RU) == "contract_ru"
+    await w.delivery.save_image(w.admin, "stamp", png(400, 400))
+    await w.delivery.save_image(w.admin, "signature", png(300, 100))
+    first, _, _ = await deal_with_invoice(w)
+    second, _, _ = await deal_with_invoice(w, "Поддержка")
+    ru = await w.delivery.issue_contract(w.m1, terms(first))
+    text = flat(ru.pdf.content)
+    assert "ДОГОВОР ОРГАНИЗАЦИИ № 1/2026 до 31.03.2027" in text
+    assert "Цена договора составляет" in text  # the body below it is ours
+    assert len(images_of(ru.pdf.content)) == 2  # the stamp and the signature
+    # The English contract has no template of the organization's: the shipped one.
+    en = flat((await w.delivery.issue_contract(w.m1, terms(second, "en"))).pdf.content)
+    assert "Services agreement No. 2/2026" in en and "ОРГАНИЗАЦИИ" not in en
+
+
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def images_of(pdf: bytes) -> list[Any]:
+    return [image for page in PdfReader(io.BytesIO(pdf)).pages for image in page.images]
