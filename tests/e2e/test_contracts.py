@@ -61,6 +61,13 @@ async def test_from_the_deal_card_to_the_pdf_in_the_chat(bot: Harness) -> None:
                                "следующий номер.")
     assert buttons(confirm) == ["Оформить договор", "English", "Română"]
     assert await rows(bot, m.NumberSeries.id, where=m.NumberSeries.kind == "contract") == []
+    # Another language on the same confirmation (edited in place), then back to Russian.
+    for name, others in (("English", ["Русский", "Română"]), ("Русский", ["English", "Română"])):
+        assert await bot.press_for_answer(MANAGER, confirm["message_id"], text=name) == ""
+        confirm = next(x for x in await bot.client.messages(MANAGER)
+                       if x["message_id"] == confirm["message_id"])
+        assert f"язык: {name}." in confirm["text"]
+        assert buttons(confirm) == ["Оформить договор", *others]
 
     await bot.client.press(MANAGER, confirm["message_id"], text="Оформить договор")
     doc = await next_document(bot, MANAGER, confirm["message_id"])
