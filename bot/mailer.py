@@ -19,11 +19,13 @@ logger = logging.getLogger(__name__)
 
 SUBJECTS: Final = {
     "ru": {"invoice": "Счёт на оплату № {number}", "quote": "Коммерческое предложение № {number}",
-           "credit_note": "Корректировочный документ № {number}"},
+           "credit_note": "Корректировочный документ № {number}",
+           "contract": "Договор № {number}"},
     "en": {"invoice": "Invoice {number}", "quote": "Quote {number}",
-           "credit_note": "Credit note {number}"},
+           "credit_note": "Credit note {number}", "contract": "Agreement No. {number}"},
     "ro": {"invoice": "Factura nr. {number}", "quote": "Oferta nr. {number}",
-           "credit_note": "Factura de stornare nr. {number}"},
+           "credit_note": "Factura de stornare nr. {number}",
+           "contract": "Contractul nr. {number}"},
 }
 BODIES: Final = {
     "ru": {
@@ -32,6 +34,7 @@ BODIES: Final = {
         "credit_note": "Направляем корректировочный документ № {number}: сумма счёта "
                        "уменьшена на {total}.",
         "quote": "Направляем коммерческое предложение № {number} на сумму {total}.",
+        "contract": "Направляем договор № {number} на сумму {total} для подписания.",
         "due": "Оплатить не позднее {due}.",
         "attached": "Документ во вложении (PDF).",
         "efactura": "Также во вложении — электронный счёт e-Factura (XML).",
@@ -42,6 +45,7 @@ BODIES: Final = {
         "invoice": "Please find attached invoice {number} for {total}.",
         "credit_note": "Please find attached credit note {number}: {total} credited to you.",
         "quote": "Please find attached our quote {number} for {total}.",
+        "contract": "Please find attached agreement No. {number} for {total}, for signature.",
         "due": "Payment is due by {due}.",
         "attached": "The document is attached as a PDF.",
         "efactura": "The e-Factura (XML) is attached too.",
@@ -53,6 +57,7 @@ BODIES: Final = {
         "credit_note": "Vă transmitem factura de stornare nr. {number}, în valoare de {total} "
                        "în favoarea dumneavoastră.",
         "quote": "Vă transmitem oferta nr. {number} în valoare de {total}.",
+        "contract": "Vă transmitem spre semnare contractul nr. {number} în valoare de {total}.",
         "due": "Termen de plată: {due}.",
         "attached": "Documentul este atașat (PDF).",
         "efactura": "Este atașată și factura electronică (e-Factura, XML).",

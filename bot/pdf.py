@@ -82,11 +82,14 @@ Printable = DocumentView | StatementView | CreditNoteView
 
 
 def template_name(view: Printable) -> str:
-    """The shipped template of a view: invoices by layout, the other kinds by kind."""
+    """The shipped template of a view: invoices by layout, contracts by language, the other
+    kinds by kind."""
     if isinstance(view, StatementView):
         return "client_statement.html.j2"
     if view.kind in ("invoice", "credit_note"):
         return f"{view.kind}_{view.layout}.html.j2"
+    if view.kind == "contract":
+        return f"contract_{view.language}.html.j2"
     return f"{view.kind}.html.j2"
 
 
@@ -372,7 +375,8 @@ def _worker_init(niceness: int = 0) -> None:
     for name in ("invoice_ru.html.j2", "invoice_intl.html.j2", "quote.html.j2",
                  "receipt.html.j2", "act.html.j2", "delivery_note.html.j2",
                  "upd.html.j2", "client_statement.html.j2", "credit_note_intl.html.j2",
-                 "credit_note_ru.html.j2"):  # fmt: skip
+                 "credit_note_ru.html.j2", "contract_ru.html.j2", "contract_ro.html.j2",
+                 "contract_en.html.j2"):  # fmt: skip
         engine.env.get_template(name)
     for language in LANGUAGES:  # each reads its catalog once: not on a customer's document
         labels_for(language)

@@ -20,6 +20,7 @@ from services.documents import (
     DocumentKind,
     DocumentView,
     PartyView,
+    as_contract,
     as_transfer,
     build_invoice_view,
     invoice_basis,
@@ -58,7 +59,13 @@ _BUYER = PartyView(
 
 def specimen_view(kind: DocumentKind = "invoice") -> DocumentView:
     """A two-line Russian document of ``kind`` (ru layout) with every part filled; the act
-    and the UPD as `as_transfer` prints them (a service and a good)."""
+    and the UPD as `as_transfer` prints them (a service and a good), the contract as
+    `as_contract` does (a year's term)."""
+    if kind == "contract":
+        invoice = specimen_view("invoice")
+        return as_contract(invoice, "1/2026", invoice.issue_date,
+                           starts_on=invoice.issue_date, ends_on=date(2026, 12, 31),
+                           supplies=("service", "good"), payment_days=5, place="Москва")
     if kind in TRANSFER_KINDS:
         invoice = specimen_view("invoice")
         return as_transfer(invoice, kind,

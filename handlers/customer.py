@@ -87,6 +87,8 @@ def title_of(kind: Any, number: Any, doc_id: Any) -> str:
         return _("Quote {number}").format(number=shown)
     if kind == "credit_note":
         return _("Credit note {number}").format(number=shown)
+    if kind == "contract":
+        return _("Contract {number}").format(number=shown)
     return _("Invoice {number}").format(number=shown)
 
 
@@ -104,18 +106,21 @@ def named_in_sentence(kind: Any, number: Any, doc_id: Any, role: str = "object")
     in all three). `role`: "object" (what is sent, opened, changed), "about" (a question
     about it), "inside" (what to change in it)."""
     shown = html.escape(str(number or doc_id or ""))
-    kind = kind if kind in ("quote", "credit_note") else "invoice"
+    kind = kind if kind in ("quote", "credit_note", "contract") else "invoice"
     if role == "about":
         forms = {"quote": pgettext("document after «about»", "quote {number}"),
                  "credit_note": pgettext("document after «about»", "credit note {number}"),
+                 "contract": pgettext("document after «about»", "contract {number}"),
                  "invoice": pgettext("document after «about»", "invoice {number}")}
     elif role == "inside":
         forms = {"quote": pgettext("document after «in»", "quote {number}"),
                  "credit_note": pgettext("document after «in»", "credit note {number}"),
+                 "contract": pgettext("document after «in»", "contract {number}"),
                  "invoice": pgettext("document after «in»", "invoice {number}")}
     else:
         forms = {"quote": pgettext("document as an object", "quote {number}"),
                  "credit_note": pgettext("document as an object", "credit note {number}"),
+                 "contract": pgettext("document as an object", "contract {number}"),
                  "invoice": pgettext("document as an object", "invoice {number}")}
     return forms[kind].format(number=shown)
 

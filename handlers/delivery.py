@@ -50,9 +50,10 @@ from services.users import User
 
 logger = logging.getLogger(__name__)
 
-KIND_CODES = {"invoice": "i", "quote": "q", "credit_note": "c"}
-KINDS = {"i": "invoice", "q": "quote", "c": "credit_note"}
-LINKED = frozenset({"invoice", "quote"})  # a credit note has no links (services.delivery)
+KIND_CODES = {"invoice": "i", "quote": "q", "credit_note": "c", "contract": "k"}
+KINDS = {"i": "invoice", "q": "quote", "c": "credit_note", "k": "contract"}
+# A credit note or a contract has no links (services.delivery).
+LINKED = frozenset({"invoice", "quote"})
 NOT_SENDABLE = frozenset({"draft", "cancelled"})
 
 
@@ -70,8 +71,8 @@ class Dv(StrEnum):
 
 
 class DeliveryCb(CallbackData, prefix="dv"):
-    """`k` is "i" (invoice), "q" (quote) or "c" (credit note), `id` the document, `t` a link
-    (token row) id."""
+    """`k` is "i" (invoice), "q" (quote), "c" (credit note) or "k" (contract), `id` the
+    document, `t` a link (token row) id."""
 
     action: Dv
     k: str
@@ -159,7 +160,7 @@ def link_label(link: AccessLink) -> str:
 def menu_keyboard(options: SendOptions) -> InlineKeyboardMarkup:
     h = options.header
     kb = InlineKeyboardBuilder()
-    if h.kind not in LINKED:  # a credit note: the chat, e-mail, the PDF
+    if h.kind not in LINKED:  # a credit note, a contract: the chat, e-mail, the PDF
         if options.customer_chat:
             kb.button(text=_("To the customer's chat"), callback_data=cb(Dv.CHAT, h))
         kb.button(text=_("E-mail"), callback_data=cb(Dv.MAIL, h))

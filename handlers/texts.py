@@ -326,8 +326,8 @@ ERRORS = {
     "link_invalid": __("This link is not valid: it may have expired or been revoked. Ask "
                        "your manager for a new one."),
     "not_sendable": __("A document in this status cannot be sent."),
-    "no_links": __("A credit note is sent to the customer's chat or by e-mail; it has no "
-                   "links."),
+    "no_links": __("A credit note or a contract is sent to the customer's chat or by "
+                   "e-mail; it has no links."),
     "customer_not_bound": __("The customer has not opened a Telegram link yet: send them "
                              "one first."),
     "email_not_configured": __("E-mail is not set up on this bot (SMTP_HOST)."),
@@ -355,6 +355,10 @@ ERRORS = {
     "invoice_closed": __("This invoice is already paid or cancelled."),
     "unknown_answer": __("Unknown answer."),
     "contract_end_before_start": __("The end date must not be before the start date."),
+    "contract_without_client": __("Nothing was issued: the deal has no client. Set the "
+                                  "client on the deal first."),
+    "contract_without_lines": __("Nothing was issued: the deal has nothing to sell yet. Add "
+                                 "a quote or an invoice with lines, or the deal's amount."),
     # card payments, shipments, receivables, exports (payments part B)
     "card_payload": __("This payment request is no longer valid. Press Pay again."),
     "card_invoice_paid": __("This invoice is already paid."),

@@ -1,6 +1,8 @@
-"""Contracts with a start and an end date, added from the chat; their end is watched by the
-alerts (30, 7 and 1 days before, `services.alerts`), whose button (and the contract card's)
-makes the renewal deal.
+"""Contracts with a start and an end date; their end is watched by the alerts (30, 7 and 1
+days before, `services.alerts`), whose button (and the contract card's) makes the renewal deal.
+A contract is either drawn from a deal — numbered in its own gapless series and printed from
+its organization's template (`services.delivery.contracts`, issue 19) — or only recorded (a
+contract signed elsewhere: its title and dates).
 
 Invariants: the end is not before the start; a title is 1..300 characters; every read and
 write is scoped by the actor (another manager's contract is never listed nor opened); a
@@ -10,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from decimal import Decimal
+from typing import Final, Protocol
 
 from services.clock import Clock
 from services.deals import Deal, DealDraft, DealService, parse_date
@@ -22,6 +25,8 @@ from services.users import Actor
 TITLE_MAX = 300
 NUMBER_MAX = 64
 LIST_LIMIT = 20
+#: A drawn contract's number in its series per organization and year: «7/2026».
+CONTRACT_PATTERN: Final = "{seq}/{yyyy}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +38,29 @@ class Contract:
     starts_on: date
     ends_on: date
     company_id: int | None = None
-    company_name: str | None = None  # the client's name, when it has one
+    # Drawn from a deal (issue 19): its deal, organization, language and price with VAT.
+    deal_id: int | None = None
+    organization_id: int | None = None
+    language: str | None = None
+    currency: str | None = None
+    amount: Decimal | None = None
+    client_name: str = ""
+
+    @property
+    def drawn(self) -> bool:
+        """Drawn from a deal and printed (it has a PDF to send), not only recorded."""
+        return self.organization_id is not None and bool(self.number)
+
+
+@dataclass(frozen=True, slots=True)
+class ContractTerms:
+    """What a contract drawn from a deal is issued with, beside what the deal gives."""
+
+    deal_id: int
+    starts_on: date
+    ends_on: date
+    language: str
+    origin_key: str | None = None  # the user's action (a button's message): one contract
 
 
 class ContractRepository(Protocol):
@@ -47,12 +74,32 @@ class ContractRepository(Protocol):
         company_id: int | None,
         now: datetime,
     ) -> Contract: ...
+    async def add_drawn(self, owner_id: int, terms: ContractTerms, *, title: str,
+                        number: str, company_id: int, contact_id: int | None,
+                        organization_id: int, currency: str, amount_minor: int,
+                        now: datetime) -> Contract:
+        """A contract drawn from a deal, numbered (`number` taken in the same transaction)."""
+        ...
+
     async def list(self, owner_id: int | None, limit: int) -> list[Contract]:
         """Soonest end first; `owner_id` None = everyone's."""
         ...
 
     async def get(self, contract_id: int, owner_id: int | None) -> Contract | None:
-        """The contract with its client's name; None when absent or not `owner_id`'s."""
+        """None when absent or not owned by `owner_id` (None = any owner)."""
+        ...
+
+    async def by_origin(self, origin_key: str) -> Contract | None:
+        """The contract the user's action `origin_key` drew, if it drew one."""
+        ...
+
+    async def deal_document(self, deal_id: int) -> tuple[str, int] | None:
+        """("invoice" | "quote", id): the deal's newest invoice (a cancelled one aside), else
+        its newest quote — whose lines are the contract's subject; None when it has none."""
+        ...
+
+    async def client_language(self, company_id: int) -> str | None:
+        """The language set on the client's card, if any."""
         ...
 
     async def in_force(self, company_id: int, on: date) -> Contract | None:
@@ -121,6 +168,7 @@ class ContractService:
             return await uow.contracts.list(actor.owner_scope(), limit)
 
     async def get(self, actor: Actor, contract_id: int) -> Contract:
+        """The contract's card; NotFound when absent or another manager's."""
         async with self._uow(readonly=True) as uow:
             contract = await uow.contracts.get(contract_id, actor.owner_scope())
         if contract is None:

@@ -54,6 +54,8 @@ class SqlDeliveryRepository:
     async def header(self, kind: str, doc_id: int) -> DocHeader | None:
         if kind == "credit_note":
             return await self._credit_note_header(doc_id)
+        if kind == "contract":
+            return await self._contract_header(doc_id)
         model = _MODELS.get(kind)
         if model is None:
             return None
@@ -83,6 +85,26 @@ class SqlDeliveryRepository:
             contact_id=contact_id, status=row.status, number_text=row.number_text,
             language=language, currency=c, grand_total=from_minor(row.total_minor, c),
             paid=zero, due_date=None, buyer_name=buyer or "", credited=zero)
+
+    async def _contract_header(self, contract_id: int) -> DocHeader | None:
+        """A contract drawn from a deal (one only recorded has no document: None)."""
+        c = m.Contract
+        found: Any = (await self._s.execute(
+            select(c, m.Company.name).outerjoin(m.Company, m.Company.id == c.company_id)
+            .where(c.id == contract_id, c.organization_id.is_not(None),
+                   c.amount_minor.is_not(None), c.currency.is_not(None)))).first()
+        if found is None:
+            return None
+        row, buyer = found
+        cur = row.currency
+        zero = from_minor(0, cur)
+        return DocHeader(
+            kind="contract", id=row.id, owner_id=row.owner_id,
+            organization_id=row.organization_id, company_id=row.company_id,
+            contact_id=row.contact_id, status="issued", number_text=row.number,
+            language=row.language or "ru", currency=cur,
+            grand_total=from_minor(row.amount_minor, cur), paid=zero, due_date=None,
+            buyer_name=buyer or "", credited=zero)
 
     async def numbered(self, number: str, kinds: Sequence[str]) -> list[tuple[str, int]]:
         models: dict[str, Any] = {"invoice": m.Invoice, "credit_note": m.CreditNote}

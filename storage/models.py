@@ -797,6 +797,8 @@ class Installment(Base):
 
 class Contract(Base):
     __tablename__ = "contracts"
+    # 0015: the user's action that drew it (the confirmation's button), once
+    __table_args__ = (Index("uq_contracts_origin_key", "origin_key", unique=True),)
     id: Mapped[int] = pk()
     owner_id: Mapped[int] = fk("users.id")
     company_id: Mapped[int | None] = fk("companies.id", nullable=True)
@@ -806,6 +808,16 @@ class Contract(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = created()
+    # Issue 19 (migration 0015): a contract drawn from a deal — its organization, language and
+    # price (with VAT, in its currency). Its number is taken in its own gapless series
+    # (`issued_documents`, kind "contract") and its PDF, stored once, is what is signed.
+    # A contract only recorded (title and dates) has none of these.
+    deal_id: Mapped[int | None] = fk("deals.id", nullable=True)
+    organization_id: Mapped[int | None] = fk("organizations.id", nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    origin_key: Mapped[str | None] = mapped_column(String(200))
 
 
 # --- work of the managers --------------------------------------------------------------------

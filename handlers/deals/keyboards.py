@@ -1,6 +1,6 @@
 """The deal keyboards: pure functions of the deal card. The card's keyboard is composed here,
 explicitly, from the rows other features offer for a deal (invoices' "Invoice", quotes'
-"Quote"), each function deciding from the deal."""
+"Quote", contracts' "Contract"), each function deciding from the deal."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from handlers import contract_buttons
 from handlers.deals.callbacks import (
     ClientAction,
     ClientExtraCb,
@@ -38,7 +39,8 @@ PAGE = 8
 
 # The rows other features add under a deal card, each deciding from the deal.
 CARD_ROWS = (invoice_keyboards.deal_card_buttons, quote_keyboards.deal_card_buttons,
-             invoice_repeat_buttons.deal_repeat_buttons, file_keyboards.deal_card_buttons)
+             invoice_repeat_buttons.deal_repeat_buttons, file_keyboards.deal_card_buttons,
+             contract_buttons.deal_card_buttons)
 
 
 def deal_card_keyboard(card: DealCard, deals: DealService) -> InlineKeyboardMarkup:

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.contracts import ContractAction, ContractCb
+from handlers.contract_buttons import ContractCb, Ct
 from handlers.invoices.callbacks import Inv, InvoiceCb
 from handlers.reminders.callbacks import AlertAction, AlertCb
 from handlers.shipments import ShipAction, ShipCb
@@ -62,7 +62,7 @@ def guarantee_keyboard(outbox_id: int, invoice_id: int) -> InlineKeyboardMarkup:
 def contract_keyboard(outbox_id: int, contract_id: int) -> InlineKeyboardMarkup:
     return column(
         (_("Create a renewal deal"), AlertCb(action=AlertAction.RENEW, id=outbox_id)),
-        (_("Open the contract"), ContractCb(action=ContractAction.OPEN, id=contract_id)))
+        (_("Open the contract"), ContractCb(action=Ct.OPEN, id=contract_id)))
 
 
 def task_alert_keyboard(task_id: int, due_at: datetime) -> InlineKeyboardMarkup:

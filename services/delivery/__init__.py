@@ -23,13 +23,15 @@ The package, one module per use case (submodules import `model`, never this `__i
 `model` (values, constants and limits, ``check_kind``), `ports` (``ImageTools``, ``Mailer``),
 `base` (the service's state and shared internals), `rendering` (a document's PDF, rendered once
 and stored), `printing` (an invoice as its act, delivery note or receipt; the client
-statement), `structured` and `einvoices` (the e-Factura of an invoice or credit note, stored; the
+statement), `contracts` (a contract drawn from a deal, numbered and stored once),
+`structured` and `einvoices` (the e-Factura of an invoice or credit note, stored; the
 Factur-X CII an EU buyer's PDF embeds), `links` (deep and public links), `customer` (the
 customer's chat and e-mail, the e-Factura beside the PDF),
 `outbox` (files through the outbox, delivered or failed), `templates` (the organization's
 templates and images), `service` (``DeliveryService`` composing them).
 """
 
+from services.delivery.contracts import ContractPlan, IssuedContract
 from services.delivery.links import parse_start_payload
 from services.delivery.model import (
     CUSTOMER_VISIBLE,
@@ -90,12 +92,14 @@ __all__ = [
     "TOKEN_RE",
     "AccessLink",
     "BoundContact",
+    "ContractPlan",
     "CustomerCopy",
     "Delivery",
     "DeliveryService",
     "DeliverySettings",
     "DocHeader",
     "ImageTools",
+    "IssuedContract",
     "Mailer",
     "OutgoingEmail",
     "PdfFile",

@@ -11,10 +11,11 @@ from typing import Final, Literal
 
 from services.errors import NotFound
 
-SubjectKind = Literal["invoice", "quote", "credit_note"]
-#: A credit note is sent (chat, e-mail, PDF) but has no links: the customer reaches it from
-#: the chat it was sent to, and its PDF from the e-mail (`LinksMixin` refuses it).
-SUBJECT_KINDS: Final = ("invoice", "quote", "credit_note")
+SubjectKind = Literal["invoice", "quote", "credit_note", "contract"]
+#: A credit note or a contract is sent (chat, e-mail, PDF) but has no links: the customer
+#: reaches it from the chat it was sent to, and its PDF from the e-mail (`LinksMixin` refuses
+#: it).
+SUBJECT_KINDS: Final = ("invoice", "quote", "credit_note", "contract")
 PAYLOAD_PREFIX: Final = {"invoice": "inv_", "quote": "quo_"}
 TOKEN_BYTES: Final = 24  # 32 URL-safe characters; "inv_" + 32 fits Telegram's 64
 TOKEN_RE: Final = re.compile(r"[A-Za-z0-9_-]{20,60}")
@@ -25,17 +26,21 @@ TEMPLATE_MAX_BYTES: Final = 256 * 1024
 # An organization may replace each shipped template; the names are the shipped file names.
 TEMPLATE_NAMES: Final = {"invoice_ru": "invoice", "invoice_intl": "invoice", "quote": "quote",
                          "act": "act", "receipt": "receipt", "delivery_note": "delivery_note",
-                         "upd": "upd"}
+                         "upd": "upd", "contract_ru": "contract", "contract_ro": "contract",
+                         "contract_en": "contract"}
 # Statuses a customer may be shown (drafts and cancelled documents are not theirs to see).
 CUSTOMER_VISIBLE: Final = {
     "invoice": ("issued", "sent", "viewed", "partially_paid", "paid", "overdue"),
     "quote": ("sent", "accepted", "changes_requested", "expired"),
     "credit_note": (),  # not in the customer's document list (no links either)
+    "contract": (),
 }
 SENDABLE: Final = {
     "invoice": ("issued", "sent", "viewed", "partially_paid", "paid", "overdue"),
     "quote": ("draft", "sent", "accepted", "changes_requested"),
     "credit_note": ("issued", "refunded"),
+    # A contract drawn from a deal; one only recorded ("recorded": its dates) has no PDF.
+    "contract": ("issued",),
 }
 
 

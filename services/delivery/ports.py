@@ -11,6 +11,7 @@ from services.business import BusinessRepository
 from services.clients import CompanyRepository
 from services.contracts import ContractRepository
 from services.credit_notes.ports import CreditNoteRepository
+from services.deals.ports import DealRepository
 from services.delivery.model import (
     AccessLink,
     BoundContact,
@@ -57,7 +58,8 @@ class DeliveryRepository(Protocol):
     services/customers.py)."""
 
     async def header(self, kind: str, doc_id: int) -> DocHeader | None:
-        """A quote or invoice, unscoped (the service checks the actor)."""
+        """A quote, invoice, credit note or drawn contract, unscoped (the service checks the
+        actor)."""
         ...
 
     async def add_token(self, *, token: str, purpose: str, subject_type: str, subject_id: int,
@@ -165,3 +167,6 @@ class DeliveryUnitOfWork(CustomerUnitOfWork, QuoteUnitOfWork, Protocol):
     # The manager's Telegram Business chat with the customer (issue 20).
     @property
     def business(self) -> BusinessRepository: ...
+    # A contract is drawn from a deal (issue 19).
+    @property
+    def deals(self) -> DealRepository: ...

@@ -131,7 +131,7 @@ class PrintingMixin(RenderingMixin):
         issued = await uow.issued_documents.get("invoice", header.id, kind)
         r = await self._invoices.for_render_in(uow, actor, header.id)
         org = await uow.organizations.get(header.organization_id)
-        seller = _with_signatories(r.seller, org)
+        seller = with_signatories(r.seller, org)
         if kind == "upd" and seller.country != "RU":
             raise Conflict("upd_russia_only")
         if kind == "act" and "service" not in r.supplies:
@@ -234,7 +234,7 @@ class PrintingMixin(RenderingMixin):
         return out
 
 
-def _with_signatories(seller: Party, org: Organization | None) -> Party:
+def with_signatories(seller: Party, org: Organization | None) -> Party:
     """The invoice's seller with the organization's signatories and VAT status of today."""
     if org is None:
         return seller

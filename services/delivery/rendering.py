@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 FILE_WORDS: Final = {"invoice": "Invoice", "quote": "Quote", "act": "Act", "upd": "UPD",
                      "delivery_note": "Delivery_note", "receipt": "Receipt",
-                     "statement": "Statement", "credit_note": "Credit_note"}
+                     "statement": "Statement", "credit_note": "Credit_note",
+                     "contract": "Contract"}
 
 
 def pdf_filename(kind: str, number: str | None, doc_id: int) -> str:
@@ -70,7 +71,11 @@ def layout_for(country: str) -> Any:
 
 
 def template_key(view: DocumentView) -> str:
-    return f"invoice_{view.layout}" if view.kind == "invoice" else view.kind
+    """The organization's template a view prints with (`TEMPLATE_NAMES`): invoices by layout,
+    contracts by language, the other kinds by kind."""
+    if view.kind == "invoice":
+        return f"invoice_{view.layout}"
+    return f"contract_{view.language}" if view.kind == "contract" else view.kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +103,7 @@ class Reading:
     """What rendering needs, read in the caller's unit of work."""
 
     header: DocHeader
-    view: Viewed
+    view: Viewed | None  # None: the stored PDF is what is sent (a contract, as signed)
     kind: str
     filename: str
     template: str | None
@@ -202,6 +207,12 @@ class RenderingMixin(DeliveryBase):
                         printing: Printing | None = None) -> Reading:
         """Everything the PDF of the document as it is now is made of, and the stored file
         when nothing printed has changed (keyed by `view_hash`)."""
+        if header.kind == "contract":  # drawn once (`ContractsMixin`): what is signed
+            stored = await uow.stored_documents.latest("contract", header.id, "contract_pdf")
+            if stored is None:
+                raise NotFound(entity="contract", id=header.id)
+            return Reading(header, None, header.kind, stored.filename, None,
+                           stored.view_hash or "", stored)
         if header.kind == "credit_note":  # no uploaded templates for credit notes
             note = await self._credit_note_view(uow, actor, header)
             key = view_hash(note, None)
@@ -244,13 +255,15 @@ class RenderingMixin(DeliveryBase):
         """The PDF (rendered in the renderer's worker processes unless stored already) and
         its payment QR: no transaction is open meanwhile."""
         view = read.view
-        qr = await self._images.qr_photo(view.qr_payload) if view.qr_payload else None
+        payload = view.qr_payload if view is not None else None
+        qr = await self._images.qr_photo(payload) if payload else None
         if read.stored is not None:
             content, filename = read.stored.content, read.stored.filename
         else:
+            assert view is not None  # only a stored PDF is read without its view
             content, filename = await self._renderer.render(view, read.template), read.filename
         return Made(read.header, read.kind, filename, content, read.view_hash, qr,
-                    view.qr_payload or None, read.stored)
+                    payload or None, read.stored)
 
     async def _keep(self, uow: CustomerUnitOfWork, made: Made, created_by: int | None) -> PdfFile:
         """The PDF as a stored file: the stored one, else stored now in the caller's write

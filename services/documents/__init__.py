@@ -23,11 +23,13 @@ catalogs), `formatting` (quantities, plain amounts), `labels` (``labels_for``,
 ``format_date``), `views` (the view models), `purpose` (the payment purpose line), `invoice`
 (building an invoice or a quote), `printed` (the invoice as its delivery note or
 receipt), `transfer` (the invoice as its act or UPD, in their own series), `statement` (the
-client statement), `credit_note` (the credit note in its market's form: storno, credit
-note, УКД), `market` (what a market's invoice prints beyond the common layout: the
-Romanian factură's mentions), `ports` (``DocumentRenderer``).
+client statement), `contract` (a contract drawn from a deal, issue 19), `credit_note` (the
+credit note in its market's form: storno, credit note, УКД), `market` (what a market's
+invoice prints beyond the common layout: the Romanian factură's mentions), `ports`
+(``DocumentRenderer``).
 """
 
+from services.documents.contract import as_contract, contract_form
 from services.documents.credit_note import (
     Amounts,
     CreditLineInput,
@@ -64,6 +66,7 @@ from services.documents.statement import (
     build_statement_view,
 )
 from services.documents.transfer import (
+    RequisiteKind,
     TransferKind,
     as_transfer,
     contract_basis,
@@ -93,18 +96,21 @@ __all__ = [
     "Layout",
     "LineView",
     "PartyView",
+    "RequisiteKind",
     "Signatory",
     "StatementEntry",
     "StatementRow",
     "StatementView",
     "TransferKind",
     "VatLine",
+    "as_contract",
     "as_printed",
     "as_transfer",
     "build_credit_note_view",
     "build_invoice_view",
     "build_statement_view",
     "contract_basis",
+    "contract_form",
     "county_name",
     "currency_label",
     "default_purpose",

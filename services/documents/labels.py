@@ -202,6 +202,7 @@ def labels_for(language: str) -> DocumentLabels:
         position_hint=_("(position)"),
         upd=_("Universal transfer document"),
         upd_form=_upd_form(pgettext),
+        contract=_contract_words(pgettext),
     )
 
 
@@ -263,6 +264,56 @@ def _upd_form(pgettext: Callable[[str, str], str]) -> dict[str, str]:
                                        "correctly"),
         "author": pgettext("upd", "Name of the economic entity that drew up the document"),
         "date_blank": pgettext("upd", "“___” __________ 20__"),
+    }
+
+
+def _contract_words(pgettext: Callable[[str, str], str]) -> dict[str, str]:
+    """The contract's fixed words and clauses (`services.documents.contract`), by key. The
+    roles: a contract of services only is between a contractor and a customer (the act's
+    `performer_signature` and `customer_signature`), any other between a supplier and a
+    purchaser. `days_<category>` is "{days} days" in the plural
+    form CLDR gives the number (the Russian «в течение 21 календарного дня»)."""
+    return {
+        "title_services": pgettext("contract", "Services agreement"),
+        "title_supply": pgettext("contract", "Supply agreement"),
+        "seller_supply": pgettext("contract", "Supplier"),
+        "buyer_supply": pgettext("contract", "Purchaser"),
+        "party_intro": pgettext("contract", "{party} (the “{role}”)"),
+        "acting": pgettext("contract", ", represented by {who}, acting under "
+                                       "{authority}"),
+        "charter": pgettext("contract", "the articles of association"),
+        "poa": pgettext("contract", "power of attorney No. {number} of {day}"),
+        "preamble": pgettext("contract", "{seller}, on the one hand, and {buyer}, on the "
+                                         "other hand, have concluded this agreement as "
+                                         "follows:"),
+        "h_subject": pgettext("contract", "1. Subject of the agreement"),
+        "subject_services": pgettext("contract", "The Contractor undertakes to render, and "
+                                                 "the Customer to accept and pay for, the "
+                                                 "services listed in the specification "
+                                                 "below."),
+        "subject_supply": pgettext("contract", "The Supplier undertakes to deliver, and the "
+                                               "Purchaser to accept and pay for, the goods "
+                                               "and services listed in the specification "
+                                               "below."),
+        "specification": pgettext("contract", "Specification"),
+        "h_price": pgettext("contract", "2. Price and payment"),
+        "price": pgettext("contract", "The price of the agreement is {amount} ({words})."),
+        "payment": pgettext("contract", "Payment is made by bank transfer to the account "
+                                        "given in section 5 within {days} of the date of "
+                                        "the invoice."),
+        "days_one": pgettext("contract days: one", "{days} day"),
+        "days_few": pgettext("contract days: few", "{days} days"),
+        "days_many": pgettext("contract days: many", "{days} days"),
+        "days_other": pgettext("contract days: other", "{days} days"),
+        "h_term": pgettext("contract", "3. Term of the agreement"),
+        "term": pgettext("contract", "The agreement comes into force on {start} and remains "
+                                     "in force until {end} inclusive."),
+        "h_final": pgettext("contract", "4. Final provisions"),
+        "final": pgettext("contract", "Disputes are settled by negotiation and, failing "
+                                      "agreement, in court. The agreement is made in two "
+                                      "copies of equal legal force, one for each party."),
+        "h_parties": pgettext("contract", "5. Details and signatures of the parties"),
+        "ogrn": pgettext("contract", "OGRN"),
     }
 
 

@@ -10,11 +10,13 @@ from services.documents.formatting import format_quantity
 from services.payment_qr import Standard
 from services.pricing import TaxMode, VatRate
 
-DocumentKind = Literal["invoice", "quote", "receipt", "act", "delivery_note", "upd"]
+DocumentKind = Literal["invoice", "quote", "receipt", "act", "delivery_note", "upd",
+                       "contract"]
 Layout = Literal["ru", "intl"]
 Lang = Literal["ru", "en", "ro"]
 
-DOCUMENT_KINDS: Final = ("invoice", "quote", "receipt", "act", "delivery_note", "upd")
+DOCUMENT_KINDS: Final = ("invoice", "quote", "receipt", "act", "delivery_note", "upd",
+                         "contract")
 #: What an issued invoice can also be printed as (`as_printed`; the act and the UPD, numbered
 #: in their own series, by `as_transfer`).
 PRINT_KINDS: Final = ("act", "upd", "delivery_note", "receipt")
@@ -188,6 +190,8 @@ class DocumentLabels:
     upd: str = "Universal transfer document"
     # The UPD's fixed words (its form is Russian: the FNS's recommended layout), by key.
     upd_form: dict[str, str] = field(default_factory=dict)
+    # --- issue 19, the contract (`services.documents.contract`): its clauses, by key ------
+    contract: dict[str, str] = field(default_factory=dict)
 
     def title(self, kind: str) -> str:
         return {
@@ -199,6 +203,7 @@ class DocumentLabels:
             "statement": self.statement,
             "credit_note": self.cn_title,
             "upd": self.upd,
+            "contract": self.contract.get("title_services", "Contract"),
         }[kind]
 
     def numbered(self, number: str, series: tuple[str, str] | None) -> str:

@@ -32,6 +32,8 @@ from services.documents.views import DocumentView, LineView, Signatory, VatLine
 from services.words import amount_in_words
 
 TransferKind = Literal["act", "upd"]
+#: What `missing_requisite` checks: a transfer document, or a contract (issue 19).
+RequisiteKind = Literal["act", "upd", "contract"]
 
 # OKEI (ОКЕИ, the all-Russian classifier of units) codes of the units people type; the UPD
 # prints the code next to the unit. An unknown unit prints a dash in the code column.
@@ -79,6 +81,10 @@ class _Requisites(Protocol):
     def signer_poa_number(self) -> str: ...
     @property
     def signer_poa_date(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def iban(self) -> str: ...
 
 
 def okei_code(unit: str) -> str:
@@ -107,14 +113,15 @@ def contract_basis(number: str, day: date, language: str) -> str:
                                                       day=format_date(day, language))
 
 
-def missing_requisite(kind: TransferKind, seller: _Requisites, buyer: _Requisites
+def missing_requisite(kind: RequisiteKind, seller: _Requisites, buyer: _Requisites
                       ) -> tuple[Literal["seller", "buyer"], str] | None:
     """The first requisite the document cannot be issued without, as (whose, field), or None.
 
-    Both documents: the seller's tax id and address, and who signs (the director, or a
+    Every document: the seller's tax id and address, and who signs (the director, or a
     signer with the power of attorney's number and date). The UPD also (it is a VAT invoice
     too): the seller's KPP for a Russian legal entity, the buyer's tax id and address and
-    the buyer's KPP for a Russian legal entity."""
+    the buyer's KPP for a Russian legal entity. The contract also: the seller's bank account
+    (what the buyer pays to) and the buyer's tax id and address (who is bound)."""
     if not seller.tax_id.strip():
         return "seller", "tax_id"
     if not seller.address.strip():
@@ -126,6 +133,13 @@ def missing_requisite(kind: TransferKind, seller: _Requisites, buyer: _Requisite
             return "seller", "signer_poa_date"
     elif not seller.director.strip():
         return "seller", "director"
+    if kind == "contract":
+        if not (seller.account.strip() or seller.iban.strip()):
+            return "seller", "account"
+        if not buyer.tax_id.strip():
+            return "buyer", "tax_id"
+        if not buyer.address.strip():
+            return "buyer", "address"
     if kind == "upd":
         if _needs_kpp(seller) and not seller.kpp.strip():
             return "seller", "kpp"
@@ -149,7 +163,7 @@ def signatory_of(view: DocumentView) -> Signatory:
     with the position («Генеральный директор») or the word «Руководитель»."""
     seller, labels = view.seller, view.labels
     if seller.signer_name:
-        day = _iso_day(seller.signer_poa_date)
+        day = iso_day(seller.signer_poa_date)
         authority = labels.by_poa.format(
             number=seller.signer_poa_number,
             day=format_date(day, view.language) if day else seller.signer_poa_date)
@@ -158,14 +172,14 @@ def signatory_of(view: DocumentView) -> Signatory:
     return Signatory(seller.director_position or labels.director, seller.director)
 
 
-def _iso_day(text: str) -> date | None:
+def iso_day(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
         return None
 
 
-def _unit(unit: str, labels: DocumentLabels) -> str:
+def printed_unit(unit: str, labels: DocumentLabels) -> str:
     # Typed lines carry the catalog's neutral "pcs": printed in the document's language.
     return labels.default_unit if unit.strip().lower() in ("pcs", "pc", "") else unit
 
@@ -191,8 +205,8 @@ def as_transfer(view: DocumentView, kind: TransferKind, number: str, issue_date:
         raise ValueError("supplies must have one entry per line")
     labels = view.labels
     kept = [
-        replace(line, unit=_unit(line.unit, labels),
-                unit_code=okei_code(_unit(line.unit, labels)),
+        replace(line, unit=printed_unit(line.unit, labels),
+                unit_code=okei_code(printed_unit(line.unit, labels)),
                 net_price=_net_price(line), supply=supply)
         for line, supply in zip(view.lines, supplies, strict=True)
         if kind == "upd" or supply == "service"

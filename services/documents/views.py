@@ -183,6 +183,21 @@ class DocumentView:
     # Issue 16, Factur-X (r16-wire): the CII XML (EN 16931) this invoice's PDF embeds, making
     # it a PDF/A-3 (`bot.pdf`); None for every other document. Hashed apart, like the images.
     facturx: bytes | None = field(default=None, repr=False)
+    # --- issue 19, the contract (`services.documents.contract.as_contract`): its form
+    # ("services": a contractor and a customer; "supply": a supplier and a purchaser), term,
+    # place, the parties' roles and its clauses composed in its language ------------------
+    contract_form: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+    place: str = ""  # where it is signed: the seller's city
+    seller_role: str = ""  # «Исполнитель», «Prestator»
+    buyer_role: str = ""  # «Заказчик», «Beneficiar»
+    preamble: str = ""  # who concludes it, represented by whom, under what authority
+    subject_text: str = ""
+    price_text: str = ""  # the price, in words, then the VAT per rate
+    payment_terms: str = ""
+    term_text: str = ""
+    buyer_signatory: Signatory | None = None
 
     @property
     def lines_total(self) -> Decimal:
@@ -204,6 +219,8 @@ class DocumentView:
         a Russian, Belarusian or Moldovan seller is «Акт выполненных работ (оказанных услуг)» /
         «Act de prestare a serviciilor»."""
         labels = self.labels
+        if self.kind == "contract" and self.contract_form:
+            return labels.contract[f"title_{self.contract_form}"]
         if self.kind == "invoice" and self.seller.country == "RO":
             return labels.tax_invoice
         if self.kind == "act" and self.seller.country in SERVICES_ACT_COUNTRIES:

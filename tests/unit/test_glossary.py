@@ -63,6 +63,11 @@ ALLOWED: dict[tuple[str, str, str | None, str], str] = {
      "The services listed above have been performed in full and on time. The customer has "
      "no claims as to their scope, quality or timing."):
         "the act's standard acceptance clause, in the Civil Code's words",
+    ("ru", "documents", "contract",
+     "The Contractor undertakes to render, and the Customer to accept and pay for, the "
+     "services listed in the specification below."):
+        "a services agreement names its parties «Исполнитель» and «Заказчик» (Civil Code, "
+        "art. 779), as the act does",
     ("ru", "documents", "upd", "Government contract (agreement) identifier"):
         "the UPD's own field name (Russian tax form)",
     ("ro", "documents", "upd", "Head of the organization or other authorized person"):
