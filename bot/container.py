@@ -31,6 +31,7 @@ from services.funnel import FunnelService
 from services.interactions import InteractionService
 from services.invoices import InvoiceService
 from services.leads import LeadService
+from services.mail import MailService
 from services.organizations import OrganizationService
 from services.payments import PaymentService
 from services.quotes import QuoteService
@@ -70,6 +71,7 @@ class Services:
     files: FileService = field(init=False)
     credit_notes: CreditNoteService = field(init=False)
     reports: ReportService = field(init=False)
+    mail: MailService = field(init=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Handler arguments by name (the access service is passed on its own)."""
@@ -85,7 +87,7 @@ class Services:
                 "card_payments": self.card_payments, "shipments": self.shipments,
                 "receivables": self.receivables, "exports": self.exports,
                 "files": self.files, "credit_notes": self.credit_notes,
-                "reports": self.reports}
+                "reports": self.reports, "mail": self.mail}
 
 
 @dataclass

@@ -19,6 +19,7 @@ from handlers.customer import named_in_sentence
 from handlers.deals.callbacks import DealAction, DealCb
 from handlers.delivery import KIND_CODES, DeliveryCb, Dv
 from handlers.leads import open_lead_keyboard, web_push_text
+from handlers.mail import mailbox_down_text, push_keyboard, push_text, reply_failed_text
 from handlers.payments import (
     applied_keyboard,
     applied_text,
@@ -151,6 +152,10 @@ def _invoice_cancelled(p: Mapping[str, Any]) -> Rendered:
         number=html.escape(str(p.get("number") or ""))), None
 
 
+def _mail_push(p: Mapping[str, Any]) -> Rendered:
+    return push_text(p), push_keyboard(p)
+
+
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.PAYMENT_APPLIED: _payment_applied,
     n.PAYMENT_TEAM: _payment_team,
@@ -168,6 +173,9 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.TASK_ASSIGNED: task_assigned,
     n.TASK_COMMENT: task_comment,
     n.INVOICE_CANCELLED: _invoice_cancelled,
+    n.MAIL_PUSH: _mail_push,
+    n.MAILBOX_DOWN: lambda p: (mailbox_down_text(p), None),
+    n.MAIL_FAILED: lambda p: (reply_failed_text(p), None),
 }
 
 
