@@ -148,13 +148,15 @@ class MailboxWatcher:
             transport.close()
 
     async def _open(self, client: aioimaplib.IMAP4_SSL) -> tuple[MailboxState, int]:
-        """The folder opened read-only; the mailbox's state under its UIDVALIDITY and the
+        """The folder opened; the mailbox's state under its UIDVALIDITY and the
         folder's UIDNEXT."""
-        response = _ok(await client.examine(self.config.folder), "EXAMINE")
+        # SELECT, not EXAMINE: aioimaplib allows SEARCH only in its "selected" state, which
+        # EXAMINE does not enter. Bodies are fetched with BODY.PEEK: nothing is marked seen.
+        response = _ok(await client.select(self.config.folder), "SELECT")
         joined = b"\n".join(bytes(x) for x in response.lines if isinstance(x, (bytes, bytearray)))
         validity = _UIDVALIDITY.search(joined)
         if validity is None:
-            raise MailboxError("EXAMINE: no UIDVALIDITY")
+            raise MailboxError("SELECT: no UIDVALIDITY")
         uidnext = _UIDNEXT.search(joined)
         state = await self._mail.open_mailbox(self.config.name, int(validity.group(1)))
         return state, int(uidnext.group(1)) if uidnext else 0
@@ -197,7 +199,7 @@ class MailboxWatcher:
 
     async def _one(self, client: aioimaplib.IMAP4_SSL, state: MailboxState, meta: Meta) -> None:
         received = meta.received_at or self._now()
-        if received < state.since:
+        if received < state.starts:
             await self._mail.skip(state, meta.uid)
             return
         too_large = meta.size > self.config.max_bytes

@@ -89,6 +89,12 @@ class MailboxState:
     failures: int = 0
     failing_since: datetime | None = None
 
+    @property
+    def starts(self) -> datetime:
+        """The first moment processed: IMAP's INTERNALDATE has whole seconds, so a message
+        received in the second the mailbox was set up counts."""
+        return self.since.replace(microsecond=0)
+
 
 @dataclass(frozen=True, slots=True)
 class StoredMail:

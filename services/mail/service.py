@@ -143,7 +143,7 @@ class MailService:
                      mail: ParsedMail) -> Ingested:
         """One message of the mailbox, processed once (see the module's invariants)."""
         assert state.uidvalidity is not None
-        if received_at < state.since:
+        if received_at < state.starts:
             await self.skip(state, uid)
             return Ingested(new=False)
         now = self._clock.now()
