@@ -15,15 +15,17 @@ import asyncio
 import logging
 import re
 import ssl
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import aioimaplib
 
 from services.mail import MailboxState, MailService, parse_message
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _UIDNEXT = re.compile(rb"\[UIDNEXT (\d+)\]")
@@ -114,6 +116,18 @@ def _literal(response: aioimaplib.Response) -> bytes:
     return b""
 
 
+async def finished(coro: Awaitable[T]) -> T:
+    """`coro` (one unit of work) run to its end even when the watcher is being stopped: a
+    transaction cut off mid-way by cancellation would leave SQLite's write lock held by a
+    connection nobody closes. The stop waits the few milliseconds it takes."""
+    task = asyncio.ensure_future(coro)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
 class MailboxWatcher:
     def __init__(self, config: ImapConfig, mail: MailService) -> None:
         self.config = config
@@ -133,19 +147,23 @@ class MailboxWatcher:
             await client.wait_hello_from_server()
             _ok(await client.login(self.config.user, self.config.password), "LOGIN")
         except BaseException:
-            await self._close(client)
+            self._drop(client)
             raise
         return client
 
     @staticmethod
-    async def _close(client: aioimaplib.IMAP4_SSL) -> None:
+    def _drop(client: aioimaplib.IMAP4_SSL) -> None:
+        """The connection closed at once (stopping, or after a failure): no goodbye."""
+        transport = getattr(client.protocol, "transport", None) if client.protocol else None
+        if transport is not None:
+            transport.close()
+
+    async def _close(self, client: aioimaplib.IMAP4_SSL) -> None:
         try:
             await asyncio.wait_for(client.logout(), LOGOUT_SECONDS)
         except Exception:  # closing a broken connection: nothing to tell
             pass
-        transport = getattr(client.protocol, "transport", None) if client.protocol else None
-        if transport is not None:
-            transport.close()
+        self._drop(client)
 
     async def _open(self, client: aioimaplib.IMAP4_SSL) -> tuple[MailboxState, int]:
         """The folder opened; the mailbox's state under its UIDVALIDITY and the
@@ -158,7 +176,7 @@ class MailboxWatcher:
         if validity is None:
             raise MailboxError("SELECT: no UIDVALIDITY")
         uidnext = _UIDNEXT.search(joined)
-        state = await self._mail.open_mailbox(self.config.name, int(validity.group(1)))
+        state = await finished(self._mail.open_mailbox(self.config.name, int(validity.group(1))))
         return state, int(uidnext.group(1)) if uidnext else 0
 
     async def one_pass(self, client: aioimaplib.IMAP4_SSL) -> int:
@@ -183,9 +201,9 @@ class MailboxWatcher:
                 # Messages between the watermark and UIDNEXT that SEARCH did not return
                 # arrived before the start: never to be processed, read past them.
                 if uidnext > state.last_uid + 1:
-                    await self._mail.skip(state, uidnext - 1)
+                    await finished(self._mail.skip(state, uidnext - 1))
                 if state.failures:
-                    await self._mail.checked(state)
+                    await finished(self._mail.checked(state))
                 return handled
 
     async def _meta(self, client: aioimaplib.IMAP4_SSL, uids: Sequence[int]) -> list[Meta]:
@@ -200,7 +218,7 @@ class MailboxWatcher:
     async def _one(self, client: aioimaplib.IMAP4_SSL, state: MailboxState, meta: Meta) -> None:
         received = meta.received_at or self._now()
         if received < state.starts:
-            await self._mail.skip(state, meta.uid)
+            await finished(self._mail.skip(state, meta.uid))
             return
         too_large = meta.size > self.config.max_bytes
         part = "BODY.PEEK[HEADER]" if too_large else "BODY.PEEK[]"
@@ -208,7 +226,7 @@ class MailboxWatcher:
         raw = _literal(response)
         parsed = parse_message(raw, fallback_id=f"<uid{meta.uid}.{state.uidvalidity}@"
                                                 f"{self.config.name}>", headers_only=too_large)
-        result = await self._mail.ingest(state, meta.uid, received, parsed)
+        result = await finished(self._mail.ingest(state, meta.uid, received, parsed))
         logger.info("mail uid %s: %s", meta.uid,
                     result.status if result.new else "processed before")
 
@@ -229,10 +247,12 @@ class MailboxWatcher:
                 if any(b"EXISTS" in bytes(x) for x in push
                        if isinstance(x, (bytes, bytearray))):
                     break
-        finally:
-            if client.has_pending_idle():
-                client.idle_done()
-            await asyncio.wait_for(idle, self.config.timeout)
+        except asyncio.CancelledError:
+            idle.cancel()  # stopping: the connection is dropped, no DONE awaited
+            raise
+        if client.has_pending_idle():
+            client.idle_done()
+        await asyncio.wait_for(idle, self.config.timeout)
 
     async def poll_once(self) -> int:
         """Connects, processes what is new, logs out (tests; `dealchat` runs `run`)."""
@@ -253,14 +273,14 @@ class MailboxWatcher:
                         await self.one_pass(client)
                         await self._wait(client)
                 finally:
-                    await self._close(client)
+                    self._drop(client)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}".strip()
                 logger.warning("mailbox %s: %s", self.config.name, error)
                 try:
-                    delay = await self._mail.failed(self.config.name, error)
+                    delay = await finished(self._mail.failed(self.config.name, error))
                 except Exception:  # the database is down too: try again later
                     logger.exception("mailbox %s: recording the failure failed",
                                      self.config.name)

@@ -185,16 +185,19 @@ class MailService:
             await uow.mail.update_message(mail_id, changes)
             stored = await uow.mail.message(mail_id)
             assert stored is not None
+            files: list[NewOutboxMessage] = []
             if status == STATUS_CLIENT:
-                stored = await self._to_timeline(uow, stored, now)
-            await uow.outbox.enqueue(await self._push(uow, stored, now))
+                stored, files = await self._to_timeline(uow, stored, now)
+            # The push first, then its attachments (one chat's messages go in order).
+            await uow.outbox.enqueue([*await self._push(uow, stored, now), *files])
             await uow.mail.advance(state.id, uid)
             await uow.commit()
         return Ingested(new=True, status=status, mail_id=mail_id)
 
     async def _to_timeline(self, uow: MailUnitOfWork, mail: StoredMail, now: datetime
-                           ) -> StoredMail:
-        """The message on its client's timeline, its attachments queued for the card."""
+                           ) -> tuple[StoredMail, list[NewOutboxMessage]]:
+        """The message on its client's timeline; its attachments' messages to the manager's
+        chat (the caller queues them after the push they belong to)."""
         assert mail.company_id is not None and mail.owner_id is not None
         item = await uow.interactions.add(
             owner_id=mail.owner_id, kind=MAIL_SOURCE, company_id=mail.company_id,
@@ -206,16 +209,17 @@ class MailService:
         await uow.audit.add(None, "mail.in", "mail", mail.id, {"from": mail.from_addr},
                             company_id=mail.company_id)
         owner = await uow.users.get(mail.owner_id)
+        files: list[NewOutboxMessage] = []
         if owner is not None and owner.is_active:
             names = list(mail.facts.get("files") or [])
-            await uow.outbox.enqueue([notice(
+            files = [notice(
                 f"mail{mail.id}:file{i}:chat{owner.telegram_id}:{MAIL_FILE}", MAIL_FILE,
                 owner.telegram_id, now, owner.language,
                 {"document_id": doc, "mail_id": mail.id, "company_id": mail.company_id,
                  "owner_id": mail.owner_id, "filename": names[i] if i < len(names) else ""},
                 recipient_user_id=owner.id)
-                for i, doc in enumerate(mail.facts.get("documents") or [])])
-        return replace(mail, interaction_id=item.id, status=STATUS_CLIENT)
+                for i, doc in enumerate(mail.facts.get("documents") or [])]
+        return replace(mail, interaction_id=item.id, status=STATUS_CLIENT), files
 
     async def _push(self, uow: MailUnitOfWork, mail: StoredMail, now: datetime
                     ) -> list[NewOutboxMessage]:
@@ -308,7 +312,8 @@ class MailService:
                 raise NotFound(entity="mail", id=mail_id)
             if mail.status == STATUS_CLIENT:
                 return mail
-            mail = await self._to_timeline(uow, mail, now)
+            mail, files = await self._to_timeline(uow, mail, now)
+            await uow.outbox.enqueue(files)
             await uow.audit.add(actor.id, "mail.confirm", "mail", mail.id,
                                 {"from": mail.from_addr}, company_id=mail.company_id)
             await uow.commit()
