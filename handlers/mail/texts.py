@@ -16,7 +16,7 @@ def _esc(value: Any) -> str:
 
 
 def sender_line(name: Any, addr: Any) -> str:
-    return f"{_esc(name)} &lt;{_esc(addr)}&gt;" if name else _esc(addr)
+    return f"{_esc(name)} ({_esc(addr)})" if name else _esc(addr)
 
 
 def document_name(doc: ReplyDocument) -> str:
