@@ -51,13 +51,18 @@ def find_phone(text: str, region: str, preferred: str | None) -> str | None:
 
 
 def find_tax_id(text: str, preferred: str | None) -> TaxId | None:
-    """(country, tax id) of the first number in the text that is a checksum-valid company tax
-    id; a labelled one ("CUI RO18547290", "ИНН 7707083893") first, then a bare one in the
-    domain's country. Phones and amounts fail the checksums and are passed over."""
+    """The first checksum-valid company tax id in the text: a labelled one ("CUI RO18547290",
+    "ИНН 7707083893") first, then a bare number on a line of its own in the domain's country.
+    Phones and amounts fail the checksums, numbers amid words are not taken."""
     bare: list[TaxId] = []
     for match in _TAX_CANDIDATE.finditer(text[:20000]):
         token = match.group(0)
         labelled = not token[0].isdigit()
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        line = text[line_start:None if line_end < 0 else line_end].strip()
+        if not labelled and line != token.strip():
+            continue  # a bare number amid words is an order, an amount, a date: not an id
         found = detect_tax_id(token.replace("№", " ").replace("#", " "))
         for tax in found:
             if labelled:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
@@ -225,6 +226,9 @@ async def test_a_bot_restarted_mid_mailbox_processes_each_message_once(
         await eventually(first_processed, "the first message processed")
         await bot.restart()  # mid-mailbox: the rest are read by the next bot
         await bot.restart()
+        # A push the stopped bot had claimed is sent again once its lease is over (the
+        # bot's clock is frozen: move it past the lease).
+        bot.clock.advance(timedelta(seconds=5))
 
         async def all_pushed() -> list[Any] | None:
             found = await rows(bot, select(m.OutboxMessage.idempotency_key).where(
