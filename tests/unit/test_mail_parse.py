@@ -32,9 +32,9 @@ def test_html_only_mail_is_read_as_text_and_its_scripts_never_run_or_show() -> N
 
 
 def test_broken_mime_and_an_unknown_charset_are_read_as_far_as_they_go() -> None:
-    raw = ("From: =?bogus?Q?x?= <a@b.ru>\r\nSubject: =?x-unknown?B?!!!?=\r\n"
-           "Content-Type: multipart/mixed; boundary=NEVER\r\n\r\n"
-           "--NEVER\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\n").encode() \
+    raw = (b"From: =?bogus?Q?x?= <a@b.ru>\r\nSubject: =?x-unknown?B?!!!?=\r\n"
+           b"Content-Type: multipart/mixed; boundary=NEVER\r\n\r\n"
+           b"--NEVER\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\n") \
         + "Здравствуйте, нужен счёт".encode("cp1251") + b"\r\n(no closing boundary)"
     mail = parse_message(raw, fallback_id="<uid7@box>")
     assert mail.message_id == "<uid7@box>"  # none in the headers: its place in the mailbox
