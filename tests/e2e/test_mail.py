@@ -10,7 +10,6 @@ from __future__ import annotations
 import email.utils
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
 
@@ -18,20 +17,15 @@ import pytest
 from sqlalchemy import func, select
 
 from sandbox.client import eventually
-from services.access import AccessService
-from services.clients import ClientService, CompanyDraft
-from services.invoices import InvoiceService
-from services.organizations import OrganizationService, seed_demo_organization
-from services.users import Role
 from storage import models as m
 from storage.db import create_engine
 from storage.uow import Database
 from tests.e2e.harness import ADMIN, Harness, buttons, running_bot
-from tests.e2e.test_delivery import Inbox, serving
+from tests.e2e.test_delivery import MANAGER, MANAGER2, Inbox, serving
+from tests.e2e.test_delivery import seed as delivery_seed
 from tests.fixtures.dovecot import Dovecot, dovecot  # noqa: F401 (the fixture)
 
-MANAGER, MANAGER2 = 2001, 2002
-CLIENT_ADDR = "ion@alfa-construct.ro"
+CLIENT_ADDR = "buh@romashka.ru"
 
 
 def mail(sender: str, subject: str, body: str, *, msgid: str,
@@ -59,30 +53,14 @@ STRANGER = mail(
 
 
 async def seed(bot: Harness) -> int:
-    """An admin, two managers; the first has a client (Alfa Construct, e-mail ion@…) with an
-    issued invoice. Returns the client's id."""
-    db = Database(create_engine(bot.database_url))
-    try:
-        access = AccessService(db.uow, bot.clock, "UTC")
-        (admin,) = await access.ensure_admins([ADMIN])
-        ivan = await access.join(MANAGER, (await access.create_invite(admin, Role.MANAGER))
-                                 .token, "Ivan", None, "en")
-        await access.join(MANAGER2, (await access.create_invite(admin, Role.MANAGER)).token,
-                          "Petr", None, "en")
-        await seed_demo_organization(OrganizationService(db.uow, bot.clock))
-        company = await ClientService(db.uow, bot.clock).create_company(
-            ivan, CompanyDraft(name="Alfa Construct", email=CLIENT_ADDR))
-        invoices = InvoiceService(db.uow, bot.clock, "UTC")
-        inv = await invoices.create_draft(ivan, company.id)
-        inv = await invoices.add_free_line(ivan, inv.id, "Consultanță", Decimal(2),
-                                           Decimal("1500.00"))
-        await invoices.issue(ivan, inv.id)
-    finally:
-        await db.dispose()
-    for uid, name in ((ADMIN, "Anna"), (MANAGER, "Ivan"), (MANAGER2, "Petr")):
-        await bot.client.user(uid, first_name=name, language_code="en")
+    """test_delivery's world (an admin, two managers, the first with the client «Ромашка»,
+    e-mail buh@romashka.ru, and its issued invoice), each person's chat with the bot opened.
+    Returns the client's id."""
+    await delivery_seed(bot)
+    for uid in (ADMIN, MANAGER, MANAGER2):
         await bot.say(uid, "/start")  # their chats with the bot exist from now on
-    return company.id
+    (company_id,), = await rows(bot, select(m.Company.id).where(m.Company.email == CLIENT_ADDR))
+    return int(company_id)
 
 
 @pytest.fixture
@@ -154,7 +132,7 @@ async def test_a_clients_mail_goes_on_the_timeline_and_the_reply_keeps_the_threa
                               attachment=("plan.pdf", b"%PDF-1.4 plan")))
     push = await bot.client.wait_for_text(MANAGER, CLIENT_ADDR)
     assert "It is on the client's timeline" in push["text"]
-    assert "Alfa Construct" in push["text"] and "plan.pdf" in push["text"]
+    assert "Ромашка" in push["text"] and "plan.pdf" in push["text"]
     assert buttons(push) == ["Reply", "Open client", "Make a task"]
     # The attachment comes into the manager's chat and is kept on the client's card.
     await bot.client.wait_for(MANAGER, lambda v: (v.get("document") or {}).get(
