@@ -47,6 +47,7 @@ from services.funnel import FunnelService
 from services.interactions import InteractionService
 from services.invoices import InvoiceService
 from services.leads import LeadService, LeadSettings
+from services.mail import MailService, MailSettings
 from services.organizations import OrganizationService
 from services.payments import PaymentService
 from services.payments.digest import ReviewsForDigest
@@ -155,6 +156,11 @@ def build_services(db: Database, settings: Settings, clock: Clock,
     services.alerts.reports = ReportPushFigures(services.reports)  # the report pushes
     services.alerts.payments = ReviewsForDigest(services.payments)  # the digest's reviews
     services.business = BusinessService(db.uow, clock, services.leads)
+    services.mail = MailService(
+        db.uow, clock, services.leads, services.tasks, services.delivery,
+        MailSettings(since=settings.imap_since, max_bytes=int(settings.imap_max_mb * 2**20),
+                     sender=settings.smtp_from, region=settings.default_region,
+                     failures_before_alert=settings.imap_alert_after))
     return services
 
 
@@ -173,6 +179,24 @@ def create_mailer(settings: Settings) -> SmtpMailer | None:
                       password=(settings.smtp_password.get_secret_value()
                                 if settings.smtp_password else None),
                       starttls=settings.smtp_starttls)
+
+
+def start_mailbox_watcher(app: App) -> None:
+    """The company mailbox watched in the background when IMAP_HOST is set (by the process
+    that sends the outbox: each message is processed once whichever process reads it)."""
+    settings = app.settings
+    if not settings.imap_host:
+        return
+    from bot.imap import ImapConfig, MailboxWatcher
+
+    config = ImapConfig(
+        host=settings.imap_host, port=settings.imap_port, user=settings.imap_user or "",
+        password=(settings.imap_password.get_secret_value() if settings.imap_password
+                  else ""),
+        folder=settings.imap_folder, verify=settings.imap_tls_verify,
+        ca_file=settings.imap_ca_file, poll_seconds=settings.imap_poll_seconds,
+        batch=settings.imap_batch, max_bytes=int(settings.imap_max_mb * 2**20))
+    app.background.append(asyncio.create_task(MailboxWatcher(config, app.services.mail).run()))
 
 
 def create_fsm_storage(settings: Settings, db: Database) -> BaseStorage:
@@ -220,6 +244,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None,
         app.background.append(asyncio.create_task(renderer.start()))
     if outbox:
         start_outbox_sender(app)
+        start_mailbox_watcher(app)
     try:
         if settings.admin_ids:
             # Two processes starting together would both insert a new admin's row.

@@ -33,6 +33,7 @@ from services.funnel import FunnelService
 from services.interactions import InteractionService
 from services.invoices import InvoiceService
 from services.leads import LeadService
+from services.mail import MailService
 from services.organizations import OrganizationService
 from services.payments import PaymentService
 from services.quotes import QuoteService
@@ -74,6 +75,7 @@ class Services:
     credit_notes: CreditNoteService = field(init=False)
     reports: ReportService = field(init=False)
     business: BusinessService = field(init=False)
+    mail: MailService = field(init=False)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Handler arguments by name (the access service is passed on its own)."""
@@ -90,7 +92,7 @@ class Services:
                 "card_payments": self.card_payments, "shipments": self.shipments,
                 "receivables": self.receivables, "exports": self.exports,
                 "files": self.files, "credit_notes": self.credit_notes,
-                "reports": self.reports, "business": self.business}
+                "reports": self.reports, "business": self.business, "mail": self.mail}
 
 
 @dataclass

@@ -27,6 +27,7 @@ from handlers import files as file_handlers
 from handlers import funnel as funnel_handlers
 from handlers import invoices as invoice_handlers
 from handlers import leads as lead_handlers
+from handlers import mail as mail_handlers
 from handlers import manual_payments as manual_payment_handlers
 from handlers import organizations as organization_handlers
 from handlers import payments as payment_handlers
@@ -71,6 +72,7 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
         lead_handlers.create_router(),
         # Telegram Business: the manager's own chats (its updates, /business, its buttons).
         business_handlers.create_router(),
+        mail_handlers.create_router(),
         deal_handlers.create_router(),
         task_handlers.create_router(),
         funnel_handlers.create_router(),

@@ -13,6 +13,7 @@ import aiosmtplib
 from services.delivery import OutgoingEmail
 from services.documents import format_date
 from services.errors import Conflict
+from services.mail import OutgoingReply
 from services.money import format_money
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,29 @@ def compose(email: OutgoingEmail, sender: str) -> EmailMessage:
         maintype, _, subtype = extra.mime_type.partition("/")
         message.add_attachment(extra.content, maintype=maintype, subtype=subtype,
                                filename=extra.filename)
+    return message
+
+
+def compose_reply(reply: OutgoingReply, sender: str) -> EmailMessage:
+    """A reply typed in the chat: In-Reply-To the customer's message and References the
+    whole thread, so their mail client files it in the same conversation; its Message-ID
+    was fixed when it was queued (a retry sends the same message)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = reply.to
+    message["Subject"] = reply.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = reply.message_id
+    if reply.in_reply_to:
+        message["In-Reply-To"] = reply.in_reply_to
+    if reply.references:
+        message["References"] = " ".join(reply.references)
+    message.set_content(reply.text + "\n", charset="utf-8")
+    if reply.attachment is not None:
+        maintype, _, subtype = reply.attachment.mime_type.partition("/")
+        message.add_attachment(reply.attachment.content, maintype=maintype or "application",
+                               subtype=subtype or "octet-stream",
+                               filename=reply.attachment.filename)
     return message
 
 

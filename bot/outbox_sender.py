@@ -33,6 +33,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 
+from bot.mailer import compose_reply
 from handlers.customer import customer_keyboard, document_caption, qr_caption
 from handlers.notices import render_notice
 from handlers.reminders import render, render_digest
@@ -41,6 +42,7 @@ from services.alerts import REPORT_PUSH_KINDS, AlertService, DigestPage
 from services.clock import Clock
 from services.delivery import DeliveryService
 from services.errors import NotFound
+from services.mail import MAIL_FILE, MAIL_REPLY, MailService
 from services.notices import DOCUMENT, DOCUMENT_QR, FILE, FILE_KINDS, NOTICE_KINDS
 from services.outbox import OutboxItem, SendResult
 
@@ -91,8 +93,10 @@ class OutboxSender:
         mail: Mail | None = None,
         mail_from: str = "dealchat@localhost",
         delivery: DeliveryService | None = None,
+        mail_service: MailService | None = None,
     ) -> None:
         self._delivery = delivery
+        self._mail_service = mail_service
         # Documents that just failed, by their key's cause: their QR waits or is dropped.
         self._undelivered: dict[str, SendResult] = {}
         self._bot = bot
@@ -108,6 +112,10 @@ class OutboxSender:
             else self._i18n.default_locale
 
     async def send(self, item: OutboxItem) -> SendResult:
+        if item.kind == MAIL_REPLY:
+            return await self._mail_reply(item)
+        if item.kind == MAIL_FILE:
+            return await self._mail_file(item)
         if item.kind in NOTICE_KINDS:
             return await self._notice(item)
         if item.kind in FILE_KINDS:
@@ -217,13 +225,54 @@ class OutboxSender:
             return SendResult.retry(f"smtp: {type(exc).__name__}: {exc}")
         return SendResult.sent()
 
+    async def _mail_reply(self, item: OutboxItem) -> SendResult:
+        """A reply typed in the chat, by SMTP; recorded (and on the timeline) once the server
+        took it. Sent already (a retry after a crash in between): nothing more is sent."""
+        if self._mail is None or self._mail_service is None:
+            return SendResult.dead("e-mail is not configured")
+        reply = await self._mail_service.outgoing(int(item.payload["reply_id"]))
+        if reply is None:
+            return SendResult.sent()
+        try:
+            await self._mail(compose_reply(reply, self._from))
+        except Exception as exc:  # SMTP and network errors: the dispatcher retries later
+            return SendResult.retry(f"smtp: {type(exc).__name__}: {exc}")
+        await self._mail_service.reply_sent(reply.id)
+        return SendResult.sent()
+
+    async def _mail_file(self, item: OutboxItem) -> SendResult:
+        """An e-mail's attachment into its manager's chat; kept on the client's card by the
+        file_id Telegram gave it, once Telegram took it."""
+        if item.chat_id is None or self._mail_service is None:
+            return SendResult.dead("no chat")
+        try:
+            attachment = await self._mail_service.attachment(int(item.payload["document_id"]))
+        except NotFound:
+            return SendResult.dead("the attachment is gone")
+        sent: list[Any] = []
+
+        async def upload() -> None:
+            sent.append(await self._bot.send_document(
+                item.chat_id or 0, BufferedInputFile(attachment.content, attachment.filename)))
+
+        result = await self._telegram(upload())
+        document = getattr(sent[0], "document", None) if sent else None
+        if result.ok and document is not None:
+            await self._mail_service.attachment_kept(item.payload, document.file_id,
+                                                     document.file_unique_id,
+                                                     document.file_size)
+        return result
+
     async def on_dead(self, item: OutboxItem, result: SendResult) -> None:
         """A document refused: the manager is told why. A blocked chat otherwise: e-mail
         fallback and the manager told (`AlertService.chat_blocked`)."""
         if item.kind == DOCUMENT and self._delivery is not None:
             await self._delivery.document_failed(item.key, item.payload, result.error)
             return
-        if item.kind in NOTICE_KINDS or item.kind in FILE_KINDS:
+        if item.kind == MAIL_REPLY and self._mail_service is not None:
+            await self._mail_service.reply_failed(item.payload, result.error or "")
+            return
+        if item.kind in NOTICE_KINDS or item.kind in FILE_KINDS or item.kind == MAIL_FILE:
             return
         if item.channel == "telegram" and (result.error or "").startswith(BLOCKED_PREFIX):
             await self._alerts.chat_blocked(item, self._clock.now())

@@ -202,6 +202,7 @@ def build_jobs(app: App) -> SchedulerJobs:
         mail=smtp_mail(settings, password),
         mail_from=settings.smtp_from,
         delivery=app.services.delivery,
+        mail_service=app.services.mail,
     )
     dispatcher = build_dispatcher(app.db, sender, app.clock,
                                   lease=timedelta(seconds=settings.outbox_lease_seconds))

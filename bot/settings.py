@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,6 +58,19 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = "dealchat@localhost"
     smtp_starttls: bool = False
+    # The company mailbox (issue 19): watched over IMAP with TLS when IMAP_HOST is set.
+    imap_host: str | None = None
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    imap_since: datetime | None = None  # else the day the mailbox is first watched
+    imap_tls_verify: bool = True
+    imap_ca_file: str | None = None  # a CA to trust beside the system ones (own server)
+    imap_poll_seconds: float = Field(default=60.0, gt=0)  # without IDLE; IDLE's renewal
+    imap_batch: int = Field(default=50, ge=1, le=1000)  # messages per pass
+    imap_max_mb: float = Field(default=25.0, gt=0)  # larger ones: headers only
+    imap_alert_after: int = Field(default=3, ge=1)  # failures in a row before admins hear
     team_chat_id: int | None = None
     # How long a claimed outbox message is another sender's before it may be sent again
     # (claims of a stopped process on this host are released at start-up at once).
@@ -169,6 +183,13 @@ class Settings(BaseSettings):
     def _db(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("imap_since")
+    @classmethod
+    def _since(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:  # a bare date or time: UTC
+            return value.replace(tzinfo=UTC)
         return value
 
     @field_validator("telegram_api_url", "public_base_url")

@@ -20,6 +20,7 @@ from handlers.customer import named_in_sentence
 from handlers.deals.callbacks import DealAction, DealCb
 from handlers.delivery import KIND_CODES, DeliveryCb, Dv
 from handlers.leads import open_lead_keyboard, web_push_text
+from handlers.mail import mailbox_down_text, push_keyboard, push_text, reply_failed_text
 from handlers.payments import (
     applied_keyboard,
     applied_text,
@@ -159,6 +160,8 @@ def _invoice_cancelled(p: Mapping[str, Any]) -> Rendered:
 
 def _business_chat(p: Mapping[str, Any]) -> Rendered:
     return new_chat_text(p), new_chat_keyboard(int(p["chat"]))
+def _mail_push(p: Mapping[str, Any]) -> Rendered:
+    return push_text(p), push_keyboard(p)
 
 
 RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
@@ -180,6 +183,9 @@ RENDERERS: dict[str, Callable[[Mapping[str, Any]], Rendered]] = {
     n.TASK_COMMENT: task_comment,
     n.INVOICE_CANCELLED: _invoice_cancelled,
     n.BUSINESS_CHAT: _business_chat,
+    n.MAIL_PUSH: _mail_push,
+    n.MAILBOX_DOWN: lambda p: (mailbox_down_text(p), None),
+    n.MAIL_FAILED: lambda p: (reply_failed_text(p), None),
 }
 
 

@@ -94,6 +94,8 @@ FIELD_NAMES = {
 
 ERRORS = {
     "not_found": __("Not found. It may have been removed, or it is not yours."),
+    "mail_no_address": __("The message has no sender's address to reply to."),
+    "mail_from_client": __("This e-mail is from a client already: it is on their timeline."),
     "forbidden": __("You do not have access to this."),
     "invite_invalid": __("This invitation link is not valid or has already been used."),
     "invite_expired": __("This invitation link has expired. Ask an admin for a new one."),

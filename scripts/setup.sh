@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # WeasyPrint's fast font subsetting (libharfbuzz-subset0, ~4x faster PDFs), zbar and poppler
-# for the PDF/QR tests, DejaVu fonts. Installed with apt when we are root and they are missing.
+# for the PDF/QR tests, DejaVu fonts; dovecot-imapd (and openssl for its certificate) for the
+# mail tests' IMAP server. Installed with apt when we are root and they are missing.
 need=()
 for pkg in libharfbuzz-subset0 libzbar0 zbar-tools poppler-utils fonts-dejavu-core libpango-1.0-0 \
-           libpangoft2-1.0-0; do
+           libpangoft2-1.0-0 dovecot-imapd openssl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

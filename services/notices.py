@@ -53,6 +53,9 @@ TASK_ASSIGNED: Final = "task_assigned"
 TASK_COMMENT: Final = "task_comment"
 INVOICE_CANCELLED: Final = "invoice_cancelled"  # to the customer who had received it
 BUSINESS_CHAT: Final = "business_chat"  # someone new wrote in the manager's business account
+MAIL_PUSH: Final = "mail_push"  # an e-mail to the company mailbox, to its manager
+MAILBOX_DOWN: Final = "mailbox_down"  # to admins: the mailbox fails again and again
+MAIL_FAILED: Final = "mail_reply_failed"  # to the manager: the SMTP server refused a reply
 # Kinds that carry a stored file into a customer's chat; their delivery is recorded (and an
 # invoice becomes "sent") only once Telegram accepted it.
 DOCUMENT: Final = "document"
@@ -64,6 +67,7 @@ NOTICE_KINDS: Final = frozenset({
     CUSTOMER_ACTION,
     LEAD_PUSH, REASSIGNED, REMINDER_ANSWER, MEETING_ANSWER, DOCUMENT_DELIVERED, DOCUMENT_FAILED,
     TASK_ASSIGNED, TASK_COMMENT, DEAL_REASSIGNED, INVOICE_CANCELLED, BUSINESS_CHAT,
+    MAIL_PUSH, MAILBOX_DOWN, MAIL_FAILED,
 })
 FILE_KINDS: Final = frozenset({DOCUMENT, DOCUMENT_QR, FILE})
 

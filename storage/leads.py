@@ -186,7 +186,8 @@ class SqlLeadRepository:
     async def last_web_owner(self) -> int | None:
         data = await self._s.scalar(
             select(m.AuditEntry.data)
-            .where(m.AuditEntry.action == "lead.web")
+            # One turn for the website's leads and the mailbox's strangers (mail.assign).
+            .where(m.AuditEntry.action.in_(("lead.web", "mail.assign")))
             .order_by(m.AuditEntry.id.desc())
             .limit(1)
         )

@@ -974,6 +974,79 @@ class BusinessMessage(Base):
     created_at: Mapped[datetime] = created()
 
 
+# --- mail (migration 0016) -----------------------------------------------------------------
+
+
+class Mailbox(Base):
+    """The company mailbox the bot watches over IMAP: how far it has read (`last_uid` under
+    `uidvalidity`), from when (`since`: older messages are never processed) and its failure
+    streak (admins are told once per streak, keyed by `failing_since`)."""
+
+    __tablename__ = "mail_mailboxes"
+    id: Mapped[int] = pk()
+    name: Mapped[str] = mapped_column(String(300), unique=True)  # user@host/folder
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    since: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created()
+
+
+class MailMessage(Base):
+    """One incoming message, processed once: unique by (mailbox, UIDVALIDITY, UID) and by its
+    Message-ID. It ties the mail thread to the client (company, contact) or to the lead made
+    from it, and to the timeline entry it became; `facts` is what was read from it for a
+    lead (name, phone, company, tax id) and the text shown in the push."""
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (UniqueConstraint("mailbox_id", "uidvalidity", "uid"),)
+    id: Mapped[int] = pk()
+    mailbox_id: Mapped[int] = fk("mail_mailboxes.id")
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    references: Mapped[str] = mapped_column(Text, default="")
+    from_addr: Mapped[str] = mapped_column(String(254), default="")
+    from_name: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16))  # client | unverified | unknown
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    owner_id: Mapped[int | None] = fk("users.id", nullable=True)  # the manager pushed
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    contact_id: Mapped[int | None] = fk("contacts.id", nullable=True)
+    lead_id: Mapped[int | None] = fk("leads.id", nullable=True)
+    interaction_id: Mapped[int | None] = fk("interactions.id", nullable=True)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime]
+    created_at: Mapped[datetime] = created()
+
+
+class MailReply(Base):
+    """A reply typed in the chat, leaving by SMTP through the outbox (`outbox_key`): its own
+    Message-ID (kept across retries), In-Reply-To and References of the thread; `sent_at`
+    and the timeline entry are written once the SMTP server took it. `action_key` is the
+    manager's action (one tap twice is one reply)."""
+
+    __tablename__ = "mail_replies"
+    id: Mapped[int] = pk()
+    mail_message_id: Mapped[int] = fk("mail_messages.id")
+    owner_id: Mapped[int] = fk("users.id")
+    company_id: Mapped[int | None] = fk("companies.id", nullable=True)
+    action_key: Mapped[str] = mapped_column(String(200), unique=True)
+    outbox_key: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int | None] = fk("documents.id", nullable=True)
+    interaction_id: Mapped[int | None] = fk("interactions.id", nullable=True)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created()
+
+
 # --- infrastructure ---------------------------------------------------------------------------
 
 

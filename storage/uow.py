@@ -27,6 +27,7 @@ from storage.interactions import SqlInteractionFileRepository, SqlInteractionRep
 from storage.invoices import SqlInvoiceRepository, SqlQuoteRepository
 from storage.issued_documents import SqlIssuedDocumentRepository
 from storage.leads import SqlLeadRepository
+from storage.mail import SqlMailRepository
 from storage.numbering import SqlNumberSeriesRepository
 from storage.organizations import SqlOrganizationRepository
 from storage.outbox import SqlOutboxQueries
@@ -137,6 +138,10 @@ class SqlUnitOfWork:
     @cached_property
     def leads(self) -> SqlLeadRepository:
         return SqlLeadRepository(self.session, self.dialect)
+
+    @cached_property
+    def mail(self) -> SqlMailRepository:
+        return SqlMailRepository(self.session, self.dialect)
 
     @cached_property
     def organizations(self) -> SqlOrganizationRepository:

@@ -63,6 +63,7 @@ SOURCE_NAMES: dict[str, Callable[[], str]] = {
     "exhibition": lambda: _("Exhibition"),
     "advertising": lambda: _("Advertising"),
     "telegram": lambda: _("Telegram"),
+    "email": lambda: _("E-mail"),
 }
 STATUS_NAMES: dict[str, Callable[[], str]] = {
     "new": lambda: _("new"),

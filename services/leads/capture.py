@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.errors import InvalidInput
 from services.leads.fields import LeadFields
 from services.leads.model import LEAD_FIELDS, TAX_ID_NAMES, Lead, LeadDraft
 from services.requisites import RequisiteError, validate_tax_id
 from services.users import Actor
+
+if TYPE_CHECKING:
+    from services.leads.ports import LeadUnitOfWork
 
 
 class LeadCapture(LeadFields):
@@ -46,18 +49,25 @@ class LeadCapture(LeadFields):
     ) -> Lead:
         """Saves a lead owned by the actor. Required fields must be filled unless the manager
         explicitly chose to save without them (`allow_missing`)."""
+        async with self._uow() as uow:
+            lead = await self.create_in(uow, actor, draft, allow_missing)
+            await uow.commit()
+        return lead
+
+    async def create_in(self, uow: LeadUnitOfWork, actor: Actor, draft: LeadDraft,
+                        allow_missing: Sequence[str] = (), first_kind: str = "message",
+                        ) -> Lead:
+        """`create` inside the caller's unit of work (a lead made from an e-mail is written
+        with the mail's link to it); `first_kind` is the first message's interaction kind."""
         draft = self._clean_draft(draft)
         missing = [f for f in self.missing_required(draft) if f not in allow_missing]
         if missing:
             raise InvalidInput("lead_missing", field=missing[0], fields=tuple(missing))
         now = self._clock.now()
-        async with self._uow() as uow:
-            lead = await uow.leads.add(actor.id, draft, now)
-            if draft.first_message:
-                await uow.leads.add_interaction(
-                    actor.id, lead.id, "message", draft.first_message, now
-                )
-            await uow.audit.add(actor.id, "lead.create", "lead", lead.id, {"source": draft.source})
-            await uow.commit()
+        lead = await uow.leads.add(actor.id, draft, now)
+        if draft.first_message:
+            await uow.leads.add_interaction(actor.id, lead.id, first_kind, draft.first_message,
+                                            now)
+        await uow.audit.add(actor.id, "lead.create", "lead", lead.id, {"source": draft.source})
         return lead
 

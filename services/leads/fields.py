@@ -19,6 +19,7 @@ from services.deals import DealService
 from services.errors import InvalidInput
 from services.leads.model import (
     _COUNTRY_BY_LENGTH,
+    CHANNEL_SOURCES,
     LEAD_FIELDS,
     LIMITS,
     PHONE_REGIONS,
@@ -87,7 +88,7 @@ class LeadFields:
                 raise InvalidInput("invalid_email", field="email") from None
         if name == "source":
             value = text.strip().lower()
-            if value not in self.sources:
+            if value not in self.sources and value not in CHANNEL_SOURCES:
                 raise InvalidInput("unknown_source", field="source")
             return value
         raise InvalidInput("unknown_field", field=name)

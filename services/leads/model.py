@@ -27,6 +27,9 @@ JUNK_REASONS = ("spam", "duplicate", "not_target", "no_contact")
 OTHER_JUNK = "other"
 DEFAULT_SOURCES = ("website", "call", "referral", "exhibition", "advertising", "telegram")
 WEB_SOURCE = "website"
+MAIL_SOURCE = "email"  # a lead made from an e-mail to the company mailbox
+# Sources set by the channel a lead came through, valid whatever LEAD_SOURCES lists.
+CHANNEL_SOURCES = frozenset({WEB_SOURCE, MAIL_SOURCE})
 PHONE_REGIONS = ("RU", "BY", "MD", "RO")
 TAX_ID_NAMES = {"inn": "INN", "unp": "UNP", "idno": "IDNO", "cui": "CUI"}
 # An unlabelled number that fails every check is reported against the id of its length.

@@ -66,7 +66,7 @@ class LeadWebForm(LeadFields):
                 owner = await uow.users.get(recent.owner_id)
                 assert owner is not None
                 return WebLead(recent, owner, True)
-            owner = await self._pick_owner(uow)
+            owner = await self.pick_owner(uow)
             lead = await uow.leads.add(owner.id, draft, now)
             await uow.audit.add(None, "lead.web", "lead", lead.id, {"owner_id": owner.id})
             # The manager's push is committed with the lead: a crash cannot lose it.
@@ -79,7 +79,9 @@ class LeadWebForm(LeadFields):
             await uow.commit()
         return WebLead(lead, owner, False)
 
-    async def _pick_owner(self, uow: LeadUnitOfWork) -> User:
+    async def pick_owner(self, uow: LeadUnitOfWork) -> User:
+        """The manager whose turn it is (the lead assignment rule): the configured one, else
+        round robin over active managers, one turn shared by the website and the mailbox."""
         staff = [u for u in await uow.users.staff(active_only=True) if u.is_active]
         fixed = self.settings.assignment.strip()
         if fixed.lstrip("-").isdigit():

@@ -84,6 +84,22 @@ CLASS_FIELDS: dict[tuple[str, str], Any] = {("ReportPush", "kind"): "weekly",
                                             ("ChatMark", "kind"): "photo"}
 
 
+def mail_pushes() -> list[dict[str, Any]]:
+    """An e-mail's push in each of its states, with everything it may show."""
+    base = {"mail_id": 7, "from_name": "Иван", "from_addr": "ivan@example.com",
+            "subject": "Поставка", "excerpt": "Готово", "company": "Ромашка", "company_id": 7,
+            "files": ["Готово.pdf"], "skipped": ["Поставка.zip"], "unverified_by": "x@example.net",
+            "phone": "+79123456789", "lead_company": "Ромашка", "tax_id": "7707083893"}
+    return [{**base, "status": "client"}, {**base, "status": "unverified", "no_text": True},
+            {**base, "status": "unknown", "too_large": True, "subject": ""}]
+
+
+def reply_documents() -> list[Any]:
+    from services.mail import ReplyDocument
+
+    return [ReplyDocument(kind, 7, "INV-2026-00001") for kind in ("invoice", "act", "quote")]
+
+
 def variants() -> dict[str, dict[str, list[Any]]]:
     """Functions whose argument picks one of several screens: each value is rendered."""
     from handlers import notices
@@ -102,7 +118,7 @@ def variants() -> dict[str, dict[str, list[Any]]]:
                "to_you": True, "topic": "Поставка", "what": "paid", "who": "Иван",
                "company_id": 7, "deal_id": 7, "lead_id": 7, "task_id": 7, "kind": "call",
                "chat": 7, "username": "ivan", "language": "ro",
-               "tz": SAMPLE_ZONE, "when": SAMPLE_AT.isoformat()}
+               "tz": SAMPLE_ZONE, "when": SAMPLE_AT.isoformat(), "mail_id": 7}
     return {
         "handlers.companies.texts.question": {"step": requisites, "country": countries},
         "handlers.companies.texts.edit_question": {"field": [*COMPANY_FIELDS]},
@@ -134,6 +150,11 @@ def variants() -> dict[str, dict[str, list[Any]]]:
             "won", "lost"]},
         "handlers.deals.texts.note_prompt": {"kind": [*INTERACTION_KINDS]},
         "handlers.reports_push.push_keyboard": {"kind": ["weekly", "monthly"]},
+        "handlers.mail.texts.push_text": {"p": mail_pushes()},
+        "handlers.mail.keyboards.push_keyboard": {"p": mail_pushes()},
+        "handlers.mail.texts.document_name": {"doc": reply_documents()},
+        "handlers.mail.keyboards.reply_keyboard": {"documents": [reply_documents()],
+                                                   "chosen": [None, *reply_documents()]},
         "handlers.tasks.notices.task_assigned": {"p": [{"task_id": 7, "who": "Иван",
                                                         "title": "Позвонить"}]},
         "handlers.tasks.notices.task_comment": {"p": [{"task_id": 7, "who": "Иван",
