@@ -23,7 +23,7 @@ from handlers.tasks.callbacks import (
     TaskFlowCb,
     TaskStep,
 )
-from handlers.tasks.card import send_card
+from handlers.tasks.card import ask_step, send_card
 from handlers.texts import error_text
 from services.errors import DomainError
 from services.search import HitKind, SearchHit, SearchService
@@ -114,15 +114,8 @@ async def got_flow_client(message: Message, state: FSMContext, actor: User,
 
 async def on_card_client(query: CallbackQuery, callback_data: TaskCardCb, msg: Message | None,
                          state: FSMContext, actor: User, tasks: TaskService) -> None:
-    task = await tasks.get(actor, callback_data.id)
-    if not task.is_open:
-        await query.answer(_("This task is already closed."), show_alert=True)
-        return
-    await query.answer()
-    await state.set_state(TaskStep.client)
-    await state.set_data({"task_id": task.id})
-    if msg is not None:
-        await msg.answer(client_question())
+    await ask_step(query, callback_data.id, msg, state, actor, tasks, TaskStep.client,
+                   lambda task: client_question())
 
 
 async def got_card_client(message: Message, state: FSMContext, actor: User,
