@@ -134,6 +134,7 @@ def build_services(db: Database, settings: Settings, clock: Clock,
                                        run_cpu=pool_runner(renderer), settlement=settlement,
                                        team_chat_id=settings.team_chat_id)
     services.alerts = AlertService(db.uow, clock, alert_config)
+    services.tasks.meetings = services.alerts  # a meeting's client reminders, planned at once
     services.contracts = ContractService(db.uow, clock, services.deals)
     services.alert_actions = AlertActionService(services.alerts, services.tasks,
                                                 services.contracts, clock)

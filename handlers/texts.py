@@ -177,7 +177,8 @@ ERRORS = {
     "head_only": __("Only a head of sales or an admin can do this."),
     "date_in_past": __("This date has already passed: give today or a later one."),
     "bad_when": __("I could not read the time. Examples: 25.11 15:00, tomorrow 10:00."),
-    "bad_hour": __("Send the hour as a number from 0 to 23, for example 8."),
+    "bad_hour": __("The morning digest plans your day: send an hour from {first} to {last}, "
+                   "for example 8."),
     "bad_alert_kind": __("There is no such alert."),
     "when_in_past": __("This moment has already passed."),
     "end_before_start": __("The end must be after the start."),
@@ -195,6 +196,7 @@ ERRORS = {
     "slot_is_start": __("The meeting already starts then: offer another time."),
     "slots_full": __("At most {limit} times can be offered: take one back first."),
     "not_client_meeting": __("Times can be offered only on a meeting with client reminders."),
+    "not_an_event": __("Only a meeting or a call is linked to a client."),
     "task_open": __("This task is open; there is nothing to restore."),
     "task_same_status": __("The task already has this status."),
     "bad_assignee": __("The task can only go to an active colleague: a manager or a head of "

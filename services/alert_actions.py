@@ -16,7 +16,7 @@ invoice's, the contract's or the task's owner (a head: the team), else NotFound.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.alerts import AlertService
@@ -56,11 +56,14 @@ class AlertActionService:
         return await self._alerts.remind_now(actor, outbox_id)
 
     async def call_task(self, actor: Actor, outbox_id: int, title: str) -> Task:
-        """A task to call the client of the alert's invoice, tomorrow at the working hour in
-        the actor's zone. `title` is a template in the actor's language with {number} and
-        {company}. Once per alert; "already_paid" once the invoice is paid or closed."""
+        """A task to call the client of the alert's invoice, tomorrow at the start of the
+        actor's working day (their digest hour) in their zone. `title` is a template in the
+        actor's language with {number} and {company}. Once per alert; "already_paid" once the
+        invoice is paid or closed."""
         facts = await self._alerts.alert_invoice(actor, outbox_id)
-        when = next_work_day_at(self._clock.now(), self._tasks.zone(actor))
+        # The actor's working day starts at their digest hour.
+        start = time((await self._alerts.alert_settings(actor)).digest_hour)
+        when = next_work_day_at(self._clock.now(), self._tasks.zone(actor), start)
         return await self._tasks.create(actor, TaskDraft(
             kind=TaskKind.TASK, title=title.format(number=facts.number,
                                                    company=facts.company_name or "—"),

@@ -674,14 +674,18 @@ class SqlAlertRepository:
         await self._s.execute(update(m.Task).where(m.Task.id == task_id)
                               .values(status=status, done_at=at))
 
-    async def cancel_meeting_reminders(self, task_id: int) -> int:
-        result = await self._s.execute(
+    async def cancel_meeting_reminders(self, task_id: int, except_keys: Sequence[str] = ()
+                                       ) -> int:
+        query = (
             update(OUT)
             .where(OUT.status == "pending",
                    OUT.kind.startswith(MEETING_KINDS_PREFIX, autoescape=True),
                    OUT.idempotency_key.startswith(f"meet:{task_id}:", autoescape=True))
             .values(status="cancelled")
         )
+        if except_keys:
+            query = query.where(OUT.idempotency_key.notin_(list(except_keys)))
+        result = await self._s.execute(query)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def digest_items(

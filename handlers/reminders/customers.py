@@ -6,12 +6,15 @@ checks the invoice's or meeting's contact is bound to their Telegram id)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aiogram import F, Router
+from aiogram import BaseMiddleware, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.callback import message_of
@@ -30,8 +33,42 @@ from services.alerts import WISH_MAX, AlertService
 from services.errors import DomainError
 
 
+class ClientLanguage(BaseMiddleware):
+    """A meeting's client reads the answers to its reminder's buttons (thanks, the times
+    offered, the wish prompt, a refusal) in the language stored for them, the reminder's own;
+    without one, in their chat's language as every screen (the i18n middleware's choice)."""
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        task_id = await _meeting_of(event, data)
+        alerts: AlertService | None = data.get("alerts")
+        i18n: I18n | None = data.get("i18n")
+        user = data.get("event_from_user")
+        if task_id is None or alerts is None or i18n is None or user is None:
+            return await handler(event, data)
+        lang = await alerts.client_language(user.id, task_id)
+        if lang not in i18n.available_locales:
+            return await handler(event, data)
+        with i18n.use_locale(lang):
+            return await handler(event, data)
+
+
+async def _meeting_of(event: TelegramObject, data: dict[str, Any]) -> int | None:
+    """The meeting a client's button or typed wish is about (None: not a meeting's)."""
+    callback = data.get("callback_data")
+    if isinstance(callback, MeetingCb):
+        return callback.id
+    state: FSMContext | None = data.get("state")
+    if isinstance(event, Message) and state is not None:
+        task_id = (await state.get_data()).get("task_id")
+        return int(task_id) if task_id is not None else None
+    return None
+
+
 def create_router() -> Router:
     router = Router(name="reminders_customers")
+    router.callback_query.middleware(ClientLanguage())
+    router.message.middleware(ClientLanguage())
 
     # The customer's buttons: the answer is an alert, and the buttons go (pressed once).
 

@@ -1,7 +1,7 @@
 """`/alerts`: each person's own alert settings (issue 18 item 4), prefix "as": the hour of the
-morning digest (a button 07-12, or "Other hour" typed 0-23) and a switch per alert kind
-(digest, overdue invoices, scheduled payments, guarantee letters, contracts, tasks) and per
-report push the person gets (weekly, monthly). Always about oneself
+morning digest (a button 07-12, or "Other hour" typed 05-20: DIGEST_HOURS) and a switch
+per alert kind (digest, overdue invoices, scheduled payments, guarantee letters, contracts,
+tasks) and per report push the person gets (weekly, monthly). Always about oneself
 (`AlertService.set_digest_hour`, `switch_alert` take the acting user)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers.callback import message_of
 from handlers.filters import HasText, IsStaff
 from handlers.texts import error_text
-from services.alerts import ALERT_KINDS, AlertService, AlertSettings
+from services.alerts import ALERT_KINDS, DIGEST_HOURS, AlertService, AlertSettings
 from services.errors import DomainError
 from services.users import User
 
@@ -125,8 +125,9 @@ async def on_other(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(AlertSetInput.hour)
     await query.answer()
     if msg := message_of(query):
-        await msg.answer(_("At what hour should the digest come? Send a number from 0 to 23, "
-                           "your time. /cancel to stop."))
+        await msg.answer(_("At what hour should the digest come? Send a number from {first} "
+                           "to {last}, your time. /cancel to stop.").format(
+            first=DIGEST_HOURS.start, last=DIGEST_HOURS.stop - 1))
 
 
 async def got_hour(message: Message, actor: User, alerts: AlertService,

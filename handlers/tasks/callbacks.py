@@ -39,6 +39,9 @@ class Card(StrEnum):
     CLOSED = "cl"  # the list of done and cancelled ones (id 0)
     OFFER = "of"  # a meeting: offer the client another time
     UNOFFER = "uo"  # a meeting: take back the time offered `to` (its id)
+    CLIENT = "ck"  # an event: link it to a client (typed search)
+    COMPANY_TO = "kc"  # ... to the company `to`
+    CONTACT_TO = "kp"  # ... to the contact `to`
 
 
 CARD_POSTPONE = {Card.DAY: 1, Card.WEEK: 7}
@@ -48,7 +51,7 @@ CARD_MARKS = {Card.PROGRESS: "in_progress", Card.WAITING: "waiting", Card.CANCEL
 class TaskCardCb(CallbackData, prefix="tc"):
     action: Card
     id: int
-    to: int = 0  # the colleague of ASSIGN_TO, the time offered of UNOFFER
+    to: int = 0  # the colleague of ASSIGN_TO, the time offered of UNOFFER, the client
 
 
 class TaskFlowAction(StrEnum):
@@ -56,12 +59,19 @@ class TaskFlowAction(StrEnum):
     SKIP = "s"
     YES = "y"
     NO = "n"
+    CLIENT = "c"  # the meeting's client chosen: `kind` a ClientKind, `id` its id
+
+
+class ClientKind(StrEnum):
+    COMPANY = "co"
+    CONTACT = "ct"
 
 
 class TaskFlowCb(CallbackData, prefix="tf"):
     action: TaskFlowAction
     flow: str
     kind: str = ""
+    id: int = 0
 
 
 class NewTask(StatesGroup):
@@ -70,12 +80,14 @@ class NewTask(StatesGroup):
     when = State()
     end = State()
     remind = State()
+    client = State()
 
 
 class TaskStep(StatesGroup):
-    """A card's typed step: the date to defer to, a comment, a time offered to the client
-    (the task id in the FSM data)."""
+    """A card's typed step: the date to defer to, a comment, a time offered to the client,
+    the search for its client (the task id in the FSM data)."""
 
     defer = State()
     comment = State()
     offer = State()
+    client = State()

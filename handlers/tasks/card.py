@@ -5,8 +5,10 @@ router's AlertOnDomainError shows its "not found")."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -72,18 +74,26 @@ async def on_restore(query: CallbackQuery, callback_data: TaskCardCb, msg: Messa
     await redraw_card(query, msg, actor, tasks, task, _("Restored."))
 
 
-async def on_defer(query: CallbackQuery, callback_data: TaskCardCb, msg: Message | None,
-                   state: FSMContext, actor: User, tasks: TaskService) -> None:
-    task = await tasks.get(actor, callback_data.id)
+async def ask_step(query: CallbackQuery, task_id: int, msg: Message | None,
+                   state: FSMContext, actor: User, tasks: TaskService, step: State,
+                   question: Callable[[Task], str]) -> None:
+    """A card's typed step on an open task: its question asked, the task kept for the answer."""
+    task = await tasks.get(actor, task_id)
     if not task.is_open:
         await query.answer(_("This task is already closed."), show_alert=True)
         return
     await query.answer()
-    await state.set_state(TaskStep.defer)
+    await state.set_state(step)
     await state.set_data({"task_id": task.id})
     if msg is not None:
-        await msg.answer(_("Defer «{title}» to when? For example: 25.12 or 25.12 15:00").format(
-            title=html.escape(task.title)))
+        await msg.answer(question(task))
+
+
+async def on_defer(query: CallbackQuery, callback_data: TaskCardCb, msg: Message | None,
+                   state: FSMContext, actor: User, tasks: TaskService) -> None:
+    await ask_step(query, callback_data.id, msg, state, actor, tasks, TaskStep.defer,
+                   lambda task: _("Defer «{title}» to when? For example: 25.12 or 25.12 "
+                                  "15:00").format(title=html.escape(task.title)))
 
 
 async def got_defer(message: Message, state: FSMContext, actor: User,

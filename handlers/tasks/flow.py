@@ -1,5 +1,5 @@
-"""The /task flow (kind → title → when → end → remind the client), also started by Add task
-on a deal card."""
+"""The /task flow (kind → title → when → end → remind the client → which client, unless it
+is on a deal), also started by Add task on a deal card."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.tasks.callbacks import NewTask, TaskFlowAction, TaskFlowCb
+from handlers.tasks.client import client_ids, client_question
 from handlers.tasks.keyboards import flow_button, kind_keyboard
 from handlers.tasks.texts import KIND_NAMES, task_line
 from handlers.texts import error_text
@@ -46,7 +47,8 @@ async def save(message: Message, state: FSMContext, actor: User,
                       when=datetime.fromisoformat(data["when"]),
                       ends_at=datetime.fromisoformat(ends) if ends else None,
                       deal_id=data.get("deal_id"),
-                      remind_client=bool(data.get("remind")))
+                      remind_client=bool(data.get("remind")),
+                      company_id=data.get("company_id"), contact_id=data.get("contact_id"))
     try:
         task = await tasks.create(actor, draft)
     except DomainError as err:
@@ -138,7 +140,26 @@ async def on_remind(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMC
                     msg: Message, actor: User, tasks: TaskService) -> None:
     await query.answer()
     await msg.edit_reply_markup(reply_markup=None)
-    await state.update_data(remind=callback_data.action == TaskFlowAction.YES)
+    remind = callback_data.action == TaskFlowAction.YES
+    data = await state.update_data(remind=remind)
+    if remind and data.get("deal_id") is None:
+        # Not on a deal: the reminders need a client to reach (the deal's contact otherwise).
+        await state.set_state(NewTask.client)
+        await msg.answer(client_question(), reply_markup=flow_button(
+            data["flow"], (_("Skip"), TaskFlowAction.SKIP)))
+        return
+    await save(msg, state, actor, tasks)
+
+
+async def on_client(query: CallbackQuery, callback_data: TaskFlowCb, state: FSMContext,
+                    msg: Message, actor: User, tasks: TaskService) -> None:
+    """The client chosen (or Skip: a meeting without a client, whose reminders wait for one
+    linked on its card)."""
+    await query.answer()
+    await msg.edit_reply_markup(reply_markup=None)
+    if callback_data.action == TaskFlowAction.CLIENT:
+        company_id, contact_id = client_ids(callback_data.kind, callback_data.id)
+        await state.update_data(company_id=company_id, contact_id=contact_id)
     await save(msg, state, actor, tasks)
 
 

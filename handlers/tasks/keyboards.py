@@ -65,6 +65,9 @@ def card_keyboard(card: TaskCard, zone: tzinfo) -> InlineKeyboardMarkup:
     add(_("Comment"), Card.COMMENT)
     add(_("Cancel task"), Card.CANCEL)
     rows += [3, 3]
+    if task.is_event:
+        add(_("Client"), Card.CLIENT)
+        rows.append(1)
     if card.can_offer:
         add(_("Offer times"), Card.OFFER)
         rows.append(1)

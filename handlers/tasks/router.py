@@ -1,6 +1,6 @@
-"""create_router: the tasks feature. It owns the "tk" (a /today line), "tc" (the task card
-and its lists) and "tf" (the /task flow) prefixes; a flow button of a finished step is refused
-last."""
+"""create_router: the tasks feature. It owns the "tk" (a /today line), "tc" (the task card,
+its lists and its client) and "tf" (the /task flow) prefixes; a flow button of a finished
+step is refused last."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aiogram.filters import Command, StateFilter
 
 from handlers.callback import AlertOnDomainError
 from handlers.filters import HasText, IsStaff, SameFlow
-from handlers.tasks import card, flow, views
+from handlers.tasks import card, client, flow, views
 from handlers.tasks.callbacks import (
     CARD_MARKS,
     CARD_POSTPONE,
@@ -44,6 +44,11 @@ def create_router() -> Router:
     router.callback_query.register(
         flow.on_remind, TaskFlowCb.filter(F.action.in_({TaskFlowAction.YES, TaskFlowAction.NO})),
         StateFilter(NewTask.remind), SameFlow(TaskFlowCb))
+    router.message.register(client.got_flow_client, StateFilter(NewTask.client), HasText())
+    router.callback_query.register(
+        flow.on_client,
+        TaskFlowCb.filter(F.action.in_({TaskFlowAction.CLIENT, TaskFlowAction.SKIP})),
+        StateFilter(NewTask.client), SameFlow(TaskFlowCb))
     router.callback_query.register(flow.on_finished_step, TaskFlowCb.filter())
 
     router.message.register(views.cmd_today, Command("today"))
@@ -55,8 +60,10 @@ def create_router() -> Router:
     router.message.register(card.got_defer, StateFilter(TaskStep.defer), HasText())
     router.message.register(card.got_comment, StateFilter(TaskStep.comment), HasText())
     router.message.register(card.got_offer, StateFilter(TaskStep.offer), HasText())
+    router.message.register(client.got_card_client, StateFilter(TaskStep.client), HasText())
     router.message.register(card.not_text,
-                            StateFilter(TaskStep.defer, TaskStep.comment, TaskStep.offer),
+                            StateFilter(TaskStep.defer, TaskStep.comment, TaskStep.offer,
+                                        TaskStep.client),
                             ~F.text.startswith("/"))
     cb = TaskCardCb.filter
     router.callback_query.register(card.on_open, cb(F.action == Card.OPEN))
@@ -71,4 +78,7 @@ def create_router() -> Router:
     router.callback_query.register(card.on_comment, cb(F.action == Card.COMMENT))
     router.callback_query.register(card.on_offer, cb(F.action == Card.OFFER))
     router.callback_query.register(card.on_unoffer, cb(F.action == Card.UNOFFER))
+    router.callback_query.register(client.on_card_client, cb(F.action == Card.CLIENT))
+    router.callback_query.register(client.on_card_client_to,
+                                   cb(F.action.in_({Card.COMPANY_TO, Card.CONTACT_TO})))
     return router

@@ -81,6 +81,8 @@ def card_text(card: TaskCard, zone: tzinfo) -> str:
     when = when_text(task, zone)
     lines.append((_("Starts: {when}") if task.is_event else _("Due: {when}")).format(when=when))
     lines.append(_("Status: {status}").format(status=status_text(task, zone)))
+    if card.client:
+        lines.append(_("Client: {name}").format(name=html.escape(card.client)))
     lines.append(_("Responsible: {name}").format(name=html.escape(card.owner_name)))
     if card.creator_name:
         lines.append(_("Set by: {name}").format(name=html.escape(card.creator_name)))

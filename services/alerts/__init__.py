@@ -17,9 +17,9 @@ that runs twice, or after a restart, never doubles a message:
   that became overdue (`overdue:{invoice}`), an installment due (10:00 local on its date,
   `installment:{installment}:due`), a guarantee letter's promised date passed unpaid (10:00
   local the day after, `guarantee:{shipment}:{date}`), a contract ending in 30 / 7 / 1 days
-  (09:00 local, `contract:{contract}:{days}d`), a task due (`task:{task}:{due time}`), a
-  quote expired (`QuoteService.expire_due`: the manager and the customer's bound chat,
-  `quote:{quote}:expired:{valid until}...`);
+  (at the owner's digest hour local, `contract:{contract}:{days}d`), a task due
+  (`task:{task}:{due time}`), a quote expired (`QuoteService.expire_due`: the manager and
+  the customer's bound chat, `quote:{quote}:expired:{valid until}...`);
 * meetings with "remind the client": 24 h and 2 h before into the client's chat (the
   meeting's contact, else its company's contact bound to Telegram), with Confirm /
   Reschedule (a time the manager offered, or a wish typed) / Cancel (`meeting_answers`);
@@ -79,6 +79,7 @@ from services.alerts.model import (
     COUNTRY_TIMEZONES,
     CUSTOMER_PAID_ACTION,
     DIGEST_GRACE,
+    DIGEST_HOURS,
     DIGEST_PAGE,
     FIRST_RUN_LOOKBACK,
     INVOICE_KINDS,
@@ -139,6 +140,7 @@ __all__ = [
     "COUNTRY_TIMEZONES",
     "CUSTOMER_PAID_ACTION",
     "DIGEST_GRACE",
+    "DIGEST_HOURS",
     "DIGEST_PAGE",
     "FIRST_RUN_LOOKBACK",
     "INVOICE_KINDS",

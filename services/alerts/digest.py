@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from services.alerts.base import AlertServiceBase
 from services.alerts.model import (
     DIGEST_GRACE,
+    DIGEST_HOURS,
     DIGEST_PAGE,
     Composed,
     DigestItem,
@@ -36,8 +37,11 @@ SECTION_LIMIT = 200
 
 
 def digest_hour(hour: int | None) -> time:
-    """A person's digest hour (None: the default, 09:00)."""
-    return DIGEST_HOUR if hour is None else time(hour)
+    """A person's digest hour (None: the default, 09:00); one stored outside DIGEST_HOURS
+    (before they were limited) reads as the nearest allowed hour."""
+    if hour is None:
+        return DIGEST_HOUR
+    return time(min(max(hour, DIGEST_HOURS.start), DIGEST_HOURS.stop - 1))
 
 
 def digest_window(day: date, hour: int | None, tz: str) -> tuple[datetime, datetime]:

@@ -20,14 +20,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.alerts.base import AlertServiceBase
-from services.alerts.meetings import meeting_messages
+from services.alerts.meetings import MeetingReminders
 from services.alerts.model import WISH_MAX, CustomerAnswer, MeetingTarget, StaffMember
 from services.alerts.ports import AlertUnitOfWork
 from services.errors import Conflict, InvalidInput, NotFound
 from services.notices import MEETING_ANSWER, notice
 from services.outbox import NewOutboxMessage
-from services.reminders import plan_meeting_reminders
 from services.text import clean_message
 
 
@@ -42,7 +40,7 @@ def clean_wish(text: str) -> str:
     return clean_message(text, WISH_MAX)
 
 
-class MeetingAnswers(AlertServiceBase):
+class MeetingAnswers(MeetingReminders):
     """The client's buttons on a meeting reminder (see the module's invariants)."""
 
     async def _client_meeting(self, uow: AlertUnitOfWork, telegram_id: int, task_id: int,
@@ -105,11 +103,8 @@ class MeetingAnswers(AlertServiceBase):
             starts = slot[1]
             ends = starts + (meet.ends_at - meet.starts_at) if meet.ends_at else None
             await uow.alerts.move_meeting(task_id, starts, ends, slot_id)
-            await uow.alerts.cancel_meeting_reminders(task_id)
+            await self.replan_meeting(uow, task_id, now)
             moved = replace(meet, starts_at=starts, ends_at=ends)
-            tz = self._tz(meet.timezone)
-            await uow.outbox.enqueue(
-                meeting_messages(plan_meeting_reminders(task_id, starts, now, tz), moved, tz))
             await self._tell(uow, moved, f"meeting:{task_id}:{mark}:slot{slot_id}", "moved",
                              customer_name, was=meet.starts_at.isoformat())
             await uow.commit()
@@ -126,6 +121,15 @@ class MeetingAnswers(AlertServiceBase):
                                        customer_name, text=wish)
             await uow.commit()
         return CustomerAnswer(manager, task_id, meet.title, "wish")
+
+    async def client_language(self, telegram_id: int, task_id: int) -> str | None:
+        """The language stored for the meeting's client (their reminders' language), when
+        `telegram_id` is that client; None otherwise (the chat's own language applies)."""
+        async with self._uow(readonly=True) as uow:
+            meet = await uow.alerts.meeting(task_id)
+        if meet is None or meet.chat_id != telegram_id:
+            return None
+        return meet.language
 
     def client_zone(self, meet: MeetingTarget) -> str:
         """The zone the client reads the meeting's times in."""

@@ -1,5 +1,8 @@
-"""Meetings with "remind the client": their reminders 24 h and 2 h before, planned when a
-meeting is created or moved (`plan_meeting`) and picked up by the minute job (`_meetings`)."""
+"""Meetings with "remind the client": their reminders 24 h and 2 h before, planned in the
+transaction that creates, moves, closes or relinks a meeting (`replan_meeting`, called by the
+tasks feature and by the client's own move), and picked up by the minute job (`_meetings`)
+too, so a reminder is never missed whichever path saw the meeting first (the keys make it
+once)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from datetime import datetime, timedelta
 from services.alerts.base import AlertServiceBase
 from services.alerts.model import MEETING_KINDS_PREFIX, TASK_LOOKAHEAD, MeetingTarget
 from services.alerts.ports import AlertUnitOfWork
-from services.errors import NotFound
 from services.outbox import NewOutboxMessage, reminder_messages
 from services.reminders import (
     MEETING_OFFSETS,
@@ -16,7 +18,6 @@ from services.reminders import (
     ReminderConfigError,
     plan_meeting_reminders,
 )
-from services.users import Actor
 
 
 def meeting_lead(kind: str) -> timedelta | None:
@@ -66,18 +67,23 @@ class MeetingReminders(AlertServiceBase):
             out += meeting_messages([p for p in planned if p.due_at_utc <= horizon], meet, tz)
         return out
 
-    async def plan_meeting(self, actor: Actor, task_id: int) -> int:
-        """Plans a meeting's client reminders now (after it is created or moved); a
-        meeting in the past is refused ("meeting_in_past")."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            meet = await uow.alerts.meeting(task_id)
-            if meet is None or (actor.owner_scope() not in (None, meet.owner_id)):
-                raise NotFound()
+    async def replan_meeting(self, uow: AlertUnitOfWork, task_id: int, now: datetime) -> int:
+        """Makes the meeting's pending client reminders what it is now, in the caller's unit
+        of work: those of its start and client still to come are stored, any other pending
+        one (an old start, a client no longer linked, a meeting closed or no longer reminded)
+        is cancelled. Safe to repeat. Returns how many new rows were stored."""
+        meet = await uow.alerts.meeting(task_id)
+        every: list[NewOutboxMessage] = []
+        if meet is not None and meet.status == "planned" and meet.starts_at > now:
             tz = self._tz(meet.timezone)
-            planned = plan_meeting_reminders(meet.task_id, meet.starts_at, now, tz)
-            if meet.chat_id is None:
-                return 0
-            count = await uow.outbox.enqueue(meeting_messages(planned, meet, tz))
-            await uow.commit()
-        return count
+            # All of this start's reminders, past ones too: a late one the minute job stored
+            # is kept, not cancelled; only those still to come are stored here.
+            since = meet.starts_at - max(MEETING_OFFSETS)
+            every = meeting_messages(
+                plan_meeting_reminders(task_id, meet.starts_at, since, tz), meet, tz)
+        fresh = [m for m in every if m.due_at >= now]
+        stored = await uow.outbox.enqueue(fresh)
+        # Moved back to a start (or a client) it had before: its cancelled ones come back.
+        await uow.alerts.revive([m.key for m in fresh], now)
+        await uow.alerts.cancel_meeting_reminders(task_id, except_keys=[m.key for m in every])
+        return stored

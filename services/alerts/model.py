@@ -35,6 +35,14 @@ CONTRACT_STEPS: tuple[int, ...] = (30, 7, 1)
 # A digest not sent within this long after its hour (the bot was down) is not worth sending:
 # the day is under way (09:00 -> by noon).
 DIGEST_GRACE = timedelta(hours=3)
+# The hours a person may choose for the digest, local. It lists the day's work ("due today",
+# "meetings today") and is sent late only within DIGEST_GRACE, so its whole window must lie
+# in the day it speaks of: from 20:00 the window ends by 23:00 (midnight even on the night a
+# clock moves by an hour), while at 22:00 or 23:00 it would cross midnight, where the minute
+# job, which looks for today's digest, would never send a late one and a timely one would
+# list a day already over. Before 05:00 it would wake the person for a day not yet begun.
+# An hour stored before this rule reads as the nearest allowed one (`digest_hour`).
+DIGEST_HOURS = range(5, 21)
 # The alert kinds a person turns on and off (`report_optouts` rows): the outbox kind -> the
 # opt-out kind. The report pushes (REPORT_PUSH_KINDS) are switched in the same table.
 ALERT_KINDS = {

@@ -102,8 +102,10 @@ class AlertRepository(Protocol):
         ...
 
     async def close_meeting(self, task_id: int, status: str, at: datetime) -> None: ...
-    async def cancel_meeting_reminders(self, task_id: int) -> int:
-        """Cancels the meeting's client reminders still pending; returns how many."""
+    async def cancel_meeting_reminders(self, task_id: int, except_keys: Sequence[str] = ()
+                                       ) -> int:
+        """Cancels the meeting's client reminders still pending, but those keyed
+        `except_keys`; returns how many."""
         ...
 
     async def digest_items(

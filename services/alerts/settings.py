@@ -1,17 +1,17 @@
 """Each person's alert settings (issue 18 item 4), always about oneself: the local hour of the
-morning digest and the on/off of each alert kind (ALERT_KINDS) and of the report pushes the
-person gets (REPORT_PUSH_KINDS). Turned off, a kind is not enqueued by the minute job
-(`StaffAlerts.enqueue_alerts`), and a row enqueued before is cancelled at send time
-(`Composing.compose`)."""
+morning digest (05-20: DIGEST_HOURS) and the on/off of each alert kind (ALERT_KINDS) and
+of the report pushes the person gets (REPORT_PUSH_KINDS). Turned off, a kind is not enqueued
+by the minute job (`StaffAlerts.enqueue_alerts`), and a row enqueued before is cancelled at
+send time (`Composing.compose`)."""
 
 from __future__ import annotations
 
 import re
 
-from services.alerts.model import ALERT_KINDS, REPORT_PUSH_KINDS, AlertSettings
+from services.alerts.digest import digest_hour
+from services.alerts.model import ALERT_KINDS, DIGEST_HOURS, REPORT_PUSH_KINDS, AlertSettings
 from services.alerts.report_pushes import ReportPushes
 from services.errors import Forbidden, InvalidInput
-from services.reminders import DIGEST_HOUR
 from services.users import User
 
 # "8", "08", "8:00", "08.00", "8 h"
@@ -19,11 +19,16 @@ _HOUR = re.compile(r"^\s*(\d{1,2})(?:[:.]00)?\s*(?:h|ч)?\s*$", re.IGNORECASE)
 
 
 def parse_hour(text: str) -> int:
-    """The hour 0-23 typed; InvalidInput "bad_hour" otherwise."""
+    """The hour typed, one of DIGEST_HOURS (05-20, see there why); InvalidInput "bad_hour"
+    otherwise."""
     match = _HOUR.match(text or "")
-    hour = int(match.group(1)) if match else -1
-    if not 0 <= hour <= 23:
-        raise InvalidInput("bad_hour", field="digest_hour")
+    return _allowed(int(match.group(1)) if match else -1)
+
+
+def _allowed(hour: int) -> int:
+    if hour not in DIGEST_HOURS:
+        raise InvalidInput("bad_hour", field="digest_hour", first=DIGEST_HOURS.start,
+                           last=DIGEST_HOURS.stop - 1)
     return hour
 
 
@@ -42,18 +47,15 @@ class AlertSettingsService(ReportPushes):
         async with self._uow(readonly=True) as uow:
             member = await uow.alerts.user(actor.id)
             off = {kind for _, kind in await uow.alerts.optouts(actor.id)}
-        hour = member.digest_hour if member and member.digest_hour is not None else None
-        return AlertSettings(DIGEST_HOUR.hour if hour is None else hour, frozenset(off),
-                             self._report_kinds(actor))
+        return AlertSettings(digest_hour(member.digest_hour if member else None).hour,
+                             frozenset(off), self._report_kinds(actor))
 
     async def set_digest_hour(self, actor: User, hour: int | str) -> AlertSettings:
-        """The digest comes at `hour` local from the next day it is due (a number 0-23, or
-        the text typed)."""
+        """The digest comes at `hour` local from the next day it is due (one of
+        DIGEST_HOURS, or the text typed)."""
         if not actor.is_staff:
             raise Forbidden()
-        value = parse_hour(hour) if isinstance(hour, str) else hour
-        if not 0 <= value <= 23:
-            raise InvalidInput("bad_hour", field="digest_hour")
+        value = parse_hour(hour) if isinstance(hour, str) else _allowed(hour)
         async with self._uow() as uow:
             await uow.alerts.set_digest_hour(actor.id, value)
             await uow.commit()

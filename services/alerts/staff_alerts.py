@@ -22,7 +22,7 @@ from services.alerts.model import (
 from services.alerts.ports import AlertRepository, AlertUnitOfWork
 from services.alerts.report_pushes import ReportPushes
 from services.outbox import NewOutboxMessage
-from services.reminders import DIGEST_HOUR, local_to_utc, validate_timezone
+from services.reminders import local_to_utc, validate_timezone
 
 
 def contract_step(ends_on: date, today: date) -> int | None:
@@ -257,8 +257,8 @@ class StaffAlerts(ReportPushes, MeetingReminders):
                 if not first < c.ends_on < local_today:
                     continue
                 step = min(CONTRACT_STEPS)
-            # Sent in the owner's working day, not at midnight.
-            at = local_to_utc(datetime.combine(local_today, DIGEST_HOUR), tz)
+            # Sent when the owner's working day starts (their digest hour), not at midnight.
+            at = local_to_utc(datetime.combine(local_today, digest_hour(owner.digest_hour)), tz)
             out.append(
                 _staff_message(
                     f"contract:{c.contract_id}:{step}d",

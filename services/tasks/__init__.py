@@ -10,7 +10,10 @@ Invariants:
   reopening a done or cancelled one: "task.restore"), with its client and deal;
 - "cancelled" archives a task: it leaves /today, /week and the deal card;
 - a task created on a deal belongs to a deal the actor may see (else NotFound), and is linked
-  to the deal's contact (a meeting's client reminders go to that person's Telegram);
+  to the deal's contact (a meeting's client reminders go to that person's Telegram); an event
+  may be linked to a client (a company or a contact) of the actor's own only (`set_client`);
+- a meeting reminded to the client has its reminders planned, moved or stopped in the same
+  transaction as the change (`meetings`, the alerts feature wired by `bot/`);
 - a meeting reminded to the client may carry up to SLOTS_MAX other times offered to the
   client (services/tasks/slots.py)."""
 

@@ -81,6 +81,7 @@ class TaskDraft:
     deal_id: int | None = None
     company_id: int | None = None
     remind_client: bool = False
+    contact_id: int | None = None  # the client's person (their company's when not given)
     # The user's action that makes it (an alert's button): a second press finds it, once.
     origin_key: str | None = None
 
@@ -124,6 +125,7 @@ class TaskCard:
     creator_name: str | None  # only when someone else set it
     comments: Sequence[TaskComment]
     slots: Sequence[MeetingSlot] = ()
+    client: str = ""  # the client's company and person, as the card names them
 
     @property
     def can_offer(self) -> bool:

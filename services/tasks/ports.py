@@ -80,6 +80,30 @@ class TaskDeals(Protocol):
     async def get(self, deal_id: int, owner_id: int | None) -> TaskDeal | None: ...
 
 
+class TaskContact(Protocol):
+    """What linking a meeting to a client needs of a contact."""
+
+    @property
+    def owner_id(self) -> int: ...
+    @property
+    def company_id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+
+
+class TaskContacts(Protocol):
+    async def contact(self, contact_id: int) -> TaskContact | None: ...
+
+
+class MeetingPlans(Protocol):
+    """The client reminders of a meeting (the alerts feature, wired by `bot/`)."""
+
+    async def replan_meeting(self, uow: Any, task_id: int, now: datetime) -> int:
+        """Makes the meeting's pending client reminders what the meeting is now, in `uow`
+        (the unit of work of the change, so they are planned in its transaction)."""
+        ...
+
+
 class TaskUnitOfWork(AuditedUnitOfWork, Protocol):
     @property
     def tasks(self) -> TaskRepository: ...
@@ -87,6 +111,8 @@ class TaskUnitOfWork(AuditedUnitOfWork, Protocol):
     def deals(self) -> TaskDeals: ...
     @property
     def companies(self) -> CompanyRepository: ...
+    @property
+    def profiles(self) -> TaskContacts: ...
     @property
     def task_comments(self) -> TaskCommentRepository: ...
     @property

@@ -27,13 +27,17 @@ from services.tasks.model import (
     parse_end,
     parse_when,
 )
-from services.tasks.ports import TaskUnitOfWork
+from services.tasks.ports import MeetingPlans, TaskUnitOfWork
 from services.tasks.slots import SlotUseCases
 from services.users import Actor
 
 
 class TaskService(SlotUseCases):
     """Tasks and events of managers; see the module docstring for the invariants."""
+
+    # Wired by `bot/` (the alerts feature plans the client reminders); None: the minute job
+    # alone plans them.
+    meetings: MeetingPlans | None = None
 
     def __init__(self, uow: UowFactory[TaskUnitOfWork], clock: Clock,
                  default_timezone: str = "UTC") -> None:
@@ -63,7 +67,8 @@ class TaskService(SlotUseCases):
         async with self._uow() as uow:
             if draft.origin_key is not None and await uow.tasks.by_origin(draft.origin_key):
                 raise Conflict("already_done")
-            company_id, contact_id = draft.company_id, None
+            company_id, contact_id = await _own_client(uow, actor, draft.company_id,
+                                                       draft.contact_id)
             if draft.deal_id is not None:
                 deal = await uow.deals.get(draft.deal_id, actor.owner_scope())
                 if deal is None:
@@ -72,10 +77,7 @@ class TaskService(SlotUseCases):
                     raise Conflict("deal_closed")
                 company_id = company_id or deal.company_id
                 # The deal's person: a meeting's client reminders reach their Telegram.
-                contact_id = deal.contact_id
-            elif company_id is not None:
-                if await uow.companies.get(company_id, actor.owner_scope()) is None:
-                    raise NotFound(entity="company", id=company_id)
+                contact_id = contact_id or deal.contact_id
             values: dict[str, Any] = {
                 "kind": kind.value, "title": title, "status": "planned",
                 "deal_id": draft.deal_id, "company_id": company_id, "contact_id": contact_id,
@@ -91,8 +93,41 @@ class TaskService(SlotUseCases):
             task = await uow.tasks.add(actor.id, values, now)
             await uow.audit.add(actor.id, "task.create", "task", task.id,
                                 company_id=company_id, deal_id=draft.deal_id)
+            await self._replan(uow, task, now)
             await uow.commit()
         return task
+
+    async def set_client(self, actor: Actor, task_id: int, company_id: int | None = None,
+                         contact_id: int | None = None) -> Task:
+        """Links an open event to a client of the actor's own: a company (its contact bound
+        to Telegram gets the client reminders) or a contact (with its company). Another
+        manager's client is NotFound, as is a task the actor may not see."""
+        if company_id is None and contact_id is None:
+            raise InvalidInput("empty", field="client")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            task = await uow.tasks.visible(task_id, actor.owner_scope())
+            if task is None:
+                raise NotFound(entity="task", id=task_id)
+            if not task.is_event:
+                raise InvalidInput("not_an_event", field="client")
+            if not task.is_open:
+                raise Conflict("task_closed")
+            company_id, contact_id = await _own_client(uow, actor, company_id, contact_id)
+            await uow.tasks.update(task.id, {"company_id": company_id, "contact_id": contact_id})
+            await uow.audit.add(actor.id, "task.client", "task", task.id,
+                                company_id=company_id, deal_id=task.deal_id)
+            updated = await uow.tasks.get(task.id, None)
+            assert updated is not None
+            await self._replan(uow, updated, now)
+            await uow.commit()
+        return updated
+
+    async def _replan(self, uow: TaskUnitOfWork, task: Task, now: datetime) -> None:
+        """A meeting reminded to the client gets its reminders planned (or replanned, or
+        stopped) in the transaction that created, moved, closed or relinked it."""
+        if self.meetings is not None and task.kind == TaskKind.MEETING and task.remind_client:
+            await self.meetings.replan_meeting(uow, task.id, now)
 
     async def get(self, actor: Actor, task_id: int) -> Task:
         """A task the actor may open: their own or one they set (heads and admins: any)."""
@@ -231,9 +266,25 @@ class TaskService(SlotUseCases):
                 "task", task.id, {"changes": changes},
                 company_id=task.company_id, deal_id=task.deal_id)
             updated = await uow.tasks.get(task.id, None)
+            assert updated is not None
+            await self._replan(uow, updated, now)
             await uow.commit()
-        assert updated is not None
         return updated
+
+
+async def _own_client(uow: TaskUnitOfWork, actor: Actor, company_id: int | None,
+                      contact_id: int | None) -> tuple[int | None, int | None]:
+    """(company, contact) of a client the actor may link: their own (heads and admins: any),
+    else NotFound; a contact brings its company."""
+    scope = actor.owner_scope()
+    if contact_id is not None:
+        contact = await uow.profiles.contact(contact_id)
+        if contact is None or scope not in (None, contact.owner_id):
+            raise NotFound(entity="contact", id=contact_id)
+        return contact.company_id, contact_id
+    if company_id is not None and await uow.companies.get(company_id, scope) is None:
+        raise NotFound(entity="company", id=company_id)
+    return company_id, None
 
 
 def _moved(task: Task, when: datetime) -> dict[str, Any]:

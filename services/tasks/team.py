@@ -47,6 +47,16 @@ def _name(user: User | None) -> str:
     return user.full_name or (f"@{user.username}" if user.username else str(user.telegram_id))
 
 
+async def _client_name(uow: TaskUnitOfWork, task: Task) -> str:
+    """"Company · person" of the task's client, as far as it has one ("" for none)."""
+    company = (await uow.companies.get(task.company_id, None)
+               if task.company_id is not None else None)
+    contact = (await uow.profiles.contact(task.contact_id)
+               if task.contact_id is not None else None)
+    return " · ".join(n for n in (company.name if company else "",
+                                  contact.name if contact else "") if n)
+
+
 class TeamUseCases:
     _uow: UowFactory[TaskUnitOfWork]
     _clock: Clock
@@ -72,9 +82,10 @@ class TeamUseCases:
             comments = await uow.task_comments.latest(task.id, LAST_COMMENTS)
             slots = (await uow.tasks.slots(task.id, self._clock.now())
                      if task.kind == TaskKind.MEETING else ())
+            client = await _client_name(uow, task)
         return TaskCard(task=task, owner_name=_name(owner),
                         creator_name=_name(creator) if creator else None, comments=comments,
-                        slots=slots)
+                        slots=slots, client=client)
 
     async def assign_targets(self, actor: Actor, task_id: int) -> tuple[Task, list[User]]:
         """The task and the colleagues it may go to: active managers and heads, not its

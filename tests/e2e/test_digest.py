@@ -208,10 +208,13 @@ async def test_the_digest_lists_items_with_their_buttons_and_pages_on(bot: Harne
     assert "✓ 08:00" in buttons(screen)
     petr_screen = await bot.say(PETR, "/alerts")
     asked = await bot.press(PETR, petr_screen, "Other hour")
-    assert asked["text"] == ("At what hour should the digest come? Send a number from 0 to 23, "
+    assert asked["text"] == ("At what hour should the digest come? Send a number from 5 to 20, "
                              "your time. /cancel to stop.")
-    refused = await bot.say(PETR, "25")
-    assert refused["text"] == "Send the hour as a number from 0 to 23, for example 8."
+    # 23:00 is refused: its late window would cross midnight (DIGEST_HOURS); so is 25.
+    for typed in ("23", "25", "4"):
+        refused = await bot.say(PETR, typed)
+        assert refused["text"] == ("The morning digest plans your day: send an hour from 5 "
+                                   "to 20, for example 8."), typed
     petr_screen = await bot.say(PETR, "10")
     assert petr_screen["text"].startswith("Alerts\nThe morning digest comes at 10:00 your time.")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.access import AccessService
 from services.users import Role
@@ -165,8 +165,10 @@ async def test_meeting_reminders_confirm_move_wish_and_cancel(bot: Harness) -> N
     reminder = await bot.client.wait_for(CUSTOMER, is_reminder("Demo"), after=0)
     assert reminder["text"] == "Reminder: meeting «Demo» on 21.11.2026 14:00 (your time)."
     assert buttons(reminder) == ["Confirm", "Reschedule", "Cancel the meeting"]
+    # Both were planned when the meeting was made; the 2 h one waits for its moment.
     assert await reminders_of(bot, demo.id) == [
-        ("1440m", "sent", datetime(2026, 11, 20, 12, 0, tzinfo=UTC))]
+        ("1440m", "sent", datetime(2026, 11, 20, 12, 0, tzinfo=UTC)),
+        ("120m", "pending", datetime(2026, 11, 21, 10, 0, tzinfo=UTC))]
 
     # Confirm: thanked, the manager told once however often it is pressed.
     confirm = reminder["buttons"][0][0]["callback_data"]
@@ -206,10 +208,12 @@ async def test_meeting_reminders_confirm_move_wish_and_cancel(bot: Harness) -> N
     card = await bot.press(MANAGER, told, "Open task")
     assert "Starts: 22.11 10:00–11:30" in card["text"]
     assert "Times offered" not in card["text"]  # the time taken is no longer offered
-    # The old start's reminder went; the new start's two are planned.
+    # The old start's reminder went and its 2 h one is cancelled; the new start's two are
+    # planned.
     assert await reminders_of(bot, contract.id) == [
         ("1440m", "sent", datetime(2026, 11, 20, 13, tzinfo=UTC)),
         ("1440m", "pending", datetime(2026, 11, 21, 7, tzinfo=UTC)),
+        ("120m", "cancelled", datetime(2026, 11, 21, 11, tzinfo=UTC)),
         ("120m", "pending", datetime(2026, 11, 22, 5, tzinfo=UTC))]
     # Stale: the old reminder's Confirm and the slot pressed again change nothing.
     told_before = await answers_told(bot)
@@ -254,9 +258,105 @@ async def test_meeting_reminders_confirm_move_wish_and_cancel(bot: Harness) -> N
     # Two hours before it, nothing more goes out for the cancelled «Lunch».
     bot.clock.set(datetime(2026, 11, 21, 13, 0, tzinfo=UTC))
     await bot.app.services.alerts.enqueue_alerts()
-    assert [s for _, s, _ in await reminders_of(bot, lunch.id)] == ["sent"]
+    assert [s for _, s, _ in await reminders_of(bot, lunch.id)] == ["sent", "cancelled"]
     # The 2 h reminder of «Tour» still comes, and «Contract»'s first one for its new start.
     for text in ("Reminder: meeting «Tour» on 21.11.2026 16:00 (your time).",
                  "Reminder: meeting «Contract» on 22.11.2026 09:00 (your time)."):
         await bot.client.wait_for(CUSTOMER, lambda v, t=text: v["text"] == t, after=0)
     assert await answers_told(bot) == told_before + 2
+
+
+async def test_a_task_meeting_gets_a_client_and_answers_in_the_clients_language(
+        bot: Harness) -> None:
+    """Issue 18 follow-ups: a meeting made with /task (no deal) is linked to one of the
+    manager's own clients, in the flow or on its card; its reminders are planned at once (no
+    minute job runs here); the client, whose app is in English but who is stored as Romanian,
+    reads the reminder and every answer to its buttons in Romanian."""
+    await seed(bot)
+    db = Database(create_engine(bot.database_url))
+    try:
+        async with db.uow() as uow:
+            await uow.session.execute(update(m.Contact).where(m.Contact.name == "Buyer")
+                                      .values(language="ro"))
+            other = await uow.session.scalar(select(m.Company.id)
+                                             .where(m.Company.name == "Other"))
+            await uow.commit()
+    finally:
+        await db.dispose()
+
+    async def new_meeting(title: str) -> dict[str, Any]:
+        kinds = await bot.say(MANAGER, "/task")
+        await bot.client.press(MANAGER, kinds["message_id"], text="Meeting")
+        await bot.client.wait_for_edit(MANAGER, kinds["message_id"])
+        await bot.say(MANAGER, title)
+        await bot.say(MANAGER, "21.11 15:00")
+        remind = await bot.say(MANAGER, "16:30")
+        which = await bot.press(MANAGER, remind, "Yes")
+        assert which["text"] == ("Which client is it with? Type part of the name, a phone or "
+                                 "a tax id.")
+        return which
+
+    # In the flow: Petr's client is not found by Ivan; his own Acme is.
+    await new_meeting("Review")
+    missed = await bot.say(MANAGER, "Oth")
+    assert missed["text"] == "No client of yours matches «Oth». Type again."
+    assert buttons(missed) == ["Skip"]
+    found = await bot.say(MANAGER, "Acm")
+    assert found["text"] == "Choose the client:"
+    assert buttons(found) == ["Acme", "Skip"]
+    saved = await bot.press(MANAGER, found, "Acme")
+    assert saved["text"] == "Saved: 🤝 Meeting: Review · 21.11 15:00–16:30 (planned) 🔔"
+    review = await meeting(bot, "Review")
+    # Planned in the same transaction: both reminders wait in the outbox already.
+    assert [(lead, status) for lead, status, _ in await reminders_of(bot, review.id)] == [
+        ("1440m", "pending"), ("120m", "pending")]
+
+    # On the card: a meeting saved without a client gets Buyer (his contact) later.
+    which = await new_meeting("Tour")
+    saved = await bot.press(MANAGER, which, "Skip")
+    assert saved["text"] == "Saved: 🤝 Meeting: Tour · 21.11 15:00–16:30 (planned) 🔔"
+    tour = await meeting(bot, "Tour")
+    assert (tour.contact_id, await reminders_of(bot, tour.id)) == (None, [])
+    card = await open_card(bot, MANAGER, "Tour")
+    assert "Client" in buttons(card) and "Client:" not in card["text"]
+    asked = await bot.press(MANAGER, card, "Client")
+    assert asked["text"] == "Which client is it with? Type part of the name, a phone or a tax id."
+    found = await bot.say(MANAGER, "Buy")
+    assert buttons(found) == ["👤 Buyer (Acme)"]
+    # Forged: Ivan linking Petr's client, Petr linking his own to Ivan's meeting: not found.
+    petr = await bot.say(MANAGER2, "/week")
+    for who, message_id in ((MANAGER, found["message_id"]), (MANAGER2, petr["message_id"])):
+        forged = await bot.press_for_answer(who, message_id, f"tc:kc:{tour.id}:{other}",
+                                            forged=True)
+        assert forged.startswith("Not found"), forged
+    assert (await meeting(bot, "Tour")).contact_id is None
+    await bot.client.press(MANAGER, found["message_id"], text="👤 Buyer (Acme)")
+    card = await bot.client.wait_for(MANAGER, lambda v: "Client:" in (v["text"] or ""))
+    assert "\nClient: Acme · Buyer\n" in card["text"]
+    assert len(await reminders_of(bot, (await meeting(bot, "Tour")).id)) == 2
+
+    # 24 h before: the drain sends both reminders (nothing but the clock moved), in Romanian.
+    bot.clock.set(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    reminder = await bot.client.wait_for(
+        CUSTOMER, lambda v: "„Review”" in (v["text"] or ""), after=0)
+    assert reminder["text"] == ("Memento: întâlnirea „Review” la 21.11.2026 14:00 (ora "
+                                "dumneavoastră).")
+    assert buttons(reminder) == ["Confirmați", "Reprogramați", "Anulați întâlnirea"]
+    answer = await bot.press_for_answer(CUSTOMER, reminder["message_id"], text="Confirmați")
+    assert answer == "Vă mulțumim, ne vedem la întâlnire!"
+    told = await bot.client.wait_for(MANAGER, lambda v: "confirmed" in (v["text"] or ""),
+                                     after=0)
+    assert told["text"] == "Buyer confirmed the meeting «Review» on 21.11.2026 15:00."
+
+    tour_reminder = await bot.client.wait_for(
+        CUSTOMER, lambda v: "„Tour”" in (v["text"] or ""), after=0)
+    ask = await bot.press(CUSTOMER, tour_reminder, "Reprogramați")
+    assert ask["text"].startswith("Ce oră v-ar conveni pentru „Tour”?"), ask["text"]
+    sent = await bot.say(CUSTOMER, "Luni după 15:00")
+    assert sent["text"] == ("Mesajul a fost trimis managerului dumneavoastră. Veți primi un "
+                            "răspuns în curând.")
+    # A refusal reads Romanian too: a button for another start of the meeting.
+    prefix, action, task_id, mark, slot = reminder["buttons"][0][0]["callback_data"].split(":")
+    stale = ":".join((prefix, action, task_id, str(int(mark) - 60), slot))
+    refused = await bot.press_for_answer(CUSTOMER, reminder["message_id"], stale, forged=True)
+    assert refused == "Deja făcut: întâlnirea s-a schimbat de la acest mesaj."

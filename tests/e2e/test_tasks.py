@@ -32,7 +32,10 @@ async def test_today_with_done_and_postpone(bot: Harness) -> None:
     assert "after the start" in (await bot.say(MANAGER, "15:00"))["text"]
     remind = await bot.say(MANAGER, "17:30")
     assert remind["text"] == "Remind the client before the meeting?"
-    saved = await bot.press(MANAGER, remind, "Yes")
+    which = await bot.press(MANAGER, remind, "Yes")
+    # Not on a deal: which client the reminders go to (none here: Skip).
+    assert which["text"] == "Which client is it with? Type part of the name, a phone or a tax id."
+    saved = await bot.press(MANAGER, which, "Skip")
     assert saved["text"] == ("Saved: 🤝 Meeting: Demo at the client's · 20.11 16:00–17:30 "
                              "(planned) 🔔")
     ask_end = await new_task(bot, "Call", "Supplier", "завтра 10:00")

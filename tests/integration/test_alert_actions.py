@@ -207,3 +207,24 @@ async def test_task_alert_moves_follow_the_alerts_moment(world: World) -> None:
     with pytest.raises(Conflict) as err:
         await w.actions.task_done(w.ivan, task.id)
     assert err.value.code == "already_done"
+
+
+async def test_the_working_day_starts_at_the_persons_digest_hour(world: World) -> None:
+    """Issue 18 follow-up: Ivan's digest comes at 07:00, so his contract alert is due at 07:00
+    his time (not 09:00) and "Call task for tomorrow" is due tomorrow at 07:00."""
+    w = world
+    await w.alerts.set_digest_hour(w.ivan, 7)
+    await w.run(update(m.User).where(m.User.id == w.ivan.id).values(timezone="Europe/Chisinau"))
+    async with w.db.uow() as uow:
+        uow.session.add(m.Contract(owner_id=w.ivan.id, title="Lease", starts_on=date(2025, 1, 1),
+                                   ends_on=date(2026, 6, 22)))
+        await uow.commit()
+    w.clock.set(datetime(2026, 6, 15, 3, 30, tzinfo=UTC))  # 06:30 in Chisinau
+    await w.alerts.enqueue_alerts()
+    due = await w.rows(select(m.OutboxMessage.due_at)
+                       .where(m.OutboxMessage.kind == "contract_alert"))
+    assert [d.astimezone(UTC) for (d,) in due] == [datetime(2026, 6, 15, 4, 0, tzinfo=UTC)]
+
+    row = await overdue_alert(w)
+    task = await w.actions.call_task(w.ivan, row, "Call {company}")
+    assert task.due_at == datetime(2026, 6, 16, 4, 0, tzinfo=UTC)

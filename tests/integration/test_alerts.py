@@ -29,8 +29,9 @@ from services.deals import DealService
 from services.errors import InvalidInput, NotFound
 from services.payments import PaymentService
 from services.pipelines import load_pipelines
-from services.reminders import Ladder, ReminderConfigError
+from services.reminders import Ladder, ReminderConfigError, plan_meeting_reminders
 from services.settlement import Settlement
+from services.tasks import TaskDraft, TaskKind, TaskService
 from services.users import Role, User
 from storage import models as m
 from storage.uow import Database
@@ -295,12 +296,76 @@ async def test_meeting_in_the_past_is_refused(db: Database) -> None:
         await uow.commit()
     alerts = service(db, clock)
     with pytest.raises(ReminderConfigError) as err:
-        await alerts.plan_meeting(actor(w.manager, MANAGER_TG), task_id)
+        plan_meeting_reminders(task_id, clock.now() - timedelta(hours=1), clock.now())
     assert err.value.code == "meeting_in_past"
+    # Planning it at once (as a change of the meeting does) stores nothing.
+    async with db.uow() as uow:
+        assert await alerts.replan_meeting(uow, task_id, clock.now()) == 0
+        await uow.commit()
     assert await outbox_rows(db) == []
     # The minute job skips it too, without failing the rest.
     assert await alerts.enqueue_alerts() >= 0
     assert [r for r in await outbox_rows(db) if r.kind.startswith("meeting")] == []
+
+
+async def test_a_meeting_plans_its_client_reminders_in_the_change_that_makes_or_moves_it(
+        db: Database) -> None:
+    """Issue 18 follow-up: created, moved, moved back, relinked and cancelled by the manager,
+    a meeting's client reminders are what it is now, at once, without the minute job."""
+    w = await seed(db)
+    clock = FrozenClock(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+    alerts = service(db, clock)
+    tasks = TaskService(db.uow, clock, "Europe/Chisinau")
+    tasks.meetings = alerts
+    ivan = actor(w.manager, MANAGER_TG)
+
+    async def meeting_rows() -> list[tuple[str, str, datetime]]:
+        return [(r.idempotency_key.split(":")[3], r.status, r.due_at)
+                for r in await outbox_rows(db) if r.kind.startswith("meeting")]
+
+    start = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)
+    meet = await tasks.create(ivan, TaskDraft(
+        kind=TaskKind.MEETING, title="Demo", when=start, remind_client=True,
+        company_id=w.company))
+    assert await meeting_rows() == [("1440m", "pending", start - timedelta(hours=24)),
+                                    ("120m", "pending", start - timedelta(hours=2))]
+    row = (await outbox_rows(db))[0]
+    assert (row.chat_id, row.payload["lang"]) == (CUSTOMER_CHAT, "en")
+
+    # +1 day: the old start's are cancelled in the same change, the new start's stored.
+    await tasks.postpone(ivan, meet.id, 1)
+    later = start + timedelta(days=1)
+    assert [r for r in await meeting_rows() if r[1] == "pending"] == [
+        ("1440m", "pending", later - timedelta(hours=24)),
+        ("120m", "pending", later - timedelta(hours=2))]
+    # Moved back: the first start's reminders come back, the other start's go.
+    await tasks.defer(ivan, meet.id, "03.06 15:00")
+    assert [r for r in await meeting_rows() if r[1] == "pending"] == [
+        ("1440m", "pending", start - timedelta(hours=24)),
+        ("120m", "pending", start - timedelta(hours=2))]
+    # The minute job finds nothing more to store; a second replan changes nothing.
+    await alerts.enqueue_alerts()
+    async with db.uow() as uow:
+        assert await alerts.replan_meeting(uow, meet.id, clock.now()) == 0
+        await uow.commit()
+    assert len([r for r in await meeting_rows() if r[1] == "pending"]) == 2
+
+    # Another manager's client cannot be linked; the meeting and its reminders stay.
+    async with db.uow() as uow:
+        other = m.Company(owner_id=w.manager2, name="Other", name_norm="other")
+        uow.session.add(other)
+        await uow.session.flush()
+        other_id = other.id
+        await uow.commit()
+    with pytest.raises(NotFound):
+        await tasks.set_client(ivan, meet.id, company_id=other_id)
+    with pytest.raises(NotFound):
+        await tasks.set_client(actor(w.manager2, MANAGER2_TG), meet.id, company_id=other_id)
+    assert (await tasks.get(ivan, meet.id)).company_id == w.company
+
+    # Cancelled from the card: nothing pending is left.
+    await tasks.mark(ivan, meet.id, "cancelled")
+    assert [r for r in await meeting_rows() if r[1] == "pending"] == []
 
 
 async def test_snooze_skip_stop_are_scoped_to_the_owner(db: Database) -> None:

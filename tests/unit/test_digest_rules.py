@@ -4,11 +4,14 @@ is due and until when it is worth sending, and the hour a person types."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.alerts import (
+    DIGEST_GRACE,
+    DIGEST_HOURS,
     DIGEST_PAGE,
     DigestItem,
     DigestPage,
@@ -18,6 +21,7 @@ from services.alerts import (
     page_of,
     parse_hour,
 )
+from services.alerts.digest import digest_hour
 from services.errors import InvalidInput
 
 S = DigestSection
@@ -68,13 +72,14 @@ def test_the_digest_is_due_at_the_persons_hour_local_and_worth_sending_three_hou
         datetime(2026, 6, 17, 2, 0, tzinfo=UTC), datetime(2026, 6, 17, 5, 0, tzinfo=UTC))
 
 
-@pytest.mark.parametrize(("typed", "hour"), [("8", 8), ("08", 8), ("0", 0), ("23", 23),
+@pytest.mark.parametrize(("typed", "hour"), [("8", 8), ("08", 8), ("5", 5), ("20", 20),
                                              ("7:00", 7), (" 10.00 ", 10), ("9 ч", 9)])
 def test_the_hour_typed(typed: str, hour: int) -> None:
     assert parse_hour(typed) == hour
 
 
-@pytest.mark.parametrize("typed", ["24", "-1", "8:30", "eight", "", "100"])
+@pytest.mark.parametrize("typed", ["24", "-1", "8:30", "eight", "", "100", "0", "4", "21",
+                                   "22", "23"])
 def test_a_bad_hour_is_refused(typed: str) -> None:
     with pytest.raises(InvalidInput) as err:
         parse_hour(typed)
@@ -104,3 +109,26 @@ def test_a_page_of_the_longest_items_fits_in_one_telegram_message() -> None:
     assert [label.split(".")[0] for label in labels[:DIGEST_PAGE]] == [
         str(n) for n in range(DIGEST_PAGE + 1, 2 * DIGEST_PAGE + 1)]
     assert labels[DIGEST_PAGE:] == ["« Назад", "Ещё »", "⚙️ Настройки уведомлений"]
+
+
+@pytest.mark.parametrize("tz", ["Europe/Chisinau", "Europe/Moscow", "America/New_York",
+                                "Pacific/Chatham", "America/Santiago"])
+@pytest.mark.parametrize("day", [date(2026, 3, 29), date(2026, 10, 25), date(2026, 11, 1),
+                                 date(2026, 6, 17), date(2026, 4, 4), date(2026, 9, 5)])
+def test_every_allowed_hour_keeps_the_digest_window_inside_its_day(tz: str, day: date) -> None:
+    """The digest lists its day's work and is sent late within DIGEST_GRACE: for each hour a
+    person may choose, on the nights clocks move too, the window starts and ends on that day,
+    so the minute job (which looks for today's digest) never loses a late one at midnight."""
+    zone = ZoneInfo(tz)
+    for hour in DIGEST_HOURS:
+        start, latest = digest_window(day, hour, tz)
+        assert start.astimezone(zone).date() == day
+        assert (latest - timedelta(microseconds=1)).astimezone(zone).date() == day, (hour, tz)
+    # The hours refused would not: 23:00 runs into the next day.
+    late = datetime.combine(day, time(23), tzinfo=zone) + DIGEST_GRACE
+    assert late.astimezone(zone).date() == day + timedelta(days=1)
+
+
+def test_an_hour_stored_before_the_limit_reads_as_the_nearest_allowed() -> None:
+    assert digest_hour(23) == time(20) and digest_hour(2) == time(5)
+    assert digest_hour(None) == time(9) and digest_hour(7) == time(7)
