@@ -39,8 +39,8 @@ PAGE = 8
 
 # The rows other features add under a deal card, each deciding from the deal.
 CARD_ROWS = (invoice_keyboards.deal_card_buttons, quote_keyboards.deal_card_buttons,
-             invoice_repeat_buttons.deal_repeat_buttons, file_keyboards.deal_card_buttons,
-             contract_buttons.deal_card_buttons)
+             invoice_repeat_buttons.deal_repeat_buttons, contract_buttons.deal_card_buttons,
+             file_keyboards.deal_card_buttons)
 
 
 def deal_card_keyboard(card: DealCard, deals: DealService) -> InlineKeyboardMarkup:

@@ -320,14 +320,15 @@ class MailService:
         return mail
 
     async def make_task(self, actor: Actor, mail_id: int) -> Task:
-        """A task to answer the message, due in a day, on the client's card."""
+        """A task to answer the message, due in a day, on the client's card; one per message
+        (the push's button pressed twice is Conflict("already_done"))."""
         mail = await self.get(actor, mail_id)
         who = mail.from_name or mail.from_addr
         title = f"✉ {mail.subject} — {who}" if mail.subject else f"✉ {who}"
         company_id = mail.company_id if mail.status == STATUS_CLIENT else None
         return await self._tasks.create(actor, TaskDraft(
             kind=TaskKind.TASK, title=title[:300], when=self._clock.now() + TASK_DUE,
-            company_id=company_id))
+            company_id=company_id, origin_key=f"mail:{mail.id}:task"))
 
     # --- replies ---------------------------------------------------------------------------
 

@@ -144,6 +144,13 @@ async def test_a_clients_mail_goes_on_the_timeline_and_the_reply_keeps_the_threa
     assert "Please send the invoice again" in text
     assert "Please find attached invoice 1" not in text  # the quoted history is gone
 
+    # Make a task: one task, however many taps.
+    made = await bot.press(MANAGER, push, "Make a task")
+    assert made["text"].startswith("Task created.")
+    again = await bot.press_for_answer(MANAGER, push["message_id"], text="Make a task")
+    assert again == "Already done."
+    assert len(await rows(bot, select(m.Task.id).where(m.Task.company_id == company_id))) == 1
+
     prompt = await bot.press(MANAGER, push, "Reply")
     assert CLIENT_ADDR in prompt["text"] and "Re: Invoice again" in prompt["text"]
     preview = await bot.say(MANAGER, "Dear Ion, here it is again.")
