@@ -18,9 +18,10 @@ same round trip as the write: the other process's update for that user waits unt
 state is written, then reads it. Other keys an update touches are read without a lease (two
 updates taking two leases in opposite orders would wait on each other).
 
-Each of those two round trips is one Lua script run by its digest (EVALSHA), not a pipeline:
-redis-py's pipeline (and MULTI/EXEC around the write) cost twice a single command on every
-update, and the script writes and gives the lease back atomically all the same.
+Each of those two round trips is one Lua script run by its digest (EVALSHA), not a pipeline
+(the write script writes and gives the lease back atomically), sent over one pipelined
+connection shared by all updates (storage.redis_wire): redis-py's per-command work cost as
+much CPU as aiogram's whole dispatch of the update.
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
+from redis.exceptions import NoScriptError
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.models import FsmRecord, utcnow
+from storage.redis_wire import PipelinedRedis, Script
 from storage.uow import Database
 
 logger = logging.getLogger(__name__)
@@ -60,19 +63,21 @@ LEASE_WAIT_S = 15.0
 _LEASE_POLL_S = 0.005
 # KEYS: the lease, the state, the data; ARGV: our token, the lease's milliseconds. Takes the
 # lease if free and reads state and data either way: {1 if taken else 0, state, data}.
-_LEASE_AND_READ = """local taken = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-return {taken and 1 or 0, redis.call('get', KEYS[2]), redis.call('get', KEYS[3])}"""
+# (Already ours counts as taken: the script may be sent again after a lost connection.)
+_LEASE_AND_READ = Script("""local taken = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+  or redis.call('get', KEYS[1]) == ARGV[1]
+return {taken and 1 or 0, redis.call('get', KEYS[2]), redis.call('get', KEYS[3])}""")
 # KEYS: the lease ("" when none is held), then the keys to write; ARGV: our token, then per
 # key its milliseconds to live ("del": delete it, "0": no expiry) and its value. Writes, then
 # gives the lease back only if it is still ours (it may have lapsed and been taken since).
-_WRITE_AND_RELEASE = """for i = 2, #KEYS do
+_WRITE_AND_RELEASE = Script("""for i = 2, #KEYS do
   local ttl, value = ARGV[2 * i - 2], ARGV[2 * i - 1]
   if ttl == 'del' then redis.call('del', KEYS[i])
   elseif ttl == '0' then redis.call('set', KEYS[i], value)
   else redis.call('set', KEYS[i], value, 'PX', ttl) end
 end
 if KEYS[1] ~= '' and redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
-return 0"""
+return 0""")
 # A lease token unique across processes (this process's random part) and updates (a counter).
 _PROCESS = secrets.token_hex(8)
 _TOKENS = (f"{_PROCESS}:{n}" for n in itertools.count())
@@ -197,9 +202,21 @@ class RedisFsmStorage(RedisStorage):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Run by digest; loaded again by redis-py if the server has forgotten them (a restart).
-        self._lease_and_read_script = self.redis.register_script(_LEASE_AND_READ)
-        self._write_and_release_script = self.redis.register_script(_WRITE_AND_RELEASE)
+        self._wire = PipelinedRedis.for_client(self.redis)  # None: TLS and such, on redis-py
+
+    async def _run(self, script: Script, keys: tuple[str, ...], args: tuple[str | int, ...]
+                   ) -> Any:
+        if self._wire is not None:
+            return await self._wire.run(script, keys, args)
+        try:
+            return await self.redis.evalsha(script.sha, len(keys), *keys, *args)
+        except NoScriptError:  # a restarted or flushed server: EVAL caches it again
+            return await self.redis.eval(script.body, len(keys), *keys, *args)
+
+    async def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
+        await super().close()
 
     async def _entry(self, key: StorageKey, batch: _RedisBatch) -> list[Any]:
         entry = batch.entries.get(key)
@@ -221,8 +238,8 @@ class RedisFsmStorage(RedisStorage):
         lease, token = self.key_builder.build(key, "lock"), next(_TOKENS)
         deadline = time.monotonic() + LEASE_WAIT_S
         while True:
-            taken, raw_state, raw_data = await self._lease_and_read_script(
-                (lease, *keys), (token, LEASE_MS))
+            taken, raw_state, raw_data = await self._run(
+                _LEASE_AND_READ, (lease, *keys), (token, LEASE_MS))
             if taken:
                 batch.lease = (lease, token)
                 return raw_state, raw_data
@@ -255,7 +272,7 @@ class RedisFsmStorage(RedisStorage):
                 args += (_ttl(state, self.state_ttl), state or "",
                          _ttl(data, self.data_ttl), data or "")
         if len(keys) > 1 or batch.lease is not None:
-            await self._write_and_release_script(keys, args)
+            await self._run(_WRITE_AND_RELEASE, tuple(keys), tuple(args))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         batch = _redis_batch.get()
