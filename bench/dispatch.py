@@ -284,7 +284,9 @@ def label(sql: str) -> str:
 
 
 class RedisCounter:
-    """Counts the commands our process sends to Redis (a pipeline is one round trip)."""
+    """Counts the commands our process sends to Redis (a pipeline is one round trip; so is
+    a script on storage.redis_wire's pipelined connection, though several updates' scripts
+    may share one write there)."""
 
     def __init__(self) -> None:
         self.commands: Counter[str] = Counter()
@@ -292,8 +294,14 @@ class RedisCounter:
     def install(self) -> None:
         from redis.asyncio.client import Pipeline, Redis
 
+        from storage.redis_wire import PipelinedRedis
+
         counter = self.commands
-        plain, piped = Redis.execute_command, Pipeline.execute
+        plain, piped, scripted = Redis.execute_command, Pipeline.execute, PipelinedRedis.run
+
+        async def run(self: Any, script: Any, keys: Any, args: Any) -> Any:
+            counter["script " + script.body.split("\n", 1)[0][:60]] += 1
+            return await scripted(self, script, keys, args)
 
         async def execute_command(self: Any, *args: Any, **kwargs: Any) -> Any:
             counter[str(args[0]).upper()] += 1
@@ -305,6 +313,7 @@ class RedisCounter:
 
         Redis.execute_command = execute_command  # type: ignore[method-assign]
         Pipeline.execute = execute  # type: ignore[method-assign]
+        PipelinedRedis.run = run  # type: ignore[method-assign]
 
 
 def pg_admin_dsn(url: str, database: str | None = None) -> str:

@@ -13,6 +13,7 @@ from bot.charts import funnel_chart
 from bot.i18n import ActorI18nMiddleware
 from bot.origin import AnsweringMiddleware
 from bot.report_render import ReportRenderer
+from bot.update_context import UpdateContextMiddleware
 from handlers import admin, clients, common, fallback
 from handlers import business as business_handlers
 from handlers import card_payments as card_payment_handlers
@@ -41,7 +42,6 @@ from handlers import search as search_handlers
 from handlers import shipments as shipment_handlers
 from handlers import tasks as task_handlers
 from handlers.filters import is_command_text
-from handlers.middlewares import ActorMiddleware, PerUserSerialMiddleware
 from services.access import AccessService
 
 
@@ -50,19 +50,18 @@ def create_dispatcher(*, access: AccessService, storage: BaseStorage, i18n: I18n
                       **services: Any) -> Dispatcher:
     """`services` become handler arguments by name (clients=ClientService, ...).
     `report_renderer` draws the reports' charts and XLSX: the bot passes one on its CPU pool."""
-    # aiogram's FSM middleware (which reads the state) is registered below, not by the
-    # Dispatcher ahead of ours: the state is read under the user's lock (two quick updates
-    # of one user: the second sees the state the first left) and inside the storage's batch.
+    # aiogram's FSM middleware (which reads the state) is not registered by the Dispatcher
+    # ahead of ours: UpdateContextMiddleware reads the state under the user's lock (two quick
+    # updates of one user: the second sees the state the first left), inside the storage's
+    # batch, then who is acting and their language: one layer on every update's path.
     dp = Dispatcher(storage=storage, disable_fsm=True, access=access,
                     funnel_chart=funnel_chart,
                     report_renderer=report_renderer or ReportRenderer(), **services)
-    dp.update.outer_middleware(AnsweringMiddleware())
-    dp.errors.outer_middleware(AnsweringMiddleware())  # the error answer, same chat
-    # The user's lock, and inside it the FSM storage's write batch when it has one.
-    dp.update.outer_middleware(PerUserSerialMiddleware(storage))
-    dp.update.outer_middleware(dp.fsm)
-    dp.update.outer_middleware(ActorMiddleware(access))
-    ActorI18nMiddleware(i18n).setup(dp)
+    language = ActorI18nMiddleware(i18n)
+    dp.update.outer_middleware(UpdateContextMiddleware(access, dp.fsm, language))
+    # The error answer: same chat, the reader's language (the update's context is gone).
+    dp.errors.outer_middleware(AnsweringMiddleware())
+    dp.errors.outer_middleware(language)
     dp.include_routers(
         # /start inv_<token> lets a stranger in as a customer: before the common /start.
         customer_handlers.create_start_router(),

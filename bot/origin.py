@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from aiogram import Bot
@@ -54,24 +54,35 @@ def exempt() -> Iterator[None]:
         _sender.reset(token)
 
 
+def start_answering(data: dict[str, Any]) -> Token[frozenset[int]]:
+    """From now on the chat (and user) of the update whose middleware `data` this is may be
+    answered directly; give the token to `stop_answering` when the update is done."""
+    ids = set()
+    chat, user = data.get("event_chat"), data.get("event_from_user")
+    if chat is not None:
+        ids.add(chat.id)
+    if user is not None:
+        ids.add(user.id)
+    return _answering.set(frozenset(ids))
+
+
+def stop_answering(token: Token[frozenset[int]]) -> None:
+    _answering.reset(token)
+
+
 class AnsweringMiddleware:
-    """Outer update middleware: the chat (and user) of the update being handled may be
-    answered directly while it is handled."""
+    """Outer middleware: the chat (and user) of the event being handled may be answered
+    directly while it is handled (the error observer's; an update's is set by
+    bot.update_context)."""
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]],
                                                Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
-        ids = set()
-        chat, user = data.get("event_chat"), data.get("event_from_user")
-        if chat is not None:
-            ids.add(chat.id)
-        if user is not None:
-            ids.add(user.id)
-        token = _answering.set(frozenset(ids))
+        token = start_answering(data)
         try:
             return await handler(event, data)
         finally:
-            _answering.reset(token)
+            stop_answering(token)
 
 
 class OriginGuard(BaseRequestMiddleware):

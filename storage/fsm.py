@@ -17,11 +17,17 @@ on the update's own key, taken in the same round trip as the first read and give
 same round trip as the write: the other process's update for that user waits until this one's
 state is written, then reads it. Other keys an update touches are read without a lease (two
 updates taking two leases in opposite orders would wait on each other).
+
+Each of those two round trips is one Lua script run by its digest (EVALSHA), not a pipeline
+(the write script writes and gives the lease back atomically), sent over one pipelined
+connection shared by all updates (storage.redis_wire): redis-py's per-command work cost as
+much CPU as aiogram's whole dispatch of the update.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import secrets
 import time
@@ -29,17 +35,20 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from typing import Any
 
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
+from redis.exceptions import NoScriptError
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.models import FsmRecord, utcnow
+from storage.redis_wire import PipelinedRedis, Script
 from storage.uow import Database
 
 logger = logging.getLogger(__name__)
@@ -52,9 +61,26 @@ LEASE_MS = 60_000
 #: without the lease (and says so in the log): a stuck holder must not stop the user forever.
 LEASE_WAIT_S = 15.0
 _LEASE_POLL_S = 0.005
-# Gives the lease back only if it is still ours (it may have lapsed and been taken since).
-_RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0"""
+# KEYS: the lease, the state, the data; ARGV: our token, the lease's milliseconds. Takes the
+# lease if free and reads state and data either way: {1 if taken else 0, state, data}.
+# (Already ours counts as taken: the script may be sent again after a lost connection.)
+_LEASE_AND_READ = Script("""local taken = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+  or redis.call('get', KEYS[1]) == ARGV[1]
+return {taken and 1 or 0, redis.call('get', KEYS[2]), redis.call('get', KEYS[3])}""")
+# KEYS: the lease ("" when none is held), then the keys to write; ARGV: our token, then per
+# key its milliseconds to live ("del": delete it, "0": no expiry) and its value. Writes, then
+# gives the lease back only if it is still ours (it may have lapsed and been taken since).
+_WRITE_AND_RELEASE = Script("""for i = 2, #KEYS do
+  local ttl, value = ARGV[2 * i - 2], ARGV[2 * i - 1]
+  if ttl == 'del' then redis.call('del', KEYS[i])
+  elseif ttl == '0' then redis.call('set', KEYS[i], value)
+  else redis.call('set', KEYS[i], value, 'PX', ttl) end
+end
+if KEYS[1] ~= '' and redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end
+return 0""")
+# A lease token unique across processes (this process's random part) and updates (a counter).
+_PROCESS = secrets.token_hex(8)
+_TOKENS = (f"{_PROCESS}:{n}" for n in itertools.count())
 _pending: ContextVar[set[str] | None] = ContextVar("fsm_pending", default=None)
 
 
@@ -174,6 +200,24 @@ _redis_batch: ContextVar[_RedisBatch | None] = ContextVar("redis_fsm_batch", def
 class RedisFsmStorage(RedisStorage):
     """aiogram's Redis storage (same keys, same JSON), with a per-update batch."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wire = PipelinedRedis.for_client(self.redis)  # None: TLS and such, on redis-py
+
+    async def _run(self, script: Script, keys: tuple[str, ...], args: tuple[str | int, ...]
+                   ) -> Any:
+        if self._wire is not None:
+            return await self._wire.run(script, keys, args)
+        try:
+            return await self.redis.evalsha(script.sha, len(keys), *keys, *args)
+        except NoScriptError:  # a restarted or flushed server: EVAL caches it again
+            return await self.redis.eval(script.body, len(keys), *keys, *args)
+
+    async def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
+        await super().close()
+
     async def _entry(self, key: StorageKey, batch: _RedisBatch) -> list[Any]:
         entry = batch.entries.get(key)
         if entry is None:
@@ -191,13 +235,11 @@ class RedisFsmStorage(RedisStorage):
                               keys: tuple[str, str]) -> tuple[Any, Any]:
         """Takes the lease on the user's key and reads state and data, in one round trip;
         while another process holds the lease, waits and tries again."""
-        lease, token = self.key_builder.build(key, "lock"), secrets.token_hex(8)
+        lease, token = self.key_builder.build(key, "lock"), next(_TOKENS)
         deadline = time.monotonic() + LEASE_WAIT_S
         while True:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.set(lease, token, nx=True, px=LEASE_MS)
-                pipe.mget(*keys)
-                taken, (raw_state, raw_data) = await pipe.execute()
+            taken, raw_state, raw_data = await self._run(
+                _LEASE_AND_READ, (lease, *keys), (token, LEASE_MS))
             if taken:
                 batch.lease = (lease, token)
                 return raw_state, raw_data
@@ -209,7 +251,7 @@ class RedisFsmStorage(RedisStorage):
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[None]:
-        """Reads each key once and writes what changed in one pipeline at the end."""
+        """Reads each key once and writes what changed, in one round trip at the end."""
         if _redis_batch.get() is not None:
             yield
             return
@@ -222,25 +264,15 @@ class RedisFsmStorage(RedisStorage):
             await self._flush(batch)
 
     async def _flush(self, batch: _RedisBatch) -> None:
-        dirty = [(key, state, data) for key, (state, data, changed) in batch.entries.items()
-                 if changed]
-        if not dirty and batch.lease is None:
-            return
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key, state, data in dirty:
-                state_key, data_key = (self.key_builder.build(key, "state"),
-                                       self.key_builder.build(key, "data"))
-                if state is None:
-                    pipe.delete(state_key)
-                else:
-                    pipe.set(state_key, state, ex=self.state_ttl)
-                if data is None:
-                    pipe.delete(data_key)
-                else:
-                    pipe.set(data_key, data, ex=self.data_ttl)
-            if batch.lease is not None:
-                pipe.eval(_RELEASE, 1, *batch.lease)
-            await pipe.execute()
+        lease, token = batch.lease or ("", "")
+        keys, args = [lease], [token]
+        for key, (state, data, changed) in batch.entries.items():
+            if changed:
+                keys += (self.key_builder.build(key, "state"), self.key_builder.build(key, "data"))
+                args += (_ttl(state, self.state_ttl), state or "",
+                         _ttl(data, self.data_ttl), data or "")
+        if len(keys) > 1 or batch.lease is not None:
+            await self._run(_WRITE_AND_RELEASE, tuple(keys), tuple(args))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         batch = _redis_batch.get()
@@ -276,3 +308,13 @@ class RedisFsmStorage(RedisStorage):
             return await super().get_data(key)
         data = (await self._entry(key, batch))[1]
         return {} if data is None else dict(self.json_loads(data))
+
+
+def _ttl(value: str | None, ttl: int | timedelta | None) -> str:
+    """How the write script stores `value`: "del", "0" (no expiry) or its milliseconds."""
+    if value is None:
+        return "del"
+    if ttl is None:
+        return "0"
+    seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
+    return str(max(1, int(seconds * 1000)))

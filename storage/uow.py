@@ -38,7 +38,7 @@ from storage.requisites import SqlCompanyTransferRepository, SqlRequisitesReposi
 from storage.search import SqlSearchRepository
 from storage.shipments import SqlShipmentRepository
 from storage.tasks import SqlTaskCommentRepository, SqlTaskRepository
-from storage.users import SqlInviteRepository, SqlUserRepository
+from storage.users import IdentityReader, SqlInviteRepository, SqlUserRepository
 
 
 class SqlUnitOfWork:
@@ -49,10 +49,10 @@ class SqlUnitOfWork:
     def __init__(self, make_session: Callable[[], AsyncSession], dialect: str,
                  write_lock: asyncio.Lock | None = None,
                  on_outbox: Callable[[], None] | None = None,
-                 autocommit: bool = False, driver: AsyncEngine | None = None) -> None:
+                 autocommit: bool = False, identities: IdentityReader | None = None) -> None:
         self._make_session = make_session
         self.dialect = dialect
-        self._driver = driver
+        self._identities = identities
         self._write_lock = write_lock
         self._on_outbox = on_outbox
         # Nothing to roll back outside a transaction: closing the session is enough.
@@ -60,12 +60,12 @@ class SqlUnitOfWork:
 
     @cached_property
     def session(self) -> AsyncSession:
-        """Made on first use: the identity read on PostgreSQL needs none (`driver`)."""
+        """Made on first use: the identity read on PostgreSQL needs none (`identities`)."""
         return self._make_session()
 
     @cached_property
     def users(self) -> SqlUserRepository:
-        return SqlUserRepository(lambda: self.session, driver=self._driver)
+        return SqlUserRepository(lambda: self.session, identities=self._identities)
 
     @cached_property
     def invites(self) -> SqlInviteRepository:
@@ -254,6 +254,9 @@ class Database:
         # letting them collide on BEGIN IMMEDIATE, where SQLite's busy handler sleeps in
         # steps of up to 100 ms; the busy timeout is left for other processes.
         self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        # The identity read of every update, on PostgreSQL straight on the driver, shared by
+        # the updates that arrive together (storage.users.IdentityReader).
+        self._identities = IdentityReader(engine) if self.dialect == "postgresql" else None
         # Called after a commit that stored outbox rows (bot/ wakes the outbox sender).
         self.on_outbox: Callable[[], None] | None = None
 
@@ -261,7 +264,7 @@ class Database:
         """`single_read`: one read statement, outside any transaction (see UowFactory)."""
         if single_read:
             return SqlUnitOfWork(self._single, self.dialect, autocommit=True,
-                                 driver=self.engine if self.dialect == "postgresql" else None)
+                                 identities=self._identities)
         if readonly:
             return SqlUnitOfWork(self._read, self.dialect)
         return SqlUnitOfWork(self._write, self.dialect, self._sqlite_writer,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,8 @@ from services.clock import FrozenClock
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.users import Role
 from storage import models as m
+from storage import users as storage_users
+from storage.db import create_engine
 from storage.uow import Database
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -143,3 +146,47 @@ async def test_failed_write_leaves_nothing(clients: ClientService, access: Acces
         await clients.create_company(admin, CompanyDraft(name="   "))
     assert await count(db, m.Company) == 0
     assert await count(db, m.AuditEntry) == 1  # the bootstrap only
+
+
+async def test_updates_at_once_each_identify_their_own_user(
+        access: AccessService, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL the identity reads of updates that arrive together go in one statement
+    (storage.users.IdentityReader): each update still gets its own user, a stranger None, a
+    user deactivated before the reads None; an update cancelled meanwhile takes no one's."""
+    admins = await access.ensure_admins(range(100, 120))
+    await access.deactivate(admins[0], admins[5].id)
+    statements = []
+    fetch = storage_users._fetch_identities
+
+    def counted(engine: Any, telegram_ids: list[int]) -> Any:
+        statements.append(sorted(telegram_ids))
+        return fetch(engine, telegram_ids)
+
+    monkeypatch.setattr(storage_users, "_fetch_identities", counted)
+    asked = [*range(100, 120), 555, 101]
+    found = asyncio.gather(*(access.identify(t) for t in asked))
+    cancelled = asyncio.create_task(access.identify(119))
+    await asyncio.sleep(0)  # every update has asked; the shared read starts after this
+    cancelled.cancel()
+    users = await found
+    assert [u.telegram_id if u else None for u in users] == [
+        None if t in (105, 555) else t for t in asked]
+    assert cancelled.cancelled()
+    if db.dialect == "postgresql":
+        assert statements == [sorted({*asked})]
+        assert await access.identify(119) is not None  # the next update: a statement again
+        assert len(statements) == 2
+
+
+@pytest.mark.postgres
+async def test_identity_reads_fail_together_when_the_server_is_gone() -> None:
+    """Nothing listens there: every update waiting on the shared read gets the error (the bot
+    answers each with its error message) instead of waiting forever."""
+    gone = Database(create_engine("postgresql+asyncpg://postgres@127.0.0.1:9/gone"))
+    access = AccessService(gone.uow, FrozenClock(T0), "UTC")
+    try:
+        results = await asyncio.gather(*(access.identify(t) for t in (1, 2, 3)),
+                                       return_exceptions=True)
+        assert all(isinstance(r, OSError) for r in results), results
+    finally:
+        await gone.dispose()

@@ -1,13 +1,21 @@
-"""PerUserSerialMiddleware: one user's updates in order, and a Telegram Business chat's updates
-in order per chat — a deletion (which names no user) waits for the message it deletes, so it
-is never handled before that message was stored."""
+"""The update middleware (bot.update_context): one user's updates in order, and a Telegram
+Business chat's updates in order per chat — a deletion (which names no user) waits for the
+message it deletes, so it is never handled before that message was stored."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+from aiogram import Bot
+from aiogram.dispatcher.middlewares.user_context import (
+    EVENT_CONTEXT_KEY,
+    EVENT_FROM_USER_KEY,
+    UserContextMiddleware,
+)
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.fsm.storage.memory import DisabledEventIsolation, MemoryStorage
 from aiogram.types import (
     BusinessMessagesDeleted,
     Chat,
@@ -17,7 +25,9 @@ from aiogram.types import (
     User,
 )
 
-from handlers.middlewares import PerUserSerialMiddleware
+from bot.i18n import ActorI18nMiddleware, create_i18n
+from bot.update_context import UpdateContextMiddleware
+from services.access import AccessService
 
 CUSTOMER = User(id=7001, is_bot=False, first_name="Maria")
 MANAGER = User(id=2001, is_bot=False, first_name="Ivan")
@@ -36,10 +46,25 @@ def deleted(update_id: int, *message_ids: int) -> Update:
         business_connection_id="conn-1", chat=CHAT, message_ids=list(message_ids)))
 
 
-async def run(updates: list[tuple[Update, User | None]]) -> list[tuple[int, str]]:
+def context(bot: Bot, update: Update) -> dict[str, Any]:
+    """What aiogram's dispatcher gives an outer update middleware: the bot, the update's chat
+    and user (none for a deletion)."""
+    found = UserContextMiddleware.resolve_event_context(update)
+    return {"bot": bot, EVENT_CONTEXT_KEY: found, EVENT_FROM_USER_KEY: found.user}
+
+
+async def run(updates: list[Update]) -> list[tuple[int, str]]:
     """Feeds the updates through the middleware at once, as polling does (each its own task);
     the first one's handler is slow. Returns the order the handlers finished in."""
-    middleware = PerUserSerialMiddleware()
+
+    class NoOne:
+        async def identify(self, telegram_id: int) -> None:
+            return None
+
+    fsm = FSMContextMiddleware(storage=MemoryStorage(), events_isolation=DisabledEventIsolation())
+    middleware = UpdateContextMiddleware(cast(AccessService, NoOne()), fsm,
+                                         ActorI18nMiddleware(create_i18n("en")))
+    bot = Bot("123456:" + "A" * 35)
     done: list[tuple[int, str]] = []
 
     async def handler(event: TelegramObject, data: dict[str, Any]) -> None:
@@ -48,20 +73,21 @@ async def run(updates: list[tuple[Update, User | None]]) -> list[tuple[int, str]
             await asyncio.sleep(0.05)  # storing the message takes a while
         done.append((event.update_id, event.event_type))
 
-    await asyncio.gather(*(middleware(handler, u, {"event_from_user": who})
-                           for u, who in updates))
+    try:
+        await asyncio.gather(*(middleware(handler, u, context(bot, u)) for u in updates))
+    finally:
+        await bot.session.close()
     return done
 
 
 async def test_a_deletion_waits_for_the_message_it_deletes() -> None:
-    assert await run([(business_message(1, 10, CUSTOMER), CUSTOMER),
-                      (deleted(2, 10), None)]) == [(1, "business_message"),
-                                                   (2, "deleted_business_messages")]
+    assert await run([business_message(1, 10, CUSTOMER), deleted(2, 10)]) == [
+        (1, "business_message"), (2, "deleted_business_messages")]
 
 
 async def test_the_managers_and_the_customers_messages_in_one_chat_keep_their_order() -> None:
-    assert await run([(business_message(1, 10, CUSTOMER), CUSTOMER),
-                      (business_message(2, 11, MANAGER), MANAGER)]) == [
+    assert await run([business_message(1, 10, CUSTOMER),
+                      business_message(2, 11, MANAGER)]) == [
         (1, "business_message"), (2, "business_message")]
 
 
@@ -71,5 +97,4 @@ async def test_updates_of_no_user_and_of_other_users_do_not_wait() -> None:
     plain = Update(update_id=3, message=Message(message_id=5, date=WHEN, chat=Chat(
         id=9, type="private"), from_user=other, text="/today"))
     # The plain update of another user is not held behind the slow business one.
-    assert await run([(first, CUSTOMER), (plain, other)]) == [(3, "message"),
-                                                             (1, "business_message")]
+    assert await run([first, plain]) == [(3, "message"), (1, "business_message")]
