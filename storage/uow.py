@@ -275,6 +275,8 @@ class Database:
             self.on_outbox()
 
     async def dispose(self) -> None:
+        if self._identities is not None:  # reads in flight return their connections first
+            await self._identities.wait_idle()
         await self.engine.dispose()
 
 

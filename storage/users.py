@@ -77,6 +77,12 @@ class IdentityReader:
         self._waiting: dict[int, list[asyncio.Future[Any]]] = {}
         self._reads: set[asyncio.Task[None]] = set()  # referenced until done
 
+    async def wait_idle(self) -> None:
+        """Until the reads in flight are done (before the engine is disposed: a connection
+        given back to a disposed pool would never be closed)."""
+        while self._reads:
+            await asyncio.wait(set(self._reads))
+
     async def read(self, telegram_id: int) -> Any:
         """The user's row (an asyncpg Record), or None."""
         loop = asyncio.get_running_loop()
