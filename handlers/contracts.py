@@ -70,21 +70,20 @@ def contract_line(c: Contract) -> str:
 def card_text(c: Contract) -> str:
     """A contract's card: a drawn one's number, client, subject, price, term and language; a
     recorded one's title, number, term and client."""
+    in_force = _("In force: {start} – {end}").format(start=c.starts_on.strftime("%d.%m.%Y"),
+                                                     end=c.ends_on.strftime("%d.%m.%Y"))
     if not c.drawn:
         lines = [_("Contract «{title}»").format(title=html.escape(c.title))]
         if c.number:
             lines.append(_("Number: {number}").format(number=html.escape(c.number)))
-        lines.append(_("In force: {start} – {end}").format(
-            start=c.starts_on.strftime("%d.%m.%Y"), end=c.ends_on.strftime("%d.%m.%Y")))
-        lines.append(_("Client: {name}").format(name=html.escape(c.client_name or "—")))
+        lines += [in_force, _("Client: {name}").format(name=html.escape(c.client_name or "—"))]
         return "\n".join(lines)
     lines = [_("<b>Contract {number}</b> · {client}").format(
         number=html.escape(c.number or ""), client=html.escape(c.client_name)),
         _("Subject: «{title}»").format(title=html.escape(c.title))]
     if c.amount is not None and c.currency:
         lines.append(_("Price: {amount}").format(amount=money(c.amount, c.currency)))
-    lines.append(_("In force: {start} – {end}").format(
-        start=c.starts_on.strftime("%d.%m.%Y"), end=c.ends_on.strftime("%d.%m.%Y")))
+    lines.append(in_force)
     if c.language:
         lines.append(_("Language: {language}").format(
             language=LANGUAGE_NAMES.get(c.language, c.language)))

@@ -73,9 +73,10 @@ class MeetingAnswers(MeetingReminders):
             raise InvalidInput("unknown_answer")
         async with self._uow() as uow:
             meet = await self._client_meeting(uow, telegram_id, task_id, mark)
-            if answer == "cancel":
-                await uow.alerts.close_meeting(task_id, "cancelled", self._clock.now())
-                await uow.alerts.cancel_meeting_reminders(task_id)
+            if answer == "cancel":  # closed: `replan_meeting` stops its reminders
+                now = self._clock.now()
+                await uow.alerts.close_meeting(task_id, "cancelled", now)
+                await self.replan_meeting(uow, task_id, now)
             manager = await self._tell(uow, meet, f"meeting:{task_id}:{mark}:{answer}",
                                        answer, customer_name)
             await uow.commit()
