@@ -15,17 +15,16 @@ import asyncio
 import logging
 import re
 import ssl
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import aioimaplib
 
+from services.kernel.uow import finished
 from services.mail import MailboxState, MailService, parse_message
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _UIDNEXT = re.compile(rb"\[UIDNEXT (\d+)\]")
@@ -114,18 +113,6 @@ def _literal(response: aioimaplib.Response) -> bytes:
         if isinstance(line, bytearray):
             return bytes(line)
     return b""
-
-
-async def finished(coro: Awaitable[T]) -> T:
-    """`coro` (one unit of work) run to its end even when the watcher is being stopped: a
-    transaction cut off mid-way by cancellation would leave SQLite's write lock held by a
-    connection nobody closes. The stop waits the few milliseconds it takes."""
-    task = asyncio.ensure_future(coro)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task
-        raise
 
 
 class MailboxWatcher:

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from services.clock import Clock
+from services.kernel.uow import finished
 from services.reminders import PlannedReminder
 
 logger = logging.getLogger(__name__)
@@ -221,7 +222,8 @@ class OutboxDispatcher:
 
         async def one_recipient(queue: list[OutboxItem]) -> None:
             for item in queue:
-                await self._deliver(repo, item)
+                # A stop lets the message on the wire finish and be recorded (sent, failed).
+                await finished(self._deliver(repo, item))
 
         await asyncio.gather(*(one_recipient(q) for q in by_recipient.values()))
         return len(items)

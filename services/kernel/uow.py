@@ -8,6 +8,8 @@ member is covariant, a plain attribute would be invariant."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
@@ -33,3 +35,20 @@ class UowFactory(Protocol[U_co]):
     BEGIN and ROLLBACK round trips around it; the read that identifies every update)."""
 
     def __call__(self, readonly: bool = False, *, single_read: bool = False) -> U_co: ...
+
+
+T = TypeVar("T")
+
+
+async def finished(work: Awaitable[T]) -> T:
+    """`work` (a unit of work, or an effect and its record) run to its end even when the task
+    awaiting it is being stopped, then the stop goes on. A transaction cut off mid-way by
+    cancellation leaves its connection to nobody (SQLite's write lock held; on PostgreSQL a
+    connection never closed once the pool is disposed), and an effect that happened must be
+    recorded. The stop waits the few milliseconds it takes."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
