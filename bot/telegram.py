@@ -8,6 +8,9 @@ request middleware
 - on 5xx and network errors retries with exponential backoff.
 A connection dropped *before* Telegram handled the call is safe to repeat; Telegram offers no
 idempotency key, so a send whose answer was lost after it was delivered may still double.
+
+Once closed, the session stays closed (`BotSession`): aiogram's would open a new HTTP session
+for a late call (an update's answer or a job the stop did not wait for), one nobody closes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiohttp import ClientSession
 from aiolimiter import AsyncLimiter
 
 logger = logging.getLogger(__name__)
@@ -88,6 +92,37 @@ class RateLimiter:
         await self.overall.acquire()
 
 
+class BotStopped(TelegramNetworkError):
+    """A call made after the bot's session was closed: not sent, and not retried here; the
+    outbox keeps such a message for the next run."""
+
+
+class BotSession(AiohttpSession):
+    """aiogram's HTTP session, except that `close()` is final."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stopped = False
+
+    async def create_session(self) -> ClientSession:  # also a download's (stream_content)
+        if self.stopped:
+            raise RuntimeError("the bot's session is closed")
+        if self._should_reset_connector:  # a new connector (a first call, a proxy): no stop
+            await super().close()
+            self._should_reset_connector = False
+        return await super().create_session()
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
+                           timeout: int | None = None) -> TelegramType:
+        if self.stopped:
+            raise BotStopped(method=method, message="the bot is stopping")
+        return await super().make_request(bot, method, timeout)
+
+    async def close(self) -> None:
+        self.stopped = True
+        await super().close()
+
+
 class ResilientRequests(BaseRequestMiddleware):
     def __init__(
         self,
@@ -128,6 +163,8 @@ class ResilientRequests(BaseRequestMiddleware):
                 logger.warning("429 on %s, waiting %ss", api_name, exc.retry_after)
                 self.retries += 1
                 await asyncio.sleep(exc.retry_after)
+            except BotStopped:
+                raise
             except (TelegramServerError, TelegramNetworkError) as exc:
                 if attempt >= self.max_attempts:
                     raise
@@ -145,7 +182,7 @@ def create_bot(
 ) -> Bot:
     """A Bot whose session talks to `api_url` (Telegram, or our sandbox) through the
     rate-limiting, retrying middleware."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), timeout=request_timeout)
+    session = BotSession(api=TelegramAPIServer.from_base(api_url), timeout=request_timeout)
     session.middleware(ResilientRequests(limiter if limiter is not None else RateLimiter()))
     return Bot(
         token,

@@ -66,6 +66,7 @@ class SandboxClient:
         self.token = token
         self._session = session
         self._own_session = session is None
+        self._closed = False
         # Per chat: the bot's chat with a user (key: chat id) or a business chat
         # (key: (owner id, chat id)).
         self._cursor: dict[Any, int] = {}
@@ -83,6 +84,7 @@ class SandboxClient:
         await self.close()
 
     async def close(self) -> None:
+        self._closed = True
         if self._session is not None and self._own_session and not self._session.closed:
             await self._session.close()
         self._session = None
@@ -90,6 +92,8 @@ class SandboxClient:
     # ------------------------------------------------------------------ transport
 
     def _http(self) -> aiohttp.ClientSession:
+        if self._closed:  # a session opened now would be left to the collector
+            raise RuntimeError("the sandbox client is closed")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
             self._own_session = True
