@@ -6,6 +6,7 @@ processes nothing twice."""
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import func, select, update
 from bot.app import build_services, load_pipeline_config
 from bot.imap import ImapConfig, MailboxError, MailboxWatcher
 from bot.settings import Settings
+from sandbox.client import eventually
 from services.access import AccessService
 from services.clients import CompanyDraft
 from services.clock import FrozenClock
@@ -22,7 +24,13 @@ from services.mail import MailService
 from services.users import Role
 from storage import models as m
 from storage.uow import Database
-from tests.fixtures.dovecot import PASSWORD, USER, Dovecot, dovecot  # noqa: F401
+from tests.fixtures.dovecot import (  # noqa: F401
+    PASSWORD,
+    USER,
+    Dovecot,
+    dovecot,
+    dovecot_without_idle,
+)
 
 ADMIN, MANAGER = 1001, 2001
 
@@ -152,3 +160,43 @@ async def test_a_mailbox_that_keeps_failing_tells_the_admins_once_per_streak(
     for _ in range(3):
         await mail.failed(bad.config.name, "LOGIN: NO")
     assert await scalar(db, select(func.count()).select_from(down.subquery())) == 2
+
+
+async def _watched(db: Database, server: Dovecot, mail: MailService, poll_seconds: float
+                   ) -> None:
+    """Runs the watcher as `dealchat run` does and appends a message once its first pass is
+    done; returns when that message has been read."""
+    task = asyncio.create_task(watcher(server, mail, poll_seconds=poll_seconds).run())
+    try:
+        async def first_pass() -> bool | None:
+            return await scalar(db, select(func.count()).select_from(m.Mailbox)) or None
+
+        await eventually(first_pass, "the watcher's first pass")
+        await server.append(raw("new@delta.ro", "Price list", Message_ID="<pl@delta>"))
+
+        async def read() -> str | None:
+            return await scalar(db, select(m.MailMessage.message_id))
+
+        assert await eventually(read, "the new message") == "<pl@delta>"
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_running_watcher_is_woken_by_idle(
+        db: Database, database_url: str, dovecot: Dovecot) -> None:  # noqa: F811
+    """Polling every ten minutes, the message still comes within the wait's ceiling: the
+    server's IDLE push woke the watcher."""
+    mail, _ = await world(db, database_url, FrozenClock(datetime.now(UTC)))
+    await _watched(db, dovecot, mail, poll_seconds=600)
+
+
+async def test_a_server_without_idle_is_polled(
+        db: Database, database_url: str, dovecot_without_idle: Dovecot) -> None:  # noqa: F811
+    client = await dovecot_without_idle.client()
+    try:
+        assert not client.has_capability("IDLE")
+    finally:
+        await client.logout()
+    mail, _ = await world(db, database_url, FrozenClock(datetime.now(UTC)))
+    await _watched(db, dovecot_without_idle, mail, poll_seconds=0.3)
