@@ -39,14 +39,14 @@ from handlers.texts import error_text
 from services.card_payments import CardPaymentService
 from services.customers import CustomerService, Notice
 from services.delivery import DocHeader, PdfFile
-from services.errors import DomainError
+from services.errors import DomainError, NotFound
 from services.money import format_money
 from services.users import Role, User
 
 logger = logging.getLogger(__name__)
 
-KIND_CODES = {"invoice": "i", "quote": "q"}
-KINDS = {"i": "invoice", "q": "quote"}
+KIND_CODES = {"invoice": "i", "quote": "q", "contract": "k"}  # "k" as in handlers.delivery
+KINDS = {"i": "invoice", "q": "quote", "k": "contract"}
 CUSTOMER_COMMANDS = frozenset({"start", "help", "cancel", "language", "documents"})
 
 
@@ -130,8 +130,9 @@ def qr_caption() -> str:
 
 
 def customer_keyboard(header: DocHeader) -> InlineKeyboardMarkup | None:
-    """The customer's buttons under a document; none under a credit note (nothing to pay or
-    accept: questions go to the chat)."""
+    """The customer's buttons under a document: pay an invoice, accept a quote, a question
+    about any; none under a credit note (nothing to pay or accept: questions go to the
+    chat)."""
     if header.kind not in KIND_CODES:
         return None
     kb = InlineKeyboardBuilder()
@@ -141,7 +142,7 @@ def customer_keyboard(header: DocHeader) -> InlineKeyboardMarkup | None:
             kb.button(text=_("Pay"), callback_data=CustomerCb(action=Cu.PAY, k=k, id=header.id))
             kb.button(text=_("I've paid"),
                       callback_data=CustomerCb(action=Cu.PAID, k=k, id=header.id))
-    elif header.status == "sent":
+    elif header.kind == "quote" and header.status == "sent":
         kb.button(text=_("Accept"), callback_data=CustomerCb(action=Cu.ACCEPT, k=k,
                                                               id=header.id))
         kb.button(text=_("Ask for changes"),
@@ -197,10 +198,14 @@ async def cmd_start_document(message: Message, command: CommandObject, bot: Bot,
     await state.clear()
     if opened.user.role == Role.CUSTOMER:
         await set_chat_commands(bot, message.chat.id, Role.CUSTOMER)
-    await message.answer(_("Hello, {name}! Here is your document. Use the buttons under "
-                           "it to pay, tell us you have paid, or ask a question. "
-                           "/documents lists all your documents.").format(
-        name=html.escape(user.full_name)))
+    if opened.pdf.header.kind == "contract":
+        hello = _("Hello, {name}! Here is your contract. The button under it sends your "
+                  "manager a question about it. /documents lists all your documents.")
+    else:
+        hello = _("Hello, {name}! Here is your document. Use the buttons under it to pay, "
+                  "tell us you have paid, or ask a question. /documents lists all your "
+                  "documents.")
+    await message.answer(hello.format(name=html.escape(user.full_name)))
     await send_document(bot, message.chat.id, opened.pdf)
 
 
@@ -209,7 +214,7 @@ def create_start_router() -> Router:
 
     router.message.register(
         cmd_start_document, CommandStart(deep_link=True,
-                                 magic=F.args.regexp(r"^(inv|quo)_[A-Za-z0-9_-]+$")))
+                                 magic=F.args.regexp(r"^(inv|quo|ctr)_[A-Za-z0-9_-]+$")))
 
     return router
 
@@ -259,9 +264,17 @@ async def on_open(query: CallbackQuery, callback_data: CustomerCb,
     await send_document(bot, tid, pdf)
 
 
+def _only(callback_data: CustomerCb, kind: str) -> str:
+    """`kind` when the button names it: paying is for an invoice, accepting for a quote (a
+    forged one naming another kind finds nothing, whatever document has that id)."""
+    if KINDS.get(callback_data.k) != kind:
+        raise NotFound(entity="document")
+    return kind
+
+
 async def on_pay(query: CallbackQuery, callback_data: CustomerCb,
                  customers: CustomerService) -> None:
-    await customers.check_access(query.from_user.id, KINDS.get(callback_data.k, ""),
+    await customers.check_access(query.from_user.id, _only(callback_data, "invoice"),
                                  callback_data.id)
     await query.answer(_("Card payment is coming soon. Meanwhile, please pay by "
                          "bank transfer with the details in the invoice or the "
@@ -271,6 +284,7 @@ async def on_pay(query: CallbackQuery, callback_data: CustomerCb,
 async def on_paid(query: CallbackQuery, callback_data: CustomerCb,
                   customers: CustomerService, bot: Bot) -> None:
     tid = query.from_user.id
+    _only(callback_data, "invoice")
     await customers.mark_paid(tid, callback_data.id, query.from_user.full_name)
     await query.answer()
     await bot.send_message(tid, _("Thank you! We will check the payment and confirm it."))
@@ -279,6 +293,7 @@ async def on_paid(query: CallbackQuery, callback_data: CustomerCb,
 async def on_accept(query: CallbackQuery, callback_data: CustomerCb,
                     customers: CustomerService, bot: Bot) -> None:
     tid = query.from_user.id
+    _only(callback_data, "quote")
     notice = await customers.accept(tid, callback_data.id, query.from_user.full_name)
     await query.answer()
     await bot.send_message(tid, _("Thank you! {document} is accepted; we will "
@@ -289,8 +304,8 @@ async def on_accept(query: CallbackQuery, callback_data: CustomerCb,
 async def on_ask(query: CallbackQuery, callback_data: CustomerCb,
                  customers: CustomerService, state: FSMContext, bot: Bot) -> None:
     tid, asking = query.from_user.id, callback_data.action == Cu.ASK
-    header = await customers.check_access(tid, KINDS.get(callback_data.k, ""),
-                                          callback_data.id)
+    kind = KINDS.get(callback_data.k, "") if asking else _only(callback_data, "quote")
+    header = await customers.check_access(tid, kind, callback_data.id)
     await state.set_state(CustomerInput.question if asking else CustomerInput.changes)
     await state.set_data({"k": callback_data.k, "id": callback_data.id})
     await query.answer()
@@ -332,7 +347,7 @@ async def got_customer_text(message: Message, actor: User | None, state: FSMCont
 
 async def on_staff_command(message: Message) -> None:
     await message.answer(_("Sorry, this command is for our team. You can use /documents "
-                           "to see your quotes and invoices, and /help."))
+                           "to see your documents from us, and /help."))
 
 
 def create_router() -> Router:
@@ -342,7 +357,8 @@ def create_router() -> Router:
 
     # Card payments in Telegram, when a provider token is set (else "coming soon" below).
     router.callback_query.register(
-        on_pay_by_card, CustomerCb.filter(F.action == Cu.PAY), CardPaymentsOn())
+        on_pay_by_card, CustomerCb.filter((F.action == Cu.PAY) & (F.k == KIND_CODES["invoice"])),
+        CardPaymentsOn())
     router.callback_query.register(on_stranger, CustomerCb.filter(), NoActor())
 
     # One handler per button; the sub-router's middleware turns a domain error into an alert.

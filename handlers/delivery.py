@@ -52,8 +52,8 @@ logger = logging.getLogger(__name__)
 
 KIND_CODES = {"invoice": "i", "quote": "q", "credit_note": "c", "contract": "k"}
 KINDS = {"i": "invoice", "q": "quote", "c": "credit_note", "k": "contract"}
-# A credit note or a contract has no links (services.delivery).
-LINKED = frozenset({"invoice", "quote"})
+# A credit note has no links (services.delivery).
+LINKED = frozenset({"invoice", "quote", "contract"})
 NOT_SENDABLE = frozenset({"draft", "cancelled"})
 
 
@@ -160,7 +160,7 @@ def link_label(link: AccessLink) -> str:
 def menu_keyboard(options: SendOptions) -> InlineKeyboardMarkup:
     h = options.header
     kb = InlineKeyboardBuilder()
-    if h.kind not in LINKED:  # a credit note, a contract: the chat, e-mail, the PDF
+    if h.kind not in LINKED:  # a credit note: the chat, e-mail, the PDF
         if options.customer_chat:
             kb.button(text=_("To the customer's chat"), callback_data=cb(Dv.CHAT, h))
         kb.button(text=_("E-mail"), callback_data=cb(Dv.MAIL, h))

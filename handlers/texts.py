@@ -330,8 +330,8 @@ ERRORS = {
     "link_invalid": __("This link is not valid: it may have expired or been revoked. Ask "
                        "your manager for a new one."),
     "not_sendable": __("A document in this status cannot be sent."),
-    "no_links": __("A credit note or a contract is sent to the customer's chat or by "
-                   "e-mail; it has no links."),
+    "no_links": __("A credit note is sent to the customer's chat or by e-mail; it has no "
+                   "links."),
     "customer_not_bound": __("The customer has not opened a Telegram link yet: send them "
                              "one first."),
     "email_not_configured": __("E-mail is not set up on this bot (SMTP_HOST)."),

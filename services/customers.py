@@ -187,7 +187,7 @@ class CustomerService:
         return header
 
     async def documents(self, telegram_id: int) -> list[DocHeader]:
-        """The customer's quotes and invoices, newest first."""
+        """The customer's quotes, invoices and contracts, newest first."""
         async with self._uow(readonly=True) as uow:
             contacts, companies = await uow.delivery.customer_scope(telegram_id)
             if not contacts:

@@ -45,6 +45,26 @@ def to_header(kind: str, row: Any, buyer_name: str | None) -> DocHeader:
         credited=from_minor(row.credited_minor, c) if kind == "invoice" else from_minor(0, c))
 
 
+def contract_header(row: m.Contract, buyer_name: str | None) -> DocHeader:
+    """A drawn contract as a document: "issued" once drawn (it has no other status)."""
+    cur = row.currency or ""
+    zero = from_minor(0, cur)
+    return DocHeader(
+        kind="contract", id=row.id, owner_id=row.owner_id,
+        organization_id=row.organization_id or 0, company_id=row.company_id,
+        contact_id=row.contact_id, status="issued", number_text=row.number,
+        language=row.language or "ru", currency=cur,
+        grand_total=from_minor(row.amount_minor or 0, cur), paid=zero, due_date=None,
+        buyer_name=buyer_name or "", credited=zero)
+
+
+def drawn() -> Any:
+    """The contracts drawn from a deal (one only recorded, title and dates, is no document)."""
+    c = m.Contract
+    return (c.organization_id.is_not(None), c.amount_minor.is_not(None),
+            c.currency.is_not(None))
+
+
 class SqlDeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
@@ -91,20 +111,8 @@ class SqlDeliveryRepository:
         c = m.Contract
         found: Any = (await self._s.execute(
             select(c, m.Company.name).outerjoin(m.Company, m.Company.id == c.company_id)
-            .where(c.id == contract_id, c.organization_id.is_not(None),
-                   c.amount_minor.is_not(None), c.currency.is_not(None)))).first()
-        if found is None:
-            return None
-        row, buyer = found
-        cur = row.currency
-        zero = from_minor(0, cur)
-        return DocHeader(
-            kind="contract", id=row.id, owner_id=row.owner_id,
-            organization_id=row.organization_id, company_id=row.company_id,
-            contact_id=row.contact_id, status="issued", number_text=row.number,
-            language=row.language or "ru", currency=cur,
-            grand_total=from_minor(row.amount_minor, cur), paid=zero, due_date=None,
-            buyer_name=buyer or "", credited=zero)
+            .where(c.id == contract_id, *drawn()))).first()
+        return None if found is None else contract_header(*found)
 
     async def numbered(self, number: str, kinds: Sequence[str]) -> list[tuple[str, int]]:
         models: dict[str, Any] = {"invoice": m.Invoice, "credit_note": m.CreditNote}
@@ -116,7 +124,7 @@ class SqlDeliveryRepository:
         return found
 
     async def set_document_contact(self, kind: str, doc_id: int, contact_id: int) -> None:
-        model = _MODELS[kind]
+        model = m.Contract if kind == "contract" else _MODELS[kind]
         await self._s.execute(update(model).where(model.id == doc_id,
                                                   model.contact_id.is_(None))
                               .values(contact_id=contact_id))
@@ -247,5 +255,12 @@ class SqlDeliveryRepository:
                        model.status.in_(list(statuses.get(kind, ()))))
                 .order_by(model.created_at.desc(), model.id.desc()).limit(limit))).all()
             found += [(row.created_at, to_header(kind, row, name)) for row, name in rows]
+        if "issued" in statuses.get("contract", ()):
+            c = m.Contract
+            rows = (await self._s.execute(
+                select(c, m.Company.name).outerjoin(m.Company, m.Company.id == c.company_id)
+                .where(or_(c.contact_id.in_(contacts), c.company_id.in_(companies)), *drawn())
+                .order_by(c.created_at.desc(), c.id.desc()).limit(limit))).all()
+            found += [(row.created_at, contract_header(row, name)) for row, name in rows]
         found.sort(key=lambda pair: (pair[0], pair[1].id), reverse=True)
         return [header for _, header in found[:limit]]

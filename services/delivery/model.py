@@ -16,7 +16,7 @@ SubjectKind = Literal["invoice", "quote", "credit_note", "contract"]
 #: reaches it from the chat it was sent to, and its PDF from the e-mail (`LinksMixin` refuses
 #: it).
 SUBJECT_KINDS: Final = ("invoice", "quote", "credit_note", "contract")
-PAYLOAD_PREFIX: Final = {"invoice": "inv_", "quote": "quo_"}
+PAYLOAD_PREFIX: Final = {"invoice": "inv_", "quote": "quo_", "contract": "ctr_"}
 TOKEN_BYTES: Final = 24  # 32 URL-safe characters; "inv_" + 32 fits Telegram's 64
 TOKEN_RE: Final = re.compile(r"[A-Za-z0-9_-]{20,60}")
 IMAGE_KINDS: Final = ("logo", "stamp", "signature")
@@ -33,7 +33,7 @@ CUSTOMER_VISIBLE: Final = {
     "invoice": ("issued", "sent", "viewed", "partially_paid", "paid", "overdue"),
     "quote": ("sent", "accepted", "changes_requested", "expired"),
     "credit_note": (),  # not in the customer's document list (no links either)
-    "contract": (),
+    "contract": ("issued",),  # one drawn from a deal (one only recorded has no document)
 }
 SENDABLE: Final = {
     "invoice": ("issued", "sent", "viewed", "partially_paid", "paid", "overdue"),
@@ -68,7 +68,7 @@ class AccessLink:
 
     @property
     def start_payload(self) -> str:
-        """The /start payload of a deep link: "inv_<token>" or "quo_<token>"."""
+        """The /start payload of a deep link: "inv_<token>", "quo_<token>" or "ctr_<token>"."""
         return PAYLOAD_PREFIX.get(self.subject_type, "") + self.token
 
 

@@ -2,12 +2,14 @@
 button → what the contract is drawn from → start and end dates (an end before the start
 refused, nothing numbered) → the confirmation with the client's language and the others →
 the numbered PDF in the manager's chat, read back as text, and its card (Send…, PDF: the
-reprint, the same bytes) → into the customer's chat through the outbox → /contracts. Another
-manager's forged buttons find nothing; a deal with no client and an organization without a
-director get a short answer and number nothing."""
+reprint, the same bytes) → into the customer's chat through the outbox → a Telegram link
+opened by the client's accountant, who finds it in /documents and asks about it →
+/contracts. Another manager's forged buttons find nothing; a deal with no client and an
+organization without a director get a short answer and number nothing."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import update
@@ -20,6 +22,9 @@ from storage.uow import Database
 from tests.e2e.harness import Harness, buttons
 from tests.e2e.test_corrections import CUSTOMER, MANAGER, MANAGER2, NOT_FOUND, rows, rub, seed
 from tests.e2e.test_documents_ship import next_document, pdf_text
+
+ACCOUNTANT = 7102  # the client's accountant, who opens the contract's Telegram link
+STRANGER = 7199
 
 
 async def change(bot: Harness, table: Any, values: dict[str, Any], where: Any = None) -> None:
@@ -100,15 +105,58 @@ async def test_from_the_deal_card_to_the_pdf_in_the_chat(bot: Harness) -> None:
     assert await bot.client.file_bytes(MANAGER, again["message_id"]) \
         == await bot.client.file_bytes(MANAGER, doc["message_id"])
 
-    # Into the customer's chat, through the outbox: the stored PDF, no buttons.
+    # Into the customer's chat, through the outbox: the stored PDF with the question button.
     menu = await bot.press(MANAGER, card, "Отправить…")
-    assert buttons(menu) == ["В чат клиента", "E-mail", "PDF"]  # no links for a contract
+    assert buttons(menu) == ["Ссылка в Telegram", "В чат клиента", "E-mail",
+                             "Публичная ссылка", "PDF"]
     await bot.client.press(MANAGER, menu["message_id"], text="В чат клиента")
     got = await next_document(bot, CUSTOMER, 0)
-    assert got["caption"].startswith(f"Договор 1/{year}") and got["buttons"] == []
+    assert got["caption"].startswith(f"Договор 1/{year}") and buttons(got) == ["Задать вопрос"]
     assert await bot.client.file_bytes(CUSTOMER, got["message_id"]) \
         == await bot.client.file_bytes(MANAGER, doc["message_id"])
     await bot.client.wait_for_text(MANAGER, "Отправлено в чат: Ольга.")
+
+    # A Telegram link of the contract, opened by the client's accountant: they get the
+    # contract, find it in /documents and ask about it; the manager is told both.
+    menu = await bot.press(MANAGER, card, "Отправить…")
+    link = await bot.press(MANAGER, menu, "Ссылка в Telegram")
+    found = re.search(r"start=(ctr_[A-Za-z0-9_-]+)", link["text"])
+    assert found is not None, link["text"]
+    await bot.client.user(ACCOUNTANT, first_name="Сергей", language_code="ru")
+    await bot.client.send_text(ACCOUNTANT, f"/start {found.group(1)}")
+    hello = await bot.client.wait_for(ACCOUNTANT)
+    assert hello["text"] == ("Здравствуйте, Сергей! Вот ваш договор. Кнопка под ним отправит "
+                             "вопрос по нему вашему менеджеру. /documents — все ваши документы.")
+    opened = await next_document(bot, ACCOUNTANT, hello["message_id"])
+    assert opened["caption"].startswith(f"Договор 1/{year} · Ромашка")
+    assert buttons(opened) == ["Задать вопрос"]
+    assert await bot.client.file_bytes(ACCOUNTANT, opened["message_id"]) \
+        == await bot.client.file_bytes(MANAGER, doc["message_id"])
+    await bot.client.wait_for_text(MANAGER, f"Сергей просматривает договор 1/{year} в Telegram.")
+    mine = await bot.say(ACCOUNTANT, "/documents")
+    assert mine["text"] == "Ваши документы:"
+    listed = [b for b in buttons(mine) if b.startswith("Договор")]
+    assert listed == [f"Договор 1/{year} · {rub('8000.00')}"]
+    again = await bot.press(ACCOUNTANT, mine, listed[0])
+    assert again["document"]["file_name"] == f"Contract_1_{year}.pdf"
+    ask = await bot.press(ACCOUNTANT, opened, "Задать вопрос")
+    assert ask["text"] == (f"Напишите вопрос по договору 1/{year}, я передам его вашему "
+                           "менеджеру.")
+    sent = await bot.say(ACCOUNTANT, "Можно оплату в два этапа?")
+    assert sent["text"] == "Отправлено вашему менеджеру. Скоро вам ответят."
+    question = await bot.client.wait_for_text(MANAGER, "Сергей задаёт вопрос")
+    assert question["text"] == (f"Сергей задаёт вопрос по договору 1/{year}:\n\n"
+                                "Можно оплату в два этапа?")
+    # Nothing to pay or accept on a contract; a stranger's forged press finds nothing.
+    for action in ("p", "pd", "ac", "ch"):
+        answer = await bot.press_for_answer(ACCOUNTANT, opened["message_id"], forged=True,
+                                            callback_data=f"cu:{action}:k:{contract_id}")
+        assert answer == NOT_FOUND, (action, answer)
+    await bot.client.user(STRANGER, first_name="Некто", language_code="ru")
+    greeted = await bot.say(STRANGER, "/start")
+    answer = await bot.press_for_answer(STRANGER, greeted["message_id"], forged=True,
+                                        callback_data=f"cu:o:k:{contract_id}")
+    assert answer.startswith("Извините"), answer
 
     # In /contracts, soonest end first, opening its card.
     listing = await bot.say(MANAGER, "/contracts")

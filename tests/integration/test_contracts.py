@@ -284,9 +284,12 @@ async def test_gapless_series_reprint_alert_and_email(db: Database,
         "contract", "1/2026", "ru", first.pdf.content)
     assert await rows(w, m.DocumentDelivery.document_id, m.DocumentDelivery.channel) == [
         (first.pdf.document_id, "email")]
-    with pytest.raises(Conflict) as no_links:
-        await w.delivery.deep_link(w.m1, "contract", first.contract.id)
-    assert no_links.value.code == "no_links"
+    # A Telegram link like an invoice's: "ctr_" and a token naming this contract.
+    link = await w.delivery.deep_link(w.m1, "contract", first.contract.id)
+    assert link.start_payload.startswith("ctr_")
+    assert (link.subject_type, link.subject_id) == ("contract", first.contract.id)
+    with pytest.raises(NotFound):
+        await w.delivery.deep_link(w.m2, "contract", first.contract.id)
     # Another manager: neither the card nor the PDF.
     with pytest.raises(NotFound):
         await w.contracts.get(w.m2, first.contract.id)
