@@ -309,7 +309,7 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
                     await app.dp.stop_polling()
                 await polling
         finally:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()
             if runner is not None:
                 await runner.cleanup()
             await finish_updates(app)
@@ -359,5 +359,5 @@ async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,
         try:
             await (stop or asyncio.Event()).wait()
         finally:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()
             await runner.cleanup()

@@ -26,9 +26,10 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -40,6 +41,7 @@ from bot.outbox_sender import OutboxSender, smtp_mail
 from handlers.reminders import stalled_text
 from services.alerts import AlertService
 from services.clock import Clock
+from services.kernel.uow import finished
 from services.outbox import OutboxDispatcher
 from services.quotes import QuoteService
 from storage.outbox import SqlOutboxRepository
@@ -219,8 +221,43 @@ def start_outbox_sender(app: App, every: float = DRAIN_SECONDS) -> None:
     app.background.append(asyncio.create_task(drain_forever(build_jobs(app), wake, every)))
 
 
-def create_scheduler(app: App) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(
+class Scheduler(AsyncIOScheduler):
+    """APScheduler's, with jobs that a failure does not stop and a stop does not cut off: its
+    shutdown cancels the jobs running, and one cut off inside a transaction leaves its
+    connection to nobody (on SQLite with the write lock held, which the next process on the
+    file then waits for in vain)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.running_jobs: set[asyncio.Task[Any]] = set()
+
+    def every(self, name: str, work: Callable[[], Awaitable[object]], **interval: float
+              ) -> None:
+        """`work` every `interval` (seconds=, minutes=)."""
+        self.add_job(self._guarded, "interval", id=name, args=(name, work), **interval)
+
+    async def _guarded(self, name: str, work: Callable[[], Awaitable[object]]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.running_jobs.add(task)
+        try:
+            await finished(work())
+        except Exception:  # one failing run must not stop the next
+            logger.exception("scheduler job %s failed", name)
+        finally:
+            if task is not None:
+                self.running_jobs.discard(task)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stops, letting each job running end its work (up to `timeout` in all)."""
+        jobs = {t for t in self.running_jobs if not t.done()}
+        self.shutdown(wait=False)  # cancels them; each lets its unit of work end (`finished`)
+        if jobs:
+            await asyncio.wait(jobs, timeout=timeout)
+
+
+def create_scheduler(app: App) -> Scheduler:
+    scheduler = Scheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
@@ -229,15 +266,9 @@ def create_scheduler(app: App) -> AsyncIOScheduler:
     async def heartbeat() -> None:
         logger.debug("scheduler alive at %s", app.clock.now().isoformat())
 
-    async def guarded(name: str, job: SchedulerJobs) -> None:
-        try:
-            await getattr(job, name)()
-        except Exception:  # one failing run must not stop the next
-            logger.exception("scheduler job %s failed", name)
-
-    scheduler.add_job(heartbeat, "interval", seconds=60, id="heartbeat")
-    scheduler.add_job(guarded, "interval", minutes=5, id="replan", args=("replan", jobs))
-    scheduler.add_job(guarded, "interval", minutes=1, id="alerts", args=("enqueue_alerts", jobs))
-    scheduler.add_job(guarded, "interval", minutes=5, id="quotes", args=("expire_quotes", jobs))
-    scheduler.add_job(guarded, "interval", seconds=15, id="watchdog", args=("watchdog", jobs))
+    scheduler.every("heartbeat", heartbeat, seconds=60)
+    scheduler.every("replan", jobs.replan, minutes=5)
+    scheduler.every("alerts", jobs.enqueue_alerts, minutes=1)
+    scheduler.every("quotes", jobs.expire_quotes, minutes=5)
+    scheduler.every("watchdog", jobs.watchdog, seconds=15)
     return scheduler

@@ -212,7 +212,11 @@ class OutboxDispatcher:
         """Claims one batch of due rows, sends each and records the outcome; returns how many
         rows were handled (0: nothing was due). Call it again while it returns `batch`."""
         repo = self._repo_factory()
-        items = await repo.claim_due(self._clock.now(), self.worker_id, self._batch, self._lease)
+        # A stop waits for the claim's transaction too: one cancelled mid-way leaves its
+        # connection to nobody, with SQLite's write lock held (seen as "database is locked"
+        # for the next process on the same file).
+        items = await finished(repo.claim_due(self._clock.now(), self.worker_id, self._batch,
+                                              self._lease))
         # One recipient's messages go in order (a document before its QR); recipients go
         # side by side, so one slow chat (Telegram's ~1 message/s per chat) does not hold
         # up everyone else's pushes. The session's limiter keeps the overall rate.
@@ -233,8 +237,9 @@ class OutboxDispatcher:
         host) become pending now instead of after their lease: a restart resumes at once.
         The message in flight at the kill may so be sent twice; none is lost."""
         repo = self._repo_factory()
-        dead = [w for w in await repo.claimants() if w != self.worker_id and is_dead(w)]
-        return await repo.release(dead) if dead else 0
+        dead = [w for w in await finished(repo.claimants())
+                if w != self.worker_id and is_dead(w)]
+        return await finished(repo.release(dead)) if dead else 0
 
     async def _deliver(self, repo: OutboxRepository, item: OutboxItem) -> None:
         try:

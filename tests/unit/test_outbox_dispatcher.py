@@ -3,8 +3,11 @@ which order, what is retried and when, what dies, and what a restart takes back.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+import pytest
 
 from services.clock import FrozenClock
 from services.notices import (
@@ -115,3 +118,37 @@ async def test_a_dead_workers_claims_come_back_at_once_a_live_ones_after_the_lea
     clock.advance(timedelta(minutes=2, seconds=1))  # the live one's lease ran out
     await d.run_once()
     assert [it.key for it in sender.sent] == ["a", "b"]
+
+
+async def test_a_stop_during_the_claim_lets_the_claim_end_first() -> None:
+    """The outbox sender is cancelled when the bot stops. A claim cut off mid-way would leave
+    its transaction's connection to nobody (SQLite's write lock held for the next process);
+    the claim ends, its rows are claimed (taken back after the lease), then the stop goes
+    on and nothing is sent."""
+    outbox, sender, clock = SlowClaims(), FakeSender(), FrozenClock(T0)
+    await outbox.enqueue(payment_messages([applied()], T0))
+    run = asyncio.create_task(dispatcher(outbox, sender, clock).run_once())
+    await outbox.inside.wait()
+    run.cancel()
+    await asyncio.sleep(0.01)
+    assert not run.done()  # still in the claim
+    outbox.go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert outbox.claims_ended == 1 and sender.sent == []
+    assert sorted(r.status for r in outbox.rows.values()) == ["claimed", "claimed"]
+
+
+class SlowClaims(FakeOutbox):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside, self.go_on = asyncio.Event(), asyncio.Event()
+        self.claims_ended = 0
+
+    async def claim_due(self, now: datetime, worker_id: str, limit: int,
+                        lease: timedelta) -> list[OutboxItem]:
+        self.inside.set()
+        await self.go_on.wait()
+        items = await super().claim_due(now, worker_id, limit, lease)
+        self.claims_ended += 1
+        return items
