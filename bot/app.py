@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiogram.fsm.storage.base import BaseStorage
 
@@ -70,6 +71,9 @@ from storage.deals import sync_pipelines
 from storage.fsm import RedisFsmStorage, SqlFsmStorage
 from storage.migrate import one_at_a_time, upgrade
 from storage.uow import Database
+
+if TYPE_CHECKING:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 
 logger = logging.getLogger(__name__)
 
@@ -315,11 +319,16 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None,
             await finish_updates(app)
 
 
-async def finish_updates(app: App, timeout: float = 10.0) -> None:
-    """Lets updates already being handled finish before the bot's session closes: aiogram
-    handles each update as a task that stopping the polling does not wait for, and a late
-    answer would open a new HTTP session that nobody closes."""
+async def finish_updates(app: App, timeout: float = 10.0,
+                         webhook: SimpleRequestHandler | None = None) -> None:
+    """Lets updates already being handled finish before the bot's session and the database
+    close: aiogram handles each update as a task that stopping the polling (or the webhook's
+    server: it answered Telegram 200 at once) does not wait for, and an update cut off there
+    is lost."""
     pending = {t for t in getattr(app.dp, "_handle_update_tasks", ()) if not t.done()}
+    if webhook is not None:
+        pending |= {t for t in getattr(webhook, "_background_feed_update_tasks", ())
+                    if not t.done()}
     if pending:
         await asyncio.wait(pending, timeout=timeout)
 
@@ -339,7 +348,7 @@ async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,
         raise ConfigError("WEBHOOK_SECRET: required with --webhook")
     async with open_app(settings, clock=clock, freeze_gc=freeze_gc) as app:
         web_app = create_web_app(app)
-        mount_webhook(web_app, app)
+        webhook = mount_webhook(web_app, app)
         runner = web.AppRunner(web_app)
         await runner.setup()
         bound = await start_site(runner, settings.web_host,
@@ -360,4 +369,5 @@ async def run_webhook(settings: Settings, *, stop: asyncio.Event | None = None,
             await (stop or asyncio.Event()).wait()
         finally:
             await scheduler.stop()
-            await runner.cleanup()
+            await runner.cleanup()  # no new update comes in
+            await finish_updates(app, webhook=webhook)

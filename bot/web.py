@@ -39,11 +39,23 @@ async def start_site(runner: web.AppRunner, host: str, port: int, *,
     return int(sockets[0].getsockname()[1]) if sockets else port
 
 
-def mount_webhook(web_app: web.Application, app: App) -> None:
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's webhook handler, except that the web server's shutdown leaves the bot's
+    session open: updates it answered 200 are still being handled then, and the app closes
+    the session once they are (`bot.app.finish_updates`)."""
+
+    async def close(self) -> None:
+        return None
+
+
+def mount_webhook(web_app: web.Application, app: App) -> SimpleRequestHandler:
+    """The webhook route; the handler returned holds the updates being handled (answered
+    200 at once, handled in the background), which a stop lets finish."""
     secret = app.settings.webhook_secret.get_secret_value() if app.settings.webhook_secret \
         else None
     # aiogram answers 401 when X-Telegram-Bot-Api-Secret-Token does not match.
-    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret,
-                         handle_in_background=True).register(
-        web_app, path=app.settings.webhook_path)
+    handler = WebhookHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret,
+                                   handle_in_background=True)
+    handler.register(web_app, path=app.settings.webhook_path)
     setup_application(web_app, app.dp, bot=app.bot)
+    return handler

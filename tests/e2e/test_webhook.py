@@ -54,3 +54,45 @@ async def test_webhook_mode_answers_and_checks_the_secret(database_url: str) -> 
             stop.set()
             await asyncio.wait_for(task, 15)
             await client.close()
+
+
+async def test_a_stop_lets_the_update_in_hand_be_answered(database_url: str) -> None:
+    """The webhook answers Telegram 200 at once and handles the update in the background:
+    a stop in the meantime must not close the session and the database under it (the update
+    would be lost: Telegram does not send it again)."""
+    port = free_port()
+    async with BotApiSandbox() as sandbox:
+        settings = make_settings(database_url, sandbox.base_url,
+                                 webhook_url=f"http://127.0.0.1:{port}",
+                                 webhook_secret="s3cret-Token_1", web_port=port)
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_webhook(settings, stop=stop))
+        client = SandboxClient(sandbox.base_url, TOKEN)
+        try:
+            async def webhook_set() -> list[dict[str, Any]] | None:
+                if task.done():
+                    task.result()
+                return await client.calls("setWebhook") or None
+
+            await eventually(webhook_set, "the bot did not set its webhook", START_CEILING)
+            await client.user(ADMIN, first_name="Anna", language_code="en")
+            await client.send_text(ADMIN, "/start")
+            await client.wait_for(ADMIN)
+            # The answer to the next update takes a second to go out.
+            await client.inject("slow", method="sendMessage", delay=1.0)
+            await client.send_text(ADMIN, "/help")
+
+            async def in_hand() -> bool | None:
+                log = await client.webhook_log()
+                return True if len(log) >= 2 and log[-1].get("status") == 200 else None
+
+            await eventually(in_hand, "the update was not delivered")
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            answered = [c for c in await client.calls("sendMessage")
+                        if c["status"] == 200]
+            assert len(answered) == 2, answered  # /start's and /help's
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+            await client.close()
