@@ -1,8 +1,10 @@
 """Two `dealchat run --webhook` processes behind one port (WEBHOOK_REUSE_PORT, SO_REUSEPORT),
-sharing PostgreSQL (and Redis when TEST_REDIS_URL is set): updates posted over fresh
-connections are spread over both, and every effect happens exactly once - each update handled
-by one process, each typed lead saved once, each answer sent once, each website lead's push
-(the outbox, claimed FOR UPDATE SKIP LOCKED by both processes' senders) delivered once."""
+sharing PostgreSQL and Redis: updates posted over fresh connections are spread over both, and
+every effect happens exactly once - each update handled by one process, each typed lead saved
+once, each answer sent once, each website lead's push (the outbox, claimed FOR UPDATE SKIP
+LOCKED by both processes' senders) delivered once. Skipped without TEST_REDIS_URL: several
+processes keep their FSM state in Redis (REDIS_URL); the database's FSM store is one
+process's (it caches)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from sqlalchemy import text
 from bench.scale import free_port, quiet_zone
 from sandbox.server import BotApiSandbox
 from storage.db import create_engine
-from tests.conftest import REDIS_URL, truncate_all
+from tests.conftest import REDIS_SKIP, REDIS_URL, truncate_all
 
 # Two real bot processes start (imports, migrations checked, admins bootstrapped): a
 # ceiling for a loaded machine, not an expected time.
@@ -76,8 +78,8 @@ def bot_env(database_url: str, api_url: str, port: int) -> dict[str, str]:
         "TELEGRAM_CHAT_BURST": "1000",
         "STRICT_OUTBOX": "true",
     })
-    if REDIS_URL:
-        env.update({"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"two-{uuid.uuid4().hex[:8]}"})
+    assert REDIS_URL
+    env.update({"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"two-{uuid.uuid4().hex[:8]}"})
     return env
 
 
@@ -166,6 +168,8 @@ class Telegram:
 
 async def test_two_webhook_processes_share_one_port_and_do_each_thing_once(
         pg_database: str, tmp_path: Path) -> None:
+    if not REDIS_URL:
+        pytest.skip(REDIS_SKIP)
     await truncate_all(pg_database)
     sandbox = ApiOnlySandbox(global_rate=None, per_chat_rate=None)
     await sandbox.start()
