@@ -55,7 +55,7 @@ def mount_webhook(web_app: web.Application, app: App) -> SimpleRequestHandler:
         else None
     # aiogram answers 401 when X-Telegram-Bot-Api-Secret-Token does not match.
     handler = WebhookHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret,
-                                   handle_in_background=True)
+                             handle_in_background=True)
     handler.register(web_app, path=app.settings.webhook_path)
     setup_application(web_app, app.dp, bot=app.bot)
     return handler

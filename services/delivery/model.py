@@ -12,9 +12,8 @@ from typing import Final, Literal
 from services.errors import NotFound
 
 SubjectKind = Literal["invoice", "quote", "credit_note", "contract"]
-#: A credit note or a contract is sent (chat, e-mail, PDF) but has no links: the customer
-#: reaches it from the chat it was sent to, and its PDF from the e-mail (`LinksMixin` refuses
-#: it).
+#: A credit note is sent (chat, e-mail, PDF) but has no links: the customer reaches it from
+#: the chat it was sent to, and its PDF from the e-mail (`LinksMixin` refuses it).
 SUBJECT_KINDS: Final = ("invoice", "quote", "credit_note", "contract")
 PAYLOAD_PREFIX: Final = {"invoice": "inv_", "quote": "quo_", "contract": "ctr_"}
 TOKEN_BYTES: Final = 24  # 32 URL-safe characters; "inv_" + 32 fits Telegram's 64
